@@ -1,0 +1,61 @@
+import * as v from 'valibot'
+import type { SmsErrorContext } from '../errors/sms-error.ts'
+import { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
+import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
+import { type CommandParam, CommandResponseSchema, type SmsCommand } from '../schemas/command.ts'
+
+/**
+ * Turns the answer of `GET /v3/sources/{id}/command` into the pending command, or `null` when
+ * there is none. Every idle shape of API.md §1 means `null`: 204, an empty body, `{}`, JSON
+ * `null`, and an empty, null or absent `command_name`. An unknown `command_name` is returned
+ * as is; extra fields are tolerated.
+ *
+ * @throws {SmsResponseValidationError} when the body is not JSON or breaks the schema
+ *   (a `command_name` over 255 characters, a numeric `task_id`, …), naming the field.
+ * @example
+ * parseCommandResponse(200, '{"command_name":"START","command_param":{"task_id":"t1"}}')
+ * // { command_name: 'START', command_param: { task_id: 't1' } }
+ * parseCommandResponse(200, '{"command_name":""}') // null
+ */
+export function parseCommandResponse(
+  status: number,
+  bodyText: string,
+  context: SmsErrorContext = {},
+): SmsCommand | null {
+  if (status === 204 || bodyText.trim() === '') return null
+  let body: unknown
+  try {
+    body = JSON.parse(bodyText)
+  } catch (cause) {
+    throw new SmsResponseValidationError(
+      [
+        {
+          field: '$',
+          expected: 'a JSON object',
+          received: `a body that is not JSON (${bodyText.length} characters)`,
+        },
+      ],
+      { ...context, status, cause },
+    )
+  }
+  if (body === null) return null
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    throw new SmsResponseValidationError(
+      [{ field: '$', expected: 'a JSON object', received: describeValue(body) }],
+      { ...context, status },
+    )
+  }
+  const parsed = v.safeParse(CommandResponseSchema, body)
+  if (!parsed.success) {
+    throw new SmsResponseValidationError(toValidationIssues(parsed.issues), { ...context, status })
+  }
+  const { command_name: name, command_param: param } = parsed.output
+  if (name === undefined || name === null || name === '') return null
+  return { command_name: name, command_param: withoutUndefined(param ?? {}) }
+}
+
+function withoutUndefined(param: CommandParam): CommandParam {
+  const result: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(param)) if (value !== undefined) result[key] = value
+  return result as CommandParam
+}

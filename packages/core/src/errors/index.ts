@@ -1,0 +1,5 @@
+export * from './sms-api-error.ts'
+export * from './sms-error.ts'
+export * from './sms-input-error.ts'
+export * from './sms-network-error.ts'
+export * from './sms-response-validation-error.ts'

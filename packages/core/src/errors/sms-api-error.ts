@@ -1,0 +1,66 @@
+import type { ErrorBody } from '../schemas/error-body.ts'
+import { describeRequest, hasName, SmsError, type SmsErrorOptions } from './sms-error.ts'
+
+/** What {@link SmsApiError} knows about the failed answer. */
+export interface SmsApiErrorOptions extends SmsErrorOptions {
+  status: number
+  body?: ErrorBody | undefined
+  requestId?: string | undefined
+  retryAfterMs?: number | undefined
+}
+
+/**
+ * SMS (or its gateway) answered with an HTTP error status. `errorCode` and `errorMsg` come from
+ * the documented error body when it had one.
+ */
+export class SmsApiError extends SmsError {
+  override readonly name = 'SmsApiError' as const
+  readonly status: number
+  readonly errorCode: string | undefined
+  readonly errorMsg: string | undefined
+  readonly requestId: string | undefined
+  /** The parsed error body, extra fields included; undefined when the body was not one. */
+  readonly body: ErrorBody | undefined
+  /** The delay the server asked for with `Retry-After`, in milliseconds. */
+  readonly retryAfterMs: number | undefined
+
+  constructor(options: SmsApiErrorOptions) {
+    const code = options.body ? ` ${options.body.error_code}` : ''
+    const text = options.body ? `: ${options.body.error_msg}` : ''
+    const where = describeRequest(options)
+    const server =
+      options.serverId === undefined ? '' : ` (server ${JSON.stringify(options.serverId)})`
+    const request = options.requestId ? ` [request id ${options.requestId}]` : ''
+    super(
+      `${where ? `${where} failed` : 'Request failed'} with HTTP ${options.status}${code}${text}${server}${request}`,
+      options,
+    )
+    this.status = options.status
+    this.body = options.body
+    this.errorCode = options.body?.error_code
+    this.errorMsg = options.body?.error_msg
+    this.requestId = options.requestId
+    this.retryAfterMs = options.retryAfterMs
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      errorCode: this.errorCode,
+      errorMsg: this.errorMsg,
+      requestId: this.requestId,
+      retryAfterMs: this.retryAfterMs,
+    }
+  }
+}
+
+/**
+ * True when SMS answered with an error status.
+ *
+ * @example
+ * if (isSmsApiError(error) && error.status === 404) console.log('server not registered')
+ */
+export function isSmsApiError(error: unknown): error is SmsApiError {
+  return hasName(error, 'SmsApiError')
+}

@@ -1,0 +1,71 @@
+/** Where a failure happened. Never carries credentials: only the method, the path and the server. */
+export interface SmsErrorContext {
+  method?: string
+  path?: string
+  serverId?: string
+}
+
+/** Options shared by every error of this package. */
+export interface SmsErrorOptions extends SmsErrorContext {
+  cause?: unknown
+}
+
+/**
+ * Base class of every error `@sms-command/core` throws. Its message, `cause` and JSON form hold
+ * the request's method, path and server id, never a token, password, secret key or signature.
+ */
+export abstract class SmsError extends Error {
+  abstract override readonly name:
+    | 'SmsApiError'
+    | 'SmsNetworkError'
+    | 'SmsResponseValidationError'
+    | 'SmsInputError'
+  readonly method: string | undefined
+  readonly path: string | undefined
+  readonly serverId: string | undefined
+
+  constructor(message: string, options: SmsErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.method = options.method
+    this.path = options.path
+    this.serverId = options.serverId
+  }
+
+  /** A plain, secret-free summary for structured logs. */
+  toJSON(): Record<string, unknown> {
+    return {
+      name: this.name,
+      message: this.message,
+      method: this.method,
+      path: this.path,
+      serverId: this.serverId,
+    }
+  }
+}
+
+/** `"GET /v3/sources/x/command"` or `""` when the request is unknown. */
+export function describeRequest(context: SmsErrorContext): string {
+  return context.method && context.path ? `${context.method} ${context.path}` : ''
+}
+
+/**
+ * True for any error thrown by this package.
+ *
+ * @example
+ * try { await client.getCommand(id) } catch (error) { if (isSmsError(error)) log(error.toJSON()) }
+ */
+export function isSmsError(error: unknown): error is SmsError {
+  return hasName(
+    error,
+    'SmsApiError',
+    'SmsNetworkError',
+    'SmsResponseValidationError',
+    'SmsInputError',
+  )
+}
+
+// Guards compare `name` rather than use `instanceof` so they still work when two copies of this
+// package end up in one program (a bundled app and a plugin, say).
+export function hasName(error: unknown, ...names: string[]): boolean {
+  return error instanceof Error && names.includes(error.name)
+}

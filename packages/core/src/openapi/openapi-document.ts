@@ -1,0 +1,131 @@
+import { toJsonSchema } from '@valibot/to-json-schema'
+import type * as v from 'valibot'
+import { CommandResponseSchema } from '../schemas/command.ts'
+import { CommandResultSchema } from '../schemas/command-result.ts'
+import { ErrorBodySchema } from '../schemas/error-body.ts'
+import { LIMITS } from '../schemas/limits.ts'
+
+// Transforms (null → absent) have no JSON Schema form; the documented shape is what matters here.
+const jsonSchema = (schema: v.GenericSchema): Record<string, unknown> => {
+  const { $schema: _dialect, ...rest } = toJsonSchema(schema, { errorMode: 'ignore' })
+  return rest
+}
+
+const errorResponse = (description: string) => ({
+  description,
+  headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
+  content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
+})
+
+const errorResponses = {
+  '400': errorResponse('Bad request (e.g. SMS.2009: the result answers another command).'),
+  '401': errorResponse(
+    'Missing, expired or revoked token, or a failed AK/SK signature (APIGW.0301).',
+  ),
+  '403': errorResponse('No permission (SMS.2002).'),
+  '404': errorResponse('Not found.'),
+  '500': errorResponse('Internal server error (SMS.2007).'),
+}
+
+const serverIdParameter = {
+  name: 'server_id',
+  in: 'path',
+  required: true,
+  description: 'The ID of the source server.',
+  schema: { type: 'string', minLength: LIMITS.serverId.min, maxLength: LIMITS.serverId.max },
+}
+
+const authParameter = {
+  name: 'X-Auth-Token',
+  in: 'header',
+  required: false,
+  description: 'IAM user token (X-Subject-Token of POST /v3/auth/tokens). Or sign with AK/SK.',
+  schema: { type: 'string', minLength: LIMITS.authToken.min, maxLength: LIMITS.authToken.max },
+}
+
+/** Builds the OpenAPI 3.1 document of the command channel from core's valibot schemas. */
+export function createOpenApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Huawei Cloud SMS agent command channel',
+      version: '3',
+      description:
+        'How migration agents obtain commands from SMS and report their results. A command stays ' +
+        'current, returned by every GET, until its result is reported (at-least-once delivery).',
+    },
+    servers: [{ url: 'https://sms.ap-southeast-1.myhuaweicloud.com' }],
+    security: [{ token: [] }, { akSk: [] }],
+    paths: {
+      '/v3/sources/{server_id}/command': {
+        get: {
+          operationId: 'showCommand',
+          summary: 'Obtain the current command of a source server',
+          parameters: [serverIdParameter, authParameter],
+          responses: {
+            '200': {
+              description:
+                'The current command; an empty or absent command_name (or an empty body) means none is pending.',
+              headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/CommandResponse' } },
+              },
+            },
+            '204': { description: 'No command is pending (tolerated by clients).' },
+            ...errorResponses,
+          },
+        },
+      },
+      '/v3/sources/{server_id}/command_result': {
+        post: {
+          operationId: 'updateCommandStatus',
+          summary: "Report a command's result",
+          parameters: [serverIdParameter, authParameter],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/CommandResult' } },
+            },
+          },
+          responses: {
+            '200': {
+              description:
+                'Recorded: the command is cleared and the next queued one becomes current.',
+              headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
+              content: { 'application/json': { schema: {} } },
+            },
+            ...errorResponses,
+          },
+        },
+      },
+    },
+    components: {
+      schemas: {
+        CommandResponse: jsonSchema(CommandResponseSchema),
+        CommandResult: jsonSchema(CommandResultSchema),
+        ErrorBody: jsonSchema(ErrorBodySchema),
+      },
+      headers: {
+        XRequestId: { description: 'Request id, for support.', schema: { type: 'string' } },
+      },
+      securitySchemes: {
+        token: { type: 'apiKey', in: 'header', name: 'X-Auth-Token' },
+        akSk: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'SDK-HMAC-SHA256 Access=AK, SignedHeaders=…, Signature=… with X-Sdk-Date.',
+        },
+      },
+    },
+  } as const
+}
+
+/**
+ * The OpenAPI 3.1 document of both endpoints, generated from the same schemas the client
+ * validates with. The mock server serves it at `/openapi.json`.
+ *
+ * @example
+ * new Response(JSON.stringify(openApiDocument), { headers: { 'content-type': 'application/json' } })
+ */
+export const openApiDocument = /* @__PURE__ */ createOpenApiDocument()

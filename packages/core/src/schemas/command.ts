@@ -1,0 +1,74 @@
+import * as v from 'valibot'
+import { LIMITS } from './limits.ts'
+
+/** The four commands the SMS documentation names. Any other string is an unknown command. */
+export const KNOWN_COMMANDS = ['START', 'STOP', 'DELETE', 'SYNC'] as const
+
+/** One of {@link KNOWN_COMMANDS}. */
+export type KnownCommandName = (typeof KNOWN_COMMANDS)[number]
+
+/**
+ * Tells a documented command from one this version does not know (e.g. `SKIP`, `UPLOAD_LOG`).
+ *
+ * @example
+ * isKnownCommand('START') // true
+ * isKnownCommand('PREMIGRATE') // false: pass it on, don't crash
+ */
+export function isKnownCommand(name: string): name is KnownCommandName {
+  return (KNOWN_COMMANDS as readonly string[]).includes(name)
+}
+
+const optionalParam = (max: number) =>
+  v.pipe(
+    v.nullish(v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`))),
+    // Some gateways send `null` for an absent value; absent and null mean the same here.
+    v.transform((value) => value ?? undefined),
+  )
+
+/**
+ * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
+ */
+export const CommandParamSchema = v.looseObject({
+  task_id: v.exactOptional(optionalParam(LIMITS.taskId)),
+  bucket: v.exactOptional(optionalParam(LIMITS.bucket)),
+})
+
+/** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
+export const CommandSchema = v.object({
+  command_name: v.pipe(
+    v.string('expected a string'),
+    v.minLength(1, 'expected a non-empty command name'),
+    v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+  ),
+  command_param: v.optional(CommandParamSchema, {}),
+})
+
+/**
+ * The 200 body of `GET .../command`, pending or idle: `command_name` may be empty, null or absent.
+ * {@link parseCommandResponse} turns it into a command or `null`.
+ */
+export const CommandResponseSchema = v.object({
+  command_name: v.nullish(
+    v.pipe(
+      v.string('expected a string'),
+      v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+    ),
+  ),
+  command_param: v.nullish(CommandParamSchema),
+})
+
+type CommandParamOutput = v.InferOutput<typeof CommandParamSchema>
+
+/** Parameters of a command; `task_id` and `bucket` are absent rather than null. */
+export type CommandParam = {
+  [K in keyof CommandParamOutput]: CommandParamOutput[K]
+}
+
+/** A pending command, as validated from the wire. */
+export interface SmsCommand {
+  command_name: string
+  command_param: CommandParam
+}
+
+/** The body of `GET .../command` before idle detection. */
+export type CommandResponse = v.InferInput<typeof CommandResponseSchema>

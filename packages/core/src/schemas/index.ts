@@ -1,0 +1,5 @@
+export * from './command.ts'
+export * from './command-result.ts'
+export * from './error-body.ts'
+export * from './limits.ts'
+export * from './request.ts'

@@ -1,0 +1,25 @@
+/** How long to wait between attempts. */
+export interface BackoffOptions {
+  /** Delay cap of the first retry, in ms. */
+  baseDelayMs: number
+  /** No delay exceeds this, in ms. */
+  maxDelayMs: number
+}
+
+/**
+ * Capped exponential backoff with full jitter: a uniform delay in
+ * `[0, min(maxDelayMs, baseDelayMs × 2^(failures − 1)))`. Full jitter spreads a fleet's retries
+ * so agents that failed together don't retry together.
+ *
+ * @example
+ * fullJitterBackoff(3, { baseDelayMs: 500, maxDelayMs: 30_000 }, Math.random) // 0…2000 ms
+ */
+export function fullJitterBackoff(
+  failures: number,
+  options: BackoffOptions,
+  random: () => number,
+): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 52)
+  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent)
+  return Math.floor(random() * cap)
+}
