@@ -9,6 +9,7 @@ import { describeValue, toValidationIssues } from '../errors/to-validation-issue
 import type { SmsCommand } from '../schemas/command.ts'
 import { type CommandResult, CommandResultSchema } from '../schemas/command-result.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
+import { raceAbort } from '../time/race-abort.ts'
 import { parseRetryAfter } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import { parseCommandResponse } from './parse-command-response.ts'
@@ -134,6 +135,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
   const clientRetry = resolveRetryOptions(options.retry)
+  let refreshing: Promise<void> | undefined
   const http = ky.create({
     retry: 0,
     timeout: false,
@@ -171,7 +173,14 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         if (response.status === 401 && !refreshed && auth.refresh) {
           // Revoked or expired token: refresh once (shared by concurrent calls), then retry.
           refreshed = true
-          await auth.refresh(credentials, exchange.signal)
+          // Concurrent 401s share one refresh; the provider also ignores a refresh for
+          // credentials it has already replaced (a 401 that arrives after the refresh ended).
+          const refresh = auth.refresh.bind(auth)
+          const rejected = credentials
+          refreshing ??= refresh(rejected).finally(() => {
+            refreshing = undefined
+          })
+          await raceAbort(refreshing, exchange.signal)
           attemptNumber--
           continue
         }

@@ -4,8 +4,7 @@ import { describeValue } from '../errors/to-validation-issues.ts'
 import { ServerIdSchema } from '../schemas/request.ts'
 
 /**
- * Checks a server id and percent-encodes it as one path segment. `.` and `..` are encoded too,
- * or URL normalisation would turn `/v3/sources/../command` into another path.
+ * Checks a server id and percent-encodes it as one path segment.
  *
  * @throws {SmsInputError} naming `serverId` when it is not a string of 1–255 characters.
  * @example
@@ -20,6 +19,14 @@ export function serverPathSegment(serverId: unknown): string {
       describeValue(serverId),
     )
   }
-  const encoded = encodeURIComponent(parsed.output)
-  return /^\.+$/.test(encoded) ? encoded.replaceAll('.', '%2E') : encoded
+  // URL parsers resolve `.` and `..` (even as %2E%2E), so `/v3/sources/../command` would reach
+  // another resource: no server id can be spelled that way.
+  if (parsed.output === '.' || parsed.output === '..') {
+    throw new SmsInputError(
+      'serverId',
+      'expected an id other than a dot segment ("." or "..")',
+      JSON.stringify(parsed.output),
+    )
+  }
+  return encodeURIComponent(parsed.output)
 }

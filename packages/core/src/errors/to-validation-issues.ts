@@ -27,9 +27,12 @@ export function toValidationIssues(
 ): ValidationIssue[] {
   return issues.map((issue) => {
     const keys = (issue.path ?? []).map((item) => String(item.key))
+    // valibot reports a missing key as "Invalid key: Expected \"x\" but received undefined".
+    const missingKey =
+      issue.kind === 'schema' && issue.type === 'object' && issue.received === 'undefined'
     return {
       field: keys.length === 0 ? root : root === '$' ? keys.join('.') : `${root}.${keys.join('.')}`,
-      expected: issue.message,
+      expected: missingKey ? 'a value (the field is required)' : issue.message,
       received: describeValue(issue.input),
     }
   })
