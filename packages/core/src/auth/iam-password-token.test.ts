@@ -1,0 +1,204 @@
+import { inspect } from 'node:util'
+import { describe, expect, it } from 'vitest'
+import { fakeFetch, json } from '../../test/fake-fetch.ts'
+import type { SmsApiError } from '../errors/sms-api-error.ts'
+import type { SmsInputError } from '../errors/sms-input-error.ts'
+import { isSmsNetworkError } from '../errors/sms-network-error.ts'
+import type { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
+import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
+import type { AuthRequest } from './auth-provider.ts'
+import { iamPasswordToken } from './iam-password-token.ts'
+
+const PASSWORD = 'Pa55-secret-word!'
+const HOUR = 3_600_000
+const request: AuthRequest = {
+  method: 'GET',
+  url: new URL('https://sms.example.test/v3/sources/s/command'),
+  headers: new Headers(),
+  body: null,
+}
+
+function issued(token: string, expiresAt: number) {
+  return json(
+    { token: { expires_at: new Date(expiresAt).toISOString(), methods: ['password'] } },
+    201,
+    {
+      'X-Subject-Token': token,
+    },
+  )
+}
+
+function setup(script: Parameters<typeof fakeFetch>[0], extra: Record<string, unknown> = {}) {
+  const scheduler = createVirtualScheduler(Date.UTC(2026, 10, 27))
+  const iam = fakeFetch(script)
+  const auth = iamPasswordToken({
+    iamEndpoint: 'https://iam.example.test/',
+    user: 'ops',
+    password: PASSWORD,
+    domain: 'acme',
+    fetch: iam.fetch,
+    scheduler,
+    ...extra,
+  })
+  return { auth, iam, scheduler }
+}
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}
+
+describe('iamPasswordToken', () => {
+  it('requests a domain-scoped token with the password flow of API.md §4', async () => {
+    const withToken = setup([issued('tok-1', Date.UTC(2026, 10, 28))])
+    expect(await withToken.auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    const sent = withToken.iam.requests[0]
+    expect(sent?.method).toBe('POST')
+    expect(sent?.url).toBe('https://iam.example.test/v3/auth/tokens?nocatalog=true')
+    expect(JSON.parse(sent?.body ?? '')).toEqual({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name: 'ops', password: PASSWORD, domain: { name: 'acme' } } },
+        },
+        scope: { domain: { name: 'acme' } },
+      },
+    })
+    expect(withToken.auth.kind).toBe('iam-password')
+  })
+
+  it('uses a project scope when given', async () => {
+    const { auth, iam } = setup([issued('t', Date.UTC(2026, 10, 28))], {
+      scope: { project: { id: 'p1' } },
+    })
+    await auth.authorize(request)
+    expect(JSON.parse(iam.requests[0]?.body ?? '').auth.scope).toEqual({ project: { id: 'p1' } })
+  })
+
+  it('caches the token until expires_at minus the margin, then fetches a new one', async () => {
+    const start = Date.UTC(2026, 10, 27)
+    const { auth, iam, scheduler } = setup(
+      [issued('tok-1', start + 24 * HOUR), issued('tok-2', start + 48 * HOUR)],
+      {
+        refreshMarginMs: 10 * 60_000,
+      },
+    )
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    await scheduler.advance(24 * HOUR - 10 * 60_000 - 1)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(iam.requests).toHaveLength(1)
+    await scheduler.advance(1)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-2' })
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('shares one IAM request among concurrent callers', async () => {
+    const { auth, iam } = setup([issued('tok-1', Date.UTC(2026, 10, 28))])
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => auth.authorize(request)))
+    expect(new Set(tokens.map((headers) => headers['X-Auth-Token']))).toEqual(new Set(['tok-1']))
+    expect(iam.requests).toHaveLength(1)
+  })
+
+  it('refreshes a rejected token once, and ignores refreshes of a token already replaced', async () => {
+    const end = Date.UTC(2026, 10, 28)
+    const { auth, iam } = setup([issued('tok-1', end), issued('tok-2', end), issued('tok-3', end)])
+    const first = await auth.authorize(request)
+    await Promise.all([auth.refresh?.(first), auth.refresh?.(first), auth.refresh?.(first)])
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-2' })
+    await auth.refresh?.(first)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-2' })
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('surfaces a wrong password as an API error naming the IAM call, without the password', async () => {
+    const { auth } = setup([
+      json(
+        {
+          error: {
+            code: 401,
+            message: 'The username or password is wrong.',
+            title: 'Unauthorized',
+          },
+        },
+        401,
+      ),
+    ])
+    const error = (await rejection(auth.authorize(request))) as SmsApiError
+    expect(error.name).toBe('SmsApiError')
+    expect(error.status).toBe(401)
+    expect(error.errorCode).toBe('401')
+    expect(error.message).toContain('POST /v3/auth/tokens failed with HTTP 401')
+    for (const view of [
+      error.message,
+      JSON.stringify(error),
+      inspect(error, { depth: null, showHidden: true }),
+    ]) {
+      expect(view).not.toContain(PASSWORD)
+    }
+  })
+
+  it('rejects an answer without X-Subject-Token or expires_at, naming what is missing', async () => {
+    const noHeader = setup([json({ token: { expires_at: '2026-11-28T00:00:00Z' } }, 201)])
+    expect(
+      ((await rejection(noHeader.auth.authorize(request))) as SmsResponseValidationError).field,
+    ).toBe('X-Subject-Token')
+    const noExpiry = setup([json({ token: {} }, 201, { 'X-Subject-Token': 'tok' })])
+    expect(
+      ((await rejection(noExpiry.auth.authorize(request))) as SmsResponseValidationError).field,
+    ).toBe('token.expires_at')
+  })
+
+  it('reports an unreachable IAM as a network error and tries again on the next call', async () => {
+    const { auth, iam } = setup([
+      new TypeError('fetch failed'),
+      issued('tok-1', Date.UTC(2026, 10, 28)),
+    ])
+    expect(isSmsNetworkError(await rejection(auth.authorize(request)))).toBe(true)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('lets one caller give up without failing the others waiting for the same token', async () => {
+    let release: ((response: Response) => void) | undefined
+    const slow = () =>
+      new Promise<Response>((resolve) => {
+        release = resolve
+      })
+    const { auth } = setup([slow])
+    const controller = new AbortController()
+    const impatient = auth.authorize(request, controller.signal)
+    const patient = auth.authorize(request)
+    controller.abort(new DOMException('bye', 'AbortError'))
+    expect(((await rejection(impatient)) as Error).name).toBe('AbortError')
+    while (!release) await new Promise((resolve) => setTimeout(resolve, 1))
+    release(issued('tok-1', Date.UTC(2026, 10, 28)))
+    expect(await patient).toEqual({ 'X-Auth-Token': 'tok-1' })
+  })
+
+  it.each(['user', 'password', 'domain'])('rejects an empty %s at creation', (field) => {
+    let caught: unknown
+    try {
+      setup([], { [field]: '' })
+    } catch (error) {
+      caught = error
+    }
+    expect((caught as SmsInputError).field).toBe(field)
+  })
+
+  it('keeps the password and token out of the provider itself', async () => {
+    const { auth } = setup([issued('tok-secret-1', Date.UTC(2026, 10, 28))])
+    await auth.authorize(request)
+    for (const view of [
+      JSON.stringify(auth),
+      inspect(auth, { depth: null, showHidden: true }),
+      String(auth),
+    ]) {
+      expect(view).not.toContain(PASSWORD)
+      expect(view).not.toContain('tok-secret-1')
+    }
+  })
+})
