@@ -1,0 +1,299 @@
+/**
+ * A runtime-portable smoke suite: core against an in-process SMS and IAM (plain `fetch`
+ * handlers), using Web APIs only, so the very same cases run on Node, Bun, Deno and workerd.
+ * Each case throws on failure.
+ */
+import {
+  akSk,
+  createSmsClient,
+  iamPasswordToken,
+  isKnownCommand,
+  isSmsApiError,
+  isSmsInputError,
+  openApiDocument,
+  pollCommands,
+  type SmsCommand,
+  signRequest,
+  staticToken,
+  verifySignature,
+} from '../src/index.ts'
+import { createVirtualScheduler } from '../src/testing/index.ts'
+
+export interface SmokeCase {
+  name: string
+  run: () => Promise<void>
+}
+
+function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`assertion failed: ${message}`)
+}
+
+function equal(actual: unknown, expected: unknown, message: string): void {
+  const a = JSON.stringify(actual)
+  const e = JSON.stringify(expected)
+  if (a !== e) throw new Error(`${message}: expected ${e}, got ${a}`)
+}
+
+const SK = 'smoke-secret-key'
+const TOKEN = 'smoke-token'
+
+/** A tiny SMS: one queue per server, ack delivery, token or AK/SK auth, scripted failures. */
+function inProcessSms(options: { failures?: number[]; acceptToken?: () => string } = {}) {
+  const queues = new Map<string, SmsCommand[]>([['srv-1', []]])
+  const results: unknown[] = []
+  const failures = [...(options.failures ?? [])]
+  let requests = 0
+  const error = (status: number, code: string, message: string) =>
+    new Response(JSON.stringify({ error_code: code, error_msg: message }), { status })
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init)
+    requests++
+    const failure = failures.shift()
+    if (failure) return error(failure, 'SMS.2007', 'injected')
+    const body = request.method === 'POST' ? await request.text() : ''
+    if (request.headers.has('Authorization')) {
+      const verdict = await verifySignature(
+        {
+          method: request.method,
+          url: request.url,
+          headers: { ...Object.fromEntries(request.headers), host: new URL(request.url).host },
+          body,
+        },
+        (ak) => (ak === 'AK' ? SK : undefined),
+      )
+      if (!verdict.ok) return error(401, 'APIGW.0301', verdict.message)
+    } else if (request.headers.get('X-Auth-Token') !== (options.acceptToken?.() ?? TOKEN)) {
+      return error(401, 'APIGW.0301', 'bad token')
+    }
+    const match = /^\/v3\/sources\/([^/]+)\/(command|command_result)$/.exec(
+      new URL(request.url).pathname,
+    )
+    const queue = match ? queues.get(decodeURIComponent(match[1] ?? '')) : undefined
+    if (!match || !queue) return error(404, 'SMS.0404', 'not found')
+    if (match[2] === 'command') {
+      return new Response(JSON.stringify(queue[0] ?? { command_name: '', command_param: {} }))
+    }
+    const result = JSON.parse(body) as { command_name: string }
+    if (queue[0]?.command_name !== result.command_name)
+      return error(400, 'SMS.2009', 'inconsistent')
+    queue.shift()
+    results.push(result)
+    return new Response('"OK"')
+  }
+  return { fetch: fetch as typeof globalThis.fetch, queues, results, requests: () => requests }
+}
+
+function inProcessIam(tokens: string[]) {
+  let issued = 0
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const request = new Request(input, init)
+    const body = (await request.json()) as {
+      auth: { identity: { password: { user: { password: string } } } }
+    }
+    if (body.auth.identity.password.user.password !== 'pw')
+      return new Response('{"error":{"code":401,"message":"wrong"}}', { status: 401 })
+    const token = tokens[Math.min(issued++, tokens.length - 1)] ?? ''
+    return new Response(JSON.stringify({ token: { expires_at: '2099-01-01T00:00:00Z' } }), {
+      status: 201,
+      headers: { 'X-Subject-Token': token },
+    })
+  }
+  return { fetch: fetch as typeof globalThis.fetch, issued: () => issued }
+}
+
+export const smokeCases: SmokeCase[] = [
+  {
+    name: 'getCommand returns the pending command, then null once reported',
+    async run() {
+      const sms = inProcessSms()
+      sms.queues.get('srv-1')?.push({ command_name: 'START', command_param: { task_id: 't1' } })
+      const client = createSmsClient({
+        endpoint: 'http://sms.local',
+        auth: staticToken(TOKEN),
+        fetch: sms.fetch,
+      })
+      const command = await client.getCommand('srv-1')
+      equal(command, { command_name: 'START', command_param: { task_id: 't1' } }, 'command')
+      assert(command && isKnownCommand(command.command_name), 'START is known')
+      const receipt = await client.reportResult('srv-1', {
+        command_name: 'START',
+        result: 'success',
+        result_detail: { ok: true },
+      })
+      equal(receipt.status, 200, 'report status')
+      equal(await client.getCommand('srv-1'), null, 'idle after report')
+      equal(sms.results.length, 1, 'one result recorded')
+    },
+  },
+  {
+    name: 'errors are typed: 404 is an SmsApiError, a bad server id an SmsInputError',
+    async run() {
+      const sms = inProcessSms()
+      const client = createSmsClient({
+        endpoint: 'http://sms.local',
+        auth: staticToken(TOKEN),
+        fetch: sms.fetch,
+      })
+      let caught: unknown
+      try {
+        await client.getCommand('nope')
+      } catch (error) {
+        caught = error
+      }
+      assert(
+        isSmsApiError(caught) && caught.status === 404 && caught.errorCode === 'SMS.0404',
+        '404 api error',
+      )
+      try {
+        await client.getCommand('')
+      } catch (error) {
+        caught = error
+      }
+      assert(isSmsInputError(caught) && caught.field === 'serverId', 'input error')
+      equal(sms.requests(), 1, 'no request for the bad id')
+    },
+  },
+  {
+    name: 'retries 503 with backoff on a virtual clock',
+    async run() {
+      const sms = inProcessSms({ failures: [503, 503] })
+      const scheduler = createVirtualScheduler()
+      const client = createSmsClient({
+        endpoint: 'http://sms.local',
+        auth: staticToken(TOKEN),
+        fetch: sms.fetch,
+        scheduler,
+        random: () => 0.5,
+      })
+      const pending = client.getCommand('srv-1')
+      await scheduler.runNext()
+      await scheduler.runNext()
+      equal(await pending, null, 'idle after retries')
+      equal(scheduler.sleeps, [250, 500], 'backoff delays')
+      equal(sms.requests(), 3, 'three attempts')
+    },
+  },
+  {
+    name: 'iamPasswordToken fetches a token and refreshes it once after a 401',
+    async run() {
+      const iam = inProcessIam(['tok-a', 'tok-b'])
+      let accepted = 'tok-a'
+      const sms = inProcessSms({ acceptToken: () => accepted })
+      const auth = iamPasswordToken({
+        iamEndpoint: 'http://iam.local',
+        user: 'u',
+        password: 'pw',
+        domain: 'd',
+        fetch: iam.fetch,
+      })
+      const client = createSmsClient({ endpoint: 'http://sms.local', auth, fetch: sms.fetch })
+      equal(await client.getCommand('srv-1'), null, 'first call')
+      accepted = 'tok-b'
+      equal(await client.getCommand('srv-1'), null, 'after revocation')
+      equal(iam.issued(), 2, 'two tokens issued')
+    },
+  },
+  {
+    name: 'akSk signs requests the in-process server verifies',
+    async run() {
+      const sms = inProcessSms()
+      sms.queues.get('srv-1')?.push({ command_name: 'SYNC', command_param: {} })
+      const client = createSmsClient({
+        endpoint: 'http://sms.local',
+        auth: akSk({ ak: 'AK', sk: SK, domainId: 'd1' }),
+        fetch: sms.fetch,
+      })
+      equal((await client.getCommand('srv-1'))?.command_name, 'SYNC', 'signed get')
+      await client.reportResult('srv-1', {
+        command_name: 'SYNC',
+        result: 'fail',
+        result_detail: { reason: 'x' },
+      })
+      equal(sms.results.length, 1, 'signed post recorded')
+    },
+  },
+  {
+    name: 'signRequest matches API.md test vector 2',
+    async run() {
+      const headers = await signRequest(
+        {
+          method: 'GET',
+          url: 'https://example.huaweicloud.com/path?limit=1',
+          headers: {},
+          body: '',
+        },
+        { ak: 'AccessKey', sk: 'SecretKey' },
+        new Date(Date.UTC(2006, 0, 2, 15, 4, 5)),
+      )
+      equal(
+        headers.Authorization,
+        'SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=x-sdk-date, Signature=5a2ce64c865e0e6046321c6f3d5a77ba8413eeaf355c3166c03d58d02ac79624',
+        'authorization',
+      )
+    },
+  },
+  {
+    name: 'pollCommands yields command, then idle, on a virtual clock, and stops on abort',
+    async run() {
+      const sms = inProcessSms()
+      sms.queues.get('srv-1')?.push({ command_name: 'STOP', command_param: {} })
+      const scheduler = createVirtualScheduler()
+      const controller = new AbortController()
+      const client = createSmsClient({
+        endpoint: 'http://sms.local',
+        auth: staticToken(TOKEN),
+        fetch: sms.fetch,
+        scheduler,
+      })
+      const poller = pollCommands(client, 'srv-1', {
+        scheduler,
+        signal: controller.signal,
+        firstPollJitterMs: 0,
+        intervalMs: 1000,
+      })
+      const first = await poller.next()
+      assert(!first.done && first.value.type === 'command', 'command first')
+      await client.reportResult('srv-1', {
+        command_name: 'STOP',
+        result: 'success',
+        result_detail: {},
+      })
+      const second = poller.next()
+      await scheduler.runNext()
+      const idle = await second
+      assert(!idle.done && idle.value.type === 'idle', 'idle second')
+      const third = poller.next()
+      controller.abort()
+      assert((await third).done === true, 'ended on abort')
+    },
+  },
+  {
+    name: 'openApiDocument describes both endpoints',
+    async run() {
+      const paths = Object.keys(openApiDocument.paths)
+      equal(
+        paths,
+        ['/v3/sources/{server_id}/command', '/v3/sources/{server_id}/command_result'],
+        'paths',
+      )
+    },
+  },
+]
+
+/** Runs every case and returns one record per case. */
+export async function runSmokeSuite(): Promise<{ name: string; ok: boolean; error?: string }[]> {
+  const results: { name: string; ok: boolean; error?: string }[] = []
+  for (const smoke of smokeCases) {
+    try {
+      await smoke.run()
+      results.push({ name: smoke.name, ok: true })
+    } catch (error) {
+      results.push({
+        name: smoke.name,
+        ok: false,
+        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      })
+    }
+  }
+  return results
+}
