@@ -1,0 +1,233 @@
+import {
+  type Activity,
+  type CommandInfo,
+  type ErrorInfo,
+  LIMITS_WATCH,
+  type LogEntry,
+  type ServerState,
+  type ServerUpdate,
+  type ServerView,
+} from './model.ts'
+
+/**
+ * A server nobody has heard from yet.
+ *
+ * @example
+ * const view = emptyServer('srv-1') // phase 'waiting', no command
+ */
+export function emptyServer(id: string): ServerView {
+  return {
+    id,
+    phase: 'waiting',
+    command: null,
+    commandSince: null,
+    queued: null,
+    lastPollAt: null,
+    latencyMs: null,
+    lastSeenAt: null,
+    lastError: null,
+    failing: false,
+    consecutiveErrors: 0,
+    lastResult: null,
+    polls: 0,
+    errors: 0,
+    results: 0,
+    activity: { slot: 0, counts: [], errors: [] },
+    history: [],
+  }
+}
+
+/**
+ * The state column: `error` while failing, otherwise the phase.
+ *
+ * @example
+ * serverState({ ...emptyServer('a'), failing: true }) // 'error'
+ */
+export function serverState(server: ServerView): ServerState {
+  return server.failing ? 'error' : server.phase
+}
+
+/**
+ * True when two commands are the same delivery: same name and task id (API.md §2 has no message id).
+ *
+ * @example
+ * sameCommand({ name: 'START', taskId: 't1' }, { name: 'START', taskId: 't1' }) // true
+ */
+export function sameCommand(a: CommandInfo | null, b: CommandInfo | null): boolean {
+  if (a === null || b === null) return a === b
+  return a.name === b.name && (a.taskId ?? '') === (b.taskId ?? '')
+}
+
+/**
+ * `START task 2c06… bucket b1`: a command in one short phrase.
+ *
+ * @example
+ * describeCommand({ name: 'STOP', taskId: 't9' }) // 'STOP task t9'
+ */
+export function describeCommand(command: CommandInfo): string {
+  let text = command.name
+  if (command.taskId) text += ` task ${command.taskId}`
+  if (command.bucket) text += ` bucket ${command.bucket}`
+  return text
+}
+
+/**
+ * `401 APIGW.0301`, `timeout`: the short form of an error for the table.
+ *
+ * @example
+ * shortError({ status: 503, code: 'SMS.9999', message: '…', at: 0 }) // '503 SMS.9999'
+ */
+export function shortError(error: ErrorInfo): string {
+  return [error.status, error.code].filter((part) => part !== undefined && part !== '').join(' ')
+}
+
+/**
+ * Counts one event in a server's activity slots (newest last), dropping slots older than the
+ * window. Events older than the window are ignored.
+ *
+ * @example
+ * recordActivity({ slot: 0, counts: [], errors: [] }, 4_000, false) // slot 2, counts [..., 1]
+ */
+export function recordActivity(activity: Activity, at: number, isError: boolean): Activity {
+  const size = LIMITS_WATCH.sparkSlots
+  const slot = Math.floor(at / LIMITS_WATCH.sparkSlotMs)
+  let counts = padTo(activity.counts, size)
+  let errors = padTo(activity.errors, size)
+  let newest = activity.slot
+  if (slot > newest) {
+    const shift = Math.min(slot - newest, size)
+    counts = [...counts.slice(shift), ...new Array<number>(shift).fill(0)]
+    errors = [...errors.slice(shift), ...new Array<number>(shift).fill(0)]
+    newest = slot
+  }
+  const index = size - 1 - (newest - slot)
+  if (index < 0) return activity
+  counts = counts.slice()
+  counts[index] = (counts[index] ?? 0) + 1
+  if (isError) {
+    errors = errors.slice()
+    errors[index] = (errors[index] ?? 0) + 1
+  }
+  return { slot: newest, counts, errors }
+}
+
+function padTo(values: readonly number[], size: number): number[] {
+  if (values.length === size) return values as number[]
+  const kept = values.slice(-size)
+  return [...new Array<number>(size - kept.length).fill(0), ...kept]
+}
+
+// Without an explicit phase: a new command is pending; the same one keeps whatever an agent made
+// of it (delivered, running); no command means idle.
+function phaseForCommand(previous: ServerView, command: CommandInfo | null): ServerView['phase'] {
+  if (command === null) return 'idle'
+  if (!sameCommand(previous.command, command)) return 'pending'
+  return previous.phase === 'waiting' || previous.phase === 'idle' ? 'pending' : previous.phase
+}
+
+/**
+ * Folds one source update into a server's view, and returns the log lines the change deserves
+ * (a command appearing or clearing, an error starting or ending, a result, a note). Pure.
+ *
+ * @example
+ * const { server, entries } = applyServerUpdate(emptyServer('a'), {
+ *   serverId: 'a', at: 1000, command: { name: 'START', taskId: 't1' }, phase: 'pending',
+ * })
+ */
+export function applyServerUpdate(
+  previous: ServerView,
+  update: ServerUpdate,
+): { server: ServerView; entries: LogEntry[] } {
+  const { at } = update
+  const entries: LogEntry[] = []
+  const log = (level: LogEntry['level'], text: string) =>
+    entries.push({ at, serverId: previous.id, level, text })
+  const next: ServerView = { ...previous, lastSeenAt: Math.max(previous.lastSeenAt ?? at, at) }
+
+  if (update.poll) {
+    next.polls++
+    next.lastPollAt = at
+    next.latencyMs = update.poll.latencyMs
+  }
+  if (update.command !== undefined && !sameCommand(previous.command, update.command)) {
+    if (previous.command) {
+      const held =
+        previous.commandSince === null ? '' : ` after ${formatAge(at - previous.commandSince)}`
+      log('info', `${describeCommand(previous.command)} cleared${held}`)
+    }
+    if (update.command) log('info', `${describeCommand(update.command)} pending`)
+    next.command = update.command
+    next.commandSince = update.command ? at : null
+  } else if (update.command) {
+    // Same delivery again: keep its age, but take newer parameter details (a bucket, say).
+    next.command = { ...previous.command, ...update.command }
+  }
+  if (update.queued !== undefined) next.queued = update.queued
+  if (update.phase !== undefined) {
+    next.phase = update.phase
+  } else if (update.command !== undefined) {
+    next.phase = phaseForCommand(previous, update.command)
+  }
+  if (update.error) {
+    next.lastError = update.error
+    next.errors++
+    next.consecutiveErrors++
+    if (!previous.failing || previous.lastError?.message !== update.error.message) {
+      log('error', update.error.message)
+    }
+    next.failing = true
+  } else if (update.error === null) {
+    if (previous.failing) {
+      const count = previous.consecutiveErrors
+      log('info', `recovered after ${count} error${count === 1 ? '' : 's'}`)
+    }
+    next.failing = false
+    next.consecutiveErrors = 0
+  }
+  if (update.result) {
+    next.results++
+    next.lastResult = { ...update.result, at }
+    const detail = update.result.detail ? ` (${update.result.detail})` : ''
+    log(
+      update.result.result === 'success' ? 'info' : 'warn',
+      `${describeCommand(update.result.command)} reported ${update.result.result}${detail}`,
+    )
+  }
+  if (update.note) log(update.note.level, update.note.text)
+
+  next.activity = recordActivity(previous.activity, at, update.error != null)
+  if (entries.length > 0) {
+    next.history = appendBounded(previous.history, entries, LIMITS_WATCH.historyPerServer)
+  }
+  return { server: next, entries }
+}
+
+/**
+ * Appends to a list and keeps only the newest `limit` items.
+ *
+ * @example
+ * appendBounded([1, 2, 3], [4], 3) // [2, 3, 4]
+ */
+export function appendBounded<T>(list: readonly T[], items: readonly T[], limit: number): T[] {
+  const combined =
+    list.length + items.length > limit ? [...list, ...items].slice(-limit) : [...list, ...items]
+  return combined
+}
+
+/**
+ * `850ms`, `12s`, `3m`, `2h`, `4d`: a duration in its largest whole unit.
+ *
+ * @example
+ * formatAge(125_000) // '2m'
+ */
+export function formatAge(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '0s'
+  if (ms < 1_000) return `${Math.round(ms)}ms`
+  const seconds = Math.floor(ms / 1_000)
+  if (seconds < 60) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m`
+  const hours = Math.floor(minutes / 60)
+  if (hours < 48) return `${hours}h`
+  return `${Math.floor(hours / 24)}d`
+}

@@ -1,0 +1,129 @@
+/**
+ * The watch's data model: what it knows about each server, and the facts sources report.
+ * Sources (the API poller, the mock's event stream, an agent's event stream) all speak
+ * {@link ServerUpdate}; the reducer folds updates into {@link ServerView}s.
+ *
+ * @module
+ */
+
+/** A command as the watch shows it. */
+export interface CommandInfo {
+  name: string
+  taskId?: string | undefined
+  bucket?: string | undefined
+}
+
+/** A failure seen for a server (a poll error, an injected fault, an auth failure). */
+export interface ErrorInfo {
+  /** HTTP status, when there was an answer. */
+  status?: number | undefined
+  /** `error_code` from the body (`APIGW.0301`, `SMS.2007`, …) or a short reason (`timeout`). */
+  code?: string | undefined
+  /** A secret-free description. */
+  message: string
+  at: number
+}
+
+/**
+ * Where a server's command stands. `waiting`: nothing heard yet; `pending`: a command is current
+ * and nobody is known to have fetched it; `delivered`: an agent fetched it; `running`: an agent is
+ * running its handler; `idle`: no command is pending.
+ */
+export type Phase = 'waiting' | 'idle' | 'pending' | 'delivered' | 'running'
+
+/** What the state column shows: the phase, or `error` while the server is failing. */
+export type ServerState = Phase | 'error'
+
+/** One line of a server's history, or of the fleet's event log. */
+export interface LogEntry {
+  at: number
+  serverId?: string | undefined
+  level: 'info' | 'warn' | 'error'
+  text: string
+}
+
+/** A reported result. */
+export interface ResultInfo {
+  command: CommandInfo
+  result: 'success' | 'fail'
+  at: number
+  detail?: string | undefined
+}
+
+/** Activity counts in fixed time slots, newest last, for the sparkline. */
+export interface Activity {
+  /** Index (time / slot length) of the newest slot. */
+  slot: number
+  counts: readonly number[]
+  errors: readonly number[]
+}
+
+/** Everything the watch knows about one server. */
+export interface ServerView {
+  id: string
+  phase: Phase
+  command: CommandInfo | null
+  /** When the current command was first seen. */
+  commandSince: number | null
+  /** Commands queued behind the current one, when the source knows (the mock does). */
+  queued: number | null
+  lastPollAt: number | null
+  latencyMs: number | null
+  /** Last time anything was heard about this server. */
+  lastSeenAt: number | null
+  /** The most recent error; it stays shown (dimmed) after the server recovers. */
+  lastError: ErrorInfo | null
+  /** True while the server is failing: set by an error, cleared by the next success. */
+  failing: boolean
+  consecutiveErrors: number
+  lastResult: ResultInfo | null
+  polls: number
+  errors: number
+  results: number
+  activity: Activity
+  /** Newest last, bounded by {@link LIMITS_WATCH.historyPerServer}. */
+  history: readonly LogEntry[]
+}
+
+/** A fact about one server, from any source. Every field but `serverId` and `at` is optional. */
+export interface ServerUpdate {
+  serverId: string
+  at: number
+  /** This was a poll of `GET .../command` that got an answer or failed. */
+  poll?: { latencyMs: number } | undefined
+  phase?: Phase | undefined
+  /** The current command; `null` when none is pending. */
+  command?: CommandInfo | null | undefined
+  queued?: number | undefined
+  /** An error (the server is failing), or `null` when a success shows it has recovered. */
+  error?: ErrorInfo | null | undefined
+  result?: Omit<ResultInfo, 'at'> | undefined
+  /** A free-form line for the history and the event log. */
+  note?: { level: LogEntry['level']; text: string } | undefined
+}
+
+/** How a source is doing, shown in the header. */
+export interface SourceStatus {
+  /** `api`, `mock`, `agent`. */
+  kind: string
+  /** What it reads from (a URL; never a credential). */
+  target: string
+  status: 'connecting' | 'ok' | 'error'
+  message?: string | undefined
+  at: number
+}
+
+/** Bounds that keep memory flat however long the watch runs. */
+export const LIMITS_WATCH = {
+  historyPerServer: 50,
+  eventLog: 200,
+  sparkSlots: 16,
+  sparkSlotMs: 2_000,
+  rateWindowSeconds: 10,
+  filterLength: 200,
+} as const
+
+/** Poll intervals `+` and `-` step through. */
+export const INTERVAL_LADDER_MS = [
+  1_000, 2_000, 3_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000,
+] as const

@@ -1,0 +1,262 @@
+/**
+ * Pure functions from state to what is on screen: filtering, sorting, windowing, the layout of a
+ * frame and the header's totals. The reducer (for paging) and the view (for drawing) share them.
+ *
+ * @module
+ */
+import { serverState, shortError } from './fleet.ts'
+import type { ServerState, ServerView } from './model.ts'
+
+/** Columns `s` cycles through, in order. */
+export const SORT_KEYS = [
+  'server',
+  'state',
+  'command',
+  'age',
+  'polled',
+  'latency',
+  'errors',
+] as const
+
+/** A sort column. */
+export type SortKey = (typeof SORT_KEYS)[number]
+
+const STATE_RANK: Record<ServerState, number> = {
+  error: 0,
+  running: 1,
+  delivered: 2,
+  pending: 3,
+  idle: 4,
+  waiting: 5,
+}
+
+/**
+ * True when every word of `filter` appears (case-insensitively) in the server's id, state,
+ * command, task id, bucket or last error.
+ *
+ * @example
+ * matchesFilter(server, 'start web') // command START on server web-01
+ */
+export function matchesFilter(server: ServerView, filter: string): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean)
+  if (words.length === 0) return true
+  const haystack = [
+    server.id,
+    serverState(server),
+    server.command?.name,
+    server.command?.taskId,
+    server.command?.bucket,
+    server.lastError ? shortError(server.lastError) : undefined,
+  ]
+    .filter((part): part is string => typeof part === 'string' && part !== '')
+    .join(' ')
+    .toLowerCase()
+  return words.every((word) => haystack.includes(word))
+}
+
+const byId = (a: ServerView, b: ServerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+
+// Nulls sort last whatever the direction of the key, so "no data" never crowds the top.
+function nullsLast(a: number | null, b: number | null): number {
+  if (a === null && b === null) return 0
+  if (a === null) return 1
+  if (b === null) return -1
+  return a - b
+}
+
+/**
+ * Compares two servers by a sort column, ties broken by id. Natural orders put what needs
+ * attention first: errors, the oldest command, the stalest poll, the slowest answer.
+ *
+ * @example
+ * servers.sort(compareBy('state'))
+ */
+export function compareBy(key: SortKey): (a: ServerView, b: ServerView) => number {
+  switch (key) {
+    case 'server':
+      return byId
+    case 'state':
+      return (a, b) => STATE_RANK[serverState(a)] - STATE_RANK[serverState(b)] || byId(a, b)
+    case 'command':
+      return (a, b) => {
+        const left = a.command?.name ?? '\uffff'
+        const right = b.command?.name ?? '\uffff'
+        return (left < right ? -1 : left > right ? 1 : 0) || byId(a, b)
+      }
+    case 'age':
+      return (a, b) => nullsLast(a.commandSince, b.commandSince) || byId(a, b)
+    case 'polled':
+      return (a, b) => nullsLast(a.lastPollAt, b.lastPollAt) || byId(a, b)
+    case 'latency':
+      return (a, b) =>
+        nullsLast(
+          a.latencyMs === null ? null : -a.latencyMs,
+          b.latencyMs === null ? null : -b.latencyMs,
+        ) || byId(a, b)
+    case 'errors':
+      return (a, b) => Number(b.failing) - Number(a.failing) || b.errors - a.errors || byId(a, b)
+  }
+}
+
+/**
+ * The rows of the table: servers matching the filter, sorted.
+ *
+ * @example
+ * visibleServers(state.servers.values(), '', 'server', false)
+ */
+export function visibleServers(
+  servers: Iterable<ServerView>,
+  filter: string,
+  sort: SortKey,
+  reversed: boolean,
+): ServerView[] {
+  const rows: ServerView[] = []
+  for (const server of servers) if (matchesFilter(server, filter)) rows.push(server)
+  const compare = compareBy(sort)
+  rows.sort(reversed ? (a, b) => compare(b, a) : compare)
+  return rows
+}
+
+/** Which slice of a long list is drawn. */
+export interface RowWindow {
+  /** Index of the first drawn row. */
+  top: number
+  /** Rows drawn. */
+  count: number
+  /** Rows hidden above and below. */
+  above: number
+  below: number
+  /** True when a "… N more" line is drawn under the rows (it takes one line of the height). */
+  indicator: boolean
+}
+
+/**
+ * Windows `total` rows into `height` lines so the selected row is visible, scrolling as little as
+ * possible from `top`. When the list doesn't fit, the last line is kept for "… N more".
+ *
+ * @example
+ * windowRows(1000, 0, 20, 0) // { top: 0, count: 19, above: 0, below: 981, indicator: true }
+ */
+export function windowRows(
+  total: number,
+  selected: number,
+  height: number,
+  top: number,
+): RowWindow {
+  const lines = Math.max(0, Math.floor(height))
+  if (total <= lines) return { top: 0, count: total, above: 0, below: 0, indicator: false }
+  const count = Math.max(0, lines - 1)
+  if (count === 0) return { top: 0, count: 0, above: 0, below: total, indicator: lines > 0 }
+  const index = Math.min(Math.max(0, selected), total - 1)
+  let start = Math.min(Math.max(0, top), total - count)
+  if (index < start) start = index
+  if (index >= start + count) start = index - count + 1
+  return { top: start, count, above: start, below: total - start - count, indicator: true }
+}
+
+/** Line counts of each part of a frame; they sum to at most the terminal's rows minus one. */
+export interface FrameLayout {
+  /** The terminal can't hold a useful frame: only a one-line notice is drawn. */
+  tooSmall: boolean
+  header: number
+  tableHeader: number
+  tableBody: number
+  detail: number
+  log: number
+  footer: number
+  /** Lines of the help overlay when it replaces the table, detail and log. */
+  help: number
+  /** The whole frame. */
+  total: number
+}
+
+/** The smallest terminal that gets a full frame. */
+export const MIN_TERMINAL = { rows: 10, cols: 40 } as const
+
+/**
+ * Splits the terminal among header, table, detail pane, event log and footer. One row is left
+ * free: Ink redraws the whole screen (and flickers) when a frame fills it.
+ *
+ * @example
+ * layoutFrame({ rows: 40, cols: 120 }, { detailOpen: true }).tableBody // 14
+ */
+export function layoutFrame(
+  terminal: { rows: number; cols: number },
+  options: { detailOpen: boolean },
+): FrameLayout {
+  const available = Math.floor(terminal.rows) - 1
+  if (available < MIN_TERMINAL.rows - 1 || terminal.cols < MIN_TERMINAL.cols) {
+    return {
+      tooSmall: true,
+      header: 0,
+      tableHeader: 0,
+      tableBody: 0,
+      detail: 0,
+      log: 0,
+      footer: 0,
+      help: 0,
+      total: Math.max(0, Math.min(1, available)),
+    }
+  }
+  const header = 2
+  const footer = 1
+  const tableHeader = 1
+  const fixed = header + footer + tableHeader
+  let log = available >= 30 ? 7 : available >= 20 ? 4 : 0
+  let detail = options.detailOpen
+    ? Math.min(14, Math.max(5, Math.floor((available - fixed) * 0.4)))
+    : 0
+  const minBody = 3
+  if (available - fixed - detail - log < minBody) log = 0
+  if (available - fixed - detail - log < minBody) detail = Math.max(0, available - fixed - minBody)
+  const tableBody = available - fixed - detail - log
+  return {
+    tooSmall: false,
+    header,
+    tableHeader,
+    tableBody,
+    detail,
+    log,
+    footer,
+    help: available - header - footer,
+    total: available,
+  }
+}
+
+/** Figures for the header. */
+export interface FleetTotals {
+  servers: number
+  byState: Record<ServerState, number>
+  /** Pending (current) commands by name, most frequent first. */
+  pendingByCommand: [string, number][]
+  failing: number
+}
+
+/**
+ * Counts servers by state and current commands by name.
+ *
+ * @example
+ * fleetTotals(state.servers.values()).pendingByCommand // [['START', 3], ['STOP', 1]]
+ */
+export function fleetTotals(servers: Iterable<ServerView>): FleetTotals {
+  const byState: Record<ServerState, number> = {
+    error: 0,
+    running: 0,
+    delivered: 0,
+    pending: 0,
+    idle: 0,
+    waiting: 0,
+  }
+  const commands = new Map<string, number>()
+  let count = 0
+  let failing = 0
+  for (const server of servers) {
+    count++
+    byState[serverState(server)]++
+    if (server.failing) failing++
+    if (server.command)
+      commands.set(server.command.name, (commands.get(server.command.name) ?? 0) + 1)
+  }
+  const pendingByCommand = [...commands].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+  return { servers: count, byState, pendingByCommand, failing }
+}
