@@ -12,6 +12,8 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (text === '') return undefined
   if (/^\d+$/.test(text)) return Number(text) * 1000
   if (/^\d+\.\d+$/.test(text)) return Math.ceil(Number(text) * 1000)
+  // An HTTP date always names a day or month; without letters, Date.parse would read "-5" as a year.
+  if (!/[a-z]/i.test(text)) return undefined
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)

@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest'
+import { openApiDocument } from './openapi-document.ts'
+
+describe('openApiDocument', () => {
+  it('is OpenAPI 3.1 with both endpoints', () => {
+    expect(openApiDocument.openapi).toBe('3.1.0')
+    expect(Object.keys(openApiDocument.paths)).toEqual([
+      '/v3/sources/{server_id}/command',
+      '/v3/sources/{server_id}/command_result',
+    ])
+  })
+
+  it('carries the documented status codes', () => {
+    expect(
+      Object.keys(openApiDocument.paths['/v3/sources/{server_id}/command'].get.responses),
+    ).toEqual(['200', '204', '400', '401', '403', '404', '500'])
+  })
+
+  it('derives schemas with the documented length limits from the valibot schemas', () => {
+    const { CommandResponse, CommandResult, ErrorBody } = openApiDocument.components.schemas
+    expect(JSON.stringify(CommandResponse)).toContain('"maxLength":255')
+    expect(CommandResult).toMatchObject({
+      type: 'object',
+      required: ['command_name', 'result', 'result_detail'],
+      properties: { result: { enum: ['success', 'fail'] } },
+    })
+    expect(ErrorBody).toMatchObject({
+      properties: { error_msg: { type: 'string', maxLength: 1024 } },
+    })
+  })
+
+  it('is plain JSON', () => {
+    expect(JSON.parse(JSON.stringify(openApiDocument))).toEqual(openApiDocument)
+  })
+})
