@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// The whole test run: build, typecheck and lint every package, then every package's vitest suite
+// (which includes the Bun, Deno and workerd runs), then one closing line summing all runners:
+// "N passed, N failed". Each package's vitest writes .test-results/vitest.json.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const env = {
+  ...process.env,
+  TURBO_TELEMETRY_DISABLED: '1',
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  DENO_NO_UPDATE_CHECK: '1',
+  FORCE_COLOR: process.env.FORCE_COLOR ?? '0',
+}
+const bin = (name) => join(root, 'node_modules', '.bin', name)
+
+function step(label, command, args) {
+  console.log(`\n▶ ${label}`)
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env })
+  return result.status === 0
+}
+
+const packages = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(join(root, group), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
+    .map((entry) => join(root, group, entry.name)),
+)
+for (const dir of packages) rmSync(join(dir, '.test-results'), { recursive: true, force: true })
+
+const checks = [
+  ['build and typecheck', step('build and typecheck', bin('turbo'), ['run', 'build', 'typecheck', '--output-logs=errors-only'])],
+  ['lint and format (biome)', step('lint and format (biome)', bin('biome'), ['check', '.'])],
+  // One package at a time: the suites start Bun, Deno and workerd and the machine has 2 cores.
+  ['tests', step('tests', bin('turbo'), ['run', 'test', '--concurrency=1', '--continue'])],
+]
+
+let passed = 0
+let failed = 0
+let skipped = 0
+console.log('\n▶ summary')
+for (const dir of packages) {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  if (!manifest.scripts?.test) continue
+  const report = join(dir, '.test-results', 'vitest.json')
+  if (!existsSync(report)) {
+    console.log(`${manifest.name}: no test report (the suite did not run to the end)`)
+    failed++
+    continue
+  }
+  const result = JSON.parse(readFileSync(report, 'utf8'))
+  passed += result.numPassedTests
+  failed += result.numFailedTests
+  skipped += result.numPendingTests + result.numTodoTests
+  // A file that fails to load has no tests to count; count the file itself as a failure.
+  const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0)
+  failed += brokenFiles.length
+  console.log(
+    `${manifest.name}: ${result.numPassedTests} passed, ${result.numFailedTests + brokenFiles.length} failed, ${result.numPendingTests} skipped`,
+  )
+}
+for (const [label, ok] of checks.slice(0, 2)) {
+  console.log(`${label}: ${ok ? 'ok' : 'FAILED'}`)
+  if (ok) passed++
+  else failed++
+}
+const ok = checks.every(([, result]) => result) && failed === 0
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(ok ? 0 : 1)
