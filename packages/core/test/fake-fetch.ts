@@ -56,3 +56,13 @@ export const START = {
   command_name: 'START',
   command_param: { task_id: '2c0689c860ad4728a497c91ec0844384' },
 }
+
+/** The error a promise rejects with; fails the test if it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected a rejection')
+}

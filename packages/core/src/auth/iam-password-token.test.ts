@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { fakeFetch, json } from '../../test/fake-fetch.ts'
+import { fakeFetch, json, rejection } from '../../test/fake-fetch.ts'
 import type { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsInputError } from '../errors/sms-input-error.ts'
 import { isSmsNetworkError } from '../errors/sms-network-error.ts'
@@ -41,15 +41,6 @@ function setup(script: Parameters<typeof fakeFetch>[0], extra: Record<string, un
     ...extra,
   })
   return { auth, iam, scheduler }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 describe('iamPasswordToken', () => {

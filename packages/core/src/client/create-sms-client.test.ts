@@ -1,6 +1,6 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { fakeFetch, json, START, smsError } from '../../test/fake-fetch.ts'
+import { fakeFetch, json, rejection, START, smsError } from '../../test/fake-fetch.ts'
 import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
 import { staticToken } from '../auth/static-token.ts'
 import { isSmsApiError, type SmsApiError } from '../errors/sms-api-error.ts'
@@ -29,15 +29,6 @@ function setup(script: Parameters<typeof fakeFetch>[0], options: Partial<SmsClie
     ...options,
   })
   return { client, api, scheduler }
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected a rejection')
 }
 
 /** Runs `promise` to completion while letting the virtual clock jump from sleep to sleep. */
@@ -451,13 +442,17 @@ describe('createSmsClient: 401 and refreshable credentials', () => {
     return { auth, refreshes: () => refreshes }
   }
 
-  it('refreshes once and retries after a 401', async () => {
-    const { auth, refreshes } = rotatingAuth()
-    const api = fakeFetch([], (request) =>
+  /** An API that refuses the first token and accepts any later one. */
+  const refusingFirstToken = () =>
+    fakeFetch([], (request) =>
       request.headers.get('X-Auth-Token') === 'token-1'
         ? smsError(401, 'APIGW.0301', 'expired')
         : json(START),
     )
+
+  it('refreshes once and retries after a 401', async () => {
+    const { auth, refreshes } = rotatingAuth()
+    const api = refusingFirstToken()
     const client = createSmsClient({ endpoint: 'https://sms.example.test', auth, fetch: api.fetch })
     expect(await client.getCommand('srv')).toEqual(START)
     expect(refreshes()).toBe(1)
@@ -469,11 +464,7 @@ describe('createSmsClient: 401 and refreshable credentials', () => {
 
   it('shares one refresh among concurrent calls', async () => {
     const { auth, refreshes } = rotatingAuth()
-    const api = fakeFetch([], (request) =>
-      request.headers.get('X-Auth-Token') === 'token-1'
-        ? smsError(401, 'APIGW.0301', 'expired')
-        : json(START),
-    )
+    const api = refusingFirstToken()
     const client = createSmsClient({ endpoint: 'https://sms.example.test', auth, fetch: api.fetch })
     const results = await Promise.all(
       Array.from({ length: 10 }, (_, i) => client.getCommand(`srv-${i}`)),
