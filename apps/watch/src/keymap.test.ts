@@ -71,6 +71,11 @@ describe('generated help', () => {
       'q quit',
     ])
     expect(footerHints('help')).toEqual(['? close', 'Esc close', 'q quit'])
-    expect(footerHints('filter').join(' ')).toContain('Esc')
+    expect(footerHints('filter')).toEqual([
+      '↑ k move',
+      'Enter keep',
+      'Esc clear',
+      'Backspace delete',
+    ])
   })
 })

@@ -156,6 +156,7 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: ['enter'],
     label: 'Enter',
     description: 'keep the filter and return to the table',
+    hint: 'keep',
     modes: ['filter'],
     action: { type: 'filter-commit' },
     group: 'Filter',
@@ -164,6 +165,7 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: ['escape'],
     label: 'Esc',
     description: 'clear the filter',
+    hint: 'clear',
     modes: ['filter'],
     action: { type: 'filter-clear' },
     group: 'Filter',
@@ -172,6 +174,7 @@ export const KEYMAP: readonly KeyBinding[] = [
     keys: ['backspace'],
     label: 'Backspace',
     description: 'delete the last filter character',
+    hint: 'delete',
     modes: ['filter'],
     action: { type: 'filter-backspace' },
     group: 'Filter',
@@ -317,9 +320,9 @@ export function helpLines(): string[] {
  */
 export function footerHints(mode: InputMode): string[] {
   if (mode === 'filter') {
-    return KEYMAP.filter(
-      (binding) => binding.modes.includes('filter') && binding.group === 'Filter',
-    ).map((binding) => `${binding.label} ${binding.description.split(' ').slice(0, 2).join(' ')}`)
+    return KEYMAP.filter((binding) => binding.modes.includes('filter') && binding.hint).map(
+      (binding) => `${binding.label} ${binding.hint}`,
+    )
   }
   if (mode === 'help') {
     return KEYMAP.filter((binding) => binding.modes.includes('help')).map(

@@ -163,7 +163,7 @@ export function tableRows(state: WatchState): ServerView[] {
 export function selectedIndex(state: WatchState, rows: readonly ServerView[]): number {
   if (state.selectedId === null) return 0
   const index = rows.findIndex((server) => server.id === state.selectedId)
-  return index < 0 ? 0 : index
+  return Math.max(index, 0)
 }
 
 /**

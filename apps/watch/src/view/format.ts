@@ -1,0 +1,215 @@
+/**
+ * Text for the screen: cleaning untrusted strings, fitting cells, and the table's columns.
+ *
+ * @module
+ */
+import { formatAge, shortError } from '../fleet.ts'
+import { LIMITS_WATCH, type ServerState, type ServerView } from '../model.ts'
+
+// C0/C1 controls and DEL: a server id or error message from the network must not move the
+// cursor, clear the screen or change colours.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+
+/**
+ * Makes untrusted text safe to draw on one line: control characters (escape sequences, newlines)
+ * become `�`.
+ *
+ * @example
+ * clean('evil\u001b[2Jid') // 'evil�[2Jid'
+ */
+export function clean(text: string): string {
+  return text.replace(CONTROL, '\ufffd')
+}
+
+/**
+ * Pads or cuts text to exactly `width` characters, ending a cut with `…`.
+ *
+ * @example
+ * fit('srv-00042', 6) // 'srv-0…'
+ * fit('42', 4, 'right') // '  42'
+ */
+export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
+  if (width <= 0) return ''
+  const chars = Array.from(text)
+  if (chars.length > width) return `${chars.slice(0, width - 1).join('')}…`
+  const padding = ' '.repeat(width - chars.length)
+  return align === 'left' ? text + padding : padding + text
+}
+
+/**
+ * `45ms`, `1.2s`, `—` for unknown.
+ *
+ * @example
+ * formatLatency(1234) // '1.2s'
+ */
+export function formatLatency(ms: number | null): string {
+  if (ms === null) return '—'
+  if (ms < 1_000) return `${Math.round(ms)}ms`
+  if (ms < 10_000) return `${(ms / 1_000).toFixed(1)}s`
+  return formatAge(ms)
+}
+
+/**
+ * `14:03:07` in local time.
+ *
+ * @example
+ * formatClock(Date.now())
+ */
+export function formatClock(at: number): string {
+  const date = new Date(at)
+  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+    .map((part) => String(part).padStart(2, '0'))
+    .join(':')
+}
+
+const BARS = ['·', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const
+// Fixed thresholds rather than per-row scaling, so bars compare across rows.
+const LEVELS = [0, 1, 2, 3, 5, 8, 13, 21, 34] as const
+
+/** One sparkline cell: a bar, and whether its slot saw an error. */
+export interface SparkCell {
+  char: string
+  error: boolean
+}
+
+/**
+ * The activity sparkline, oldest slot first, aligned to `now` so a quiet server's bars slide out.
+ * A slot with an error shows `×` (text, not only colour).
+ *
+ * @example
+ * sparkline(server.activity, Date.now(), 16).map((cell) => cell.char).join('')
+ */
+export function sparkline(
+  activity: ServerView['activity'],
+  now: number,
+  width: number,
+): SparkCell[] {
+  const size = LIMITS_WATCH.sparkSlots
+  const shift = Math.max(0, Math.floor(now / LIMITS_WATCH.sparkSlotMs) - activity.slot)
+  const cells: SparkCell[] = []
+  for (let column = Math.max(0, size - width); column < size; column++) {
+    const index = column + shift - (size - activity.counts.length)
+    const count = index < activity.counts.length ? (activity.counts[index] ?? 0) : 0
+    const errors = index < activity.errors.length ? (activity.errors[index] ?? 0) : 0
+    if (errors > 0) {
+      cells.push({ char: '×', error: true })
+      continue
+    }
+    let level = 0
+    for (let i = 0; i < LEVELS.length; i++) if (count >= (LEVELS[i] ?? 0) && count > 0) level = i
+    cells.push({ char: BARS[level] ?? '·', error: false })
+  }
+  return cells
+}
+
+/** A column of the table. */
+export interface Column {
+  key:
+    | 'server'
+    | 'state'
+    | 'command'
+    | 'task'
+    | 'bucket'
+    | 'age'
+    | 'polled'
+    | 'latency'
+    | 'error'
+    | 'activity'
+  title: string
+  width: number
+  align: 'left' | 'right'
+  /** Which `SortKey` this column sorts by, if any (for the ▲/▼ marker). */
+  sort?: string
+}
+
+const ALL_COLUMNS: readonly (Column & { drop: number; max?: number })[] = [
+  { key: 'server', title: 'SERVER', width: 12, max: 40, align: 'left', sort: 'server', drop: 0 },
+  { key: 'state', title: 'STATE', width: 9, align: 'left', sort: 'state', drop: 0 },
+  { key: 'command', title: 'COMMAND', width: 10, align: 'left', sort: 'command', drop: 0 },
+  { key: 'task', title: 'TASK', width: 12, align: 'left', drop: 8 },
+  { key: 'bucket', title: 'BUCKET', width: 12, align: 'left', drop: 9 },
+  { key: 'age', title: 'AGE', width: 5, align: 'right', sort: 'age', drop: 3 },
+  { key: 'polled', title: 'POLLED', width: 6, align: 'right', sort: 'polled', drop: 5 },
+  { key: 'latency', title: 'LATENCY', width: 7, align: 'right', sort: 'latency', drop: 6 },
+  { key: 'error', title: 'LAST ERROR', width: 14, align: 'left', sort: 'errors', drop: 4 },
+  { key: 'activity', title: 'ACTIVITY', width: 12, align: 'left', drop: 7 },
+]
+
+/** Width of the selection marker before the first column. */
+export const MARKER_WIDTH = 2
+
+/**
+ * The columns that fit `cols`: the least useful are dropped first (bucket, activity, task, …);
+ * the server column takes the spare width up to its maximum, the error column the rest.
+ *
+ * @example
+ * fitColumns(80).map((column) => column.key)
+ */
+export function fitColumns(cols: number): Column[] {
+  const available = cols - MARKER_WIDTH
+  let chosen = [...ALL_COLUMNS]
+  const needed = (columns: typeof chosen) =>
+    columns.reduce((sum, column) => sum + column.width, 0) + (columns.length - 1)
+  while (needed(chosen) > available) {
+    const victim = chosen.reduce((worst, column) => (column.drop > worst.drop ? column : worst))
+    if (victim.drop === 0) break
+    chosen = chosen.filter((column) => column !== victim)
+  }
+  let spare = Math.max(0, available - needed(chosen))
+  return chosen
+    .map((column) => {
+      const { drop: _drop, max, ...rest } = column
+      if (column.key === 'server') {
+        const grow = Math.min(spare, (max ?? column.width) - column.width)
+        spare -= grow
+        return { ...rest, width: column.width + grow }
+      }
+      return rest
+    })
+    .map((column) => {
+      if (column.key !== 'error' || spare <= 0) return column
+      const grown = { ...column, width: column.width + spare }
+      spare = 0
+      return grown
+    })
+}
+
+/**
+ * A cell's text (not yet fitted to its width).
+ *
+ * @example
+ * cellText('age', server, Date.now()) // '12s'
+ */
+export function cellText(
+  key: Column['key'],
+  server: ServerView,
+  now: number,
+  state: ServerState,
+): string {
+  switch (key) {
+    case 'server':
+      return clean(server.id)
+    case 'state':
+      return state
+    case 'command':
+      return server.command ? clean(server.command.name) : '—'
+    case 'task':
+      return clean(server.command?.taskId ?? '')
+    case 'bucket':
+      return clean(server.command?.bucket ?? '')
+    case 'age':
+      return server.commandSince === null ? '' : formatAge(now - server.commandSince)
+    case 'polled': {
+      const at = server.lastPollAt ?? server.lastSeenAt
+      return at === null ? '—' : formatAge(now - at)
+    }
+    case 'latency':
+      return formatLatency(server.latencyMs)
+    case 'error':
+      if (!server.lastError) return ''
+      return clean(shortError(server.lastError) || server.lastError.message)
+    case 'activity':
+      return ''
+  }
+}

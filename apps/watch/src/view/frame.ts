@@ -1,0 +1,444 @@
+/**
+ * The whole screen as data: `buildFrame(state)` returns exactly the lines to draw, each a list of
+ * styled segments. Pure, so frame height and content are tested without a terminal, and the Ink
+ * component that draws it stays trivial.
+ *
+ * @module
+ */
+import { describeCommand, formatAge, serverState, shortError } from '../fleet.ts'
+import { footerHints, helpLines } from '../keymap.ts'
+import type { LogEntry, ServerState, ServerView, SourceStatus } from '../model.ts'
+import {
+  displayed,
+  inputMode,
+  NOTICE_MS,
+  pollRate,
+  selectedIndex,
+  tableRows,
+  type WatchState,
+} from '../reducer.ts'
+import { type FrameLayout, fleetTotals, layoutFrame, windowRows } from '../view-model.ts'
+import {
+  type Column,
+  cellText,
+  clean,
+  fit,
+  fitColumns,
+  formatClock,
+  formatLatency,
+  MARKER_WIDTH,
+  sparkline,
+} from './format.ts'
+
+/** How a segment looks. `color` is dropped when colour is off (`NO_COLOR`); the rest stays. */
+export interface SegmentStyle {
+  color?: string
+  bold?: boolean
+  dim?: boolean
+  inverse?: boolean
+}
+
+/** A run of text in one style. */
+export interface Segment {
+  text: string
+  style?: SegmentStyle
+}
+
+/** One screen line. */
+export type Line = Segment[]
+
+const STATE_COLOR: Record<ServerState, string> = {
+  error: 'red',
+  running: 'blue',
+  delivered: 'cyan',
+  pending: 'yellow',
+  idle: 'green',
+  waiting: 'gray',
+}
+
+const COMMAND_COLOR: Record<string, string> = {
+  START: 'green',
+  STOP: 'yellow',
+  DELETE: 'red',
+  SYNC: 'cyan',
+}
+
+const LEVEL_COLOR: Record<LogEntry['level'], string> = {
+  info: 'white',
+  warn: 'yellow',
+  error: 'red',
+}
+
+/**
+ * The colour of a command name; unknown commands (API.md §1 says they must be carried) are magenta.
+ *
+ * @example
+ * commandColor('DELETE') // 'red'
+ */
+export function commandColor(name: string): string {
+  return COMMAND_COLOR[name] ?? 'magenta'
+}
+
+const seg = (text: string, style?: SegmentStyle): Segment => (style ? { text, style } : { text })
+
+/**
+ * A line's plain text (styles dropped).
+ *
+ * @example
+ * lineText([{ text: 'a' }, { text: 'b' }]) // 'ab'
+ */
+export function lineText(line: Line): string {
+  return line.map((segment) => segment.text).join('')
+}
+
+/**
+ * True when two lines draw the same (text and styles), so an unchanged line is not re-rendered.
+ *
+ * @example
+ * sameLine([{ text: 'a' }], [{ text: 'a' }]) // true
+ */
+export function sameLine(a: Line, b: Line): boolean {
+  if (a === b) return true
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) {
+    const left = a[i]
+    const right = b[i]
+    if (!left || !right || left.text !== right.text) return false
+    const x = left.style
+    const y = right.style
+    if (x === y) continue
+    if (!x || !y) return false
+    if (x.color !== y.color || x.bold !== y.bold || x.dim !== y.dim || x.inverse !== y.inverse)
+      return false
+  }
+  return true
+}
+
+/** Cuts a line to `cols` characters, so no line ever wraps into two. */
+function clip(line: Line, cols: number): Line {
+  let room = cols
+  const out: Line = []
+  for (const segment of line) {
+    if (room <= 0) break
+    const chars = Array.from(segment.text)
+    if (chars.length <= room) {
+      out.push(segment)
+      room -= chars.length
+    } else {
+      out.push({ ...segment, text: `${chars.slice(0, Math.max(0, room - 1)).join('')}…` })
+      room = 0
+    }
+  }
+  return out
+}
+
+function sourceText(source: SourceStatus): Segment[] {
+  const label = `${source.kind} ${clean(source.target)}`
+  if (source.status === 'ok') return [seg(`${label} `), seg('● live', { color: 'green' })]
+  if (source.status === 'connecting')
+    return [seg(`${label} `), seg('○ connecting', { color: 'yellow' })]
+  return [
+    seg(`${label} `),
+    seg(`✗ ${clean(source.message ?? 'error')}`, { color: 'red', bold: true }),
+  ]
+}
+
+function headerLines(state: WatchState): Line[] {
+  const fleet = displayed(state)
+  const totals = fleetTotals(fleet.servers.values())
+  const first: Line = [seg(' sms-watch ', { bold: true, inverse: true }), seg(' ')]
+  if (state.frozen) {
+    first.push(
+      seg(
+        ` PAUSED · ${state.updatesWhilePaused} update${state.updatesWhilePaused === 1 ? '' : 's'} held `,
+        {
+          color: 'yellow',
+          bold: true,
+          inverse: true,
+        },
+      ),
+      seg(' '),
+    )
+  }
+  if (state.sources.length === 0) first.push(seg('no source', { color: 'red' }))
+  state.sources.forEach((source, index) => {
+    if (index > 0) first.push(seg(' · '))
+    first.push(...sourceText(source))
+  })
+
+  const second: Line = [
+    seg(` ${totals.servers} server${totals.servers === 1 ? '' : 's'}`, { bold: true }),
+  ]
+  const pending = totals.pendingByCommand.reduce((sum, [, count]) => sum + count, 0)
+  second.push(seg(' · pending '), seg(String(pending), { bold: true }))
+  if (totals.pendingByCommand.length > 0) {
+    second.push(seg(' ('))
+    totals.pendingByCommand.forEach(([name, count], index) => {
+      if (index > 0) second.push(seg(' '))
+      second.push(seg(clean(name), { color: commandColor(name) }), seg(` ${count}`))
+    })
+    second.push(seg(')'))
+  }
+  if (totals.byState.running > 0)
+    second.push(seg(` · running ${totals.byState.running}`, { color: 'blue' }))
+  second.push(
+    seg(' · errors '),
+    seg(String(totals.failing), totals.failing > 0 ? { color: 'red', bold: true } : undefined),
+  )
+  second.push(seg(` · ${pollRate(state).toFixed(1)} polls/s`))
+  second.push(seg(state.intervalApplies ? ` · every ${formatAge(state.intervalMs)}` : ' · push'))
+  if (state.filter)
+    second.push(seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' }))
+  second.push(seg(` · sort ${state.sort} ${state.sortReversed ? '▼' : '▲'}`, { dim: true }))
+  return [first, second]
+}
+
+function tableHeaderLine(state: WatchState, columns: readonly Column[]): Line {
+  const line: Line = [seg(' '.repeat(MARKER_WIDTH))]
+  columns.forEach((column, index) => {
+    if (index > 0) line.push(seg(' '))
+    const marker = column.sort === state.sort ? (state.sortReversed ? '▼' : '▲') : ''
+    line.push(
+      seg(fit(column.title + marker, column.width, column.align), { bold: true, dim: !marker }),
+    )
+  })
+  return line
+}
+
+function rowLine(
+  server: ServerView,
+  columns: readonly Column[],
+  now: number,
+  selected: boolean,
+): Line {
+  const state = serverState(server)
+  const base: SegmentStyle = selected ? { inverse: true } : {}
+  const line: Line = [seg(selected ? '› ' : '  ', { ...base, bold: true })]
+  columns.forEach((column, index) => {
+    if (index > 0) line.push(seg(' ', base))
+    if (column.key === 'activity') {
+      for (const cell of sparkline(server.activity, now, column.width)) {
+        line.push(seg(cell.char, { ...base, color: cell.error ? 'red' : 'cyan' }))
+      }
+      return
+    }
+    const text = fit(cellText(column.key, server, now, state), column.width, column.align)
+    let style: SegmentStyle = base
+    if (column.key === 'state')
+      style = { ...base, color: STATE_COLOR[state], bold: state === 'error' }
+    if (column.key === 'command' && server.command)
+      style = { ...base, color: commandColor(server.command.name), bold: true }
+    if (column.key === 'error' && server.lastError)
+      style = server.failing ? { ...base, color: 'red' } : { ...base, dim: true }
+    if (column.key === 'server') style = { ...base, bold: selected }
+    line.push(seg(text, style))
+  })
+  return line
+}
+
+function emptyTableLine(state: WatchState): Line {
+  if (state.filter) {
+    return [
+      seg(`  No server matches "${clean(state.filter)}" (Esc clears the filter)`, { dim: true }),
+    ]
+  }
+  const connecting = state.sources.some((source) => source.status === 'connecting')
+  const failing = state.sources.find((source) => source.status === 'error')
+  if (failing)
+    return [seg(`  No servers: ${clean(failing.message ?? 'the source failed')}`, { color: 'red' })]
+  return [
+    seg(
+      connecting || state.sources.length === 0
+        ? '  Loading… waiting for the first data'
+        : '  No servers yet',
+      { dim: true },
+    ),
+  ]
+}
+
+function tableLines(state: WatchState, layout: FrameLayout, columns: readonly Column[]): Line[] {
+  const rows = tableRows(state)
+  const lines: Line[] = [tableHeaderLine(state, columns)]
+  if (rows.length === 0) {
+    lines.push(emptyTableLine(state))
+  } else {
+    const index = selectedIndex(state, rows)
+    const window = windowRows(rows.length, index, layout.tableBody, state.scrollTop)
+    for (let i = window.top; i < window.top + window.count; i++) {
+      const server = rows[i]
+      if (server) lines.push(rowLine(server, columns, state.now, i === index))
+    }
+    if (window.indicator) {
+      const parts = [`… ${window.below} more`]
+      if (window.above > 0) parts.push(`${window.above} above`)
+      parts.push(`${index + 1}/${rows.length}`)
+      lines.push([seg(`  ${parts.join(' · ')}`, { dim: true })])
+    }
+  }
+  return padLines(lines, layout.tableHeader + layout.tableBody)
+}
+
+function ruleLine(title: string, cols: number, style?: SegmentStyle): Line {
+  const text = `─ ${title} `
+  return [
+    seg(text, { bold: true, ...style }),
+    seg('─'.repeat(Math.max(0, cols - Array.from(text).length)), { dim: true }),
+  ]
+}
+
+function logEntryLine(entry: LogEntry, withServer: boolean): Line {
+  const line: Line = [seg(` ${formatClock(entry.at)} `, { dim: true })]
+  if (withServer && entry.serverId !== undefined)
+    line.push(seg(`${clean(entry.serverId)} `, { bold: true }))
+  line.push(seg(clean(entry.text), { color: LEVEL_COLOR[entry.level] }))
+  return line
+}
+
+function detailLines(state: WatchState, height: number, cols: number): Line[] {
+  if (height <= 0) return []
+  const rows = tableRows(state)
+  const server = rows[selectedIndex(state, rows)]
+  if (!server) return padLines([ruleLine('detail: no server selected', cols)], height)
+  const status = serverState(server)
+  const lines: Line[] = [
+    [
+      ...ruleLine(clean(server.id), Math.min(cols, Array.from(clean(server.id)).length + 4)),
+      seg(` ${status}`, { color: STATE_COLOR[status], bold: true }),
+      seg(' ─', { dim: true }),
+    ],
+  ]
+  const command: Line = [seg(' command ')]
+  if (server.command) {
+    command.push(
+      seg(clean(describeCommand(server.command)), {
+        color: commandColor(server.command.name),
+        bold: true,
+      }),
+    )
+    if (server.commandSince !== null)
+      command.push(seg(` for ${formatAge(state.now - server.commandSince)}`))
+  } else {
+    command.push(seg('none pending', { dim: true }))
+  }
+  if (server.queued !== null) command.push(seg(` · ${server.queued} queued behind`))
+  lines.push(command)
+  const polledAt = server.lastPollAt ?? server.lastSeenAt
+  lines.push([
+    seg(
+      ` polls ${server.polls} · errors ${server.errors} · results ${server.results} · last seen ${polledAt === null ? 'never' : `${formatAge(state.now - polledAt)} ago`} · latency ${formatLatency(server.latencyMs)}`,
+    ),
+  ])
+  if (server.lastResult) {
+    const result = server.lastResult
+    lines.push([
+      seg(' last result '),
+      seg(result.result, { color: result.result === 'success' ? 'green' : 'red', bold: true }),
+      seg(` for ${clean(describeCommand(result.command))} ${formatAge(state.now - result.at)} ago`),
+      ...(result.detail ? [seg(` (${clean(result.detail)})`, { dim: true })] : []),
+    ])
+  }
+  if (server.lastError) {
+    const error = server.lastError
+    const code = shortError(error)
+    lines.push([
+      seg(
+        server.failing ? ' error ' : ' last error ',
+        server.failing ? { color: 'red', bold: true } : undefined,
+      ),
+      seg(`${code ? `${clean(code)} ` : ''}${formatAge(state.now - error.at)} ago: `),
+      seg(clean(error.message), server.failing ? { color: 'red' } : { dim: true }),
+    ])
+  }
+  const room = height - lines.length
+  if (room > 0) {
+    lines.push([seg(' history (newest first)', { dim: true })])
+    const history = [...server.history].reverse().slice(0, room - 1)
+    for (const entry of history) lines.push(logEntryLine(entry, false))
+  }
+  return padLines(lines.slice(0, height), height)
+}
+
+function eventLogLines(state: WatchState, height: number, cols: number): Line[] {
+  if (height <= 0) return []
+  const log = displayed(state).log
+  const lines: Line[] = [ruleLine(`events (${log.length} kept)`, cols, { dim: true })]
+  const entries = log.slice(-(height - 1))
+  for (const entry of entries) lines.push(logEntryLine(entry, true))
+  return padLines(lines, height)
+}
+
+function helpOverlayLines(height: number, cols: number): Line[] {
+  const body = helpLines()
+  const lines: Line[] = [ruleLine('keys: ? or Esc closes this help', cols, { color: 'cyan' })]
+  const room = height - 1
+  const shown = body.length > room ? body.slice(0, Math.max(0, room - 1)) : body
+  for (const text of shown) {
+    const isGroup = text !== '' && !text.startsWith(' ')
+    lines.push([seg(` ${text}`, isGroup ? { bold: true, color: 'cyan' } : undefined)])
+  }
+  if (body.length > room && room > 0)
+    lines.push([
+      seg(` … ${body.length - shown.length} more lines: enlarge the terminal`, { dim: true }),
+    ])
+  return padLines(lines, height)
+}
+
+function footerLine(state: WatchState): Line {
+  const mode = inputMode(state)
+  if (mode === 'filter') {
+    return [
+      seg(' / ', { bold: true, inverse: true }),
+      seg(` ${clean(state.filter)}`),
+      seg('█', { dim: true }),
+      seg(`   ${footerHints('filter').join(' · ')}`, { dim: true }),
+    ]
+  }
+  const line: Line = []
+  footerHints(mode).forEach((hint, index) => {
+    const [key = '', ...words] = hint.split(' ')
+    if (index > 0) line.push(seg('  '))
+    line.push(seg(key, { bold: true, color: 'cyan' }), seg(` ${words.join(' ')}`, { dim: true }))
+  })
+  if (state.notice && state.now - state.notice.at < NOTICE_MS) {
+    line.unshift(seg(` ${clean(state.notice.text)} `, { color: 'yellow', bold: true }), seg(' '))
+  } else {
+    line.unshift(seg(' '))
+  }
+  return line
+}
+
+function padLines(lines: Line[], height: number): Line[] {
+  const out = lines.slice(0, height)
+  while (out.length < height) out.push([])
+  return out
+}
+
+/**
+ * The frame for a state: exactly `layoutFrame(...).total` lines (the terminal's rows minus one),
+ * none longer than the terminal's columns.
+ *
+ * @example
+ * const lines = buildFrame(state)
+ * lines.map(lineText).join('\n')
+ */
+export function buildFrame(state: WatchState): Line[] {
+  const { rows, cols } = state.terminal
+  const layout = layoutFrame(state.terminal, { detailOpen: state.detailOpen })
+  if (layout.tooSmall) {
+    if (layout.total === 0) return []
+    return [
+      [seg(`sms-watch needs at least 40×10; this terminal is ${cols}×${rows}. q quits.`)],
+    ].map((line) => clip(line, cols))
+  }
+  const lines: Line[] = [...headerLines(state)]
+  if (state.helpOpen) {
+    lines.push(...helpOverlayLines(layout.help, cols))
+  } else {
+    const columns = fitColumns(cols)
+    lines.push(...tableLines(state, layout, columns))
+    lines.push(...detailLines(state, layout.detail, cols))
+    lines.push(...eventLogLines(state, layout.log, cols))
+  }
+  lines.push(footerLine(state))
+  return lines.map((line) => clip(line, cols))
+}
