@@ -25,6 +25,8 @@ function run(args) {
 
 const marker = join(root, 'node_modules', '.modules.yaml')
 const lockfile = join(root, 'pnpm-lock.yaml')
-const installed = existsSync(marker) && (!existsSync(lockfile) || statSync(marker).mtimeMs >= statSync(lockfile).mtimeMs)
+const installed =
+  existsSync(marker) &&
+  (!existsSync(lockfile) || statSync(marker).mtimeMs >= statSync(lockfile).mtimeMs)
 if (!installed) run(['install', '--frozen-lockfile'])
 run(process.argv.slice(2))

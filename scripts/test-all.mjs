@@ -26,14 +26,27 @@ function step(label, command, args) {
 
 const packages = ['packages', 'apps'].flatMap((group) =>
   readdirSync(join(root, group), { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
+    .filter(
+      (entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')),
+    )
     .map((entry) => join(root, group, entry.name)),
 )
 for (const dir of packages) rmSync(join(dir, '.test-results'), { recursive: true, force: true })
 
 const checks = [
-  ['build and typecheck', step('build and typecheck', bin('turbo'), ['run', 'build', 'typecheck', '--output-logs=errors-only'])],
-  ['lint and format (biome)', step('lint and format (biome)', bin('biome'), ['check', '.'])],
+  [
+    'build and typecheck',
+    step('build and typecheck', bin('turbo'), [
+      'run',
+      'build',
+      'typecheck',
+      '--output-logs=errors-only',
+    ]),
+  ],
+  [
+    'lint and format (biome)',
+    step('lint and format (biome)', bin('turbo'), ['run', '//#lint', '--output-logs=errors-only']),
+  ],
   // One package at a time: the suites start Bun, Deno and workerd and the machine has 2 cores.
   ['tests', step('tests', bin('turbo'), ['run', 'test', '--concurrency=1', '--continue'])],
 ]
@@ -56,7 +69,9 @@ for (const dir of packages) {
   failed += result.numFailedTests
   skipped += result.numPendingTests + result.numTodoTests
   // A file that fails to load has no tests to count; count the file itself as a failure.
-  const brokenFiles = result.testResults.filter((file) => file.status === 'failed' && file.assertionResults.length === 0)
+  const brokenFiles = result.testResults.filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  )
   failed += brokenFiles.length
   console.log(
     `${manifest.name}: ${result.numPassedTests} passed, ${result.numFailedTests + brokenFiles.length} failed, ${result.numPendingTests} skipped`,
