@@ -20,7 +20,6 @@ const FrameLine = memo(
           if (!style) return segment.text
           return (
             <Text
-              // biome-ignore lint/suspicious/noArrayIndexKey: segments of a line have no identity but their place
               key={index}
               {...(color && style.color ? { color: style.color } : {})}
               {...(style.bold ? { bold: true } : {})}
@@ -50,7 +49,6 @@ export function WatchView({ state, color }: WatchViewProps) {
   return (
     <Box flexDirection="column">
       {lines.map((line, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: a screen line is identified by its row
         <FrameLine key={index} line={line} color={color} />
       ))}
     </Box>
