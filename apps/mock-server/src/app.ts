@@ -1,0 +1,115 @@
+import { openApiDocument } from '@sms-command/core'
+import { Hono } from 'hono'
+import { ERROR_CODES, MockConfigError } from './errors.ts'
+import { errorResponse, jsonResponse, nextRequestId, sleep } from './http.ts'
+import {
+  ConnectionDroppedError,
+  inProcessRuntime,
+  type MockOptions,
+  type RuntimeAdapter,
+  resolveSettings,
+} from './options.ts'
+import { createAdminApp } from './routes/admin.ts'
+import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
+import { createIamHandler } from './routes/iam.ts'
+import { createSmsHandler } from './routes/sms.ts'
+import { MemoryStore } from './store/memory-store.ts'
+import type { MockStore, StoreSettings } from './store/store.ts'
+
+/** Handles on a running mock, beside its Hono app. */
+export interface MockControls {
+  store: MockStore
+  settings: StoreSettings
+  runtime: RuntimeAdapter
+  /** Stops the store's timers. */
+  dispose(): void
+}
+
+/** The Hono app of the mock, with its store and settings at `.mock`. */
+export type MockApp = Hono & { readonly mock: MockControls }
+
+/**
+ * Builds the mock as a Hono app: the SMS command API (`/v3/sources/{id}/command`,
+ * `/command_result`), the mock IAM (`POST /v3/auth/tokens`), `GET /openapi.json` and the admin
+ * API under `/_mock`. Use it in process with `app.request(...)` or `app.fetch`, or serve it on
+ * any runtime.
+ *
+ * @throws {MockConfigError} for an invalid scenario or option, naming the field.
+ * @example
+ * const app = createMockApp({ tokens: ['t0k3n'], demo: false })
+ * await app.request('/_mock/servers', { method: 'POST', body: JSON.stringify({ id: 'srv-1' }) })
+ * const res = await app.request('/v3/sources/srv-1/command', { headers: { 'X-Auth-Token': 't0k3n' } })
+ * await res.json() // { command_name: '', command_param: {} }
+ */
+export function createMockApp(options: MockOptions = {}): MockApp {
+  const settings = options.store?.settings ?? resolveSettings(options)
+  const store = options.store ?? new MemoryStore(settings)
+  const runtime = options.runtime ?? inProcessRuntime
+  if (!runtime.dropConnection) {
+    const index = settings.scenario.faults?.findIndex((f) => f.kind === 'drop-connection') ?? -1
+    if (index >= 0) {
+      throw new MockConfigError(
+        `scenario.faults[${index}]`,
+        `drop-connection is not supported on ${runtime.name}: ${runtime.dropUnsupported ?? 'no way to close a connection'}`,
+      )
+    }
+  }
+  const adminToken = options.adminToken
+  if (adminToken !== undefined && adminToken.length < 1) {
+    throw new MockConfigError('adminToken', 'expected a non-empty string')
+  }
+  const logError =
+    options.logError ??
+    ((message: string, error: unknown) => {
+      console.error(`sms-mock: ${message}`, error instanceof Error ? error.message : error)
+    })
+  const deps: RouteDeps = { store, settings, runtime, sleep: options.sleep ?? sleep, logError }
+
+  const app = new Hono()
+  const handleSms = createSmsHandler(deps)
+  app.all('/v3/sources/*', handleSms)
+  app.post('/v3/auth/tokens', createIamHandler(deps))
+  app.get('/openapi.json', (c) => {
+    const requestId = nextRequestId()
+    const origin = new URL(c.req.url).origin
+    const document = { ...openApiDocument, servers: [{ url: origin }, ...openApiDocument.servers] }
+    store.journal({
+      ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
+      status: 200,
+      durationMs: 0,
+    })
+    return jsonResponse(200, document, requestId)
+  })
+  app.route('/_mock', createAdminApp({ ...deps, adminToken }))
+
+  app.notFound((c) => {
+    const requestId = nextRequestId()
+    const path = rawPath(c.req.url)
+    if (path === '/_mock' || path.startsWith('/_mock/')) {
+      return errorResponse(404, 'MOCK.0404', `no admin route ${c.req.method} ${path}`, requestId)
+    }
+    store.journal({
+      ...baseEntry(c, deps, requestId, path, 'other'),
+      status: 404,
+      durationMs: 0,
+      errorCode: ERROR_CODES.unknownApi,
+    })
+    return errorResponse(
+      404,
+      ERROR_CODES.unknownApi,
+      `The API does not exist or has not been published: ${c.req.method} ${path.slice(0, 200)}`,
+      requestId,
+    )
+  })
+
+  app.onError((error, c) => {
+    // An injected dropped connection must leave app.fetch as a rejection, like fetch's.
+    if (error instanceof ConnectionDroppedError) throw error
+    logError(`unexpected error on ${c.req.method} ${rawPath(c.req.url).slice(0, 200)}`, error)
+    return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId())
+  })
+
+  return Object.assign(app, {
+    mock: { store, settings, runtime, dispose: () => store.dispose() },
+  })
+}

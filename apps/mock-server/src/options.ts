@@ -1,0 +1,156 @@
+import type { Context } from 'hono'
+import { MockConfigError } from './errors.ts'
+import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './state/server-state.ts'
+import type { MockStore, StoreSettings } from './store/store.ts'
+import type { DeliveryMode, IdleShape } from './types.ts'
+
+/**
+ * The credentials the mock starts with when it is given none: public, documented, for demos
+ * and quick tries only.
+ */
+export const DEMO_CREDENTIALS = {
+  account: DEFAULT_ACCOUNT,
+  user: 'demo',
+  password: 'demo-password',
+  token: 'demo-token',
+  ak: 'DEMOACCESSKEY0000000',
+  sk: 'demo-secret-key',
+  server: 'demo-server',
+} as const
+
+/**
+ * What the hosting runtime can do that a fetch handler alone can't. `dropConnection` closes
+ * the client's connection without an answer; runtimes that offer no way to do it leave it out
+ * and say why in `dropUnsupported`.
+ */
+export interface RuntimeAdapter {
+  name: string
+  dropConnection?: (c: Context) => Response | Promise<Response>
+  dropUnsupported?: string
+}
+
+/** Thrown out of `app.fetch` (not turned into a response) to drop an in-process request. */
+export class ConnectionDroppedError extends TypeError {
+  override readonly name = 'ConnectionDroppedError'
+  constructor(method: string, path: string) {
+    super(`fetch failed: the mock dropped the connection of ${method} ${path} (injected fault)`)
+  }
+}
+
+/**
+ * The in-process runtime (`app.request`, `app.fetch` used as a `fetch`): a dropped connection
+ * makes `app.fetch` reject with a `TypeError`, which is how `fetch` reports a lost connection.
+ */
+export const inProcessRuntime: RuntimeAdapter = {
+  name: 'in-process',
+  dropConnection(c) {
+    throw new ConnectionDroppedError(c.req.method, new URL(c.req.url).pathname)
+  },
+}
+
+/** Options of `createMockApp`. Every field is optional. */
+export interface MockOptions {
+  /** A scenario (validated; see `parseScenario`). */
+  scenario?: Scenario | unknown
+  /** Static tokens added to the `demo` account. */
+  tokens?: readonly string[]
+  /** Users added to the `demo` account, as `{name, password}` or `"NAME:PASSWORD"`. */
+  users?: readonly ({ name: string; password: string } | string)[]
+  /** AK/SK pairs added to the `demo` account, as `{ak, sk}` or `"AK:SK"`. */
+  accessKeys?: readonly ({ ak: string; sk: string } | string)[]
+  /** Add the demo credentials and server; default: only when no credential is given at all. */
+  demo?: boolean
+  delivery?: DeliveryMode
+  idle?: IdleShape
+  /** Required by `/_mock/*` as `Authorization: Bearer <token>` when set. */
+  adminToken?: string
+  /** Seed of probabilistic faults; random (and shown by `GET /_mock`) when absent. */
+  seed?: number
+  journalSize?: number
+  eventBacklog?: number
+  tokenTtlMs?: number
+  maxSkewMs?: number
+  autoRegister?: boolean
+  limits?: Partial<ServerLimits>
+  /** The real clock; the mock clock runs at an adjustable offset from it. */
+  clock?: () => number
+  /** Where state lives; a fresh in-memory store by default. */
+  store?: MockStore
+  runtime?: RuntimeAdapter
+  /** Waits for injected latency; real time by default. */
+  sleep?: (ms: number) => Promise<void>
+  /** Where unexpected errors are reported (never with a secret); `console.error` by default. */
+  logError?: (message: string, error: unknown) => void
+}
+
+function splitPair(value: string, field: string, what: string): [string, string] {
+  const index = value.indexOf(':')
+  if (index <= 0 || index === value.length - 1) {
+    throw new MockConfigError(field, `expected ${what}`)
+  }
+  return [value.slice(0, index), value.slice(index + 1)]
+}
+
+/** Builds the store settings of a set of options: scenario validated, credentials merged. */
+export function resolveSettings(options: MockOptions): StoreSettings {
+  const scenario: Scenario = options.scenario === undefined ? {} : parseScenario(options.scenario)
+  const tokens = [...(options.tokens ?? [])]
+  const users = (options.users ?? []).map((user, index) => {
+    if (typeof user !== 'string') return user
+    const [name, password] = splitPair(user, `users[${index}]`, 'NAME:PASSWORD')
+    return { name, password }
+  })
+  const accessKeys = (options.accessKeys ?? []).map((key, index) => {
+    if (typeof key !== 'string') return key
+    const [ak, sk] = splitPair(key, `accessKeys[${index}]`, 'AK:SK')
+    return { ak, sk }
+  })
+  const anyCredential =
+    tokens.length + users.length + accessKeys.length > 0 ||
+    (scenario.tokens?.length ?? 0) +
+      (scenario.users?.length ?? 0) +
+      (scenario.accessKeys?.length ?? 0) >
+      0
+  const demo = options.demo ?? !anyCredential
+  if (demo) {
+    tokens.push(DEMO_CREDENTIALS.token)
+    users.push({ name: DEMO_CREDENTIALS.user, password: DEMO_CREDENTIALS.password })
+    accessKeys.push({ ak: DEMO_CREDENTIALS.ak, sk: DEMO_CREDENTIALS.sk })
+  }
+  const servers = [...(scenario.servers ?? [])]
+  if (demo && !servers.some((s) => s.id === DEMO_CREDENTIALS.server)) {
+    servers.push({ id: DEMO_CREDENTIALS.server })
+  }
+  const merged: Scenario = parseScenario({
+    ...scenario,
+    tokens: [...(scenario.tokens ?? []), ...tokens],
+    users: [...(scenario.users ?? []), ...users],
+    accessKeys: [...(scenario.accessKeys ?? []), ...accessKeys],
+    servers,
+  })
+  const positive = (value: number | undefined, field: string, fallback: number) => {
+    if (value === undefined) return fallback
+    if (!Number.isInteger(value) || value < 1) {
+      throw new MockConfigError(field, 'expected a positive integer')
+    }
+    return value
+  }
+  const seed = options.seed ?? scenario.seed ?? Math.floor(Math.random() * 0xffff_ffff)
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
+    throw new MockConfigError('seed', 'expected an integer 0–4294967295')
+  }
+  return {
+    delivery: options.delivery ?? scenario.delivery ?? 'ack',
+    idle: options.idle ?? scenario.idle ?? 'empty-name',
+    tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 24 * 60 * 60_000),
+    maxSkewMs: options.maxSkewMs ?? 15 * 60_000,
+    seed,
+    journalSize: positive(options.journalSize, 'journalSize', 1_000),
+    eventBacklog: positive(options.eventBacklog, 'eventBacklog', 500),
+    limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },
+    autoRegister: options.autoRegister ?? false,
+    scenario: merged,
+    clock: options.clock ?? Date.now,
+  }
+}

@@ -1,0 +1,362 @@
+import { ServerIdSchema } from '@sms-command/core'
+import { type Context, Hono } from 'hono'
+import { streamSSE } from 'hono/streaming'
+import * as v from 'valibot'
+import { ADMIN_CODES } from '../errors.ts'
+import { errorResponse, jsonResponse, nextRequestId, readBodyLimited } from '../http.ts'
+import {
+  CommandInputSchema,
+  DEFAULT_ACCOUNT,
+  DELIVERY_MODES,
+  firstIssue,
+  ScenarioSchema,
+} from '../scenario.ts'
+import { describeFault, FaultSpecSchema } from '../state/faults.ts'
+import { IDLE_SHAPES, type RouteName } from '../types.ts'
+import type { RouteDeps } from './context.ts'
+
+const ADMIN_BODY_LIMIT = 1024 * 1024
+
+const RegisterServerSchema = v.object({
+  id: ServerIdSchema,
+  domain: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
+  delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
+  idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+})
+
+const EnqueueSchema = v.union(
+  [
+    CommandInputSchema,
+    v.array(CommandInputSchema, 'expected a list of commands'),
+    v.object({ commands: v.array(CommandInputSchema, 'expected a list of commands') }),
+  ],
+  'expected a command {"command_name", "command_param"?, "releaseAfterMs"?}, a list of them, or {"commands": [...]}',
+)
+
+const TokenSelectorSchema = v.object({
+  token: v.optional(v.string('expected a string')),
+  user: v.optional(v.string('expected a string')),
+  account: v.optional(v.string('expected a string')),
+  kind: v.optional(v.picklist(['static', 'issued', 'all'], 'expected "static", "issued" or "all"')),
+})
+
+const ClockSchema = v.union(
+  [
+    v.object({
+      advanceMs: v.pipe(
+        v.number('expected a number'),
+        v.integer('expected an integer'),
+        v.minValue(0, 'expected at least 0: the mock clock only moves forward by advanceMs'),
+        v.maxValue(10 * 365 * 86_400_000, 'expected at most ten years'),
+      ),
+    }),
+    v.object({
+      to: v.pipe(
+        v.string('expected an ISO 8601 date'),
+        v.check((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date'),
+      ),
+    }),
+  ],
+  'expected {"advanceMs": N} or {"to": "ISO 8601 date"}',
+)
+
+const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
+
+function constantTimeEquals(a: string, b: string): boolean {
+  let diff = a.length ^ b.length
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    diff |= (a.charCodeAt(i % (a.length || 1)) || 0) ^ (b.charCodeAt(i % (b.length || 1)) || 0)
+  }
+  return diff === 0
+}
+
+/**
+ * The admin API under `/_mock`: servers and their queues, faults, tokens, the mock clock, the
+ * journal and the live event stream. See README.md for every route.
+ */
+export function createAdminApp(deps: RouteDeps & { adminToken: string | undefined }) {
+  const { store, settings, runtime } = deps
+  const admin = new Hono()
+
+  const fail = (status: number, code: string, message: string) =>
+    errorResponse(status, code, message, nextRequestId())
+  const ok = (status: number, body: unknown) => jsonResponse(status, body, nextRequestId())
+
+  async function readJson<S extends v.GenericSchema>(
+    c: Context,
+    schema: S,
+  ): Promise<{ ok: true; value: v.InferOutput<S> } | { ok: false; response: Response }> {
+    const read = await readBodyLimited(c.req.raw, ADMIN_BODY_LIMIT)
+    if (!read.ok) return { ok: false, response: fail(400, ADMIN_CODES.badRequest, read.message) }
+    let json: unknown
+    try {
+      const text = new TextDecoder().decode(read.bytes)
+      json = text.trim() === '' ? {} : JSON.parse(text)
+    } catch {
+      return { ok: false, response: fail(400, ADMIN_CODES.badRequest, 'body: expected JSON') }
+    }
+    const parsed = v.safeParse(schema, json)
+    if (!parsed.success) {
+      const { field, message } = firstIssue(parsed.issues)
+      return { ok: false, response: fail(400, ADMIN_CODES.badRequest, `${field}: ${message}`) }
+    }
+    return { ok: true, value: parsed.output }
+  }
+
+  admin.use('*', async (c, next) => {
+    if (deps.adminToken === undefined) return next()
+    const header = c.req.header('authorization') ?? ''
+    const match = /^Bearer\s+(.+)$/i.exec(header.trim())
+    if (!match?.[1] || !constantTimeEquals(match[1], deps.adminToken)) {
+      return fail(
+        401,
+        ADMIN_CODES.unauthorized,
+        'Authorization: expected "Bearer <admin token>" (the mock was started with an admin token)',
+      )
+    }
+    return next()
+  })
+
+  admin.get('/', async (c) =>
+    ok(200, {
+      name: '@sms-command/mock-server',
+      runtime: runtime.name,
+      store: store.kind,
+      delivery: settings.delivery,
+      idle: settings.idle,
+      seed: settings.seed,
+      autoRegister: settings.autoRegister,
+      journalSize: settings.journalSize,
+      tokenTtlMs: settings.tokenTtlMs,
+      maxSkewMs: settings.maxSkewMs,
+      now: new Date(await store.now()).toISOString(),
+      adminProtected: deps.adminToken !== undefined,
+      capabilities: {
+        dropConnection: runtime.dropConnection !== undefined,
+        ...(runtime.dropUnsupported ? { dropConnectionUnsupported: runtime.dropUnsupported } : {}),
+      },
+      baseUrl: new URL(c.req.url).origin,
+    }),
+  )
+
+  admin.get('/servers', async () => ok(200, { servers: await store.listServers() }))
+
+  admin.post('/servers', async (c) => {
+    const body = await readJson(c, RegisterServerSchema)
+    if (!body.ok) return body.response
+    const outcome = await store.registerServer({
+      id: body.value.id,
+      domain: body.value.domain ?? DEFAULT_ACCOUNT,
+      delivery: body.value.delivery,
+      idle: body.value.idle,
+    })
+    if ('error' in outcome) return fail(409, ADMIN_CODES.conflict, outcome.error)
+    return ok(outcome.created ? 201 : 200, outcome.server)
+  })
+
+  admin.get('/servers/:id', async (c) => {
+    const id = c.req.param('id')
+    const server = await store.viewServer(id)
+    if (!server) return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
+    return ok(200, server)
+  })
+
+  admin.delete('/servers/:id', async (c) => {
+    const id = c.req.param('id')
+    if (!(await store.deleteServer(id))) {
+      return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
+    }
+    return ok(200, { deleted: id })
+  })
+
+  admin.post('/servers/:id/commands', async (c) => {
+    const id = c.req.param('id')
+    const body = await readJson(c, EnqueueSchema)
+    if (!body.ok) return body.response
+    const list = Array.isArray(body.value)
+      ? body.value
+      : 'commands' in body.value
+        ? body.value.commands
+        : [body.value]
+    const outcome = await store.enqueue(
+      id,
+      list.map((item) => ({
+        command_name: item.command_name,
+        command_param: item.command_param ?? {},
+        releaseAfterMs: item.releaseAfterMs,
+      })),
+    )
+    if ('notFound' in outcome) {
+      return fail(
+        404,
+        ADMIN_CODES.notFound,
+        `server ${id} is not registered; POST /_mock/servers first`,
+      )
+    }
+    if (!outcome.ok) return fail(409, ADMIN_CODES.conflict, outcome.message)
+    return ok(201, {
+      enqueued: outcome.commands.map((command) => ({
+        ...command,
+        enqueuedAt: new Date(command.enqueuedAt).toISOString(),
+        ...(command.releaseAt !== undefined
+          ? { releaseAt: new Date(command.releaseAt).toISOString() }
+          : {}),
+      })),
+    })
+  })
+
+  admin.get('/servers/:id/results', async (c) => {
+    const id = c.req.param('id')
+    const server = await store.viewServer(id)
+    if (!server) return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
+    return ok(200, { results: server.results, resultsTotal: server.resultsTotal })
+  })
+
+  admin.post('/reset', async () => {
+    await store.reset()
+    return ok(200, { reset: true })
+  })
+
+  admin.get('/journal', async (c) => {
+    const status = c.req.query('status')
+    if (status !== undefined && !/^([1-5]xx|[1-5]\d\d|0)$/i.test(status)) {
+      return fail(
+        400,
+        ADMIN_CODES.badRequest,
+        'status: expected a status such as 404, or a class such as 4xx',
+      )
+    }
+    const limitText = c.req.query('limit')
+    const limit = limitText === undefined ? undefined : Number(limitText)
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
+      return fail(400, ADMIN_CODES.badRequest, 'limit: expected a positive integer')
+    }
+    const route = c.req.query('route')
+    const routes: RouteName[] = ['command', 'command_result', 'iam', 'openapi', 'other']
+    if (route !== undefined && !routes.includes(route as RouteName)) {
+      return fail(400, ADMIN_CODES.badRequest, `route: expected one of ${routes.join(', ')}`)
+    }
+    const entries = await store.readJournal({
+      server: c.req.query('server'),
+      status,
+      route: route as RouteName | undefined,
+      limit,
+    })
+    return ok(200, { entries, capacity: settings.journalSize })
+  })
+
+  admin.get('/events', async (c) => {
+    const servers = c.req.queries('server') ?? []
+    const types = c.req.queries('type') ?? []
+    const sinceText = c.req.query('since') ?? c.req.header('last-event-id')
+    const since = sinceText === undefined ? undefined : Number(sinceText)
+    if (since !== undefined && (!Number.isInteger(since) || since < 0)) {
+      return fail(
+        400,
+        ADMIN_CODES.badRequest,
+        'since: expected a non-negative integer (an event seq)',
+      )
+    }
+    return streamSSE(c, async (stream) => {
+      const controller = new AbortController()
+      stream.onAbort(() => controller.abort())
+      const events = store.subscribe({ servers, types, since }, controller.signal)
+      // Tells the client the subscription is live, so it can trigger what it wants to watch.
+      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ servers, types }) })
+      const heartbeat = setInterval(() => {
+        stream.write(': keep-alive\n\n').catch(() => controller.abort())
+      }, 15_000)
+      try {
+        for await (const event of events) {
+          await stream.writeSSE({
+            event: event.type,
+            id: String(event.seq),
+            data: JSON.stringify(event),
+          })
+        }
+      } finally {
+        clearInterval(heartbeat)
+      }
+    })
+  })
+
+  admin.get('/faults', async () =>
+    ok(200, { faults: (await store.listFaults()).map(describeFault) }),
+  )
+
+  admin.post('/faults', async (c) => {
+    const body = await readJson(
+      c,
+      v.union([FaultSpecSchema, v.array(FaultSpecSchema)], 'expected a fault or a list of faults'),
+    )
+    if (!body.ok) return body.response
+    const specs = Array.isArray(body.value) ? body.value : [body.value]
+    if (specs.some((spec) => spec.kind === 'drop-connection') && !runtime.dropConnection) {
+      return fail(
+        501,
+        ADMIN_CODES.unsupported,
+        `drop-connection is not supported on ${runtime.name}: ${runtime.dropUnsupported ?? 'the runtime offers no way to close a connection from a handler'}`,
+      )
+    }
+    const added = []
+    for (const spec of specs) {
+      const fault = await store.addFault(spec)
+      if ('error' in fault) return fail(409, ADMIN_CODES.conflict, fault.error)
+      added.push(describeFault(fault))
+    }
+    return ok(201, { faults: added })
+  })
+
+  admin.delete('/faults/:id', async (c) => {
+    const id = c.req.param('id')
+    if (!(await store.removeFault(id))) return fail(404, ADMIN_CODES.notFound, `no fault ${id}`)
+    return ok(200, { deleted: id })
+  })
+
+  admin.delete('/faults', async (c) =>
+    ok(200, { deleted: await store.clearFaults(c.req.query('server')) }),
+  )
+
+  for (const action of ['expire', 'revoke'] as const) {
+    admin.post(`/tokens/${action}`, async (c) => {
+      const body = await readJson(c, TokenSelectorSchema)
+      if (!body.ok) return body.response
+      const count = await store.invalidateTokens(body.value, action)
+      return ok(200, { [action === 'expire' ? 'expired' : 'revoked']: count })
+    })
+  }
+
+  admin.get('/identity', async () => ok(200, await store.viewIdentity()))
+
+  admin.post('/identity', async (c) => {
+    const body = await readJson(c, IdentitySchema)
+    if (!body.ok) return body.response
+    await store.addIdentity(body.value)
+    return ok(200, await store.viewIdentity())
+  })
+
+  admin.get('/clock', async () => {
+    const now = await store.now()
+    return ok(200, { now: new Date(now).toISOString(), offsetMs: now - settings.clock() })
+  })
+
+  admin.post('/clock', async (c) => {
+    const body = await readJson(c, ClockSchema)
+    if (!body.ok) return body.response
+    const change =
+      'advanceMs' in body.value
+        ? { advanceMs: body.value.advanceMs }
+        : { to: Date.parse(body.value.to) }
+    const clock = await store.setClock(change)
+    return ok(200, { now: new Date(clock.now).toISOString(), offsetMs: clock.offsetMs })
+  })
+
+  admin.notFound((c) =>
+    fail(
+      404,
+      ADMIN_CODES.notFound,
+      `no admin route ${c.req.method} ${new URL(c.req.url).pathname}`,
+    ),
+  )
+  return admin
+}

@@ -1,0 +1,73 @@
+import type { Context } from 'hono'
+import type { RuntimeAdapter } from '../options.ts'
+import type { FaultSelection } from '../state/faults.ts'
+import type { MockStore, StoreSettings } from '../store/store.ts'
+import type { JournalEntry } from '../types.ts'
+
+/** What every route handler needs. */
+export interface RouteDeps {
+  store: MockStore
+  settings: StoreSettings
+  runtime: RuntimeAdapter
+  sleep: (ms: number) => Promise<void>
+  logError: (message: string, error: unknown) => void
+}
+
+/** The raw (still percent-encoded) path of a request URL, without query or fragment. */
+export function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2)
+  if (start < 0) return '/'
+  let end = url.length
+  const q = url.indexOf('?', start)
+  if (q >= 0) end = q
+  const h = url.indexOf('#', start)
+  if (h >= 0 && h < end) end = h
+  return url.slice(start, end)
+}
+
+/**
+ * Applies the response-phase fault of a selection to an answer: malformed JSON (keys
+ * unquoted), a body cut in half (well framed: the client gets fewer bytes, not a reset), or a
+ * dropped connection after the request took effect.
+ */
+export async function applyResponseFault(
+  c: Context,
+  response: Response,
+  faults: FaultSelection,
+  deps: RouteDeps,
+): Promise<Response> {
+  const fault = faults.response
+  if (!fault) return response
+  if (fault.kind === 'drop-connection') {
+    if (!deps.runtime.dropConnection) return response
+    return deps.runtime.dropConnection(c)
+  }
+  const text = await response.text()
+  const headers = new Headers(response.headers)
+  headers.delete('content-length')
+  const status = response.status === 204 ? 200 : response.status
+  if (fault.kind === 'malformed-json') {
+    const unquoted = text.replace(/"([^"\\]*)":/g, '$1:')
+    const broken = unquoted === text ? `{${text}` : unquoted
+    return new Response(broken, { status, headers })
+  }
+  const cut = text.slice(0, Math.floor(text.length / 2))
+  return new Response(cut, { status, headers })
+}
+
+/** Journal entry fields every route fills the same way. */
+export function baseEntry(
+  c: Context,
+  deps: RouteDeps,
+  requestId: string,
+  path: string,
+  route: JournalEntry['route'],
+): Omit<JournalEntry, 'seq' | 'status' | 'durationMs'> {
+  return {
+    at: new Date(deps.settings.clock()).toISOString(),
+    requestId,
+    method: c.req.method,
+    path,
+    route,
+  }
+}

@@ -1,0 +1,203 @@
+import type { Context } from 'hono'
+import * as v from 'valibot'
+import {
+  jsonHeaders,
+  MAX_BODY_BYTES,
+  nextRequestId,
+  parseJsonObject,
+  readBodyLimited,
+} from '../http.ts'
+import { firstIssue } from '../scenario.ts'
+import type { FaultSelection } from '../state/faults.ts'
+import type { JournalEntry } from '../types.ts'
+import { applyResponseFault, baseEntry, type RouteDeps, rawPath } from './context.ts'
+
+const text = (what: string, max = 255) =>
+  v.pipe(
+    v.string(`expected ${what} as a string`),
+    v.minLength(1, `expected a non-empty ${what}`),
+    v.maxLength(max, `expected at most ${max} characters`),
+  )
+
+const NameOrId = v.pipe(
+  v.object({ name: v.optional(text('name')), id: v.optional(text('id')) }),
+  v.check((x) => x.name !== undefined || x.id !== undefined, 'expected "name" or "id"'),
+)
+
+/** The body of `POST /v3/auth/tokens`, password flow (API.md §4). */
+const PasswordAuthSchema = v.object({
+  auth: v.object({
+    identity: v.object({
+      methods: v.pipe(
+        v.array(v.string('expected a string'), 'expected an array such as ["password"]'),
+        v.check(
+          (m) => m.includes('password'),
+          'expected ["password"]: the mock supports the password method only',
+        ),
+      ),
+      password: v.object({
+        user: v.object({
+          name: text('user name'),
+          password: text('password', 4096),
+          domain: NameOrId,
+        }),
+      }),
+    }),
+    scope: v.optional(
+      v.union(
+        [v.object({ domain: NameOrId }), v.object({ project: NameOrId })],
+        'expected {"domain":{"name"|"id"}} or {"project":{"name"|"id"}}',
+      ),
+    ),
+  }),
+})
+
+const TITLES: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized' }
+
+function iamError(status: number, message: string, requestId: string): Response {
+  // Keystone's shape, which IAM's v3 token API answers with; core's readErrorBody reads it.
+  return new Response(
+    JSON.stringify({ error: { code: status, title: TITLES[status] ?? 'Error', message } }),
+    { status, headers: jsonHeaders(requestId) },
+  )
+}
+
+/**
+ * `POST /v3/auth/tokens`: the IAM password flow. 201 with the token in `X-Subject-Token` and
+ * `token.expires_at` in the body (mock clock + token lifetime); `?nocatalog=true` drops the
+ * catalog. Errors use IAM's keystone shape `{"error":{"code","title","message"}}`.
+ */
+export function createIamHandler(deps: RouteDeps) {
+  const { store } = deps
+  return async function handleIam(c: Context): Promise<Response> {
+    const started = performance.now()
+    const requestId = nextRequestId()
+    const request = c.req.raw
+    const path = rawPath(request.url)
+    const entry = baseEntry(c, deps, requestId, path, 'iam')
+    let faults: FaultSelection | undefined
+    const finish = (response: Response, extra?: Partial<JournalEntry>) => {
+      store.journal({
+        ...entry,
+        ...extra,
+        ...(faults && faults.hits.length > 0 ? { faults: faults.hits } : {}),
+        status: response.status,
+        durationMs: Math.round((performance.now() - started) * 100) / 100,
+      })
+      return response
+    }
+
+    faults = await store.drawFaults(undefined, 'iam')
+    if (faults.hits.length > 0) {
+      void store.publish(faults.hits.map((fault) => ({ type: 'fault' as const, requestId, fault })))
+      if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
+      if (faults.dropBefore && deps.runtime.dropConnection) return deps.runtime.dropConnection(c)
+      if (faults.status) {
+        const headers: Record<string, string> = {}
+        if (faults.status.retryAfterSeconds !== undefined) {
+          headers['retry-after'] = String(faults.status.retryAfterSeconds)
+        }
+        return finish(
+          new Response(
+            JSON.stringify({
+              error: {
+                code: faults.status.status,
+                title: 'Injected fault',
+                message: faults.status.errorMsg ?? `Injected fault ${faults.status.hit.id}.`,
+              },
+            }),
+            { status: faults.status.status, headers: jsonHeaders(requestId, headers) },
+          ),
+        )
+      }
+    }
+
+    const read = await readBodyLimited(request, MAX_BODY_BYTES)
+    if (!read.ok) return finish(iamError(400, read.message, requestId))
+    const json = parseJsonObject(read.bytes)
+    if (!json.ok) return finish(iamError(400, json.message, requestId))
+    const parsed = v.safeParse(PasswordAuthSchema, json.value)
+    if (!parsed.success) {
+      const { field, message } = firstIssue(parsed.issues)
+      return finish(iamError(400, `${field}: ${message}`, requestId))
+    }
+    const { identity, scope } = parsed.output.auth
+    const user = identity.password.user
+    const outcome = await store.issueToken({
+      user: user.name,
+      password: user.password,
+      domain: user.domain,
+      scope,
+    })
+    if (!outcome.ok) {
+      void store.publish([
+        { type: 'auth-failure', requestId, reason: 'iam-password', message: outcome.message },
+      ])
+      return finish(iamError(outcome.status, outcome.message, requestId))
+    }
+    const { account, record } = outcome
+    entry.auth = { kind: 'iam-token', account: account.name, name: outcome.user.name }
+    const origin = new URL(request.url).origin
+    const scoped =
+      scope && 'project' in scope
+        ? {
+            project: {
+              ...(account.projects.find(
+                (p) =>
+                  (scope.project.name === undefined || p.name === scope.project.name) &&
+                  (scope.project.id === undefined || p.id === scope.project.id),
+              ) ?? { name: scope.project.name, id: scope.project.id }),
+              domain: { id: account.id, name: account.name },
+            },
+          }
+        : { domain: { id: account.id, name: account.name } }
+    const nocatalog = new URL(request.url).searchParams.get('nocatalog') === 'true'
+    const body = {
+      token: {
+        expires_at: new Date(record.expiresAt ?? 0).toISOString(),
+        issued_at: new Date(record.issuedAt).toISOString(),
+        methods: ['password'],
+        user: {
+          id: outcome.user.id,
+          name: outcome.user.name,
+          domain: { id: account.id, name: account.name },
+          password_expires_at: '',
+        },
+        ...scoped,
+        roles: [{ id: '0', name: 'op_service' }],
+        ...(nocatalog
+          ? {}
+          : {
+              catalog: [
+                {
+                  type: 'sms',
+                  id: 'sms',
+                  name: 'sms',
+                  endpoints: [
+                    {
+                      id: 'sms-mock',
+                      interface: 'public',
+                      region: '*',
+                      region_id: '*',
+                      url: origin,
+                    },
+                  ],
+                },
+              ],
+            }),
+      },
+    }
+    const response = new Response(JSON.stringify(body), {
+      status: 201,
+      headers: jsonHeaders(requestId, { 'x-subject-token': outcome.token }),
+    })
+    if (faults.response) return applyResponseFault(c, finish(response), faults, deps)
+    return finish(response)
+  }
+}
+
+/** Whether a path is the IAM token API (with or without a trailing slash). */
+export function isIamPath(url: string): boolean {
+  const path = rawPath(url)
+  return path === '/v3/auth/tokens' || path === '/v3/auth/tokens/'
+}

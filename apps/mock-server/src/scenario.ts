@@ -1,0 +1,222 @@
+import { LIMITS, ServerIdSchema } from '@sms-command/core'
+import * as v from 'valibot'
+import { MockConfigError } from './errors.ts'
+import { FaultSpecSchema } from './state/faults.ts'
+import { IDLE_SHAPES } from './types.ts'
+
+const name = (what: string) =>
+  v.pipe(
+    v.string(`expected ${what} as a string`),
+    v.minLength(1, `expected a non-empty ${what}`),
+    v.maxLength(255, `expected ${what} of at most 255 characters`),
+  )
+
+const secret = (what: string) =>
+  v.pipe(
+    v.string(`expected ${what} as a string`),
+    v.minLength(1, `expected a non-empty ${what}`),
+    v.maxLength(
+      LIMITS.authToken.max,
+      `expected ${what} of at most ${LIMITS.authToken.max} characters`,
+    ),
+  )
+
+const millis = v.pipe(
+  v.number('expected a number of milliseconds'),
+  v.integer('expected an integer'),
+  v.minValue(0, 'expected at least 0'),
+)
+
+/** `command_param`: a JSON object; `task_id` and `bucket`, when given, strings of ≤ 255. */
+export const CommandParamInputSchema = v.looseObject({
+  task_id: v.optional(
+    v.pipe(
+      v.string('expected a string'),
+      v.maxLength(LIMITS.taskId, 'expected at most 255 characters'),
+    ),
+  ),
+  bucket: v.optional(
+    v.pipe(
+      v.string('expected a string'),
+      v.maxLength(LIMITS.bucket, 'expected at most 255 characters'),
+    ),
+  ),
+})
+
+/** A command to enqueue (admin API and scenario). */
+export const CommandInputSchema = v.object({
+  command_name: v.pipe(
+    v.string('expected a string'),
+    v.minLength(1, 'expected a non-empty command name'),
+    v.maxLength(LIMITS.commandName, 'expected at most 255 characters'),
+  ),
+  command_param: v.optional(CommandParamInputSchema),
+  /** Hold it back this long (mock clock) before it joins the queue. */
+  releaseAfterMs: v.optional(millis),
+})
+
+export type CommandInput = v.InferOutput<typeof CommandInputSchema>
+
+const AccountSchema = v.object({
+  name: name('account name'),
+  id: v.optional(name('account id')),
+  projects: v.optional(v.array(v.object({ name: name('project name'), id: name('project id') }))),
+})
+
+const UserSchema = v.object({
+  name: name('user name'),
+  password: secret('password'),
+  account: v.optional(name('account name')),
+  enabled: v.optional(v.boolean('expected true or false')),
+})
+
+const TokenSchema = v.union(
+  [
+    secret('token'),
+    v.object({
+      token: secret('token'),
+      account: v.optional(name('account name')),
+      /** Expires this long after start (mock clock); absent: never. */
+      expiresInMs: v.optional(millis),
+    }),
+  ],
+  'expected a token string or { "token", "account"?, "expiresInMs"? }',
+)
+
+const AccessKeySchema = v.object({
+  ak: v.pipe(name('access key'), v.regex(/^[^\s,;=]+$/, 'expected no spaces, commas, ";" or "="')),
+  sk: secret('secret key'),
+  account: v.optional(name('account name')),
+  securityToken: v.optional(secret('security token')),
+})
+
+export const DELIVERY_MODES = ['ack', 'pop'] as const
+
+const ServerSchema = v.object({
+  id: ServerIdSchema,
+  /** Owning account's name (the IAM domain name); default `demo`. */
+  domain: v.optional(name('account name')),
+  delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
+  idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+  commands: v.optional(v.array(CommandInputSchema)),
+})
+
+export type ServerInput = v.InferOutput<typeof ServerSchema>
+
+/**
+ * A scenario file: credentials, servers, commands and faults to start with. Every list is
+ * optional; `account` and `domain` fields default to the `demo` account, which always exists.
+ */
+export const ScenarioSchema = v.strictObject(
+  {
+    $schema: v.optional(v.string()),
+    description: v.optional(v.string()),
+    seed: v.optional(
+      v.pipe(v.number(), v.integer('expected an integer'), v.minValue(0), v.maxValue(0xffff_ffff)),
+    ),
+    delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
+    idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+    accounts: v.optional(v.array(AccountSchema)),
+    users: v.optional(v.array(UserSchema)),
+    tokens: v.optional(v.array(TokenSchema)),
+    accessKeys: v.optional(v.array(AccessKeySchema)),
+    servers: v.optional(v.array(ServerSchema)),
+    faults: v.optional(v.array(FaultSpecSchema)),
+  },
+  'expected an object',
+)
+
+export type Scenario = v.InferOutput<typeof ScenarioSchema>
+
+export const DEFAULT_ACCOUNT = 'demo'
+
+function pathOf(issue: v.BaseIssue<unknown>): string {
+  const keys = (issue.path ?? []).map((item) => item.key)
+  let out = ''
+  for (const key of keys)
+    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`
+  return out === '' ? '$' : out
+}
+
+/** Names the first problem of a valibot result as `field: message`. */
+export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): {
+  field: string
+  message: string
+} {
+  const issue = issues[0]
+  if (!issue) return { field: '$', message: 'invalid' }
+  const missing = issue.kind === 'schema' && issue.received === 'undefined'
+  if (issue.type === 'strict_object' && issue.expected === 'never') {
+    return { field: pathOf(issue), message: 'unknown field' }
+  }
+  return { field: pathOf(issue), message: missing ? 'is required' : issue.message }
+}
+
+/**
+ * Validates a scenario (parsed JSON) and checks that every account it names is declared.
+ *
+ * @throws {MockConfigError} naming the field, e.g. `servers[1].commands[0].command_name: expected a string`.
+ * @example
+ * const scenario = parseScenario(JSON.parse(await readFile('scenario.json', 'utf8')))
+ */
+export function parseScenario(input: unknown): Scenario {
+  const parsed = v.safeParse(ScenarioSchema, input)
+  if (!parsed.success) {
+    const { field, message } = firstIssue(parsed.issues)
+    throw new MockConfigError(`scenario.${field}`.replace('scenario.$', 'scenario'), message)
+  }
+  const scenario = parsed.output
+  const accounts = new Set([DEFAULT_ACCOUNT, ...(scenario.accounts ?? []).map((a) => a.name)])
+  const check = (list: { account?: string | undefined }[] | undefined, field: string) => {
+    list?.forEach((item, index) => {
+      if (item.account !== undefined && !accounts.has(item.account)) {
+        throw new MockConfigError(
+          `scenario.${field}[${index}].account`,
+          `unknown account ${JSON.stringify(item.account)}; declare it in "accounts"`,
+        )
+      }
+    })
+  }
+  check(scenario.users, 'users')
+  check(
+    scenario.tokens?.map((t) => (typeof t === 'string' ? {} : t)),
+    'tokens',
+  )
+  check(scenario.accessKeys, 'accessKeys')
+  scenario.servers?.forEach((server, index) => {
+    if (server.domain !== undefined && !accounts.has(server.domain)) {
+      throw new MockConfigError(
+        `scenario.servers[${index}].domain`,
+        `unknown account ${JSON.stringify(server.domain)}; declare it in "accounts"`,
+      )
+    }
+  })
+  const ids = new Set<string>()
+  scenario.servers?.forEach((server, index) => {
+    if (ids.has(server.id)) {
+      throw new MockConfigError(
+        `scenario.servers[${index}].id`,
+        `server ${JSON.stringify(server.id)} is listed twice`,
+      )
+    }
+    ids.add(server.id)
+  })
+  return scenario
+}
+
+/**
+ * Parses scenario JSON text.
+ *
+ * @throws {MockConfigError} when the text is not JSON or the scenario is invalid.
+ * @example
+ * parseScenarioText('{"servers":[{"id":"srv-1","commands":[{"command_name":"START"}]}]}')
+ */
+export function parseScenarioText(text: string, source = 'scenario'): Scenario {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    throw new MockConfigError(source, `is not valid JSON (${(cause as Error).message})`, { cause })
+  }
+  return parseScenario(json)
+}

@@ -1,0 +1,101 @@
+import type { EventFilter } from '../store/store.ts'
+import type { MockEvent, NewMockEvent } from '../types.ts'
+import { RingBuffer } from './ring-buffer.ts'
+
+type Listener = (event: MockEvent) => void
+
+/** Most events a slow subscriber may have waiting before the oldest are dropped. */
+const MAX_PENDING = 1_000
+
+function matches(event: MockEvent, filter: EventFilter): boolean {
+  if (filter.servers && filter.servers.length > 0) {
+    if (event.serverId === undefined || !filter.servers.includes(event.serverId)) return false
+  }
+  if (filter.types && filter.types.length > 0 && !filter.types.includes(event.type)) return false
+  return true
+}
+
+/**
+ * Numbers events, keeps a bounded backlog for replay and fans them out to live subscribers.
+ * A subscriber that falls more than 1,000 events behind loses the oldest (and is told so by a
+ * gap in `seq`), so one stuck client can't grow memory without bound.
+ */
+export class EventHub {
+  #seq = 0
+  readonly #backlog: RingBuffer<MockEvent>
+  readonly #listeners = new Set<Listener>()
+
+  constructor(backlog: number) {
+    this.#backlog = new RingBuffer(backlog)
+  }
+
+  get lastSeq(): number {
+    return this.#seq
+  }
+
+  publish(events: readonly NewMockEvent[], now: number): MockEvent[] {
+    const out: MockEvent[] = []
+    for (const { atMs, ...rest } of events) {
+      const event: MockEvent = {
+        seq: ++this.#seq,
+        at: new Date(atMs ?? now).toISOString(),
+        ...rest,
+      }
+      this.#backlog.push(event)
+      out.push(event)
+      for (const listener of this.#listeners) listener(event)
+    }
+    return out
+  }
+
+  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
+    const pending: MockEvent[] = []
+    if (filter.since !== undefined) {
+      const since = filter.since
+      for (const event of this.#backlog.toArray()) {
+        if (event.seq > since && matches(event, filter)) pending.push(event)
+      }
+    }
+    let wake: (() => void) | undefined
+    const listener: Listener = (event) => {
+      if (!matches(event, filter)) return
+      pending.push(event)
+      if (pending.length > MAX_PENDING) pending.shift()
+      wake?.()
+    }
+    this.#listeners.add(listener)
+    const stop = () => {
+      this.#listeners.delete(listener)
+      wake?.()
+    }
+    signal.addEventListener('abort', stop, { once: true })
+    return {
+      async *[Symbol.asyncIterator]() {
+        try {
+          while (!signal.aborted) {
+            const next = pending.shift()
+            if (next) {
+              yield next
+              continue
+            }
+            await new Promise<void>((resolve) => {
+              wake = resolve
+            })
+            wake = undefined
+          }
+        } finally {
+          stop()
+          signal.removeEventListener('abort', stop)
+        }
+      },
+    }
+  }
+
+  clear(): void {
+    this.#backlog.clear()
+  }
+
+  get subscribers(): number {
+    return this.#listeners.size
+  }
+}

@@ -1,0 +1,333 @@
+import { parseAuthorization, type SignableRequest, verifySignature } from '@sms-command/core'
+import type { AccountRecord, AuthOutcome } from '../types.ts'
+
+/** An IAM user of an account. */
+export interface UserRecord {
+  id: string
+  name: string
+  password: string
+  account: string
+  enabled: boolean
+}
+
+/** A token the mock accepts: configured (`static`) or issued by its IAM. */
+export interface TokenRecord {
+  kind: 'static' | 'issued'
+  account: string
+  /** Issuing user, for issued tokens. */
+  user?: string
+  issuedAt: number
+  /** `null`: never expires. */
+  expiresAt: number | null
+  revoked: boolean
+}
+
+/** An access key pair. */
+export interface AccessKeyRecord {
+  ak: string
+  sk: string
+  account: string
+  /** Temporary credentials: requests must carry it as `X-Security-Token`. */
+  securityToken?: string
+  failures: number
+  lockedUntil: number | null
+}
+
+/** Every credential the mock knows, keyed for lookup. Maps keep insertion order for eviction. */
+export interface IdentityState {
+  accounts: Map<string, AccountRecord>
+  /** Keyed `account/name`. */
+  users: Map<string, UserRecord>
+  tokens: Map<string, TokenRecord>
+  accessKeys: Map<string, AccessKeyRecord>
+}
+
+export const MAX_ISSUED_TOKENS = 10_000
+/** API.md §5.7: five consecutive signature failures lock the AK for five minutes. */
+export const LOCK_AFTER_FAILURES = 5
+export const LOCK_MS = 5 * 60_000
+
+export function createIdentityState(): IdentityState {
+  return { accounts: new Map(), users: new Map(), tokens: new Map(), accessKeys: new Map() }
+}
+
+/** Short, stable, non-reversible label of a secret, for journals and events. */
+export function fingerprint(secret: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < secret.length; i++) {
+    h ^= secret.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return `#${(h >>> 0).toString(16).padStart(8, '0')}`
+}
+
+/** Adds an account, with a default project named after the mock's region. */
+export function addAccount(state: IdentityState, name: string, id?: string): AccountRecord {
+  const existing = state.accounts.get(name)
+  if (existing) return existing
+  const accountId = id ?? defaultAccountId(name)
+  const record: AccountRecord = {
+    id: accountId,
+    name,
+    projects: [
+      { id: `${accountId.slice(0, 24)}ap-southeast-1`.slice(0, 32), name: 'ap-southeast-1' },
+    ],
+  }
+  state.accounts.set(name, record)
+  return record
+}
+
+/** A 32-hex account id derived from its name, stable across runs (real ids are 32 hex). */
+export function defaultAccountId(name: string): string {
+  let out = ''
+  for (let round = 0; out.length < 32; round++) out += fingerprint(`${round}:${name}`).slice(1)
+  return out.slice(0, 32)
+}
+
+export function findAccount(state: IdentityState, nameOrId: string): AccountRecord | undefined {
+  const byName = state.accounts.get(nameOrId)
+  if (byName) return byName
+  for (const account of state.accounts.values()) if (account.id === nameOrId) return account
+  return undefined
+}
+
+/** Outcome of the IAM password flow. */
+export type IssueOutcome =
+  | { ok: true; token: string; record: TokenRecord; user: UserRecord; account: AccountRecord }
+  | { ok: false; status: 400 | 401; message: string }
+
+/** The parts of `POST /v3/auth/tokens` the mock checks (API.md §4). */
+export interface PasswordAuthInput {
+  user: string
+  password: string
+  domain: { name?: string | undefined; id?: string | undefined }
+  scope:
+    | { domain: { name?: string | undefined; id?: string | undefined } }
+    | { project: { name?: string | undefined; id?: string | undefined } }
+    | undefined
+}
+
+function randomToken(): string {
+  const bytes = new Uint8Array(64)
+  crypto.getRandomValues(bytes)
+  let text = ''
+  for (const byte of bytes) text += String.fromCharCode(byte)
+  // Real IAM tokens are long base64 strings starting "MII".
+  return `MII${btoa(text).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '')}`
+}
+
+/** Checks a password and issues a token valid for `ttlMs` on the mock clock. */
+export function issueToken(
+  state: IdentityState,
+  input: PasswordAuthInput,
+  now: number,
+  ttlMs: number,
+): IssueOutcome {
+  const domainKey = input.domain.name ?? input.domain.id ?? ''
+  const account = findAccount(state, domainKey)
+  const user = account ? state.users.get(`${account.name}/${input.user}`) : undefined
+  // One message for every credential failure, as IAM does: it must not tell which part was wrong.
+  const denied = {
+    ok: false,
+    status: 401,
+    message: 'The username or password is wrong, or the user does not belong to this account.',
+  } as const
+  if (!account || !user || user.password !== input.password) return denied
+  if (!user.enabled) return { ok: false, status: 401, message: 'The user is disabled.' }
+  if (input.scope && 'domain' in input.scope) {
+    const { name, id } = input.scope.domain
+    if ((name !== undefined && name !== account.name) || (id !== undefined && id !== account.id)) {
+      return { ok: false, status: 401, message: 'The scope names another account than the user’s.' }
+    }
+  } else if (input.scope && 'project' in input.scope) {
+    const { name, id } = input.scope.project
+    const project = account.projects.find(
+      (p) => (name === undefined || p.name === name) && (id === undefined || p.id === id),
+    )
+    if (!project) return { ok: false, status: 401, message: 'The scope names an unknown project.' }
+  }
+  const token = randomToken()
+  const record: TokenRecord = {
+    kind: 'issued',
+    account: account.name,
+    user: user.name,
+    issuedAt: now,
+    expiresAt: now + ttlMs,
+    revoked: false,
+  }
+  state.tokens.set(token, record)
+  if (state.tokens.size > MAX_ISSUED_TOKENS) {
+    for (const [key, value] of state.tokens) {
+      if (value.kind === 'issued') {
+        state.tokens.delete(key)
+        break
+      }
+    }
+  }
+  return { ok: true, token, record, user, account }
+}
+
+/** Checks an `X-Auth-Token`. */
+export function authenticateToken(state: IdentityState, token: string, now: number): AuthOutcome {
+  const record = state.tokens.get(token)
+  if (!record) return { ok: false, reason: 'unknown-token', message: 'The token is not valid.' }
+  if (record.revoked) {
+    return { ok: false, reason: 'revoked-token', message: 'The token has been revoked.' }
+  }
+  if (record.expiresAt !== null && now >= record.expiresAt) {
+    return {
+      ok: false,
+      reason: 'expired-token',
+      message: `The token expired at ${new Date(record.expiresAt).toISOString()}.`,
+    }
+  }
+  return {
+    ok: true,
+    principal: {
+      kind: record.kind === 'static' ? 'static-token' : 'iam-token',
+      account: record.account,
+      name: record.user ?? `token${fingerprint(token)}`,
+    },
+  }
+}
+
+/**
+ * Verifies an AK/SK-signed request with core's `verifySignature` on the mock clock, and keeps
+ * API.md §5.7's lock: five consecutive bad signatures lock the AK for five minutes.
+ */
+export async function authenticateSignature(
+  state: IdentityState,
+  input: WireRequest,
+  now: number,
+  maxSkewMs: number,
+): Promise<AuthOutcome> {
+  const headers = new Headers(input.headers)
+  const request: SignableRequest = {
+    method: input.method,
+    url: input.url,
+    headers,
+    body: input.body,
+  }
+  const parsed = parseAuthorization(headers.get('authorization') ?? '')
+  const key = parsed ? state.accessKeys.get(parsed.ak) : undefined
+  if (key?.lockedUntil != null && now < key.lockedUntil) {
+    return {
+      ok: false,
+      reason: 'ak-locked',
+      message: `Access key ${key.ak} is locked until ${new Date(key.lockedUntil).toISOString()} after ${LOCK_AFTER_FAILURES} consecutive signature failures.`,
+    }
+  }
+  let verified: Awaited<ReturnType<typeof verifySignature>>
+  try {
+    verified = await verifySignature(request, (ak) => state.accessKeys.get(ak)?.sk, {
+      now: new Date(now),
+      maxSkewMs,
+    })
+  } catch (error) {
+    return {
+      ok: false,
+      reason: 'malformed-signature',
+      message: `The signed request could not be read: ${error instanceof Error ? error.message : 'unknown error'}`,
+    }
+  }
+  if (!verified.ok) {
+    if (verified.reason === 'bad-signature' && key) {
+      key.failures++
+      if (key.failures >= LOCK_AFTER_FAILURES) {
+        key.lockedUntil = now + LOCK_MS
+        key.failures = 0
+      }
+    }
+    const reason =
+      verified.reason === 'missing' || verified.reason === 'malformed'
+        ? 'malformed-signature'
+        : verified.reason
+    return { ok: false, reason, message: verified.message }
+  }
+  const record = state.accessKeys.get(verified.ak)
+  if (!record) return { ok: false, reason: 'unknown-ak', message: 'The access key is unknown.' }
+  record.failures = 0
+  record.lockedUntil = null
+  const account = state.accounts.get(record.account)
+  const domainId = headers.get('x-domain-id')
+  if (domainId !== null && account && domainId !== account.id && domainId !== account.name) {
+    return {
+      ok: false,
+      reason: 'domain-mismatch',
+      message: `X-Domain-Id names another account than the one access key ${record.ak} belongs to.`,
+    }
+  }
+  if (
+    record.securityToken !== undefined &&
+    headers.get('x-security-token') !== record.securityToken
+  ) {
+    return {
+      ok: false,
+      reason: 'bad-signature',
+      message: `Access key ${record.ak} is temporary: X-Security-Token is missing or wrong.`,
+    }
+  }
+  return { ok: true, principal: { kind: 'ak-sk', account: record.account, name: record.ak } }
+}
+
+/** A request as plain data (it crosses Durable Object boundaries), for signature checks. */
+export interface WireRequest {
+  method: string
+  url: string
+  headers: [string, string][]
+  body: Uint8Array
+}
+
+/** Which tokens an expire or revoke call touches. */
+export interface TokenSelector {
+  /** The token itself. */
+  token?: string | undefined
+  user?: string | undefined
+  account?: string | undefined
+  kind?: 'static' | 'issued' | 'all' | undefined
+}
+
+/** Expires (at `now`) or revokes the selected tokens; returns how many changed. */
+export function invalidateTokens(
+  state: IdentityState,
+  selector: TokenSelector,
+  action: 'expire' | 'revoke',
+  now: number,
+): number {
+  let changed = 0
+  for (const [token, record] of state.tokens) {
+    if (selector.token !== undefined && token !== selector.token) continue
+    if (selector.user !== undefined && record.user !== selector.user) continue
+    if (selector.account !== undefined && record.account !== selector.account) continue
+    const kind = selector.kind ?? 'all'
+    if (kind !== 'all' && record.kind !== kind) continue
+    if (action === 'revoke') {
+      if (record.revoked) continue
+      record.revoked = true
+    } else {
+      if (record.expiresAt !== null && record.expiresAt <= now) continue
+      record.expiresAt = now
+    }
+    changed++
+  }
+  return changed
+}
+
+/** Serializable form, for Durable Object storage. */
+export function identityToJSON(state: IdentityState) {
+  return {
+    accounts: [...state.accounts.values()],
+    users: [...state.users.values()],
+    tokens: [...state.tokens.entries()],
+    accessKeys: [...state.accessKeys.values()],
+  }
+}
+
+export function identityFromJSON(json: ReturnType<typeof identityToJSON>): IdentityState {
+  return {
+    accounts: new Map(json.accounts.map((a) => [a.name, a])),
+    users: new Map(json.users.map((u) => [`${u.account}/${u.name}`, u])),
+    tokens: new Map(json.tokens),
+    accessKeys: new Map(json.accessKeys.map((k) => [k.ak, k])),
+  }
+}

@@ -1,0 +1,423 @@
+import { DEFAULT_ACCOUNT } from '../scenario.ts'
+import { EventHub } from '../state/event-hub.ts'
+import {
+  createFault,
+  deriveSeed,
+  drawFaults,
+  emptySelection,
+  type FaultSelection,
+  type FaultSpec,
+  type FaultState,
+} from '../state/faults.ts'
+import {
+  authenticateSignature,
+  authenticateToken,
+  fingerprint,
+  type IdentityState,
+  type IssueOutcome,
+  invalidateTokens,
+  issueToken,
+  type PasswordAuthInput,
+  type TokenSelector,
+  type WireRequest,
+} from '../state/identity.ts'
+import { Journal } from '../state/journal.ts'
+import { applyIdentity, seedState } from '../state/seed.ts'
+import {
+  createServerState,
+  deliver,
+  type EnqueueItem,
+  type EnqueueOutcome,
+  enqueue,
+  nextRelease,
+  type ResultInput,
+  releaseDue,
+  report,
+  type ServerState,
+  type ServerSummary,
+  type ServerView,
+  summarizeServer,
+  viewServer,
+} from '../state/server-state.ts'
+import type { AuthOutcome, JournalEntry, MockEvent, NewMockEvent, RouteName } from '../types.ts'
+import type {
+  DeliverResult,
+  EventFilter,
+  IdentityInput,
+  IdentityView,
+  JournalFilter,
+  MockStore,
+  ReportResult,
+  StoreSettings,
+} from './store.ts'
+
+/**
+ * Keeps all state in this process: the store of `createMockApp` on Node, Bun and Deno.
+ * Commands scheduled with `releaseAfterMs` are released by a timer (and on any access once due),
+ * so the event stream shows them when they arrive.
+ *
+ * @example
+ * const store = new MemoryStore(resolveSettings({ scenario }))
+ */
+export class MemoryStore implements MockStore {
+  readonly kind = 'memory'
+  #identity!: IdentityState
+  #servers!: Map<string, ServerState>
+  #globalFaults!: FaultState[]
+  #faultCounter = 0
+  #offsetMs = 0
+  readonly #journal: Journal
+  readonly #events: EventHub
+  #releaseTimer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(readonly settings: StoreSettings) {
+    this.#journal = new Journal(settings.journalSize)
+    this.#events = new EventHub(settings.eventBacklog)
+    this.#seed()
+  }
+
+  #seed(): void {
+    const seeded = seedState(
+      this.settings.scenario,
+      this.settings.seed,
+      this.#now(),
+      this.settings.limits,
+    )
+    this.#identity = seeded.identity
+    this.#servers = seeded.servers
+    this.#globalFaults = seeded.globalFaults
+    this.#faultCounter = seeded.faultCounter
+    this.#scheduleRelease()
+  }
+
+  #now(): number {
+    return this.settings.clock() + this.#offsetMs
+  }
+
+  #emit(events: readonly NewMockEvent[]): MockEvent[] {
+    if (events.length === 0) return []
+    return this.#events.publish(events, this.#now())
+  }
+
+  /** Arms one timer for the earliest scheduled command of any server. */
+  #scheduleRelease(): void {
+    if (this.#releaseTimer !== undefined) clearTimeout(this.#releaseTimer)
+    this.#releaseTimer = undefined
+    let earliest: number | undefined
+    for (const server of this.#servers.values()) {
+      const at = nextRelease(server)
+      if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at
+    }
+    if (earliest === undefined) return
+    const delay = Math.max(0, Math.min(earliest - this.#now(), 2_147_483_647))
+    this.#releaseTimer = setTimeout(() => {
+      this.#releaseTimer = undefined
+      const now = this.#now()
+      for (const server of this.#servers.values()) this.#emit(releaseDue(server, now))
+      this.#scheduleRelease()
+    }, delay)
+    // A pending release must not keep a Node process alive.
+    ;(this.#releaseTimer as { unref?: () => void }).unref?.()
+  }
+
+  async now(): Promise<number> {
+    return this.#now()
+  }
+
+  async setClock(change: { advanceMs?: number; to?: number }) {
+    const before = this.#now()
+    if (change.to !== undefined) this.#offsetMs = change.to - this.settings.clock()
+    if (change.advanceMs !== undefined) this.#offsetMs += change.advanceMs
+    const now = this.#now()
+    this.#emit([
+      { type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: this.#offsetMs } },
+    ])
+    for (const server of this.#servers.values()) this.#emit(releaseDue(server, now))
+    this.#scheduleRelease()
+    return { now, offsetMs: this.#offsetMs }
+  }
+
+  async authenticateToken(token: string): Promise<AuthOutcome> {
+    return authenticateToken(this.#identity, token, this.#now())
+  }
+
+  async authenticateSignature(request: WireRequest): Promise<AuthOutcome> {
+    return authenticateSignature(this.#identity, request, this.#now(), this.settings.maxSkewMs)
+  }
+
+  async issueToken(input: PasswordAuthInput): Promise<IssueOutcome> {
+    const outcome = issueToken(this.#identity, input, this.#now(), this.settings.tokenTtlMs)
+    if (outcome.ok) {
+      this.#emit([
+        {
+          type: 'token',
+          reason: 'issued',
+          detail: {
+            user: outcome.user.name,
+            account: outcome.account.name,
+            token: fingerprint(outcome.token),
+          },
+        },
+      ])
+    }
+    return outcome
+  }
+
+  async invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke'): Promise<number> {
+    const count = invalidateTokens(this.#identity, selector, action, this.#now())
+    this.#emit([
+      { type: 'token', reason: action === 'expire' ? 'expired' : 'revoked', detail: { count } },
+    ])
+    return count
+  }
+
+  async addIdentity(input: IdentityInput): Promise<void> {
+    applyIdentity(this.#identity, input, this.#now())
+  }
+
+  async viewIdentity(): Promise<IdentityView> {
+    return viewIdentityOf(this.#identity)
+  }
+
+  async registerServer(input: {
+    id: string
+    domain: string
+    delivery?: StoreSettings['delivery'] | undefined
+    idle?: StoreSettings['idle'] | undefined
+  }) {
+    const existing = this.#servers.get(input.id)
+    if (existing) {
+      if (existing.account !== input.domain) {
+        return { error: `server ${input.id} is already registered to account ${existing.account}` }
+      }
+      if (input.delivery) existing.delivery = input.delivery
+      if (input.idle) existing.idle = input.idle
+      return { created: false, server: summarizeServer(existing, this.settings.delivery) }
+    }
+    if (!this.#identity.accounts.has(input.domain))
+      applyIdentity(this.#identity, { accounts: [{ name: input.domain }] }, this.#now())
+    const server = createServerState(input.id, input.domain, this.#now(), input)
+    this.#servers.set(server.id, server)
+    this.#emit([
+      {
+        type: 'server',
+        serverId: server.id,
+        reason: 'registered',
+        detail: { domain: server.account },
+      },
+    ])
+    return { created: true, server: summarizeServer(server, this.settings.delivery) }
+  }
+
+  async listServers(): Promise<ServerSummary[]> {
+    const now = this.#now()
+    return [...this.#servers.values()].map((server) => {
+      this.#emit(releaseDue(server, now))
+      return summarizeServer(server, this.settings.delivery)
+    })
+  }
+
+  async viewServer(id: string): Promise<ServerView | undefined> {
+    const server = this.#servers.get(id)
+    if (!server) return undefined
+    this.#emit(releaseDue(server, this.#now()))
+    return viewServer(server, this.settings.delivery, this.settings.idle)
+  }
+
+  async deleteServer(id: string): Promise<boolean> {
+    const deleted = this.#servers.delete(id)
+    if (deleted) this.#emit([{ type: 'server', serverId: id, reason: 'deleted' }])
+    return deleted
+  }
+
+  async enqueue(
+    id: string,
+    items: readonly EnqueueItem[],
+  ): Promise<EnqueueOutcome | { notFound: true }> {
+    const server = this.#servers.get(id)
+    if (!server) return { notFound: true }
+    const now = this.#now()
+    this.#emit(releaseDue(server, now))
+    const outcome = enqueue(server, items, now, this.settings.limits)
+    if (outcome.ok) {
+      this.#emit(outcome.events)
+      if (outcome.commands.some((c) => c.releaseAt !== undefined)) this.#scheduleRelease()
+    }
+    return outcome
+  }
+
+  #serverFor(
+    id: string,
+    account: string,
+  ): ServerState | { status: 'not-found' } | { status: 'forbidden'; account: string } {
+    let server = this.#servers.get(id)
+    if (!server && this.settings.autoRegister) {
+      server = createServerState(id, account, this.#now())
+      this.#servers.set(id, server)
+      this.#emit([
+        { type: 'server', serverId: id, reason: 'auto-registered', detail: { domain: account } },
+      ])
+    }
+    if (!server) return { status: 'not-found' }
+    if (server.account !== account) return { status: 'forbidden', account: server.account }
+    return server
+  }
+
+  async deliver(id: string, account: string, requestId: string): Promise<DeliverResult> {
+    const server = this.#serverFor(id, account)
+    if ('status' in server) return server
+    const outcome = deliver(
+      server,
+      this.settings.delivery,
+      this.#now(),
+      requestId,
+      this.settings.limits,
+    )
+    this.#emit(outcome.events)
+    return { status: 'ok', command: outcome.command, idle: server.idle ?? this.settings.idle }
+  }
+
+  async report(
+    id: string,
+    account: string,
+    input: ResultInput,
+    requestId: string,
+  ): Promise<ReportResult> {
+    const server = this.#serverFor(id, account)
+    if ('status' in server) return server
+    const outcome = report(
+      server,
+      input,
+      this.settings.delivery,
+      this.#now(),
+      requestId,
+      this.settings.limits,
+    )
+    this.#emit(outcome.events)
+    if (!outcome.ok) return { status: 'mismatch', current: outcome.current }
+    return { status: 'ok', next: outcome.next }
+  }
+
+  async addFault(spec: FaultSpec): Promise<FaultState | { error: string }> {
+    const all = [...this.#globalFaults, ...[...this.#servers.values()].flatMap((s) => s.faults)]
+    if (spec.id !== undefined && all.some((f) => f.spec.id === spec.id)) {
+      return { error: `a fault with id ${spec.id} already exists` }
+    }
+    this.#faultCounter++
+    const fault = createFault(
+      spec,
+      `f${this.#faultCounter}`,
+      deriveSeed(this.settings.seed, this.#faultCounter),
+      this.#now(),
+    )
+    const server = spec.server === undefined ? undefined : this.#servers.get(spec.server)
+    if (server) server.faults.push(fault)
+    else this.#globalFaults.push(fault)
+    this.#emit([
+      {
+        type: 'fault-added',
+        ...(spec.server ? { serverId: spec.server } : {}),
+        fault: { id: fault.spec.id, kind: spec.kind, seed: fault.spec.seed },
+      },
+    ])
+    return fault
+  }
+
+  async listFaults(): Promise<FaultState[]> {
+    return [...this.#globalFaults, ...[...this.#servers.values()].flatMap((s) => s.faults)]
+  }
+
+  async removeFault(id: string): Promise<boolean> {
+    for (const list of [this.#globalFaults, ...[...this.#servers.values()].map((s) => s.faults)]) {
+      const index = list.findIndex((f) => f.spec.id === id)
+      if (index >= 0) {
+        list.splice(index, 1)
+        return true
+      }
+    }
+    return false
+  }
+
+  async clearFaults(server?: string): Promise<number> {
+    let removed = 0
+    const keep = (list: FaultState[]) => {
+      for (let i = list.length - 1; i >= 0; i--) {
+        if (server === undefined || list[i]?.spec.server === server) {
+          list.splice(i, 1)
+          removed++
+        }
+      }
+    }
+    keep(this.#globalFaults)
+    for (const s of this.#servers.values()) keep(s.faults)
+    return removed
+  }
+
+  async drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection> {
+    const selection = emptySelection()
+    if (this.#globalFaults.length > 0)
+      drawFaults(this.#globalFaults, { serverId, route }, selection)
+    const server = serverId === undefined ? undefined : this.#servers.get(serverId)
+    if (server && server.faults.length > 0)
+      drawFaults(server.faults, { serverId, route }, selection)
+    return selection
+  }
+
+  journal(entry: Omit<JournalEntry, 'seq'>): void {
+    this.#journal.append(entry)
+  }
+
+  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+    return this.#journal.read(filter)
+  }
+
+  async publish(events: readonly NewMockEvent[]): Promise<void> {
+    this.#emit(events)
+  }
+
+  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
+    return this.#events.subscribe(filter, signal)
+  }
+
+  async reset(): Promise<void> {
+    this.#offsetMs = 0
+    this.#journal.clear()
+    this.#events.clear()
+    this.#seed()
+    this.#emit([{ type: 'reset' }])
+  }
+
+  dispose(): void {
+    if (this.#releaseTimer !== undefined) clearTimeout(this.#releaseTimer)
+    this.#releaseTimer = undefined
+  }
+}
+
+/** The admin view of identities: names, fingerprints and states, never a secret. */
+export function viewIdentityOf(identity: IdentityState): IdentityView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+  return {
+    accounts: [...identity.accounts.values()],
+    users: [...identity.users.values()].map((u) => ({
+      name: u.name,
+      account: u.account,
+      enabled: u.enabled,
+    })),
+    tokens: [...identity.tokens.entries()].map(([token, t]) => ({
+      fingerprint: fingerprint(token),
+      kind: t.kind,
+      account: t.account,
+      ...(t.user !== undefined ? { user: t.user } : {}),
+      expiresAt: iso(t.expiresAt),
+      revoked: t.revoked,
+    })),
+    accessKeys: [...identity.accessKeys.values()].map((k) => ({
+      ak: k.ak,
+      account: k.account,
+      lockedUntil: iso(k.lockedUntil),
+      temporary: k.securityToken !== undefined,
+    })),
+  }
+}
+
+export { DEFAULT_ACCOUNT }

@@ -1,0 +1,153 @@
+import type { Scenario } from '../scenario.ts'
+import type { FaultSelection, FaultSpec, FaultState } from '../state/faults.ts'
+import type {
+  IssueOutcome,
+  PasswordAuthInput,
+  TokenSelector,
+  WireRequest,
+} from '../state/identity.ts'
+import type {
+  EnqueueItem,
+  EnqueueOutcome,
+  ResultInput,
+  ServerLimits,
+  ServerSummary,
+  ServerView,
+} from '../state/server-state.ts'
+import type {
+  AccountRecord,
+  AuthOutcome,
+  DeliveryMode,
+  IdleShape,
+  JournalEntry,
+  MockEvent,
+  NewMockEvent,
+  QueuedCommand,
+  RouteName,
+} from '../types.ts'
+
+/** Settings every store is built with. */
+export interface StoreSettings {
+  delivery: DeliveryMode
+  idle: IdleShape
+  /** Lifetime of IAM-issued tokens (API.md §4: 24 h). */
+  tokenTtlMs: number
+  /** Largest accepted X-Sdk-Date distance (API.md §5: 15 min). */
+  maxSkewMs: number
+  /** Base seed of probabilistic faults. */
+  seed: number
+  journalSize: number
+  /** Events kept for replay (`GET /_mock/events?since=`). */
+  eventBacklog: number
+  limits: ServerLimits
+  /** Create unknown servers on first use, in the caller's account, instead of answering 404. */
+  autoRegister: boolean
+  /** The start state; `POST /_mock/reset` returns to it. */
+  scenario: Scenario
+  /** The real clock, in ms; the mock clock runs at an offset from it. */
+  clock: () => number
+}
+
+/** Outcome of a GET on a server. */
+export type DeliverResult =
+  | { status: 'not-found' }
+  | { status: 'forbidden'; account: string }
+  | { status: 'ok'; command: QueuedCommand | null; idle: IdleShape }
+
+/** Outcome of a POST of a result. */
+export type ReportResult =
+  | { status: 'not-found' }
+  | { status: 'forbidden'; account: string }
+  | { status: 'mismatch'; current: string | null }
+  | { status: 'ok'; next: QueuedCommand | null }
+
+/** Filter of `GET /_mock/journal`. */
+export interface JournalFilter {
+  server?: string | undefined
+  /** An exact status (`404`) or a class (`4xx`). */
+  status?: string | undefined
+  route?: RouteName | undefined
+  limit?: number | undefined
+}
+
+/** Filter of the event stream. */
+export interface EventFilter {
+  servers?: readonly string[] | undefined
+  types?: readonly string[] | undefined
+  /** Replay backlog events with a greater seq first. */
+  since?: number | undefined
+}
+
+/** Credentials and servers added at run time (`POST /_mock/identity`); same shape as a scenario's. */
+export type IdentityInput = Pick<Scenario, 'accounts' | 'users' | 'tokens' | 'accessKeys'>
+
+/** What the admin API shows of the identities: never a password, token or SK. */
+export interface IdentityView {
+  accounts: AccountRecord[]
+  users: { name: string; account: string; enabled: boolean }[]
+  tokens: {
+    fingerprint: string
+    kind: 'static' | 'issued'
+    account: string
+    user?: string
+    expiresAt: string | null
+    revoked: boolean
+  }[]
+  accessKeys: { ak: string; account: string; lockedUntil: string | null; temporary: boolean }[]
+}
+
+/**
+ * Where the mock keeps its state. Routes talk only to this interface, so a store for another
+ * platform (Redis, SQL…) can be added without touching them. Two exist: {@link MemoryStore}
+ * (one process) and the Durable Object store (Cloudflare Workers).
+ *
+ * Every method is atomic with respect to the others on the same server.
+ */
+export interface MockStore {
+  readonly kind: string
+  readonly settings: StoreSettings
+
+  /** The mock clock, ms since the epoch. */
+  now(): Promise<number>
+  /** Moves the mock clock: by `advanceMs` (≥ 0), or to `to`; returns the new time and offset. */
+  setClock(change: { advanceMs?: number; to?: number }): Promise<{ now: number; offsetMs: number }>
+
+  authenticateToken(token: string): Promise<AuthOutcome>
+  authenticateSignature(request: WireRequest): Promise<AuthOutcome>
+  issueToken(input: PasswordAuthInput): Promise<IssueOutcome>
+  invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke'): Promise<number>
+  addIdentity(input: IdentityInput): Promise<void>
+  viewIdentity(): Promise<IdentityView>
+
+  registerServer(input: {
+    id: string
+    domain: string
+    delivery?: DeliveryMode | undefined
+    idle?: IdleShape | undefined
+  }): Promise<{ created: boolean; server: ServerSummary } | { error: string }>
+  listServers(): Promise<ServerSummary[]>
+  viewServer(id: string): Promise<ServerView | undefined>
+  deleteServer(id: string): Promise<boolean>
+  enqueue(id: string, items: readonly EnqueueItem[]): Promise<EnqueueOutcome | { notFound: true }>
+  deliver(id: string, account: string, requestId: string): Promise<DeliverResult>
+  report(id: string, account: string, input: ResultInput, requestId: string): Promise<ReportResult>
+
+  addFault(spec: FaultSpec): Promise<FaultState | { error: string }>
+  listFaults(): Promise<FaultState[]>
+  removeFault(id: string): Promise<boolean>
+  clearFaults(server?: string): Promise<number>
+  /** Fires the faults matching a request (global first, then the server's), consuming them. */
+  drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection>
+
+  /** Records a request; never awaited on the hot path, so it must not throw. */
+  journal(entry: Omit<JournalEntry, 'seq'>): void
+  readJournal(filter: JournalFilter): Promise<JournalEntry[]>
+  publish(events: readonly NewMockEvent[]): Promise<void>
+  /** Live events until `signal` aborts. */
+  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent>
+
+  /** Returns to the start state (scenario re-applied, journal and events cleared, clock reset). */
+  reset(): Promise<void>
+  /** Stops timers. */
+  dispose(): void
+}

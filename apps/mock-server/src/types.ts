@@ -1,0 +1,146 @@
+/** Delivery model: `ack` keeps the head current until its result (API.md §2); `pop` hands it out once. */
+export type DeliveryMode = 'ack' | 'pop'
+
+/**
+ * What `GET .../command` answers when nothing is pending (API.md §1 lists them all):
+ * - `empty-name`: 200 `{"command_name":"","command_param":{}}` (default)
+ * - `empty-object`: 200 `{}`
+ * - `null-name`: 200 `{"command_name":null}`
+ * - `null-body`: 200 `null`
+ * - `empty-body`: 200 with no body
+ * - `no-content`: 204
+ */
+export type IdleShape =
+  | 'empty-name'
+  | 'empty-object'
+  | 'null-name'
+  | 'null-body'
+  | 'empty-body'
+  | 'no-content'
+
+export const IDLE_SHAPES: readonly IdleShape[] = [
+  'empty-name',
+  'empty-object',
+  'null-name',
+  'null-body',
+  'empty-body',
+  'no-content',
+]
+
+/** A command as served on the wire. */
+export interface WireCommand {
+  command_name: string
+  command_param: Record<string, unknown>
+}
+
+/** A command in a server's queue. */
+export interface QueuedCommand extends WireCommand {
+  /** Per-server sequence number, from 1. */
+  seq: number
+  /** Mock-clock ms when it entered the queue (or is due to, for a scheduled one). */
+  enqueuedAt: number
+  /** Times a GET returned it. */
+  deliveries: number
+  firstDeliveredAt: number | null
+}
+
+/** A recorded `command_result`, stored with the command it answers. */
+export interface ResultRecord {
+  command: WireCommand & { seq: number }
+  result: 'success' | 'fail'
+  result_detail: Record<string, unknown>
+  reportedAt: number
+  requestId: string
+}
+
+/** An IAM account (domain). */
+export interface AccountRecord {
+  id: string
+  name: string
+  projects: { id: string; name: string }[]
+}
+
+/** Who made a request, once authenticated. Never holds the credential itself. */
+export interface Principal {
+  kind: 'static-token' | 'iam-token' | 'ak-sk'
+  account: string
+  /** User name, AK, or a fingerprint of a static token. */
+  name: string
+}
+
+export type AuthFailureReason =
+  | 'missing'
+  | 'unknown-token'
+  | 'expired-token'
+  | 'revoked-token'
+  | 'malformed-signature'
+  | 'unknown-ak'
+  | 'bad-signature'
+  | 'clock-skew'
+  | 'ak-locked'
+  | 'domain-mismatch'
+
+export type AuthOutcome =
+  | { ok: true; principal: Principal }
+  | { ok: false; reason: AuthFailureReason; message: string }
+
+/** Which API a request hit, for faults and the journal. */
+export type RouteName = 'command' | 'command_result' | 'iam' | 'openapi' | 'other'
+
+/** One line of the request journal. Holds no credential, body or header value. */
+export interface JournalEntry {
+  seq: number
+  at: string
+  requestId: string
+  method: string
+  path: string
+  route: RouteName
+  serverId?: string
+  status: number
+  durationMs: number
+  auth?: { kind: Principal['kind']; account: string; name: string }
+  errorCode?: string
+  command?: string
+  faults?: FaultHit[]
+}
+
+/** A fault that fired on a request, as recorded in the journal and events. */
+export interface FaultHit {
+  id: string
+  kind: string
+  /** The PRNG seed of a probabilistic fault, and which draw fired: enough to replay the run. */
+  seed?: number
+  draw?: number
+  detail?: string
+}
+
+export type MockEventType =
+  | 'server'
+  | 'enqueue'
+  | 'delivery'
+  | 'result'
+  | 'result-rejected'
+  | 'auth-failure'
+  | 'fault'
+  | 'fault-added'
+  | 'token'
+  | 'clock'
+  | 'reset'
+
+/** One event of the live stream (`GET /_mock/events`). */
+export interface MockEvent {
+  seq: number
+  type: MockEventType
+  at: string
+  serverId?: string
+  requestId?: string
+  command?: WireCommand & { seq: number }
+  result?: 'success' | 'fail'
+  reason?: string
+  message?: string
+  fault?: FaultHit
+  detail?: Record<string, unknown>
+}
+
+/** An event before the store numbers and dates it. */
+export type NewMockEvent = Omit<MockEvent, 'seq' | 'at'> & { atMs?: number }
