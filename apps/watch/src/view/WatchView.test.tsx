@@ -178,20 +178,6 @@ describe('frames', () => {
     expect(frame).not.toContain('\u001b')
     expect(frame).toContain('evil�[2J�id')
   })
-
-  it('uses colour only when asked (NO_COLOR), keeping the command text either way', () => {
-    const instance = render(<WatchView state={busyFleet()} color={true} />)
-    const colored = instance.lastFrame() ?? ''
-    instance.unmount()
-    const plain = render(<WatchView state={busyFleet()} color={false} />)
-    const uncolored = plain.lastFrame() ?? ''
-    plain.unmount()
-    expect(stripAnsi(colored)).toBe(stripAnsi(uncolored))
-    // 30-37/90-97 are foreground colours; NO_COLOR output may keep bold (1), dim (2), inverse (7).
-    const sequences = uncolored.split(String.fromCharCode(27)).slice(1)
-    expect(sequences.length).toBeGreaterThan(0)
-    expect(sequences.filter((sequence) => /^\[(3[0-7]|9[0-7])m/.test(sequence))).toEqual([])
-  })
 })
 
 describe('buildFrame', () => {
