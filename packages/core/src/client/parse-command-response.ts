@@ -51,11 +51,11 @@ export function parseCommandResponse(
   }
   const { command_name: name, command_param: param } = parsed.output
   if (name === undefined || name === null || name === '') return null
-  return { command_name: name, command_param: withoutUndefined(param ?? {}) }
+  return { command_name: name, command_param: withoutNullish(param ?? {}) }
 }
 
-function withoutUndefined(param: CommandParam): CommandParam {
+function withoutNullish(param: Record<string, unknown>): CommandParam {
   const result: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(param)) if (value !== undefined) result[key] = value
-  return result as CommandParam
+  for (const [key, value] of Object.entries(param)) if (value != null) result[key] = value
+  return result
 }

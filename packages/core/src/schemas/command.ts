@@ -18,19 +18,16 @@ export function isKnownCommand(name: string): name is KnownCommandName {
   return (KNOWN_COMMANDS as readonly string[]).includes(name)
 }
 
+// Some gateways send `null` for an absent value; `parseCommandResponse` drops such fields.
 const optionalParam = (max: number) =>
-  v.pipe(
-    v.nullish(v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`))),
-    // Some gateways send `null` for an absent value; absent and null mean the same here.
-    v.transform((value) => value ?? undefined),
-  )
+  v.nullish(v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`)))
 
 /**
  * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
  */
 export const CommandParamSchema = v.looseObject({
-  task_id: v.exactOptional(optionalParam(LIMITS.taskId)),
-  bucket: v.exactOptional(optionalParam(LIMITS.bucket)),
+  task_id: optionalParam(LIMITS.taskId),
+  bucket: optionalParam(LIMITS.bucket),
 })
 
 /** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
@@ -57,11 +54,11 @@ export const CommandResponseSchema = v.object({
   command_param: v.nullish(CommandParamSchema),
 })
 
-type CommandParamOutput = v.InferOutput<typeof CommandParamSchema>
-
 /** Parameters of a command; `task_id` and `bucket` are absent rather than null. */
-export type CommandParam = {
-  [K in keyof CommandParamOutput]: CommandParamOutput[K]
+export interface CommandParam {
+  task_id?: string
+  bucket?: string
+  [key: string]: unknown
 }
 
 /** A pending command, as validated from the wire. */
