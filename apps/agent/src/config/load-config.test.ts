@@ -1,0 +1,288 @@
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { ConfigError, type ConfigInputs, loadConfig, redactConfig } from './load-config.ts'
+import { helpText } from './options.ts'
+
+const SECRET = 'tok-SECRET-4b1d9e'
+let dir: string
+let handler: string
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agent-config-'))
+  handler = join(dir, 'handler.sh')
+  await writeFile(handler, '#!/bin/sh\nexit 0\n')
+  await chmod(handler, 0o755)
+  await writeFile(join(dir, 'not-executable.sh'), '#!/bin/sh\n')
+})
+
+function inputs(args: string[], env: Record<string, string> = {}): ConfigInputs {
+  return { args, env: (name) => env[name], cwd: dir }
+}
+
+const BASE_ENV = {
+  SMS_ENDPOINT: 'https://sms.example.test',
+  SMS_SERVER_ID: 'srv-1',
+  SMS_TOKEN: SECRET,
+  SMS_STATE_DIR: 'state',
+}
+
+async function run(args: string[], env: Record<string, string> = BASE_ENV) {
+  const loaded = await loadConfig(inputs(args, env))
+  if (loaded.action !== 'run') throw new Error(`unexpected action ${loaded.action}`)
+  return loaded
+}
+
+async function failure(args: string[], env: Record<string, string> = BASE_ENV) {
+  const error = await loadConfig(inputs(args, env)).then(
+    () => {
+      throw new Error('expected a ConfigError')
+    },
+    (caught: unknown) => caught,
+  )
+  expect(error).toBeInstanceOf(ConfigError)
+  return error as ConfigError
+}
+
+describe('loadConfig', () => {
+  it('applies defaults: 10 s interval, first-poll jitter of one interval, json logs', async () => {
+    const { config } = await run([])
+    expect(config).toMatchObject({
+      endpoint: 'https://sms.example.test',
+      serverId: 'srv-1',
+      intervalMs: 10_000,
+      firstPollJitterMs: 10_000,
+      requestTimeoutMs: 30_000,
+      handlerTimeoutMs: 3_600_000,
+      interrupted: 'fail',
+      logFormat: 'json',
+      once: false,
+      dryRun: false,
+      stateDir: join(dir, 'state'),
+    })
+    expect(config.auth).toEqual({ kind: 'token', token: SECRET })
+    expect(config.sources.interval).toEqual({ kind: 'default', name: 'default' })
+  })
+
+  it('prefers flags over the environment over the config file', async () => {
+    const file = join(dir, 'precedence.json')
+    await writeFile(
+      file,
+      JSON.stringify({ interval: '1m', requestTimeout: '7s', handlerTimeout: '2m', once: true }),
+    )
+    const { config } = await run(['--config', file, '--interval', '500ms'], {
+      ...BASE_ENV,
+      SMS_INTERVAL: '20s',
+      SMS_REQUEST_TIMEOUT: '5s',
+    })
+    expect(config.intervalMs).toBe(500)
+    expect(config.requestTimeoutMs).toBe(5_000)
+    expect(config.handlerTimeoutMs).toBe(120_000)
+    expect(config.once).toBe(true)
+    expect(config.sources.interval).toEqual({ kind: 'flag', name: '--interval' })
+    expect(config.sources.requestTimeout).toEqual({ kind: 'env', name: 'SMS_REQUEST_TIMEOUT' })
+    expect(config.sources.handlerTimeout).toEqual({ kind: 'file', name: file })
+  })
+
+  it('reads --flag=value and boolean flags', async () => {
+    const { config } = await run(['--interval=20ms', '--dry-run', '--once=false'])
+    expect(config.intervalMs).toBe(20)
+    expect(config.dryRun).toBe(true)
+    expect(config.once).toBe(false)
+  })
+
+  it('resolves paths in the config file against its directory', async () => {
+    const file = join(dir, 'paths.json')
+    await writeFile(file, JSON.stringify({ stateDir: 'journal', handler: 'handler.sh' }))
+    const { config } = await run(['--config', file], { ...BASE_ENV, SMS_STATE_DIR: '' })
+    expect(config.stateDir).toBe(join(dir, 'journal'))
+    expect(config.handlers.default).toBe(handler)
+  })
+
+  it('maps per-command handlers over the generic one', async () => {
+    const { config } = await run(['--handler', handler, '--on-sync', handler])
+    expect(config.handlers).toEqual({ default: handler, SYNC: handler })
+  })
+
+  it('names the setting and its source when a duration is bad', async () => {
+    const error = await failure([], { ...BASE_ENV, SMS_INTERVAL: '10x' })
+    expect(error.message).toBe(
+      'Invalid --interval (from SMS_INTERVAL): expected a duration like 500ms, 10s or 5m, received "10x"',
+    )
+    expect(error.setting).toBe('--interval')
+  })
+
+  it('refuses a bare number as a duration', async () => {
+    const error = await failure(['--handler-timeout', '30'])
+    expect(error.message).toContain('Invalid --handler-timeout')
+  })
+
+  it('names a bad value read from the config file with its key', async () => {
+    const file = join(dir, 'bad.json')
+    await writeFile(file, JSON.stringify({ logFormat: 'yaml' }))
+    const error = await failure(['--config', file])
+    expect(error.message).toBe(
+      `Invalid --log-format (from ${file}, key "logFormat"): expected json or text, received "yaml"`,
+    )
+  })
+
+  it.each([
+    [['--status-port', '70000'], '--status-port'],
+    [['--endpoint', 'ftp://x'], '--endpoint'],
+    [['--endpoint', 'not a url'], '--endpoint'],
+    [['--interrupted', 'retry'], '--interrupted'],
+    [['--output-tail', '100000'], '--output-tail'],
+    [['--server-id', ''], '--server-id'],
+  ])('rejects %j naming %s', async (args, setting) => {
+    const error = await failure(args)
+    expect(error.message).toContain(`Invalid ${setting}`)
+  })
+
+  it('requires the endpoint and the server id', async () => {
+    const { SMS_ENDPOINT: _, ...noEndpoint } = BASE_ENV
+    expect((await failure([], noEndpoint)).message).toContain('Invalid --endpoint')
+    const { SMS_SERVER_ID: __, ...noServer } = BASE_ENV
+    expect((await failure([], noServer)).message).toContain('Invalid --server-id')
+  })
+
+  it('requires a state directory unless dry-running', async () => {
+    const env = { ...BASE_ENV, SMS_STATE_DIR: '' }
+    expect((await failure([], env)).setting).toBe('--state-dir')
+    const { config } = await run(['--dry-run'], env)
+    expect(config.stateDir).toBeUndefined()
+  })
+
+  it('rejects unknown flags, positional arguments and unknown config keys', async () => {
+    expect((await failure(['--intervall', '1s'])).message).toBe(
+      'Unknown flag --intervall: see --help',
+    )
+    expect((await failure(['start'])).message).toContain('Unexpected argument "start"')
+    const file = join(dir, 'typo.json')
+    await writeFile(file, JSON.stringify({ intervall: '1s' }))
+    expect((await failure(['--config', file])).message).toContain('Unknown setting "intervall"')
+    await writeFile(join(dir, 'broken.json'), '{"interval": ')
+    expect((await failure(['--config', join(dir, 'broken.json')])).message).toContain(
+      'is not valid JSON',
+    )
+  })
+
+  it('refuses secrets on the command line without echoing them', async () => {
+    for (const flag of ['--token', '--sk', '--iam-password']) {
+      const error = await failure([flag, SECRET])
+      expect(error.message).toContain('not accepted on the command line')
+      expect(error.message).not.toContain(SECRET)
+      const inline = await failure([`${flag}=${SECRET}`])
+      expect(inline.message).not.toContain(SECRET)
+    }
+  })
+
+  it('asks for credentials when none are given', async () => {
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    expect((await failure([], env)).message).toMatch(/^No credentials/)
+  })
+
+  it('refuses two authentication methods at once, naming both', async () => {
+    const error = await failure(['--ak', 'AK1'], { ...BASE_ENV, SMS_SK: 'sk-SECRET' })
+    expect(error.message).toBe(
+      'Conflicting credentials: token (SMS_TOKEN) and AK/SK (--ak, SMS_SK); use exactly one method',
+    )
+    expect(error.message).not.toContain('sk-SECRET')
+  })
+
+  it('reads a token file, trimming the newline, and remembers the path', async () => {
+    const tokenFile = join(dir, 'token')
+    await writeFile(tokenFile, `${SECRET}\n`)
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    const { config, secrets } = await run(['--token-file', tokenFile], env)
+    expect(config.auth).toEqual({ kind: 'token', token: SECRET, tokenFile })
+    expect(secrets).toEqual([SECRET])
+  })
+
+  it('names an unreadable or empty secret file', async () => {
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    const missing = await failure(['--token-file', 'nope'], env)
+    expect(missing.message).toContain(`Cannot read --token-file ${join(dir, 'nope')}`)
+    await writeFile(join(dir, 'empty'), '\n')
+    expect((await failure(['--token-file', 'empty'], env)).message).toContain('is empty')
+  })
+
+  it('resolves AK/SK with a domain id', async () => {
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    const { config, secrets } = await run(['--ak', 'AK1', '--domain-id', 'd1'], {
+      ...env,
+      SMS_SK: 'sk-SECRET',
+    })
+    expect(config.auth).toEqual({ kind: 'ak-sk', ak: 'AK1', sk: 'sk-SECRET', domainId: 'd1' })
+    expect(secrets).toEqual(['sk-SECRET'])
+    expect((await failure([], { ...env, SMS_SK: 'x' })).message).toContain('Missing --ak')
+  })
+
+  it('resolves IAM password authentication from a password file', async () => {
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    await writeFile(join(dir, 'password'), 'pw-SECRET\n')
+    const { config } = await run(
+      ['--iam-user', 'ops', '--iam-domain', 'acme', '--iam-password-file', 'password'],
+      env,
+    )
+    expect(config.auth).toEqual({
+      kind: 'iam-password',
+      iamEndpoint: 'https://iam.myhuaweicloud.com',
+      user: 'ops',
+      password: 'pw-SECRET',
+      domain: 'acme',
+    })
+    const missing = await failure(['--iam-user', 'ops'], { ...env, SMS_IAM_PASSWORD: 'pw' })
+    expect(missing.message).toContain('Missing --iam-domain')
+  })
+
+  it('never puts a secret into an error, even an invalid one', async () => {
+    const huge = `${SECRET}${'x'.repeat(20_000)}`
+    const error = await failure([], { ...BASE_ENV, SMS_TOKEN: huge })
+    expect(error.message).toBe(
+      'Invalid SMS_TOKEN: expected at most 16384 characters, received a string of 20017 characters',
+    )
+  })
+
+  it('checks that handlers are executable files before anything runs', async () => {
+    const error = await failure(['--on-start', 'not-executable.sh'])
+    expect(error.setting).toBe('--on-start')
+    expect(error.message).toContain(`${join(dir, 'not-executable.sh')} is not an executable file`)
+    expect((await failure(['--handler', dir])).message).toContain('not a regular file')
+  })
+
+  it('answers --help and --version before reading anything', async () => {
+    expect(await loadConfig(inputs(['--interval', 'bad', '--help']))).toEqual({ action: 'help' })
+    expect(await loadConfig(inputs(['-V']))).toEqual({ action: 'version' })
+  })
+})
+
+describe('redactConfig', () => {
+  it('hides every secret and shows where settings came from', async () => {
+    const loaded = await loadConfig(inputs(['--print-config'], BASE_ENV))
+    if (loaded.action !== 'print-config') throw new Error('expected print-config')
+    const printed = JSON.stringify(redactConfig(loaded.config))
+    expect(printed).not.toContain(SECRET)
+    expect(printed).toContain('"token":"[redacted]"')
+    expect(printed).toContain('"serverId":"env SMS_SERVER_ID"')
+  })
+})
+
+describe('helpText', () => {
+  it('documents every flag and the variables of secrets', () => {
+    const text = helpText('sms-agent')
+    for (const needle of [
+      '--endpoint URL',
+      '--interval DURATION',
+      '--on-delete PATH',
+      '--once',
+      '--status-port PORT',
+      '(SMS_TOKEN)',
+      '(SMS_SK)',
+      '(SMS_IAM_PASSWORD)',
+      'Exit codes',
+    ]) {
+      expect(text).toContain(needle)
+    }
+  })
+})

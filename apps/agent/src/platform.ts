@@ -1,0 +1,158 @@
+import { spawn } from 'node:child_process'
+import process from 'node:process'
+
+/** The JavaScript runtime the agent runs on. */
+export type RuntimeName = 'node' | 'bun' | 'deno'
+
+/** A signal the agent listens for or sends. */
+export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGKILL'
+
+/**
+ * Everything that differs between Node, Bun and Deno, behind one small interface. The rest of the
+ * agent uses `node:` built-ins that all three implement alike (`node:fs/promises`,
+ * `node:child_process`, `node:http`); what is left here is the part that does not behave alike:
+ * Deno's permission model (environment reads and `kill` need grants) and runtime identification.
+ */
+export interface Platform {
+  readonly runtime: RuntimeName
+  /** `node 20.19.0`, `bun 1.2.0`, `deno 2.1.0`. */
+  readonly runtimeVersion: string
+  readonly pid: number
+  /** Command-line arguments after the script. */
+  args(): string[]
+  /** One environment variable; `undefined` when unset or not readable (Deno without a grant). */
+  env(name: string): string | undefined
+  /**
+   * The whole environment when it may be read; otherwise the readable subset of `fallbackNames`
+   * (Deno with `--allow-env=LIST`).
+   */
+  environment(fallbackNames: readonly string[]): Record<string, string>
+  cwd(): string
+  /** Writes to standard output without a trailing newline. */
+  stdout(text: string): void
+  stderr(text: string): void
+  /** Calls `handler` on each delivery of `signal`; returns a function that stops listening. */
+  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
+  /** Sends `signal` to every process of group `pgid`; false when the group no longer exists. */
+  killProcessGroup(pgid: number, signal: SignalName): Promise<boolean>
+  /** True while a process with this id exists (it may belong to another user). */
+  processExists(pid: number): Promise<boolean>
+  exit(code: number): never
+}
+
+function detectRuntime(): RuntimeName {
+  if (process.versions.bun) return 'bun'
+  if (process.versions.deno) return 'deno'
+  return 'node'
+}
+
+function isPermissionError(error: unknown): boolean {
+  return (
+    error instanceof Error && (error.name === 'NotCapable' || error.name === 'PermissionDenied')
+  )
+}
+
+function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' ? code : undefined
+}
+
+/**
+ * Runs `kill` as a program. Deno refuses `process.kill` unless `--allow-run` is unrestricted; with
+ * `--allow-run=…,kill` this keeps process-group termination working under narrow permissions.
+ */
+function killProgram(args: string[]): Promise<number | null> {
+  return new Promise((resolve) => {
+    try {
+      const child = spawn('kill', args, { stdio: 'ignore' })
+      child.on('error', () => resolve(null))
+      child.on('exit', (code) => resolve(code))
+    } catch {
+      resolve(null)
+    }
+  })
+}
+
+async function sendSignal(target: number, signal: SignalName | 0): Promise<boolean> {
+  try {
+    process.kill(target, signal)
+    return true
+  } catch (error) {
+    if (errorCode(error) === 'ESRCH') return false
+    // The process exists but belongs to someone else.
+    if (errorCode(error) === 'EPERM') return true
+    if (!isPermissionError(error)) throw error
+  }
+  const name = signal === 0 ? '0' : signal.slice(3)
+  const code = await killProgram([`-${name}`, '--', String(target)])
+  if (code === null) {
+    throw new Error(
+      `cannot send ${signal === 0 ? 'a liveness probe' : signal} to ${target}: grant Deno --allow-run=kill (or --allow-run)`,
+    )
+  }
+  return code === 0
+}
+
+/**
+ * The platform of the running process, on Node, Bun or Deno.
+ *
+ * @example
+ * const platform = currentPlatform()
+ * platform.stdout(`running on ${platform.runtimeVersion}\n`)
+ */
+export function currentPlatform(): Platform {
+  const runtime = detectRuntime()
+  const version =
+    runtime === 'bun'
+      ? process.versions.bun
+      : runtime === 'deno'
+        ? process.versions.deno
+        : process.versions.node
+  return {
+    runtime,
+    runtimeVersion: `${runtime} ${version ?? 'unknown'}`,
+    pid: process.pid,
+    args: () => process.argv.slice(2),
+    env(name) {
+      try {
+        return process.env[name]
+      } catch (error) {
+        if (isPermissionError(error)) return undefined
+        throw error
+      }
+    },
+    environment(fallbackNames) {
+      try {
+        return Object.fromEntries(
+          Object.entries(process.env).filter(
+            (entry): entry is [string, string] => entry[1] !== undefined,
+          ),
+        )
+      } catch (error) {
+        if (!isPermissionError(error)) throw error
+      }
+      const readable: Record<string, string> = {}
+      for (const name of fallbackNames) {
+        const value = this.env(name)
+        if (value !== undefined) readable[name] = value
+      }
+      return readable
+    },
+    cwd: () => process.cwd(),
+    stdout: (text) => {
+      process.stdout.write(text)
+    },
+    stderr: (text) => {
+      process.stderr.write(text)
+    },
+    onSignal(signal, handler) {
+      process.on(signal, handler)
+      return () => {
+        process.off(signal, handler)
+      }
+    },
+    killProcessGroup: (pgid, signal) => sendSignal(-pgid, signal),
+    processExists: (pid) => sendSignal(pid, 0),
+    exit: (code) => process.exit(code),
+  }
+}
