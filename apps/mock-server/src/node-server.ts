@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { serve } from '@hono/node-server'
+import { createMockApp, type MockApp } from './app.ts'
+import { MockConfigError } from './errors.ts'
+import { isLoopbackHost } from './http.ts'
+import type { MockOptions, RuntimeAdapter } from './options.ts'
+
+/**
+ * Node: a dropped connection destroys the request's socket, so the client sees the connection
+ * reset with no answer at all.
+ */
+export const nodeRuntime: RuntimeAdapter = {
+  name: 'node',
+  dropConnection(c) {
+    const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
+    incoming?.socket.destroy()
+    return new Response(null, { status: 204 })
+  },
+}
+
+/** Options of {@link startNodeServer}: the mock's options plus where to listen. */
+export interface NodeServerOptions extends MockOptions {
+  /** Default `127.0.0.1`. A non-loopback host needs `adminToken`. */
+  host?: string
+  /** Default 0: a free port. */
+  port?: number
+}
+
+/** A running Node mock server. */
+export interface RunningNodeServer {
+  /** `http://HOST:PORT`, no trailing slash. */
+  url: string
+  host: string
+  port: number
+  app: MockApp
+  server: Server
+  /** Stops listening, closes open connections (event streams too) and timers. */
+  close(): Promise<void>
+}
+
+/** Formats a host for a URL (`[::1]` for IPv6). */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
+}
+
+/**
+ * Starts the mock on Node's HTTP server (via `@hono/node-server`). Headers may be up to 64 KiB
+ * so that a token just over API.md's 16,384 characters reaches the mock and gets its 400.
+ *
+ * @throws {MockConfigError} when `host` is not loopback and no `adminToken` is set, or an
+ *   option is invalid.
+ * @example
+ * const mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
+ * await fetch(`${mock.url}/v3/sources/srv-1/command`, { headers: { 'X-Auth-Token': 't' } })
+ * await mock.close()
+ */
+export async function startNodeServer(options: NodeServerOptions = {}): Promise<RunningNodeServer> {
+  const host = options.host ?? '127.0.0.1'
+  const port = options.port ?? 0
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new MockConfigError('port', 'expected an integer 0–65535')
+  }
+  if (!isLoopbackHost(host) && options.adminToken === undefined) {
+    throw new MockConfigError(
+      'host',
+      `${host} is not a loopback address: refusing to serve the admin API (reset, faults, journal) to the network without an admin token; pass --admin-token (or SMS_MOCK_ADMIN_TOKEN)`,
+    )
+  }
+  const app = createMockApp({ runtime: nodeRuntime, ...options })
+  const server = await new Promise<Server>((resolve, reject) => {
+    const created = serve(
+      {
+        fetch: app.fetch,
+        hostname: host,
+        port,
+        createServer,
+        serverOptions: { maxHeaderSize: 64 * 1024, keepAliveTimeout: 5_000 },
+      },
+      () => resolve(created as Server),
+    ) as Server
+    created.once('error', reject)
+  })
+  const address = server.address() as AddressInfo
+  const url = `http://${urlHost(host)}:${address.port}`
+  let closing: Promise<void> | undefined
+  return {
+    url,
+    host,
+    port: address.port,
+    app,
+    server,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        app.mock.dispose()
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      return closing
+    },
+  }
+}
