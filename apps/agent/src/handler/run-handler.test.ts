@@ -1,0 +1,248 @@
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SmsCommand } from '@sms-command/core'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { currentPlatform } from '../platform.ts'
+import { OutputTail } from './output-tail.ts'
+import { handlerEnvironment, type RunHandlerOptions, runHandler } from './run-handler.ts'
+
+let dir: string
+const platform = currentPlatform()
+const START: SmsCommand = {
+  command_name: 'START',
+  command_param: { task_id: 't-1', bucket: 'b-1' },
+}
+
+async function script(name: string, body: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, `#!/bin/sh\n${body}\n`)
+  await chmod(path, 0o755)
+  return path
+}
+
+function options(path: string, extra: Partial<RunHandlerOptions> = {}): RunHandlerOptions {
+  return {
+    path,
+    command: START,
+    serverId: 'srv-1',
+    baseEnv: { PATH: process.env.PATH ?? '/usr/bin:/bin' },
+    timeoutMs: 10_000,
+    killGraceMs: 2_000,
+    outputTailBytes: 4096,
+    platform,
+    ...extra,
+  }
+}
+
+/** True while `pid` runs; a zombie (dead, not yet reaped by init) counts as gone. */
+async function processAlive(pid: number): Promise<boolean> {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+    return !/^\d+ \(.*\) Z/.test(stat)
+  } catch {
+    return false
+  }
+}
+
+async function eventuallyGone(pid: number): Promise<boolean> {
+  for (let turn = 0; turn < 40; turn++) {
+    if (!(await processAlive(pid))) return true
+    await new Promise((resolve) => setTimeout(resolve, 25))
+  }
+  return false
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'agent-handler-'))
+})
+
+describe('runHandler', () => {
+  it('passes argv [path, command] and the command in SMS_* variables; exit 0 is success', async () => {
+    const path = await script(
+      'echo.sh',
+      'echo "argv0=$0 argv1=$1 argc=$#"\necho "cmd=$SMS_COMMAND task=$SMS_TASK_ID bucket=$SMS_BUCKET server=$SMS_SERVER_ID"',
+    )
+    const outcome = await runHandler(options(path))
+    expect(outcome.result).toBe('success')
+    expect(outcome.detail).toMatchObject({
+      exit_code: 0,
+      signal: null,
+      timed_out: false,
+      handler: path,
+      output: `argv0=${path} argv1=START argc=1\ncmd=START task=t-1 bucket=b-1 server=srv-1\n`,
+      output_truncated: false,
+    })
+    expect(outcome.detail.reason).toBeUndefined()
+    expect(outcome.detail.duration_ms).toBeGreaterThanOrEqual(0)
+  })
+
+  it('keeps hostile values inert: no shell ever sees the task id', async () => {
+    const marker = join(dir, 'pwned')
+    const hostile = [
+      `x; touch ${marker}`,
+      `$(touch ${marker})`,
+      `\`touch ${marker}\``,
+      `x && rm -rf / ; touch ${marker}`,
+      `'"; touch ${marker}; echo "`,
+    ]
+    const out = join(dir, 'task-ids')
+    const path = await script('record.sh', `printf '%s\\n' "$SMS_TASK_ID" >> '${out}'`)
+    for (const taskId of hostile) {
+      const command = { command_name: 'START', command_param: { task_id: taskId } }
+      const outcome = await runHandler(options(path, { command }))
+      expect(outcome.result).toBe('success')
+    }
+    expect(await readFile(out, 'utf8')).toBe(`${hostile.join('\n')}\n`)
+    await expect(stat(marker)).rejects.toThrow('ENOENT')
+  })
+
+  it('passes a hostile command name as one argv entry', async () => {
+    const path = await script('argv.sh', 'printf "%s|" "$#" "$1"')
+    const command = { command_name: 'START; rm -rf / #', command_param: {} }
+    const outcome = await runHandler(options(path, { command }))
+    expect(outcome.detail.output).toBe('1|START; rm -rf / #|')
+  })
+
+  it('reports fail with the exit code', async () => {
+    const path = await script('fail.sh', 'echo boom >&2\nexit 3')
+    const outcome = await runHandler(options(path))
+    expect(outcome).toMatchObject({
+      result: 'fail',
+      detail: { reason: 'exit-code', exit_code: 3, signal: null, output: 'boom\n' },
+    })
+  })
+
+  it('reports fail with the signal that killed the handler', async () => {
+    const path = await script('suicide.sh', 'kill -KILL $$')
+    const outcome = await runHandler(options(path))
+    expect(outcome.detail).toMatchObject({ reason: 'signal', signal: 'SIGKILL', exit_code: null })
+  })
+
+  it('keeps only the last bytes of output', async () => {
+    const path = await script(
+      'chatty.sh',
+      'i=0\nwhile [ $i -lt 300 ]; do echo "line $i"; i=$((i+1)); done',
+    )
+    const outcome = await runHandler(options(path, { outputTailBytes: 64 }))
+    expect(outcome.detail.output_truncated).toBe(true)
+    expect(Buffer.byteLength(outcome.detail.output)).toBeLessThanOrEqual(64)
+    expect(outcome.detail.output.endsWith('line 299\n')).toBe(true)
+    expect(outcome.detail.output_bytes).toBeGreaterThan(2000)
+  })
+
+  it('on timeout sends SIGTERM to the whole process group, then SIGKILL after the grace', async () => {
+    const pids = join(dir, 'timeout-pids')
+    const path = await script(
+      'stubborn.sh',
+      // The handler ignores SIGTERM; its child is in the same group.
+      `trap '' TERM\nsleep 60 &\necho $! > '${pids}'\nwhile true; do sleep 0.05; done`,
+    )
+    const started = performance.now()
+    const outcome = await runHandler(options(path, { timeoutMs: 300, killGraceMs: 300 }))
+    const elapsed = performance.now() - started
+    expect(outcome.result).toBe('fail')
+    expect(outcome.detail).toMatchObject({ reason: 'timeout', timed_out: true, signal: 'SIGKILL' })
+    expect(elapsed).toBeGreaterThanOrEqual(550)
+    const grandchild = Number((await readFile(pids, 'utf8')).trim())
+    expect(await eventuallyGone(grandchild)).toBe(true)
+  })
+
+  it('a handler that honours SIGTERM ends at once on timeout', async () => {
+    const path = await script('polite.sh', 'sleep 30')
+    const started = performance.now()
+    const outcome = await runHandler(options(path, { timeoutMs: 200, killGraceMs: 5_000 }))
+    expect(outcome.detail).toMatchObject({ reason: 'timeout', signal: 'SIGTERM' })
+    expect(performance.now() - started).toBeLessThan(3_000)
+  })
+
+  it('terminates the handler when the signal aborts and reports it interrupted', async () => {
+    const path = await script('long.sh', 'sleep 30')
+    const controller = new AbortController()
+    let spawnedPid = 0
+    const running = runHandler(
+      options(path, {
+        signal: controller.signal,
+        onSpawn: (pid) => {
+          spawnedPid = pid
+          setTimeout(() => controller.abort(), 100)
+        },
+      }),
+    )
+    const outcome = await running
+    expect(spawnedPid).toBeGreaterThan(0)
+    expect(outcome.detail).toMatchObject({ reason: 'interrupted', signal: 'SIGTERM' })
+  })
+
+  it('returns soon after exit even when a background child holds stdout open', async () => {
+    const path = await script('daemonize.sh', 'sleep 5 &\necho started')
+    const started = performance.now()
+    const outcome = await runHandler(options(path))
+    expect(outcome.result).toBe('success')
+    expect(outcome.detail.output).toBe('started\n')
+    expect(performance.now() - started).toBeLessThan(2_000)
+  })
+
+  it('reports spawn-failed, never throws, for a missing or non-executable handler', async () => {
+    const missing = await runHandler(options(join(dir, 'absent')))
+    expect(missing.detail).toMatchObject({ reason: 'spawn-failed', exit_code: null })
+    expect(missing.detail.message).toContain('ENOENT')
+    const plain = join(dir, 'plain.txt')
+    await writeFile(plain, 'not a program')
+    const denied = await runHandler(options(plain))
+    expect(denied.detail).toMatchObject({ reason: 'spawn-failed' })
+  })
+
+  it('reports spawn-failed for a task id no environment can hold (a NUL byte)', async () => {
+    const path = await script('ok.sh', 'exit 0')
+    const command = { command_name: 'START', command_param: { task_id: 'a\u0000b' } }
+    const outcome = await runHandler(options(path, { command }))
+    expect(outcome.detail.reason).toBe('spawn-failed')
+  })
+
+  it('does not start when the agent is already stopping', async () => {
+    const controller = new AbortController()
+    controller.abort()
+    const outcome = await runHandler(options('/bin/true', { signal: controller.signal }))
+    expect(outcome.detail.reason).toBe('interrupted')
+  })
+})
+
+describe('handlerEnvironment', () => {
+  it('drops every SMS_* variable of the agent, credentials included', () => {
+    const env = handlerEnvironment(
+      { PATH: '/bin', SMS_TOKEN: 'secret', sms_sk: 'secret', SMS_TASK_ID: 'stale', HOME: '/h' },
+      { command_name: 'SYNC', command_param: {} },
+      'srv-9',
+    )
+    expect(env).toEqual({
+      PATH: '/bin',
+      HOME: '/h',
+      SMS_COMMAND: 'SYNC',
+      SMS_TASK_ID: '',
+      SMS_BUCKET: '',
+      SMS_SERVER_ID: 'srv-9',
+    })
+  })
+})
+
+describe('OutputTail', () => {
+  it('keeps the last bytes across chunk boundaries', () => {
+    const tail = new OutputTail(5)
+    const encode = (text: string) => new TextEncoder().encode(text)
+    tail.push(encode('abc'))
+    tail.push(encode('defg'))
+    expect(tail.text()).toBe('cdefg')
+    tail.push(encode('0123456789'))
+    expect(tail.text()).toBe('56789')
+    expect(tail.total).toBe(17)
+    expect(tail.truncated).toBe(true)
+  })
+
+  it('keeps nothing with a zero limit but still counts', () => {
+    const tail = new OutputTail(0)
+    tail.push(new Uint8Array(10))
+    expect(tail.text()).toBe('')
+    expect(tail.total).toBe(10)
+  })
+})

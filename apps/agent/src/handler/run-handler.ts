@@ -1,0 +1,265 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import type { SmsCommand } from '@sms-command/core'
+import type { Platform } from '../platform.ts'
+import { OutputTail } from './output-tail.ts'
+
+/** Why a handler's run failed, as `result_detail.reason`. */
+export type FailReason =
+  | 'exit-code'
+  | 'signal'
+  | 'timeout'
+  | 'interrupted'
+  | 'spawn-failed'
+  | 'unknown-command'
+  | 'no-handler'
+
+/** `result_detail` of a handled command. */
+export interface HandlerDetail {
+  [field: string]: unknown
+  reason?: FailReason
+  message?: string
+  handler: string
+  exit_code: number | null
+  signal: string | null
+  duration_ms: number
+  timed_out: boolean
+  /** The last bytes of stdout and stderr, interleaved. */
+  output: string
+  output_bytes: number
+  output_truncated: boolean
+}
+
+/** What running a handler came to. */
+export interface HandlerOutcome {
+  result: 'success' | 'fail'
+  detail: HandlerDetail
+}
+
+/** Options of {@link runHandler}. */
+export interface RunHandlerOptions {
+  /** Absolute path of the executable. */
+  path: string
+  command: SmsCommand
+  serverId: string
+  /** Environment the handler inherits; `SMS_*` variables in it are dropped. */
+  baseEnv: Readonly<Record<string, string>>
+  timeoutMs: number
+  /** SIGTERM to SIGKILL. */
+  killGraceMs: number
+  outputTailBytes: number
+  /** Aborting terminates the handler (SIGTERM, then SIGKILL) and reports it `interrupted`. */
+  signal?: AbortSignal
+  /** Called once the process exists, with its pid (= its process group id). */
+  onSpawn?: (pid: number) => void
+  platform: Pick<Platform, 'killProcessGroup'>
+  /** Monotonic milliseconds; defaults to `performance.now`. */
+  clock?: () => number
+}
+
+/** How long stdout/stderr may stay open after the handler exited (a background child holds them). */
+const DRAIN_MS = 200
+
+/**
+ * The environment a handler sees: the agent's own minus every `SMS_*` variable (credentials
+ * among them), plus the command's values, passed verbatim: no shell ever parses them.
+ *
+ * @example
+ * handlerEnvironment(process.env, command, 'srv-1').SMS_TASK_ID // exactly command_param.task_id
+ */
+export function handlerEnvironment(
+  baseEnv: Readonly<Record<string, string>>,
+  command: SmsCommand,
+  serverId: string,
+): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(baseEnv)) {
+    if (!name.toUpperCase().startsWith('SMS_')) env[name] = value
+  }
+  env.SMS_COMMAND = command.command_name
+  env.SMS_TASK_ID = command.command_param.task_id ?? ''
+  env.SMS_BUCKET = command.command_param.bucket ?? ''
+  env.SMS_SERVER_ID = serverId
+  return env
+}
+
+/**
+ * Runs one handler without a shell: argv `[path, command_name]`, its own process group, the
+ * command in `SMS_COMMAND`, `SMS_TASK_ID`, `SMS_BUCKET`, `SMS_SERVER_ID`. Exit 0 is `success`,
+ * anything else `fail`. Past `timeoutMs` (or when `signal` aborts) the whole group gets SIGTERM,
+ * then SIGKILL after `killGraceMs`. Never rejects: a handler that can't start is a `fail` with
+ * reason `spawn-failed`.
+ *
+ * @example
+ * const outcome = await runHandler({ path: '/usr/local/bin/on-start', command, serverId,
+ *   baseEnv: {}, timeoutMs: 60_000, killGraceMs: 5_000, outputTailBytes: 4096, platform })
+ * outcome.result // 'success' | 'fail'
+ */
+export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> {
+  const clock = options.clock ?? (() => performance.now())
+  const started = clock()
+  const tail = new OutputTail(options.outputTailBytes)
+  const outcome = (
+    result: 'success' | 'fail',
+    fields: Partial<HandlerDetail> & Pick<HandlerDetail, 'exit_code' | 'signal'>,
+  ): HandlerOutcome => ({
+    result,
+    detail: {
+      ...(fields.reason ? { reason: fields.reason } : {}),
+      ...(fields.message ? { message: fields.message } : {}),
+      handler: options.path,
+      exit_code: fields.exit_code,
+      signal: fields.signal,
+      duration_ms: Math.round(clock() - started),
+      timed_out: fields.reason === 'timeout',
+      output: tail.text(),
+      output_bytes: tail.total,
+      output_truncated: tail.truncated,
+    },
+  })
+
+  if (options.signal?.aborted) {
+    return Promise.resolve(
+      outcome('fail', {
+        reason: 'interrupted',
+        message: 'the agent was stopping; the handler was not started',
+        exit_code: null,
+        signal: null,
+      }),
+    )
+  }
+
+  let child: ChildProcess
+  try {
+    child = spawn(options.path, [options.command.command_name], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: handlerEnvironment(options.baseEnv, options.command, options.serverId),
+      shell: false,
+      windowsHide: true,
+    })
+  } catch (error) {
+    return Promise.resolve(
+      outcome('fail', {
+        reason: 'spawn-failed',
+        message: `cannot start ${options.path}: ${(error as Error).message}`,
+        exit_code: null,
+        signal: null,
+      }),
+    )
+  }
+
+  return new Promise<HandlerOutcome>((resolve) => {
+    let stopReason: 'timeout' | 'interrupted' | undefined
+    let killTimer: ReturnType<typeof setTimeout> | undefined
+    let drainTimer: ReturnType<typeof setTimeout> | undefined
+    let settled = false
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
+    let openStreams = 2
+
+    const pid = child.pid
+    const onData = (chunk: Uint8Array) => tail.push(chunk)
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    const onStreamClosed = () => {
+      openStreams--
+      if (openStreams === 0 && exit) finish()
+    }
+    child.stdout?.on('close', onStreamClosed)
+    child.stderr?.on('close', onStreamClosed)
+
+    const terminate = (reason: 'timeout' | 'interrupted') => {
+      if (stopReason || exit || pid === undefined) return
+      stopReason = reason
+      void signalGroup(pid, 'SIGTERM')
+      // Not cleared when the handler exits: children it left in its group get SIGKILL too.
+      killTimer = setTimeout(() => void signalGroup(pid, 'SIGKILL'), options.killGraceMs)
+      killTimer.unref?.()
+    }
+    const signalGroup = async (target: number, signal: 'SIGTERM' | 'SIGKILL') => {
+      try {
+        const delivered = await options.platform.killProcessGroup(target, signal)
+        if (!delivered) child.kill(signal)
+      } catch {
+        // The group is out of reach (permissions): at least signal the handler itself.
+        child.kill(signal)
+      }
+    }
+    const timeout = setTimeout(() => terminate('timeout'), options.timeoutMs)
+    const onAbort = () => terminate('interrupted')
+    options.signal?.addEventListener('abort', onAbort, { once: true })
+
+    const finish = () => {
+      if (settled) return
+      settled = true
+      clearTimeout(timeout)
+      clearTimeout(drainTimer)
+      options.signal?.removeEventListener('abort', onAbort)
+      child.stdout?.destroy()
+      child.stderr?.destroy()
+      const code = exit?.code ?? null
+      const signal = exit?.signal ?? null
+      if (stopReason === 'timeout') {
+        resolve(
+          outcome('fail', {
+            reason: 'timeout',
+            message: `the handler ran past ${options.timeoutMs} ms and was terminated`,
+            exit_code: code,
+            signal,
+          }),
+        )
+      } else if (stopReason === 'interrupted') {
+        resolve(
+          outcome('fail', {
+            reason: 'interrupted',
+            message: 'the agent was shutting down; the handler was terminated',
+            exit_code: code,
+            signal,
+          }),
+        )
+      } else if (code === 0) {
+        resolve(outcome('success', { exit_code: 0, signal: null }))
+      } else if (signal) {
+        resolve(
+          outcome('fail', {
+            reason: 'signal',
+            message: `the handler was killed by ${signal}`,
+            exit_code: null,
+            signal,
+          }),
+        )
+      } else {
+        resolve(
+          outcome('fail', {
+            reason: 'exit-code',
+            message: `the handler exited with code ${code}`,
+            exit_code: code,
+            signal: null,
+          }),
+        )
+      }
+    }
+
+    child.on('error', (error) => {
+      if (exit || settled) return
+      settled = true
+      clearTimeout(timeout)
+      options.signal?.removeEventListener('abort', onAbort)
+      resolve(
+        outcome('fail', {
+          reason: 'spawn-failed',
+          message: `cannot start ${options.path}: ${error.message}`,
+          exit_code: null,
+          signal: null,
+        }),
+      )
+    })
+    child.on('exit', (code, signal) => {
+      exit = { code, signal }
+      clearTimeout(timeout)
+      if (openStreams === 0) finish()
+      // A background process the handler left behind may hold stdout open: don't wait for it.
+      else drainTimer = setTimeout(finish, DRAIN_MS)
+    })
+    if (pid !== undefined) options.onSpawn?.(pid)
+  })
+}
