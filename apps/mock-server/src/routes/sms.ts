@@ -229,6 +229,14 @@ export function createSmsHandler(deps: RouteDeps) {
         return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
       }
       const input = parsed.output
+      // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
+      if (Array.isArray(json.value.result_detail)) {
+        return fail(
+          400,
+          ERROR_CODES.badRequest,
+          'result_detail: expected a JSON object, got an array',
+        )
+      }
       entry.command = input.command_name
       const outcome = await store.report(serverId, principal.account, input, requestId)
       if (outcome.status === 'not-found') {

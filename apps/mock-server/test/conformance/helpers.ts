@@ -1,0 +1,176 @@
+import { CommandResponseSchema, ErrorBodySchema } from '@sms-command/core'
+import * as v from 'valibot'
+import { expect } from 'vitest'
+import type { Scenario } from '../../src/scenario.ts'
+import type { MockEvent } from '../../src/types.ts'
+
+/** A mock to test: where it is and how to reach it. */
+export interface ConformanceTarget {
+  name: string
+  /** No trailing slash. */
+  baseUrl: string
+  fetch: typeof fetch
+  adminToken: string
+}
+
+export const ADMIN_TOKEN = 'admin-secret'
+
+/** The scenario every conformance target starts with. */
+export const CONFORMANCE_SCENARIO = {
+  seed: 1234,
+  accounts: [{ name: 'other', id: 'a1b2c3d4e5f60718293a4b5c6d7e8f90' }],
+  users: [
+    { name: 'alice', password: 'alice-password' },
+    { name: 'bob', password: 'bob-password', account: 'other' },
+  ],
+  tokens: ['tok-demo', { token: 'tok-other', account: 'other' }],
+  accessKeys: [
+    { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
+    { ak: 'AKLOCK0000000000', sk: 'sk-lock-secret' },
+  ],
+  servers: [
+    {
+      id: 'seeded-1',
+      commands: [{ command_name: 'START', command_param: { task_id: 'seed-task' } }],
+    },
+  ],
+} satisfies Scenario
+
+let counter = 0
+/** A server id no other test uses. */
+export function uniqueId(prefix = 'srv'): string {
+  counter++
+  return `${prefix}-${counter}-${Math.random().toString(36).slice(2, 8)}`
+}
+
+/** Thin HTTP helpers bound to a target. */
+export function http(target: ConformanceTarget) {
+  const admin = async (method: string, path: string, body?: unknown, token = target.adminToken) => {
+    const response = await target.fetch(`${target.baseUrl}/_mock${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    const text = await response.text()
+    return {
+      status: response.status,
+      body: text === '' ? undefined : JSON.parse(text),
+      headers: response.headers,
+    }
+  }
+  const getCommand = (
+    serverId: string,
+    headers: Record<string, string> = { 'x-auth-token': 'tok-demo' },
+  ) =>
+    target.fetch(`${target.baseUrl}/v3/sources/${encodeURIComponent(serverId)}/command`, {
+      headers,
+    })
+  const postResult = (
+    serverId: string,
+    body: unknown,
+    headers: Record<string, string> = { 'x-auth-token': 'tok-demo' },
+  ) =>
+    target.fetch(`${target.baseUrl}/v3/sources/${encodeURIComponent(serverId)}/command_result`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    })
+  const register = async (id: string, extra: Record<string, unknown> = {}) => {
+    const res = await admin('POST', '/servers', { id, ...extra })
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body
+  }
+  const enqueue = async (id: string, commands: unknown) => {
+    const res = await admin('POST', `/servers/${encodeURIComponent(id)}/commands`, commands)
+    expect(res.status, JSON.stringify(res.body)).toBe(201)
+    return res.body
+  }
+  return { admin, getCommand, postResult, register, enqueue }
+}
+
+/** Asserts an error answer: status, code, a valid error body, `X-Request-Id`, and a field mention. */
+export async function expectError(
+  response: Response,
+  status: number,
+  code: string,
+  mentions?: string | RegExp,
+): Promise<{ error_code: string; error_msg: string }> {
+  const text = await response.text()
+  expect(response.status, text).toBe(status)
+  expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+  const body = v.parse(ErrorBodySchema, JSON.parse(text))
+  expect(body.error_code).toBe(code)
+  if (mentions !== undefined) expect(body.error_msg).toMatch(mentions)
+  return body
+}
+
+/** Asserts a 200 command answer valid against core's schema, and returns it. */
+export async function expectCommand(response: Response) {
+  const text = await response.text()
+  expect(response.status, text).toBe(200)
+  expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+  return v.parse(CommandResponseSchema, JSON.parse(text))
+}
+
+/** Reads a Server-Sent Events stream as parsed messages. */
+export function readEvents(response: Response) {
+  if (!response.body) throw new Error('the event stream has no body')
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
+  let buffer = ''
+  const queue: { event: string; data: string; id?: string }[] = []
+  async function pull(): Promise<boolean> {
+    const { done, value } = await reader.read()
+    if (done) return false
+    buffer += value
+    for (;;) {
+      const end = buffer.indexOf('\n\n')
+      if (end < 0) break
+      const block = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      const message: { event: string; data: string; id?: string } = { event: 'message', data: '' }
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue
+        const colon = line.indexOf(':')
+        const field = colon < 0 ? line : line.slice(0, colon)
+        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
+        if (field === 'event') message.event = value
+        else if (field === 'data') message.data += message.data === '' ? value : `\n${value}`
+        else if (field === 'id') message.id = value
+      }
+      if (message.data !== '' || message.event !== 'message') queue.push(message)
+    }
+    return true
+  }
+  return {
+    /** The next message matching `predicate`, within `timeoutMs`. */
+    async next(predicate: (m: { event: string; data: MockEvent }) => boolean, timeoutMs = 5_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        while (queue.length > 0) {
+          const raw = queue.shift()
+          if (!raw) break
+          const message = {
+            event: raw.event,
+            data: raw.data === '' ? undefined : JSON.parse(raw.data),
+          }
+          if (predicate(message)) return message
+        }
+        const remaining = deadline - Date.now()
+        if (remaining <= 0) throw new Error('timed out waiting for an event')
+        let timer: ReturnType<typeof setTimeout> | undefined
+        const more = await Promise.race([
+          pull(),
+          new Promise<'timeout'>((resolve) => {
+            timer = setTimeout(() => resolve('timeout'), remaining)
+          }),
+        ])
+        clearTimeout(timer)
+        if (more === 'timeout') throw new Error('timed out waiting for an event')
+        if (!more) throw new Error('the event stream ended')
+      }
+    },
+    async close() {
+      await reader.cancel().catch(() => {})
+    },
+  }
+}

@@ -1,0 +1,78 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { CONFORMANCE_SCENARIO } from './helpers.ts'
+
+/** A mock running in a child process. */
+export interface SpawnedMock {
+  url: string
+  child: ChildProcess
+  output: () => string
+  stop(): Promise<number | null>
+}
+
+/** Writes the conformance scenario to a temporary file and returns its path. */
+export function scenarioFile(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-mock-'))
+  const file = join(dir, 'scenario.json')
+  writeFileSync(file, JSON.stringify(CONFORMANCE_SCENARIO))
+  return file
+}
+
+const LISTENING = /^sms-mock listening on (http:\/\/\S+)$/m
+
+/**
+ * Spawns a mock and waits for its `sms-mock listening on URL` line (the first stdout line).
+ * Rejects with the process output when it exits first or takes longer than `timeoutMs`.
+ */
+export function spawnMock(
+  command: string,
+  args: readonly string[],
+  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+): Promise<SpawnedMock> {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  const output = () => `stdout:\n${stdout}\nstderr:\n${stderr}`
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${command} did not print its listening line in time\n${output()}`))
+    }, options.timeoutMs ?? 30_000)
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+      const match = LISTENING.exec(stdout)
+      if (match?.[1]) {
+        clearTimeout(timer)
+        const url = match[1]
+        resolve({
+          url,
+          child,
+          output,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done(child.exitCode)
+              const kill = setTimeout(() => child.kill('SIGKILL'), 5_000)
+              child.once('exit', (code) => {
+                clearTimeout(kill)
+                done(code)
+              })
+              child.kill('SIGTERM')
+            }),
+        })
+      }
+    })
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      reject(new Error(`${command} exited with ${code} before listening\n${output()}`))
+    })
+  })
+}

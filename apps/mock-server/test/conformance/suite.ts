@@ -1,0 +1,820 @@
+// The conformance suite: one set of behaviours every runtime of the mock must show, run
+// against the in-memory app and over HTTP on Node, Bun, Deno and workerd.
+import {
+  akSk,
+  createSmsClient,
+  formatSdkDate,
+  iamPasswordToken,
+  isSmsApiError,
+  isSmsNetworkError,
+  isSmsResponseValidationError,
+  openApiDocument,
+  parseCommandResponse,
+  signRequest,
+  staticToken,
+} from '@sms-command/core'
+import { beforeEach, describe, expect, it } from 'vitest'
+import {
+  type ConformanceTarget,
+  expectCommand,
+  expectError,
+  http,
+  readEvents,
+  uniqueId,
+} from './helpers.ts'
+
+const IDLE = { command_name: '', command_param: {} }
+
+/** Registers the conformance tests; `getTarget` is called once the target is up. */
+export function conformanceSuite(getTarget: () => ConformanceTarget): void {
+  let target: ConformanceTarget
+  let api: ReturnType<typeof http>
+
+  beforeEach(async () => {
+    target = getTarget()
+    api = http(target)
+    const reset = await api.admin('POST', '/reset')
+    expect(reset.status).toBe(200)
+  })
+
+  const client = (auth = staticToken('tok-demo')) =>
+    createSmsClient({ endpoint: target.baseUrl, auth, fetch: target.fetch, retry: false })
+
+  const signedHeaders = async (
+    method: string,
+    url: string,
+    body: string | undefined,
+    credentials = { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
+    date = new Date(),
+  ) => {
+    const headers: Record<string, string> = { host: new URL(url).host }
+    if (body !== undefined) headers['content-type'] = 'application/json'
+    const signed = await signRequest({ method, url, headers, body }, credentials, date)
+    return { ...headers, ...signed }
+  }
+
+  describe('GET command and POST command_result', () => {
+    it('answers the idle shape with X-Request-Id when nothing is pending', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const response = await api.getCommand(id)
+      expect(await expectCommand(response)).toEqual(IDLE)
+    })
+
+    it('keeps the head current for every GET until a matching result clears it (ack)', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, [
+        { command_name: 'START', command_param: { task_id: 't1' } },
+        { command_name: 'SYNC', command_param: { task_id: 't1' } },
+      ])
+      expect(await expectCommand(await api.getCommand(id))).toEqual({
+        command_name: 'START',
+        command_param: { task_id: 't1' },
+      })
+      expect((await expectCommand(await api.getCommand(id))).command_name).toBe('START')
+      await expectError(
+        await api.postResult(id, { command_name: 'SYNC', result: 'success', result_detail: {} }),
+        400,
+        'SMS.2009',
+        /SYNC/,
+      )
+      const ok = await api.postResult(id, {
+        command_name: 'START',
+        result: 'fail',
+        result_detail: { reason: 'disk full' },
+      })
+      expect(ok.status).toBe(200)
+      expect(ok.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+      await ok.text()
+      expect((await expectCommand(await api.getCommand(id))).command_name).toBe('SYNC')
+      const view = await api.admin('GET', `/servers/${id}`)
+      expect(view.body.results).toHaveLength(1)
+      expect(view.body.results[0]).toMatchObject({
+        command: { command_name: 'START', command_param: { task_id: 't1' } },
+        result: 'fail',
+        result_detail: { reason: 'disk full' },
+      })
+      expect(view.body.current).toMatchObject({ command_name: 'SYNC', deliveries: 1 })
+    })
+
+    it('rejects a result when no command is current with SMS.2009', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await expectError(
+        await api.postResult(id, { command_name: 'START', result: 'success', result_detail: {} }),
+        400,
+        'SMS.2009',
+      )
+    })
+
+    it('hands a command out once in pop mode and takes its result after', async () => {
+      const id = uniqueId()
+      await api.register(id, { delivery: 'pop' })
+      await api.enqueue(id, { command_name: 'STOP' })
+      expect((await expectCommand(await api.getCommand(id))).command_name).toBe('STOP')
+      expect(await expectCommand(await api.getCommand(id))).toEqual(IDLE)
+      const ok = await api.postResult(id, {
+        command_name: 'STOP',
+        result: 'success',
+        result_detail: {},
+      })
+      expect(ok.status).toBe(200)
+      await ok.text()
+      await expectError(
+        await api.postResult(id, { command_name: 'STOP', result: 'success', result_detail: {} }),
+        400,
+        'SMS.2009',
+      )
+    })
+
+    it('serves every idle shape, each read as "no command" by core', async () => {
+      for (const idle of [
+        'empty-name',
+        'empty-object',
+        'null-name',
+        'null-body',
+        'empty-body',
+        'no-content',
+      ]) {
+        const id = uniqueId(idle)
+        await api.register(id, { idle })
+        const response = await api.getCommand(id)
+        expect(response.status).toBe(idle === 'no-content' ? 204 : 200)
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+        expect(parseCommandResponse(response.status, await response.text())).toBeNull()
+      }
+    })
+
+    it('carries unknown commands and extra params through unchanged', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, {
+        command_name: 'UPLOAD_LOG',
+        command_param: { bucket: 'b', extra: 'x' },
+      })
+      expect(await client().getCommand(id)).toEqual({
+        command_name: 'UPLOAD_LOG',
+        command_param: { bucket: 'b', extra: 'x' },
+      })
+    })
+
+    it('runs the closed loop with core’s client: get, report, next', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, [
+        { command_name: 'START', command_param: { task_id: 'a' } },
+        { command_name: 'STOP' },
+      ])
+      const sms = client()
+      const first = await sms.getCommand(id)
+      expect(first?.command_name).toBe('START')
+      const receipt = await sms.reportResult(id, {
+        command_name: 'START',
+        result: 'success',
+        result_detail: { ok: 1 },
+      })
+      expect(receipt.status).toBe(200)
+      expect(receipt.requestId).toMatch(/^[0-9a-f]{32}$/)
+      expect((await sms.getCommand(id))?.command_name).toBe('STOP')
+    })
+
+    it('starts with the scenario’s servers and commands', async () => {
+      expect((await client().getCommand('seeded-1'))?.command_param).toEqual({
+        task_id: 'seed-task',
+      })
+    })
+  })
+
+  describe('errors', () => {
+    it('answers 404 SMS.0404 for an unknown server', async () => {
+      await expectError(await api.getCommand(uniqueId('nobody')), 404, 'SMS.0404')
+    })
+
+    it('answers 403 SMS.2002 to a valid credential of another account', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await expectError(await api.getCommand(id, { 'x-auth-token': 'tok-other' }), 403, 'SMS.2002')
+      await expectError(
+        await api.postResult(
+          id,
+          { command_name: 'X', result: 'success', result_detail: {} },
+          { 'x-auth-token': 'tok-other' },
+        ),
+        403,
+        'SMS.2002',
+      )
+    })
+
+    it('answers 401 APIGW.0301 for a missing or unknown token', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await expectError(await api.getCommand(id, {}), 401, 'APIGW.0301')
+      await expectError(await api.getCommand(id, { 'x-auth-token': 'nope' }), 401, 'APIGW.0301')
+      await expectError(
+        await api.getCommand(id, { authorization: 'Bearer x' }),
+        401,
+        'APIGW.0301',
+        /Authorization/,
+      )
+    })
+
+    it('answers 400 naming server_id for an id over 255 characters, and accepts 255', async () => {
+      await expectError(await api.getCommand('x'.repeat(256)), 400, 'SMS.0400', /server_id/)
+      await expectError(await api.getCommand('y'.repeat(255)), 404, 'SMS.0404')
+    })
+
+    it('answers 400 naming X-Auth-Token for a token over 16,384 characters', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await expectError(
+        await api.getCommand(id, { 'x-auth-token': 't'.repeat(16_385) }),
+        400,
+        'SMS.0400',
+        /X-Auth-Token/,
+      )
+    })
+
+    it('answers 400 naming the field for malformed result bodies', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START' })
+      await expectError(await api.postResult(id, 'not json'), 400, 'SMS.0400', /^body/)
+      await expectError(await api.postResult(id, '[1]'), 400, 'SMS.0400', /^body/)
+      await expectError(await api.postResult(id, ''), 400, 'SMS.0400', /^body/)
+      await expectError(
+        await api.postResult(id, {
+          command_name: 'START',
+          result: 'success',
+          result_detail: {},
+          pad: 'x'.repeat(10_240),
+        }),
+        400,
+        'SMS.0400',
+        /body.*10240/,
+      )
+      await expectError(
+        await api.postResult(id, { command_name: 'START', result: 'success' }),
+        400,
+        'SMS.0400',
+        /^result_detail/,
+      )
+      await expectError(
+        await api.postResult(id, { command_name: 'START', result: 'ok', result_detail: {} }),
+        400,
+        'SMS.0400',
+        /^result:/,
+      )
+      await expectError(
+        await api.postResult(id, { result: 'success', result_detail: {} }),
+        400,
+        'SMS.0400',
+        /^command_name/,
+      )
+      await expectError(
+        await api.postResult(id, { command_name: 'START', result: 'success', result_detail: [] }),
+        400,
+        'SMS.0400',
+        /^result_detail/,
+      )
+      // None of them touched the current command.
+      expect((await expectCommand(await api.getCommand(id))).command_name).toBe('START')
+    })
+
+    it('answers 404 APIGW.0101 for an unknown API or method', async () => {
+      await expectError(await target.fetch(`${target.baseUrl}/v3/nothing`), 404, 'APIGW.0101')
+      await expectError(
+        await target.fetch(`${target.baseUrl}/v3/sources/x/command`, {
+          method: 'DELETE',
+          headers: { 'x-auth-token': 'tok-demo' },
+        }),
+        404,
+        'APIGW.0101',
+      )
+    })
+
+    it('serves core’s OpenAPI document', async () => {
+      const response = await target.fetch(`${target.baseUrl}/openapi.json`)
+      expect(response.status).toBe(200)
+      const document = await response.json()
+      expect(document.paths).toEqual(JSON.parse(JSON.stringify(openApiDocument.paths)))
+      expect(document.openapi).toBe('3.1.0')
+    })
+  })
+
+  describe('IAM password tokens', () => {
+    const login = (user = 'alice', password = 'alice-password', domain = 'demo') =>
+      target.fetch(`${target.baseUrl}/v3/auth/tokens?nocatalog=true`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: user, password, domain: { name: domain } } },
+            },
+            scope: { domain: { name: domain } },
+          },
+        }),
+      })
+
+    it('issues a token (201, X-Subject-Token, expires_at in 24 h) that SMS accepts', async () => {
+      const response = await login()
+      expect(response.status).toBe(201)
+      const token = response.headers.get('x-subject-token')
+      expect(token).toBeTruthy()
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+      const body = await response.json()
+      const expiresIn = Date.parse(body.token.expires_at) - Date.now()
+      expect(expiresIn).toBeGreaterThan(23.9 * 3600_000)
+      expect(expiresIn).toBeLessThan(24.1 * 3600_000)
+      const id = uniqueId()
+      await api.register(id)
+      expect(
+        await expectCommand(await api.getCommand(id, { 'x-auth-token': token ?? '' })),
+      ).toEqual(IDLE)
+    })
+
+    it('refuses a wrong password with 401 and a malformed body with 400 naming the field', async () => {
+      expect((await login('alice', 'wrong')).status).toBe(401)
+      const bad = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'alice', domain: { name: 'demo' } } },
+            },
+          },
+        }),
+      })
+      expect(bad.status).toBe(400)
+      expect((await bad.json()).error.message).toMatch(/auth\.identity\.password\.user\.password/)
+    })
+
+    it('expires tokens when the mock clock passes expires_at, and core’s client refreshes', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START' })
+      const token = (await login()).headers.get('x-subject-token') ?? ''
+      expect((await api.getCommand(id, { 'x-auth-token': token })).status).toBe(200)
+      const clock = await api.admin('POST', '/clock', { advanceMs: 24 * 3600_000 + 1000 })
+      expect(clock.status).toBe(200)
+      await expectError(
+        await api.getCommand(id, { 'x-auth-token': token }),
+        401,
+        'APIGW.0301',
+        /expired/,
+      )
+      // A fresh login is valid 24 h from the *mock* clock.
+      const sms = client(
+        iamPasswordToken({
+          iamEndpoint: target.baseUrl,
+          user: 'alice',
+          password: 'alice-password',
+          domain: 'demo',
+          fetch: target.fetch,
+        }),
+      )
+      expect((await sms.getCommand(id))?.command_name).toBe('START')
+    })
+
+    it('revokes and expires tokens on demand; core’s client recovers with one refresh', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const sms = client(
+        iamPasswordToken({
+          iamEndpoint: target.baseUrl,
+          user: 'alice',
+          password: 'alice-password',
+          domain: 'demo',
+          fetch: target.fetch,
+        }),
+      )
+      expect(await sms.getCommand(id)).toBeNull()
+      const revoked = await api.admin('POST', '/tokens/revoke', { user: 'alice' })
+      expect(revoked.body.revoked).toBe(1)
+      expect(await sms.getCommand(id)).toBeNull()
+      const journal = await api.admin('GET', `/journal?server=${id}&status=401`)
+      expect(journal.body.entries).toHaveLength(1)
+      const expired = await api.admin('POST', '/tokens/expire', { token: 'tok-demo' })
+      expect(expired.body.expired).toBe(1)
+      await expectError(await api.getCommand(id), 401, 'APIGW.0301', /expired/)
+    })
+  })
+
+  describe('AK/SK signatures', () => {
+    it('accepts core’s signer (host, X-Sdk-Date, X-Domain-Id) for GET and POST', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START' })
+      const sms = client(akSk({ ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' }))
+      expect((await sms.getCommand(id))?.command_name).toBe('START')
+      expect(
+        (
+          await sms.reportResult(id, {
+            command_name: 'START',
+            result: 'success',
+            result_detail: {},
+          })
+        ).status,
+      ).toBe(200)
+    })
+
+    it('answers 401 SMS.0202 for a wrong signature and an unknown AK', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const url = `${target.baseUrl}/v3/sources/${id}/command`
+      await expectError(
+        await target.fetch(url, {
+          headers: await signedHeaders('GET', url, undefined, {
+            ak: 'AKDEMO0000000000',
+            sk: 'wrong',
+          }),
+        }),
+        401,
+        'SMS.0202',
+      )
+      await expectError(
+        await target.fetch(url, {
+          headers: await signedHeaders('GET', url, undefined, { ak: 'AKNOBODY', sk: 'x' }),
+        }),
+        401,
+        'SMS.0202',
+      )
+    })
+
+    it('signs the body: a POST whose body changed after signing is refused', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START' })
+      const url = `${target.baseUrl}/v3/sources/${id}/command_result`
+      const body = JSON.stringify({ command_name: 'START', result: 'success', result_detail: {} })
+      const headers = await signedHeaders('POST', url, body)
+      await expectError(
+        await target.fetch(url, { method: 'POST', headers, body: body.replace('success', 'fail') }),
+        401,
+        'SMS.0202',
+      )
+      const ok = await target.fetch(url, { method: 'POST', headers, body })
+      expect(ok.status).toBe(200)
+      await ok.text()
+    })
+
+    it('answers 401 SMS.0205 when X-Sdk-Date is more than 15 minutes off, on the mock clock', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const url = `${target.baseUrl}/v3/sources/${id}/command`
+      const late = new Date(Date.now() - 16 * 60_000)
+      await expectError(
+        await target.fetch(url, {
+          headers: await signedHeaders('GET', url, undefined, undefined, late),
+        }),
+        401,
+        'SMS.0205',
+      )
+      const fine = await target.fetch(url, {
+        headers: await signedHeaders(
+          'GET',
+          url,
+          undefined,
+          undefined,
+          new Date(Date.now() - 14 * 60_000),
+        ),
+      })
+      expect(fine.status).toBe(200)
+      await fine.text()
+      await api.admin('POST', '/clock', { advanceMs: 20 * 60_000 })
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined) }),
+        401,
+        'SMS.0205',
+      )
+    })
+
+    it('locks an AK for 5 minutes after 5 consecutive bad signatures', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const url = `${target.baseUrl}/v3/sources/${id}/command`
+      const good = { ak: 'AKLOCK0000000000', sk: 'sk-lock-secret' }
+      for (let i = 0; i < 5; i++) {
+        const bad = await target.fetch(url, {
+          headers: await signedHeaders('GET', url, undefined, { ...good, sk: 'bad' }),
+        })
+        expect(bad.status).toBe(401)
+        await bad.text()
+      }
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, good) }),
+        401,
+        'SMS.0202',
+        /locked/,
+      )
+      await api.admin('POST', '/clock', { advanceMs: 5 * 60_000 + 1000 })
+      const later = new Date(Date.now() + 5 * 60_000 + 1000)
+      const ok = await target.fetch(url, {
+        headers: await signedHeaders('GET', url, undefined, good, later),
+      })
+      expect(ok.status).toBe(200)
+      await ok.text()
+    })
+
+    it('refuses X-Domain-Id of another account', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const url = `${target.baseUrl}/v3/sources/${id}/command`
+      const headers = { host: new URL(url).host, 'x-domain-id': 'a1b2c3d4e5f60718293a4b5c6d7e8f90' }
+      const signed = await signRequest(
+        { method: 'GET', url, headers },
+        { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
+      )
+      await expectError(
+        await target.fetch(url, { headers: { ...headers, ...signed } }),
+        401,
+        'SMS.0202',
+        /X-Domain-Id/,
+      )
+    })
+  })
+
+  describe('admin API', () => {
+    it('refuses admin calls without the bearer token', async () => {
+      const res = await api.admin('GET', '/servers', undefined, 'wrong')
+      expect(res.status).toBe(401)
+      expect(res.body.error_code).toBe('MOCK.0401')
+    })
+
+    it('lists, shows and deletes servers; 404 and 409 where due', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      expect((await api.admin('POST', '/servers', { id })).status).toBe(200)
+      expect((await api.admin('POST', '/servers', { id, domain: 'other' })).status).toBe(409)
+      const list = await api.admin('GET', '/servers')
+      expect(list.body.servers.map((s: { id: string }) => s.id)).toContain(id)
+      expect((await api.admin('GET', '/servers/nope-x')).status).toBe(404)
+      expect(
+        (await api.admin('POST', '/servers/nope-x/commands', { command_name: 'A' })).status,
+      ).toBe(404)
+      expect((await api.admin('DELETE', `/servers/${id}`)).status).toBe(200)
+      expect((await api.admin('GET', `/servers/${id}`)).status).toBe(404)
+    })
+
+    it('validates admin input with a message naming the field', async () => {
+      const res = await api.admin('POST', '/servers', { id: 'x'.repeat(300) })
+      expect(res.status).toBe(400)
+      expect(res.body.error_msg).toMatch(/^id/)
+      const bad = await api.admin('POST', '/faults', { kind: 'status', status: 200 })
+      expect(bad.status).toBe(400)
+      expect(bad.body.error_msg).toMatch(/^status/)
+    })
+
+    it('resets to the scenario state', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      expect((await api.admin('POST', '/reset')).status).toBe(200)
+      expect((await api.admin('GET', `/servers/${id}`)).status).toBe(404)
+      expect((await api.admin('GET', '/servers/seeded-1')).body.queue).toHaveLength(1)
+    })
+
+    it('journals requests without secrets, filterable by server and status', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await (await api.getCommand(id)).text()
+      await (await api.getCommand(id, { 'x-auth-token': 'bad-token' })).text()
+      await (await api.getCommand(uniqueId('ghost'))).text()
+      const all = await api.admin('GET', `/journal?server=${id}`)
+      expect(all.body.entries.map((e: { status: number }) => e.status)).toEqual([200, 401])
+      const failed = await api.admin('GET', `/journal?server=${id}&status=4xx`)
+      expect(failed.body.entries).toHaveLength(1)
+      expect(failed.body.entries[0]).toMatchObject({
+        route: 'command',
+        errorCode: 'APIGW.0301',
+        method: 'GET',
+      })
+      expect(JSON.stringify(all.body)).not.toContain('tok-demo')
+      expect(JSON.stringify(all.body)).not.toContain('bad-token')
+    })
+
+    it('releases scheduled commands when the mock clock reaches them', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'SYNC', releaseAfterMs: 3_600_000 })
+      expect(await expectCommand(await api.getCommand(id))).toEqual(IDLE)
+      await api.admin('POST', '/clock', { advanceMs: 3_600_000 })
+      expect((await expectCommand(await api.getCommand(id))).command_name).toBe('SYNC')
+    })
+
+    it('streams enqueues, deliveries, results, auth failures and faults as SSE, filtered by server', async () => {
+      const id = uniqueId()
+      const other = uniqueId()
+      await api.register(id)
+      await api.register(other)
+      const response = await target.fetch(`${target.baseUrl}/_mock/events?server=${id}`, {
+        headers: { authorization: `Bearer ${target.adminToken}` },
+      })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('content-type')).toMatch(/text\/event-stream/)
+      const events = readEvents(response)
+      try {
+        await events.next((m) => m.event === 'ready')
+        await api.enqueue(other, { command_name: 'STOP' })
+        await api.enqueue(id, { command_name: 'START', command_param: { task_id: 'e' } })
+        const enqueued = await events.next((m) => m.event === 'enqueue')
+        expect(enqueued.data).toMatchObject({ serverId: id, command: { command_name: 'START' } })
+        await (await api.getCommand(id)).text()
+        expect((await events.next((m) => m.event === 'delivery')).data.serverId).toBe(id)
+        await (
+          await api.postResult(id, { command_name: 'START', result: 'success', result_detail: {} })
+        ).text()
+        expect((await events.next((m) => m.event === 'result')).data).toMatchObject({
+          result: 'success',
+        })
+        await (await api.getCommand(id, { 'x-auth-token': 'wrong' })).text()
+        expect((await events.next((m) => m.event === 'auth-failure')).data.reason).toBe(
+          'unknown-token',
+        )
+        await api.admin('POST', '/faults', { kind: 'status', status: 500, server: id, count: 1 })
+        await (await api.getCommand(id)).text()
+        expect((await events.next((m) => m.event === 'fault')).data.fault).toMatchObject({
+          kind: 'status',
+        })
+      } finally {
+        await events.close()
+      }
+    })
+  })
+
+  describe('faults', () => {
+    it('answers status S for the next N requests, with Retry-After for 503, then recovers', async () => {
+      const id = uniqueId()
+      const bystander = uniqueId()
+      await api.register(id)
+      await api.register(bystander)
+      const added = await api.admin('POST', '/faults', {
+        kind: 'status',
+        status: 503,
+        count: 2,
+        server: id,
+      })
+      expect(added.status).toBe(201)
+      for (let i = 0; i < 2; i++) {
+        const response = await api.getCommand(id)
+        expect(response.headers.get('retry-after')).toBe('1')
+        await expectError(response, 503, 'SMS.2007')
+        expect((await api.getCommand(bystander)).status).toBe(200)
+      }
+      expect((await api.getCommand(id)).status).toBe(200)
+      expect((await api.admin('GET', '/faults')).body.faults).toHaveLength(0)
+    })
+
+    it('core’s client retries a 429 honouring Retry-After', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START' })
+      await api.admin('POST', '/faults', {
+        kind: 'status',
+        status: 429,
+        count: 1,
+        retryAfterSeconds: 0,
+      })
+      const sms = createSmsClient({
+        endpoint: target.baseUrl,
+        auth: staticToken('tok-demo'),
+        fetch: target.fetch,
+        retry: 3,
+      })
+      expect((await sms.getCommand(id))?.command_name).toBe('START')
+    })
+
+    it('replays a probabilistic fault exactly from its seed', async () => {
+      const id = uniqueId()
+      const outcomes = async () => {
+        await api.admin('POST', '/reset')
+        await api.register(id)
+        await api.admin('POST', '/faults', {
+          kind: 'status',
+          status: 500,
+          probability: 0.5,
+          seed: 99,
+          server: id,
+        })
+        const statuses: number[] = []
+        for (let i = 0; i < 16; i++) {
+          const response = await api.getCommand(id)
+          statuses.push(response.status)
+          await response.text()
+        }
+        return statuses
+      }
+      const first = await outcomes()
+      expect(first).toContain(500)
+      expect(first).toContain(200)
+      expect(await outcomes()).toEqual(first)
+      const journal = await api.admin('GET', `/journal?server=${id}&status=500`)
+      expect(journal.body.entries[0].faults[0]).toMatchObject({ kind: 'status', seed: 99 })
+      expect(journal.body.entries[0].faults[0].draw).toBeGreaterThan(0)
+    })
+
+    it('adds latency', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.admin('POST', '/faults', { kind: 'latency', ms: 300, server: id, count: 1 })
+      const started = Date.now()
+      await (await api.getCommand(id)).text()
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290)
+    })
+
+    it('sends malformed JSON and truncated bodies, which core reports as validation errors', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, { command_name: 'START', command_param: { task_id: 'abcdef' } })
+      await api.admin('POST', '/faults', [
+        { kind: 'malformed-json', server: id, count: 1 },
+        { kind: 'truncated-body', server: id, count: 1 },
+      ])
+      const sms = client()
+      for (let i = 0; i < 2; i++) {
+        const error = await sms.getCommand(id).catch((e: unknown) => e)
+        expect(isSmsResponseValidationError(error), String(error)).toBe(true)
+      }
+      expect((await sms.getCommand(id))?.command_name).toBe('START')
+    })
+
+    it('drops the connection before or after the effect where the runtime can, and says so where not', async () => {
+      const info = await api.admin('GET', '')
+      const id = uniqueId()
+      await api.register(id)
+      await api.enqueue(id, [{ command_name: 'START' }, { command_name: 'STOP' }])
+      const added = await api.admin('POST', '/faults', {
+        kind: 'drop-connection',
+        when: 'after',
+        server: id,
+        route: 'command_result',
+        count: 1,
+      })
+      if (!info.body.capabilities.dropConnection) {
+        expect(added.status).toBe(501)
+        expect(added.body.error_code).toBe('MOCK.0501')
+        expect(added.body.error_msg).toContain(info.body.capabilities.dropConnectionUnsupported)
+        return
+      }
+      expect(added.status).toBe(201)
+      const sms = client()
+      const error = await sms
+        .reportResult(id, { command_name: 'START', result: 'success', result_detail: {} })
+        .catch((e: unknown) => e)
+      expect(isSmsNetworkError(error), String(error)).toBe(true)
+      // The result was recorded although its answer was lost.
+      const view = await api.admin('GET', `/servers/${id}`)
+      expect(view.body.results).toHaveLength(1)
+      expect(view.body.current.command_name).toBe('STOP')
+      await api.admin('POST', '/faults', {
+        kind: 'drop-connection',
+        when: 'before',
+        server: id,
+        count: 1,
+      })
+      const before = await sms.getCommand(id).catch((e: unknown) => e)
+      expect(isSmsNetworkError(before), String(before)).toBe(true)
+      expect((await api.admin('GET', `/servers/${id}`)).body.deliveriesTotal).toBe(0)
+      expect((await sms.getCommand(id))?.command_name).toBe('STOP')
+    })
+
+    it('scopes IAM faults to the IAM route', async () => {
+      await api.admin('POST', '/faults', {
+        kind: 'status',
+        status: 503,
+        route: 'iam',
+        count: 1,
+        retryAfterSeconds: 0,
+      })
+      const provider = iamPasswordToken({
+        iamEndpoint: target.baseUrl,
+        user: 'alice',
+        password: 'alice-password',
+        domain: 'demo',
+        fetch: target.fetch,
+      })
+      const failed = await provider
+        .authorize({
+          method: 'GET',
+          url: new URL(target.baseUrl),
+          headers: new Headers(),
+          body: null,
+        })
+        .catch((e: unknown) => e)
+      expect(isSmsApiError(failed) && failed.status === 503).toBe(true)
+      const headers = await provider.authorize({
+        method: 'GET',
+        url: new URL(target.baseUrl),
+        headers: new Headers(),
+        body: null,
+      })
+      expect(headers['X-Auth-Token']).toBeTruthy()
+    })
+  })
+
+  it('formats X-Sdk-Date as core does (sanity)', () => {
+    expect(formatSdkDate(new Date('2026-01-02T03:04:05Z'))).toBe('20260102T030405Z')
+  })
+}
