@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises'
 import { parseArgs } from 'node:util'
+import type { MockApp } from './app.ts'
 import { MockConfigError } from './errors.ts'
-import type { NodeServerOptions, RunningNodeServer } from './node-server.ts'
+import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseScenarioText } from './scenario.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
@@ -148,7 +149,10 @@ function parseFlags(argv: readonly string[]) {
  * Secrets given on the command line are never printed, only counted; the public demo
  * credentials are printed in full.
  */
-export function startupLines(running: RunningNodeServer, options: NodeServerOptions): string[] {
+export function startupLines(
+  running: { url: string; app: MockApp },
+  options: NodeServerOptions,
+): string[] {
   const { settings } = running.app.mock
   const lines = [`sms-mock listening on ${running.url}`]
   const demo = settings.scenario.tokens?.some(

@@ -1,4 +1,4 @@
-import { type ErrorPayload, errorBody } from './errors.ts'
+import { type ErrorPayload, errorBody, MockConfigError } from './errors.ts'
 
 /** API.md's limit on a request body, in bytes. */
 export const MAX_BODY_BYTES = 10_240
@@ -142,4 +142,25 @@ export function isLoopbackHost(host: string): boolean {
   return (
     h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || h === '::ffff:127.0.0.1'
   )
+}
+
+/**
+ * Refuses to serve the admin API to the network without an admin token.
+ *
+ * @throws {MockConfigError} naming `host` when `host` is not loopback and `adminToken` is unset.
+ * @example
+ * assertBindAllowed('0.0.0.0', undefined) // throws
+ */
+export function assertBindAllowed(host: string, adminToken: string | undefined): void {
+  if (!isLoopbackHost(host) && adminToken === undefined) {
+    throw new MockConfigError(
+      'host',
+      `${host} is not a loopback address: refusing to serve the admin API (reset, faults, journal) to the network without an admin token; pass --admin-token (or SMS_MOCK_ADMIN_TOKEN)`,
+    )
+  }
+}
+
+/** Formats a host for a URL (`[::1]` for IPv6). */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
 }

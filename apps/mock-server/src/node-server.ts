@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { serve } from '@hono/node-server'
 import { createMockApp, type MockApp } from './app.ts'
 import { MockConfigError } from './errors.ts'
-import { isLoopbackHost } from './http.ts'
+import { assertBindAllowed, urlHost } from './http.ts'
 import type { MockOptions, RuntimeAdapter } from './options.ts'
 
 /**
@@ -39,11 +39,6 @@ export interface RunningNodeServer {
   close(): Promise<void>
 }
 
-/** Formats a host for a URL (`[::1]` for IPv6). */
-export function urlHost(host: string): string {
-  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host
-}
-
 /**
  * Starts the mock on Node's HTTP server (via `@hono/node-server`). Headers may be up to 64 KiB
  * so that a token just over API.md's 16,384 characters reaches the mock and gets its 400.
@@ -61,12 +56,7 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MockConfigError('port', 'expected an integer 0–65535')
   }
-  if (!isLoopbackHost(host) && options.adminToken === undefined) {
-    throw new MockConfigError(
-      'host',
-      `${host} is not a loopback address: refusing to serve the admin API (reset, faults, journal) to the network without an admin token; pass --admin-token (or SMS_MOCK_ADMIN_TOKEN)`,
-    )
-  }
+  assertBindAllowed(host, options.adminToken)
   const app = createMockApp({ runtime: nodeRuntime, ...options })
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(

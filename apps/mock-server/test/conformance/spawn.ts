@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { CONFORMANCE_SCENARIO } from './helpers.ts'
 
 /** A mock running in a child process. */
@@ -75,4 +76,14 @@ export function spawnMock(
       reject(new Error(`${command} exited with ${code} before listening\n${output()}`))
     })
   })
+}
+
+/**
+ * The real binary of a runtime installed as a devDependency. node_modules/.bin holds shell (and,
+ * for Deno, Node) wrappers that would take the signals meant for the server.
+ */
+export function runtimeBinary(name: 'bun' | 'deno'): string {
+  const root = fileURLToPath(new URL('../../node_modules/', import.meta.url))
+  const real = name === 'bun' ? join(root, 'bun/bin/bun.exe') : join(root, 'deno/deno')
+  return existsSync(real) ? real : join(root, '.bin', name)
 }
