@@ -10,12 +10,12 @@ const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, w
  * their own (`status`, `exit_code`, `duration_ms`, …). `delay` is in milliseconds.
  */
 export interface EventFields {
-  server_id?: string
-  command?: string
-  task_id?: string
-  attempt?: number
-  delay?: number
-  msg?: string
+  server_id?: string | undefined
+  command?: string | undefined
+  task_id?: string | undefined
+  attempt?: number | undefined
+  delay?: number | undefined
+  msg?: string | undefined
   [field: string]: unknown
 }
 
