@@ -33,8 +33,11 @@ export interface Platform {
   stderr(text: string): void
   /** Calls `handler` on each delivery of `signal`; returns a function that stops listening. */
   onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
-  /** Sends `signal` to every process of group `pgid`; false when the group no longer exists. */
-  killProcessGroup(pgid: number, signal: SignalName): Promise<boolean>
+  /**
+   * Sends `signal` to every process of group `pgid` (0 only probes); false when the group no
+   * longer exists.
+   */
+  killProcessGroup(pgid: number, signal: SignalName | 0): Promise<boolean>
   /** True while a process with this id exists (it may belong to another user). */
   processExists(pid: number): Promise<boolean>
   exit(code: number): never

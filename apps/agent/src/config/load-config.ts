@@ -90,7 +90,8 @@ export interface ConfigInputs {
 
 /** The outcome of {@link loadConfig}. */
 export type LoadedConfig =
-  | { action: 'help' | 'version' }
+  | { action: 'help' }
+  | { action: 'version' }
   | { action: 'run' | 'print-config'; config: AgentConfig; secrets: readonly string[] }
 
 interface RawValue {
@@ -115,7 +116,8 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
   const readText = inputs.readTextFile ?? ((path: string) => readFile(path, 'utf8'))
   const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
   const parsed = parseArgs(inputs.args)
-  if (parsed.action === 'help' || parsed.action === 'version') return { action: parsed.action }
+  if (parsed.action === 'help') return { action: 'help' }
+  if (parsed.action === 'version') return { action: 'version' }
 
   const raw = new Map<string, RawValue>()
   // Lowest precedence first; later sources overwrite.
@@ -142,6 +144,8 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
   const values: Record<string, unknown> = {}
   const sources: Record<string, SettingSource> = {}
   for (const option of OPTIONS as readonly OptionSpec[]) {
+    // Every key is present, so a missing required one gets the schema's own message.
+    values[option.key] = undefined
     const given = raw.get(option.key)
     if (given) {
       values[option.key] = parseValue(option, given)

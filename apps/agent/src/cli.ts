@@ -1,0 +1,19 @@
+#!/usr/bin/env node
+/**
+ * `sms-agent`: the same file runs on Node (built to dist/cli.js), Bun (`bun src/cli.ts`) and Deno
+ * (`deno run … src/cli.ts`).
+ *
+ * @module
+ */
+import { main } from './main.ts'
+import { currentPlatform } from './platform.ts'
+
+const platform = currentPlatform()
+main({ platform }).then(
+  (code) => platform.exit(code),
+  (error: unknown) => {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error)
+    platform.stderr(`sms-agent: internal error: ${message}\n`)
+    platform.exit(1)
+  },
+)

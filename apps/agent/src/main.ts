@@ -1,0 +1,279 @@
+import { mkdir } from 'node:fs/promises'
+import { createSmsClient, systemScheduler } from '@sms-command/core'
+import { Agent, EXIT } from './agent.ts'
+import { createAuth } from './auth.ts'
+import { ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
+import { helpText } from './config/options.ts'
+import { runHandler } from './handler/run-handler.ts'
+import { createLogger, errorFields } from './logger.ts'
+import { AgentMetrics } from './observe/metrics.ts'
+import { healthReport, type StatusServer, startStatusServer } from './observe/status-server.ts'
+import { currentPlatform, type Platform } from './platform.ts'
+import { Journal } from './state/journal.ts'
+import { isStateError, StateError } from './state/state-error.ts'
+import { acquireStateLock, type StateLock } from './state/state-lock.ts'
+import { VERSION } from './version.ts'
+
+/**
+ * Variables a handler inherits when the agent may not read its whole environment (Deno with
+ * `--allow-env=LIST`): each is passed on if it can be read.
+ */
+export const HANDLER_ENV_FALLBACK = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+] as const
+
+/** Injectable parts of {@link main}, for tests. */
+export interface MainOptions {
+  platform?: Platform
+  fetch?: typeof fetch
+}
+
+const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 }
+
+/**
+ * The `sms-agent` command: reads the configuration, takes the state lock, opens the journal,
+ * starts the status server and runs the agent until a signal (or once). Resolves with the exit
+ * code; the caller exits with it.
+ *
+ * @example
+ * process.exitCode = await main()
+ */
+export async function main(options: MainOptions = {}): Promise<number> {
+  const platform = options.platform ?? currentPlatform()
+  let loaded: Awaited<ReturnType<typeof loadConfig>>
+  try {
+    loaded = await loadConfig({
+      args: platform.args(),
+      env: (name) => platform.env(name),
+      cwd: platform.cwd(),
+    })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      platform.stderr(`sms-agent: ${error.message}\n`)
+      return EXIT.config
+    }
+    throw error
+  }
+  if (loaded.action === 'help') {
+    platform.stdout(helpText('sms-agent'))
+    return EXIT.ok
+  }
+  if (loaded.action === 'version') {
+    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion})\n`)
+    return EXIT.ok
+  }
+  const { config, secrets } = loaded
+  if (loaded.action === 'print-config') {
+    platform.stdout(`${JSON.stringify(redactConfig(config), null, 2)}\n`)
+    return EXIT.ok
+  }
+
+  const logger = createLogger({
+    format: config.logFormat,
+    level: config.logLevel,
+    write: (line) => platform.stdout(line),
+    secrets,
+    serverId: config.serverId,
+  })
+  const scheduler = systemScheduler
+  const metrics = new AgentMetrics(scheduler.now())
+  let lock: StateLock | undefined
+  let journal: Journal | null = null
+  let status: StatusServer | undefined
+  const stopListening: (() => void)[] = []
+  let runningPid: number | undefined
+
+  try {
+    if (config.stateDir !== undefined) {
+      if (!config.dryRun) {
+        try {
+          await mkdir(config.stateDir, { recursive: true, mode: 0o700 })
+        } catch (cause) {
+          throw new StateError(
+            'io',
+            config.stateDir,
+            `Cannot create state directory ${config.stateDir}: ${(cause as Error).message}`,
+            { cause },
+          )
+        }
+        lock = await acquireStateLock({
+          dir: config.stateDir,
+          pid: platform.pid,
+          runtime: platform.runtimeVersion,
+          processExists: (pid) => platform.processExists(pid),
+          onStale: (owner) =>
+            logger.warn('lock.stale', {
+              pid: owner?.pid,
+              msg: 'took over the lock of an agent that no longer runs (it crashed or was killed)',
+            }),
+        })
+      }
+      journal = await Journal.open({
+        dir: config.stateDir,
+        serverId: config.serverId,
+        now: scheduler.now,
+        readOnly: config.dryRun,
+      })
+    }
+
+    const auth = createAuth(config.auth, {
+      logger,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+    })
+    const client = createSmsClient({
+      endpoint: config.endpoint,
+      auth,
+      timeoutMs: config.requestTimeoutMs,
+      scheduler,
+      userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      onRetry: (info) =>
+        logger.debug('request.retry', {
+          attempt: info.attempt,
+          delay: info.delayMs,
+          method: info.method,
+          error: errorFields(info.error),
+        }),
+    })
+    const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
+    const agent = new Agent({
+      settings: config,
+      client,
+      journal,
+      logger,
+      metrics,
+      scheduler,
+      runCommand: async (request) => {
+        try {
+          return await runHandler({
+            path: request.handler,
+            command: request.command,
+            serverId: config.serverId,
+            baseEnv,
+            timeoutMs: config.handlerTimeoutMs,
+            killGraceMs: config.killGraceMs,
+            outputTailBytes: config.outputTailBytes,
+            signal: request.signal,
+            platform,
+            onSpawn: (pid) => {
+              runningPid = pid
+              request.onSpawn(pid)
+            },
+          })
+        } finally {
+          runningPid = undefined
+        }
+      },
+      stopOrphan: (pid) => stopProcessGroup(platform, pid, config.killGraceMs),
+    })
+
+    let signals = 0
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      stopListening.push(
+        platform.onSignal(signal, () => {
+          signals++
+          logger.info('signal.received', { signal, attempt: signals })
+          if (signals === 1) {
+            agent.stop(signal)
+            return
+          }
+          // Second signal: leave now. The handler is killed so that it doesn't run unsupervised;
+          // the journal still says running, so the next start reports it interrupted.
+          const pid = runningPid
+          logger.warn('agent.exit-now', {
+            signal,
+            msg: 'second signal: exiting at once',
+            exit_code: SIGNAL_EXIT[signal],
+          })
+          const kill =
+            pid === undefined ? Promise.resolve() : platform.killProcessGroup(pid, 'SIGKILL')
+          void kill.catch(() => {}).finally(() => platform.exit(SIGNAL_EXIT[signal]))
+        }),
+      )
+    }
+
+    if (config.statusPort !== undefined) {
+      const maxAgeMs = 2 * config.intervalMs + config.requestTimeoutMs + config.backoffBaseMs
+      status = await startStatusServer({
+        host: config.statusHost,
+        port: config.statusPort,
+        logger,
+        metrics,
+        health: () => {
+          const snapshot = agent.status()
+          return healthReport({
+            now: scheduler.now(),
+            state: snapshot.state,
+            lastSuccessfulPollAt: snapshot.lastSuccessfulPollAt,
+            handlerRunning: snapshot.handler !== undefined,
+            maxAgeMs,
+            extra: {
+              consecutive_errors: snapshot.consecutiveErrors,
+              backoff_ms: snapshot.backoffMs,
+              outbox: snapshot.outbox,
+              handler: snapshot.handler ?? null,
+            },
+          })
+        },
+      })
+      logger.info('status.listening', {
+        url: status.url,
+        msg: `status on ${status.url}/healthz, /metrics and /events`,
+      })
+    }
+
+    logger.info('agent.start', {
+      version: VERSION,
+      runtime: platform.runtimeVersion,
+      pid: platform.pid,
+      endpoint: config.endpoint,
+      auth: auth.kind,
+      state_dir: config.stateDir ?? null,
+      mode: config.once ? 'once' : 'daemon',
+      dry_run: config.dryRun,
+      delay: config.intervalMs,
+      msg: config.dryRun ? 'dry run: nothing will be run or reported' : undefined,
+    })
+    const code = config.once ? await agent.runOnce() : await agent.run()
+    logger.info('agent.exit', { exit_code: code })
+    return code
+  } catch (error) {
+    if (isStateError(error)) {
+      logger.error('state.error', { kind: error.kind, path: error.path, msg: error.message })
+      return EXIT.state
+    }
+    logger.error('agent.crash', { error: errorFields(error) })
+    return EXIT.internal
+  } finally {
+    for (const stop of stopListening) stop()
+    await status?.close().catch(() => {})
+    await lock?.release().catch(() => {})
+  }
+}
+
+/** Terminates a process group: SIGTERM, then SIGKILL after `graceMs` if it is still there. */
+async function stopProcessGroup(
+  platform: Platform,
+  pgid: number,
+  graceMs: number,
+): Promise<boolean> {
+  if (!(await platform.killProcessGroup(pgid, 'SIGTERM'))) return false
+  const deadline = Date.now() + graceMs
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    if (!(await platform.killProcessGroup(pgid, 0))) return true
+  }
+  await platform.killProcessGroup(pgid, 'SIGKILL')
+  return true
+}

@@ -1,0 +1,182 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Logger, PublishedEvent } from '../logger.ts'
+import type { AgentMetrics } from './metrics.ts'
+
+/** What `/healthz` answers. */
+export interface HealthReport {
+  ok: boolean
+  body: Record<string, unknown>
+}
+
+/** Options of {@link startStatusServer}. */
+export interface StatusServerOptions {
+  host: string
+  port: number
+  logger: Logger
+  metrics: AgentMetrics
+  health: () => HealthReport
+  /** Interval of SSE keep-alive comments. Default 15 s. */
+  keepAliveMs?: number
+}
+
+/** A running status server. */
+export interface StatusServer {
+  readonly port: number
+  readonly url: string
+  close(): Promise<void>
+}
+
+const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
+
+/**
+ * Serves the agent's status over HTTP (node:http, so the same code runs on Node, Bun and Deno):
+ * - `GET /healthz`: 200 while healthy, 503 otherwise, with a JSON body saying why;
+ * - `GET /metrics`: OpenMetrics text;
+ * - `GET /events`: Server-Sent Events, one `data:` line per log event (the same JSON as the
+ *   NDJSON log, every level), with `id:` so a client can resume with `Last-Event-ID`. A new client
+ *   first gets the recent history.
+ *
+ * @example
+ * const server = await startStatusServer({ host: '127.0.0.1', port: 0, logger, metrics, health })
+ * console.log(server.url) // http://127.0.0.1:40123
+ */
+export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
+  const streams = new Set<ServerResponse>()
+  const keepAliveMs = options.keepAliveMs ?? 15_000
+
+  const server = createServer((request, response) => {
+    try {
+      route(request, response)
+    } catch (error) {
+      options.logger.warn('status.error', { error: error as Error })
+      if (!response.headersSent) response.writeHead(500).end()
+    }
+  })
+
+  function route(request: IncomingMessage, response: ServerResponse) {
+    const path = (request.url ?? '/').split('?')[0]
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.writeHead(405, { Allow: 'GET, HEAD' }).end()
+      return
+    }
+    switch (path) {
+      case '/healthz': {
+        const report = options.health()
+        const body = `${JSON.stringify(report.body)}\n`
+        response
+          .writeHead(report.ok ? 200 : 503, {
+            'Content-Type': 'application/json',
+            'Cache-Control': 'no-store',
+          })
+          .end(request.method === 'HEAD' ? undefined : body)
+        return
+      }
+      case '/metrics':
+        response
+          .writeHead(200, { 'Content-Type': OPENMETRICS, 'Cache-Control': 'no-store' })
+          .end(request.method === 'HEAD' ? undefined : options.metrics.render())
+        return
+      case '/events':
+        openStream(request, response)
+        return
+      default:
+        response
+          .writeHead(404, { 'Content-Type': 'text/plain' })
+          .end('not found: try /healthz, /metrics or /events\n')
+    }
+  }
+
+  function openStream(request: IncomingMessage, response: ServerResponse) {
+    response.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    })
+    const lastId = Number(request.headers['last-event-id'] ?? Number.NaN)
+    const send = (event: PublishedEvent) => {
+      // A client that stops reading is dropped rather than buffered without bound.
+      if (response.writableLength > 1_048_576) {
+        response.destroy()
+        return
+      }
+      response.write(`id: ${event.id}\ndata: ${event.json}\n\n`)
+    }
+    response.write('retry: 2000\n\n')
+    for (const event of options.logger.history()) {
+      if (Number.isNaN(lastId) || event.id > lastId) send(event)
+    }
+    const unsubscribe = options.logger.subscribe(send)
+    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveMs)
+    keepAlive.unref?.()
+    streams.add(response)
+    const cleanUp = () => {
+      clearInterval(keepAlive)
+      unsubscribe()
+      streams.delete(response)
+    }
+    response.on('close', cleanUp)
+    request.on('close', cleanUp)
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject)
+      const address = server.address() as AddressInfo
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+      resolve({
+        port: address.port,
+        url: `http://${host}:${address.port}`,
+        close: () =>
+          new Promise<void>((done) => {
+            for (const stream of streams) stream.end()
+            streams.clear()
+            server.close(() => done())
+            ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+          }),
+      })
+    })
+  })
+}
+
+/** Options of {@link healthReport}. */
+export interface HealthInputs {
+  now: number
+  state: string
+  lastSuccessfulPollAt: number | undefined
+  handlerRunning: boolean
+  /** A poll older than this is stale. */
+  maxAgeMs: number
+  extra?: Record<string, unknown>
+}
+
+/**
+ * Healthy while a handler runs or the last successful poll is recent; unhealthy before the
+ * first successful poll and during an outage.
+ *
+ * @example
+ * healthReport({ now, state: 'polling', lastSuccessfulPollAt: now - 5_000, handlerRunning: false, maxAgeMs: 30_000 }).ok // true
+ */
+export function healthReport(inputs: HealthInputs): HealthReport {
+  const age =
+    inputs.lastSuccessfulPollAt === undefined ? undefined : inputs.now - inputs.lastSuccessfulPollAt
+  const recent = age !== undefined && age <= inputs.maxAgeMs
+  const ok = inputs.handlerRunning || recent
+  const status = ok ? 'ok' : inputs.lastSuccessfulPollAt === undefined ? 'starting' : 'stale'
+  return {
+    ok,
+    body: {
+      status,
+      state: inputs.state,
+      last_successful_poll_at:
+        inputs.lastSuccessfulPollAt === undefined
+          ? null
+          : new Date(inputs.lastSuccessfulPollAt).toISOString(),
+      last_successful_poll_age_ms: age ?? null,
+      max_age_ms: inputs.maxAgeMs,
+      ...inputs.extra,
+    },
+  }
+}
