@@ -4,6 +4,12 @@ import process from 'node:process'
 /** The JavaScript runtime the agent runs on. */
 export type RuntimeName = 'node' | 'bun' | 'deno'
 
+/** A Deno permission the agent needs, e.g. `{ name: 'net', value: 'sms.example.com:443' }`. */
+export interface Grant {
+  name: 'net' | 'read' | 'write' | 'run' | 'env'
+  value: string
+}
+
 /** A signal the agent listens for or sends. */
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGKILL'
 
@@ -41,6 +47,8 @@ export interface Platform {
   /** True while a process with this id exists (it may belong to another user). */
   processExists(pid: number): Promise<boolean>
   exit(code: number): never
+  /** The grants of `needed` the runtime does not give (only Deno restricts; elsewhere none). */
+  missingGrants(needed: readonly Grant[]): Grant[]
 }
 
 function detectRuntime(): RuntimeName {
@@ -157,5 +165,32 @@ export function currentPlatform(): Platform {
     killProcessGroup: (pgid, signal) => sendSignal(-pgid, signal),
     processExists: (pid) => sendSignal(pid, 0),
     exit: (code) => process.exit(code),
+    missingGrants: (needed) => (runtime === 'deno' ? denoMissingGrants(needed) : []),
   }
+}
+
+interface DenoPermissions {
+  querySync(descriptor: Record<string, string>): { state: string }
+}
+
+function denoMissingGrants(needed: readonly Grant[]): Grant[] {
+  const permissions = (globalThis as { Deno?: { permissions?: DenoPermissions } }).Deno?.permissions
+  if (!permissions) return []
+  const field = {
+    net: 'host',
+    read: 'path',
+    write: 'path',
+    run: 'command',
+    env: 'variable',
+  } as const
+  return needed.filter((grant) => {
+    try {
+      return (
+        permissions.querySync({ name: grant.name, [field[grant.name]]: grant.value }).state !==
+        'granted'
+      )
+    } catch {
+      return true
+    }
+  })
 }

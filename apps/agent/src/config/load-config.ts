@@ -1,5 +1,4 @@
-import { constants } from 'node:fs'
-import { access, readFile, stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { AuthTokenSchema, describeValue, ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
@@ -204,6 +203,11 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
     try {
       await checkExecutable(path)
     } catch (cause) {
+      // Deno without read access: its permission check names the grant that is missing.
+      if (cause instanceof Error && cause.name === 'NotCapable') {
+        handlers[name] = path
+        continue
+      }
       throw new ConfigError(
         settingName(OPTION_BY_KEY.get(key) as OptionSpec),
         `Invalid ${label(key)}: ${path} is not an executable file (${errorText(cause)})`,
@@ -613,7 +617,9 @@ async function resolveAuth(
 async function defaultCheckExecutable(path: string): Promise<void> {
   const info = await stat(path)
   if (!info.isFile()) throw new Error('not a regular file')
-  await access(path, constants.X_OK)
+  // Mode bits rather than access(X_OK): Deno's access() needs --allow-sys=uid,gid. Whether this
+  // user may run it shows at spawn time (reported as spawn-failed).
+  if ((info.mode & 0o111) === 0) throw new Error('no execute permission')
 }
 
 function errorText(error: unknown): string {
