@@ -69,11 +69,11 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   const handleSms = createSmsHandler(deps)
   app.all('/v3/sources/*', handleSms)
   app.post('/v3/auth/tokens', createIamHandler(deps))
-  app.get('/openapi.json', (c) => {
+  app.get('/openapi.json', async (c) => {
     const requestId = nextRequestId()
     const origin = new URL(c.req.url).origin
     const document = { ...openApiDocument, servers: [{ url: origin }, ...openApiDocument.servers] }
-    store.journal({
+    await store.journal({
       ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
       status: 200,
       durationMs: 0,
@@ -82,13 +82,13 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   })
   app.route('/_mock', createAdminApp({ ...deps, adminToken }))
 
-  app.notFound((c) => {
+  app.notFound(async (c) => {
     const requestId = nextRequestId()
     const path = rawPath(c.req.url)
     if (path === '/_mock' || path.startsWith('/_mock/')) {
       return errorResponse(404, 'MOCK.0404', `no admin route ${c.req.method} ${path}`, requestId)
     }
-    store.journal({
+    await store.journal({
       ...baseEntry(c, deps, requestId, path, 'other'),
       status: 404,
       durationMs: 0,

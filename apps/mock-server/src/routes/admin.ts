@@ -260,7 +260,7 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
     return streamSSE(c, async (stream) => {
       const controller = new AbortController()
       stream.onAbort(() => controller.abort())
-      const events = store.subscribe({ servers, types, since }, controller.signal)
+      const events = await store.subscribe({ servers, types, since }, controller.signal)
       // Tells the client the subscription is live, so it can trigger what it wants to watch.
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ servers, types }) })
       const heartbeat = setInterval(() => {

@@ -76,8 +76,8 @@ export function createIamHandler(deps: RouteDeps) {
     const path = rawPath(request.url)
     const entry = baseEntry(c, deps, requestId, path, 'iam')
     let faults: FaultSelection | undefined
-    const finish = (response: Response, extra?: Partial<JournalEntry>) => {
-      store.journal({
+    const finish = async (response: Response, extra?: Partial<JournalEntry>) => {
+      await store.journal({
         ...entry,
         ...extra,
         ...(faults && faults.hits.length > 0 ? { faults: faults.hits } : {}),
@@ -89,7 +89,9 @@ export function createIamHandler(deps: RouteDeps) {
 
     faults = await store.drawFaults(undefined, 'iam')
     if (faults.hits.length > 0) {
-      void store.publish(faults.hits.map((fault) => ({ type: 'fault' as const, requestId, fault })))
+      await store.publish(
+        faults.hits.map((fault) => ({ type: 'fault' as const, requestId, fault })),
+      )
       if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
       if (faults.dropBefore && deps.runtime.dropConnection) return deps.runtime.dropConnection(c)
       if (faults.status) {
@@ -130,7 +132,7 @@ export function createIamHandler(deps: RouteDeps) {
       scope,
     })
     if (!outcome.ok) {
-      void store.publish([
+      await store.publish([
         { type: 'auth-failure', requestId, reason: 'iam-password', message: outcome.message },
       ])
       return finish(iamError(outcome.status, outcome.message, requestId))
@@ -191,7 +193,7 @@ export function createIamHandler(deps: RouteDeps) {
       status: 201,
       headers: jsonHeaders(requestId, { 'x-subject-token': outcome.token }),
     })
-    if (faults.response) return applyResponseFault(c, finish(response), faults, deps)
+    if (faults.response) return applyResponseFault(c, await finish(response), faults, deps)
     return finish(response)
   }
 }

@@ -70,7 +70,7 @@ export function createSmsHandler(deps: RouteDeps) {
       match ? route : 'other',
     )
     let faults: FaultSelection | undefined
-    const record = (status: number, extra?: Partial<JournalEntry>) => {
+    const record = (status: number, extra?: Partial<JournalEntry>) =>
       store.journal({
         ...entry,
         ...extra,
@@ -78,10 +78,12 @@ export function createSmsHandler(deps: RouteDeps) {
         status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       })
-    }
-    const finish = (response: Response, extra?: Partial<JournalEntry>): Response => {
-      record(response.status, extra)
-      return response
+    const finish = (
+      response: Response,
+      extra?: Partial<JournalEntry>,
+    ): Response | Promise<Response> => {
+      const written = record(response.status, extra)
+      return written ? written.then(() => response) : response
     }
     const fail = (status: number, code: string, message: string, extra?: Partial<JournalEntry>) =>
       finish(errorResponse(status, code, message, requestId), { ...extra, errorCode: code })
@@ -120,13 +122,13 @@ export function createSmsHandler(deps: RouteDeps) {
 
     faults = await store.drawFaults(serverId, route)
     if (faults.hits.length > 0) {
-      void store.publish(
+      await store.publish(
         faults.hits.map((fault) => ({ type: 'fault' as const, serverId, requestId, fault })),
       )
       if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
       if (faults.dropBefore && deps.runtime.dropConnection) {
         // Status 0: no answer was sent.
-        record(0)
+        await record(0)
         return deps.runtime.dropConnection(c)
       }
       const status = faults.status
@@ -190,7 +192,7 @@ export function createSmsHandler(deps: RouteDeps) {
       }
     }
     if (!auth.ok) {
-      void store.publish([
+      await store.publish([
         { type: 'auth-failure', serverId, requestId, reason: auth.reason, message: auth.message },
       ])
       return fail(401, authFailureStatus(auth), auth.message)
@@ -255,7 +257,7 @@ export function createSmsHandler(deps: RouteDeps) {
       response = new Response('"OK"', { status: 200, headers: jsonHeaders(requestId) })
     }
     if (faults.response) {
-      record(faults.response.kind === 'drop-connection' ? 0 : response.status)
+      await record(faults.response.kind === 'drop-connection' ? 0 : response.status)
       return applyResponseFault(c, response, faults, deps)
     }
     return finish(response)

@@ -375,7 +375,7 @@ export class MemoryStore implements MockStore {
     this.#emit(events)
   }
 
-  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
+  async subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>> {
     return this.#events.subscribe(filter, signal)
   }
 

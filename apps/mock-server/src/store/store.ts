@@ -139,12 +139,12 @@ export interface MockStore {
   /** Fires the faults matching a request (global first, then the server's), consuming them. */
   drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection>
 
-  /** Records a request; never awaited on the hot path, so it must not throw. */
-  journal(entry: Omit<JournalEntry, 'seq'>): void
+  /** Records a request; must not throw. A store that writes remotely returns a promise. */
+  journal(entry: Omit<JournalEntry, 'seq'>): void | Promise<void>
   readJournal(filter: JournalFilter): Promise<JournalEntry[]>
   publish(events: readonly NewMockEvent[]): Promise<void>
-  /** Live events until `signal` aborts. */
-  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent>
+  /** Live events until `signal` aborts; resolves once the subscription is live. */
+  subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>>
 
   /** Returns to the start state (scenario re-applied, journal and events cleared, clock reset). */
   reset(): Promise<void>

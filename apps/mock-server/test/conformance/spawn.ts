@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -30,19 +31,38 @@ const LISTENING = /^sms-mock listening on (http:\/\/\S+)$/m
 export function spawnMock(
   command: string,
   args: readonly string[],
-  options: { env?: Record<string, string>; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: Record<string, string>
+    cwd?: string
+    timeoutMs?: number
+    /** Also SIGTERM the process group on stop (for servers that start helpers). */
+    stopGroup?: boolean
+    /** Matches the line announcing the URL (group 1); default `sms-mock listening on URL`. */
+    listening?: RegExp
+  } = {},
 ): Promise<SpawnedMock> {
+  const listening = options.listening ?? LISTENING
   const child = spawn(command, args, {
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, so that stopping it reaches the processes it starts (wrangler's
+    // workerd, a wrapper's child).
+    detached: true,
   })
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, signal)
+    } catch {
+      // Already gone.
+    }
+  }
   let stdout = ''
   let stderr = ''
   const output = () => `stdout:\n${stdout}\nstderr:\n${stderr}`
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      child.kill('SIGKILL')
+      signalGroup('SIGKILL')
       reject(new Error(`${command} did not print its listening line in time\n${output()}`))
     }, options.timeoutMs ?? 30_000)
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -50,7 +70,10 @@ export function spawnMock(
     })
     child.stdout?.on('data', (chunk: Buffer) => {
       stdout += chunk.toString()
-      const match = LISTENING.exec(stdout)
+      // Colour codes (ESC [ … m) would split the URL from its surroundings.
+      const match = listening.exec(
+        stdout.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), ''),
+      )
       if (match?.[1]) {
         clearTimeout(timer)
         const url = match[1]
@@ -61,12 +84,14 @@ export function spawnMock(
           stop: () =>
             new Promise((done) => {
               if (child.exitCode !== null) return done(child.exitCode)
-              const kill = setTimeout(() => child.kill('SIGKILL'), 5_000)
+              const kill = setTimeout(() => signalGroup('SIGKILL'), 5_000)
               child.once('exit', (code) => {
                 clearTimeout(kill)
                 done(code)
               })
               child.kill('SIGTERM')
+              // wrangler leaves workerd behind unless the whole group is told.
+              if (options.stopGroup) setTimeout(() => signalGroup('SIGTERM'), 2_000)
             }),
         })
       }
@@ -86,4 +111,16 @@ export function runtimeBinary(name: 'bun' | 'deno'): string {
   const root = fileURLToPath(new URL('../../node_modules/', import.meta.url))
   const real = name === 'bun' ? join(root, 'bun/bin/bun.exe') : join(root, 'deno/deno')
   return existsSync(real) ? real : join(root, '.bin', name)
+}
+
+/** A port free right now on 127.0.0.1, for servers that can't be told to pick one (wrangler). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
 }

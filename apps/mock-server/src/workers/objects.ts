@@ -1,0 +1,488 @@
+import { DurableObject } from 'cloudflare:workers'
+import { resolveSettings } from '../options.ts'
+import { EventHub } from '../state/event-hub.ts'
+import {
+  createFault,
+  deriveSeed,
+  drawFaults,
+  type FaultSelection,
+  type FaultSpec,
+  type FaultState,
+} from '../state/faults.ts'
+import {
+  addAccount,
+  authenticateSignature,
+  authenticateToken,
+  fingerprint,
+  type IdentityState,
+  identityFromJSON,
+  identityToJSON,
+  invalidateTokens,
+  issueToken,
+  type PasswordAuthInput,
+  type TokenSelector,
+  type WireRequest,
+} from '../state/identity.ts'
+import { Journal } from '../state/journal.ts'
+import { applyIdentity, seedState } from '../state/seed.ts'
+import {
+  deliver,
+  type EnqueueItem,
+  enqueue,
+  type ResultInput,
+  releaseDue,
+  report,
+  type ServerLimits,
+  type ServerState,
+  summarizeServer,
+  viewServer,
+} from '../state/server-state.ts'
+import { viewIdentityOf } from '../store/memory-store.ts'
+import type { EventFilter, IdentityInput, JournalFilter, StoreSettings } from '../store/store.ts'
+import type { DeliveryMode, IdleShape, JournalEntry, NewMockEvent, RouteName } from '../types.ts'
+import { type WorkerEnv, workerOptions } from './env.ts'
+
+const CONTROL_KEY = 'control'
+const SERVER_KEY = 'server'
+
+/** The one object that holds accounts, tokens, AK/SK, global faults, the clock, journal and events. */
+export const CONTROL_NAME = 'control'
+
+interface ControlSnapshot {
+  identity: ReturnType<typeof identityToJSON>
+  registry: [string, string][]
+  globalFaults: FaultState[]
+  faultIds: string[]
+  faultCounter: number
+  offsetMs: number
+}
+
+/**
+ * The control Durable Object (a single instance): identities, the server registry, global
+ * faults, the mock clock, the journal and the live event stream. Everything but the journal and
+ * event backlog is persisted, so an evicted object comes back as it was.
+ */
+export class SmsControlObject extends DurableObject<WorkerEnv> {
+  readonly #settings: StoreSettings
+  #identity!: IdentityState
+  #registry = new Map<string, string>()
+  #globalFaults: FaultState[] = []
+  #faultIds = new Set<string>()
+  #faultCounter = 0
+  #offsetMs = 0
+  readonly #journal: Journal
+  readonly #hub: EventHub
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env)
+    this.#settings = resolveSettings(workerOptions(env))
+    this.#journal = new Journal(this.#settings.journalSize)
+    this.#hub = new EventHub(this.#settings.eventBacklog)
+    void ctx.blockConcurrencyWhile(async () => {
+      const saved = await ctx.storage.get<ControlSnapshot>(CONTROL_KEY)
+      if (saved) this.#load(saved)
+      else await this.#seed()
+    })
+  }
+
+  #now(): number {
+    return Date.now() + this.#offsetMs
+  }
+
+  #load(saved: ControlSnapshot): void {
+    this.#identity = identityFromJSON(saved.identity)
+    this.#registry = new Map(saved.registry)
+    this.#globalFaults = saved.globalFaults
+    this.#faultIds = new Set(saved.faultIds)
+    this.#faultCounter = saved.faultCounter
+    this.#offsetMs = saved.offsetMs
+  }
+
+  async #seed(): Promise<void> {
+    const seeded = seedState(
+      this.#settings.scenario,
+      this.#settings.seed,
+      this.#now(),
+      this.#settings.limits,
+    )
+    this.#identity = seeded.identity
+    this.#globalFaults = seeded.globalFaults
+    this.#faultCounter = seeded.faultCounter
+    this.#registry = new Map([...seeded.servers.values()].map((s) => [s.id, s.account]))
+    this.#faultIds = new Set([
+      ...seeded.globalFaults.map((f) => f.spec.id),
+      ...[...seeded.servers.values()].flatMap((s) => s.faults.map((f) => f.spec.id)),
+    ])
+    await Promise.all(
+      [...seeded.servers.values()].map((server) => serverStub(this.env, server.id).init(server)),
+    )
+    await this.#persist()
+  }
+
+  async #persist(): Promise<void> {
+    const snapshot: ControlSnapshot = {
+      identity: identityToJSON(this.#identity),
+      registry: [...this.#registry],
+      globalFaults: this.#globalFaults,
+      faultIds: [...this.#faultIds],
+      faultCounter: this.#faultCounter,
+      offsetMs: this.#offsetMs,
+    }
+    await this.ctx.storage.put(CONTROL_KEY, snapshot)
+  }
+
+  #emit(events: readonly NewMockEvent[]): void {
+    if (events.length > 0) this.#hub.publish(events, this.#now())
+  }
+
+  async now(): Promise<number> {
+    return this.#now()
+  }
+
+  async setClock(change: { advanceMs?: number; to?: number }) {
+    const before = this.#now()
+    if (change.to !== undefined) this.#offsetMs = change.to - Date.now()
+    if (change.advanceMs !== undefined) this.#offsetMs += change.advanceMs
+    this.#emit([
+      { type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: this.#offsetMs } },
+    ])
+    await this.#persist()
+    return { now: this.#now(), offsetMs: this.#offsetMs }
+  }
+
+  async authenticateToken(token: string) {
+    return authenticateToken(this.#identity, token, this.#now())
+  }
+
+  async authenticateSignature(request: WireRequest) {
+    const outcome = await authenticateSignature(
+      this.#identity,
+      request,
+      this.#now(),
+      this.#settings.maxSkewMs,
+    )
+    // Failure counts and locks changed.
+    await this.#persist()
+    return outcome
+  }
+
+  async issueToken(input: PasswordAuthInput) {
+    const outcome = issueToken(this.#identity, input, this.#now(), this.#settings.tokenTtlMs)
+    if (outcome.ok) {
+      this.#emit([
+        {
+          type: 'token',
+          reason: 'issued',
+          detail: {
+            user: outcome.user.name,
+            account: outcome.account.name,
+            token: fingerprint(outcome.token),
+          },
+        },
+      ])
+      await this.#persist()
+    }
+    return outcome
+  }
+
+  async invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke') {
+    const count = invalidateTokens(this.#identity, selector, action, this.#now())
+    this.#emit([
+      { type: 'token', reason: action === 'expire' ? 'expired' : 'revoked', detail: { count } },
+    ])
+    await this.#persist()
+    return count
+  }
+
+  async addIdentity(input: IdentityInput) {
+    applyIdentity(this.#identity, input, this.#now())
+    await this.#persist()
+  }
+
+  async viewIdentity() {
+    return viewIdentityOf(this.#identity)
+  }
+
+  async registerServer(id: string, domain: string) {
+    const existing = this.#registry.get(id)
+    if (existing !== undefined) {
+      if (existing !== domain) {
+        return { error: `server ${id} is already registered to account ${existing}` } as const
+      }
+      return { created: false, now: this.#now() } as const
+    }
+    addAccount(this.#identity, domain)
+    this.#registry.set(id, domain)
+    this.#emit([{ type: 'server', serverId: id, reason: 'registered', detail: { domain } }])
+    await this.#persist()
+    return { created: true, now: this.#now() } as const
+  }
+
+  async serverIds(): Promise<string[]> {
+    return [...this.#registry.keys()]
+  }
+
+  async unregister(id: string): Promise<boolean> {
+    if (!this.#registry.delete(id)) return false
+    this.#emit([{ type: 'server', serverId: id, reason: 'deleted' }])
+    await this.#persist()
+    return true
+  }
+
+  async addFault(spec: FaultSpec) {
+    if (spec.id !== undefined && this.#faultIds.has(spec.id)) {
+      return { error: `a fault with id ${spec.id} already exists` } as const
+    }
+    this.#faultCounter++
+    const fault = createFault(
+      spec,
+      `f${this.#faultCounter}`,
+      deriveSeed(this.#settings.seed, this.#faultCounter),
+      this.#now(),
+    )
+    this.#faultIds.add(fault.spec.id)
+    const onServer = spec.server !== undefined && this.#registry.has(spec.server)
+    if (!onServer) this.#globalFaults.push(fault)
+    this.#emit([
+      {
+        type: 'fault-added',
+        ...(spec.server ? { serverId: spec.server } : {}),
+        fault: { id: fault.spec.id, kind: spec.kind, seed: fault.spec.seed },
+      },
+    ])
+    await this.#persist()
+    return { fault, onServer } as const
+  }
+
+  async listGlobalFaults(): Promise<FaultState[]> {
+    return this.#globalFaults
+  }
+
+  /** Removes a global fault, or forgets the ids of a server's faults the caller removed. */
+  async forgetFaults(ids: string[]): Promise<void> {
+    for (const id of ids) this.#faultIds.delete(id)
+    await this.#persist()
+  }
+
+  async removeFault(id: string): Promise<boolean> {
+    this.#faultIds.delete(id)
+    const index = this.#globalFaults.findIndex((f) => f.spec.id === id)
+    if (index >= 0) this.#globalFaults.splice(index, 1)
+    await this.#persist()
+    return index >= 0
+  }
+
+  async clearGlobalFaults(server?: string): Promise<number> {
+    let removed = 0
+    for (let i = this.#globalFaults.length - 1; i >= 0; i--) {
+      const fault = this.#globalFaults[i]
+      if (fault && (server === undefined || fault.spec.server === server)) {
+        this.#faultIds.delete(fault.spec.id)
+        this.#globalFaults.splice(i, 1)
+        removed++
+      }
+    }
+    await this.#persist()
+    return removed
+  }
+
+  async drawGlobal(serverId: string | undefined, route: RouteName, selection: FaultSelection) {
+    if (this.#globalFaults.length === 0) return selection
+    const before = this.#globalFaults.map((f) => f.spec.id)
+    drawFaults(this.#globalFaults, { serverId, route }, selection)
+    for (const id of before) {
+      if (!this.#globalFaults.some((f) => f.spec.id === id)) this.#faultIds.delete(id)
+    }
+    await this.#persist()
+    return selection
+  }
+
+  async journal(entry: Omit<JournalEntry, 'seq'>): Promise<void> {
+    this.#journal.append(entry)
+  }
+
+  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+    return this.#journal.read(filter)
+  }
+
+  async publish(events: readonly NewMockEvent[]): Promise<void> {
+    this.#emit(events)
+  }
+
+  async reset(): Promise<void> {
+    await Promise.all([...this.#registry.keys()].map((id) => serverStub(this.env, id).clear()))
+    this.#offsetMs = 0
+    this.#journal.clear()
+    this.#hub.clear()
+    await this.#seed()
+    this.#emit([{ type: 'reset' }])
+  }
+
+  /** `GET /events?server=&type=&since=`: live events as NDJSON, after a `{"ready":true}` line. */
+  async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url)
+    const since = url.searchParams.get('since')
+    const filter: EventFilter = {
+      servers: url.searchParams.getAll('server'),
+      types: url.searchParams.getAll('type'),
+      ...(since !== null ? { since: Number(since) } : {}),
+    }
+    const controller = new AbortController()
+    const events = this.#hub.subscribe(filter, controller.signal)
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
+    const writer = writable.getWriter()
+    const encoder = new TextEncoder()
+    void (async () => {
+      try {
+        await writer.write(encoder.encode('{"ready":true}\n'))
+        for await (const event of events)
+          await writer.write(encoder.encode(`${JSON.stringify(event)}\n`))
+      } catch {
+        controller.abort()
+      } finally {
+        await writer.close().catch(() => {})
+      }
+    })()
+    return new Response(readable, { headers: { 'content-type': 'application/x-ndjson' } })
+  }
+}
+
+/** One source server: its queue, scheduled commands, results and faults, persisted. */
+export class SmsServerObject extends DurableObject<WorkerEnv> {
+  #state: ServerState | null = null
+
+  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+    super(ctx, env)
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#state = (await ctx.storage.get<ServerState>(SERVER_KEY)) ?? null
+    })
+  }
+
+  async #save(): Promise<void> {
+    await this.ctx.storage.put(SERVER_KEY, this.#state)
+  }
+
+  async init(state: ServerState): Promise<void> {
+    this.#state = state
+    await this.#save()
+  }
+
+  async clear(): Promise<void> {
+    this.#state = null
+    await this.#save()
+  }
+
+  async update(changes: { delivery?: DeliveryMode | undefined; idle?: IdleShape | undefined }) {
+    if (!this.#state) return
+    if (changes.delivery) this.#state.delivery = changes.delivery
+    if (changes.idle) this.#state.idle = changes.idle
+    await this.#save()
+  }
+
+  async summary(mode: DeliveryMode) {
+    return this.#state ? summarizeServer(this.#state, mode) : undefined
+  }
+
+  async view(mode: DeliveryMode, idle: IdleShape, now: number) {
+    if (!this.#state) return undefined
+    const events = releaseDue(this.#state, now)
+    if (events.length > 0) await this.#save()
+    return { view: viewServer(this.#state, mode, idle), events }
+  }
+
+  async enqueue(items: EnqueueItem[], now: number, limits: ServerLimits) {
+    if (!this.#state) return { notFound: true } as const
+    const released = releaseDue(this.#state, now)
+    const outcome = enqueue(this.#state, items, now, limits)
+    await this.#save()
+    return outcome.ok ? { ...outcome, events: [...released, ...outcome.events] } : outcome
+  }
+
+  async deliver(
+    account: string,
+    mode: DeliveryMode,
+    now: number,
+    requestId: string,
+    limits: ServerLimits,
+  ) {
+    if (!this.#state) return { status: 'not-found' } as const
+    if (this.#state.account !== account) {
+      return { status: 'forbidden', account: this.#state.account } as const
+    }
+    const outcome = deliver(this.#state, mode, now, requestId, limits)
+    await this.#save()
+    return {
+      status: 'ok',
+      command: outcome.command,
+      events: outcome.events,
+      idle: this.#state.idle,
+    } as const
+  }
+
+  async report(
+    account: string,
+    input: ResultInput,
+    mode: DeliveryMode,
+    now: number,
+    requestId: string,
+    limits: ServerLimits,
+  ) {
+    if (!this.#state) return { status: 'not-found' } as const
+    if (this.#state.account !== account) {
+      return { status: 'forbidden', account: this.#state.account } as const
+    }
+    const outcome = report(this.#state, input, mode, now, requestId, limits)
+    await this.#save()
+    return outcome.ok
+      ? ({ status: 'ok', next: outcome.next, events: outcome.events } as const)
+      : ({ status: 'mismatch', current: outcome.current, events: outcome.events } as const)
+  }
+
+  async addFault(fault: FaultState): Promise<boolean> {
+    if (!this.#state) return false
+    this.#state.faults.push(fault)
+    await this.#save()
+    return true
+  }
+
+  async listFaults(): Promise<FaultState[]> {
+    return this.#state?.faults ?? []
+  }
+
+  async removeFault(id: string): Promise<boolean> {
+    const faults = this.#state?.faults
+    const index = faults?.findIndex((f) => f.spec.id === id) ?? -1
+    if (!faults || index < 0) return false
+    faults.splice(index, 1)
+    await this.#save()
+    return true
+  }
+
+  async clearFaults(): Promise<string[]> {
+    const ids = this.#state?.faults.map((f) => f.spec.id) ?? []
+    if (this.#state && ids.length > 0) {
+      this.#state.faults = []
+      await this.#save()
+    }
+    return ids
+  }
+
+  async drawFaults(serverId: string, route: RouteName, selection: FaultSelection) {
+    if (!this.#state || this.#state.faults.length === 0) return { selection, exhausted: [] }
+    const before = this.#state.faults.map((f) => f.spec.id)
+    drawFaults(this.#state.faults, { serverId, route }, selection)
+    const exhausted = before.filter((id) => !this.#state?.faults.some((f) => f.spec.id === id))
+    await this.#save()
+    return { selection, exhausted }
+  }
+}
+
+/** The Durable Object of server `id`. */
+export function serverStub(env: WorkerEnv, id: string): DurableObjectStub<SmsServerObject> {
+  return env.SMS_SERVER.get(env.SMS_SERVER.idFromName(id))
+}
+
+/** The control Durable Object. */
+export function controlStub(env: WorkerEnv): DurableObjectStub<SmsControlObject> {
+  return env.SMS_CONTROL.get(env.SMS_CONTROL.idFromName(CONTROL_NAME))
+}
