@@ -160,6 +160,9 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): {
  * const scenario = parseScenario(JSON.parse(await readFile('scenario.json', 'utf8')))
  */
 export function parseScenario(input: unknown): Scenario {
+  // valibot's object schemas let arrays through.
+  if (Array.isArray(input))
+    throw new MockConfigError('scenario', 'expected an object, got an array')
   const parsed = v.safeParse(ScenarioSchema, input)
   if (!parsed.success) {
     const { field, message } = firstIssue(parsed.issues)

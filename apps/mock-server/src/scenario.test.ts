@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest'
+import { MockConfigError } from './errors.ts'
+import { parseScenario, parseScenarioText } from './scenario.ts'
+
+function errorOf(fn: () => unknown): MockConfigError {
+  try {
+    fn()
+  } catch (error) {
+    if (error instanceof MockConfigError) return error
+    throw error
+  }
+  throw new Error('expected a MockConfigError')
+}
+
+describe('parseScenario', () => {
+  it('accepts a full scenario', () => {
+    const scenario = parseScenario({
+      seed: 7,
+      accounts: [{ name: 'acme' }],
+      users: [{ name: 'ops', password: 'pw', account: 'acme' }],
+      tokens: ['t1', { token: 't2', account: 'acme', expiresInMs: 1000 }],
+      accessKeys: [{ ak: 'AK', sk: 'SK', account: 'acme' }],
+      servers: [
+        { id: 's1', domain: 'acme', commands: [{ command_name: 'START', releaseAfterMs: 5 }] },
+      ],
+      faults: [{ kind: 'status', status: 503, count: 1 }],
+    })
+    expect(scenario.servers?.[0]?.commands?.[0]?.releaseAfterMs).toBe(5)
+  })
+
+  it('names the nested field of the first problem', () => {
+    const error = errorOf(() =>
+      parseScenario({ servers: [{ id: 'a' }, { id: 'b', commands: [{ command_name: 42 }] }] }),
+    )
+    expect(error.field).toBe('scenario.servers[1].commands[0].command_name')
+    expect(error.message).toMatch(/expected a string/)
+  })
+
+  it('refuses unknown fields, unknown accounts, duplicate servers and bad faults', () => {
+    expect(errorOf(() => parseScenario({ server: [] })).message).toMatch(/server: unknown field/)
+    expect(
+      errorOf(() => parseScenario({ users: [{ name: 'u', password: 'p', account: 'nope' }] }))
+        .field,
+    ).toBe('scenario.users[0].account')
+    expect(errorOf(() => parseScenario({ servers: [{ id: 'x' }, { id: 'x' }] })).message).toMatch(
+      /listed twice/,
+    )
+    expect(
+      errorOf(() => parseScenario({ faults: [{ kind: 'latency', minMs: 5 }] })).message,
+    ).toMatch(/latency/)
+    expect(errorOf(() => parseScenario({ faults: [{ kind: 'teleport' }] })).field).toBe(
+      'scenario.faults[0].kind',
+    )
+    expect(errorOf(() => parseScenario({ servers: [{ id: 'x'.repeat(256) }] })).field).toBe(
+      'scenario.servers[0].id',
+    )
+    expect(errorOf(() => parseScenario([])).field).toBe('scenario')
+  })
+
+  it('reports text that is not JSON', () => {
+    expect(errorOf(() => parseScenarioText('{nope', 'scenario a.json')).message).toMatch(
+      /^scenario a\.json: is not valid JSON/,
+    )
+  })
+})

@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest'
+import { createFault, deriveSeed, drawFaults, emptySelection, type FaultSpec } from './faults.ts'
+
+const make = (specs: FaultSpec[], seed = 1) =>
+  specs.map((spec, index) => createFault(spec, `f${index + 1}`, deriveSeed(seed, index + 1), 0))
+const request = { serverId: 's1', route: 'command' as const }
+
+describe('drawFaults', () => {
+  it('fires a counted fault N times, then removes it', () => {
+    const faults = make([{ kind: 'status', status: 503, count: 2 }])
+    expect(drawFaults(faults, request, emptySelection()).status?.status).toBe(503)
+    expect(drawFaults(faults, request, emptySelection()).status?.retryAfterSeconds).toBe(1)
+    expect(faults).toHaveLength(0)
+    expect(drawFaults(faults, request, emptySelection()).hits).toHaveLength(0)
+  })
+
+  it('adds latencies, lets the first terminal fault win and leaves later ones unconsumed', () => {
+    const faults = make([
+      { kind: 'latency', ms: 10 },
+      { kind: 'status', status: 500, count: 1 },
+      { kind: 'latency', ms: 5 },
+      { kind: 'status', status: 429, count: 1 },
+      { kind: 'malformed-json', count: 1 },
+    ])
+    const selection = drawFaults(faults, request, emptySelection())
+    expect(selection.latencyMs).toBe(15)
+    expect(selection.status?.status).toBe(500)
+    expect(selection.response).toBeUndefined()
+    expect(faults.map((f) => f.spec.kind)).toEqual([
+      'latency',
+      'latency',
+      'status',
+      'malformed-json',
+    ])
+  })
+
+  it('matches scope and route', () => {
+    const faults = make([
+      { kind: 'status', status: 500, server: 'other' },
+      { kind: 'status', status: 501, route: 'command_result' },
+      { kind: 'status', status: 502, route: 'iam' },
+    ])
+    expect(drawFaults(faults, request, emptySelection()).hits).toHaveLength(0)
+    expect(
+      drawFaults(faults, { serverId: undefined, route: 'iam' }, emptySelection()).status?.status,
+    ).toBe(502)
+    expect(
+      drawFaults(faults, { serverId: 's1', route: 'command_result' }, emptySelection()).status
+        ?.status,
+    ).toBe(501)
+  })
+
+  it('replays probabilistic firings and latency draws from the same seed', () => {
+    const run = () => {
+      const faults = make([
+        { kind: 'status', status: 500, probability: 0.3, seed: 42 },
+        { kind: 'latency', minMs: 0, maxMs: 1000, probability: 0.5, seed: 43 },
+      ])
+      return Array.from({ length: 50 }, () => {
+        const s = drawFaults(faults, request, emptySelection())
+        return `${s.status?.status ?? '-'}:${s.latencyMs}`
+      })
+    }
+    const first = run()
+    expect(run()).toEqual(first)
+    const fired = first.filter((x) => x.startsWith('500')).length
+    expect(fired).toBeGreaterThan(5)
+    expect(fired).toBeLessThan(30)
+  })
+
+  it('derives distinct seeds from one base seed', () => {
+    expect(new Set([1, 2, 3, 4].map((i) => deriveSeed(7, i))).size).toBe(4)
+    expect(deriveSeed(7, 1)).toBe(deriveSeed(7, 1))
+  })
+})
