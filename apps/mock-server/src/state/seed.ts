@@ -6,11 +6,12 @@ import { createServerState, enqueue, type ServerLimits, type ServerState } from 
 
 /** Adds accounts, users, tokens and access keys; `account` defaults to `demo`. */
 export function applyIdentity(identity: IdentityState, input: IdentityInput, now: number): void {
-  addAccount(identity, DEFAULT_ACCOUNT)
+  // Declared accounts first, so that a scenario may give `demo` its own id.
   for (const account of input.accounts ?? []) {
     const record = addAccount(identity, account.name, account.id)
     if (account.projects) record.projects = account.projects.map((p) => ({ ...p }))
   }
+  addAccount(identity, DEFAULT_ACCOUNT)
   const accountOf = (name: string | undefined) => {
     const account = name ?? DEFAULT_ACCOUNT
     // Run-time additions may name an account not declared before: create it.
