@@ -147,7 +147,7 @@ export function applyServerUpdate(
   if (update.poll) {
     next.polls++
     next.lastPollAt = at
-    next.latencyMs = update.poll.latencyMs
+    if (update.poll.latencyMs !== undefined) next.latencyMs = update.poll.latencyMs
   }
   if (update.command !== undefined && !sameCommand(previous.command, update.command)) {
     if (previous.command) {
@@ -157,7 +157,7 @@ export function applyServerUpdate(
     }
     if (update.command) log('info', `${describeCommand(update.command)} pending`)
     next.command = update.command
-    next.commandSince = update.command ? at : null
+    next.commandSince = update.command ? (update.commandSince ?? at) : null
   } else if (update.command) {
     // Same delivery again: keep its age, but take newer parameter details (a bucket, say).
     next.command = { ...previous.command, ...update.command }
@@ -181,6 +181,10 @@ export function applyServerUpdate(
       const count = previous.consecutiveErrors
       log('info', `recovered after ${count} error${count === 1 ? '' : 's'}`)
     }
+    next.failing = false
+    next.consecutiveErrors = 0
+  }
+  if (update.errorExpired && update.error === undefined) {
     next.failing = false
     next.consecutiveErrors = 0
   }

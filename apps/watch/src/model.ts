@@ -89,14 +89,21 @@ export interface ServerView {
 export interface ServerUpdate {
   serverId: string
   at: number
-  /** This was a poll of `GET .../command` that got an answer or failed. */
-  poll?: { latencyMs: number } | undefined
+  /** This was a poll of `GET .../command` that got an answer or failed (latency when known). */
+  poll?: { latencyMs?: number | undefined } | undefined
   phase?: Phase | undefined
   /** The current command; `null` when none is pending. */
   command?: CommandInfo | null | undefined
+  /** When the current command was enqueued, if the source knows (else: when first seen). */
+  commandSince?: number | undefined
   queued?: number | undefined
   /** An error (the server is failing), or `null` when a success shows it has recovered. */
   error?: ErrorInfo | null | undefined
+  /**
+   * Push sources see failures but not the quiet successes after them: this clears `failing`
+   * without claiming a recovery, once an error is old enough.
+   */
+  errorExpired?: boolean | undefined
   result?: Omit<ResultInfo, 'at'> | undefined
   /** A free-form line for the history and the event log. */
   note?: { level: LogEntry['level']; text: string } | undefined

@@ -202,11 +202,16 @@ export function pollRate(state: WatchState): number {
   return age > window ? 0 : sum / elapsed
 }
 
-function countPolls(rate: PollRate, updates: readonly ServerUpdate[]): PollRate {
+// Polling sources count polls; push sources (mock, agents) count every event they stream.
+function countPolls(
+  rate: PollRate,
+  updates: readonly ServerUpdate[],
+  pollsOnly: boolean,
+): PollRate {
   let { second } = rate
   let counts = rate.counts.slice()
   for (const update of updates) {
-    if (!update.poll) continue
+    if (pollsOnly && !update.poll) continue
     const at = Math.floor(update.at / 1000)
     if (at > second) {
       counts = [
@@ -268,7 +273,7 @@ function applyUpdates(state: WatchState, updates: readonly ServerUpdate[]): Watc
     now,
     servers,
     log: entries.length > 0 ? appendBounded(state.log, entries, LIMITS_WATCH.eventLog) : state.log,
-    rate: countPolls(state.rate, updates),
+    rate: countPolls(state.rate, updates, state.intervalApplies),
     updatesWhilePaused: state.frozen ? state.updatesWhilePaused + updates.length : 0,
   }
 }

@@ -51,6 +51,17 @@ export function formatLatency(ms: number | null): string {
 }
 
 /**
+ * An age for a table cell: whole seconds and up (`0s`, `12s`, `3m`), so cells don't flicker
+ * through milliseconds.
+ *
+ * @example
+ * formatSince(850) // '0s'
+ */
+export function formatSince(ms: number): string {
+  return ms < 1_000 ? '0s' : formatAge(ms)
+}
+
+/**
  * `14:03:07` in local time.
  *
  * @example
@@ -199,10 +210,10 @@ export function cellText(
     case 'bucket':
       return clean(server.command?.bucket ?? '')
     case 'age':
-      return server.commandSince === null ? '' : formatAge(now - server.commandSince)
+      return server.commandSince === null ? '' : formatSince(now - server.commandSince)
     case 'polled': {
       const at = server.lastPollAt ?? server.lastSeenAt
-      return at === null ? '—' : formatAge(now - at)
+      return at === null ? '—' : formatSince(now - at)
     }
     case 'latency':
       return formatLatency(server.latencyMs)

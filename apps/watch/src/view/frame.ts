@@ -185,7 +185,9 @@ function headerLines(state: WatchState): Line[] {
     seg(' · errors '),
     seg(String(totals.failing), totals.failing > 0 ? { color: 'red', bold: true } : undefined),
   )
-  second.push(seg(` · ${pollRate(state).toFixed(1)} polls/s`))
+  second.push(
+    seg(` · ${pollRate(state).toFixed(1)} ${state.intervalApplies ? 'polls' : 'events'}/s`),
+  )
   second.push(seg(state.intervalApplies ? ` · every ${formatAge(state.intervalMs)}` : ' · push'))
   if (state.filter)
     second.push(seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' }))

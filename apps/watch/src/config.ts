@@ -1,0 +1,751 @@
+/**
+ * Command line and environment of `sms-watch`: one table of options drives parsing, validation and
+ * `--help`. Authentication mirrors `sms-agent` (same flags and variables; secrets come from the
+ * environment or files, never argv, where every user of the machine could read them).
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises'
+import { SORT_KEYS, type SortKey } from './view-model.ts'
+
+/** A bad flag or variable: `setting` names it, the message says what was expected. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError' as const
+  readonly setting: string
+  constructor(setting: string, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.setting = setting
+  }
+}
+
+/** How `--endpoint` authenticates; holds secrets, so it is never printed. */
+export type AuthConfig =
+  | { kind: 'token'; token: string; tokenFile?: string }
+  | { kind: 'ak-sk'; ak: string; sk: string; domainId?: string; securityToken?: string }
+  | { kind: 'iam-password'; iamEndpoint: string; user: string; password: string; domain: string }
+
+/** Everything `sms-watch` was asked to do. */
+export interface WatchConfig {
+  api?: {
+    endpoint: string
+    serverIds: string[]
+    auth: AuthConfig
+    concurrency: number
+    intervalMs: number
+    requestTimeoutMs: number
+  }
+  mock?: { url: URL; adminToken?: string }
+  agents: URL[]
+  refreshMs: number
+  /** True: NDJSON lines; false: the TUI; undefined: decide from whether stdout is a TTY. */
+  json: boolean | undefined
+  color: boolean
+  sort: SortKey
+  /** Stop after this long (for scripts and CI); undefined runs until `q` or a signal. */
+  durationMs: number | undefined
+}
+
+/** What the command line asks for. */
+export type ParsedCommand =
+  | { action: 'run'; config: WatchConfig }
+  | { action: 'help' }
+  | { action: 'version' }
+
+type Kind = 'url' | 'list' | 'path' | 'string' | 'duration' | 'integer' | 'boolean' | 'enum'
+
+interface OptionSpec {
+  key: string
+  flag?: string
+  env?: string
+  kind: Kind
+  meta?: string
+  default?: string
+  values?: readonly string[]
+  repeatable?: boolean
+  /** Secrets: environment only. */
+  secret?: boolean
+  group: string
+  help: string
+}
+
+/** Every option, in `--help` order. */
+export const OPTIONS: readonly OptionSpec[] = [
+  {
+    key: 'endpoint',
+    flag: '--endpoint',
+    env: 'SMS_ENDPOINT',
+    kind: 'url',
+    meta: 'URL',
+    group: 'Sources (at least one)',
+    help: 'SMS base URL to poll GET /v3/sources/{id}/command on; needs --servers or --servers-file',
+  },
+  {
+    key: 'servers',
+    flag: '--servers',
+    env: 'SMS_SERVERS',
+    kind: 'list',
+    meta: 'ID,ID,…',
+    group: 'Sources (at least one)',
+    help: 'server ids to poll, comma-separated (repeatable)',
+    repeatable: true,
+  },
+  {
+    key: 'serversFile',
+    flag: '--servers-file',
+    env: 'SMS_SERVERS_FILE',
+    kind: 'path',
+    meta: 'PATH',
+    group: 'Sources (at least one)',
+    help: 'file with one server id a line (blank lines and # comments ignored)',
+  },
+  {
+    key: 'mock',
+    flag: '--mock',
+    env: 'SMS_MOCK_URL',
+    kind: 'url',
+    meta: 'URL',
+    group: 'Sources (at least one)',
+    help: 'a mock server (sms-mock) to follow live through its /_mock/events stream',
+  },
+  {
+    key: 'adminToken',
+    flag: '--admin-token',
+    env: 'SMS_MOCK_ADMIN_TOKEN',
+    kind: 'string',
+    meta: 'TOKEN',
+    group: 'Sources (at least one)',
+    help: "the mock's admin token, when it was started with one",
+  },
+  {
+    key: 'adminTokenFile',
+    flag: '--admin-token-file',
+    kind: 'path',
+    meta: 'PATH',
+    group: 'Sources (at least one)',
+    help: "file holding the mock's admin token",
+  },
+  {
+    key: 'agent',
+    flag: '--agent',
+    env: 'SMS_AGENTS',
+    kind: 'list',
+    meta: 'URL',
+    group: 'Sources (at least one)',
+    help: "an agent's --status-port base URL (e.g. http://127.0.0.1:9464) to follow through /events (repeatable)",
+    repeatable: true,
+  },
+  {
+    key: 'token',
+    env: 'SMS_TOKEN',
+    kind: 'string',
+    secret: true,
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'IAM token (environment only, never a flag)',
+  },
+  {
+    key: 'tokenFile',
+    flag: '--token-file',
+    env: 'SMS_TOKEN_FILE',
+    kind: 'path',
+    meta: 'PATH',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'file holding an IAM token; read again when SMS answers 401',
+  },
+  {
+    key: 'ak',
+    flag: '--ak',
+    env: 'SMS_AK',
+    kind: 'string',
+    meta: 'AK',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'access key id for AK/SK signing',
+  },
+  {
+    key: 'sk',
+    env: 'SMS_SK',
+    kind: 'string',
+    secret: true,
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'secret access key (environment only)',
+  },
+  {
+    key: 'skFile',
+    flag: '--sk-file',
+    env: 'SMS_SK_FILE',
+    kind: 'path',
+    meta: 'PATH',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'file holding the secret access key',
+  },
+  {
+    key: 'domainId',
+    flag: '--domain-id',
+    env: 'SMS_DOMAIN_ID',
+    kind: 'string',
+    meta: 'ID',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'account (domain) id sent as X-Domain-Id with AK/SK',
+  },
+  {
+    key: 'securityToken',
+    env: 'SMS_SECURITY_TOKEN',
+    kind: 'string',
+    secret: true,
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'session token of temporary AK/SK credentials (environment only)',
+  },
+  {
+    key: 'iamUser',
+    flag: '--iam-user',
+    env: 'SMS_IAM_USER',
+    kind: 'string',
+    meta: 'NAME',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'IAM user name (password authentication)',
+  },
+  {
+    key: 'iamPassword',
+    env: 'SMS_IAM_PASSWORD',
+    kind: 'string',
+    secret: true,
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'IAM password (environment only)',
+  },
+  {
+    key: 'iamPasswordFile',
+    flag: '--iam-password-file',
+    env: 'SMS_IAM_PASSWORD_FILE',
+    kind: 'path',
+    meta: 'PATH',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'file holding the IAM password',
+  },
+  {
+    key: 'iamDomain',
+    flag: '--iam-domain',
+    env: 'SMS_IAM_DOMAIN',
+    kind: 'string',
+    meta: 'NAME',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'account (domain) name of the IAM user',
+  },
+  {
+    key: 'iamEndpoint',
+    flag: '--iam-endpoint',
+    env: 'SMS_IAM_ENDPOINT',
+    kind: 'url',
+    meta: 'URL',
+    default: 'https://iam.myhuaweicloud.com',
+    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+    help: 'IAM base URL',
+  },
+  {
+    key: 'interval',
+    flag: '--interval',
+    env: 'SMS_INTERVAL',
+    kind: 'duration',
+    default: '10s',
+    group: 'Polling (--endpoint)',
+    help: 'pause between polls of each server; + and - change it live (1s–2m)',
+  },
+  {
+    key: 'concurrency',
+    flag: '--concurrency',
+    env: 'SMS_WATCH_CONCURRENCY',
+    kind: 'integer',
+    default: '8',
+    group: 'Polling (--endpoint)',
+    help: 'requests in flight at most, across all servers (1–256)',
+  },
+  {
+    key: 'requestTimeout',
+    flag: '--request-timeout',
+    env: 'SMS_REQUEST_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    group: 'Polling (--endpoint)',
+    help: 'deadline of one request',
+  },
+  {
+    key: 'refresh',
+    flag: '--refresh',
+    env: 'SMS_WATCH_REFRESH',
+    kind: 'duration',
+    default: '500ms',
+    group: 'Display',
+    help: 'redraw at most this often when data changes (keys redraw at once; 50ms–10s)',
+  },
+  {
+    key: 'sort',
+    flag: '--sort',
+    kind: 'enum',
+    values: SORT_KEYS,
+    default: 'server',
+    group: 'Display',
+    help: `initial sort column: ${SORT_KEYS.join(', ')}`,
+  },
+  {
+    key: 'json',
+    flag: '--json',
+    kind: 'boolean',
+    group: 'Display',
+    help: 'print one NDJSON line per change instead of drawing (the default without a TTY)',
+  },
+  {
+    key: 'noColor',
+    flag: '--no-color',
+    kind: 'boolean',
+    group: 'Display',
+    help: 'no colours (also when NO_COLOR is set); states and commands stay spelled out',
+  },
+  {
+    key: 'duration',
+    flag: '--duration',
+    kind: 'duration',
+    group: 'Display',
+    help: 'stop after this long (scripts, CI)',
+  },
+]
+
+const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
+
+/**
+ * Reads `500ms`, `10s`, `5m`, `1h` or a sum such as `1m30s`, as sms-agent does; a bare number has
+ * no unit and is refused.
+ *
+ * @example
+ * parseDuration('1m30s') // 90000
+ * parseDuration('10') // undefined
+ */
+export function parseDuration(text: string): number | undefined {
+  const trimmed = text.trim()
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) return undefined
+  let total = 0
+  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(amount) * (UNITS[unit ?? ''] ?? Number.NaN)
+  }
+  const ms = Math.round(total)
+  return Number.isFinite(ms) && ms <= 2_147_483_647 ? ms : undefined
+}
+
+const SECRET_FLAGS: Record<string, string> = {
+  '--token': 'set SMS_TOKEN or use --token-file',
+  '--sk': 'set SMS_SK or use --sk-file',
+  '--iam-password': 'set SMS_IAM_PASSWORD or use --iam-password-file',
+  '--password': 'set SMS_IAM_PASSWORD or use --iam-password-file',
+  '--security-token': 'set SMS_SECURITY_TOKEN',
+}
+
+/** Inputs of {@link parseCommandLine}, injectable for tests. */
+export interface ConfigInputs {
+  argv: readonly string[]
+  env: Readonly<Record<string, string | undefined>>
+  readText?: (path: string) => Promise<string>
+}
+
+type Raw = Map<string, { values: string[]; from: string }>
+
+function readArgv(argv: readonly string[]): { raw: Raw; action?: 'help' | 'version' } {
+  const raw: Raw = new Map()
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--help' || arg === '-h') return { raw, action: 'help' }
+    if (arg === '--version' || arg === '-V') return { raw, action: 'version' }
+    if (!arg.startsWith('--')) {
+      throw new ConfigError(
+        arg,
+        `Unexpected argument ${JSON.stringify(arg)}: every option is a --flag (see --help)`,
+      )
+    }
+    const equals = arg.indexOf('=')
+    const flag = equals < 0 ? arg : arg.slice(0, equals)
+    const hint = SECRET_FLAGS[flag]
+    if (hint) {
+      throw new ConfigError(
+        flag,
+        `${flag} is not accepted: secrets on the command line are visible to every user of the machine; ${hint}`,
+      )
+    }
+    const spec = OPTIONS.find((option) => option.flag === flag)
+    if (!spec) throw new ConfigError(flag, `Unknown option ${flag} (see --help)`)
+    let value: string
+    if (spec.kind === 'boolean') {
+      if (equals >= 0) throw new ConfigError(flag, `${flag} takes no value`)
+      value = 'true'
+    } else if (equals >= 0) {
+      value = arg.slice(equals + 1)
+    } else {
+      const next = argv[i + 1]
+      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
+        throw new ConfigError(
+          flag,
+          `Missing value for ${flag}${spec.meta ? ` (expected ${spec.meta})` : ''}`,
+        )
+      }
+      value = next
+      i++
+    }
+    const entry = raw.get(spec.key)
+    if (entry && !spec.repeatable) throw new ConfigError(flag, `${flag} given twice`)
+    if (entry) entry.values.push(value)
+    else raw.set(spec.key, { values: [value], from: flag })
+  }
+  return { raw }
+}
+
+/**
+ * Parses argv and the environment (flags win) into a validated {@link WatchConfig}, reading
+ * `--servers-file` and secret files. Every mistake is a {@link ConfigError} naming the flag or
+ * variable, thrown before anything connects.
+ *
+ * @example
+ * const parsed = await parseCommandLine({ argv: ['--mock', 'http://127.0.0.1:4010'], env: process.env })
+ */
+export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedCommand> {
+  const { raw, action } = readArgv(inputs.argv)
+  if (action) return { action }
+  const readText = inputs.readText ?? ((path: string) => readFile(path, 'utf8'))
+  for (const spec of OPTIONS) {
+    if (raw.has(spec.key) || !spec.env) continue
+    const value = inputs.env[spec.env]
+    if (value !== undefined && value !== '') raw.set(spec.key, { values: [value], from: spec.env })
+  }
+  const label = (key: string) => {
+    const spec = OPTIONS.find((option) => option.key === key)
+    return raw.get(key)?.from ?? spec?.flag ?? spec?.env ?? key
+  }
+  const text = (key: string): string | undefined => {
+    const entry = raw.get(key)
+    if (entry) return entry.values[entry.values.length - 1]
+    return OPTIONS.find((option) => option.key === key)?.default
+  }
+  const url = (key: string): URL | undefined => {
+    const value = text(key)
+    if (value === undefined) return undefined
+    let parsed: URL
+    try {
+      parsed = new URL(value)
+    } catch (cause) {
+      throw new ConfigError(
+        label(key),
+        `Invalid ${label(key)}: expected an absolute http(s) URL, received ${JSON.stringify(value.slice(0, 200))}`,
+        { cause },
+      )
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      throw new ConfigError(
+        label(key),
+        `Invalid ${label(key)}: expected an http(s) URL, received protocol ${parsed.protocol}`,
+      )
+    }
+    return parsed
+  }
+  const duration = (key: string, min: number, max: number): number | undefined => {
+    const value = text(key)
+    if (value === undefined) return undefined
+    const ms = parseDuration(value)
+    if (ms === undefined) {
+      throw new ConfigError(
+        label(key),
+        `Invalid ${label(key)}: expected a duration such as 500ms, 10s or 5m, received ${JSON.stringify(value.slice(0, 100))}`,
+      )
+    }
+    if (ms < min || ms > max) {
+      throw new ConfigError(
+        label(key),
+        `Invalid ${label(key)}: expected between ${formatMs(min)} and ${formatMs(max)}, received ${value}`,
+      )
+    }
+    return ms
+  }
+  const file = async (key: string, what: string): Promise<string> => {
+    const path = text(key) ?? ''
+    let content: string
+    try {
+      content = await readText(path)
+    } catch (cause) {
+      const code = (cause as { code?: unknown }).code
+      throw new ConfigError(
+        label(key),
+        `Cannot read ${label(key)} ${path}: ${typeof code === 'string' ? code : 'unreadable'}`,
+        { cause },
+      )
+    }
+    const value = content.trim()
+    if (value === '')
+      throw new ConfigError(label(key), `Invalid ${label(key)}: ${path} is empty; expected ${what}`)
+    return value
+  }
+
+  const endpoint = url('endpoint')
+  const mock = url('mock')
+  const agents: URL[] = []
+  for (const value of raw.get('agent')?.values.flatMap(splitList) ?? []) {
+    try {
+      const parsed = new URL(value)
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol')
+      agents.push(parsed)
+    } catch (cause) {
+      throw new ConfigError(
+        label('agent'),
+        `Invalid ${label('agent')}: expected an http(s) URL, received ${JSON.stringify(value.slice(0, 200))}`,
+        { cause },
+      )
+    }
+  }
+
+  let serverIds: string[] = raw.get('servers')?.values.flatMap(splitList) ?? []
+  if (raw.has('serversFile')) {
+    const path = text('serversFile') ?? ''
+    let content: string
+    try {
+      content = await readText(path)
+    } catch (cause) {
+      const code = (cause as { code?: unknown }).code
+      throw new ConfigError(
+        label('serversFile'),
+        `Cannot read ${label('serversFile')} ${path}: ${typeof code === 'string' ? code : 'unreadable'}`,
+        { cause },
+      )
+    }
+    serverIds.push(
+      ...content
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    )
+  }
+  serverIds = [...new Set(serverIds)]
+  if (serverIds.length > 100_000) {
+    throw new ConfigError(
+      '--servers',
+      `Too many servers (${serverIds.length}); at most 100,000 can be watched`,
+    )
+  }
+
+  if (!endpoint && !mock && agents.length === 0) {
+    throw new ConfigError(
+      'source',
+      'Nothing to watch: give --endpoint URL with --servers (or --servers-file), --mock URL, or --agent URL',
+    )
+  }
+  if (endpoint && serverIds.length === 0) {
+    throw new ConfigError(
+      '--servers',
+      `${label('endpoint')} needs the servers to poll: --servers a,b,c or --servers-file PATH`,
+    )
+  }
+  if (!endpoint && (raw.has('servers') || raw.has('serversFile'))) {
+    throw new ConfigError(
+      label(raw.has('servers') ? 'servers' : 'serversFile'),
+      `${label(raw.has('servers') ? 'servers' : 'serversFile')} needs --endpoint (the SMS to poll them on)`,
+    )
+  }
+
+  const concurrencyText = text('concurrency') ?? '8'
+  const concurrency = Number(concurrencyText)
+  if (!/^\d+$/.test(concurrencyText) || concurrency < 1 || concurrency > 256) {
+    throw new ConfigError(
+      label('concurrency'),
+      `Invalid ${label('concurrency')}: expected a whole number from 1 to 256, received ${JSON.stringify(concurrencyText)}`,
+    )
+  }
+  const sort = text('sort') ?? 'server'
+  if (!(SORT_KEYS as readonly string[]).includes(sort)) {
+    throw new ConfigError(
+      label('sort'),
+      `Invalid ${label('sort')}: expected one of ${SORT_KEYS.join(', ')}, received ${JSON.stringify(sort)}`,
+    )
+  }
+
+  let adminToken: string | undefined
+  if (raw.has('adminTokenFile')) {
+    if (raw.has('adminToken')) {
+      throw new ConfigError(
+        '--admin-token-file',
+        `Conflicting ${label('adminToken')} and --admin-token-file: give the admin token one way only`,
+      )
+    }
+    adminToken = await file('adminTokenFile', 'the admin token')
+  } else {
+    adminToken = text('adminToken')
+  }
+  if (adminToken !== undefined && !mock) {
+    throw new ConfigError(
+      label(raw.has('adminToken') ? 'adminToken' : 'adminTokenFile'),
+      'The admin token is for --mock; no --mock was given',
+    )
+  }
+
+  const config: WatchConfig = {
+    agents,
+    refreshMs: duration('refresh', 50, 10_000) ?? 500,
+    json: raw.has('json') ? true : undefined,
+    color:
+      !raw.has('noColor') && !(inputs.env.NO_COLOR !== undefined && inputs.env.NO_COLOR !== ''),
+    sort: sort as SortKey,
+    durationMs: duration('duration', 1, 2_147_483_647),
+  }
+  if (mock) config.mock = adminToken === undefined ? { url: mock } : { url: mock, adminToken }
+  if (endpoint) {
+    config.api = {
+      endpoint: endpoint.href,
+      serverIds,
+      auth: await resolveAuth(raw, label, text, file),
+      concurrency,
+      intervalMs: duration('interval', 1_000, 3_600_000) ?? 10_000,
+      requestTimeoutMs: duration('requestTimeout', 100, 300_000) ?? 10_000,
+    }
+  }
+  return { action: 'run', config }
+}
+
+async function resolveAuth(
+  raw: Raw,
+  label: (key: string) => string,
+  text: (key: string) => string | undefined,
+  file: (key: string, what: string) => Promise<string>,
+): Promise<AuthConfig> {
+  const methods = [
+    { name: 'token', keys: ['token', 'tokenFile'] },
+    { name: 'AK/SK', keys: ['ak', 'sk', 'skFile', 'securityToken', 'domainId'] },
+    { name: 'IAM password', keys: ['iamUser', 'iamPassword', 'iamPasswordFile', 'iamDomain'] },
+  ]
+  const chosen = methods
+    .map((method) => ({ ...method, set: method.keys.filter((key) => raw.has(key)) }))
+    .filter((method) => method.set.length > 0)
+  if (chosen.length === 0) {
+    throw new ConfigError(
+      'credentials',
+      'No credentials for --endpoint: set SMS_TOKEN or --token-file; or --ak with SMS_SK or --sk-file; or --iam-user, --iam-domain and SMS_IAM_PASSWORD or --iam-password-file',
+    )
+  }
+  if (chosen.length > 1) {
+    const described = chosen.map((method) => `${method.name} (${method.set.map(label).join(', ')})`)
+    throw new ConfigError(
+      'credentials',
+      `Conflicting credentials: ${described.join(' and ')}; use exactly one method`,
+    )
+  }
+  const either = (a: string, b: string, what: string) => {
+    if (raw.has(a) && raw.has(b))
+      throw new ConfigError(
+        label(b),
+        `Conflicting ${label(a)} and ${label(b)}: give the ${what} one way only`,
+      )
+    if (!raw.has(a) && !raw.has(b))
+      throw new ConfigError(label(a), `Missing ${label(a)} or ${label(b)}: the ${what} is required`)
+  }
+  const method = chosen[0]?.name
+  if (method === 'token') {
+    either('token', 'tokenFile', 'token')
+    if (raw.has('tokenFile')) {
+      const token = await file('tokenFile', 'a token')
+      if (token.length > 16_384)
+        throw new ConfigError(
+          label('tokenFile'),
+          `Invalid ${label('tokenFile')}: expected a token of 1–16,384 characters, received ${token.length}`,
+        )
+      return { kind: 'token', token, tokenFile: text('tokenFile') ?? '' }
+    }
+    return { kind: 'token', token: text('token') ?? '' }
+  }
+  if (method === 'AK/SK') {
+    const ak = text('ak')
+    if (ak === undefined)
+      throw new ConfigError(
+        '--ak',
+        'Missing --ak (or SMS_AK): AK/SK signing needs the access key id',
+      )
+    either('sk', 'skFile', 'secret key')
+    const sk = raw.has('skFile') ? await file('skFile', 'the secret key') : (text('sk') ?? '')
+    const domainId = text('domainId')
+    const securityToken = text('securityToken')
+    return {
+      kind: 'ak-sk',
+      ak,
+      sk,
+      ...(domainId !== undefined ? { domainId } : {}),
+      ...(securityToken !== undefined ? { securityToken } : {}),
+    }
+  }
+  for (const key of ['iamUser', 'iamDomain']) {
+    if (!raw.has(key))
+      throw new ConfigError(
+        label(key),
+        `Missing ${label(key)}: IAM password authentication needs it`,
+      )
+  }
+  either('iamPassword', 'iamPasswordFile', 'IAM password')
+  const password = raw.has('iamPasswordFile')
+    ? await file('iamPasswordFile', 'the password')
+    : (text('iamPassword') ?? '')
+  return {
+    kind: 'iam-password',
+    iamEndpoint: text('iamEndpoint') ?? 'https://iam.myhuaweicloud.com',
+    user: text('iamUser') ?? '',
+    password,
+    domain: text('iamDomain') ?? '',
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+}
+
+function formatMs(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`
+  if (ms % 1_000 === 0) return `${ms / 1_000}s`
+  return `${ms}ms`
+}
+
+/**
+ * `sms-watch --help`, generated from {@link OPTIONS}.
+ *
+ * @example
+ * process.stdout.write(helpText())
+ */
+export function helpText(): string {
+  const lines = [
+    'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
+    '',
+    'Usage:',
+    '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
+    '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
+    "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
+    '',
+    'Watching is read-only and safe beside running agents: under the delivery model of API.md §2',
+    'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
+    'agent reports its result), and sms-watch never reports results.',
+  ]
+  let group: string | undefined
+  for (const option of OPTIONS) {
+    if (option.group !== group) {
+      group = option.group
+      lines.push('', `${group}:`)
+    }
+    const name = option.flag
+      ? `${option.flag}${option.kind === 'boolean' ? '' : ` ${option.meta ?? option.kind.toUpperCase()}`}`
+      : `(env ${option.env})`
+    const extras = [
+      option.flag && option.env ? `env ${option.env}` : undefined,
+      option.default !== undefined ? `default ${option.default}` : undefined,
+    ].filter(Boolean)
+    lines.push(
+      `  ${name.padEnd(28)} ${option.help}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`,
+    )
+  }
+  lines.push(
+    '',
+    'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
+    'Keys: press ? in the UI for the full list (↑/↓ j/k, PgUp/PgDn, g/G, Enter, /, s, r, p, +/-, q).',
+    '',
+    'Exit codes: 0 done (q, Ctrl-C, SIGTERM or --duration), 2 bad options, 1 unexpected failure.',
+    '',
+  )
+  return lines.join('\n')
+}

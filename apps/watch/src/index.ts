@@ -1,0 +1,33 @@
+/**
+ * `@sms-command/watch`: a live terminal UI for a fleet's SMS commands (`sms-watch`), and the
+ * pieces it is built from, for embedding or testing.
+ *
+ * @module
+ */
+export { WatchApp, type WatchAppProps } from './app.tsx'
+export { authProvider, tokenFileAuth } from './auth.ts'
+export {
+  ConfigError,
+  helpText,
+  OPTIONS,
+  type ParsedCommand,
+  parseCommandLine,
+  parseDuration,
+  type WatchConfig,
+} from './config.ts'
+export * from './fleet.ts'
+export * from './keymap.ts'
+export { main, version } from './main.ts'
+export * from './model.ts'
+export { serverRecord, startNdjson } from './ndjson.ts'
+export * from './reducer.ts'
+export { runWatch, startSources, type WatchIo } from './run.ts'
+export { agentEventUpdates, startAgentSource } from './sources/agent-source.ts'
+export { createSemaphore, startApiSource } from './sources/api-source.ts'
+export { toErrorInfo } from './sources/errors.ts'
+export { createMockModel, startMockSource, summarizeDetail } from './sources/mock-source.ts'
+export { createSseParser, followEventStream } from './sources/sse.ts'
+export { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
+export { buildFrame, lineText } from './view/frame.ts'
+export { WatchView } from './view/WatchView.tsx'
+export * from './view-model.ts'

@@ -1,0 +1,60 @@
+import { readFileSync } from 'node:fs'
+import { ConfigError, helpText, parseCommandLine } from './config.ts'
+import { runWatch, type WatchIo } from './run.ts'
+
+/** The version in package.json (read at run time: `src` and `dist` are both one level down). */
+export function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string
+    }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+/**
+ * `sms-watch` as a function: parses the command line, runs the watch, returns the exit code
+ * (0 done, 2 bad options, 1 unexpected failure). Never throws.
+ *
+ * @example
+ * process.exitCode = await main(process.argv.slice(2))
+ */
+export async function main(
+  argv: readonly string[],
+  io: WatchIo & { env?: Readonly<Record<string, string | undefined>> } = {
+    stdout: process.stdout,
+    stdin: process.stdin,
+    stderr: process.stderr,
+  },
+): Promise<number> {
+  const env = io.env ?? process.env
+  let parsed: Awaited<ReturnType<typeof parseCommandLine>>
+  try {
+    parsed = await parseCommandLine({ argv, env })
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      io.stderr.write(`sms-watch: ${error.message}\nRun sms-watch --help for the options.\n`)
+      return 2
+    }
+    io.stderr.write(`sms-watch: ${error instanceof Error ? error.message : String(error)}\n`)
+    return 1
+  }
+  if (parsed.action === 'help') {
+    io.stdout.write(helpText())
+    return 0
+  }
+  if (parsed.action === 'version') {
+    io.stdout.write(`sms-watch ${version()}\n`)
+    return 0
+  }
+  try {
+    return await runWatch(parsed.config, io)
+  } catch (error) {
+    io.stderr.write(
+      `sms-watch: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
+    )
+    return 1
+  }
+}

@@ -1,0 +1,208 @@
+import { createSmsClient } from '@sms-command/core'
+import { render } from 'ink'
+import { createElement } from 'react'
+import { WatchApp } from './app.tsx'
+import { authProvider } from './auth.ts'
+import type { WatchConfig } from './config.ts'
+import type { LogEntry } from './model.ts'
+import { startNdjson } from './ndjson.ts'
+import { initialState } from './reducer.ts'
+import { startAgentSource } from './sources/agent-source.ts'
+import { startApiSource } from './sources/api-source.ts'
+import { toErrorInfo } from './sources/errors.ts'
+import { startMockSource } from './sources/mock-source.ts'
+import { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
+import { enterFullScreen, leaveFullScreen } from './terminal.ts'
+
+/** The streams and process hooks `sms-watch` runs with (injectable for tests). */
+export interface WatchIo {
+  stdout: NodeJS.WriteStream
+  stdin: NodeJS.ReadStream
+  stderr: NodeJS.WriteStream
+  /** Registers a handler for SIGINT/SIGTERM/SIGHUP; returns its removal. */
+  onSignal?: (handler: () => void) => () => void
+  now?: () => number
+}
+
+const VERSION_AGENT = 'sms-watch/0.1.0'
+
+function processSignals(handler: () => void): () => void {
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+  for (const signal of signals) process.on(signal, handler)
+  return () => {
+    for (const signal of signals) process.off(signal, handler)
+  }
+}
+
+/**
+ * Starts every configured source, feeding the store. Never throws: a source that can't even start
+ * (credentials core refuses, say) shows as a source error in the header.
+ *
+ * @example
+ * const running = startSources(config, store, controller.signal)
+ * await running.done
+ */
+export function startSources(
+  config: WatchConfig,
+  store: WatchStore,
+  signal: AbortSignal,
+  now: () => number = Date.now,
+): { done: Promise<void>; flush: () => void } {
+  const batcher = createUpdateBatcher((updates) => store.dispatch({ type: 'updates', updates }), 50)
+  const emit = (update: Parameters<typeof batcher.push>[0]) => batcher.push(update)
+  const status = (source: Parameters<WatchStore['dispatch']>[0] & { type: 'source' }) => {
+    batcher.flush()
+    store.dispatch(source)
+  }
+  const log = (entry: LogEntry) => {
+    batcher.flush()
+    store.dispatch({ type: 'log', entry })
+  }
+  const running: Promise<void>[] = []
+
+  if (config.api) {
+    const api = config.api
+    try {
+      const client = createSmsClient({
+        endpoint: api.endpoint,
+        auth: authProvider(api.auth),
+        timeoutMs: api.requestTimeoutMs,
+        retry: false,
+        userAgent: VERSION_AGENT,
+      })
+      const source = startApiSource({
+        client,
+        serverIds: api.serverIds,
+        concurrency: api.concurrency,
+        intervalMs: () => store.getState().intervalMs,
+        emit,
+        status: (s) => status({ type: 'source', status: s }),
+        signal,
+      })
+      // A shorter interval should show at once, not after the long pause already under way.
+      const unsubscribe = store.subscribe((state, previous) => {
+        if (state.intervalMs < previous.intervalMs) source.wakeAll()
+      })
+      running.push(source.done.finally(unsubscribe))
+    } catch (error) {
+      const info = toErrorInfo(error, now())
+      store.dispatch({
+        type: 'source',
+        status: {
+          kind: 'api',
+          target: api.endpoint,
+          status: 'error',
+          message: info.message,
+          at: now(),
+        },
+      })
+    }
+  }
+  if (config.mock) {
+    running.push(
+      startMockSource({
+        url: config.mock.url,
+        ...(config.mock.adminToken !== undefined ? { adminToken: config.mock.adminToken } : {}),
+        emit,
+        servers: (ids) => {
+          batcher.flush()
+          store.dispatch({ type: 'servers', ids, at: now() })
+        },
+        status: (s) => status({ type: 'source', status: s }),
+        log,
+        signal,
+      }),
+    )
+  }
+  for (const url of config.agents) {
+    running.push(
+      startAgentSource({
+        url,
+        emit,
+        status: (s) => status({ type: 'source', status: s }),
+        log,
+        signal,
+      }),
+    )
+  }
+  return {
+    done: Promise.all(running).then(() => batcher.close()),
+    flush: () => batcher.flush(),
+  }
+}
+
+/**
+ * Runs `sms-watch` with a parsed configuration: the full-screen TUI on a terminal, NDJSON lines
+ * otherwise. Resolves with the exit code once the user quits, a signal arrives or `--duration`
+ * ends; the terminal is restored and every source stopped by then.
+ *
+ * @example
+ * process.exitCode = await runWatch(config, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr })
+ */
+export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number> {
+  const now = io.now ?? Date.now
+  const interactive = config.json !== true && io.stdout.isTTY === true && io.stdin.isTTY === true
+  const store = createStore(
+    initialState({
+      now: now(),
+      ...(config.api ? { intervalMs: config.api.intervalMs, serverIds: config.api.serverIds } : {}),
+      intervalApplies: config.api !== undefined,
+      terminal: { rows: io.stdout.rows || 24, cols: io.stdout.columns || 80 },
+      sort: config.sort,
+    }),
+  )
+  const controller = new AbortController()
+  const onSignal = io.onSignal ?? processSignals
+  const stop = () => store.dispatch({ type: 'quit' })
+  const removeSignals = onSignal(stop)
+  const timer = config.durationMs === undefined ? undefined : setTimeout(stop, config.durationMs)
+
+  let stopNdjson: (() => void) | undefined
+  if (!interactive) {
+    stopNdjson = startNdjson(store, (line) => {
+      if (io.stdout.writable) io.stdout.write(`${line}\n`)
+    })
+    // A closed pipe (`sms-watch | head`) ends the watch instead of crashing it.
+    io.stdout.on('error', stop)
+  }
+
+  const sources = startSources(config, store, controller.signal, now)
+  try {
+    if (interactive) {
+      enterFullScreen(io.stdout)
+      try {
+        const ink = render(
+          createElement(WatchApp, { store, color: config.color, refreshMs: config.refreshMs, now }),
+          {
+            stdout: io.stdout,
+            stdin: io.stdin,
+            stderr: io.stderr,
+            exitOnCtrlC: false,
+            patchConsole: true,
+            incrementalRendering: false,
+          },
+        )
+        await ink.waitUntilExit()
+      } finally {
+        leaveFullScreen(io.stdout)
+      }
+    } else {
+      await new Promise<void>((resolve) => {
+        if (store.getState().quit) resolve()
+        const unsubscribe = store.subscribe((state) => {
+          if (!state.quit) return
+          unsubscribe()
+          resolve()
+        })
+      })
+    }
+  } finally {
+    if (timer) clearTimeout(timer)
+    removeSignals()
+    controller.abort()
+    await sources.done
+    stopNdjson?.()
+    io.stdout.off('error', stop)
+  }
+  return 0
+}
