@@ -622,7 +622,7 @@ export class Agent {
     const detail = outcome.detail
     await this.persistDone(journal, entry.id, {
       result: outcome.result,
-      result_detail: { ...detail, task_id: command.command_param.task_id ?? null },
+      result_detail: { ...detail },
     })
     this.metrics.countCommand(command.command_name, outcome.result)
     this.logger.log(outcome.result === 'success' ? 'info' : 'warn', 'command.finish', {
@@ -673,7 +673,11 @@ export class Agent {
         {
           command_name: entry.command.command_name,
           result: result.result,
-          result_detail: result.result_detail,
+          // Every report names its task, so a result can be matched to its command in SMS.
+          result_detail: {
+            task_id: entry.command.command_param.task_id ?? null,
+            ...result.result_detail,
+          },
         },
         { retry: false },
       )

@@ -143,7 +143,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
       timeoutMs: config.requestTimeoutMs,
       scheduler,
       userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: options.fetch ?? platform.safeFetch(),
       onRetry: (info) =>
         logger.debug('request.retry', {
           attempt: info.attempt,

@@ -49,6 +49,13 @@ export interface Platform {
   exit(code: number): never
   /** The grants of `needed` the runtime does not give (only Deno restricts; elsewhere none). */
   missingGrants(needed: readonly Grant[]): Grant[]
+  /**
+   * A `fetch` that never sends a request twice on its own. Deno's `fetch` re-sends a request,
+   * POSTs included, when a pooled keep-alive connection closes after the server received it; a
+   * result report sent twice could clear the next command of the same name (API.md §2). On Deno
+   * this sends every non-GET request on a fresh connection; elsewhere it is the global `fetch`.
+   */
+  safeFetch(): typeof fetch
 }
 
 function detectRuntime(): RuntimeName {
@@ -75,7 +82,15 @@ function errorCode(error: unknown): string | undefined {
 function killProgram(args: string[]): Promise<number | null> {
   return new Promise((resolve) => {
     try {
-      const child = spawn('kill', args, { stdio: 'ignore' })
+      // An explicit environment: without one, Deno's node:child_process reads the whole
+      // environment (a grant the agent doesn't otherwise need).
+      let path: string | undefined
+      try {
+        path = process.env.PATH
+      } catch {
+        path = undefined
+      }
+      const child = spawn('kill', args, { stdio: 'ignore', env: path ? { PATH: path } : {} })
       child.on('error', () => resolve(null))
       child.on('exit', (code) => resolve(code))
     } catch {
@@ -166,6 +181,23 @@ export function currentPlatform(): Platform {
     processExists: (pid) => sendSignal(pid, 0),
     exit: (code) => process.exit(code),
     missingGrants: (needed) => (runtime === 'deno' ? denoMissingGrants(needed) : []),
+    safeFetch: () => (runtime === 'deno' ? denoSafeFetch() : (input, init) => fetch(input, init)),
+  }
+}
+
+interface DenoHttpApi {
+  createHttpClient(options: { poolMaxIdlePerHost?: number }): unknown
+}
+
+function denoSafeFetch(): typeof fetch {
+  const deno = (globalThis as { Deno?: DenoHttpApi }).Deno
+  if (!deno?.createHttpClient) return (input, init) => fetch(input, init)
+  // No idle connection is kept, so no request is ever retried on a stale one.
+  const unpooled = deno.createHttpClient({ poolMaxIdlePerHost: 0 })
+  return (input, init) => {
+    const method = init?.method ?? (input instanceof Request ? input.method : 'GET')
+    if (method.toUpperCase() === 'GET' || method.toUpperCase() === 'HEAD') return fetch(input, init)
+    return fetch(input, { ...init, client: unpooled } as RequestInit)
   }
 }
 

@@ -13,6 +13,7 @@ export interface MockJournalEntry {
   route: string
   status: number
   method: string
+  errorCode?: string
   faults?: { id: string; kind: string }[]
 }
 

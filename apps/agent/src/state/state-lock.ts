@@ -83,7 +83,20 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
     const text = await readFile(path, 'utf8').catch(() => undefined)
     if (text === undefined) continue // released meanwhile: try again
     const holder = parseOwner(text)
-    if (holder && holder.pid !== options.pid && (await options.processExists(holder.pid))) {
+    let holderAlive = false
+    if (holder && holder.pid !== options.pid) {
+      try {
+        holderAlive = await options.processExists(holder.pid)
+      } catch (cause) {
+        throw new StateError(
+          'locked',
+          path,
+          `State directory ${options.dir} is locked by pid ${holder.pid}, and whether it still runs can't be checked: ${(cause as Error).message}`,
+          { cause },
+        )
+      }
+    }
+    if (holder && holderAlive) {
       throw new StateError(
         'locked',
         path,

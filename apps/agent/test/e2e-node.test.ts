@@ -1,0 +1,9 @@
+import { describe, it } from 'vitest'
+import { runtimeAvailable } from './agent-process.ts'
+import { runEndToEnd } from './e2e.ts'
+
+describe.runIf(runtimeAvailable('node'))('end to end on Node', () => {
+  it('of N commands, runs every handler exactly once and records every result exactly once, through faults and SIGKILL restarts', async () => {
+    await runEndToEnd('node')
+  }, 150_000)
+})
