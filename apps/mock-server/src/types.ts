@@ -104,6 +104,9 @@ export interface JournalEntry {
   faults?: FaultHit[]
 }
 
+/** A journal entry as recorded: its time in ms, formatted only when read. */
+export type JournalInput = Omit<JournalEntry, 'seq' | 'at'> & { atMs: number }
+
 /** A fault that fired on a request, as recorded in the journal and events. */
 export interface FaultHit {
   id: string

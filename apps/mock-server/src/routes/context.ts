@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import type { RuntimeAdapter } from '../options.ts'
 import type { FaultSelection } from '../state/faults.ts'
 import type { MockStore, StoreSettings } from '../store/store.ts'
-import type { JournalEntry } from '../types.ts'
+import type { JournalInput } from '../types.ts'
 
 /** What every route handler needs. */
 export interface RouteDeps {
@@ -61,10 +61,10 @@ export function baseEntry(
   deps: RouteDeps,
   requestId: string,
   path: string,
-  route: JournalEntry['route'],
-): Omit<JournalEntry, 'seq' | 'status' | 'durationMs'> {
+  route: JournalInput['route'],
+): Omit<JournalInput, 'status' | 'durationMs'> {
   return {
-    at: new Date(deps.settings.clock()).toISOString(),
+    atMs: deps.settings.clock(),
     requestId,
     method: c.req.method,
     path,

@@ -12,7 +12,7 @@ import {
 } from '../http.ts'
 import { firstIssue } from '../scenario.ts'
 import type { FaultSelection } from '../state/faults.ts'
-import type { AuthOutcome, IdleShape, JournalEntry, QueuedCommand } from '../types.ts'
+import type { AuthOutcome, IdleShape, JournalInput, QueuedCommand } from '../types.ts'
 import { applyResponseFault, baseEntry, type RouteDeps, rawPath } from './context.ts'
 
 const SMS_PATH = /^\/v3\/sources\/([^/]*)\/(command|command_result)$/
@@ -26,11 +26,20 @@ const IDLE_BODIES: Record<IdleShape, string | null> = {
   'no-content': null,
 }
 
+// A queued command never changes, so its JSON is built once (per object: a Durable Object
+// store hands out copies, which just miss the cache).
+const bodies = new WeakMap<QueuedCommand, string>()
+
 function commandBody(command: QueuedCommand): string {
-  return JSON.stringify({
-    command_name: command.command_name,
-    command_param: command.command_param,
-  })
+  let body = bodies.get(command)
+  if (body === undefined) {
+    body = JSON.stringify({
+      command_name: command.command_name,
+      command_param: command.command_param,
+    })
+    bodies.set(command, body)
+  }
+  return body
 }
 
 function authFailureStatus(outcome: Extract<AuthOutcome, { ok: false }>): string {
@@ -62,7 +71,7 @@ export function createSmsHandler(deps: RouteDeps) {
     const path = rawPath(request.url)
     const match = SMS_PATH.exec(path)
     const route = match?.[2] === 'command_result' ? 'command_result' : 'command'
-    const entry: Omit<JournalEntry, 'seq' | 'status' | 'durationMs'> = baseEntry(
+    const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
       c,
       deps,
       requestId,
@@ -70,22 +79,22 @@ export function createSmsHandler(deps: RouteDeps) {
       match ? route : 'other',
     )
     let faults: FaultSelection | undefined
-    const record = (status: number, extra?: Partial<JournalEntry>) =>
-      store.journal({
-        ...entry,
-        ...extra,
-        ...(faults && faults.hits.length > 0 ? { faults: faults.hits } : {}),
-        status,
-        durationMs: Math.round((performance.now() - started) * 100) / 100,
-      })
+    const record = (status: number, extra?: Partial<JournalInput>) => {
+      const line = entry as JournalInput
+      if (extra) Object.assign(line, extra)
+      if (faults && faults.hits.length > 0) line.faults = faults.hits
+      line.status = status
+      line.durationMs = Math.round((performance.now() - started) * 100) / 100
+      return store.journal(line)
+    }
     const finish = (
       response: Response,
-      extra?: Partial<JournalEntry>,
+      extra?: Partial<JournalInput>,
     ): Response | Promise<Response> => {
       const written = record(response.status, extra)
       return written ? written.then(() => response) : response
     }
-    const fail = (status: number, code: string, message: string, extra?: Partial<JournalEntry>) =>
+    const fail = (status: number, code: string, message: string, extra?: Partial<JournalInput>) =>
       finish(errorResponse(status, code, message, requestId), { ...extra, errorCode: code })
 
     const method = request.method === 'HEAD' ? 'GET' : request.method

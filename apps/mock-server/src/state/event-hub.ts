@@ -3,6 +3,11 @@ import type { MockEvent, NewMockEvent } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
 
 type Listener = (event: MockEvent) => void
+type StoredEvent = NewMockEvent & { seq: number; atMs: number }
+
+function toWire({ atMs, seq, ...rest }: StoredEvent): MockEvent {
+  return { seq, at: new Date(atMs).toISOString(), ...rest }
+}
 
 /** Most events a slow subscriber may have waiting before the oldest are dropped. */
 const MAX_PENDING = 1_000
@@ -22,7 +27,7 @@ function matches(event: MockEvent, filter: EventFilter): boolean {
  */
 export class EventHub {
   #seq = 0
-  readonly #backlog: RingBuffer<MockEvent>
+  readonly #backlog: RingBuffer<StoredEvent>
   readonly #listeners = new Set<Listener>()
 
   constructor(backlog: number) {
@@ -33,26 +38,25 @@ export class EventHub {
     return this.#seq
   }
 
-  publish(events: readonly NewMockEvent[], now: number): MockEvent[] {
-    const out: MockEvent[] = []
-    for (const { atMs, ...rest } of events) {
-      const event: MockEvent = {
-        seq: ++this.#seq,
-        at: new Date(atMs ?? now).toISOString(),
-        ...rest,
-      }
-      this.#backlog.push(event)
-      out.push(event)
-      for (const listener of this.#listeners) listener(event)
+  publish(events: readonly NewMockEvent[], now: number): void {
+    for (const event of events) {
+      // Stored with its time in ms; the ISO date is made only for someone who reads it.
+      const stored = event as StoredEvent
+      stored.seq = ++this.#seq
+      stored.atMs ??= now
+      this.#backlog.push(stored)
+      if (this.#listeners.size === 0) continue
+      const wire = toWire(stored)
+      for (const listener of this.#listeners) listener(wire)
     }
-    return out
   }
 
   subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
     const pending: MockEvent[] = []
     if (filter.since !== undefined) {
       const since = filter.since
-      for (const event of this.#backlog.toArray()) {
+      for (const stored of this.#backlog.toArray()) {
+        const event = toWire(stored)
         if (event.seq > since && matches(event, filter)) pending.push(event)
       }
     }

@@ -1,18 +1,20 @@
 import type { JournalFilter } from '../store/store.ts'
-import type { JournalEntry } from '../types.ts'
+import type { JournalEntry, JournalInput } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
 
 /** The request journal: a ring buffer of the last N requests, numbered. */
 export class Journal {
   #seq = 0
-  readonly #ring: RingBuffer<JournalEntry>
+  readonly #ring: RingBuffer<JournalInput & { seq: number }>
 
   constructor(size: number) {
     this.#ring = new RingBuffer(size)
   }
 
-  append(entry: Omit<JournalEntry, 'seq'>): void {
-    this.#ring.push({ seq: ++this.#seq, ...entry })
+  append(entry: JournalInput): void {
+    // Kept as given (time in ms): formatting dates for every request would cost more than the rest.
+    ;(entry as JournalInput & { seq: number }).seq = ++this.#seq
+    this.#ring.push(entry as JournalInput & { seq: number })
   }
 
   /** Newest last; `limit` keeps the newest N. */
@@ -28,7 +30,12 @@ export class Journal {
       }
       return true
     })
-    return filter.limit !== undefined ? entries.slice(-filter.limit) : entries
+    const kept = filter.limit !== undefined ? entries.slice(-filter.limit) : entries
+    return kept.map(({ atMs, seq, ...rest }) => ({
+      seq,
+      at: new Date(atMs).toISOString(),
+      ...rest,
+    }))
   }
 
   clear(): void {

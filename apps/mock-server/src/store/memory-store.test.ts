@@ -7,7 +7,7 @@ describe('MemoryStore', () => {
     const store = new MemoryStore(resolveSettings({ journalSize: 3, demo: false }))
     for (let i = 0; i < 10; i++) {
       store.journal({
-        at: '',
+        atMs: 0,
         requestId: String(i),
         method: 'GET',
         path: '/',

@@ -39,7 +39,14 @@ import {
   summarizeServer,
   viewServer,
 } from '../state/server-state.ts'
-import type { AuthOutcome, JournalEntry, MockEvent, NewMockEvent, RouteName } from '../types.ts'
+import type {
+  AuthOutcome,
+  JournalEntry,
+  JournalInput,
+  MockEvent,
+  NewMockEvent,
+  RouteName,
+} from '../types.ts'
 import type {
   DeliverResult,
   EventFilter,
@@ -50,6 +57,8 @@ import type {
   ReportResult,
   StoreSettings,
 } from './store.ts'
+
+const NO_FAULTS: FaultSelection = Object.freeze({ latencyMs: 0, hits: Object.freeze([]) as never })
 
 /**
  * Keeps all state in this process: the store of `createMockApp` on Node, Bun and Deno.
@@ -94,9 +103,8 @@ export class MemoryStore implements MockStore {
     return this.settings.clock() + this.#offsetMs
   }
 
-  #emit(events: readonly NewMockEvent[]): MockEvent[] {
-    if (events.length === 0) return []
-    return this.#events.publish(events, this.#now())
+  #emit(events: readonly NewMockEvent[]): void {
+    if (events.length > 0) this.#events.publish(events, this.#now())
   }
 
   /** Arms one timer for the earliest scheduled command of any server. */
@@ -354,16 +362,20 @@ export class MemoryStore implements MockStore {
   }
 
   async drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection> {
+    const server = serverId === undefined ? undefined : this.#servers.get(serverId)
+    // The common case, no fault anywhere: one shared empty answer, nothing allocated.
+    if (this.#globalFaults.length === 0 && (server === undefined || server.faults.length === 0)) {
+      return NO_FAULTS
+    }
     const selection = emptySelection()
     if (this.#globalFaults.length > 0)
       drawFaults(this.#globalFaults, { serverId, route }, selection)
-    const server = serverId === undefined ? undefined : this.#servers.get(serverId)
     if (server && server.faults.length > 0)
       drawFaults(server.faults, { serverId, route }, selection)
     return selection
   }
 
-  journal(entry: Omit<JournalEntry, 'seq'>): void {
+  journal(entry: JournalInput): void {
     this.#journal.append(entry)
   }
 

@@ -20,6 +20,7 @@ import type {
   DeliveryMode,
   IdleShape,
   JournalEntry,
+  JournalInput,
   MockEvent,
   NewMockEvent,
   QueuedCommand,
@@ -140,7 +141,7 @@ export interface MockStore {
   drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection>
 
   /** Records a request; must not throw. A store that writes remotely returns a promise. */
-  journal(entry: Omit<JournalEntry, 'seq'>): void | Promise<void>
+  journal(entry: JournalInput): void | Promise<void>
   readJournal(filter: JournalFilter): Promise<JournalEntry[]>
   publish(events: readonly NewMockEvent[]): Promise<void>
   /** Live events until `signal` aborts; resolves once the subscription is live. */

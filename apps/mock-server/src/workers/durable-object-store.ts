@@ -33,6 +33,7 @@ import type {
   DeliveryMode,
   IdleShape,
   JournalEntry,
+  JournalInput,
   MockEvent,
   NewMockEvent,
   RouteName,
@@ -253,7 +254,7 @@ export class DurableObjectStore implements MockStore {
     return selection
   }
 
-  journal(entry: Omit<JournalEntry, 'seq'>): Promise<void> {
+  journal(entry: JournalInput): Promise<void> {
     return this.#control.journal(entry).catch(() => {})
   }
 

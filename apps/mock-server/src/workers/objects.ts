@@ -39,7 +39,14 @@ import {
 } from '../state/server-state.ts'
 import { viewIdentityOf } from '../store/memory-store.ts'
 import type { EventFilter, IdentityInput, JournalFilter, StoreSettings } from '../store/store.ts'
-import type { DeliveryMode, IdleShape, JournalEntry, NewMockEvent, RouteName } from '../types.ts'
+import type {
+  DeliveryMode,
+  IdleShape,
+  JournalEntry,
+  JournalInput,
+  NewMockEvent,
+  RouteName,
+} from '../types.ts'
 import { type WorkerEnv, workerOptions } from './env.ts'
 
 const CONTROL_KEY = 'control'
@@ -297,7 +304,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return selection
   }
 
-  async journal(entry: Omit<JournalEntry, 'seq'>): Promise<void> {
+  async journal(entry: JournalInput): Promise<void> {
     this.#journal.append(entry)
   }
 
