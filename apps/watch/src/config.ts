@@ -577,6 +577,9 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     )
   }
 
+  // Validated even without --endpoint, so a typo never passes silently.
+  const intervalMs = duration('interval', 1_000, 3_600_000) ?? 10_000
+  const requestTimeoutMs = duration('requestTimeout', 100, 300_000) ?? 10_000
   const config: WatchConfig = {
     agents,
     refreshMs: duration('refresh', 50, 10_000) ?? 500,
@@ -593,8 +596,8 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
       serverIds,
       auth: await resolveAuth(raw, label, text, file),
       concurrency,
-      intervalMs: duration('interval', 1_000, 3_600_000) ?? 10_000,
-      requestTimeoutMs: duration('requestTimeout', 100, 300_000) ?? 10_000,
+      intervalMs,
+      requestTimeoutMs,
     }
   }
   return { action: 'run', config }

@@ -171,6 +171,12 @@ export async function followEventStream(options: FollowOptions): Promise<void> {
       const parser = createSseParser()
       const decoder = new TextDecoder()
       const reader = response.body.getReader()
+      // Not every fetch ties the body to the signal (in-process apps don't): cancel it ourselves so
+      // stopping never waits on a quiet stream.
+      const cancel = () => {
+        reader.cancel().catch(() => {})
+      }
+      signal.addEventListener('abort', cancel, { once: true })
       try {
         for (;;) {
           const { done, value } = await reader.read()
@@ -182,6 +188,7 @@ export async function followEventStream(options: FollowOptions): Promise<void> {
           serverRetryMs = parser.retryMs ?? serverRetryMs
         }
       } finally {
+        signal.removeEventListener('abort', cancel)
         reader.releaseLock()
       }
       throw new EventStreamError('the stream ended')

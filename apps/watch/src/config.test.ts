@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, helpText, OPTIONS, parseCommandLine, parseDuration } from './config.ts'
+
+const files: Record<string, string> = {
+  '/ids.txt': '# fleet\nsrv-1\n\n  srv-2  \nsrv-1\n',
+  '/token': 'file-token\n',
+  '/empty': '  \n',
+  '/sk': 'secret-key\n',
+  '/admin': 'admin-from-file\n',
+}
+const readText = async (path: string) => {
+  const content = files[path]
+  if (content === undefined) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' })
+  return content
+}
+
+async function parse(argv: string[], env: Record<string, string> = {}) {
+  const parsed = await parseCommandLine({ argv, env, readText })
+  if (parsed.action !== 'run') throw new Error(`expected run, got ${parsed.action}`)
+  return parsed.config
+}
+
+async function failure(argv: string[], env: Record<string, string> = {}): Promise<ConfigError> {
+  try {
+    await parseCommandLine({ argv, env, readText })
+  } catch (error) {
+    if (error instanceof ConfigError) return error
+    throw error
+  }
+  throw new Error('expected a ConfigError')
+}
+
+describe('parseCommandLine', () => {
+  it('reads an API source with servers from flags and a file, deduplicated, and a token from the environment', async () => {
+    const config = await parse(
+      [
+        '--endpoint',
+        'https://sms.example.com',
+        '--servers',
+        'a, b,,c',
+        '--servers=d',
+        '--servers-file',
+        '/ids.txt',
+      ],
+      { SMS_TOKEN: 'env-token' },
+    )
+    expect(config.api).toMatchObject({
+      endpoint: 'https://sms.example.com/',
+      serverIds: ['a', 'b', 'c', 'd', 'srv-1', 'srv-2'],
+      auth: { kind: 'token', token: 'env-token' },
+      concurrency: 8,
+      intervalMs: 10_000,
+      requestTimeoutMs: 10_000,
+    })
+    expect(config.refreshMs).toBe(500)
+    expect(config.json).toBeUndefined()
+  })
+
+  it('takes the endpoint and servers from the environment and lets flags win', async () => {
+    const config = await parse(['--interval', '2s'], {
+      SMS_ENDPOINT: 'http://127.0.0.1:1',
+      SMS_SERVERS: 'x,y',
+      SMS_TOKEN_FILE: '/token',
+      SMS_INTERVAL: '30s',
+    })
+    expect(config.api?.serverIds).toEqual(['x', 'y'])
+    expect(config.api?.auth).toEqual({ kind: 'token', token: 'file-token', tokenFile: '/token' })
+    expect(config.api?.intervalMs).toBe(2_000)
+  })
+
+  it('reads AK/SK and IAM password credentials as sms-agent does', async () => {
+    const base = ['--endpoint', 'http://sms.test', '--servers', 'a']
+    expect(
+      (await parse([...base, '--ak', 'AK1', '--sk-file', '/sk', '--domain-id', 'd1'])).api?.auth,
+    ).toEqual({
+      kind: 'ak-sk',
+      ak: 'AK1',
+      sk: 'secret-key',
+      domainId: 'd1',
+    })
+    expect(
+      (
+        await parse([...base, '--iam-user', 'ops', '--iam-domain', 'acme'], {
+          SMS_IAM_PASSWORD: 'pw',
+        })
+      ).api?.auth,
+    ).toEqual({
+      kind: 'iam-password',
+      iamEndpoint: 'https://iam.myhuaweicloud.com',
+      user: 'ops',
+      password: 'pw',
+      domain: 'acme',
+    })
+  })
+
+  it('reads a mock source with its admin token, and agents, repeatable and comma-separated', async () => {
+    const config = await parse([
+      '--mock',
+      'http://127.0.0.1:4010',
+      '--admin-token-file',
+      '/admin',
+      '--agent',
+      'http://127.0.0.1:9001,http://127.0.0.1:9002',
+      '--agent',
+      'http://127.0.0.1:9003',
+      '--json',
+      '--no-color',
+      '--sort',
+      'state',
+      '--duration',
+      '1m30s',
+    ])
+    expect(config.mock).toEqual({
+      url: new URL('http://127.0.0.1:4010'),
+      adminToken: 'admin-from-file',
+    })
+    expect(config.agents.map(String)).toEqual([
+      'http://127.0.0.1:9001/',
+      'http://127.0.0.1:9002/',
+      'http://127.0.0.1:9003/',
+    ])
+    expect(config).toMatchObject({ json: true, color: false, sort: 'state', durationMs: 90_000 })
+  })
+
+  it('turns colour off when NO_COLOR is set to anything but the empty string', async () => {
+    expect((await parse(['--mock', 'http://m'], { NO_COLOR: '1' })).color).toBe(false)
+    expect((await parse(['--mock', 'http://m'], { NO_COLOR: '' })).color).toBe(true)
+  })
+
+  it.each([
+    [['--bogus'], '--bogus', 'Unknown option --bogus'],
+    [['mock'], 'mock', 'Unexpected argument "mock"'],
+    [[], 'source', 'Nothing to watch'],
+    [['--mock'], '--mock', 'Missing value for --mock'],
+    [['--mock', 'ftp://x'], '--mock', 'expected an http(s) URL, received protocol ftp:'],
+    [['--mock', 'not a url'], '--mock', 'expected an absolute http(s) URL'],
+    [['--mock', 'http://m', '--mock', 'http://n'], '--mock', '--mock given twice'],
+    [['--mock', 'http://m', '--json=yes'], '--json', '--json takes no value'],
+    [
+      ['--mock', 'http://m', '--refresh', '10'],
+      '--refresh',
+      'expected a duration such as 500ms, 10s or 5m',
+    ],
+    [['--mock', 'http://m', '--refresh', '1ms'], '--refresh', 'expected between 50ms and 10s'],
+    [['--mock', 'http://m', '--sort', 'size'], '--sort', 'expected one of server, state'],
+    [['--endpoint', 'http://s'], '--servers', 'needs the servers to poll'],
+    [['--servers', 'a', '--mock', 'http://m'], '--servers', 'needs --endpoint'],
+    [['--endpoint', 'http://s', '--servers', 'a'], 'credentials', 'No credentials for --endpoint'],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--concurrency', '0'],
+      '--concurrency',
+      'from 1 to 256',
+    ],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--servers-file', '/nope'],
+      '--servers-file',
+      'Cannot read --servers-file /nope: ENOENT',
+    ],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--token-file', '/empty'],
+      '--token-file',
+      '/empty is empty',
+    ],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--ak', 'A', '--token-file', '/token'],
+      'credentials',
+      'Conflicting credentials',
+    ],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--ak', 'A'],
+      'SMS_SK',
+      'Missing SMS_SK or --sk-file',
+    ],
+    [
+      ['--endpoint', 'http://s', '--servers', 'a', '--iam-user', 'u'],
+      '--iam-domain',
+      'Missing --iam-domain',
+    ],
+    [
+      ['--admin-token', 't', '--agent', 'http://a'],
+      '--admin-token',
+      'The admin token is for --mock',
+    ],
+  ])('refuses %j, naming %s', async (argv, setting, message) => {
+    const error = await failure(argv)
+    expect(error.setting).toBe(setting)
+    expect(error.message).toContain(message)
+  })
+
+  it('refuses secrets as flags and says where to put them, without echoing them', async () => {
+    for (const [flag, hint] of [
+      ['--token', 'SMS_TOKEN'],
+      ['--sk', 'SMS_SK'],
+      ['--iam-password', 'SMS_IAM_PASSWORD'],
+    ] as const) {
+      const error = await failure([flag, 'hunter2-secret'])
+      expect(error.setting).toBe(flag)
+      expect(error.message).toContain(hint)
+      expect(error.message).not.toContain('hunter2-secret')
+    }
+    const inline = await failure(['--token=hunter2-secret'])
+    expect(inline.message).not.toContain('hunter2-secret')
+  })
+
+  it('answers --help and --version before validating anything else', async () => {
+    expect(await parseCommandLine({ argv: ['--bogus-later', '-h'].reverse(), env: {} })).toEqual({
+      action: 'help',
+    })
+    expect(await parseCommandLine({ argv: ['--version'], env: {} })).toEqual({ action: 'version' })
+  })
+})
+
+describe('helpText', () => {
+  it('lists every flag and variable, and says watching is read-only and safe beside agents', () => {
+    const help = helpText()
+    for (const option of OPTIONS) {
+      if (option.flag) expect(help).toContain(option.flag)
+      if (option.env) expect(help).toContain(option.env)
+    }
+    expect(help).toContain('read-only and safe beside running agents')
+    expect(help).toContain('does not consume the command')
+  })
+})
+
+describe('parseDuration', () => {
+  it('reads units and sums, and refuses bare numbers', () => {
+    expect(parseDuration('500ms')).toBe(500)
+    expect(parseDuration('1m30s')).toBe(90_000)
+    expect(parseDuration('1.5s')).toBe(1_500)
+    expect(parseDuration('10')).toBeUndefined()
+    expect(parseDuration('-1s')).toBeUndefined()
+  })
+})

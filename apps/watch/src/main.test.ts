@@ -1,0 +1,186 @@
+import { createServer, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { PassThrough } from 'node:stream'
+import { startNodeServer } from '@sms-command/mock-server/node'
+import { afterEach, describe, expect, it } from 'vitest'
+import { main } from './main.ts'
+
+/** A fake terminal-less stdout that keeps what was written. */
+function capture() {
+  const stream = new PassThrough()
+  let text = ''
+  stream.on('data', (chunk: Buffer) => {
+    text += chunk.toString()
+  })
+  return {
+    stream: stream as unknown as NodeJS.WriteStream,
+    get text() {
+      return text
+    },
+    lines: () =>
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>),
+  }
+}
+
+function io(env: Record<string, string> = {}) {
+  const stdout = capture()
+  const stderr = capture()
+  const stdin = new PassThrough() as unknown as NodeJS.ReadStream
+  let onSignal: (() => void) | undefined
+  return {
+    stdout,
+    stderr,
+    signal: () => onSignal?.(),
+    io: {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      stdin,
+      env,
+      onSignal: (handler: () => void) => {
+        onSignal = handler
+        return () => {
+          onSignal = undefined
+        }
+      },
+    },
+  }
+}
+
+const cleanups: (() => Promise<void> | void)[] = []
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+})
+
+/** A tiny SMS on loopback: answers GET .../command from a table, counts requests by method. */
+async function fakeSms(answers: Record<string, { status: number; body: unknown }>) {
+  const methods: string[] = []
+  const server: Server = createServer((request, response) => {
+    methods.push(request.method ?? '')
+    const id = decodeURIComponent(
+      /\/v3\/sources\/([^/]+)\/command$/.exec(request.url ?? '')?.[1] ?? '',
+    )
+    const answer = answers[id] ?? {
+      status: 404,
+      body: { error_code: 'SMS.0404', error_msg: 'unknown' },
+    }
+    response
+      .writeHead(answer.status, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify(answer.body))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, methods }
+}
+
+describe('sms-watch without a TTY (NDJSON)', () => {
+  it('polls SMS read-only and prints one line per server change, then stops at --duration', async () => {
+    const sms = await fakeSms({
+      a: { status: 200, body: { command_name: 'START', command_param: { task_id: 't1' } } },
+      b: { status: 200, body: { command_name: '', command_param: {} } },
+      c: { status: 401, body: { error_code: 'APIGW.0301', error_msg: 'token expired' } },
+    })
+    const run = io({ SMS_TOKEN: 'watch-secret-token' })
+    const code = await main(
+      ['--endpoint', sms.url, '--servers', 'a,b,c', '--interval', '1s', '--duration', '2500ms'],
+      run.io,
+    )
+    expect(code).toBe(0)
+    const lines = run.stdout.lines()
+    const servers = lines.filter((line) => line.type === 'server')
+    expect(servers.find((line) => line.server_id === 'a')).toMatchObject({
+      state: 'pending',
+      command: 'START',
+      task_id: 't1',
+      error: null,
+    })
+    expect(servers.find((line) => line.server_id === 'b')).toMatchObject({
+      state: 'idle',
+      command: null,
+    })
+    expect(servers.find((line) => line.server_id === 'c')).toMatchObject({
+      state: 'error',
+      error: { status: 401, code: 'APIGW.0301' },
+    })
+    // Repeated identical polls are not changes: one line per server.
+    expect(servers.filter((line) => line.server_id === 'a')).toHaveLength(1)
+    expect(lines.some((line) => line.type === 'source' && line.status === 'ok')).toBe(true)
+    expect(sms.methods.length).toBeGreaterThanOrEqual(5)
+    expect(new Set(sms.methods)).toEqual(new Set(['GET']))
+    expect(run.stdout.text + run.stderr.text).not.toContain('watch-secret-token')
+  })
+
+  it('follows a mock server live and stops on a signal', async () => {
+    const mock = await startNodeServer({
+      port: 0,
+      tokens: ['agent-token'],
+      adminToken: 'admin-tok',
+      demo: false,
+    })
+    cleanups.push(() => mock.close())
+    const admin = { Authorization: 'Bearer admin-tok', 'Content-Type': 'application/json' }
+    await fetch(`${mock.url}/_mock/servers`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ id: 'web-1' }),
+    })
+    const run = io()
+    const finished = main(['--mock', mock.url, '--admin-token', 'admin-tok', '--json'], run.io)
+    for (let i = 0; i < 100 && !run.stdout.text.includes('"status":"ok"'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    await fetch(`${mock.url}/_mock/servers/web-1/commands`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ command_name: 'SYNC', command_param: { task_id: 'live-1' } }),
+    })
+    for (let i = 0; i < 100 && !run.stdout.text.includes('live-1'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+    run.signal()
+    expect(await finished).toBe(0)
+    const pending = run.stdout.lines().find((line) => line.task_id === 'live-1')
+    expect(pending).toMatchObject({
+      type: 'server',
+      server_id: 'web-1',
+      state: 'pending',
+      command: 'SYNC',
+    })
+    expect(run.stdout.text).not.toContain('admin-tok')
+  })
+
+  it('shows an unreachable endpoint as a source error line instead of crashing', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise<void>((resolve) => closed.close(() => resolve()))
+    const run = io({ SMS_TOKEN: 't' })
+    const code = await main(
+      ['--endpoint', `http://127.0.0.1:${port}`, '--servers', 'a', '--duration', '1500ms'],
+      run.io,
+    )
+    expect(code).toBe(0)
+    expect(run.stdout.lines()).toContainEqual(
+      expect.objectContaining({
+        type: 'source',
+        kind: 'api',
+        status: 'error',
+        message: 'network on every server (endpoint unreachable)',
+      }),
+    )
+  })
+
+  it('exits 2 with a message naming the flag on bad options, and 0 with help', async () => {
+    const bad = io()
+    expect(await main(['--interval', 'soon', '--mock', 'http://x'], bad.io)).toBe(2)
+    expect(bad.stderr.text).toContain('sms-watch: Invalid --interval')
+    const help = io()
+    expect(await main(['--help'], help.io)).toBe(0)
+    expect(help.stdout.text).toContain('Usage:')
+    const version = io()
+    expect(await main(['--version'], version.io)).toBe(0)
+    expect(version.stdout.text).toMatch(/^sms-watch \d+\.\d+\.\d+\n$/)
+  })
+})
