@@ -4,7 +4,7 @@ import { createServer } from 'node:http'
 
 const body = JSON.stringify({ command_name: 'START', command_param: { task_id: 'bench-task' } })
 let counter = 0
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   counter++
   res.writeHead(200, {
     'content-type': 'application/json;charset=UTF-8',

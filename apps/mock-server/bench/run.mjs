@@ -163,15 +163,17 @@ async function rss() {
   await stop(node)
   for (const s of samples)
     console.log(`  t=${s.t.toFixed(0).padStart(4)} s  RSS ${s.mb.toFixed(1)} MB`)
-  const afterWarmup = samples.filter((s) => s.t >= 10)
-  const first = afterWarmup[0] ?? samples[1]
-  const last = samples.at(-1)
+  // RSS swings with each GC cycle: compare the medians of the first and second halves after a
+  // 10 s warm-up, and give the range.
+  const steady = samples.filter((s) => s.t >= 10).map((s) => s.mb)
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
+  const half = Math.floor(steady.length / 2)
   console.log(
     `requests: ${fmt(result.requests.total)}, non-2xx: ${result.non2xx}, errors: ${result.errors}, ${fmt(result.requests.average)} req/s`,
   )
   console.log(`journal: last seq ${journal.entries[0]?.seq}, capacity ${journal.capacity}`)
   console.log(
-    `RSS from t=${first.t.toFixed(0)} s to the end: ${first.mb.toFixed(1)} MB -> ${last.mb.toFixed(1)} MB (${last.mb - first.mb >= 0 ? '+' : ''}${(last.mb - first.mb).toFixed(1)} MB)`,
+    `RSS after warm-up: median ${median(steady.slice(0, half)).toFixed(1)} MB (first half) -> ${median(steady.slice(half)).toFixed(1)} MB (second half); range ${Math.min(...steady).toFixed(1)}–${Math.max(...steady).toFixed(1)} MB`,
   )
 }
 

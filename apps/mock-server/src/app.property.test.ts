@@ -63,7 +63,7 @@ const headerValue = fc.oneof(
   fc.constantFrom(
     'tok',
     '',
-    'SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=' + 'a'.repeat(64),
+    `SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=${'a'.repeat(64)}`,
     'Bearer x',
   ),
   fc.string({ maxLength: 40 }).map((s) => s.replace(/[\r\n\0]/g, '')),
