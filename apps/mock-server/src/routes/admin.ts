@@ -257,6 +257,7 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
         'since: expected a non-negative integer (an event seq)',
       )
     }
+    c.header('x-request-id', nextRequestId())
     return streamSSE(c, async (stream) => {
       const controller = new AbortController()
       stream.onAbort(() => controller.abort())

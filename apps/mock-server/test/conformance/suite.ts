@@ -614,6 +614,7 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       })
       expect(response.status).toBe(200)
       expect(response.headers.get('content-type')).toMatch(/text\/event-stream/)
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
       const events = readEvents(response)
       try {
         await events.next((m) => m.event === 'ready')
