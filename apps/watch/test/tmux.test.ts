@@ -1,0 +1,212 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+
+// A real terminal: tmux runs the built `sms-watch` against the mock server over HTTP, the test
+// types keys into it and reads the screen back. CI installs tmux (`apt-get install -y tmux`).
+const tmuxVersion = spawnSync('tmux', ['-V'], { encoding: 'utf8' })
+const hasTmux = tmuxVersion.status === 0
+if (!hasTmux) {
+  console.warn('tmux.test.ts skipped: tmux is not installed (apt-get install -y tmux)')
+}
+
+const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
+const ADMIN = 'tmux-admin-token'
+
+describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-test-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const pane = (format: string) => tmux('display-message', '-p', '-t', 'watch', format).trim()
+
+  async function until(check: (text: string) => boolean, what: string, timeoutMs = 8_000) {
+    const deadline = Date.now() + timeoutMs
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  const admin = (path: string, body: unknown) =>
+    fetch(`${mock.url}/_mock${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+
+  beforeAll(async () => {
+    if (!existsSync(cli))
+      throw new Error(`${cli} is missing: build first (pnpm --filter @sms-command/watch build)`)
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({
+      port: 0,
+      tokens: ['agent-token'],
+      adminToken: ADMIN,
+      demo: false,
+    })
+    for (const id of ['db-01', 'web-01', 'web-02', 'web-03']) await admin('/servers', { id })
+    await admin('/servers/web-02/commands', {
+      command_name: 'START',
+      command_param: { task_id: 'task-42' },
+    })
+    // Ink draws only the last frame when CI is set; a terminal user has no CI variable.
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '120',
+      '-y',
+      '30',
+      // The shell prints the exit status once sms-watch is gone, then idles without touching the
+      // terminal, so what tmux reports afterwards is what sms-watch left behind.
+      `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url} --admin-token ${ADMIN}; echo "exit status $?"; exec sleep 60`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('draws the fleet full screen, then answers j, /, Enter, p, ? and q', async () => {
+    let text = await until((t) => t.includes('● live') && t.includes('web-03'), 'the first frame')
+    const lines = text.split('\n')
+    expect(lines[0]).toContain('sms-watch')
+    expect(text).toMatch(/web-02\s+pending\s+START\s+task-42/)
+    expect(text).toMatch(/› db-01/)
+    expect(pane('#{alternate_on}')).toBe('1')
+
+    tmux('send-keys', '-t', 'watch', 'j')
+    text = await until((t) => /› web-01/.test(t), 'j to select web-01')
+
+    tmux('send-keys', '-t', 'watch', '/', 'w', 'e', 'b', '-', '0', '2')
+    text = await until((t) => t.includes('filter "web-02"'), 'the filter')
+    expect(text).not.toContain('db-01')
+    expect(text).toMatch(/\/ {2}web-02█/)
+
+    tmux('send-keys', '-t', 'watch', 'Enter')
+    await until((t) => !t.includes('█'), 'Enter to keep the filter')
+    tmux('send-keys', '-t', 'watch', 'Enter')
+    text = await until((t) => t.includes('─ web-02 ─ pending'), 'Enter to open the detail pane')
+    expect(text).toContain('command START task task-42')
+
+    tmux('send-keys', '-t', 'watch', 'p')
+    await until((t) => t.includes('PAUSED'), 'p to pause')
+    await admin('/servers/web-02/commands', {
+      command_name: 'STOP',
+      command_param: { task_id: 'held-back' },
+    })
+    text = await until((t) => /PAUSED · [1-9]\d* updates? held/.test(t), 'the held update count')
+    expect(text).not.toContain('held-back')
+    tmux('send-keys', '-t', 'watch', 'p')
+    await until((t) => !t.includes('PAUSED'), 'p to resume')
+
+    tmux('send-keys', '-t', 'watch', '?')
+    text = await until((t) => t.includes('keys: ? or Esc closes this help'), '? for help')
+    expect(text).toContain('pause or resume the display (polling carries on)')
+    tmux('send-keys', '-t', 'watch', '?')
+    await until((t) => !t.includes('keys: ? or Esc'), '? to close help')
+
+    tmux('send-keys', '-t', 'watch', 'q')
+    text = await until((t) => t.includes('exit status'), 'q to quit', 5_000)
+    // Restored: back on the normal screen, with the cursor visible, and no frame left behind.
+    expect(text.trim().split('\n')[0]).toBe('exit status 0')
+    expect(text).not.toContain('sms-watch')
+    expect(pane('#{alternate_on}')).toBe('0')
+    expect(pane('#{cursor_flag}')).toBe('1')
+  })
+})
+
+describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-resize-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
+    const ids = Array.from({ length: 200 }, (_, i) => `srv-${String(i + 1).padStart(3, '0')}`)
+    for (const id of ids) {
+      await fetch(`${mock.url}/_mock/servers`, { method: 'POST', body: JSON.stringify({ id }) })
+    }
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '120',
+      '-y',
+      '40',
+      `env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url}`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function until(check: (text: string) => boolean, what: string) {
+    const deadline = Date.now() + 8_000
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  it('windows a long fleet and redraws to fit after each resize, header on top', async () => {
+    let text = await until(
+      (t) => t.includes('200 servers') && /… \d+ more/.test(t),
+      'the first frame',
+    )
+    expect(text.split('\n')[0]).toContain('sms-watch')
+    for (const [cols, rows] of [
+      [80, 15],
+      [150, 50],
+      [60, 12],
+    ] as const) {
+      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
+      // The footer sits on the last row but one and the header on the first: the frame fits
+      // exactly, nothing scrolled off the top, no stale line of the old size is left.
+      text = await until((t) => {
+        const lines = t.split('\n')
+        return (
+          lines[0]?.includes('sms-watch') === true && lines[rows - 2]?.includes('↑ move') === true
+        )
+      }, `a ${cols}×${rows} frame`)
+      const lines = text.split('\n')
+      expect(lines.filter((line) => line.includes('sms-watch'))).toHaveLength(1)
+      expect(lines.filter((line) => line.includes('↑ move'))).toHaveLength(1)
+      expect(text).toMatch(/… \d+ more/)
+      expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(cols)
+    }
+    tmux('send-keys', '-t', 'watch', 'q')
+  })
+})
