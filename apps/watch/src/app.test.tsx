@@ -5,6 +5,12 @@ import { WatchApp } from './app.tsx'
 import { createStore } from './store.ts'
 
 const tick = (ms = 30) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Waits (up to 3 s) until the frame satisfies `check`: input is handled asynchronously. */
+async function until(frame: () => string, check: (text: string) => boolean) {
+  for (let i = 0; i < 150 && !check(frame()); i++) await tick(20)
+  return frame()
+}
 let cleanup: (() => void) | undefined
 afterEach(() => cleanup?.())
 
@@ -23,28 +29,24 @@ describe('WatchApp', () => {
     await tick()
     expect(frame()).toMatch(/› srv-0001/)
     app.stdin.write('j')
-    await tick()
-    expect(frame()).toMatch(/› srv-0002/)
+    expect(await until(frame, (t) => t.includes('› srv-0002'))).toMatch(/› srv-0002/)
     app.stdin.write('\r')
-    await tick()
-    expect(frame()).toContain('─ srv-0002 ─ waiting')
+    expect(await until(frame, (t) => t.includes('─ srv-0002'))).toContain('─ srv-0002 ─ waiting')
     app.stdin.write('?')
-    await tick()
-    expect(frame()).toContain('keys: ? or Esc closes this help')
+    expect(await until(frame, (t) => t.includes('keys:'))).toContain(
+      'keys: ? or Esc closes this help',
+    )
   })
 
   it('types into the filter after / and clears it with Esc', async () => {
     const { app, frame } = mount()
     await tick()
     app.stdin.write('/')
-    await tick()
+    await until(frame, (t) => t.includes('█'))
     app.stdin.write('3')
-    await tick()
-    expect(frame()).toContain('filter "3"')
-    expect(frame()).not.toContain('srv-0001')
+    expect(await until(frame, (t) => t.includes('filter "3"'))).not.toContain('srv-0001')
     app.stdin.write('\u001b')
-    await tick(80)
-    expect(frame()).toContain('srv-0001')
+    expect(await until(frame, (t) => t.includes('srv-0001'))).toContain('srv-0001')
   })
 
   it('redraws data changes at most once per refresh period', async () => {
@@ -71,7 +73,7 @@ describe('WatchApp', () => {
       const { store, app } = mount()
       await tick()
       app.stdin.write(key)
-      await tick()
+      for (let i = 0; i < 150 && !store.getState().quit; i++) await tick(20)
       expect(store.getState().quit).toBe(true)
       app.unmount()
     }

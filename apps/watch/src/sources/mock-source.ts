@@ -43,6 +43,11 @@ interface ServerModel {
   awaiting: Tracked[]
   /** When the last failure was seen, to let it expire (push sources see no quiet successes). */
   failingSince: number | null
+  /**
+   * The phase last sent. Only changes are sent, so a phase another source knows better (an
+   * agent's `running`) is not overwritten by every repeated delivery.
+   */
+  phase?: ServerUpdate['phase']
 }
 
 /** How long a failure seen on the stream keeps a server in the `error` state without news. */
@@ -99,13 +104,16 @@ export function createMockModel() {
   function view(id: string, model: ServerModel, at: number): ServerUpdate {
     const shown = model.awaiting[0] ?? model.queue[0]
     const total = model.queue.length + model.awaiting.length
+    const phase = shown ? (shown.delivered ? 'delivered' : 'pending') : 'idle'
+    const changed = phase !== model.phase
+    model.phase = phase
     return {
       serverId: id,
       at,
       command: shown ? shown.command : null,
       ...(shown?.since !== undefined ? { commandSince: shown.since } : {}),
       queued: shown ? total - 1 : 0,
-      phase: shown ? (shown.delivered ? 'delivered' : 'pending') : 'idle',
+      ...(changed ? { phase } : {}),
     }
   }
 
@@ -280,6 +288,10 @@ export function createMockModel() {
           return global('warn', `fault added for every server: ${what}`)
         }
         case 'token': {
+          if (event.reason === 'issued') {
+            const user = text(event.detail?.user)
+            return global('info', `IAM token issued${user ? ` to ${user}` : ''}`)
+          }
           const count = event.detail?.count
           return global(
             'warn',

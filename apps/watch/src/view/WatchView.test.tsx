@@ -105,7 +105,7 @@ describe('frames', () => {
   it('shows pending commands by name in the header and each command with its task and age', () => {
     const frame = draw(busyFleet())
     expect(frame).toContain('pending 3 (SKIP 1 START 1 STOP 1)')
-    expect(frame).toMatch(/srv-0002\s+pending\s+START\s+2c0689c860a…\s+12s/)
+    expect(frame).toMatch(/srv-0002\s+pending\s+START\s+2c0689c8\S*…\s+12s/)
     expect(frame).toMatch(/srv-0005\s+pending\s+SKIP\s+11s/)
     unmount?.()
     const wide = draw(apply(busyFleet(), { type: 'resize', rows: 30, cols: 140 }))
@@ -177,6 +177,29 @@ describe('frames', () => {
     const frame = buildFrame(state).map(lineText).join('\n')
     expect(frame).not.toContain('\u001b')
     expect(frame).toContain('evil�[2J�id')
+  })
+})
+
+describe('header sources', () => {
+  it('tallies many sources of a kind on one line and spells out the first failure', () => {
+    let state = fleetState(2)
+    for (let i = 0; i < 10; i++) {
+      state = apply(state, {
+        type: 'source',
+        status: {
+          kind: 'agent',
+          target: `http://127.0.0.1:${9000 + i}`,
+          status: i === 3 ? 'error' : 'ok',
+          message: i === 3 ? 'fetch failed (connect ECONNREFUSED)' : undefined,
+          at: T0,
+        },
+      })
+    }
+    const header = lineText(
+      buildFrame(apply(state, { type: 'resize', rows: 30, cols: 160 }))[0] ?? [],
+    )
+    expect(header).toContain('10 agents ● 9 live ✗ 1 failing (http://127.0.0.1:9003: fetch failed')
+    expect(header).toContain('api http://127.0.0.1:8080/ ● live')
   })
 })
 

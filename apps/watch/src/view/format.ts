@@ -134,32 +134,48 @@ export interface Column {
   sort?: string
 }
 
-const ALL_COLUMNS: readonly (Column & { drop: number; max?: number })[] = [
+const ALL_COLUMNS: readonly (Column & { drop: number; max: number })[] = [
   { key: 'server', title: 'SERVER', width: 12, max: 40, align: 'left', sort: 'server', drop: 0 },
-  { key: 'state', title: 'STATE', width: 9, align: 'left', sort: 'state', drop: 0 },
-  { key: 'command', title: 'COMMAND', width: 10, align: 'left', sort: 'command', drop: 0 },
-  { key: 'task', title: 'TASK', width: 12, align: 'left', drop: 8 },
-  { key: 'bucket', title: 'BUCKET', width: 12, align: 'left', drop: 9 },
-  { key: 'age', title: 'AGE', width: 5, align: 'right', sort: 'age', drop: 3 },
-  { key: 'polled', title: 'POLLED', width: 6, align: 'right', sort: 'polled', drop: 5 },
-  { key: 'latency', title: 'LATENCY', width: 7, align: 'right', sort: 'latency', drop: 6 },
-  { key: 'error', title: 'LAST ERROR', width: 14, align: 'left', sort: 'errors', drop: 4 },
-  { key: 'activity', title: 'ACTIVITY', width: 12, align: 'left', drop: 7 },
+  { key: 'state', title: 'STATE', width: 9, max: 9, align: 'left', sort: 'state', drop: 0 },
+  { key: 'command', title: 'COMMAND', width: 10, max: 12, align: 'left', sort: 'command', drop: 0 },
+  { key: 'task', title: 'TASK', width: 12, max: 32, align: 'left', drop: 8 },
+  { key: 'bucket', title: 'BUCKET', width: 12, max: 24, align: 'left', drop: 9 },
+  { key: 'age', title: 'AGE', width: 5, max: 5, align: 'right', sort: 'age', drop: 3 },
+  { key: 'polled', title: 'POLLED', width: 6, max: 6, align: 'right', sort: 'polled', drop: 5 },
+  { key: 'latency', title: 'LATENCY', width: 7, max: 7, align: 'right', sort: 'latency', drop: 6 },
+  { key: 'error', title: 'LAST ERROR', width: 14, max: 36, align: 'left', sort: 'errors', drop: 4 },
+  { key: 'activity', title: 'ACTIVITY', width: 12, max: 16, align: 'left', drop: 7 },
+]
+
+/** Which columns get spare width first, and in what order. */
+const GROW_ORDER: readonly Column['key'][] = [
+  'server',
+  'task',
+  'error',
+  'bucket',
+  'activity',
+  'command',
 ]
 
 /** Width of the selection marker before the first column. */
 export const MARKER_WIDTH = 2
 
 /**
- * The columns that fit `cols`: the least useful are dropped first (bucket, activity, task, …);
- * the server column takes the spare width up to its maximum, the error column the rest.
+ * The columns that fit `cols`: the least useful are dropped first (bucket, task, activity, …).
+ * Spare width goes to the server column (up to the longest id shown, at most 40), then the task,
+ * error, bucket and activity columns, each up to a useful maximum.
  *
  * @example
- * fitColumns(80).map((column) => column.key)
+ * fitColumns(80, 12).map((column) => column.key)
  */
-export function fitColumns(cols: number): Column[] {
+export function fitColumns(cols: number, longestServerId = 12): Column[] {
   const available = cols - MARKER_WIDTH
-  let chosen = [...ALL_COLUMNS]
+  const serverWidth = Math.min(40, Math.max(6, longestServerId))
+  let chosen = ALL_COLUMNS.map((column) =>
+    column.key === 'server'
+      ? { ...column, width: Math.min(column.width, serverWidth), max: serverWidth }
+      : { ...column },
+  )
   const needed = (columns: typeof chosen) =>
     columns.reduce((sum, column) => sum + column.width, 0) + (columns.length - 1)
   while (needed(chosen) > available) {
@@ -168,22 +184,14 @@ export function fitColumns(cols: number): Column[] {
     chosen = chosen.filter((column) => column !== victim)
   }
   let spare = Math.max(0, available - needed(chosen))
-  return chosen
-    .map((column) => {
-      const { drop: _drop, max, ...rest } = column
-      if (column.key === 'server') {
-        const grow = Math.min(spare, (max ?? column.width) - column.width)
-        spare -= grow
-        return { ...rest, width: column.width + grow }
-      }
-      return rest
-    })
-    .map((column) => {
-      if (column.key !== 'error' || spare <= 0) return column
-      const grown = { ...column, width: column.width + spare }
-      spare = 0
-      return grown
-    })
+  for (const key of GROW_ORDER) {
+    const column = chosen.find((candidate) => candidate.key === key)
+    if (!column || spare <= 0) continue
+    const grow = Math.min(spare, column.max - column.width)
+    column.width += grow
+    spare -= grow
+  }
+  return chosen.map(({ drop: _drop, max: _max, ...column }) => column)
 }
 
 /**

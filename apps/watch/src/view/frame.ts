@@ -143,6 +143,44 @@ function sourceText(source: SourceStatus): Segment[] {
   ]
 }
 
+// One source of a kind is shown in full; several (ten agents, say) as one tally, with the first
+// failure spelled out, so the header stays one line.
+function sourceGroups(sources: readonly SourceStatus[]): Segment[][] {
+  const kinds = new Map<string, SourceStatus[]>()
+  for (const source of sources) kinds.set(source.kind, [...(kinds.get(source.kind) ?? []), source])
+  const groups: Segment[][] = []
+  const order = (kind: string) => ['api', 'mock', 'agent'].indexOf(kind) >>> 0
+  for (const [kind, members] of [...kinds].sort((a, b) => order(a[0]) - order(b[0]))) {
+    const [only] = members
+    if (members.length === 1 && only) {
+      groups.push(sourceText(only))
+      continue
+    }
+    const live = members.filter((source) => source.status === 'ok').length
+    const connecting = members.filter((source) => source.status === 'connecting').length
+    const failed = members.filter((source) => source.status === 'error')
+    const group: Segment[] = [
+      seg(`${members.length} ${kind}s `),
+      seg(`● ${live} live`, { color: live > 0 ? 'green' : 'gray' }),
+    ]
+    if (connecting > 0) group.push(seg(` ○ ${connecting} connecting`, { color: 'yellow' }))
+    const first = failed[0]
+    if (first) {
+      group.push(
+        seg(
+          ` ✗ ${failed.length} failing (${clean(first.target)}: ${clean(first.message ?? 'error')})`,
+          {
+            color: 'red',
+            bold: true,
+          },
+        ),
+      )
+    }
+    groups.push(group)
+  }
+  return groups
+}
+
 function headerLines(state: WatchState): Line[] {
   const fleet = displayed(state)
   const totals = fleetTotals(fleet.servers.values())
@@ -161,9 +199,9 @@ function headerLines(state: WatchState): Line[] {
     )
   }
   if (state.sources.length === 0) first.push(seg('no source', { color: 'red' }))
-  state.sources.forEach((source, index) => {
+  sourceGroups(state.sources).forEach((group, index) => {
     if (index > 0) first.push(seg(' · '))
-    first.push(...sourceText(source))
+    first.push(...group)
   })
 
   const second: Line = [
@@ -258,8 +296,12 @@ function emptyTableLine(state: WatchState): Line {
   ]
 }
 
-function tableLines(state: WatchState, layout: FrameLayout, columns: readonly Column[]): Line[] {
-  const rows = tableRows(state)
+function tableLines(
+  state: WatchState,
+  layout: FrameLayout,
+  columns: readonly Column[],
+  rows: readonly ServerView[],
+): Line[] {
   const lines: Line[] = [tableHeaderLine(state, columns)]
   if (rows.length === 0) {
     lines.push(emptyTableLine(state))
@@ -436,8 +478,11 @@ export function buildFrame(state: WatchState): Line[] {
   if (state.helpOpen) {
     lines.push(...helpOverlayLines(layout.help, cols))
   } else {
-    const columns = fitColumns(cols)
-    lines.push(...tableLines(state, layout, columns))
+    const rows = tableRows(state)
+    let longest = 0
+    for (const server of rows) longest = Math.max(longest, server.id.length)
+    const columns = fitColumns(cols, longest)
+    lines.push(...tableLines(state, layout, columns, rows))
     lines.push(...detailLines(state, layout.detail, cols))
     lines.push(...eventLogLines(state, layout.log, cols))
   }

@@ -1,0 +1,426 @@
+#!/usr/bin/env node
+// `pnpm demo`: the whole system on one machine. Starts the mock SMS on a free loopback port with
+// the bundled scenario (a dozen servers, commands released over time, faults, a short-lived
+// token), real `sms-agent` processes for most servers with a demo handler that takes a while and
+// sometimes fails, and the `sms-watch` UI on top. `q` in the UI ends everything: no process or
+// port is left behind.
+//
+//   pnpm demo                          the live UI (q quits)
+//   pnpm demo --duration 20s --json    headless for CI: prints a JSON summary and exits
+//
+// Exit code: 0 when the run worked and everything was cleaned up, 1 otherwise, 2 for bad options.
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { connect } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const MOCK_CLI = join(root, 'apps/mock-server/dist/node.js')
+const AGENT_CLI = join(root, 'apps/agent/dist/cli.js')
+const WATCH_CLI = join(root, 'apps/watch/dist/cli.js')
+const SCENARIO = join(root, 'apps/watch/demo/scenario.json')
+const HANDLER = join(root, 'apps/watch/demo/handler.mjs')
+
+const SERVERS = [
+  'web-01',
+  'web-02',
+  'web-03',
+  'web-04',
+  'db-01',
+  'db-02',
+  'db-03',
+  'app-01',
+  'app-02',
+  'app-03',
+  'cache-01',
+  'report-01',
+]
+// cache-01 and report-01 get no agent: their commands stay pending, as on a server whose agent died.
+const AGENT_SERVERS = SERVERS.slice(0, 10)
+// app-03's agent uses a static token that the scenario expires after 15 s: it keeps failing with
+// 401, as an agent with a revoked credential does. The others sign in to IAM and refresh.
+const STATIC_TOKEN_SERVER = 'app-03'
+const IAM_USER = 'demo-agent'
+const IAM_PASSWORD = 'demo-agent-password'
+
+function usage() {
+  return [
+    'Usage: pnpm demo [--duration 20s] [--json]',
+    '',
+    '  (no options)      open the live watch UI; q quits and stops everything',
+    '  --duration D      stop after D (500ms, 20s, 2m); with a terminal, the UI closes itself',
+    '  --json            headless: no UI, print one JSON summary line (default duration 20s)',
+    '',
+  ].join('\n')
+}
+
+function parseDuration(text) {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(text).trim())
+  if (!match) return undefined
+  return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2]])
+}
+
+function parseArgs(argv) {
+  const options = { durationMs: undefined, json: false }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]
+    if (arg === '--') continue
+    if (arg === '--help' || arg === '-h') return { help: true }
+    if (arg === '--json') options.json = true
+    else if (arg === '--duration' || arg.startsWith('--duration=')) {
+      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
+      const ms = parseDuration(value ?? '')
+      if (ms === undefined || ms < 1_000 || ms > 3_600_000) {
+        throw new Error(
+          `--duration: expected a duration from 1s to 60m such as 20s, received ${JSON.stringify(value ?? '')}`,
+        )
+      }
+      options.durationMs = ms
+    } else throw new Error(`Unknown option ${arg}`)
+  }
+  return options
+}
+
+let options
+try {
+  options = parseArgs(process.argv.slice(2))
+} catch (error) {
+  process.stderr.write(`demo: ${error.message}\n${usage()}`)
+  process.exit(2)
+}
+if (options.help) {
+  process.stdout.write(usage())
+  process.exit(0)
+}
+const interactive = !options.json && process.stdout.isTTY === true && process.stdin.isTTY === true
+const durationMs = options.durationMs ?? (interactive ? undefined : 20_000)
+const say = (text) => {
+  if (!options.json) process.stderr.write(`demo: ${text}\n`)
+}
+
+for (const file of [MOCK_CLI, AGENT_CLI, WATCH_CLI]) {
+  if (!existsSync(file)) {
+    process.stderr.write(`demo: ${file} is missing; build first (pnpm build)\n`)
+    process.exit(1)
+  }
+}
+
+const children = new Set()
+const stateDir = mkdtempSync(join(tmpdir(), 'sms-demo-'))
+const adminToken = randomBytes(16).toString('hex')
+const stopEvents = new AbortController()
+const counts = {
+  enqueued: 0,
+  delivered: new Set(),
+  results: { success: 0, fail: 0 },
+  rejected: 0,
+  faults: {},
+  authFailures: 0,
+  tokensIssued: 0,
+  tokensExpired: 0,
+}
+const handled = { success: 0, fail: 0 }
+const acknowledged = { count: 0 }
+const agentUrls = []
+
+/** Starts a child, remembers it, and resolves its exit. */
+function start(file, args, { env = {}, stdio = ['ignore', 'pipe', 'pipe'], name }) {
+  const child = spawn(file, args, {
+    stdio,
+    env: { ...process.env, ...env },
+    cwd: root,
+  })
+  const record = {
+    child,
+    name,
+    exited: new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal))),
+  }
+  children.add(record)
+  record.exited.then(() => children.delete(record))
+  return record
+}
+
+function lines(stream, onLine) {
+  if (!stream) return
+  createInterface({ input: stream }).on('line', onLine)
+}
+
+async function startMock() {
+  const mock = start(process.execPath, [MOCK_CLI, '--port', '0', '--scenario', SCENARIO], {
+    env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
+    name: 'sms-mock',
+  })
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('sms-mock did not start within 15 s')), 15_000)
+    let first = true
+    lines(mock.child.stdout, (line) => {
+      if (!first) return
+      first = false
+      clearTimeout(timer)
+      const match = /^sms-mock listening on (http:\/\/\S+)$/.exec(line)
+      if (match) resolve(match[1])
+      else reject(new Error(`unexpected first line from sms-mock: ${line.slice(0, 200)}`))
+    })
+    lines(mock.child.stderr, (line) => say(`sms-mock: ${line}`))
+    mock.exited.then((code) => reject(new Error(`sms-mock exited (${code}) before listening`)))
+  })
+  return { ...mock, url }
+}
+
+/** Counts the mock's events from the start (`since=0` replays its backlog) for the summary. */
+async function followMockEvents(url) {
+  try {
+    const response = await fetch(`${url}/_mock/events?since=0`, {
+      headers: { Authorization: `Bearer ${adminToken}`, Accept: 'text/event-stream' },
+      signal: stopEvents.signal,
+    })
+    const decoder = new TextDecoder()
+    let buffer = ''
+    for await (const chunk of response.body) {
+      buffer += decoder.decode(chunk, { stream: true })
+      let end = buffer.indexOf('\n\n')
+      while (end >= 0) {
+        const block = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        end = buffer.indexOf('\n\n')
+        const data = block.split('\n').find((line) => line.startsWith('data: '))
+        if (!data) continue
+        let event
+        try {
+          event = JSON.parse(data.slice(6))
+        } catch {
+          continue
+        }
+        if (event.type === 'enqueue') counts.enqueued++
+        else if (event.type === 'delivery')
+          counts.delivered.add(`${event.serverId}#${event.command?.seq}`)
+        else if (event.type === 'result')
+          counts.results[event.result === 'fail' ? 'fail' : 'success']++
+        else if (event.type === 'result-rejected') counts.rejected++
+        else if (event.type === 'fault')
+          counts.faults[event.fault?.kind ?? 'other'] =
+            (counts.faults[event.fault?.kind ?? 'other'] ?? 0) + 1
+        else if (event.type === 'auth-failure') counts.authFailures++
+        else if (event.type === 'token' && event.reason === 'issued') counts.tokensIssued++
+        else if (event.type === 'token' && event.reason === 'expired')
+          counts.tokensExpired += Number(event.detail?.count ?? 1)
+      }
+    }
+  } catch {
+    // Stopped (or the mock went away): the counts so far stand.
+  }
+}
+
+function startAgent(mockUrl, serverId) {
+  const args = [
+    AGENT_CLI,
+    '--endpoint',
+    mockUrl,
+    '--server-id',
+    serverId,
+    '--state-dir',
+    join(stateDir, serverId),
+    '--handler',
+    HANDLER,
+    '--handler-timeout',
+    '20s',
+    '--interval',
+    '1s',
+    '--first-poll-jitter',
+    '1s',
+    '--backoff-max',
+    '5s',
+    '--slow-retry',
+    '5s',
+    '--request-timeout',
+    '5s',
+    '--shutdown-grace',
+    '2s',
+    '--status-port',
+    '0',
+    '--log-format',
+    'json',
+    '--log-level',
+    'info',
+  ]
+  const env = {}
+  if (serverId === STATIC_TOKEN_SERVER) {
+    env.SMS_TOKEN = 'demo-short-lived-token'
+  } else {
+    args.push('--iam-user', IAM_USER, '--iam-domain', 'demo', '--iam-endpoint', mockUrl)
+    env.SMS_IAM_PASSWORD = IAM_PASSWORD
+  }
+  const agent = start(process.execPath, args, { env, name: `sms-agent ${serverId}` })
+  lines(agent.child.stdout, (line) => {
+    let event
+    try {
+      event = JSON.parse(line)
+    } catch {
+      return
+    }
+    if (event.event === 'status.listening' && typeof event.url === 'string')
+      agentUrls.push(event.url)
+    if (event.event === 'command.finish') handled[event.result === 'fail' ? 'fail' : 'success']++
+    if (event.event === 'report.acknowledged') acknowledged.count++
+  })
+  lines(agent.child.stderr, () => {})
+  return agent
+}
+
+/** Ends a child: SIGTERM, then SIGKILL if it is still there after `graceMs`. */
+async function stop(record, graceMs = 5_000) {
+  if (record.child.exitCode !== null || record.child.signalCode !== null) return
+  record.child.kill('SIGTERM')
+  const timer = setTimeout(() => record.child.kill('SIGKILL'), graceMs)
+  await record.exited
+  clearTimeout(timer)
+}
+
+function portClosed(url) {
+  const { hostname, port } = new URL(url)
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port) })
+    socket.once('connect', () => {
+      socket.destroy()
+      resolve(false)
+    })
+    socket.once('error', () => resolve(true))
+  })
+}
+
+const pids = []
+let cleaning
+async function cleanUp() {
+  cleaning ??= (async () => {
+    stopEvents.abort()
+    const agents = [...children].filter((record) => record.name.startsWith('sms-agent'))
+    // Agents first (they drain their handlers and outboxes), then the watch and the mock.
+    await Promise.all(agents.map((record) => stop(record)))
+    await Promise.all([...children].map((record) => stop(record)))
+    rmSync(stateDir, { recursive: true, force: true })
+  })()
+  return cleaning
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    say(`${signal}: stopping everything`)
+    cleanUp().then(() => process.exit(130))
+  })
+}
+
+const startedAt = Date.now()
+let mock
+let watchLines = 0
+let exitCode = 0
+try {
+  say('starting the mock SMS…')
+  mock = await startMock()
+  pids.push(mock.child.pid)
+  say(`mock on ${mock.url}; starting ${AGENT_SERVERS.length} agents…`)
+  void followMockEvents(mock.url)
+  for (const serverId of AGENT_SERVERS) pids.push(startAgent(mock.url, serverId).child.pid)
+
+  // A token expiry a few seconds in: every IAM token issued so far stops working; the agents
+  // get 401, refresh their token once and carry on (app-03's static token expires by itself).
+  const expiry = setTimeout(
+    () => {
+      fetch(`${mock.url}/_mock/tokens/expire`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ kind: 'issued' }),
+      }).catch(() => {})
+    },
+    Math.min(8_000, (durationMs ?? 60_000) * 0.4),
+  )
+
+  // Give the agents a moment to open their status ports, so the watch can follow them too.
+  for (let i = 0; i < 40 && agentUrls.length < AGENT_SERVERS.length; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const watchArgs = [WATCH_CLI, '--mock', mock.url]
+  if (agentUrls.length > 0) watchArgs.push('--agent', agentUrls.join(','))
+  if (interactive) {
+    if (durationMs !== undefined) watchArgs.push('--duration', `${durationMs}ms`)
+    const watch = start(process.execPath, watchArgs, {
+      env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
+      stdio: 'inherit',
+      name: 'sms-watch',
+    })
+    pids.push(watch.child.pid)
+    const code = await watch.exited
+    if (code !== 0) exitCode = 1
+  } else {
+    say(`running headless for ${durationMs / 1000} s…`)
+    watchArgs.push('--json', '--duration', `${durationMs}ms`)
+    const watch = start(process.execPath, watchArgs, {
+      env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
+      name: 'sms-watch',
+    })
+    pids.push(watch.child.pid)
+    lines(watch.child.stdout, () => watchLines++)
+    lines(watch.child.stderr, (line) => say(`sms-watch: ${line}`))
+    const code = await watch.exited
+    if (code !== 0) exitCode = 1
+  }
+  clearTimeout(expiry)
+} catch (error) {
+  process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`)
+  exitCode = 1
+} finally {
+  await cleanUp()
+}
+
+const alive = pids.filter((pid) => {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+})
+const portReleased = mock ? await portClosed(mock.url) : true
+if (alive.length > 0 || !portReleased) exitCode = 1
+const faults = Object.values(counts.faults).reduce((sum, count) => sum + count, 0)
+const summary = {
+  ok: exitCode === 0,
+  duration_ms: Date.now() - startedAt,
+  servers: SERVERS.length,
+  agents: AGENT_SERVERS.length,
+  commands_enqueued: counts.enqueued,
+  commands_delivered: counts.delivered.size,
+  commands_handled: handled.success + handled.fail,
+  handled_success: handled.success,
+  handled_fail: handled.fail,
+  results_reported: counts.results.success + counts.results.fail,
+  results_acknowledged: acknowledged.count,
+  results_rejected: counts.rejected,
+  faults_injected: faults,
+  faults_by_kind: counts.faults,
+  auth_failures: counts.authFailures,
+  tokens_issued: counts.tokensIssued,
+  tokens_expired: counts.tokensExpired,
+  watch_lines: interactive ? undefined : watchLines,
+  pids,
+  processes_left: alive.length,
+  port_released: portReleased,
+}
+if (options.json) {
+  process.stdout.write(`${JSON.stringify(summary)}\n`)
+} else {
+  process.stdout.write(
+    [
+      '',
+      `sms demo: ${Math.round(summary.duration_ms / 1000)} s, ${summary.servers} servers, ${summary.agents} agents`,
+      `  commands enqueued ${summary.commands_enqueued}, delivered ${summary.commands_delivered}, handled ${summary.commands_handled} (${summary.handled_success} ok, ${summary.handled_fail} failed), results reported ${summary.results_reported}`,
+      `  faults injected ${summary.faults_injected}, auth failures ${summary.auth_failures}, IAM tokens issued ${summary.tokens_issued}, expired ${summary.tokens_expired}`,
+      `  processes left ${summary.processes_left}, port released ${summary.port_released ? 'yes' : 'NO'}`,
+      '',
+    ].join('\n'),
+  )
+}
+process.exit(exitCode)
