@@ -1,4 +1,6 @@
 import { baseTestConfig } from '@sms-command/vitest-config'
 import { defineConfig } from 'vitest/config'
 
-export default defineConfig({ test: { ...baseTestConfig } })
+export default defineConfig({
+  test: { ...baseTestConfig, globalSetup: ['./test/global-setup.ts'] },
+})

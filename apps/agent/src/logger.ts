@@ -33,7 +33,10 @@ export interface PublishedEvent {
   json: string
 }
 
-/** Writes events as log lines and publishes every one of them (whatever the level) to listeners. */
+/**
+ * Writes events as log lines (at or above the level) and publishes every event, whatever its
+ * level, to listeners.
+ */
 export interface Logger {
   debug(event: string, fields?: EventFields): void
   info(event: string, fields?: EventFields): void
@@ -44,7 +47,10 @@ export interface Logger {
   addSecret(secret: string): void
   /** Calls `listener` for every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: PublishedEvent) => void): () => void
-  /** The latest events, oldest first (at most `historySize`). */
+  /**
+   * The latest events, oldest first (at most `historySize`): those at or above the log level, and
+   * every event logged while a listener was subscribed.
+   */
   history(): readonly PublishedEvent[]
 }
 
@@ -110,6 +116,9 @@ export function createLogger(options: LoggerOptions): Logger {
   }
 
   function log(level: LogLevel, event: string, fields: EventFields = {}) {
+    // Below the log level and nobody streaming: skip the work (polls log at debug level, and
+    // building and keeping those lines would dominate an idle agent's allocations).
+    if (LEVEL_ORDER[level] < threshold && listeners.size === 0) return
     const record: AgentEvent = { time: new Date(now()).toISOString(), level, event }
     const withServer =
       options.serverId !== undefined && fields.server_id === undefined

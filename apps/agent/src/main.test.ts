@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest'
+import type { AgentConfig } from './config/load-config.ts'
+import { requiredGrants } from './main.ts'
+
+const config = {
+  endpoint: 'https://sms.ap-southeast-1.myhuaweicloud.com',
+  auth: {
+    kind: 'iam-password',
+    iamEndpoint: 'http://127.0.0.1:8080/iam',
+    user: 'u',
+    password: 'p',
+    domain: 'd',
+  },
+  statusPort: 9464,
+  statusHost: '127.0.0.1',
+  stateDir: '/var/lib/sms-agent',
+  dryRun: false,
+  handlers: { default: '/opt/h', START: '/opt/h', SYNC: '/opt/sync' },
+} as unknown as AgentConfig
+
+describe('requiredGrants', () => {
+  it('lists the narrowest Deno permissions the configuration needs', () => {
+    expect(requiredGrants(config)).toEqual([
+      { name: 'net', value: 'sms.ap-southeast-1.myhuaweicloud.com:443' },
+      { name: 'net', value: '127.0.0.1:8080' },
+      { name: 'net', value: '127.0.0.1:9464' },
+      { name: 'read', value: '/var/lib/sms-agent' },
+      { name: 'write', value: '/var/lib/sms-agent' },
+      { name: 'read', value: '/opt/h' },
+      { name: 'run', value: '/opt/h' },
+      { name: 'read', value: '/opt/sync' },
+      { name: 'run', value: '/opt/sync' },
+      { name: 'run', value: 'kill' },
+      { name: 'env', value: 'NODE_V8_COVERAGE' },
+    ])
+  })
+
+  it('needs no write access, handlers or kill in a dry run', () => {
+    const grants = requiredGrants({ ...config, dryRun: true, statusPort: undefined })
+    expect(grants.map((grant) => grant.name)).toEqual(['net', 'net', 'read'])
+  })
+})
