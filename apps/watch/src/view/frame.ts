@@ -114,6 +114,29 @@ export function sameLine(a: Line, b: Line): boolean {
   return true
 }
 
+const sameStyle = (a: SegmentStyle | undefined, b: SegmentStyle | undefined) =>
+  a === b ||
+  (a !== undefined &&
+    b !== undefined &&
+    a.color === b.color &&
+    a.bold === b.bold &&
+    a.dim === b.dim &&
+    a.inverse === b.inverse)
+
+/** Joins neighbouring segments of one style: fewer Ink text nodes to lay out per frame. */
+function merge(line: Line): Line {
+  const out: Line = []
+  for (const segment of line) {
+    const last = out[out.length - 1]
+    if (last && sameStyle(last.style, segment.style)) {
+      out[out.length - 1] = { ...last, text: last.text + segment.text }
+    } else {
+      out.push(segment)
+    }
+  }
+  return out
+}
+
 /** Cuts a line to `cols` characters, so no line ever wraps into two. */
 function clip(line: Line, cols: number): Line {
   let room = cols
@@ -487,5 +510,5 @@ export function buildFrame(state: WatchState): Line[] {
     lines.push(...eventLogLines(state, layout.log, cols))
   }
   lines.push(footerLine(state))
-  return lines.map((line) => clip(line, cols))
+  return lines.map((line) => merge(clip(line, cols)))
 }
