@@ -3,6 +3,7 @@ import fc from 'fast-check'
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { createMockApp } from './app.ts'
+import { startNodeServer } from './node-server.ts'
 
 // Random requests at the whole app: whatever arrives, the answer is never a 500 (no fault is
 // injected here), always carries X-Request-Id, and every error body has the documented shape.
@@ -101,32 +102,60 @@ const body = fc.oneof(
   fc.constant('x'.repeat(10_241)),
 )
 
-describe('the app under random input', () => {
-  it('never answers 500, always sends X-Request-Id on the API, and errors have the documented shape', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
-        path,
-        headers,
-        body,
-        async (method, url, headerMap, payload) => {
-          const withBody = payload !== undefined && method !== 'GET' && method !== 'HEAD'
-          const request = new Request(`http://mock.test${url}`, {
-            method,
-            headers: headerMap,
-            ...(withBody ? { body: payload } : {}),
-          })
-          const response = await app.fetch(request)
-          expect(response.status).not.toBe(500)
-          expect(response.status).toBeLessThan(500)
-          const text = await response.text()
-          expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
-          if (response.status >= 400 && !url.startsWith('/v3/auth/tokens') && method !== 'HEAD') {
-            expect(v.is(ErrorBodySchema, JSON.parse(text)), text).toBe(true)
-          }
-        },
-      ),
-      { numRuns: 600 },
-    )
+async function checkRandomRequests(send: (request: Request) => Promise<Response>, numRuns: number) {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+      path,
+      headers,
+      body,
+      async (method, url, headerMap, payload) => {
+        const withBody = payload !== undefined && method !== 'GET' && method !== 'HEAD'
+        const request = new Request(`http://mock.test${url}`, {
+          method,
+          headers: headerMap,
+          ...(withBody ? { body: payload } : {}),
+        })
+        const response = await send(request)
+        expect(response.status).toBeLessThan(500)
+        const text = await response.text()
+        expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+        if (response.status >= 400 && !url.startsWith('/v3/auth/tokens') && method !== 'HEAD') {
+          expect(v.is(ErrorBodySchema, JSON.parse(text)), text).toBe(true)
+        }
+      },
+    ),
+    { numRuns },
+  )
+}
+
+describe('the mock under random input', () => {
+  it('in process: never answers 500, always sends X-Request-Id, errors have the documented shape', async () => {
+    await checkRandomRequests(async (request) => app.fetch(request), 600)
   })
+
+  it('over HTTP on Node: the same, and the server stays up', async () => {
+    const mock = await startNodeServer({
+      port: 0,
+      demo: false,
+      tokens: ['tok'],
+      scenario: { servers: [{ id: 's1', commands: [{ command_name: 'START' }] }] },
+      logError: (message) => {
+        throw new Error(`logged an unexpected error: ${message}`)
+      },
+    })
+    try {
+      await checkRandomRequests((request) => {
+        const url = new URL(request.url)
+        return fetch(`${mock.url}${url.pathname}${url.search}`, {
+          method: request.method,
+          headers: request.headers,
+          ...(request.body ? { body: request.body, duplex: 'half' } : {}),
+        } as RequestInit)
+      }, 150)
+      expect((await fetch(`${mock.url}/openapi.json`)).status).toBe(200)
+    } finally {
+      await mock.close()
+    }
+  }, 60_000)
 })

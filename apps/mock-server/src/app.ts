@@ -109,6 +109,16 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId())
   })
 
+  // HEAD is answered as GET without a body. Done here rather than by Hono, whose
+  // `new Response(null, response)` loses the headers (X-Request-Id) under @hono/node-server.
+  const dispatch = app.fetch
+  app.fetch = async (request, env, executionCtx) => {
+    if (request.method !== 'HEAD') return dispatch(request, env, executionCtx)
+    const response = await dispatch(new Request(request, { method: 'GET' }), env, executionCtx)
+    await response.body?.cancel()
+    return new Response(null, { status: response.status, headers: response.headers })
+  }
+
   return Object.assign(app, {
     mock: { store, settings, runtime, dispose: () => store.dispose() },
   })

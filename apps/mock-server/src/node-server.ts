@@ -1,10 +1,14 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { serve } from '@hono/node-server'
 import { createMockApp, type MockApp } from './app.ts'
-import { MockConfigError } from './errors.ts'
-import { assertBindAllowed, urlHost } from './http.ts'
+import { ERROR_CODES, errorBody, MockConfigError } from './errors.ts'
+import { assertBindAllowed, nextRequestId, urlHost } from './http.ts'
 import type { MockOptions, RuntimeAdapter } from './options.ts'
+
+/** Node's header limit here: room for a token just over API.md's 16,384 characters. */
+const MAX_HEADER_BYTES = 64 * 1024
 
 /**
  * Node: a dropped connection destroys the request's socket, so the client sees the connection
@@ -65,11 +69,31 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
         hostname: host,
         port,
         createServer,
-        serverOptions: { maxHeaderSize: 64 * 1024, keepAliveTimeout: 5_000 },
+        serverOptions: { maxHeaderSize: MAX_HEADER_BYTES, keepAliveTimeout: 5_000 },
       },
       () => resolve(created as Server),
     ) as Server
     created.once('error', reject)
+  })
+  // Requests Node's HTTP parser refuses (headers over the limit, malformed HTTP) get an answer
+  // in the API's shape too, with X-Request-Id, instead of Node's bare 400/431.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    if (!socket.writable) return
+    const overflow = error.code === 'HPE_HEADER_OVERFLOW'
+    const status = overflow ? 431 : 400
+    const body = JSON.stringify(
+      errorBody(
+        ERROR_CODES.badRequest,
+        overflow
+          ? `headers: larger than ${MAX_HEADER_BYTES} bytes in all`
+          : 'request: not a well-formed HTTP/1.1 request',
+      ),
+    )
+    socket.end(
+      `HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+        `content-type: application/json;charset=UTF-8\r\nx-request-id: ${nextRequestId()}\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    )
   })
   const address = server.address() as AddressInfo
   const url = `http://${urlHost(host)}:${address.port}`
