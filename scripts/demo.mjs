@@ -296,10 +296,12 @@ const pids = []
 let cleaning
 async function cleanUp() {
   cleaning ??= (async () => {
-    stopEvents.abort()
     const agents = [...children].filter((record) => record.name.startsWith('sms-agent'))
-    // Agents first (they drain their handlers and outboxes), then the watch and the mock.
+    // Agents first (they drain their handlers and outboxes, and those last reports still count),
+    // then the event stream, the watch and the mock.
     await Promise.all(agents.map((record) => stop(record)))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    stopEvents.abort()
     await Promise.all([...children].map((record) => stop(record)))
     rmSync(stateDir, { recursive: true, force: true })
   })()
@@ -335,7 +337,7 @@ try {
         body: JSON.stringify({ kind: 'issued' }),
       }).catch(() => {})
     },
-    Math.min(8_000, (durationMs ?? 60_000) * 0.4),
+    Math.max(3_000, Math.min(8_000, (durationMs ?? 60_000) * 0.4)),
   )
 
   // Give the agents a moment to open their status ports, so the watch can follow them too.

@@ -28,11 +28,21 @@ const VERSION_AGENT = 'sms-watch/0.1.0'
 
 function processSignals(handler: () => void): () => void {
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-  for (const signal of signals) process.on(signal, handler)
+  let received = 0
+  // The first signal quits cleanly (terminal restored, sources stopped); a second one insists.
+  const onSignal = () => {
+    received++
+    if (received > 1) process.exit(130)
+    handler()
+  }
+  for (const signal of signals) process.on(signal, onSignal)
   return () => {
-    for (const signal of signals) process.off(signal, handler)
+    for (const signal of signals) process.off(signal, onSignal)
   }
 }
+
+/** How long stopping may wait for sources before the process exits anyway. */
+const STOP_GRACE_MS = 3_000
 
 /**
  * Starts every configured source, feeding the store. Never throws: a source that can't even start
@@ -200,7 +210,16 @@ export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number
     if (timer) clearTimeout(timer)
     removeSignals()
     controller.abort()
-    await sources.done
+    // Sources stop at once on abort; never let one that doesn't hold the exit hostage.
+    let grace: ReturnType<typeof setTimeout> | undefined
+    await Promise.race([
+      sources.done,
+      new Promise<void>((resolve) => {
+        grace = setTimeout(resolve, STOP_GRACE_MS)
+        grace.unref?.()
+      }),
+    ])
+    clearTimeout(grace)
     stopNdjson?.()
     io.stdout.off('error', stop)
   }
