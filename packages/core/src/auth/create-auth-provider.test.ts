@@ -43,11 +43,12 @@ describe('refreshableToken', () => {
     expect(api.requests.map((sent) => sent.headers['x-auth-token'])).toEqual(['old', 'old', 'new'])
   })
 
-  it.each([
+  const reloads: [string, () => Promise<string>][] = [
     ['unchanged', async () => 'old'],
     ['invalid', async () => ''],
-    ['failed', async () => Promise.reject(new Error('ENOENT'))],
-  ] as const)('lets the 401 surface when the reload is %s', async (outcome, reload) => {
+    ['failed', () => Promise.reject(new Error('ENOENT'))],
+  ]
+  it.each(reloads)('lets the 401 surface when the reload is %s', async (outcome, reload) => {
     const api = apiAccepting({ value: 'new' })
     const outcomes: string[] = []
     const auth = refreshableToken({ token: 'old', reload, onReload: (seen) => outcomes.push(seen) })

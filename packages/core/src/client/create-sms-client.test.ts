@@ -378,6 +378,8 @@ describe('createSmsClient: reportResult', () => {
       'expected at most 255 characters',
     ],
     ['result.result_detail', { ...RESULT, result_detail: 'done' }, 'expected a JSON object'],
+    ['result.result_detail', { ...RESULT, result_detail: [1, 2] }, 'expected a JSON object'],
+    ['result.result_detail', { ...RESULT, result_detail: null }, 'expected a JSON object'],
     ['result.result_detail', { command_name: 'START', result: 'fail' }, 'the field is required'],
   ])('rejects a bad %s before sending', async (field, body, expected) => {
     const { client, api } = setup([])

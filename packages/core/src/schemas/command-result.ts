@@ -14,7 +14,14 @@ export const CommandResultSchema = v.object({
     v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
   ),
   result: v.picklist(COMMAND_RESULTS, 'expected "success" or "fail"'),
-  result_detail: v.record(v.string(), v.unknown(), 'expected a JSON object'),
+  // `v.record` alone would accept an array (and output `{}`): check for a plain object first.
+  result_detail: v.pipe(
+    v.custom<Record<string, unknown>>(
+      (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
+      'expected a JSON object',
+    ),
+    v.record(v.string(), v.unknown(), 'expected a JSON object'),
+  ),
 })
 
 /** A command result as sent to SMS. */
