@@ -84,6 +84,7 @@ describe('parseCommandResponse', () => {
     ['command_name', { command_name: 42 }, 'number 42'],
     ['command_param.task_id', { command_name: 'START', command_param: { task_id: 7 } }, 'number 7'],
     ['command_param', { command_name: 'START', command_param: 'x' }, 'a string of 1 characters'],
+    ['command_param', { command_name: 'START', command_param: ['a'] }, 'an array of 1 items'],
   ])('rejects a body whose %s breaks the schema, naming the field', (field, body, received) => {
     let caught: unknown
     try {

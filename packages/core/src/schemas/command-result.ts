@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
+import { plainObject } from './plain-object.ts'
 
 /** `result` values accepted by `POST .../command_result`. */
 export const COMMAND_RESULTS = ['success', 'fail'] as const
@@ -14,14 +15,7 @@ export const CommandResultSchema = v.object({
     v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
   ),
   result: v.picklist(COMMAND_RESULTS, 'expected "success" or "fail"'),
-  // `v.record` alone would accept an array (and output `{}`): check for a plain object first.
-  result_detail: v.pipe(
-    v.custom<Record<string, unknown>>(
-      (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
-      'expected a JSON object',
-    ),
-    v.record(v.string(), v.unknown(), 'expected a JSON object'),
-  ),
+  result_detail: v.pipe(plainObject(), v.record(v.string(), v.unknown())),
 })
 
 /** A command result as sent to SMS. */

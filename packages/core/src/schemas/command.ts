@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
+import { plainObject } from './plain-object.ts'
 
 /** The four commands the SMS documentation names. Any other string is an unknown command. */
 export const KNOWN_COMMANDS = ['START', 'STOP', 'DELETE', 'SYNC'] as const
@@ -25,10 +26,13 @@ const optionalParam = (max: number) =>
 /**
  * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
  */
-export const CommandParamSchema = v.looseObject({
-  task_id: optionalParam(LIMITS.taskId),
-  bucket: optionalParam(LIMITS.bucket),
-})
+export const CommandParamSchema = v.pipe(
+  plainObject(),
+  v.looseObject({
+    task_id: optionalParam(LIMITS.taskId),
+    bucket: optionalParam(LIMITS.bucket),
+  }),
+)
 
 /** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
 export const CommandSchema = v.object({
