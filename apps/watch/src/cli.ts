@@ -4,4 +4,7 @@
 process.env.NODE_ENV ??= 'production'
 const { main } = await import('./main.ts')
 
-process.exitCode = await main(process.argv.slice(2))
+const code = await main(process.argv.slice(2))
+process.exitCode = code
+// Everything is stopped by now; should a socket linger, don't let it keep the process alive.
+setTimeout(() => process.exit(code), 1_000).unref()

@@ -145,7 +145,8 @@ export async function followEventStream(options: FollowOptions): Promise<void> {
   let serverRetryMs: number | undefined
 
   while (!signal.aborted) {
-    options.onStatus('connecting')
+    // While retrying after a failure the failure stays shown; "connecting" is for fresh starts.
+    if (failures === 0) options.onStatus('connecting')
     let status: number | undefined
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream', ...options.headers }
