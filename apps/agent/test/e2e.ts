@@ -43,6 +43,15 @@ function plan(runtime: Runtime): Planned[] {
   })
 }
 
+/** True while `pid` runs (a zombie counts as gone). */
+async function running(pid: number): Promise<boolean> {
+  try {
+    return !/^\d+ \(.*\) Z/.test(await readFile(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return false
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 /** Runs the scenario on `runtime` and checks the exactly-once claims. */
@@ -168,9 +177,15 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
           status: 500,
           count: 4,
         })
-        const runsBefore = (await runLines()).length
-        await waitFor('a handler to start', async () => (await runLines()).length > runsBefore)
-        await sleep(kill * 5)
+        // Kill while a handler is verifiably running (its pid is on its line in the runs file),
+        // so the kill lands mid-handler and never between two handlers.
+        for (;;) {
+          const runsBefore = (await runLines()).length
+          await waitFor('a handler to start', async () => (await runLines()).length > runsBefore)
+          await sleep(kill * 3)
+          const pid = Number((await runLines()).at(-1)?.split('\t')[2])
+          if (await running(pid)) break
+        }
         agent.child.kill('SIGKILL')
         expect(await agent.exited).toBe(128 + 9)
         restarts++
