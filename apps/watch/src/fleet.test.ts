@@ -153,3 +153,16 @@ describe('helpers', () => {
     expect(formatAge(-5)).toBe('0s')
   })
 })
+
+describe('results from two sources', () => {
+  it('counts one result once when the mock and the agent both report it', () => {
+    const result = { command: { name: 'SYNC', taskId: 't1' }, result: 'success' as const }
+    const { server, texts } = fold(
+      { at: T0, result },
+      { at: T0 + 300, result },
+      { at: T0 + 20_000, result },
+    )
+    expect(server.results).toBe(2)
+    expect(texts.filter((text) => text.includes('reported success'))).toHaveLength(2)
+  })
+})

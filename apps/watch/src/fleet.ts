@@ -188,7 +188,9 @@ export function applyServerUpdate(
     next.failing = false
     next.consecutiveErrors = 0
   }
-  if (update.result) {
+  if (update.result && isRepeatResult(previous, update.result, at)) {
+    // The same result heard from a second source (the mock and the agent both report it).
+  } else if (update.result) {
     next.results++
     next.lastResult = { ...update.result, at }
     const detail = update.result.detail ? ` (${update.result.detail})` : ''
@@ -204,6 +206,23 @@ export function applyServerUpdate(
     next.history = appendBounded(previous.history, entries, LIMITS_WATCH.historyPerServer)
   }
   return { server: next, entries }
+}
+
+/** Two sources reporting one result within this window count once. */
+export const REPEAT_RESULT_WINDOW_MS = 10_000
+
+function isRepeatResult(
+  previous: ServerView,
+  result: NonNullable<ServerUpdate['result']>,
+  at: number,
+): boolean {
+  const last = previous.lastResult
+  return (
+    last !== null &&
+    last.result === result.result &&
+    sameCommand(last.command, result.command) &&
+    Math.abs(at - last.at) < REPEAT_RESULT_WINDOW_MS
+  )
 }
 
 /**

@@ -197,6 +197,9 @@ describe('createMockModel', () => {
     expect(summarizeDetail({ exit_code: 0, nested: { a: 1 }, msg: 'a\nb' })).toBe(
       'exit_code=0 msg=a b',
     )
+    expect(summarizeDetail({ task_id: 't', handler: '/h', duration_ms: 5, reason: 'exit' })).toBe(
+      'reason=exit duration_ms=5 task_id=t handler=/h',
+    )
     expect(summarizeDetail(null)).toBeUndefined()
     expect(summarizeDetail({})).toBeUndefined()
   })

@@ -61,6 +61,9 @@ function commandInfo(command: WireCommand): CommandInfo {
   return { name: command.command_name, taskId: text(param.task_id), bucket: text(param.bucket) }
 }
 
+const FIRST_KEYS = ['reason', 'exit_code', 'signal', 'duration_ms', 'message']
+const LAST_KEYS = ['task_id', 'handler', 'output', 'stdout', 'stderr']
+
 /**
  * The short form of a `result_detail` for the history: its scalar fields, `exit_code=3
  * duration_ms=812`, cut to 80 characters.
@@ -71,7 +74,14 @@ function commandInfo(command: WireCommand): CommandInfo {
 export function summarizeDetail(detail: unknown): string | undefined {
   if (!detail || typeof detail !== 'object') return undefined
   const parts: string[] = []
-  for (const [key, value] of Object.entries(detail)) {
+  // What an operator wants first (sms-agent's fields); ids and paths shown elsewhere come last.
+  const rank = (key: string) => {
+    const first = FIRST_KEYS.indexOf(key)
+    if (first >= 0) return first
+    return LAST_KEYS.includes(key) ? 100 : 50
+  }
+  const entries = Object.entries(detail).sort((a, b) => rank(a[0]) - rank(b[0]))
+  for (const [key, value] of entries) {
     if (value === null || value === undefined || typeof value === 'object') continue
     const shown = String(value).replace(/\s+/g, ' ')
     parts.push(`${key}=${shown.length > 40 ? `${shown.slice(0, 39)}…` : shown}`)
