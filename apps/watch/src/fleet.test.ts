@@ -166,3 +166,17 @@ describe('results from two sources', () => {
     expect(texts.filter((text) => text.includes('reported success'))).toHaveLength(2)
   })
 })
+
+describe('bounded text', () => {
+  it('cuts long notes and error messages so a server history stays small', () => {
+    const huge = 'x'.repeat(50_000)
+    const { server } = fold({
+      at: T0,
+      note: { level: 'info', text: huge },
+      error: { message: huge, at: T0 },
+    })
+    for (const entry of server.history)
+      expect(entry.text.length).toBeLessThanOrEqual(LIMITS_WATCH.textLength)
+    expect(server.lastError?.message.length).toBe(LIMITS_WATCH.textLength)
+  })
+})

@@ -141,7 +141,7 @@ export function applyServerUpdate(
   const { at } = update
   const entries: LogEntry[] = []
   const log = (level: LogEntry['level'], text: string) =>
-    entries.push({ at, serverId: previous.id, level, text })
+    entries.push({ at, serverId: previous.id, level, text: bound(text, LIMITS_WATCH.textLength) })
   const next: ServerView = { ...previous, lastSeenAt: Math.max(previous.lastSeenAt ?? at, at) }
 
   if (update.poll) {
@@ -169,7 +169,10 @@ export function applyServerUpdate(
     next.phase = phaseForCommand(previous, update.command)
   }
   if (update.error) {
-    next.lastError = update.error
+    next.lastError = {
+      ...update.error,
+      message: bound(update.error.message, LIMITS_WATCH.textLength),
+    }
     next.errors++
     next.consecutiveErrors++
     if (!previous.failing || previous.lastError?.message !== update.error.message) {
@@ -206,6 +209,17 @@ export function applyServerUpdate(
     next.history = appendBounded(previous.history, entries, LIMITS_WATCH.historyPerServer)
   }
   return { server: next, entries }
+}
+
+/**
+ * Cuts text to `max` characters (with `…`): history and errors are kept per server, so their size
+ * must be bounded whatever a source sends.
+ *
+ * @example
+ * bound('x'.repeat(10), 5) // 'xxxx…'
+ */
+export function bound(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text
 }
 
 /** Two sources reporting one result within this window count once. */

@@ -128,6 +128,8 @@ export const LIMITS_WATCH = {
   sparkSlotMs: 2_000,
   rateWindowSeconds: 10,
   filterLength: 200,
+  /** Longest history line or error message kept. */
+  textLength: 1_000,
 } as const
 
 /** Poll intervals `+` and `-` step through. */

@@ -2,22 +2,9 @@ import { type Scheduler, systemScheduler } from '@sms-command/core'
 import type { CommandInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
 import { summarizeDetail } from './mock-source.ts'
 import { followEventStream } from './sse.ts'
+import { type AgentEvent, AgentEventSchema, parseWire } from './wire-schemas.ts'
 
-/** One event of an agent's `/events` stream: a line of its NDJSON log (see apps/agent). */
-export interface AgentEvent {
-  time: string
-  level: 'debug' | 'info' | 'warn' | 'error'
-  event: string
-  server_id?: string
-  command?: string
-  task_id?: string | null
-  msg?: string
-  status?: number | string
-  result?: 'success' | 'fail'
-  latency_ms?: number
-  error?: { message?: string; status?: number; error_code?: string; reason?: string }
-  [field: string]: unknown
-}
+export type { AgentEvent } from './wire-schemas.ts'
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
@@ -200,13 +187,8 @@ export async function startAgentSource(options: AgentSourceOptions): Promise<voi
     onStatus: (status, message) =>
       options.status({ kind: 'agent', target, status, message, at: scheduler.now() }),
     onMessage: (message) => {
-      let event: AgentEvent
-      try {
-        event = JSON.parse(message.data) as AgentEvent
-      } catch {
-        return
-      }
-      if (!event || typeof event !== 'object' || typeof event.event !== 'string') return
+      const event = parseWire(AgentEventSchema, message.data)
+      if (!event) return
       const outcome = agentEventUpdates(event)
       for (const update of outcome.updates) options.emit(update)
       for (const entry of outcome.log) options.log?.(entry)

@@ -1,31 +1,21 @@
 import { type Scheduler, systemScheduler } from '@sms-command/core'
+import type * as v from 'valibot'
 import { describeCommand } from '../fleet.ts'
 import type { CommandInfo, ErrorInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
 import { createSemaphore } from './api-source.ts'
 import { followEventStream, type SseMessage } from './sse.ts'
+import {
+  type MockEvent,
+  MockEventSchema,
+  MockServerDetailSchema,
+  MockServerListSchema,
+  parseWire,
+  type WireCommandSchema,
+} from './wire-schemas.ts'
 
-/** A command as the mock sends it (`MockEvent.command`, queue entries). */
-interface WireCommand {
-  seq?: number
-  command_name: string
-  command_param?: Record<string, unknown> | null
-  deliveries?: number
-  enqueuedAt?: string
-}
+export type { MockEvent } from './wire-schemas.ts'
 
-/** One event of `GET /_mock/events` (see apps/mock-server/README.md). */
-export interface MockEvent {
-  seq: number
-  type: string
-  at: string
-  serverId?: string
-  command?: WireCommand
-  result?: 'success' | 'fail'
-  reason?: string
-  message?: string
-  fault?: { id: string; kind: string; detail?: string; seed?: number; draw?: number }
-  detail?: Record<string, unknown>
-}
+type WireCommand = v.InferOutput<typeof WireCommandSchema>
 
 interface Tracked {
   seq: number
@@ -141,7 +131,11 @@ export function createMockModel() {
     /** Replaces what is known of a server with the mock's own view of it (`GET /_mock/servers/{id}`). */
     snapshot(
       id: string,
-      detail: { delivery?: string; queue?: WireCommand[]; awaiting?: WireCommand[] },
+      detail: {
+        delivery?: string | undefined
+        queue?: WireCommand[] | undefined
+        awaiting?: WireCommand[] | undefined
+      },
       at: number,
     ): ServerUpdate {
       const track = (command: WireCommand, delivered: boolean): Tracked => {
@@ -269,7 +263,7 @@ export function createMockModel() {
             `auth failure (${event.reason ?? 'unknown'}): ${event.message ?? ''}`.trim()
           if (!id) return global('warn', message)
           return {
-            updates: [fail(id, at, { status: 401, code: event.reason, message, at })],
+            updates: [fail(id, at, { status: 401, code: event.reason ?? undefined, message, at })],
             log: [],
           }
         }
@@ -406,11 +400,16 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
     if (outcome.resync) void resync()
   }
 
-  async function getJson(path: string): Promise<unknown> {
-    const response = await fetchImpl(new URL(path, base), { headers, signal })
-    if (!response.ok)
-      throw new Error(`GET ${new URL(path, base).pathname} answered HTTP ${response.status}`)
-    return response.json()
+  async function getJson<S extends v.GenericSchema>(
+    path: string,
+    schema: S,
+  ): Promise<v.InferOutput<S>> {
+    const url = new URL(path, base)
+    const response = await fetchImpl(url, { headers, signal })
+    if (!response.ok) throw new Error(`GET ${url.pathname} answered HTTP ${response.status}`)
+    const parsed = parseWire(schema, await response.text())
+    if (parsed === undefined) throw new Error(`GET ${url.pathname} answered an unexpected body`)
+    return parsed
   }
 
   // Events that arrive while the snapshot loads are applied after it: the model is keyed by
@@ -420,10 +419,8 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
     buffered = []
     snapshotting = (async () => {
       try {
-        const list = (await getJson('_mock/servers')) as { servers?: { id: string }[] }
-        const ids = (list.servers ?? [])
-          .map((entry) => entry.id)
-          .filter((id) => typeof id === 'string')
+        const list = await getJson('_mock/servers', MockServerListSchema)
+        const ids = list.servers.map((entry) => entry.id)
         options.servers(ids)
         const gate = createSemaphore(8)
         const limit = options.detailLimit ?? 2_000
@@ -431,11 +428,10 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           ids.slice(0, limit).map(async (id) => {
             const release = await gate.acquire(signal)
             try {
-              const detail = (await getJson(`_mock/servers/${encodeURIComponent(id)}`)) as {
-                delivery?: string
-                queue?: WireCommand[]
-                awaiting?: WireCommand[]
-              }
+              const detail = await getJson(
+                `_mock/servers/${encodeURIComponent(id)}`,
+                MockServerDetailSchema,
+              )
               options.emit(model.snapshot(id, detail, scheduler.now()))
             } finally {
               release()
@@ -475,13 +471,8 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           void resync()
           return
         }
-        let event: MockEvent
-        try {
-          event = JSON.parse(message.data) as MockEvent
-        } catch {
-          return
-        }
-        if (!event || typeof event !== 'object' || typeof event.type !== 'string') return
+        const event = parseWire(MockEventSchema, message.data)
+        if (!event) return
         if (buffered) buffered.push(event)
         else deliver(event)
       },
