@@ -113,7 +113,11 @@ describe.skipIf(!hasTmux)('pnpm demo in a terminal', () => {
         (t) => t.includes('12 servers') && /10 agents ● 10 live/.test(t),
         'the demo UI',
       )
-      text = await until((t) => /results \d|reported (success|fail)/.test(t), 'a reported result')
+      // Agents at work: a command fetched or running, or a result in the event log.
+      text = await until(
+        (t) => /\b(delivered|running)\b|reported (success|fail)/.test(t),
+        'an agent handling a command',
+      )
       expect(text).toContain('mock http://127.0.0.1:')
       tmux('send-keys', '-t', 'demo', 'q')
       text = await until((t) => t.includes('demo exit'), 'the demo to end')
