@@ -64,13 +64,13 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
   const commands = plan(runtime)
   const failing = new Set(commands.filter((c) => c.failing).map((c) => c.command_param.task_id))
   await writeFile(runsFile, '')
-  // Appends first (so a kill at any later point still counts the run), then works 40–130 ms.
+  // Appends first (so a kill at any later point still counts the run), then works 80–200 ms.
   await writeFile(
     handler,
     [
       '#!/bin/sh',
       `printf '%s\\t%s\\t%s\\n' "$SMS_COMMAND" "$SMS_TASK_ID" "$$" >> '${runsFile}'`,
-      `sleep "$(printf '0.%03d' $(( 40 + $$ % 10 * 10 )))"`,
+      `sleep "$(printf '0.%03d' $(( 80 + $$ % 13 * 10 )))"`,
       `case "$SMS_TASK_ID" in`,
       ...[...failing].map((task) => `  '${task}') echo "failing on purpose" >&2; exit 3 ;;`),
       'esac',
@@ -170,7 +170,12 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
       for (let kill = 0; kill < KILLS; kill++) {
         // Let some results through, then kill right after a handler has started.
         const before = await resultCount()
-        await waitFor('progress', async () => (await resultCount()) >= before + 4, 20)
+        const target = Math.min(before + 4, COMMANDS)
+        await waitFor(
+          `progress before kill ${kill + 1}`,
+          async () => (await resultCount()) >= target,
+          20,
+        )
         await mock.admin('POST', '/faults', {
           ...{ server: serverId },
           kind: 'status',
@@ -181,7 +186,10 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
         // so the kill lands mid-handler and never between two handlers.
         for (;;) {
           const runsBefore = (await runLines()).length
-          await waitFor('a handler to start', async () => (await runLines()).length > runsBefore)
+          await waitFor(
+            `a handler to start before kill ${kill + 1}`,
+            async () => (await runLines()).length > runsBefore,
+          )
           await sleep(kill * 3)
           const pid = Number((await runLines()).at(-1)?.split('\t')[2])
           if (await running(pid)) break
