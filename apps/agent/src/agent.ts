@@ -796,7 +796,12 @@ export class Agent {
   }
 }
 
-/** A bounded label for an error: the HTTP status, or `timeout`, `network`, `invalid-response`. */
+/**
+ * A bounded label for an error: the HTTP status, or `timeout`, `network`, `invalid-response`.
+ *
+ * @example
+ * metrics.countPoll('error', errorLabel(error)) // '503', 'timeout', …
+ */
 export function errorLabel(error: unknown): string {
   if (isSmsApiError(error)) return String(error.status)
   if (isSmsNetworkError(error)) return error.reason

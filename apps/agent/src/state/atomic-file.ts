@@ -32,7 +32,12 @@ export async function writeFileAtomic(path: string, data: string): Promise<void>
   }
 }
 
-/** Flushes a directory's entries (a rename or a new file) to disk. */
+/**
+ * Flushes a directory's entries (a rename or a new file) to disk.
+ *
+ * @example
+ * await syncDirectory('/var/lib/sms-agent')
+ */
 export async function syncDirectory(directory: string): Promise<void> {
   let handle: Awaited<ReturnType<typeof open>> | undefined
   try {
