@@ -340,8 +340,9 @@ try {
     Math.max(3_000, Math.min(8_000, (durationMs ?? 60_000) * 0.4)),
   )
 
-  // Give the agents a moment to open their status ports, so the watch can follow them too.
-  for (let i = 0; i < 40 && agentUrls.length < AGENT_SERVERS.length; i++) {
+  // Wait (up to 10 s on a loaded machine) for the agents' status ports, so the watch follows
+  // every agent too; one that is slower still is left out rather than holding the demo.
+  for (let i = 0; i < 200 && agentUrls.length < AGENT_SERVERS.length; i++) {
     await new Promise((resolve) => setTimeout(resolve, 50))
   }
   const watchArgs = [WATCH_CLI, '--mock', mock.url]
