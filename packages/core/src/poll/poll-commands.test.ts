@@ -126,6 +126,15 @@ describe('pollCommands', () => {
     expect(after.type === 'error' && after.consecutiveErrors).toBe(1)
   })
 
+  it('never retries at once after an error, even when the jitter draws 0', async () => {
+    const { next } = setup([smsError(500, 'SMS.2007'), new TypeError('fetch failed')], undefined, {
+      random: () => 0,
+      backoff: { minDelayMs: 250 },
+    })
+    expect((await next()).nextDelayMs).toBe(250)
+    expect((await next()).nextDelayMs).toBe(250)
+  })
+
   it('waits at least as long as Retry-After asks', async () => {
     const { next } = setup([smsError(429, 'SMS.429', 'slow', { 'Retry-After': '90' })], undefined, {
       random: () => 0,

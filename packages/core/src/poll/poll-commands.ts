@@ -16,8 +16,11 @@ export interface PollOptions {
    * together doesn't poll together. Default: one interval. `0` polls at once.
    */
   firstPollJitterMs?: number
-  /** Backoff after consecutive errors. Default base 1 s, cap 5 min. */
-  backoff?: Partial<BackoffOptions>
+  /**
+   * Backoff after consecutive errors: full jitter with a floor. Default base 1 s, cap 5 min,
+   * floor 100 ms (full jitter alone may draw 0, and a loop that never waits spins).
+   */
+  backoff?: Partial<BackoffOptions> & { minDelayMs?: number }
   /**
    * At least this long after an answer that retrying soon can't fix (400, 401, 403, 404): an
    * unregistered server or a missing permission is logged and retried slowly. Default 60 s.
@@ -102,6 +105,7 @@ export function pollCommands(
     baseDelayMs: options.backoff?.baseDelayMs ?? 1_000,
     maxDelayMs: options.backoff?.maxDelayMs ?? 300_000,
   }
+  const minErrorDelayMs = options.backoff?.minDelayMs ?? 100
   const slowRetryDelayMs = options.slowRetryDelayMs ?? 60_000
   const requestRetry = options.requestRetry ?? false
   const { signal } = options
@@ -132,7 +136,7 @@ export function pollCommands(
   }
 
   function delayAfterError(error: SmsError, consecutiveErrors: number): number {
-    let delay = fullJitterBackoff(consecutiveErrors, backoff, random)
+    let delay = Math.max(minErrorDelayMs, fullJitterBackoff(consecutiveErrors, backoff, random))
     if (isSmsApiError(error)) {
       if (error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs)
       if ([400, 401, 403, 404].includes(error.status)) delay = Math.max(delay, slowRetryDelayMs)
