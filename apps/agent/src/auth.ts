@@ -1,15 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import {
-  type AuthHeaders,
+  type AuthConfig,
   type AuthProvider,
-  AuthTokenSchema,
-  akSk,
-  iamPasswordToken,
+  createAuthProvider,
   type Scheduler,
-  staticToken,
 } from '@sms-command/core'
-import * as v from 'valibot'
-import type { AuthConfig } from './config/load-config.ts'
 import { errorFields, type Logger } from './logger.ts'
 
 /** Options of {@link createAuth}. */
@@ -21,95 +16,35 @@ export interface CreateAuthOptions {
 }
 
 /**
- * Builds core's auth provider for the configured method, logging each credential refresh (SMS
- * answered 401). A token file is read again on refresh, so an external rotator can replace it.
+ * Builds core's auth provider for the configured method (`createAuthProvider`, shared with
+ * sms-watch), logging each credential refresh (SMS answered 401). A token file is read again on
+ * refresh, so an external rotator can replace it; the new token joins the logger's secrets.
  *
  * @example
  * const auth = createAuth(config.auth, { logger })
  * const client = createSmsClient({ endpoint, auth })
  */
 export function createAuth(config: AuthConfig, options: CreateAuthOptions): AuthProvider {
-  switch (config.kind) {
-    case 'token':
-      return config.tokenFile
-        ? tokenFileAuth(config.tokenFile, config.token, options)
-        : staticToken(config.token)
-    case 'ak-sk':
-      return akSk({
-        ak: config.ak,
-        sk: config.sk,
-        ...(config.domainId !== undefined ? { domainId: config.domainId } : {}),
-        ...(config.securityToken !== undefined ? { securityToken: config.securityToken } : {}),
-      })
-    case 'iam-password':
-      return withRefreshLog(
-        iamPasswordToken({
-          iamEndpoint: config.iamEndpoint,
-          user: config.user,
-          password: config.password,
-          domain: config.domain,
-          ...(options.fetch ? { fetch: options.fetch } : {}),
-          ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-        }),
-        options.logger,
-      )
-  }
-}
-
-function withRefreshLog(provider: AuthProvider, logger: Logger): AuthProvider {
-  const refresh = provider.refresh?.bind(provider)
-  if (!refresh) return provider
-  return {
-    kind: provider.kind,
-    authorize: (request, signal) => provider.authorize(request, signal),
-    async refresh(rejected, signal) {
-      logger.info('auth.refresh', {
-        auth: provider.kind,
-        msg: 'SMS answered 401: obtaining a new token once, then retrying',
-      })
-      try {
-        await refresh(rejected, signal)
-      } catch (error) {
-        logger.warn('auth.refresh-failed', { auth: provider.kind, error: errorFields(error) })
-        throw error
-      }
-    },
-  }
-}
-
-function tokenFileAuth(path: string, initial: string, options: CreateAuthOptions): AuthProvider {
+  const { logger } = options
   const read = options.readTextFile ?? ((file: string) => readFile(file, 'utf8'))
-  let headers: AuthHeaders = Object.freeze({ 'X-Auth-Token': initial })
-  return {
-    kind: 'token-file',
-    authorize: async () => headers,
-    async refresh(rejected) {
-      // Another request already picked up a newer token.
-      if (rejected['X-Auth-Token'] !== headers['X-Auth-Token']) return
-      let token: string
-      try {
-        token = (await read(path)).trim()
-      } catch (error) {
-        options.logger.warn('auth.refresh-failed', {
-          auth: 'token-file',
-          msg: `cannot read the token file ${path} again`,
-          error: errorFields(error),
-        })
-        return
-      }
-      if (!v.is(AuthTokenSchema, token) || token === headers['X-Auth-Token']) {
-        options.logger.warn('auth.refresh', {
-          auth: 'token-file',
-          msg: `SMS answered 401 and the token file ${path} holds no new token`,
-        })
-        return
-      }
-      options.logger.addSecret(token)
-      headers = Object.freeze({ 'X-Auth-Token': token })
-      options.logger.info('auth.refresh', {
-        auth: 'token-file',
-        msg: `SMS answered 401: using the new token from ${path}`,
-      })
+  return createAuthProvider(config, {
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    async readTextFile(path) {
+      const text = await read(path)
+      // Redact before core can use it: whatever happens next, it never reaches a log line.
+      if (text.trim() !== '') logger.addSecret(text.trim())
+      return text
     },
-  }
+    onRefresh(event) {
+      const fields = { auth: event.auth, msg: event.message }
+      if (event.outcome === 'failed') {
+        logger.warn('auth.refresh-failed', { ...fields, error: errorFields(event.error) })
+      } else if (event.outcome === 'started' || event.outcome === 'replaced') {
+        logger.info('auth.refresh', fields)
+      } else {
+        logger.warn('auth.refresh', fields)
+      }
+    },
+  })
 }

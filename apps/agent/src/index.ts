@@ -24,7 +24,6 @@ export {
   redactConfig,
 } from './config/load-config.ts'
 export { helpText, OPTIONS, type OptionSpec } from './config/options.ts'
-export { formatDuration, parseDuration } from './duration.ts'
 export {
   type FailReason,
   type HandlerDetail,

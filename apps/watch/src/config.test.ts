@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, helpText, OPTIONS, parseCommandLine, parseDuration } from './config.ts'
+import { ConfigError, helpText, OPTIONS, parseCommandLine } from './config.ts'
 
 const files: Record<string, string> = {
   '/ids.txt': '# fleet\nsrv-1\n\n  srv-2  \nsrv-1\n',
@@ -219,15 +219,5 @@ describe('helpText', () => {
     }
     expect(help).toContain('read-only and safe beside running agents')
     expect(help).toContain('does not consume the command')
-  })
-})
-
-describe('parseDuration', () => {
-  it('reads units and sums, and refuses bare numbers', () => {
-    expect(parseDuration('500ms')).toBe(500)
-    expect(parseDuration('1m30s')).toBe(90_000)
-    expect(parseDuration('1.5s')).toBe(1_500)
-    expect(parseDuration('10')).toBeUndefined()
-    expect(parseDuration('-1s')).toBeUndefined()
   })
 })

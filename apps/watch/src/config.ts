@@ -6,6 +6,7 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
+import { type AuthConfig, parseDuration } from '@sms-command/core'
 import { SORT_KEYS, type SortKey } from './view-model.ts'
 
 /** A bad flag or variable: `setting` names it, the message says what was expected. */
@@ -17,12 +18,6 @@ export class ConfigError extends Error {
     this.setting = setting
   }
 }
-
-/** How `--endpoint` authenticates; holds secrets, so it is never printed. */
-export type AuthConfig =
-  | { kind: 'token'; token: string; tokenFile?: string }
-  | { kind: 'ak-sk'; ak: string; sk: string; domainId?: string; securityToken?: string }
-  | { kind: 'iam-password'; iamEndpoint: string; user: string; password: string; domain: string }
 
 /** Everything `sms-watch` was asked to do. */
 export interface WatchConfig {
@@ -306,27 +301,6 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'stop after this long (scripts, CI)',
   },
 ]
-
-const UNITS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
-
-/**
- * Reads `500ms`, `10s`, `5m`, `1h` or a sum such as `1m30s`, as sms-agent does; a bare number has
- * no unit and is refused.
- *
- * @example
- * parseDuration('1m30s') // 90000
- * parseDuration('10') // undefined
- */
-export function parseDuration(text: string): number | undefined {
-  const trimmed = text.trim()
-  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(trimmed)) return undefined
-  let total = 0
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
-    total += Number(amount) * (UNITS[unit ?? ''] ?? Number.NaN)
-  }
-  const ms = Math.round(total)
-  return Number.isFinite(ms) && ms <= 2_147_483_647 ? ms : undefined
-}
 
 const SECRET_FLAGS: Record<string, string> = {
   '--token': 'set SMS_TOKEN or use --token-file',

@@ -5,14 +5,13 @@
  * @module
  */
 export { WatchApp, type WatchAppProps } from './app.tsx'
-export { authProvider, tokenFileAuth } from './auth.ts'
+export { authProvider } from './auth.ts'
 export {
   ConfigError,
   helpText,
   OPTIONS,
   type ParsedCommand,
   parseCommandLine,
-  parseDuration,
   type WatchConfig,
 } from './config.ts'
 export * from './fleet.ts'

@@ -1,8 +1,13 @@
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { AuthTokenSchema, describeValue, ServerIdSchema } from '@sms-command/core'
+import {
+  type AuthConfig,
+  AuthTokenSchema,
+  describeValue,
+  parseDuration,
+  ServerIdSchema,
+} from '@sms-command/core'
 import * as v from 'valibot'
-import { parseDuration } from '../duration.ts'
 import { OPTION_BY_KEY, OPTIONS, type OptionSpec, SECRET_FLAGS } from './options.ts'
 
 /** Where a setting's value came from. */
@@ -24,17 +29,8 @@ export class ConfigError extends Error {
   }
 }
 
-/** Credentials, resolved. Secret fields are kept out of `toJSON` by {@link redactConfig}. */
-export type AuthConfig =
-  | { kind: 'token'; token: string; tokenFile?: string }
-  | {
-      kind: 'ak-sk'
-      ak: string
-      sk: string
-      domainId?: string
-      securityToken?: string
-    }
-  | { kind: 'iam-password'; iamEndpoint: string; user: string; password: string; domain: string }
+/** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link redactConfig}. */
+export type { AuthConfig }
 
 /** Executables per command; `default` serves every known command without its own. */
 export interface HandlerPaths {

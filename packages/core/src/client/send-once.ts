@@ -2,6 +2,10 @@ import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsNetworkError } from '../errors/sms-network-error.ts'
 import type { Scheduler } from '../time/scheduler.ts'
 
+// Cancelling the deadline timer happens on every request; a shared reason spares building a
+// DOMException (with its stack) each time.
+const ANSWERED = Object.freeze({ reason: 'answered' })
+
 /** Options of {@link sendOnce}. */
 export interface SendOnceOptions {
   timeoutMs: number
@@ -56,7 +60,7 @@ export async function sendOnce(
     if (timedOut) throw new SmsNetworkError('timeout', { ...context, timeoutMs })
     throw new SmsNetworkError('network', { ...context, cause })
   } finally {
-    stopDeadline.abort()
+    stopDeadline.abort(ANSWERED)
     signal?.removeEventListener('abort', onAbort)
   }
 }

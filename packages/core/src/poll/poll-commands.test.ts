@@ -135,6 +135,14 @@ describe('pollCommands', () => {
     expect((await next()).nextDelayMs).toBe(250)
   })
 
+  it('floors the error delay at a tenth of the backoff base by default', async () => {
+    const { next } = setup([smsError(500, 'SMS.2007')], undefined, {
+      random: () => 0,
+      backoff: { baseDelayMs: 2000 },
+    })
+    expect((await next()).nextDelayMs).toBe(200)
+  })
+
   it('waits at least as long as Retry-After asks', async () => {
     const { next } = setup([smsError(429, 'SMS.429', 'slow', { 'Retry-After': '90' })], undefined, {
       random: () => 0,

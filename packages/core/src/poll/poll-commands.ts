@@ -18,7 +18,7 @@ export interface PollOptions {
   firstPollJitterMs?: number
   /**
    * Backoff after consecutive errors: full jitter with a floor. Default base 1 s, cap 5 min,
-   * floor 100 ms (full jitter alone may draw 0, and a loop that never waits spins).
+   * floor a tenth of the base (full jitter alone may draw 0, and a loop that never waits spins).
    */
   backoff?: Partial<BackoffOptions> & { minDelayMs?: number }
   /**
@@ -105,7 +105,7 @@ export function pollCommands(
     baseDelayMs: options.backoff?.baseDelayMs ?? 1_000,
     maxDelayMs: options.backoff?.maxDelayMs ?? 300_000,
   }
-  const minErrorDelayMs = options.backoff?.minDelayMs ?? 100
+  const minErrorDelayMs = options.backoff?.minDelayMs ?? backoff.baseDelayMs / 10
   const slowRetryDelayMs = options.slowRetryDelayMs ?? 60_000
   const requestRetry = options.requestRetry ?? false
   const { signal } = options
