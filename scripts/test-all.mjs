@@ -51,6 +51,34 @@ const checks = [
   ['tests', step('tests', bin('turbo'), ['run', 'test', '--concurrency=1', '--continue'])],
 ]
 
+// The README's main job, headless, as a smoke test of the whole system (mock, agents, watch).
+console.log('\n▶ demo smoke test: pnpm demo --duration 20s --json')
+const demo = spawnSync(
+  process.execPath,
+  [join(root, 'scripts', 'demo.mjs'), '--duration', '20s', '--json'],
+  {
+    cwd: root,
+    env,
+    encoding: 'utf8',
+    timeout: 180_000,
+  },
+)
+let demoOk = false
+try {
+  const summary = JSON.parse(demo.stdout.trim().split('\n').at(-1) ?? '')
+  console.log(JSON.stringify(summary))
+  demoOk =
+    demo.status === 0 &&
+    summary.ok === true &&
+    summary.commands_handled > 0 &&
+    summary.results_acknowledged > 0 &&
+    summary.processes_left === 0 &&
+    summary.port_released === true
+} catch {
+  console.log(demo.stdout, demo.stderr)
+}
+checks.push(['demo smoke test', demoOk])
+
 let passed = 0
 let failed = 0
 let skipped = 0
@@ -77,7 +105,8 @@ for (const dir of packages) {
     `${manifest.name}: ${result.numPassedTests} passed, ${result.numFailedTests + brokenFiles.length} failed, ${result.numPendingTests} skipped`,
   )
 }
-for (const [label, ok] of checks.slice(0, 2)) {
+// Each check beside the test runners counts as one test; the suites are counted above.
+for (const [label, ok] of checks.filter(([label]) => label !== 'tests')) {
   console.log(`${label}: ${ok ? 'ok' : 'FAILED'}`)
   if (ok) passed++
   else failed++
