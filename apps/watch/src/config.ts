@@ -6,7 +6,14 @@
  * @module
  */
 import { readFile } from 'node:fs/promises'
-import { type AuthConfig, parseDuration } from '@sms-command/core'
+import {
+  type AuthConfig,
+  type AuthSettings,
+  formatDuration,
+  isSmsInputError,
+  parseDuration,
+  resolveAuthConfig,
+} from '@sms-command/core'
 import { SORT_KEYS, type SortKey } from './view-model.ts'
 
 /** A bad flag or variable: `setting` names it, the message says what was expected. */
@@ -427,7 +434,7 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     if (ms < min || ms > max) {
       throw new ConfigError(
         label(key),
-        `Invalid ${label(key)}: expected between ${formatMs(min)} and ${formatMs(max)}, received ${value}`,
+        `Invalid ${label(key)}: expected between ${formatDuration(min)} and ${formatDuration(max)}, received ${value}`,
       )
     }
     return ms
@@ -568,7 +575,7 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     config.api = {
       endpoint: endpoint.href,
       serverIds,
-      auth: await resolveAuth(raw, label, text, file),
+      auth: await resolveAuth(label, text, readText),
       concurrency,
       intervalMs,
       requestTimeoutMs,
@@ -577,92 +584,38 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
   return { action: 'run', config }
 }
 
+const AUTH_KEYS = [
+  'token',
+  'tokenFile',
+  'ak',
+  'sk',
+  'skFile',
+  'securityToken',
+  'domainId',
+  'iamUser',
+  'iamPassword',
+  'iamPasswordFile',
+  'iamDomain',
+  'iamEndpoint',
+] as const satisfies readonly (keyof AuthSettings)[]
+
+/** Credentials exactly as sms-agent resolves them (core's `resolveAuthConfig`). */
 async function resolveAuth(
-  raw: Raw,
   label: (key: string) => string,
   text: (key: string) => string | undefined,
-  file: (key: string, what: string) => Promise<string>,
+  readText: (path: string) => Promise<string>,
 ): Promise<AuthConfig> {
-  const methods = [
-    { name: 'token', keys: ['token', 'tokenFile'] },
-    { name: 'AK/SK', keys: ['ak', 'sk', 'skFile', 'securityToken', 'domainId'] },
-    { name: 'IAM password', keys: ['iamUser', 'iamPassword', 'iamPasswordFile', 'iamDomain'] },
-  ]
-  const chosen = methods
-    .map((method) => ({ ...method, set: method.keys.filter((key) => raw.has(key)) }))
-    .filter((method) => method.set.length > 0)
-  if (chosen.length === 0) {
-    throw new ConfigError(
-      'credentials',
-      'No credentials for --endpoint: set SMS_TOKEN or --token-file; or --ak with SMS_SK or --sk-file; or --iam-user, --iam-domain and SMS_IAM_PASSWORD or --iam-password-file',
-    )
-  }
-  if (chosen.length > 1) {
-    const described = chosen.map((method) => `${method.name} (${method.set.map(label).join(', ')})`)
-    throw new ConfigError(
-      'credentials',
-      `Conflicting credentials: ${described.join(' and ')}; use exactly one method`,
-    )
-  }
-  const either = (a: string, b: string, what: string) => {
-    if (raw.has(a) && raw.has(b))
-      throw new ConfigError(
-        label(b),
-        `Conflicting ${label(a)} and ${label(b)}: give the ${what} one way only`,
-      )
-    if (!raw.has(a) && !raw.has(b))
-      throw new ConfigError(label(a), `Missing ${label(a)} or ${label(b)}: the ${what} is required`)
-  }
-  const method = chosen[0]?.name
-  if (method === 'token') {
-    either('token', 'tokenFile', 'token')
-    if (raw.has('tokenFile')) {
-      const token = await file('tokenFile', 'a token')
-      if (token.length > 16_384)
-        throw new ConfigError(
-          label('tokenFile'),
-          `Invalid ${label('tokenFile')}: expected a token of 1–16,384 characters, received ${token.length}`,
-        )
-      return { kind: 'token', token, tokenFile: text('tokenFile') ?? '' }
-    }
-    return { kind: 'token', token: text('token') ?? '' }
-  }
-  if (method === 'AK/SK') {
-    const ak = text('ak')
-    if (ak === undefined)
-      throw new ConfigError(
-        '--ak',
-        'Missing --ak (or SMS_AK): AK/SK signing needs the access key id',
-      )
-    either('sk', 'skFile', 'secret key')
-    const sk = raw.has('skFile') ? await file('skFile', 'the secret key') : (text('sk') ?? '')
-    const domainId = text('domainId')
-    const securityToken = text('securityToken')
-    return {
-      kind: 'ak-sk',
-      ak,
-      sk,
-      ...(domainId !== undefined ? { domainId } : {}),
-      ...(securityToken !== undefined ? { securityToken } : {}),
-    }
-  }
-  for (const key of ['iamUser', 'iamDomain']) {
-    if (!raw.has(key))
-      throw new ConfigError(
-        label(key),
-        `Missing ${label(key)}: IAM password authentication needs it`,
-      )
-  }
-  either('iamPassword', 'iamPasswordFile', 'IAM password')
-  const password = raw.has('iamPasswordFile')
-    ? await file('iamPasswordFile', 'the password')
-    : (text('iamPassword') ?? '')
-  return {
-    kind: 'iam-password',
-    iamEndpoint: text('iamEndpoint') ?? 'https://iam.myhuaweicloud.com',
-    user: text('iamUser') ?? '',
-    password,
-    domain: text('iamDomain') ?? '',
+  const settings: AuthSettings = {}
+  for (const key of AUTH_KEYS) settings[key] = text(key)
+  try {
+    return await resolveAuthConfig(settings, {
+      readTextFile: readText,
+      label,
+      purpose: 'for --endpoint',
+    })
+  } catch (error) {
+    if (isSmsInputError(error)) throw new ConfigError(error.field, error.message, { cause: error })
+    throw error
   }
 }
 
@@ -671,13 +624,6 @@ function splitList(value: string): string[] {
     .split(',')
     .map((part) => part.trim())
     .filter((part) => part !== '')
-}
-
-function formatMs(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`
-  if (ms % 1_000 === 0) return `${ms / 1_000}s`
-  return `${ms}ms`
 }
 
 /**

@@ -3,8 +3,11 @@ import { dirname, resolve } from 'node:path'
 import {
   type AuthConfig,
   AuthTokenSchema,
+  authSecrets,
   describeValue,
+  isSmsInputError,
   parseDuration,
+  resolveAuthConfig,
   ServerIdSchema,
 } from '@sms-command/core'
 import * as v from 'valibot'
@@ -490,123 +493,19 @@ const SettingsSchema = v.object({
 
 type Settings = v.InferOutput<typeof SettingsSchema>
 
-async function readSecretFile(
-  path: string,
-  setting: string,
-  readText: (path: string) => Promise<string>,
-): Promise<string> {
-  let text: string
-  try {
-    text = await readText(path)
-  } catch (cause) {
-    throw new ConfigError(setting, `Cannot read ${setting} ${path}: ${errorText(cause)}`, { cause })
-  }
-  const value = text.trim()
-  if (value === '') throw new ConfigError(setting, `Invalid ${setting}: ${path} is empty`)
-  return value
-}
-
 async function resolveAuth(
   settings: Settings,
   label: (key: string) => string,
   readText: (path: string) => Promise<string>,
   secrets: string[],
 ): Promise<AuthConfig> {
-  const methods: { name: string; keys: string[] }[] = [
-    { name: 'token', keys: ['token', 'tokenFile'] },
-    { name: 'AK/SK', keys: ['ak', 'sk', 'skFile', 'securityToken'] },
-    { name: 'IAM password', keys: ['iamUser', 'iamPassword', 'iamPasswordFile', 'iamDomain'] },
-  ]
-  const chosen = methods
-    .map((method) => ({
-      ...method,
-      set: method.keys.filter((key) => settings[key as keyof Settings] !== undefined),
-    }))
-    .filter((method) => method.set.length > 0)
-  if (chosen.length === 0) {
-    throw new ConfigError(
-      'credentials',
-      'No credentials: set SMS_TOKEN or --token-file; or --ak with SMS_SK or --sk-file; or --iam-user, --iam-domain and SMS_IAM_PASSWORD or --iam-password-file',
-    )
-  }
-  if (chosen.length > 1) {
-    const described = chosen.map((method) => `${method.name} (${method.set.map(label).join(', ')})`)
-    throw new ConfigError(
-      'credentials',
-      `Conflicting credentials: ${described.join(' and ')}; use exactly one method`,
-    )
-  }
-  const either = (a: keyof Settings, b: keyof Settings, what: string) => {
-    if (settings[a] !== undefined && settings[b] !== undefined) {
-      throw new ConfigError(
-        label(b),
-        `Conflicting ${label(a)} and ${label(b)}: give the ${what} one way only`,
-      )
-    }
-    if (settings[a] === undefined && settings[b] === undefined) {
-      throw new ConfigError(label(a), `Missing ${label(a)} or ${label(b)}: the ${what} is required`)
-    }
-  }
-  const keep = (secret: string) => {
-    secrets.push(secret)
-    return secret
-  }
-  const method = chosen[0]?.name
-  if (method === 'token') {
-    either('token', 'tokenFile', 'token')
-    if (settings.tokenFile !== undefined) {
-      const token = await readSecretFile(settings.tokenFile, label('tokenFile'), readText)
-      if (!v.is(AuthTokenSchema, token)) {
-        throw new ConfigError(
-          label('tokenFile'),
-          `Invalid ${label('tokenFile')}: expected a token of 1–16,384 characters, received ${describeValue(token)}`,
-        )
-      }
-      return { kind: 'token', token: keep(token), tokenFile: settings.tokenFile }
-    }
-    return { kind: 'token', token: keep(settings.token as string) }
-  }
-  if (method === 'AK/SK') {
-    if (settings.ak === undefined) {
-      throw new ConfigError(
-        '--ak',
-        `Missing --ak (or SMS_AK): AK/SK signing needs the access key id`,
-      )
-    }
-    either('sk', 'skFile', 'secret key')
-    const sk =
-      settings.skFile !== undefined
-        ? await readSecretFile(settings.skFile, label('skFile'), readText)
-        : (settings.sk as string)
-    return {
-      kind: 'ak-sk',
-      ak: settings.ak,
-      sk: keep(sk),
-      ...(settings.domainId !== undefined ? { domainId: settings.domainId } : {}),
-      ...(settings.securityToken !== undefined
-        ? { securityToken: keep(settings.securityToken) }
-        : {}),
-    }
-  }
-  for (const key of ['iamUser', 'iamDomain'] as const) {
-    if (settings[key] === undefined) {
-      throw new ConfigError(
-        label(key),
-        `Missing ${label(key)}: IAM password authentication needs it`,
-      )
-    }
-  }
-  either('iamPassword', 'iamPasswordFile', 'IAM password')
-  const password =
-    settings.iamPasswordFile !== undefined
-      ? await readSecretFile(settings.iamPasswordFile, label('iamPasswordFile'), readText)
-      : (settings.iamPassword as string)
-  return {
-    kind: 'iam-password',
-    iamEndpoint: settings.iamEndpoint,
-    user: settings.iamUser as string,
-    password: keep(password),
-    domain: settings.iamDomain as string,
+  try {
+    const auth = await resolveAuthConfig(settings, { readTextFile: readText, label })
+    secrets.push(...authSecrets(auth))
+    return auth
+  } catch (error) {
+    if (isSmsInputError(error)) throw new ConfigError(error.field, error.message, { cause: error })
+    throw error
   }
 }
 

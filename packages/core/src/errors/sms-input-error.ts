@@ -10,8 +10,13 @@ export class SmsInputError extends SmsError {
   readonly field: string
   readonly expected: string
 
-  constructor(field: string, expected: string, received: string, options: SmsErrorOptions = {}) {
-    super(`Invalid ${field}: ${expected}, received ${received}`, options)
+  constructor(
+    field: string,
+    expected: string,
+    received: string,
+    options: SmsErrorOptions & { message?: string } = {},
+  ) {
+    super(options.message ?? `Invalid ${field}: ${expected}, received ${received}`, options)
     this.field = field
     this.expected = expected
   }
