@@ -47,6 +47,17 @@ const checks = [
     'lint and format (biome)',
     step('lint and format (biome)', bin('turbo'), ['run', '//#lint', '--output-logs=errors-only']),
   ],
+  // The exports map is each package's public API: checked as it would be published.
+  [
+    'publint (every package)',
+    packages.every((dir) =>
+      step(
+        `publint ${dir.slice(root.length + 1)}`,
+        join(root, 'packages', 'core', 'node_modules', '.bin', 'publint'),
+        ['--strict', dir],
+      ),
+    ),
+  ],
   // One package at a time: the suites start Bun, Deno and workerd and the machine has 2 cores.
   ['tests', step('tests', bin('turbo'), ['run', 'test', '--concurrency=1', '--continue'])],
 ]
