@@ -1,11 +1,7 @@
 // Bun entry: `bun --max-http-header-size=65536 src/bun.ts [sms-mock flags]`. Same flags and
 // first line as the Node bin; serves with Bun.serve.
-import process from 'node:process'
-import { createMockApp } from './app.ts'
-import { parseCli, startupLines, USAGE } from './cli.ts'
-import { MockConfigError } from './errors.ts'
-import { assertBindAllowed, urlHost } from './http.ts'
 import type { RuntimeAdapter } from './options.ts'
+import { runRuntimeCli } from './runtime-cli.ts'
 
 interface BunServer {
   port: number
@@ -38,31 +34,13 @@ export const bunRuntime: RuntimeAdapter = {
   },
 }
 
-async function main(): Promise<void> {
-  const command = await parseCli(process.argv.slice(2), process.env)
-  if (command.help) {
-    process.stdout.write(USAGE)
-    return
-  }
-  const { host = '127.0.0.1', port = 8080, ...options } = command.options
-  assertBindAllowed(host, options.adminToken)
-  const app = createMockApp({ runtime: bunRuntime, ...options })
+runRuntimeCli(bunRuntime, async (app, host, port) => {
   // idleTimeout 0: event streams stay open between their 15 s keep-alives.
   const server = Bun.serve({ hostname: host, port, fetch: app.fetch, idleTimeout: 0 })
-  const url = `http://${urlHost(host)}:${server.port}`
-  process.stdout.write(`${startupLines({ url, app }, command.options).join('\n')}\n`)
-  const stop = async (signal: string) => {
-    process.stdout.write(`sms-mock: ${signal}, stopping\n`)
-    app.mock.dispose()
-    await server.stop(true)
-    process.exit(0)
+  return {
+    port: server.port,
+    stop: async () => {
+      await server.stop(true)
+    },
   }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
-}
-
-main().catch((error: unknown) => {
-  process.stderr.write(`sms-mock: ${error instanceof Error ? error.message : String(error)}\n`)
-  if (error instanceof MockConfigError) process.stderr.write('Run with --help for the options.\n')
-  process.exit(2)
 })
