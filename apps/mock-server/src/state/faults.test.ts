@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest'
-import { createFault, deriveSeed, drawFaults, emptySelection, type FaultSpec } from './faults.ts'
+import {
+  createFault,
+  deriveSeed,
+  drawFaults,
+  drawFaultsExhausting,
+  emptySelection,
+  type FaultSpec,
+  removeFault,
+  removeScopedFaults,
+} from './faults.ts'
 
 const make = (specs: FaultSpec[], seed = 1) =>
   specs.map((spec, index) => createFault(spec, `f${index + 1}`, deriveSeed(seed, index + 1), 0))
@@ -71,5 +80,38 @@ describe('drawFaults', () => {
   it('derives distinct seeds from one base seed', () => {
     expect(new Set([1, 2, 3, 4].map((i) => deriveSeed(7, i))).size).toBe(4)
     expect(deriveSeed(7, 1)).toBe(deriveSeed(7, 1))
+  })
+})
+
+describe('drawFaultsExhausting, removeFault, removeScopedFaults', () => {
+  it('names the faults a draw used up and removed, and only those', () => {
+    const faults = make([
+      { kind: 'status', status: 503, count: 1 },
+      { kind: 'latency', ms: 5 },
+    ])
+    const selection = emptySelection()
+    expect(drawFaultsExhausting(faults, request, selection)).toEqual(['f1'])
+    expect(selection.status?.status).toBe(503)
+    expect(faults.map((f) => f.spec.id)).toEqual(['f2'])
+    expect(drawFaultsExhausting(faults, request, emptySelection())).toEqual([])
+  })
+
+  it('removes a fault by id and says whether it was there', () => {
+    const faults = make([{ kind: 'latency', ms: 1 }, { kind: 'malformed-json' }])
+    expect(removeFault(faults, 'f1')).toBe(true)
+    expect(removeFault(faults, 'f1')).toBe(false)
+    expect(faults.map((f) => f.spec.id)).toEqual(['f2'])
+  })
+
+  it('removes the faults scoped to a server, or every fault without one, and returns them', () => {
+    const faults = make([
+      { kind: 'latency', ms: 1, server: 's1' },
+      { kind: 'latency', ms: 2 },
+      { kind: 'latency', ms: 3, server: 's2' },
+    ])
+    expect(removeScopedFaults(faults, 's1').map((f) => f.spec.id)).toEqual(['f1'])
+    expect(faults.map((f) => f.spec.id)).toEqual(['f2', 'f3'])
+    expect(removeScopedFaults(faults, undefined).map((f) => f.spec.id)).toEqual(['f3', 'f2'])
+    expect(faults).toHaveLength(0)
   })
 })

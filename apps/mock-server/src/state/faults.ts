@@ -257,6 +257,55 @@ export function drawFaults(
   return selection
 }
 
+/**
+ * {@link drawFaults}, also telling which faults it used up (and so removed from `faults`), by
+ * id: a store that keeps fault ids elsewhere forgets them.
+ *
+ * @example
+ * const exhausted = drawFaultsExhausting(faults, { serverId: 's1', route: 'command' }, selection)
+ */
+export function drawFaultsExhausting(
+  faults: FaultState[],
+  request: { serverId: string | undefined; route: RouteName },
+  selection: FaultSelection,
+): string[] {
+  const before = faults.map((f) => f.spec.id)
+  drawFaults(faults, request, selection)
+  return before.filter((id) => !faults.some((f) => f.spec.id === id))
+}
+
+/**
+ * Removes the fault `id` from `faults`; whether it was there.
+ *
+ * @example
+ * removeFault(server.faults, 'f3') // true
+ */
+export function removeFault(faults: FaultState[], id: string): boolean {
+  const index = faults.findIndex((f) => f.spec.id === id)
+  if (index < 0) return false
+  faults.splice(index, 1)
+  return true
+}
+
+/**
+ * Removes from `faults` those scoped to `server` (every one when `server` is `undefined`) and
+ * returns them.
+ *
+ * @example
+ * removeScopedFaults(globalFaults, 'srv-1').length // how many were removed
+ */
+export function removeScopedFaults(faults: FaultState[], server: string | undefined): FaultState[] {
+  const removed: FaultState[] = []
+  for (let i = faults.length - 1; i >= 0; i--) {
+    const fault = faults[i]
+    if (fault && (server === undefined || fault.spec.server === server)) {
+      faults.splice(i, 1)
+      removed.push(fault)
+    }
+  }
+  return removed
+}
+
 /** A fault as the admin API shows it. */
 export function describeFault(fault: FaultState) {
   return { ...fault.spec, remaining: fault.remaining, fired: fault.fired, draws: fault.draws }

@@ -313,6 +313,48 @@ export function invalidateTokens(
   return changed
 }
 
+/** What the admin API shows of the identities: never a password, token or SK. */
+export interface IdentityView {
+  accounts: AccountRecord[]
+  users: { name: string; account: string; enabled: boolean }[]
+  tokens: {
+    fingerprint: string
+    kind: 'static' | 'issued'
+    account: string
+    user?: string
+    expiresAt: string | null
+    revoked: boolean
+  }[]
+  accessKeys: { ak: string; account: string; lockedUntil: string | null; temporary: boolean }[]
+}
+
+/** The admin view of identities: names, fingerprints and states, never a secret. */
+export function viewIdentityOf(identity: IdentityState): IdentityView {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+  return {
+    accounts: [...identity.accounts.values()],
+    users: [...identity.users.values()].map((u) => ({
+      name: u.name,
+      account: u.account,
+      enabled: u.enabled,
+    })),
+    tokens: [...identity.tokens.entries()].map(([token, t]) => ({
+      fingerprint: fingerprint(token),
+      kind: t.kind,
+      account: t.account,
+      ...(t.user !== undefined ? { user: t.user } : {}),
+      expiresAt: iso(t.expiresAt),
+      revoked: t.revoked,
+    })),
+    accessKeys: [...identity.accessKeys.values()].map((k) => ({
+      ak: k.ak,
+      account: k.account,
+      lockedUntil: iso(k.lockedUntil),
+      temporary: k.securityToken !== undefined,
+    })),
+  }
+}
+
 /** Serializable form, for Durable Object storage. */
 export function identityToJSON(state: IdentityState) {
   return {

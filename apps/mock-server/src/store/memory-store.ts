@@ -1,24 +1,32 @@
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
+import {
+  type ClockChange,
+  moveClock,
+  numberedFault,
+  serverEvent,
+  tokenIssuedEvent,
+  tokensInvalidatedEvent,
+} from '../state/control.ts'
 import { EventHub } from '../state/event-hub.ts'
 import {
-  createFault,
-  deriveSeed,
   drawFaults,
   emptySelection,
   type FaultSelection,
   type FaultSpec,
   type FaultState,
+  removeFault,
+  removeScopedFaults,
 } from '../state/faults.ts'
 import {
   authenticateSignature,
   authenticateToken,
-  fingerprint,
   type IdentityState,
   type IssueOutcome,
   invalidateTokens,
   issueToken,
   type PasswordAuthInput,
   type TokenSelector,
+  viewIdentityOf,
   type WireRequest,
 } from '../state/identity.ts'
 import { Journal } from '../state/journal.ts'
@@ -51,7 +59,6 @@ import type {
   DeliverResult,
   EventFilter,
   IdentityInput,
-  IdentityView,
   JournalFilter,
   MockStore,
   ReportResult,
@@ -132,14 +139,11 @@ export class MemoryStore implements MockStore {
     return this.#now()
   }
 
-  async setClock(change: { advanceMs?: number; to?: number }) {
-    const before = this.#now()
-    if (change.to !== undefined) this.#offsetMs = change.to - this.settings.clock()
-    if (change.advanceMs !== undefined) this.#offsetMs += change.advanceMs
+  async setClock(change: ClockChange) {
+    const moved = moveClock(this.#offsetMs, change, this.settings.clock())
+    this.#offsetMs = moved.offsetMs
     const now = this.#now()
-    this.#emit([
-      { type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: this.#offsetMs } },
-    ])
+    this.#emit(moved.events)
     for (const server of this.#servers.values()) this.#emit(releaseDue(server, now))
     this.#scheduleRelease()
     return { now, offsetMs: this.#offsetMs }
@@ -155,27 +159,13 @@ export class MemoryStore implements MockStore {
 
   async issueToken(input: PasswordAuthInput): Promise<IssueOutcome> {
     const outcome = issueToken(this.#identity, input, this.#now(), this.settings.tokenTtlMs)
-    if (outcome.ok) {
-      this.#emit([
-        {
-          type: 'token',
-          reason: 'issued',
-          detail: {
-            user: outcome.user.name,
-            account: outcome.account.name,
-            token: fingerprint(outcome.token),
-          },
-        },
-      ])
-    }
+    if (outcome.ok) this.#emit([tokenIssuedEvent(outcome)])
     return outcome
   }
 
   async invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke'): Promise<number> {
     const count = invalidateTokens(this.#identity, selector, action, this.#now())
-    this.#emit([
-      { type: 'token', reason: action === 'expire' ? 'expired' : 'revoked', detail: { count } },
-    ])
+    this.#emit([tokensInvalidatedEvent(action, count)])
     return count
   }
 
@@ -183,7 +173,7 @@ export class MemoryStore implements MockStore {
     applyIdentity(this.#identity, input, this.#now())
   }
 
-  async viewIdentity(): Promise<IdentityView> {
+  async viewIdentity() {
     return viewIdentityOf(this.#identity)
   }
 
@@ -206,14 +196,7 @@ export class MemoryStore implements MockStore {
       applyIdentity(this.#identity, { accounts: [{ name: input.domain }] }, this.#now())
     const server = createServerState(input.id, input.domain, this.#now(), input)
     this.#servers.set(server.id, server)
-    this.#emit([
-      {
-        type: 'server',
-        serverId: server.id,
-        reason: 'registered',
-        detail: { domain: server.account },
-      },
-    ])
+    this.#emit([serverEvent(server.id, 'registered', server.account)])
     return { created: true, server: summarizeServer(server, this.settings.delivery) }
   }
 
@@ -234,7 +217,7 @@ export class MemoryStore implements MockStore {
 
   async deleteServer(id: string): Promise<boolean> {
     const deleted = this.#servers.delete(id)
-    if (deleted) this.#emit([{ type: 'server', serverId: id, reason: 'deleted' }])
+    if (deleted) this.#emit([serverEvent(id, 'deleted')])
     return deleted
   }
 
@@ -262,9 +245,7 @@ export class MemoryStore implements MockStore {
     if (!server && this.settings.autoRegister) {
       server = createServerState(id, account, this.#now())
       this.#servers.set(id, server)
-      this.#emit([
-        { type: 'server', serverId: id, reason: 'auto-registered', detail: { domain: account } },
-      ])
+      this.#emit([serverEvent(id, 'auto-registered', account)])
     }
     if (!server) return { status: 'not-found' }
     if (server.account !== account) return { status: 'forbidden', account: server.account }
@@ -312,22 +293,16 @@ export class MemoryStore implements MockStore {
       return { error: `a fault with id ${spec.id} already exists` }
     }
     this.#faultCounter++
-    const fault = createFault(
+    const { fault, events } = numberedFault(
       spec,
-      `f${this.#faultCounter}`,
-      deriveSeed(this.settings.seed, this.#faultCounter),
+      this.#faultCounter,
+      this.settings.seed,
       this.#now(),
     )
     const server = spec.server === undefined ? undefined : this.#servers.get(spec.server)
     if (server) server.faults.push(fault)
     else this.#globalFaults.push(fault)
-    this.#emit([
-      {
-        type: 'fault-added',
-        ...(spec.server ? { serverId: spec.server } : {}),
-        fault: { id: fault.spec.id, kind: spec.kind, seed: fault.spec.seed },
-      },
-    ])
+    this.#emit(events)
     return fault
   }
 
@@ -337,27 +312,14 @@ export class MemoryStore implements MockStore {
 
   async removeFault(id: string): Promise<boolean> {
     for (const list of [this.#globalFaults, ...[...this.#servers.values()].map((s) => s.faults)]) {
-      const index = list.findIndex((f) => f.spec.id === id)
-      if (index >= 0) {
-        list.splice(index, 1)
-        return true
-      }
+      if (removeFault(list, id)) return true
     }
     return false
   }
 
   async clearFaults(server?: string): Promise<number> {
-    let removed = 0
-    const keep = (list: FaultState[]) => {
-      for (let i = list.length - 1; i >= 0; i--) {
-        if (server === undefined || list[i]?.spec.server === server) {
-          list.splice(i, 1)
-          removed++
-        }
-      }
-    }
-    keep(this.#globalFaults)
-    for (const s of this.#servers.values()) keep(s.faults)
+    let removed = removeScopedFaults(this.#globalFaults, server).length
+    for (const s of this.#servers.values()) removed += removeScopedFaults(s.faults, server).length
     return removed
   }
 
@@ -402,33 +364,6 @@ export class MemoryStore implements MockStore {
   dispose(): void {
     if (this.#releaseTimer !== undefined) clearTimeout(this.#releaseTimer)
     this.#releaseTimer = undefined
-  }
-}
-
-/** The admin view of identities: names, fingerprints and states, never a secret. */
-export function viewIdentityOf(identity: IdentityState): IdentityView {
-  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
-  return {
-    accounts: [...identity.accounts.values()],
-    users: [...identity.users.values()].map((u) => ({
-      name: u.name,
-      account: u.account,
-      enabled: u.enabled,
-    })),
-    tokens: [...identity.tokens.entries()].map(([token, t]) => ({
-      fingerprint: fingerprint(token),
-      kind: t.kind,
-      account: t.account,
-      ...(t.user !== undefined ? { user: t.user } : {}),
-      expiresAt: iso(t.expiresAt),
-      revoked: t.revoked,
-    })),
-    accessKeys: [...identity.accessKeys.values()].map((k) => ({
-      ak: k.ak,
-      account: k.account,
-      lockedUntil: iso(k.lockedUntil),
-      temporary: k.securityToken !== undefined,
-    })),
   }
 }
 

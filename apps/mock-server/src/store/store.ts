@@ -1,6 +1,8 @@
 import type { Scenario } from '../scenario.ts'
+import type { ClockChange } from '../state/control.ts'
 import type { FaultSelection, FaultSpec, FaultState } from '../state/faults.ts'
 import type {
+  IdentityView,
   IssueOutcome,
   PasswordAuthInput,
   TokenSelector,
@@ -15,7 +17,6 @@ import type {
   ServerView,
 } from '../state/server-state.ts'
 import type {
-  AccountRecord,
   AuthOutcome,
   DeliveryMode,
   IdleShape,
@@ -79,23 +80,10 @@ export interface EventFilter {
   since?: number | undefined
 }
 
+export type { IdentityView }
+
 /** Credentials and servers added at run time (`POST /_mock/identity`); same shape as a scenario's. */
 export type IdentityInput = Pick<Scenario, 'accounts' | 'users' | 'tokens' | 'accessKeys'>
-
-/** What the admin API shows of the identities: never a password, token or SK. */
-export interface IdentityView {
-  accounts: AccountRecord[]
-  users: { name: string; account: string; enabled: boolean }[]
-  tokens: {
-    fingerprint: string
-    kind: 'static' | 'issued'
-    account: string
-    user?: string
-    expiresAt: string | null
-    revoked: boolean
-  }[]
-  accessKeys: { ak: string; account: string; lockedUntil: string | null; temporary: boolean }[]
-}
 
 /**
  * Where the mock keeps its state. Routes talk only to this interface, so a store for another
@@ -111,7 +99,7 @@ export interface MockStore {
   /** The mock clock, ms since the epoch. */
   now(): Promise<number>
   /** Moves the mock clock: by `advanceMs` (≥ 0), or to `to`; returns the new time and offset. */
-  setClock(change: { advanceMs?: number; to?: number }): Promise<{ now: number; offsetMs: number }>
+  setClock(change: ClockChange): Promise<{ now: number; offsetMs: number }>
 
   authenticateToken(token: string): Promise<AuthOutcome>
   authenticateSignature(request: WireRequest): Promise<AuthOutcome>

@@ -1,3 +1,4 @@
+import { type ClockChange, serverEvent } from '../state/control.ts'
 import {
   emptySelection,
   type FaultSelection,
@@ -71,7 +72,7 @@ export class DurableObjectStore implements MockStore {
     return this.#control.now()
   }
 
-  setClock(change: { advanceMs?: number; to?: number }) {
+  setClock(change: ClockChange) {
     return this.#control.setClock(change)
   }
 
@@ -159,9 +160,7 @@ export class DurableObjectStore implements MockStore {
     if ('error' in outcome) return true
     if (outcome.created) {
       await this.#server(id).init(createServerState(id, account, outcome.now))
-      await this.#publish([
-        { type: 'server', serverId: id, reason: 'auto-registered', detail: { domain: account } },
-      ])
+      await this.#publish([serverEvent(id, 'auto-registered', account)])
     }
     return true
   }

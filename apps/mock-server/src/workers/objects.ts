@@ -1,19 +1,26 @@
 import { DurableObject } from 'cloudflare:workers'
 import { resolveSettings } from '../options.ts'
+import {
+  type ClockChange,
+  moveClock,
+  numberedFault,
+  serverEvent,
+  tokenIssuedEvent,
+  tokensInvalidatedEvent,
+} from '../state/control.ts'
 import { EventHub } from '../state/event-hub.ts'
 import {
-  createFault,
-  deriveSeed,
-  drawFaults,
+  drawFaultsExhausting,
   type FaultSelection,
   type FaultSpec,
   type FaultState,
+  removeFault,
+  removeScopedFaults,
 } from '../state/faults.ts'
 import {
   addAccount,
   authenticateSignature,
   authenticateToken,
-  fingerprint,
   type IdentityState,
   identityFromJSON,
   identityToJSON,
@@ -21,6 +28,7 @@ import {
   issueToken,
   type PasswordAuthInput,
   type TokenSelector,
+  viewIdentityOf,
   type WireRequest,
 } from '../state/identity.ts'
 import { Journal } from '../state/journal.ts'
@@ -37,7 +45,6 @@ import {
   summarizeServer,
   viewServer,
 } from '../state/server-state.ts'
-import { viewIdentityOf } from '../store/memory-store.ts'
 import type { EventFilter, IdentityInput, JournalFilter, StoreSettings } from '../store/store.ts'
 import type {
   DeliveryMode,
@@ -146,13 +153,10 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return this.#now()
   }
 
-  async setClock(change: { advanceMs?: number; to?: number }) {
-    const before = this.#now()
-    if (change.to !== undefined) this.#offsetMs = change.to - Date.now()
-    if (change.advanceMs !== undefined) this.#offsetMs += change.advanceMs
-    this.#emit([
-      { type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: this.#offsetMs } },
-    ])
+  async setClock(change: ClockChange) {
+    const moved = moveClock(this.#offsetMs, change, Date.now())
+    this.#offsetMs = moved.offsetMs
+    this.#emit(moved.events)
     await this.#persist()
     return { now: this.#now(), offsetMs: this.#offsetMs }
   }
@@ -176,17 +180,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   async issueToken(input: PasswordAuthInput) {
     const outcome = issueToken(this.#identity, input, this.#now(), this.#settings.tokenTtlMs)
     if (outcome.ok) {
-      this.#emit([
-        {
-          type: 'token',
-          reason: 'issued',
-          detail: {
-            user: outcome.user.name,
-            account: outcome.account.name,
-            token: fingerprint(outcome.token),
-          },
-        },
-      ])
+      this.#emit([tokenIssuedEvent(outcome)])
       await this.#persist()
     }
     return outcome
@@ -194,9 +188,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
 
   async invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke') {
     const count = invalidateTokens(this.#identity, selector, action, this.#now())
-    this.#emit([
-      { type: 'token', reason: action === 'expire' ? 'expired' : 'revoked', detail: { count } },
-    ])
+    this.#emit([tokensInvalidatedEvent(action, count)])
     await this.#persist()
     return count
   }
@@ -220,7 +212,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     }
     addAccount(this.#identity, domain)
     this.#registry.set(id, domain)
-    this.#emit([{ type: 'server', serverId: id, reason: 'registered', detail: { domain } }])
+    this.#emit([serverEvent(id, 'registered', domain)])
     await this.#persist()
     return { created: true, now: this.#now() } as const
   }
@@ -231,7 +223,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
 
   async unregister(id: string): Promise<boolean> {
     if (!this.#registry.delete(id)) return false
-    this.#emit([{ type: 'server', serverId: id, reason: 'deleted' }])
+    this.#emit([serverEvent(id, 'deleted')])
     await this.#persist()
     return true
   }
@@ -241,22 +233,16 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
       return { error: `a fault with id ${spec.id} already exists` } as const
     }
     this.#faultCounter++
-    const fault = createFault(
+    const { fault, events } = numberedFault(
       spec,
-      `f${this.#faultCounter}`,
-      deriveSeed(this.#settings.seed, this.#faultCounter),
+      this.#faultCounter,
+      this.#settings.seed,
       this.#now(),
     )
     this.#faultIds.add(fault.spec.id)
     const onServer = spec.server !== undefined && this.#registry.has(spec.server)
     if (!onServer) this.#globalFaults.push(fault)
-    this.#emit([
-      {
-        type: 'fault-added',
-        ...(spec.server ? { serverId: spec.server } : {}),
-        fault: { id: fault.spec.id, kind: spec.kind, seed: fault.spec.seed },
-      },
-    ])
+    this.#emit(events)
     await this.#persist()
     return { fault, onServer } as const
   }
@@ -273,33 +259,22 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
 
   async removeFault(id: string): Promise<boolean> {
     this.#faultIds.delete(id)
-    const index = this.#globalFaults.findIndex((f) => f.spec.id === id)
-    if (index >= 0) this.#globalFaults.splice(index, 1)
-    await this.#persist()
-    return index >= 0
-  }
-
-  async clearGlobalFaults(server?: string): Promise<number> {
-    let removed = 0
-    for (let i = this.#globalFaults.length - 1; i >= 0; i--) {
-      const fault = this.#globalFaults[i]
-      if (fault && (server === undefined || fault.spec.server === server)) {
-        this.#faultIds.delete(fault.spec.id)
-        this.#globalFaults.splice(i, 1)
-        removed++
-      }
-    }
+    const removed = removeFault(this.#globalFaults, id)
     await this.#persist()
     return removed
   }
 
+  async clearGlobalFaults(server?: string): Promise<number> {
+    const removed = removeScopedFaults(this.#globalFaults, server)
+    for (const fault of removed) this.#faultIds.delete(fault.spec.id)
+    await this.#persist()
+    return removed.length
+  }
+
   async drawGlobal(serverId: string | undefined, route: RouteName, selection: FaultSelection) {
     if (this.#globalFaults.length === 0) return selection
-    const before = this.#globalFaults.map((f) => f.spec.id)
-    drawFaults(this.#globalFaults, { serverId, route }, selection)
-    for (const id of before) {
-      if (!this.#globalFaults.some((f) => f.spec.id === id)) this.#faultIds.delete(id)
-    }
+    const exhausted = drawFaultsExhausting(this.#globalFaults, { serverId, route }, selection)
+    for (const id of exhausted) this.#faultIds.delete(id)
     await this.#persist()
     return selection
   }
@@ -457,10 +432,7 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
   }
 
   async removeFault(id: string): Promise<boolean> {
-    const faults = this.#state?.faults
-    const index = faults?.findIndex((f) => f.spec.id === id) ?? -1
-    if (!faults || index < 0) return false
-    faults.splice(index, 1)
+    if (!this.#state || !removeFault(this.#state.faults, id)) return false
     await this.#save()
     return true
   }
@@ -476,9 +448,7 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
 
   async drawFaults(serverId: string, route: RouteName, selection: FaultSelection) {
     if (!this.#state || this.#state.faults.length === 0) return { selection, exhausted: [] }
-    const before = this.#state.faults.map((f) => f.spec.id)
-    drawFaults(this.#state.faults, { serverId, route }, selection)
-    const exhausted = before.filter((id) => !this.#state?.faults.some((f) => f.spec.id === id))
+    const exhausted = drawFaultsExhausting(this.#state.faults, { serverId, route }, selection)
     await this.#save()
     return { selection, exhausted }
   }

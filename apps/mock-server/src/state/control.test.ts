@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest'
+import {
+  moveClock,
+  numberedFault,
+  serverEvent,
+  tokenIssuedEvent,
+  tokensInvalidatedEvent,
+} from './control.ts'
+import { deriveSeed } from './faults.ts'
+import { addAccount, createIdentityState, fingerprint, issueToken } from './identity.ts'
+
+describe('moveClock', () => {
+  it('sets the clock with `to`, then advances it, and says where it was in its event', () => {
+    const real = Date.UTC(2026, 0, 1)
+    const moved = moveClock(1_000, { to: real + 60_000, advanceMs: 500 }, real)
+    expect(moved.offsetMs).toBe(60_500)
+    expect(moved.events).toEqual([
+      { type: 'clock', detail: { from: new Date(real + 1_000).toISOString(), offsetMs: 60_500 } },
+    ])
+  })
+
+  it('only advances when no `to` is given', () => {
+    expect(moveClock(1_000, { advanceMs: 250 }, 0).offsetMs).toBe(1_250)
+  })
+})
+
+describe('numberedFault', () => {
+  it('numbers the fault and derives its seed from the mock seed unless the spec gives them', () => {
+    const { fault, events } = numberedFault({ kind: 'status', status: 503 }, 3, 42, 7)
+    expect(fault.spec).toMatchObject({ id: 'f3', seed: deriveSeed(42, 3) })
+    expect(fault.createdAt).toBe(7)
+    expect(events).toEqual([
+      { type: 'fault-added', fault: { id: 'f3', kind: 'status', seed: deriveSeed(42, 3) } },
+    ])
+    const named = numberedFault(
+      { kind: 'latency', ms: 1, id: 'slow', seed: 9, server: 's1' },
+      4,
+      42,
+      0,
+    )
+    expect(named.events).toEqual([
+      { type: 'fault-added', serverId: 's1', fault: { id: 'slow', kind: 'latency', seed: 9 } },
+    ])
+  })
+})
+
+describe('events', () => {
+  it('names an issued token by its fingerprint, never the token', () => {
+    const identity = createIdentityState()
+    addAccount(identity, 'acme')
+    identity.users.set('acme/ops', {
+      id: 'u1',
+      name: 'ops',
+      password: 'pw-secret',
+      account: 'acme',
+      enabled: true,
+    })
+    const outcome = issueToken(
+      identity,
+      { user: 'ops', password: 'pw-secret', domain: { name: 'acme' }, scope: undefined },
+      0,
+      1_000,
+    )
+    if (!outcome.ok) throw new Error(outcome.message)
+    const event = tokenIssuedEvent(outcome)
+    expect(event).toEqual({
+      type: 'token',
+      reason: 'issued',
+      detail: { user: 'ops', account: 'acme', token: fingerprint(outcome.token) },
+    })
+    expect(JSON.stringify(event)).not.toContain(outcome.token)
+  })
+
+  it('counts expired and revoked tokens', () => {
+    expect(tokensInvalidatedEvent('expire', 2)).toEqual({
+      type: 'token',
+      reason: 'expired',
+      detail: { count: 2 },
+    })
+    expect(tokensInvalidatedEvent('revoke', 0)).toEqual({
+      type: 'token',
+      reason: 'revoked',
+      detail: { count: 0 },
+    })
+  })
+
+  it('gives a registered server its account and a deleted one none', () => {
+    expect(serverEvent('srv-1', 'auto-registered', 'acme')).toEqual({
+      type: 'server',
+      serverId: 'srv-1',
+      reason: 'auto-registered',
+      detail: { domain: 'acme' },
+    })
+    expect(serverEvent('srv-1', 'deleted')).toEqual({
+      type: 'server',
+      serverId: 'srv-1',
+      reason: 'deleted',
+    })
+  })
+})

@@ -1,0 +1,110 @@
+// The control-plane steps both stores take the same way (MemoryStore in one process,
+// SmsControlObject on Workers): moving the mock clock, numbering faults, and the events they
+// publish, so that every runtime's event stream carries the same events.
+import type { NewMockEvent } from '../types.ts'
+import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
+import { fingerprint, type IssueOutcome } from './identity.ts'
+
+/** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
+export interface ClockChange {
+  advanceMs?: number
+  to?: number
+}
+
+/**
+ * The mock clock's new offset from the real one after `change`, and its `clock` event (which
+ * says where the clock was).
+ *
+ * @example
+ * moveClock(0, { advanceMs: 60_000 }, Date.now()).offsetMs // 60000
+ */
+export function moveClock(
+  offsetMs: number,
+  change: ClockChange,
+  realNow: number,
+): { offsetMs: number; events: NewMockEvent[] } {
+  const before = realNow + offsetMs
+  let next = offsetMs
+  if (change.to !== undefined) next = change.to - realNow
+  if (change.advanceMs !== undefined) next += change.advanceMs
+  return {
+    offsetMs: next,
+    events: [{ type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: next } }],
+  }
+}
+
+/**
+ * The `number`-th fault added to a mock: id `f<number>` and a seed derived from the mock's
+ * seed unless the spec gives them (so a run replays), with its `fault-added` event.
+ *
+ * @example
+ * numberedFault({ kind: 'status', status: 503 }, 3, 42, now).fault.spec.id // 'f3'
+ */
+export function numberedFault(
+  spec: FaultSpec,
+  number: number,
+  baseSeed: number,
+  now: number,
+): { fault: FaultState; events: NewMockEvent[] } {
+  const fault = createFault(spec, `f${number}`, deriveSeed(baseSeed, number), now)
+  return {
+    fault,
+    events: [
+      {
+        type: 'fault-added',
+        ...(spec.server ? { serverId: spec.server } : {}),
+        fault: { id: fault.spec.id, kind: spec.kind, seed: fault.spec.seed },
+      },
+    ],
+  }
+}
+
+/**
+ * The `token` event of a token issued by the mock IAM: user, account and the token's
+ * fingerprint, never the token.
+ *
+ * @example
+ * if (outcome.ok) publish([tokenIssuedEvent(outcome)])
+ */
+export function tokenIssuedEvent(outcome: Extract<IssueOutcome, { ok: true }>): NewMockEvent {
+  return {
+    type: 'token',
+    reason: 'issued',
+    detail: {
+      user: outcome.user.name,
+      account: outcome.account.name,
+      token: fingerprint(outcome.token),
+    },
+  }
+}
+
+/**
+ * The `token` event of an expire or revoke call, with how many tokens it changed.
+ *
+ * @example
+ * tokensInvalidatedEvent('revoke', 2) // { type: 'token', reason: 'revoked', detail: { count: 2 } }
+ */
+export function tokensInvalidatedEvent(action: 'expire' | 'revoke', count: number): NewMockEvent {
+  return { type: 'token', reason: action === 'expire' ? 'expired' : 'revoked', detail: { count } }
+}
+
+/**
+ * The `server` event of a server registered (by the admin API or on first use) in account
+ * `domain`, or deleted.
+ *
+ * @example
+ * serverEvent('srv-1', 'registered', 'acme')
+ * serverEvent('srv-1', 'deleted')
+ */
+export function serverEvent(
+  serverId: string,
+  reason: 'registered' | 'auto-registered' | 'deleted',
+  domain?: string,
+): NewMockEvent {
+  return {
+    type: 'server',
+    serverId,
+    reason,
+    ...(domain !== undefined ? { detail: { domain } } : {}),
+  }
+}
