@@ -55,6 +55,31 @@ export async function applyResponseFault(
   return new Response(cut, { status, headers })
 }
 
+/**
+ * The first step of a request on which faults fired: publishes a `fault` event per fault, then
+ * waits out their summed latency. What the faults then ask for (a status, a dropped
+ * connection) each route answers in its own error shape.
+ *
+ * @example
+ * if (faults.hits.length > 0) await announceFaults(deps, faults, requestId, serverId)
+ */
+export async function announceFaults(
+  deps: RouteDeps,
+  faults: FaultSelection,
+  requestId: string,
+  serverId?: string,
+): Promise<void> {
+  await deps.store.publish(
+    faults.hits.map((fault) => ({
+      type: 'fault' as const,
+      ...(serverId !== undefined ? { serverId } : {}),
+      requestId,
+      fault,
+    })),
+  )
+  if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
+}
+
 /** Journal entry fields every route fills the same way. */
 export function baseEntry(
   c: Context,

@@ -10,7 +10,13 @@ import {
 import { firstIssue } from '../scenario.ts'
 import type { FaultSelection } from '../state/faults.ts'
 import type { JournalEntry } from '../types.ts'
-import { applyResponseFault, baseEntry, type RouteDeps, rawPath } from './context.ts'
+import {
+  announceFaults,
+  applyResponseFault,
+  baseEntry,
+  type RouteDeps,
+  rawPath,
+} from './context.ts'
 
 const text = (what: string, max = 255) =>
   v.pipe(
@@ -89,10 +95,7 @@ export function createIamHandler(deps: RouteDeps) {
 
     faults = await store.drawFaults(undefined, 'iam')
     if (faults.hits.length > 0) {
-      await store.publish(
-        faults.hits.map((fault) => ({ type: 'fault' as const, requestId, fault })),
-      )
-      if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
+      await announceFaults(deps, faults, requestId)
       if (faults.dropBefore && deps.runtime.dropConnection) return deps.runtime.dropConnection(c)
       if (faults.status) {
         const headers: Record<string, string> = {}

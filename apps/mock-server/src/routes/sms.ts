@@ -13,7 +13,13 @@ import {
 import { firstIssue } from '../scenario.ts'
 import type { FaultSelection } from '../state/faults.ts'
 import type { AuthOutcome, IdleShape, JournalInput, QueuedCommand } from '../types.ts'
-import { applyResponseFault, baseEntry, type RouteDeps, rawPath } from './context.ts'
+import {
+  announceFaults,
+  applyResponseFault,
+  baseEntry,
+  type RouteDeps,
+  rawPath,
+} from './context.ts'
 
 const SMS_PATH = /^\/v3\/sources\/([^/]*)\/(command|command_result)$/
 
@@ -131,10 +137,7 @@ export function createSmsHandler(deps: RouteDeps) {
 
     faults = await store.drawFaults(serverId, route)
     if (faults.hits.length > 0) {
-      await store.publish(
-        faults.hits.map((fault) => ({ type: 'fault' as const, serverId, requestId, fault })),
-      )
-      if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
+      await announceFaults(deps, faults, requestId, serverId)
       if (faults.dropBefore && deps.runtime.dropConnection) {
         // Status 0: no answer was sent.
         await record(0)

@@ -65,6 +65,23 @@ export function createServerState(
   }
 }
 
+/**
+ * The server a request of `account` may use: unknown is `not-found` (404), another account's is
+ * `forbidden` (403).
+ *
+ * @example
+ * const owned = ownedServer(servers.get(id), principal.account)
+ * if ('status' in owned) return owned // not-found or forbidden
+ */
+export function ownedServer(
+  server: ServerState | null | undefined,
+  account: string,
+): ServerState | { status: 'not-found' } | { status: 'forbidden'; account: string } {
+  if (!server) return { status: 'not-found' }
+  if (server.account !== account) return { status: 'forbidden', account: server.account }
+  return server
+}
+
 /** A command to enqueue: wire shape plus an optional delay on the mock clock. */
 export interface EnqueueItem extends WireCommand {
   releaseAfterMs?: number | undefined

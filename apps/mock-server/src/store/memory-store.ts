@@ -38,6 +38,7 @@ import {
   type EnqueueOutcome,
   enqueue,
   nextRelease,
+  ownedServer,
   type ResultInput,
   releaseDue,
   report,
@@ -247,9 +248,7 @@ export class MemoryStore implements MockStore {
       this.#servers.set(id, server)
       this.#emit([serverEvent(id, 'auto-registered', account)])
     }
-    if (!server) return { status: 'not-found' }
-    if (server.account !== account) return { status: 'forbidden', account: server.account }
-    return server
+    return ownedServer(server, account)
   }
 
   async deliver(id: string, account: string, requestId: string): Promise<DeliverResult> {

@@ -37,6 +37,7 @@ import {
   deliver,
   type EnqueueItem,
   enqueue,
+  ownedServer,
   type ResultInput,
   releaseDue,
   report,
@@ -387,17 +388,15 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
     requestId: string,
     limits: ServerLimits,
   ) {
-    if (!this.#state) return { status: 'not-found' } as const
-    if (this.#state.account !== account) {
-      return { status: 'forbidden', account: this.#state.account } as const
-    }
-    const outcome = deliver(this.#state, mode, now, requestId, limits)
+    const server = ownedServer(this.#state, account)
+    if ('status' in server) return server
+    const outcome = deliver(server, mode, now, requestId, limits)
     await this.#save()
     return {
       status: 'ok',
       command: outcome.command,
       events: outcome.events,
-      idle: this.#state.idle,
+      idle: server.idle,
     } as const
   }
 
@@ -409,11 +408,9 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
     requestId: string,
     limits: ServerLimits,
   ) {
-    if (!this.#state) return { status: 'not-found' } as const
-    if (this.#state.account !== account) {
-      return { status: 'forbidden', account: this.#state.account } as const
-    }
-    const outcome = report(this.#state, input, mode, now, requestId, limits)
+    const server = ownedServer(this.#state, account)
+    if ('status' in server) return server
+    const outcome = report(server, input, mode, now, requestId, limits)
     await this.#save()
     return outcome.ok
       ? ({ status: 'ok', next: outcome.next, events: outcome.events } as const)
