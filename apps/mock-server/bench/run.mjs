@@ -58,6 +58,17 @@ function start(name, command, args) {
   })
 }
 
+/** The sms-mock bin on a free port with the bench scenario. */
+function startNode() {
+  return start('sms-mock (Node)', process.execPath, [
+    'dist/node.js',
+    '--port',
+    '0',
+    '--scenario',
+    scenarioPath,
+  ])
+}
+
 function stop(server) {
   return new Promise((resolve) => {
     server.child.once('exit', resolve)
@@ -92,13 +103,7 @@ async function throughput() {
     `sms-mock bench: GET ${path}, ${connections} connections, ${duration} s per server (after a 2 s warm-up)`,
   )
   const bare = await start('bare node:http', process.execPath, ['bench/bare-server.mjs'])
-  const node = await start('sms-mock (Node)', process.execPath, [
-    'dist/node.js',
-    '--port',
-    '0',
-    '--scenario',
-    scenarioPath,
-  ])
+  const node = await startNode()
   const results = {}
   try {
     // Alternate, so neither gets a warmer machine.
@@ -135,13 +140,7 @@ async function throughput() {
 
 async function rss() {
   const amount = Number(values.requests)
-  const node = await start('sms-mock (Node)', process.execPath, [
-    'dist/node.js',
-    '--port',
-    '0',
-    '--scenario',
-    scenarioPath,
-  ])
+  const node = await startNode()
   const pid = node.child.pid
   console.log(
     `sms-mock RSS check: ${fmt(amount)} requests to the Node server, RSS sampled every 2 s`,
