@@ -7,6 +7,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import {
+  AUTH_SECRET_FLAGS,
+  AUTH_SETTINGS,
   type AuthConfig,
   type AuthSettings,
   formatDuration,
@@ -136,111 +138,19 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: "an agent's --status-port base URL (e.g. http://127.0.0.1:9464) to follow through /events (repeatable)",
     repeatable: true,
   },
-  {
-    key: 'token',
-    env: 'SMS_TOKEN',
-    kind: 'string',
-    secret: true,
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'IAM token (environment only, never a flag)',
-  },
-  {
-    key: 'tokenFile',
-    flag: '--token-file',
-    env: 'SMS_TOKEN_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'file holding an IAM token; read again when SMS answers 401',
-  },
-  {
-    key: 'ak',
-    flag: '--ak',
-    env: 'SMS_AK',
-    kind: 'string',
-    meta: 'AK',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'access key id for AK/SK signing',
-  },
-  {
-    key: 'sk',
-    env: 'SMS_SK',
-    kind: 'string',
-    secret: true,
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'secret access key (environment only)',
-  },
-  {
-    key: 'skFile',
-    flag: '--sk-file',
-    env: 'SMS_SK_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'file holding the secret access key',
-  },
-  {
-    key: 'domainId',
-    flag: '--domain-id',
-    env: 'SMS_DOMAIN_ID',
-    kind: 'string',
-    meta: 'ID',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'account (domain) id sent as X-Domain-Id with AK/SK',
-  },
-  {
-    key: 'securityToken',
-    env: 'SMS_SECURITY_TOKEN',
-    kind: 'string',
-    secret: true,
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'session token of temporary AK/SK credentials (environment only)',
-  },
-  {
-    key: 'iamUser',
-    flag: '--iam-user',
-    env: 'SMS_IAM_USER',
-    kind: 'string',
-    meta: 'NAME',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'IAM user name (password authentication)',
-  },
-  {
-    key: 'iamPassword',
-    env: 'SMS_IAM_PASSWORD',
-    kind: 'string',
-    secret: true,
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'IAM password (environment only)',
-  },
-  {
-    key: 'iamPasswordFile',
-    flag: '--iam-password-file',
-    env: 'SMS_IAM_PASSWORD_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'file holding the IAM password',
-  },
-  {
-    key: 'iamDomain',
-    flag: '--iam-domain',
-    env: 'SMS_IAM_DOMAIN',
-    kind: 'string',
-    meta: 'NAME',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'account (domain) name of the IAM user',
-  },
-  {
-    key: 'iamEndpoint',
-    flag: '--iam-endpoint',
-    env: 'SMS_IAM_ENDPOINT',
-    kind: 'url',
-    meta: 'URL',
-    default: 'https://iam.myhuaweicloud.com',
-    group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-    help: 'IAM base URL',
-  },
+  ...AUTH_SETTINGS.map(
+    (setting): OptionSpec => ({
+      key: setting.key,
+      ...(setting.flag ? { flag: setting.flag } : {}),
+      env: setting.env,
+      kind: setting.value === 'text' ? 'string' : setting.value,
+      ...(setting.meta ? { meta: setting.meta } : {}),
+      ...(setting.default ? { default: setting.default } : {}),
+      ...(setting.secret ? { secret: true } : {}),
+      group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
+      help: setting.help,
+    }),
+  ),
   {
     key: 'interval',
     flag: '--interval',
@@ -309,14 +219,6 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
 ]
 
-const SECRET_FLAGS: Record<string, string> = {
-  '--token': 'set SMS_TOKEN or use --token-file',
-  '--sk': 'set SMS_SK or use --sk-file',
-  '--iam-password': 'set SMS_IAM_PASSWORD or use --iam-password-file',
-  '--password': 'set SMS_IAM_PASSWORD or use --iam-password-file',
-  '--security-token': 'set SMS_SECURITY_TOKEN',
-}
-
 /** Inputs of {@link parseCommandLine}, injectable for tests. */
 export interface ConfigInputs {
   argv: readonly string[]
@@ -340,11 +242,11 @@ function readArgv(argv: readonly string[]): { raw: Raw; action?: 'help' | 'versi
     }
     const equals = arg.indexOf('=')
     const flag = equals < 0 ? arg : arg.slice(0, equals)
-    const hint = SECRET_FLAGS[flag]
-    if (hint) {
+    const saferWay = AUTH_SECRET_FLAGS[flag]
+    if (saferWay) {
       throw new ConfigError(
         flag,
-        `${flag} is not accepted: secrets on the command line are visible to every user of the machine; ${hint}`,
+        `${flag} is not accepted: secrets on the command line are visible to every user of the machine; use ${saferWay}`,
       )
     }
     const spec = OPTIONS.find((option) => option.flag === flag)

@@ -7,6 +7,7 @@
  */
 export * from './auth/ak-sk.ts'
 export type * from './auth/auth-provider.ts'
+export * from './auth/auth-settings.ts'
 export * from './auth/create-auth-provider.ts'
 export * from './auth/iam-password-token.ts'
 export * from './auth/refreshable-token.ts'

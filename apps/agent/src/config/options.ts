@@ -1,3 +1,5 @@
+import { AUTH_SECRET_FLAGS, AUTH_SETTINGS, type AuthSettingSpec } from '@sms-command/core'
+
 /** How a setting's text is read. */
 export type OptionKind =
   | 'string'
@@ -25,6 +27,20 @@ export interface OptionSpec {
   readonly meta?: string
   readonly group: string
   readonly help: string
+}
+
+/** A credential setting of core's shared table, as an agent option. */
+function authOption(setting: AuthSettingSpec, group: string): OptionSpec {
+  return {
+    key: setting.key,
+    ...(setting.flag ? { flag: setting.flag } : {}),
+    env: setting.env,
+    kind: setting.secret ? 'secret' : setting.value === 'text' ? 'string' : setting.value,
+    ...(setting.meta ? { meta: setting.meta } : {}),
+    ...(setting.default ? { default: setting.default } : {}),
+    group,
+    help: setting.help,
+  }
 }
 
 /**
@@ -59,107 +75,7 @@ export const OPTIONS = [
     group: 'Connection',
     help: 'deadline of one HTTP request, body included',
   },
-  {
-    key: 'token',
-    env: 'SMS_TOKEN',
-    kind: 'secret',
-    group: 'Authentication (exactly one method)',
-    help: 'IAM token (environment or config file only, never a flag)',
-  },
-  {
-    key: 'tokenFile',
-    flag: '--token-file',
-    env: 'SMS_TOKEN_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication (exactly one method)',
-    help: 'file holding an IAM token; read again when SMS answers 401',
-  },
-  {
-    key: 'ak',
-    flag: '--ak',
-    env: 'SMS_AK',
-    kind: 'string',
-    meta: 'AK',
-    group: 'Authentication (exactly one method)',
-    help: 'access key id for AK/SK signing',
-  },
-  {
-    key: 'sk',
-    env: 'SMS_SK',
-    kind: 'secret',
-    group: 'Authentication (exactly one method)',
-    help: 'secret access key (environment or config file only)',
-  },
-  {
-    key: 'skFile',
-    flag: '--sk-file',
-    env: 'SMS_SK_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication (exactly one method)',
-    help: 'file holding the secret access key',
-  },
-  {
-    key: 'domainId',
-    flag: '--domain-id',
-    env: 'SMS_DOMAIN_ID',
-    kind: 'string',
-    meta: 'ID',
-    group: 'Authentication (exactly one method)',
-    help: 'account (domain) id sent as X-Domain-Id with AK/SK',
-  },
-  {
-    key: 'securityToken',
-    env: 'SMS_SECURITY_TOKEN',
-    kind: 'secret',
-    group: 'Authentication (exactly one method)',
-    help: 'session token of temporary AK/SK credentials',
-  },
-  {
-    key: 'iamUser',
-    flag: '--iam-user',
-    env: 'SMS_IAM_USER',
-    kind: 'string',
-    meta: 'NAME',
-    group: 'Authentication (exactly one method)',
-    help: 'IAM user name (password authentication)',
-  },
-  {
-    key: 'iamPassword',
-    env: 'SMS_IAM_PASSWORD',
-    kind: 'secret',
-    group: 'Authentication (exactly one method)',
-    help: 'IAM password (environment or config file only)',
-  },
-  {
-    key: 'iamPasswordFile',
-    flag: '--iam-password-file',
-    env: 'SMS_IAM_PASSWORD_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Authentication (exactly one method)',
-    help: 'file holding the IAM password',
-  },
-  {
-    key: 'iamDomain',
-    flag: '--iam-domain',
-    env: 'SMS_IAM_DOMAIN',
-    kind: 'string',
-    meta: 'NAME',
-    group: 'Authentication (exactly one method)',
-    help: 'account (domain) name of the IAM user',
-  },
-  {
-    key: 'iamEndpoint',
-    flag: '--iam-endpoint',
-    env: 'SMS_IAM_ENDPOINT',
-    kind: 'url',
-    meta: 'URL',
-    default: 'https://iam.myhuaweicloud.com',
-    group: 'Authentication (exactly one method)',
-    help: 'IAM base URL',
-  },
+  ...AUTH_SETTINGS.map((setting) => authOption(setting, 'Authentication (exactly one method)')),
   {
     key: 'handler',
     flag: '--handler',
@@ -372,14 +288,8 @@ export const OPTION_BY_KEY: ReadonlyMap<string, OptionSpec> = new Map(
   OPTIONS.map((option) => [option.key, option]),
 )
 
-/** Flags refused on purpose, with the safer way to pass the value. */
-export const SECRET_FLAGS: Readonly<Record<string, string>> = {
-  '--token': 'SMS_TOKEN or --token-file',
-  '--sk': 'SMS_SK or --sk-file',
-  '--iam-password': 'SMS_IAM_PASSWORD or --iam-password-file',
-  '--password': 'SMS_IAM_PASSWORD or --iam-password-file',
-  '--security-token': 'SMS_SECURITY_TOKEN',
-}
+/** Flags refused on purpose, with the safer way to pass the value (core's, shared with sms-watch). */
+export const SECRET_FLAGS: Readonly<Record<string, string>> = AUTH_SECRET_FLAGS
 
 /**
  * The `--help` text, generated from {@link OPTIONS}. It names secrets' variables, never values.

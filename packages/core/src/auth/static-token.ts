@@ -10,7 +10,7 @@ import type { AuthProvider } from './auth-provider.ts'
  *
  * @throws {SmsInputError} when the token is empty or longer than 16,384 characters.
  * @example
- * const client = createSmsClient({ endpoint, auth: staticToken(process.env.SMS_TOKEN ?? '') })
+ * const client = createSmsClient({ endpoint, auth: staticToken(token) })
  */
 export function staticToken(token: string): AuthProvider {
   const parsed = v.safeParse(AuthTokenSchema, token)
