@@ -249,6 +249,43 @@ describe('pollCommands', () => {
     expect(api.requests).toHaveLength(0)
   })
 
+  it("adds no listener to the caller's signal while pausing, however many pollers share it", async () => {
+    const api = fakeFetch([], () => json({}))
+    const scheduler = createVirtualScheduler()
+    const controller = new AbortController()
+    let live = 0
+    const add = controller.signal.addEventListener.bind(controller.signal)
+    const remove = controller.signal.removeEventListener.bind(controller.signal)
+    controller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+      live++
+      add(...args)
+    }) as typeof add
+    controller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+      live--
+      remove(...args)
+    }) as typeof remove
+    const client = createSmsClient({
+      endpoint: 'https://sms.example.test',
+      auth: staticToken('t'),
+      fetch: api.fetch,
+      scheduler,
+    })
+    const pollers = Array.from({ length: 20 }, (_, i) =>
+      pollCommands(client, `srv-${i}`, {
+        scheduler,
+        signal: controller.signal,
+        firstPollJitterMs: 0,
+      }),
+    )
+    await Promise.all(pollers.map((poller) => poller.next()))
+    const pending = pollers.map((poller) => poller.next())
+    await scheduler.advance(1)
+    const liveDuringPauses = live
+    controller.abort()
+    expect((await Promise.all(pending)).every((result) => result.done)).toBe(true)
+    expect(liveDuringPauses).toBe(0)
+  })
+
   it('works with for await and ends on abort', async () => {
     const { poller, controller, scheduler } = setup([json(START), json({}), json({})], () =>
       json({}),

@@ -121,14 +121,15 @@ export function pollCommands(
       return true
     }
     wakeController = new AbortController()
-    const onStop = () => wakeController?.abort()
-    signal?.addEventListener('abort', onStop, { once: true })
+    // AbortSignal.any rather than a listener on the caller's signal: a fleet of pollers sharing
+    // one signal would otherwise pile listeners on it (Node warns past ten).
+    const woken = wakeController.signal
+    const sleepSignal = signal ? AbortSignal.any([signal, woken]) : woken
     try {
-      await scheduler.sleep(ms, wakeController.signal)
+      await scheduler.sleep(ms, sleepSignal)
     } catch {
       // Woken or stopped: both end the pause early.
     } finally {
-      signal?.removeEventListener('abort', onStop)
       wakeController = undefined
       wakeRequested = false
     }
