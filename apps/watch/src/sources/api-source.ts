@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import {
   type PollEvent,
   pollCommands,
@@ -107,6 +108,9 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
   // alone, which is what the latency column promises.
   const measured = new Map<string, number>()
   const { client, signal } = options
+  // Every server's poller waits on this one signal (a pause, or a place in the queue at the gate,
+  // each removed when done): that many listeners are expected, not a leak. Node warns past ten.
+  setMaxListeners(Math.max(10, options.serverIds.length * 2 + 10), signal)
 
   const limited: SmsClient = {
     endpoint: client.endpoint,

@@ -121,15 +121,16 @@ export function pollCommands(
       return true
     }
     wakeController = new AbortController()
-    // AbortSignal.any rather than a listener on the caller's signal: a fleet of pollers sharing
-    // one signal would otherwise pile listeners on it (Node warns past ten).
-    const woken = wakeController.signal
-    const sleepSignal = signal ? AbortSignal.any([signal, woken]) : woken
+    // A listener removed after every pause rather than AbortSignal.any: composites of a long-lived
+    // signal leak in Node 20 and older Deno (nodejs/node#55351, denoland/deno#24842).
+    const onStop = () => wakeController?.abort()
+    signal?.addEventListener('abort', onStop, { once: true })
     try {
-      await scheduler.sleep(ms, sleepSignal)
+      await scheduler.sleep(ms, wakeController.signal)
     } catch {
       // Woken or stopped: both end the pause early.
     } finally {
+      signal?.removeEventListener('abort', onStop)
       wakeController = undefined
       wakeRequested = false
     }
