@@ -1,6 +1,6 @@
 import ky from 'ky'
 import * as v from 'valibot'
-import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
+import type { AuthProvider } from '../auth/auth-provider.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
@@ -155,9 +155,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
     let refreshed = false
     for (let attemptNumber = 1; ; attemptNumber++) {
-      let credentials: AuthHeaders | undefined
       try {
-        credentials = await auth.authorize(
+        const credentials = await auth.authorize(
           { method: exchange.method, url, headers, body: exchange.body },
           exchange.signal,
         )
@@ -171,13 +170,11 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         const { response, text } = result
         if (response.ok) return result
         if (response.status === 401 && !refreshed && auth.refresh) {
-          // Revoked or expired token: refresh once (shared by concurrent calls), then retry.
+          // Revoked or expired token: refresh once, then retry. Concurrent 401s share one refresh;
+          // the provider also ignores a refresh of credentials it has already replaced (a 401
+          // that arrives after the refresh ended).
           refreshed = true
-          // Concurrent 401s share one refresh; the provider also ignores a refresh for
-          // credentials it has already replaced (a 401 that arrives after the refresh ended).
-          const refresh = auth.refresh.bind(auth)
-          const rejected = credentials
-          refreshing ??= refresh(rejected).finally(() => {
+          refreshing ??= auth.refresh(credentials).finally(() => {
             refreshing = undefined
           })
           await raceAbort(refreshing, exchange.signal)
