@@ -61,7 +61,13 @@ function agentEvent<const Name extends string, const Fields extends v.ObjectEntr
   event: Name,
   fields: Fields,
 ) {
-  return v.object({ ...ENVELOPE, event: v.literal(event), ...COMMON_FIELDS, ...fields })
+  // A field an event declares replaces the common one (`poll.command` requires `command`).
+  const entries = { ...ENVELOPE, event: v.literal(event), ...COMMON_FIELDS, ...fields }
+  return v.object(
+    entries as Omit<typeof ENVELOPE & typeof COMMON_FIELDS, keyof Fields> & {
+      event: v.LiteralSchema<Name, undefined>
+    } & Fields,
+  )
 }
 
 /** One schema per agent event name, in the order of the agent's life. */

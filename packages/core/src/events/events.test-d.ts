@@ -55,3 +55,7 @@ const noEffect: NewMockEvent = {
   detail: { queueLength: 1 },
 }
 void noEffect
+
+// A field an event declares replaces the common one.
+expectTypeOf<AgentEventFields<'poll.command'>['command']>().toEqualTypeOf<string>()
+expectTypeOf<Extract<MockEvent, { type: 'enqueue' }>['serverId']>().toEqualTypeOf<string>()

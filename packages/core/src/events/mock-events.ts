@@ -73,7 +73,14 @@ function mockEvent<const Type extends string, const Fields extends v.ObjectEntri
   type: Type,
   fields: Fields,
 ) {
-  return v.object({ ...ENVELOPE, type: v.literal(type), serverId: v.optional(id), ...fields })
+  // A field an event declares replaces the common one (`enqueue` requires `serverId`).
+  const common = { ...ENVELOPE, serverId: v.optional(id) }
+  const entries = { ...common, type: v.literal(type), ...fields }
+  return v.object(
+    entries as Omit<typeof common, keyof Fields> & {
+      type: v.LiteralSchema<Type, undefined>
+    } & Fields,
+  )
 }
 
 /** One schema per mock event type. */
