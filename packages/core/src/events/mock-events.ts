@@ -89,7 +89,7 @@ export const MOCK_EVENT_SCHEMAS = [
     serverId: id,
     reason: v.picklist(['registered', 'auto-registered', 'deleted']),
     detail: v.optional(v.object({ domain: v.optional(text(255)) })),
-    /** The new server's (empty) queue; absent when it was deleted. */
+    /** Its queue, when the producer says (a new server's queue is empty). */
     state: v.optional(MockServerSummarySchema),
   }),
   mockEvent('enqueue', {
