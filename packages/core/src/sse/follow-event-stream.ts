@@ -152,7 +152,7 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
           staleSince ??= lastByteAt
           options.onStatus(
             'stale',
-            `no data for ${Math.round((scheduler.now() - lastByteAt) / 1000)} s; reconnecting`,
+            `no data for ${staleAfterMs / 1000} s (${SSE_STALE_FACTOR} keep-alive intervals); reconnecting`,
             { since: staleSince },
           )
           const error = new StaleStreamError('the stream fell silent')
