@@ -201,6 +201,18 @@ describe('parseCommandLine', () => {
     ],
     [['--port', '70000'], {}, '--port', 'Invalid --port: expected a whole number from 0 to 65535'],
     [
+      ['--port', 'http'],
+      {},
+      '--port',
+      'Invalid --port: expected a whole number from 0 to 65535, received "http"',
+    ],
+    [
+      ['--port', '1.5'],
+      {},
+      '--port',
+      'Invalid --port: expected a whole number from 0 to 65535, received "1.5"',
+    ],
+    [
       ['--servers', 'a', '--endpoint', 'ftp://x'],
       {},
       '--endpoint',

@@ -136,7 +136,10 @@ export function integer(options: { min: number; max: number; meta?: string; expe
   const expected =
     options.expected ?? `expected a whole number from ${options.min} to ${options.max}`
   return v.pipe(
-    v.union([v.number(), v.pipe(v.string(), v.trim(), v.regex(/^\d+$/))], expected),
+    v.union(
+      [v.number(expected), v.pipe(v.string(expected), v.trim(), v.regex(/^\d+$/, expected))],
+      expected,
+    ),
     v.transform(Number),
     v.integer(expected),
     v.minValue(options.min, expected),
