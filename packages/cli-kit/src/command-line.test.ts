@@ -313,7 +313,7 @@ describe('printableConfig', () => {
       sources: {
         endpoint: 'flag --endpoint',
         password: 'env T_PASSWORD',
-        interval: 'default default',
+        interval: 'default',
       },
     })
   })

@@ -54,11 +54,20 @@ export function helpText<T extends OptionTable>(spec: CommandLineSpec<T>, text: 
     ].filter((extra) => extra !== undefined)
     line(name, `${row.help}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`)
   }
-  lines.push(
-    '',
-    'Flags win over environment variables, which win over the config file, which wins over defaults.',
-    'A switch also takes --no-FLAG and --FLAG=true|false; durations are written 500ms, 10s, 5m, 1h.',
-  )
+  const rows = Object.values(spec.options) as OptionRow[]
+  const order = [
+    'flags',
+    rows.some((row) => row.env) ? 'environment variables' : undefined,
+    spec.configFile ? 'the config file' : undefined,
+    'defaults',
+  ].filter((source) => source !== undefined)
+  lines.push('', `Precedence: ${order.join(' > ')}.`)
+  if (rows.some((row) => optionHint(row.schema).argv === 'boolean')) {
+    lines.push('A switch also takes --no-FLAG and --FLAG=true|false.')
+  }
+  if (rows.some((row) => optionHint(row.schema).meta === 'DURATION')) {
+    lines.push('Durations are written with a unit: 500ms, 10s, 5m, 1h, 1m30s.')
+  }
   if (text.outro) lines.push('', ...text.outro)
   lines.push('')
   return lines.join('\n')
@@ -83,7 +92,8 @@ export function printableConfig<T extends OptionTable>(
     if (value === undefined) continue
     printed[row.as ?? key] = row.secret ? '[redacted]' : value
     const source = (parsed.sources as Record<string, SettingSource | undefined>)[key]
-    if (source) sources[key] = `${source.kind} ${source.name}`
+    if (source)
+      sources[key] = source.kind === 'default' ? 'default' : `${source.kind} ${source.name}`
   }
   return { ...printed, sources }
 }

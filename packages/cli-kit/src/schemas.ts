@@ -213,3 +213,14 @@ export function list<T extends v.GenericSchema<string, unknown>>(
     hint({ argv: 'list', meta: options.meta ?? optionHint(item).meta ?? 'VALUE' }),
   )
 }
+
+/**
+ * The schema, or nothing: a row without a default that may stay unset (`v.optional`, for
+ * plain-JS callers without valibot).
+ *
+ * @example
+ * const row = { flag: '--duration', schema: optional(duration()), help: 'stop after this long' }
+ */
+export function optional<T extends OptionSchema>(schema: T) {
+  return v.optional(schema)
+}
