@@ -264,6 +264,13 @@ describe('parseCommandLine', () => {
     )
   })
 
+  it('names a bad value the user gave before a required setting that is missing', async () => {
+    const error = parseCommandLine(SPEC, { args: ['--once=perhaps'], env: {} })
+    await expect(error).rejects.toThrow(
+      'Invalid --once: expected true or false, received "perhaps"',
+    )
+  })
+
   it('never echoes a secret: not a refused flag, not a bad value', async () => {
     expect((await failure(['--password=hunter2'])).message).not.toContain('hunter2')
     expect((await failure([], { T_PIN: 'hunter2' })).message).toBe(

@@ -161,7 +161,9 @@ export async function parseCommandLine<T extends OptionTable>(
   const sources: Partial<Record<string, SettingSource>> = {}
   const label = (key: string) => settingLabel(key, spec.options[key], sources[key])
   const values: Record<string, unknown> = {}
-  for (const [key, row] of rows) {
+  // What the user wrote is checked before what is missing, so a typo is named first.
+  const ordered = [...rows].sort(([a], [b]) => Number(!given.has(a)) - Number(!given.has(b)))
+  for (const [key, row] of ordered) {
     const from: Given | undefined =
       given.get(key) ??
       (row.default === undefined
@@ -184,7 +186,10 @@ export async function parseCommandLine<T extends OptionTable>(
   }
   return {
     action: argv.action,
-    values: values as OptionValues<T>,
+    // In table order, for --print-config.
+    values: Object.fromEntries(
+      rows.map(([key, row]) => [row.as ?? key, values[row.as ?? key]]),
+    ) as OptionValues<T>,
     sources,
     given: (key) => given.has(key),
     label,
