@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
+import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { describeValue } from '@sms-command/core'
 import * as v from 'valibot'
