@@ -13,11 +13,23 @@ import {
   type SmsCommand,
 } from '@sms-command/core'
 import type { HandlerPaths } from './config/load-config.ts'
+import {
+  actOnCurrent,
+  isDeterministicRefusal,
+  isHeldAfterRefusal,
+  judgeReportFailure,
+  settleNotCurrent,
+} from './delivery-rule.ts'
+import {
+  commandKey,
+  type DeliveryJournal,
+  type JournalEntry,
+  type StoredResult,
+} from './durable/delivery-journal.ts'
+import { isStateError } from './durable/state-error.ts'
 import type { FailReason, HandlerOutcome } from './handler/run-handler.ts'
 import { errorFields, type Logger } from './logger.ts'
 import type { AgentMetrics } from './observe/metrics.ts'
-import type { Journal, JournalEntry, ReportOutcome, StoredResult } from './state/journal.ts'
-import { isStateError } from './state/state-error.ts'
 
 /** What the agent asks of whoever runs handlers (a real process runner, or a test double). */
 export interface RunRequest {
@@ -45,6 +57,11 @@ export interface AgentSettings {
   handlers: HandlerPaths
   interrupted: 'fail' | 'rerun'
   dryRun: boolean
+  /**
+   * Deterministic refusals of one result (a 4xx that is neither a refreshable 401 nor a 429)
+   * before it is settled `rejected`.
+   */
+  reportRefusalLimit: number
 }
 
 /** Everything {@link Agent} works with, injected. */
@@ -52,7 +69,7 @@ export interface AgentDependencies {
   settings: AgentSettings
   client: SmsClient
   /** `null` only in dry-run without a state directory. */
-  journal: Journal | null
+  journal: DeliveryJournal | null
   logger: Logger
   metrics: AgentMetrics
   runCommand: CommandRunner
@@ -75,6 +92,8 @@ export interface AgentStatus {
   backoffMs: number
   outbox: number
   handler: { command: string; task_id: string; startedAt: number } | undefined
+  /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
+  rejectedReports: { count: number; last: number | undefined }
 }
 
 /** What one step over the current command decided about the next request. */
@@ -117,7 +136,7 @@ export const EXIT = {
 export class Agent {
   private readonly settings: AgentSettings
   private readonly client: SmsClient
-  private readonly journal: Journal | null
+  private readonly journal: DeliveryJournal | null
   private readonly logger: Logger
   private readonly metrics: AgentMetrics
   private readonly runCommand: CommandRunner
@@ -130,6 +149,10 @@ export class Agent {
   private readonly terminateHandler = new AbortController()
   private readonly seenInDryRun = new Set<string>()
   private reportFailures = 0
+  /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
+  private readonly refusals = new Map<number, number>()
+  /** Results SMS refused for good, for `/healthz`. */
+  private rejected: { count: number; last: number | undefined } = { count: 0, last: undefined }
   private journalFailures = 0
   private state: AgentStatus['state'] = 'starting'
   private lastPollAt: number | undefined
@@ -166,6 +189,7 @@ export class Agent {
       backoffMs: this.metrics.backoffMs,
       outbox: this.metrics.outboxSize,
       handler: this.running,
+      rejectedReports: { ...this.rejected },
     }
   }
 
@@ -470,7 +494,7 @@ export class Agent {
   }
 
   private async stepJournaled(
-    journal: Journal,
+    journal: DeliveryJournal,
     current: SmsCommand | null,
     allowRun: boolean,
   ): Promise<StepResult> {
@@ -480,9 +504,13 @@ export class Agent {
     }
     if (!current) return NOTHING
     const fields = { command: current.command_name, task_id: current.command_param.task_id }
+    const permission = () => ({ allowRun, stopping: this.stopping })
     let entry = currentEntry
-    if (!entry) {
-      if (!allowRun || this.stopping) return NOTHING
+    if (!entry && isHeldAfterRefusal(journal.latest(), commandKey(current), commandKey)) {
+      // SMS refused this result for good and still waits for it: never run it a second time.
+      return NOTHING
+    }
+    if (actOnCurrent(entry, permission()) === 'receive') {
       const earlier = journal.findReported(current)
       entry = await journal.receive(current)
       this.logger.info('command.received', {
@@ -496,13 +524,13 @@ export class Agent {
           : {}),
       })
     }
-    switch (entry.state) {
-      case 'received':
-        if (!allowRun || this.stopping) return NOTHING
+    if (!entry) return NOTHING
+    switch (actOnCurrent(entry, permission())) {
+      case 'run':
         await this.execute(journal, entry)
         // Report only after a poll confirms the command is still current.
         return SOON
-      case 'done':
+      case 'report':
         return this.report(journal, entry)
       default:
         // `running` entries exist only while this process runs them (recover() settles the rest).
@@ -511,31 +539,29 @@ export class Agent {
   }
 
   private async settleNotCurrent(
-    journal: Journal,
+    journal: DeliveryJournal,
     entry: JournalEntry,
     current: SmsCommand | null,
   ): Promise<void> {
-    if (entry.state === 'running') return
+    const decision = settleNotCurrent(entry)
+    if (decision.action === 'keep') return
     const fields = {
       command: entry.command.command_name,
       task_id: entry.command.command_param.task_id,
       entry: entry.id,
       now_current: current ? current.command_name : null,
     }
-    if (entry.state === 'received') {
-      await journal.markReported(entry.id, 'superseded')
-      this.metrics.countReport('superseded')
+    await journal.markReported(entry.id, decision.outcome)
+    this.metrics.countReport(decision.outcome)
+    if (decision.action === 'drop-unstarted') {
       this.logger.warn('command.superseded', {
         ...fields,
         msg: 'SMS no longer asks for this command; it was never started and will not be',
       })
       return
     }
-    const outcome: ReportOutcome = entry.reportAttempts > 0 ? 'presumed-recorded' : 'superseded'
-    await journal.markReported(entry.id, outcome)
-    this.metrics.countReport(outcome)
     this.reportFailures = 0
-    if (outcome === 'presumed-recorded') {
+    if (decision.outcome === 'presumed-recorded') {
       this.logger.info('report.presumed-recorded', {
         ...fields,
         attempt: entry.reportAttempts,
@@ -568,7 +594,7 @@ export class Agent {
     return { path }
   }
 
-  private async execute(journal: Journal, entry: JournalEntry): Promise<void> {
+  private async execute(journal: DeliveryJournal, entry: JournalEntry): Promise<void> {
     const { command } = entry
     const fields = { command: command.command_name, task_id: command.command_param.task_id }
     const choice = this.handlerFor(command.command_name)
@@ -637,7 +663,11 @@ export class Agent {
   }
 
   /** The handler ran: its result must reach the journal, so retry the write until it does. */
-  private async persistDone(journal: Journal, id: number, result: StoredResult): Promise<void> {
+  private async persistDone(
+    journal: DeliveryJournal,
+    id: number,
+    result: StoredResult,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await journal.markDone(id, result)
@@ -657,7 +687,7 @@ export class Agent {
   }
 
   /** Sends the result of `entry`, whose command the poll just showed to be current. */
-  private async report(journal: Journal, entry: JournalEntry): Promise<StepResult> {
+  private async report(journal: DeliveryJournal, entry: JournalEntry): Promise<StepResult> {
     const result = entry.result as StoredResult
     const counted = await journal.recordReportAttempt(entry.id)
     const fields = {
@@ -684,6 +714,7 @@ export class Agent {
       await journal.markReported(entry.id, 'acknowledged')
       this.metrics.countReport('acknowledged')
       this.reportFailures = 0
+      this.refusals.delete(entry.id)
       this.logger.info('report.acknowledged', {
         ...fields,
         result: result.result,
@@ -693,53 +724,52 @@ export class Agent {
       return SOON
     } catch (error) {
       if (isStateError(error)) throw error
-      if (isSmsApiError(error) && error.status === 400 && error.errorCode === 'SMS.2009') {
-        // SMS says this is not its current command any more (it changed after our poll).
-        await journal.markReported(entry.id, 'rejected')
-        this.metrics.countReport('rejected')
-        this.logger.warn('report.rejected', {
-          ...fields,
-          status: 400,
-          msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
-          error: errorFields(error),
-        })
-        return SOON
-      }
-      if (isSmsInputError(error)) {
-        // Our own result failed validation: a bug, and re-sending can't fix it.
-        await journal.markReported(entry.id, 'rejected')
-        this.metrics.countReport('rejected')
-        this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
-        return SOON
-      }
       this.reportFailures++
+      const refusals = isDeterministicRefusal(error) ? (this.refusals.get(entry.id) ?? 0) + 1 : 0
+      if (refusals > 0) this.refusals.set(entry.id, refusals)
+      const verdict = judgeReportFailure(error, {
+        refusals,
+        refusalLimit: this.settings.reportRefusalLimit,
+        backoffMs: this.backoff(this.reportFailures),
+        slowRetryMs: this.settings.slowRetryMs,
+        requestTimeoutMs: this.settings.requestTimeoutMs,
+      })
+      if (verdict.action === 'reject') {
+        await journal.markReported(entry.id, 'rejected', verdict.why)
+        this.refusals.delete(entry.id)
+        this.reportFailures = 0
+        this.metrics.countReport('rejected')
+        this.rejected = { count: this.rejected.count + 1, last: entry.id }
+        if (verdict.why === 'not-current') {
+          this.logger.warn('report.rejected', {
+            ...fields,
+            status: 400,
+            msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
+            error: errorFields(error),
+          })
+        } else if (verdict.why === 'invalid') {
+          this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
+        } else {
+          this.logger.error('report.refused', {
+            ...fields,
+            status: errorLabel(error),
+            msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and the agent goes on with the next command`,
+            error: errorFields(error),
+          })
+        }
+        return SOON
+      }
       const status = errorLabel(error)
       this.metrics.countReportError(status)
-      const delay = this.reportDelay(error)
       this.logger.warn('report.error', {
         ...fields,
-        delay,
+        delay: verdict.delayMs,
         status,
         msg: reportErrorAdvice(error),
         error: errorFields(error),
       })
-      return { delayMs: delay, pollSoon: true }
+      return { delayMs: verdict.delayMs, pollSoon: true }
     }
-  }
-
-  private reportDelay(error: unknown): number {
-    const backoff = this.backoff(this.reportFailures)
-    if (isSmsApiError(error)) {
-      if (error.status === 429 || error.status === 503) {
-        return Math.max(backoff, error.retryAfterMs ?? 0)
-      }
-      if ([400, 401, 403, 404].includes(error.status)) {
-        return Math.max(backoff, this.settings.slowRetryMs)
-      }
-    }
-    // Ambiguous (no answer, or a 5xx): the request may still land. Give it as long again as its
-    // deadline before the next poll checks whether SMS recorded it.
-    return Math.max(backoff, this.settings.requestTimeoutMs)
   }
 
   /** After a stop: a few verification polls and reports, within a bounded time. */

@@ -62,6 +62,8 @@ export interface AgentConfig {
   shutdownGraceMs: number
   outputTailBytes: number
   interrupted: 'fail' | 'rerun'
+  /** Deterministic refusals of one result before it is settled `rejected`. */
+  reportRefusalLimit: number
   once: boolean
   dryRun: boolean
   statusPort: number | undefined
@@ -233,6 +235,7 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
     shutdownGraceMs: settings.shutdownGrace,
     outputTailBytes: settings.outputTail,
     interrupted: settings.interrupted,
+    reportRefusalLimit: settings.reportRefusals,
     once: settings.once,
     dryRun: settings.dryRun,
     statusPort: settings.statusPort,
@@ -396,6 +399,7 @@ function parseValue(option: OptionSpec, raw: RawValue): unknown {
       return new InvalidText(value)
     case 'port':
     case 'bytes':
+    case 'count':
       if (typeof value === 'string' && /^\d+$/.test(value.trim())) return Number(value)
       return value
     case 'path':
@@ -469,6 +473,12 @@ const SettingsSchema = v.object({
     v.maxValue(65_536, 'expected 0 to 65536 bytes'),
   ),
   interrupted: v.picklist(['fail', 'rerun'], 'expected fail or rerun'),
+  reportRefusals: v.pipe(
+    v.number('expected a whole number of attempts'),
+    v.integer('expected a whole number of attempts'),
+    v.minValue(1, 'expected 1 to 100 attempts'),
+    v.maxValue(100, 'expected 1 to 100 attempts'),
+  ),
   interval: durationSchema(0),
   firstPollJitter: v.optional(durationSchema(0)),
   backoffBase: durationSchema(1),

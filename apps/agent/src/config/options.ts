@@ -11,6 +11,7 @@ export type OptionKind =
   | 'port'
   | 'enum'
   | 'bytes'
+  | 'count'
 
 /** One setting of the agent: where it can come from and what it means. */
 export interface OptionSpec {
@@ -158,6 +159,16 @@ export const OPTIONS = [
     default: 'fail',
     group: 'Commands',
     help: 'a command cut short by a crash: report fail (reason interrupted) or run it once more',
+  },
+  {
+    key: 'reportRefusals',
+    flag: '--report-refusals',
+    env: 'SMS_REPORT_REFUSALS',
+    kind: 'count',
+    meta: 'N',
+    default: '3',
+    group: 'Commands',
+    help: 'a result SMS refuses this many times with a 4xx that re-sending cannot change (not a refreshable 401, not 429) is settled rejected, and the agent goes on',
   },
   {
     key: 'interval',

@@ -70,7 +70,7 @@ describe('acquireStateLock', () => {
   })
 
   it('uses a real liveness probe: the current process holds, a finished one does not', async () => {
-    const { currentPlatform } = await import('../platform.ts')
+    const { currentPlatform } = await import('../platform/platform.ts')
     const platform = currentPlatform()
     const probe = { processExists: (pid: number) => platform.processExists(pid) }
     await acquireStateLock(options(process.pid, probe))

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { commandKey, JOURNAL_FILE, Journal } from './journal.ts'
+import { commandKey, DeliveryJournal, JOURNAL_FILE } from './delivery-journal.ts'
 import { isStateError, type StateError } from './state-error.ts'
 
 const START = { command_name: 'START', command_param: { task_id: 't-1' } }
@@ -16,7 +16,7 @@ beforeEach(async () => {
 })
 
 const open = (options: { serverId?: string; readOnly?: boolean } = {}) =>
-  Journal.open({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
+  DeliveryJournal.open({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
 
 async function onDisk(): Promise<{ entries: { state: string; id: number }[] }> {
   return JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8'))
@@ -41,10 +41,10 @@ describe('commandKey', () => {
   })
 })
 
-describe('Journal', () => {
+describe('DeliveryJournal', () => {
   it('creates an empty journal file in a new state directory', async () => {
     const nested = join(dir, 'a', 'b')
-    const journal = await Journal.open({ dir: nested, serverId: 'srv-1' })
+    const journal = await DeliveryJournal.open({ dir: nested, serverId: 'srv-1' })
     expect(journal.entries()).toEqual([])
     const file = JSON.parse(await readFile(join(nested, JOURNAL_FILE), 'utf8'))
     expect(file).toMatchObject({ format: 'sms-agent-journal', version: 1, serverId: 'srv-1' })
@@ -153,7 +153,9 @@ describe('Journal', () => {
     await writeFile(join(dir, JOURNAL_FILE), '{"format": "sms-agent-jour')
     const error = await refusal(open())
     expect(error.kind).toBe('corrupt')
-    expect(error.message).toContain(`Journal ${join(dir, JOURNAL_FILE)} is corrupt (not valid JSON`)
+    expect(error.message).toContain(
+      `DeliveryJournal ${join(dir, JOURNAL_FILE)} is corrupt (not valid JSON`,
+    )
     expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).toBe('{"format": "sms-agent-jour')
   })
 
@@ -175,8 +177,8 @@ describe('Journal', () => {
     expect((await refusal(open())).kind).toBe('corrupt')
 
     const other = await mkdtemp(join(tmpdir(), 'agent-journal-'))
-    await Journal.open({ dir: other, serverId: 'srv-A' })
-    const foreign = await refusal(Journal.open({ dir: other, serverId: 'srv-B' }))
+    await DeliveryJournal.open({ dir: other, serverId: 'srv-A' })
+    const foreign = await refusal(DeliveryJournal.open({ dir: other, serverId: 'srv-B' }))
     expect(foreign.kind).toBe('foreign')
     expect(foreign.message).toContain('belongs to server "srv-A", not "srv-B"')
   })

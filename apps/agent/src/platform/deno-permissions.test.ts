@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentConfig } from './config/load-config.ts'
-import { requiredGrants } from './main.ts'
+import type { AgentConfig } from '../config/load-config.ts'
+import { requiredGrants } from './deno-permissions.ts'
 
 const config = {
   endpoint: 'https://sms.ap-southeast-1.myhuaweicloud.com',

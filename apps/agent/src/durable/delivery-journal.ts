@@ -53,9 +53,17 @@ export interface JournalEntry {
   reportAttempts: number
   reportedAt?: string
   outcome?: ReportOutcome
+  /**
+   * With outcome `rejected`: why. `refused` means SMS kept refusing a result it still waits for,
+   * so the command stays current there and must not be run again.
+   */
+  rejection?: RejectionReason
 }
 
-/** What {@link Journal.recover} did with an entry a previous run left `running`. */
+/** Why a result was settled `rejected`. */
+export type RejectionReason = 'not-current' | 'invalid' | 'refused'
+
+/** What {@link DeliveryJournal.recover} did with an entry a previous run left `running`. */
 export interface RecoveredEntry {
   entry: JournalEntry
   action: 'interrupted' | 'rerun'
@@ -103,6 +111,7 @@ const EntrySchema = v.object({
   outcome: v.exactOptional(
     v.picklist(['acknowledged', 'presumed-recorded', 'superseded', 'rejected']),
   ),
+  rejection: v.exactOptional(v.picklist(['not-current', 'invalid', 'refused'])),
 })
 
 const JournalFileSchema = v.object({
@@ -123,7 +132,7 @@ interface JournalFile {
   entries: JournalEntry[]
 }
 
-/** Options of {@link Journal.open}. */
+/** Options of {@link DeliveryJournal.open}. */
 export interface JournalOptions {
   /** State directory; created (mode 0700) when missing. */
   dir: string
@@ -141,11 +150,11 @@ export interface JournalOptions {
  * view changes only after the write succeeded.
  *
  * @example
- * const journal = await Journal.open({ dir: '/var/lib/sms-agent', serverId })
+ * const journal = await DeliveryJournal.open({ dir: '/var/lib/sms-agent', serverId })
  * const entry = await journal.receive(command)
  * await journal.markRunning(entry.id, '/usr/local/bin/handler')
  */
-export class Journal {
+export class DeliveryJournal {
   readonly path: string
   private data: JournalFile
   private readonly now: () => number
@@ -166,7 +175,7 @@ export class Journal {
    *
    * @throws {StateError}
    */
-  static async open(options: JournalOptions): Promise<Journal> {
+  static async open(options: JournalOptions): Promise<DeliveryJournal> {
     const now = options.now ?? Date.now
     const path = join(options.dir, JOURNAL_FILE)
     const readOnly = options.readOnly === true
@@ -206,11 +215,11 @@ export class Journal {
         nextId: 1,
         entries: [],
       }
-      const journal = new Journal(path, fresh, now, readOnly)
+      const journal = new DeliveryJournal(path, fresh, now, readOnly)
       if (!readOnly) await journal.persist(fresh)
       return journal
     }
-    return new Journal(path, parseJournal(path, text, options.serverId), now, readOnly)
+    return new DeliveryJournal(path, parseJournal(path, text, options.serverId), now, readOnly)
   }
 
   /** Every entry, oldest first. */
@@ -237,6 +246,11 @@ export class Journal {
     return this.data.entries.findLast(
       (entry) => entry.state === 'reported' && commandKey(entry.command) === key,
     )
+  }
+
+  /** The newest entry of all, if any. */
+  latest(): JournalEntry | undefined {
+    return this.data.entries.at(-1)
   }
 
   get(id: number): JournalEntry | undefined {
@@ -295,10 +309,15 @@ export class Journal {
   }
 
   /** `received`/`done` → `reported` with the reason nothing more will be sent. */
-  markReported(id: number, outcome: ReportOutcome): Promise<JournalEntry> {
+  markReported(
+    id: number,
+    outcome: ReportOutcome,
+    rejection?: RejectionReason,
+  ): Promise<JournalEntry> {
     return this.transition(id, ['received', 'done'], (entry) => {
       entry.state = 'reported'
       entry.outcome = outcome
+      if (rejection) entry.rejection = rejection
       entry.reportedAt = this.timestamp()
     })
   }
@@ -406,7 +425,7 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'corrupt',
       path,
-      `Journal ${path} is corrupt (not valid JSON: ${(cause as Error).message}). ${advice}`,
+      `DeliveryJournal ${path} is corrupt (not valid JSON: ${(cause as Error).message}). ${advice}`,
       { cause },
     )
   }
@@ -422,14 +441,14 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'foreign',
       path,
-      `Journal ${path} was written by a newer agent (version ${header.version}; this agent reads ${VERSION}). Upgrade the agent.`,
+      `DeliveryJournal ${path} was written by a newer agent (version ${header.version}; this agent reads ${VERSION}). Upgrade the agent.`,
     )
   }
   if (header.serverId !== serverId) {
     throw new StateError(
       'foreign',
       path,
-      `Journal ${path} belongs to server ${JSON.stringify(header.serverId)}, not ${JSON.stringify(serverId)}: give each server its own --state-dir.`,
+      `DeliveryJournal ${path} belongs to server ${JSON.stringify(header.serverId)}, not ${JSON.stringify(serverId)}: give each server its own --state-dir.`,
     )
   }
   const parsed = v.safeParse(JournalFileSchema, data)
@@ -439,7 +458,7 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'corrupt',
       path,
-      `Journal ${path} is corrupt at ${field}: ${issue.message}. ${advice}`,
+      `DeliveryJournal ${path} is corrupt at ${field}: ${issue.message}. ${advice}`,
     )
   }
   return parsed.output as unknown as JournalFile
