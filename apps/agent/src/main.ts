@@ -106,10 +106,11 @@ export async function main(options: MainOptions = {}): Promise<number> {
           pid: platform.pid,
           runtime: platform.runtimeVersion,
           processExists: (pid) => platform.processExists(pid),
-          onStale: (owner) =>
+          onStale: (owner, why) =>
             logger.warn('lock.stale', {
               pid: owner?.pid,
-              msg: 'took over the lock of an agent that no longer runs (it crashed or was killed)',
+              reason: why,
+              msg: `took over the lock of an agent that no longer runs: ${why}`,
             }),
         })
       }

@@ -3,7 +3,7 @@
  * secrets kept out of every output, the state lock, signals. Against the real mock over HTTP.
  */
 
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -220,6 +220,22 @@ describe('sms-agent (node dist/cli.js)', () => {
     expect(await readFile(join(stateDir, 'journal.json'), 'utf8')).toBe(
       '{"format":"sms-agent-journal","vers',
     )
+  })
+
+  it('starts after a reboot: a lock whose pid now belongs to another process ({"pid":1,…}) is taken over with a warning', async () => {
+    const stateDir = join(dir, 'rebooted')
+    await mkdir(stateDir, { recursive: true })
+    await writeFile(
+      join(stateDir, 'agent.lock'),
+      `${JSON.stringify({ pid: 1, runtime: 'node 20.19.0', startedAt: '2026-11-28T03:00:00.000Z' })}\n`,
+    )
+    await mock.register('srv-reboot')
+    const args = ['--endpoint', mock.url, '--server-id', 'srv-reboot', '--state-dir', stateDir]
+    const agent = startAgentProcess('node', [...args, '--once'], { SMS_TOKEN: TOKEN })
+    expect(await agent.exited).toBe(0)
+    const stale = agent.events().find((event) => event.event === 'lock.stale')
+    expect(stale).toMatchObject({ level: 'warn', pid: 1 })
+    expect(String(stale?.reason)).toContain('not an sms-agent')
   })
 
   it('drains on SIGTERM (exit 0) and exits at once on a second signal (exit 143)', async () => {
