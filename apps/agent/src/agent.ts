@@ -30,6 +30,7 @@ import { isStateError } from './durable/state-error.ts'
 import type { FailReason, HandlerOutcome } from './handler/run-handler.ts'
 import { errorFields, type Logger } from './logger.ts'
 import type { AgentMetrics } from './observe/metrics.ts'
+import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
 
 /** What the agent asks of whoever runs handlers (a real process runner, or a test double). */
 export interface RunRequest {
@@ -62,6 +63,8 @@ export interface AgentSettings {
    * before it is settled `rejected`.
    */
   reportRefusalLimit: number
+  /** This machine's host name, put in every `result_detail` (`undefined`: not known). */
+  host?: string | undefined
 }
 
 /** Everything {@link Agent} works with, injected. */
@@ -696,21 +699,29 @@ export class Agent {
       attempt: counted.reportAttempts,
       entry: entry.id,
     }
-    this.logger.debug('report.send', { ...fields, result: result.result })
+    const fitted = fitReportBody({
+      command_name: entry.command.command_name,
+      result: result.result,
+      // Every report names its task (and host: clones show up as duplicates on the SMS side), so
+      // a result can be matched to its command and machine in SMS.
+      result_detail: {
+        task_id: entry.command.command_param.task_id ?? null,
+        ...(this.settings.host !== undefined ? { host: this.settings.host } : {}),
+        ...result.result_detail,
+      },
+    })
+    if (fitted.trimmed) {
+      this.logger.info('report.trimmed', {
+        ...fields,
+        bytes: fitted.bytes,
+        msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
+      })
+    }
+    this.logger.debug('report.send', { ...fields, result: result.result, bytes: fitted.bytes })
     try {
-      const receipt = await this.client.reportResult(
-        this.settings.serverId,
-        {
-          command_name: entry.command.command_name,
-          result: result.result,
-          // Every report names its task, so a result can be matched to its command in SMS.
-          result_detail: {
-            task_id: entry.command.command_param.task_id ?? null,
-            ...result.result_detail,
-          },
-        },
-        { retry: false },
-      )
+      const receipt = await this.client.reportResult(this.settings.serverId, fitted.body, {
+        retry: false,
+      })
       await journal.markReported(entry.id, 'acknowledged')
       this.metrics.countReport('acknowledged')
       this.reportFailures = 0

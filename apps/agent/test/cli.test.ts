@@ -297,6 +297,34 @@ describe('sms-agent (node dist/cli.js)', () => {
     expect(next.events().some((event) => event.event === 'command.start')).toBe(false)
   })
 
+  it('makes every result fit: a handler printing 9,000 bytes of 0xFF is reported, trimmed from the front', async () => {
+    const noisy = join(dir, 'noisy.sh')
+    await writeFile(
+      noisy,
+      "#!/bin/sh\nhead -c 9000 /dev/zero | tr '\\000' '\\377'\nprintf '\\000\\033[31m\\001'\necho 'tail end'\nexit 1\n",
+    )
+    await chmod(noisy, 0o755)
+    await mock.register('srv-noisy')
+    await mock.enqueue('srv-noisy', [{ command_name: 'SYNC', command_param: { task_id: 'big' } }])
+    const agent = startAgentProcess(
+      'node',
+      [
+        ...['--endpoint', mock.url, '--server-id', 'srv-noisy'],
+        ...['--state-dir', join(dir, 'noisy'), '--handler', noisy, '--output-tail', '8192'],
+        '--once',
+      ],
+      { SMS_TOKEN: TOKEN },
+    )
+    expect(await agent.exited).toBe(0)
+    const [recorded] = await mock.results('srv-noisy')
+    expect(recorded).toMatchObject({
+      result: 'fail',
+      result_detail: { task_id: 'big', output_truncated: true, report_trimmed: true },
+    })
+    expect(String(recorded?.result_detail.output)).toMatch(/tail end\n$/)
+    expect(agent.events().some((event) => event.event === 'report.trimmed')).toBe(true)
+  })
+
   it('serves /healthz, /metrics and /events on --status-port', async () => {
     await mock.register('srv-status')
     const agent = startAgentProcess(

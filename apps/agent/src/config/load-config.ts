@@ -11,6 +11,7 @@ import {
   ServerIdSchema,
 } from '@sms-command/core'
 import * as v from 'valibot'
+import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '../report-body.ts'
 import { OPTION_BY_KEY, OPTIONS, type OptionSpec, SECRET_FLAGS } from './options.ts'
 
 /** Where a setting's value came from. */
@@ -469,8 +470,11 @@ const SettingsSchema = v.object({
   outputTail: v.pipe(
     v.number('expected a number of bytes'),
     v.integer('expected a whole number of bytes'),
-    v.minValue(0, 'expected 0 to 65536 bytes'),
-    v.maxValue(65_536, 'expected 0 to 65536 bytes'),
+    v.minValue(0, `expected 0 to ${MAX_OUTPUT_TAIL} bytes`),
+    v.maxValue(
+      MAX_OUTPUT_TAIL,
+      `expected 0 to ${MAX_OUTPUT_TAIL} bytes: a larger tail can never fit in a result report (SMS takes at most ${REPORT_BODY_LIMIT} bytes of JSON)`,
+    ),
   ),
   interrupted: v.picklist(['fail', 'rerun'], 'expected fail or rerun'),
   reportRefusals: v.pipe(

@@ -148,7 +148,7 @@ export const OPTIONS = [
     meta: 'BYTES',
     default: '4096',
     group: 'Commands',
-    help: 'last bytes of handler output kept in result_detail (0–65536)',
+    help: 'last bytes of handler output kept in result_detail (0–8192; a report is cut further to fit 10,240 bytes of JSON)',
   },
   {
     key: 'interrupted',
