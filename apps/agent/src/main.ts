@@ -17,6 +17,7 @@ import {
   requiredGrants,
 } from './platform/deno-permissions.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
+import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
 import { VERSION } from './version.ts'
 
 export { HANDLER_ENV_FALLBACK, requiredGrants } from './platform/deno-permissions.ts'
@@ -67,9 +68,21 @@ export async function main(options: MainOptions = {}): Promise<number> {
     return EXIT.ok
   }
 
-  const missing = platform.missingGrants(requiredGrants(config))
+  const proxyEnvironment = readProxyEnvironment((name) => platform.env(name))
+  const proxies = {
+    sms: proxyFor(config.endpoint, proxyEnvironment),
+    iam:
+      config.auth.kind === 'iam-password'
+        ? proxyFor(config.auth.iamEndpoint, proxyEnvironment)
+        : undefined,
+  }
+  const grants = requiredGrants(
+    config,
+    [proxies.sms, proxies.iam].filter((proxy) => proxy !== undefined),
+  )
+  const missing = platform.missingGrants(grants)
   if (missing.length > 0) {
-    platform.stderr(`sms-agent: ${denoPermissionAdvice(requiredGrants(config), missing)}\n`)
+    platform.stderr(`sms-agent: ${denoPermissionAdvice(grants, missing)}\n`)
     return EXIT.config
   }
 
@@ -122,17 +135,15 @@ export async function main(options: MainOptions = {}): Promise<number> {
       })
     }
 
-    const auth = createAuth(config.auth, {
-      logger,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    })
+    const fetchThroughProxy = options.fetch ?? platform.safeFetch()
+    const auth = createAuth(config.auth, { logger, fetch: fetchThroughProxy })
     const client = createSmsClient({
       endpoint: config.endpoint,
       auth,
       timeoutMs: config.requestTimeoutMs,
       scheduler,
       userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
-      fetch: options.fetch ?? platform.safeFetch(),
+      fetch: fetchThroughProxy,
       onRetry: (info) =>
         logger.debug('request.retry', {
           attempt: info.attempt,
@@ -230,6 +241,17 @@ export async function main(options: MainOptions = {}): Promise<number> {
       })
     }
 
+    if (proxies.sms || proxies.iam) {
+      logger.info('proxy.configured', {
+        proxy: redactProxyUrl((proxies.sms ?? proxies.iam) as string),
+        msg: `requests go through the egress proxy ${[
+          proxies.sms && `${redactProxyUrl(proxies.sms)} (SMS)`,
+          proxies.iam && `${redactProxyUrl(proxies.iam)} (IAM)`,
+        ]
+          .filter(Boolean)
+          .join(', ')}, from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)`,
+      })
+    }
     logger.info('agent.start', {
       version: VERSION,
       runtime: platform.runtimeVersion,
