@@ -449,6 +449,44 @@ describe('Agent', () => {
     expect(process.eventNames()).toContain('handler.terminating')
   })
 
+  it('while stopping, a handler killed by a signal the agent did not send is journaled interrupted and reported so', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const process = await startAgent({ hold: true })
+    await process.until(() => runs.length === 1, 'the handler')
+    process.agent.stop('SIGTERM')
+    // systemd's KillMode=control-group: the handler got SIGTERM at the same instant.
+    process.held[0]?.resolve({
+      result: 'fail',
+      detail: { ...success(runs[0] as RunRequest).detail, reason: 'signal', signal: 'SIGTERM' },
+    })
+    await process.until(() => process.exitCode() !== undefined, 'exit')
+    expect(runs[0]?.signal.aborted).toBe(false)
+    expect(sms.results).toMatchObject([
+      { result: 'fail', result_detail: { reason: 'interrupted', signal: 'SIGTERM' } },
+    ])
+  })
+
+  it('with --interrupted rerun, a handler killed by a foreign signal while stopping runs once more at the next start', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const settings = { interrupted: 'rerun' as const }
+    const first = await startAgent({ hold: true, settings })
+    await first.until(() => runs.length === 1, 'the handler')
+    first.agent.stop('SIGTERM')
+    first.held[0]?.resolve({
+      result: 'fail',
+      detail: { ...success(runs[0] as RunRequest).detail, reason: 'signal', signal: 'SIGTERM' },
+    })
+    await first.until(() => first.exitCode() !== undefined, 'exit')
+    expect(sms.results).toHaveLength(0)
+    expect(first.journal.entries()).toMatchObject([{ state: 'running', runs: 1 }])
+    expect(first.eventNames()).toContain('command.interrupted')
+    const second = await startAgent({ settings })
+    await second.until(() => sms.results.length === 1, 'the rerun result')
+    expect(runs).toHaveLength(2)
+    expect(sms.results[0]).toMatchObject({ result: 'success' })
+    await second.stop()
+  })
+
   it('stops promptly when idle and sends nothing afterwards', async () => {
     const process = await startAgent()
     await process.until(() => sms.requests.length === 2, 'two polls')

@@ -17,6 +17,7 @@ import {
   actOnCurrent,
   isDeterministicRefusal,
   isHeldAfterRefusal,
+  judgeHandlerEnding,
   judgeReportFailure,
   settleNotCurrent,
 } from './delivery-rule.ts'
@@ -106,6 +107,9 @@ interface StepResult {
   /** Poll again without the usual interval (to verify before reporting, or to fetch the next). */
   pollSoon: boolean
 }
+
+/** How long a handler's death by a signal waits for the agent's own stop signal to arrive. */
+const SIGNAL_SETTLE_MS = 500
 
 const NOTHING: StepResult = { delayMs: 0, pollSoon: false }
 const SOON: StepResult = { delayMs: 0, pollSoon: true }
@@ -648,6 +652,35 @@ export class Agent {
       if (this.state === 'handling') this.state = 'polling'
     }
     await pidWritten
+    if (outcome.detail.reason === 'signal' && !this.stopping) {
+      // A service manager signals the handler and the agent in the same instant, in no order:
+      // give the agent's own signal a moment to arrive before judging the handler's death.
+      await this.pause(SIGNAL_SETTLE_MS)
+    }
+    const ending = judgeHandlerEnding(outcome.detail, {
+      stopping: this.stopping,
+      interrupted: this.settings.interrupted,
+      runs: entry.runs + 1,
+    })
+    if (ending.action === 'rerun-next-start') {
+      // Left `running` on purpose: the next start's recovery runs it once more.
+      this.logger.warn('command.interrupted', {
+        ...fields,
+        signal: outcome.detail.signal,
+        msg: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); it runs once more at the next start (--interrupted rerun)`,
+      })
+      return
+    }
+    if (ending.action === 'record-interrupted') {
+      outcome = {
+        result: 'fail',
+        detail: {
+          ...outcome.detail,
+          reason: 'interrupted',
+          message: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); not run again (--interrupted fail)`,
+        },
+      }
+    }
     const detail = outcome.detail
     await this.persistDone(journal, entry.id, {
       result: outcome.result,
@@ -787,7 +820,7 @@ export class Agent {
   private async flush(): Promise<void> {
     if (this.settings.dryRun || !this.journal || this.outboxEntries().length === 0) return
     const budget = new AbortController()
-    const budgetMs = Math.min(30_000, 2 * this.settings.requestTimeoutMs)
+    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
     this.scheduler.sleep(budgetMs, budget.signal).then(
       () => budget.abort(new Error('flush budget spent')),
       () => {},
@@ -835,6 +868,17 @@ export class Agent {
       msg: `dry run, nothing run or reported; ${plan}`,
     })
   }
+}
+
+/**
+ * How long the final flush after a stop may take: two request deadlines, at most 30 s. A service
+ * manager's stop timeout must cover shutdown grace + kill grace + this.
+ *
+ * @example
+ * flushBudgetMs(30_000) // 30_000
+ */
+export function flushBudgetMs(requestTimeoutMs: number): number {
+  return Math.min(30_000, 2 * requestTimeoutMs)
 }
 
 /**
