@@ -16,6 +16,7 @@ import {
   HANDLER_ENV_FALLBACK,
   requiredGrants,
 } from './platform/deno-permissions.ts'
+import { linuxHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
 import { VERSION } from './version.ts'
@@ -95,6 +96,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
   })
   const scheduler = systemScheduler
   const metrics = new AgentMetrics(scheduler.now())
+  const identity = linuxHostIdentity()
+  const machine = { machineId: await identity.machineId(), hostname: identity.hostname() }
   let lock: StateLock | undefined
   let journal: DeliveryJournal | null = null
   let status: StatusServer | undefined
@@ -132,6 +135,12 @@ export async function main(options: MainOptions = {}): Promise<number> {
         serverId: config.serverId,
         now: scheduler.now,
         readOnly: config.dryRun,
+        machine,
+        adopt: config.adoptState,
+        onAdopt: (previous) =>
+          logger.warn('state.adopted', {
+            msg: `took over a journal written on another machine (${[previous.hostname, previous.machineId].filter(Boolean).join(', ')}) as --adopt-state asked`,
+          }),
       })
     }
 
@@ -154,7 +163,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
     })
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const agent = new Agent({
-      settings: config,
+      settings: { ...config, host: machine.hostname },
       client,
       journal,
       logger,

@@ -6,7 +6,7 @@
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from './agent-process.ts'
@@ -236,6 +236,34 @@ describe('sms-agent (node dist/cli.js)', () => {
     const stale = agent.events().find((event) => event.event === 'lock.stale')
     expect(stale).toMatchObject({ level: 'warn', pid: 1 })
     expect(String(stale?.reason)).toContain('not an sms-agent')
+  })
+
+  it('on a cloned machine exits 3 saying what to do; --adopt-state takes the journal over; results name the host', async () => {
+    const stateDir = join(dir, 'cloned')
+    await mock.register('srv-clone')
+    await mock.enqueue('srv-clone', [{ command_name: 'SYNC', command_param: { task_id: 'c1' } }])
+    const args = ['--endpoint', mock.url, '--server-id', 'srv-clone', '--state-dir', stateDir]
+    const first = startAgentProcess('node', [...args, '--handler', handler, '--once'], {
+      SMS_TOKEN: TOKEN,
+    })
+    expect(await first.exited).toBe(0)
+    expect((await mock.results('srv-clone'))[0]?.result_detail.host).toBe(hostname())
+    // The image was taken here and booted as another machine: its journal names this one.
+    const file = join(stateDir, 'journal.json')
+    const journal = JSON.parse(await readFile(file, 'utf8'))
+    expect(journal.machine).toMatchObject({ hostname: hostname() })
+    journal.machine = { machineId: '0'.repeat(32), hostname: 'golden-image' }
+    await writeFile(file, JSON.stringify(journal))
+    const clone = startAgentProcess('node', [...args, '--once'], { SMS_TOKEN: TOKEN })
+    expect(await clone.exited).toBe(3)
+    const said = clone.lines.join('\n')
+    expect(said).toContain('written on another machine (host \\"golden-image\\"')
+    expect(said).toContain('--adopt-state')
+    const adopted = startAgentProcess('node', [...args, '--once', '--adopt-state'], {
+      SMS_TOKEN: TOKEN,
+    })
+    expect(await adopted.exited).toBe(0)
+    expect(adopted.events().some((event) => event.event === 'state.adopted')).toBe(true)
   })
 
   it('drains on SIGTERM (exit 0) and exits at once on a second signal (exit 143)', async () => {

@@ -61,6 +61,8 @@ export interface AgentConfig {
   handlerTimeoutMs: number
   killGraceMs: number
   shutdownGraceMs: number
+  /** Take over a state directory written on another machine (`--adopt-state`). */
+  adoptState: boolean
   outputTailBytes: number
   interrupted: 'fail' | 'rerun'
   /** Deterministic refusals of one result before it is settled `rejected`. */
@@ -234,6 +236,7 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
     handlerTimeoutMs: settings.handlerTimeout,
     killGraceMs: settings.killGrace,
     shutdownGraceMs: settings.shutdownGrace,
+    adoptState: settings.adoptState,
     outputTailBytes: settings.outputTail,
     interrupted: settings.interrupted,
     reportRefusalLimit: settings.reportRefusals,
@@ -490,6 +493,7 @@ const SettingsSchema = v.object({
   slowRetry: durationSchema(0),
   stateDir: v.optional(pathSchema),
   shutdownGrace: durationSchema(0),
+  adoptState: booleanSchema,
   once: booleanSchema,
   dryRun: booleanSchema,
   statusPort: v.optional(

@@ -233,6 +233,15 @@ export const OPTIONS = [
     help: 'on SIGINT/SIGTERM a running handler gets this long before it is terminated',
   },
   {
+    key: 'adoptState',
+    flag: '--adopt-state',
+    env: 'SMS_ADOPT_STATE',
+    kind: 'boolean',
+    default: false,
+    group: 'State',
+    help: 'take over a state directory written on another machine (same machine renamed or reinstalled; never a clone: give a clone a fresh --state-dir)',
+  },
+  {
     key: 'once',
     flag: '--once',
     env: 'SMS_ONCE',

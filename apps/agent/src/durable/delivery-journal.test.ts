@@ -208,3 +208,60 @@ describe('DeliveryJournal', () => {
     expect(journal.get(entry.id)?.state).toBe('received')
   })
 })
+
+describe('DeliveryJournal on a cloned machine', () => {
+  const golden = { machineId: 'a'.repeat(32), hostname: 'golden-image' }
+  const clone = { machineId: 'a'.repeat(32), hostname: 'clone-17' }
+  const openOn = (machine: { machineId?: string; hostname?: string }, adopt = false) => {
+    const adopted: unknown[] = []
+    const journal = DeliveryJournal.open({
+      dir,
+      serverId: 'srv-1',
+      now: () => clock,
+      machine,
+      adopt,
+      onAdopt: (previous) => adopted.push(previous),
+    })
+    return { journal, adopted }
+  }
+
+  it('stamps a new journal with its machine and reopens it there', async () => {
+    await openOn(golden).journal
+    expect(await onDisk()).toMatchObject({ machine: golden })
+    await expect(openOn(golden).journal).resolves.toBeInstanceOf(DeliveryJournal)
+  })
+
+  it('refuses a journal of another machine, saying what to do, and changes nothing', async () => {
+    const journal = await openOn(golden).journal
+    await journal.receive(START)
+    const before = await readFile(join(dir, JOURNAL_FILE), 'utf8')
+    const error = await refusal(openOn(clone).journal)
+    expect(error.kind).toBe('foreign')
+    expect(error.message).toContain('written on another machine (host "golden-image"')
+    expect(error.message).toContain('this is host "clone-17"')
+    expect(error.message).toContain('fresh --state-dir')
+    expect(error.message).toContain('--adopt-state')
+    expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).toBe(before)
+    const otherId = await refusal(openOn({ ...golden, machineId: 'b'.repeat(32) }).journal)
+    expect(otherId.kind).toBe('foreign')
+  })
+
+  it('with adopt takes it over, says from where, and stamps it with this machine', async () => {
+    await (await openOn(golden).journal).receive(START)
+    const { journal, adopted } = openOn(clone, true)
+    expect((await journal).active()).toHaveLength(1)
+    expect(adopted).toEqual([golden])
+    expect(await onDisk()).toMatchObject({ machine: clone })
+    await expect(openOn(clone).journal).resolves.toBeInstanceOf(DeliveryJournal)
+  })
+
+  it('stamps a journal written before machines were recorded, and skips facts it cannot read', async () => {
+    await open()
+    expect(await onDisk()).not.toHaveProperty('machine')
+    await openOn(golden).journal
+    expect(await onDisk()).toMatchObject({ machine: golden })
+    await expect(openOn({ hostname: 'golden-image' }).journal).resolves.toBeInstanceOf(
+      DeliveryJournal,
+    )
+  })
+})

@@ -114,19 +114,36 @@ const EntrySchema = v.object({
   rejection: v.exactOptional(v.picklist(['not-current', 'invalid', 'refused'])),
 })
 
+const MachineSchema = v.object({
+  machineId: v.exactOptional(v.string()),
+  hostname: v.exactOptional(v.string()),
+})
+
 const JournalFileSchema = v.object({
   format: v.literal(FORMAT),
   version: v.literal(VERSION),
   serverId: v.string(),
+  machine: v.exactOptional(MachineSchema),
   createdAt: IsoDate,
   nextId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   entries: v.array(EntrySchema),
 })
 
+/**
+ * The machine a journal belongs to. A VM cloned after the agent ran carries its state directory;
+ * this tells the clone's journal from its own.
+ */
+export interface MachineFingerprint {
+  /** `/etc/machine-id`. */
+  machineId?: string | undefined
+  hostname?: string | undefined
+}
+
 interface JournalFile {
   format: typeof FORMAT
   version: typeof VERSION
   serverId: string
+  machine?: MachineFingerprint
   createdAt: string
   nextId: number
   entries: JournalEntry[]
@@ -141,6 +158,36 @@ export interface JournalOptions {
   now?: () => number
   /** Open without creating or writing anything (`--dry-run`). */
   readOnly?: boolean
+  /**
+   * This machine. A journal written on another machine is refused (a cloned VM), unless
+   * `adopt`; a journal without one is stamped with it. Facts that can't be read are not compared.
+   */
+  machine?: MachineFingerprint
+  /** Take over a journal of another machine (`--adopt-state`), stamping it with this one. */
+  adopt?: boolean
+  /** Called when a journal of another machine was adopted, with the machine it came from. */
+  onAdopt?: (previous: MachineFingerprint) => void
+}
+
+/** The facts on which `recorded` and `current` differ (facts one side lacks are not compared). */
+function machineMismatch(
+  recorded: MachineFingerprint | undefined,
+  current: MachineFingerprint | undefined,
+): (keyof MachineFingerprint)[] {
+  if (!recorded || !current) return []
+  return (['machineId', 'hostname'] as const).filter(
+    (key) =>
+      recorded[key] !== undefined && current[key] !== undefined && recorded[key] !== current[key],
+  )
+}
+
+function knownFacts(machine: MachineFingerprint | undefined): MachineFingerprint | undefined {
+  if (!machine) return undefined
+  const facts: MachineFingerprint = {
+    ...(machine.machineId ? { machineId: machine.machineId } : {}),
+    ...(machine.hostname ? { hostname: machine.hostname } : {}),
+  }
+  return Object.keys(facts).length > 0 ? facts : undefined
 }
 
 /**
@@ -206,11 +253,13 @@ export class DeliveryJournal {
         )
       }
     }
+    const machine = knownFacts(options.machine)
     if (text === undefined) {
       const fresh: JournalFile = {
         format: FORMAT,
         version: VERSION,
         serverId: options.serverId,
+        ...(machine ? { machine } : {}),
         createdAt: new Date(now()).toISOString(),
         nextId: 1,
         entries: [],
@@ -219,7 +268,30 @@ export class DeliveryJournal {
       if (!readOnly) await journal.persist(fresh)
       return journal
     }
-    return new DeliveryJournal(path, parseJournal(path, text, options.serverId), now, readOnly)
+    const data = parseJournal(path, text, options.serverId)
+    const journal = new DeliveryJournal(path, data, now, readOnly)
+    const differs = machineMismatch(data.machine, machine)
+    if (differs.length > 0 && !options.adopt) {
+      const was = describeMachine(data.machine)
+      const is = describeMachine(machine)
+      throw new StateError(
+        'foreign',
+        path,
+        `Journal ${path} was written on another machine (${was}; this is ${is}): this machine is probably a clone of that one, and two agents polling the same server would both run its commands. Give this machine a fresh --state-dir (move ${options.dir} aside; its commands may run again here), or, if this is the same machine after a rename or reinstall, start once with --adopt-state.`,
+      )
+    }
+    const stale =
+      machine !== undefined &&
+      (Object.keys(machine) as (keyof MachineFingerprint)[]).some(
+        (key) => data.machine?.[key] !== machine[key],
+      )
+    if (stale && !readOnly) {
+      if (differs.length > 0 && data.machine) options.onAdopt?.(data.machine)
+      await journal.update((next) => {
+        next.machine = { ...next.machine, ...machine }
+      })
+    }
+    return journal
   }
 
   /** Every entry, oldest first. */
@@ -406,6 +478,16 @@ export class DeliveryJournal {
       )
     }
   }
+}
+
+function describeMachine(machine: MachineFingerprint | undefined): string {
+  if (!machine) return 'unknown machine'
+  return [
+    machine.hostname !== undefined ? `host ${JSON.stringify(machine.hostname)}` : undefined,
+    machine.machineId !== undefined ? `machine id ${machine.machineId}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ')
 }
 
 function prune(data: JournalFile) {
