@@ -60,7 +60,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
     return EXIT.ok
   }
   if (loaded.action === 'version') {
-    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion})\n`)
+    const build = platform.compiled ? ', single-file executable' : ''
+    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion}${build})\n`)
     return EXIT.ok
   }
   const { config, secrets } = loaded

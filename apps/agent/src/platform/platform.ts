@@ -23,6 +23,8 @@ export interface Platform {
   readonly runtime: RuntimeName
   /** `node 20.19.0`, `bun 1.2.0`, `deno 2.1.0`. */
   readonly runtimeVersion: string
+  /** True in the one-file executable built by `bun build --compile`. */
+  readonly compiled: boolean
   readonly pid: number
   /** Command-line arguments after the script. */
   args(): string[]
@@ -65,6 +67,12 @@ function detectRuntime(): RuntimeName {
   if (process.versions.bun) return 'bun'
   if (process.versions.deno) return 'deno'
   return 'node'
+}
+
+/** Bun serves a compiled executable's modules from its embedded `/$bunfs/` file system. */
+function isBunExecutable(): boolean {
+  const main = (globalThis as { Bun?: { main?: string } }).Bun?.main ?? ''
+  return main.includes('$bunfs') || main.startsWith('B:/~BUN/')
 }
 
 function isPermissionError(error: unknown): boolean {
@@ -140,6 +148,7 @@ export function currentPlatform(): Platform {
   return {
     runtime,
     runtimeVersion: `${runtime} ${version ?? 'unknown'}`,
+    compiled: runtime === 'bun' && isBunExecutable(),
     pid: process.pid,
     args: () => process.argv.slice(2),
     env(name) {
