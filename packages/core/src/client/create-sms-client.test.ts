@@ -8,7 +8,7 @@ import { isSmsInputError, type SmsInputError } from '../errors/sms-input-error.t
 import { isSmsNetworkError, type SmsNetworkError } from '../errors/sms-network-error.ts'
 import { isSmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
-import { createSmsClient, type SmsClientOptions } from './create-sms-client.ts'
+import { createSmsClient, type RetryInfo, type SmsClientOptions } from './create-sms-client.ts'
 
 const TOKEN = 'MIIsecret-token-value'
 const RESULT = {
@@ -258,8 +258,52 @@ describe('createSmsClient: retries', () => {
       },
     )
     const error = (await rejection(drive(scheduler, client.getCommand('srv')))) as SmsApiError
-    expect(error.retryAfterMs).toBe(3_600_000)
+    // Issue 9: retryAfterMs is bounded (default 5 min); what the server asked for stays visible.
+    expect(error.retryAfterMs).toBe(300_000)
+    expect(error.retryAfterClampedFromMs).toBe(3_600_000)
     expect(api.requests).toHaveLength(1)
+  })
+
+  it.each([
+    ['2592000 seconds', { 'Retry-After': '2592000' }, 2_592_000_000],
+    [
+      'a date 30 days after the server time',
+      {
+        Date: 'Sun, 29 Nov 2026 12:00:00 GMT',
+        'Retry-After': 'Tue, 29 Dec 2026 12:00:00 GMT',
+      },
+      2_592_000_000,
+    ],
+  ])(
+    'bounds a Retry-After of %s to maxServerDelayMs, even when the policy would wait',
+    async (_label, headers, asked) => {
+      const retries: RetryInfo[] = []
+      const { client, api, scheduler } = setup(
+        [smsError(429, 'APIGW.0308', 'over ratelimit', headers), json(START)],
+        {
+          retry: { maxRetryAfterMs: Number.POSITIVE_INFINITY },
+          maxServerDelayMs: 90_000,
+          onRetry: (info) => retries.push(info),
+        },
+      )
+      expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
+      expect(scheduler.sleeps).toEqual([90_000])
+      expect(retries[0]).toMatchObject({ delayMs: 90_000, retryAfterClampedFromMs: asked })
+      expect(api.requests).toHaveLength(2)
+    },
+  )
+
+  it('measures a Retry-After date from the server Date header, not the local clock', async () => {
+    // The local clock (virtual, 2026-01-01) is eleven months behind the server's.
+    const { client, scheduler } = setup([
+      smsError(503, 'SMS.503', 'busy', {
+        Date: 'Sun, 29 Nov 2026 12:00:00 GMT',
+        'Retry-After': 'Sun, 29 Nov 2026 12:00:45 GMT',
+      }),
+      json(START),
+    ])
+    expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
+    expect(scheduler.sleeps).toEqual([45_000])
   })
 
   it('retries network errors and reports them as SmsNetworkError when attempts run out', async () => {

@@ -11,7 +11,7 @@ import { type CommandResult, CommandResultSchema } from '../schemas/command-resu
 import type { SourceServer } from '../schemas/source-server.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
-import { parseRetryAfter } from '../time/retry-after.ts'
+import { clampServerDelay, MAX_SERVER_DELAY_MS, parseRetryAfter } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import {
   type ListServersOptions,
@@ -48,6 +48,11 @@ export interface SmsClientOptions {
   random?: () => number
   /** Called before each retry, e.g. to log it. */
   onRetry?: (info: RetryInfo) => void
+  /**
+   * Ceiling of a delay a server asks for (`Retry-After`), in ms; `SmsApiError.retryAfterMs`
+   * never exceeds it. Default {@link MAX_SERVER_DELAY_MS} (5 min).
+   */
+  maxServerDelayMs?: number
 }
 
 /** What {@link SmsClientOptions.onRetry} is told. */
@@ -59,6 +64,8 @@ export interface RetryInfo {
   /** The attempt that failed, from 1. */
   attempt: number
   delayMs: number
+  /** Set when the wait came from a `Retry-After` over `maxServerDelayMs`: what it asked for. */
+  retryAfterClampedFromMs?: number
   error: Error
 }
 
@@ -152,6 +159,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const scheduler = options.scheduler ?? systemScheduler
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
+  const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   const clientRetry = resolveRetryOptions(options.retry)
   let refreshing: Promise<void> | undefined
   const http = ky.create({
@@ -202,6 +210,14 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         }
         const body = readErrorBody(text)
         const bodyRequestId = body?.request_id
+        // A Retry-After date is on the server's clock: measure it from the server's Date.
+        const serverNow = Date.parse(response.headers.get('Date') ?? '')
+        const askedMs = parseRetryAfter(
+          response.headers.get('Retry-After'),
+          Number.isNaN(serverNow) ? scheduler.now() : serverNow,
+        )
+        const retryAfter =
+          askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
         throw new SmsApiError({
           ...context,
           status: response.status,
@@ -209,17 +225,20 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           requestId:
             response.headers.get('X-Request-Id') ??
             (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
-          retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), scheduler.now()),
+          retryAfterMs: retryAfter?.delayMs,
+          retryAfterClampedFromMs: retryAfter?.clampedFromMs,
         })
       } catch (error) {
         const delay = retryDelay(error, exchange, attemptNumber)
         if (delay === undefined) throw error
+        const clampedFrom = (error as Partial<SmsApiError>).retryAfterClampedFromMs
         options.onRetry?.({
           method: exchange.method,
           path: exchange.path,
           serverId: exchange.serverId,
           attempt: attemptNumber,
           delayMs: delay,
+          ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
           error: error as Error,
         })
         await scheduler.sleep(delay, exchange.signal)
@@ -237,7 +256,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     if (isSmsNetworkError(error)) return exchange.retryNetworkErrors ? backoff : undefined
     if (!(error instanceof SmsApiError) || !exchange.retryable.has(error.status)) return undefined
     if (error.retryAfterMs === undefined) return backoff
-    return error.retryAfterMs <= exchange.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
+    // The policy looks at what the server asked for; the wait itself is the bounded value.
+    const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
+    return asked <= exchange.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
   }
 
   return {

@@ -7,6 +7,7 @@ export interface SmsApiErrorOptions extends SmsErrorOptions {
   body?: ErrorBody | undefined
   requestId?: string | undefined
   retryAfterMs?: number | undefined
+  retryAfterClampedFromMs?: number | undefined
 }
 
 /**
@@ -21,8 +22,13 @@ export class SmsApiError extends SmsError {
   readonly requestId: string | undefined
   /** The parsed error body, extra fields included; undefined when the body was not one. */
   readonly body: ErrorBody | undefined
-  /** The delay the server asked for with `Retry-After`, in milliseconds. */
+  /**
+   * The delay the server asked for with `Retry-After`, in milliseconds, bounded by the client's
+   * `maxServerDelayMs` (default 5 min) so code that waits on it can't overflow a timer or stall.
+   */
   readonly retryAfterMs: number | undefined
+  /** What `Retry-After` asked for when it was over the bound, in ms; otherwise undefined. */
+  readonly retryAfterClampedFromMs: number | undefined
 
   constructor(options: SmsApiErrorOptions) {
     const code = options.body ? ` ${options.body.error_code}` : ''
@@ -41,6 +47,7 @@ export class SmsApiError extends SmsError {
     this.errorMsg = options.body?.error_msg
     this.requestId = options.requestId
     this.retryAfterMs = options.retryAfterMs
+    this.retryAfterClampedFromMs = options.retryAfterClampedFromMs
   }
 
   override toJSON(): Record<string, unknown> {
@@ -51,6 +58,7 @@ export class SmsApiError extends SmsError {
       errorMsg: this.errorMsg,
       requestId: this.requestId,
       retryAfterMs: this.retryAfterMs,
+      retryAfterClampedFromMs: this.retryAfterClampedFromMs,
     }
   }
 }
