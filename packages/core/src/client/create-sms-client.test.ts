@@ -433,6 +433,22 @@ describe('createSmsClient: reportResult', () => {
     expect(api.requests).toHaveLength(0)
   })
 
+  it('refuses a result over 10,240 bytes of JSON before sending (SMS would answer SMS.2004)', async () => {
+    const { client, api } = setup([new Response('OK')])
+    const error = (await rejection(
+      client.reportResult('srv', {
+        command_name: 'START',
+        result: 'fail',
+        // 5,200 two-byte characters: 10,400 bytes, though only 5,200 characters.
+        result_detail: { log: 'é'.repeat(5_200) },
+      }),
+    )) as SmsInputError
+    expect(isSmsInputError(error)).toBe(true)
+    expect(error.field).toBe('result')
+    expect(error.message).toContain('10240 bytes')
+    expect(api.requests).toHaveLength(0)
+  })
+
   it('surfaces SMS.2009 (result for another command) without retrying', async () => {
     const { client, api, scheduler } = setup([smsError(400, 'SMS.2009', 'inconsistent')])
     const error = (await rejection(
@@ -507,6 +523,31 @@ describe('createSmsClient: 401 and refreshable credentials', () => {
       'token-2',
     ])
   })
+
+  it.each([
+    ['SMS.2003', 'HTTP method is not allowed'],
+    ['SMS.2004', 'larger than 10,240 bytes'],
+    ['SMS.2005', 'no Content-Type header'],
+    ['SMS.2006', 'Content-Type is not application/json'],
+  ])(
+    'never refreshes on a 401 %s (about the request, not the credentials)',
+    async (code, explanation) => {
+      const { auth, refreshes } = rotatingAuth()
+      const api = fakeFetch([smsError(401, code, 'request refused'), json(START)])
+      const client = createSmsClient({
+        endpoint: 'https://sms.example.test',
+        auth,
+        fetch: api.fetch,
+      })
+      const error = (await rejection(client.getCommand('srv'))) as SmsApiError
+      expect(isSmsApiError(error)).toBe(true)
+      expect(error.errorCode).toBe(code)
+      expect(error.message).toContain(explanation)
+      expect(error.message).toContain('not an authentication failure')
+      expect(refreshes()).toBe(0)
+      expect(api.requests).toHaveLength(1)
+    },
+  )
 
   it('shares one refresh among concurrent calls', async () => {
     const { auth, refreshes } = rotatingAuth()

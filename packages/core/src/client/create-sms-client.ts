@@ -8,6 +8,7 @@ import { isSmsNetworkError } from '../errors/sms-network-error.ts'
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import { type CommandResult, CommandResultSchema } from '../schemas/command-result.ts'
+import { LIMITS } from '../schemas/limits.ts'
 import type { SourceServer } from '../schemas/source-server.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
@@ -29,6 +30,7 @@ import {
 } from './retry-options.ts'
 import { sendOnce } from './send-once.ts'
 import { serverPathSegment } from './server-path.ts'
+import { classifyUnauthorized, signatureSkewMs } from './unauthorized.ts'
 
 /** Options of {@link createSmsClient}. */
 export interface SmsClientOptions {
@@ -53,6 +55,20 @@ export interface SmsClientOptions {
    * never exceeds it. Default {@link MAX_SERVER_DELAY_MS} (5 min).
    */
   maxServerDelayMs?: number
+  /**
+   * Told when the client first measures, or sees a change of 2 s or more in, the offset between
+   * the server's clock and this one (see {@link SmsClient.clockOffsetMs}), e.g. to warn that the
+   * machine's clock drifted.
+   */
+  onClockOffset?: (info: ClockOffsetInfo) => void
+}
+
+/** What {@link SmsClientOptions.onClockOffset} is told. */
+export interface ClockOffsetInfo {
+  /** The server's clock minus this one, in ms. */
+  offsetMs: number
+  /** `date`: a response's `Date` header; `gateway`: a signature-expired 401 naming both times. */
+  source: 'date' | 'gateway'
 }
 
 /** What {@link SmsClientOptions.onRetry} is told. */
@@ -99,6 +115,13 @@ export interface ReportReceipt {
 export interface SmsClient {
   readonly endpoint: string
   readonly authKind: string
+  /**
+   * The server's clock minus this machine's, in ms, learned from every response's `Date` header
+   * and from the gateway's signature-expired 401s; `undefined` until measured. AK/SK requests are
+   * signed with the server's time, so a drifted clock keeps working; apps can warn when this is
+   * large. Optional in the type so wrappers of a client needn't forward it.
+   */
+  readonly clockOffsetMs?: number | undefined
   /** The pending command of `serverId`, or `null` when none is pending. */
   getCommand(serverId: string, options?: CallOptions): Promise<SmsCommand | null>
   /** Reports a command's result; SMS then clears it and makes the next queued one current. */
@@ -162,6 +185,16 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   const clientRetry = resolveRetryOptions(options.retry)
   let refreshing: Promise<void> | undefined
+  let clockOffsetMs: number | undefined
+  let reportedOffsetMs: number | undefined
+
+  function learnClockOffset(offsetMs: number, source: ClockOffsetInfo['source']): void {
+    clockOffsetMs = offsetMs
+    // A Date header has a resolution of one second: smaller changes are noise.
+    if (reportedOffsetMs !== undefined && Math.abs(offsetMs - reportedOffsetMs) < 2000) return
+    reportedOffsetMs = offsetMs
+    options.onClockOffset?.({ offsetMs, source })
+  }
   const http = ky.create({
     retry: 0,
     timeout: false,
@@ -181,10 +214,18 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
     let refreshed = false
+    let resigned = false
     for (let attemptNumber = 1; ; attemptNumber++) {
       try {
+        const signedWithOffsetMs = clockOffsetMs ?? 0
         const credentials = await auth.authorize(
-          { method: exchange.method, url, headers, body: exchange.body },
+          {
+            method: exchange.method,
+            url,
+            headers,
+            body: exchange.body,
+            ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+          },
           exchange.signal,
         )
         const outgoing = new Headers(headers)
@@ -195,8 +236,24 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           { timeoutMs, scheduler, signal: exchange.signal, context },
         )
         const { response, text } = result
+        // Every answer tells the server's time; a skew under 15 minutes needs no retry but is
+        // still measured, so apps can warn before the gateway starts refusing signatures.
+        const serverNow = Date.parse(response.headers.get('Date') ?? '')
+        if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
         if (response.ok) return result
-        if (response.status === 401 && !refreshed && auth.refresh) {
+        const body = readErrorBody(text)
+        const unauthorized = response.status === 401 ? classifyUnauthorized(body) : undefined
+        if (unauthorized?.kind === 'clock') {
+          const skewMs = signatureSkewMs(body?.error_msg)
+          if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
+          // Signed with a time the server refuses: sign once more with the server's time.
+          if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
+            resigned = true
+            attemptNumber--
+            continue
+          }
+        }
+        if (unauthorized?.kind === 'credentials' && !refreshed && auth.refresh) {
           // Revoked or expired token: refresh once, then retry. Concurrent 401s share one refresh;
           // the provider also ignores a refresh of credentials it has already replaced (a 401
           // that arrives after the refresh ended).
@@ -208,10 +265,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           attemptNumber--
           continue
         }
-        const body = readErrorBody(text)
         const bodyRequestId = body?.request_id
         // A Retry-After date is on the server's clock: measure it from the server's Date.
-        const serverNow = Date.parse(response.headers.get('Date') ?? '')
         const askedMs = parseRetryAfter(
           response.headers.get('Retry-After'),
           Number.isNaN(serverNow) ? scheduler.now() : serverNow,
@@ -227,6 +282,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
             (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
           retryAfterMs: retryAfter?.delayMs,
           retryAfterClampedFromMs: retryAfter?.clampedFromMs,
+          hint: unauthorized?.hint,
         })
       } catch (error) {
         const delay = retryDelay(error, exchange, attemptNumber)
@@ -264,6 +320,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   return {
     endpoint: endpoint.href,
     authKind: auth.kind,
+    get clockOffsetMs() {
+      return clockOffsetMs
+    },
 
     async getCommand(serverId, callOptions = {}) {
       const path = `/v3/sources/${serverPathSegment(serverId)}/command`
@@ -297,12 +356,23 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           },
         )
       }
+      const body = JSON.stringify(parsed.output)
+      // SMS refuses a larger body with SMS.2004 (API.md §7): say so before sending.
+      const bytes = new TextEncoder().encode(body).length
+      if (bytes > LIMITS.resultBodyBytes) {
+        throw new SmsInputError(
+          'result',
+          `expected at most ${LIMITS.resultBodyBytes} bytes as JSON (SMS refuses larger bodies)`,
+          `${bytes} bytes`,
+          { method: 'POST', path, serverId },
+        )
+      }
       const ambiguous = callOptions.retryAmbiguous === true
       const { response, text } = await attempt({
         method: 'POST',
         path,
         serverId,
-        body: JSON.stringify(parsed.output),
+        body,
         signal: callOptions.signal,
         retry:
           callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),

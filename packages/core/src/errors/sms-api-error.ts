@@ -8,6 +8,8 @@ export interface SmsApiErrorOptions extends SmsErrorOptions {
   requestId?: string | undefined
   retryAfterMs?: number | undefined
   retryAfterClampedFromMs?: number | undefined
+  /** What the client understood was wrong, appended to the message. */
+  hint?: string | undefined
 }
 
 /**
@@ -27,6 +29,8 @@ export class SmsApiError extends SmsError {
    * `maxServerDelayMs` (default 5 min) so code that waits on it can't overflow a timer or stall.
    */
   readonly retryAfterMs: number | undefined
+  /** What the client understood was wrong (e.g. a 401 about the request, not the credentials). */
+  readonly hint: string | undefined
   /** What `Retry-After` asked for when it was over the bound, in ms; otherwise undefined. */
   readonly retryAfterClampedFromMs: number | undefined
 
@@ -37,8 +41,9 @@ export class SmsApiError extends SmsError {
     const server =
       options.serverId === undefined ? '' : ` (server ${JSON.stringify(options.serverId)})`
     const request = options.requestId ? ` [request id ${options.requestId}]` : ''
+    const hint = options.hint ? `: ${options.hint}` : ''
     super(
-      `${where ? `${where} failed` : 'Request failed'} with HTTP ${options.status}${code}${text}${server}${request}`,
+      `${where ? `${where} failed` : 'Request failed'} with HTTP ${options.status}${code}${text}${server}${request}${hint}`,
       options,
     )
     this.status = options.status
@@ -48,6 +53,7 @@ export class SmsApiError extends SmsError {
     this.requestId = options.requestId
     this.retryAfterMs = options.retryAfterMs
     this.retryAfterClampedFromMs = options.retryAfterClampedFromMs
+    this.hint = options.hint
   }
 
   override toJSON(): Record<string, unknown> {
@@ -59,6 +65,7 @@ export class SmsApiError extends SmsError {
       requestId: this.requestId,
       retryAfterMs: this.retryAfterMs,
       retryAfterClampedFromMs: this.retryAfterClampedFromMs,
+      hint: this.hint,
     }
   }
 }

@@ -7,6 +7,8 @@ export const LIMITS = {
   bucket: 255,
   errorCode: 255,
   errorMsg: 1024,
+  /** A result report as encoded JSON, in bytes (`SMS.2004` beyond). */
+  resultBodyBytes: 10_240,
   /** Names, addresses and OS versions of source servers (`GET /v3/sources`). */
   serverName: 255,
   /** Short enumerations of source servers (`state`, `os_type`, …). */
