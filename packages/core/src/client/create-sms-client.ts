@@ -203,13 +203,15 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   })
 
   async function attempt(exchange: Exchange): Promise<{ response: Response; text: string }> {
+    const url = new URL(exchange.path.slice(1), endpoint)
+    if (exchange.query) url.search = exchange.query
     const context: SmsErrorContext = {
       method: exchange.method,
       path: exchange.path,
       serverId: exchange.serverId,
+      service: 'sms',
+      url: url.href,
     }
-    const url = new URL(exchange.path.slice(1), endpoint)
-    if (exchange.query) url.search = exchange.query
     const headers = new Headers({ Accept: 'application/json' })
     if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
@@ -309,7 +311,11 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   ): number | undefined {
     if (attemptNumber >= exchange.retry.attempts) return undefined
     const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
-    if (isSmsNetworkError(error)) return exchange.retryNetworkErrors ? backoff : undefined
+    if (isSmsNetworkError(error)) {
+      // The same headers come back every time: only a different fetch can cure it.
+      if (error.reason === 'headers-too-large') return undefined
+      return exchange.retryNetworkErrors ? backoff : undefined
+    }
     if (!(error instanceof SmsApiError) || !exchange.retryable.has(error.status)) return undefined
     if (error.retryAfterMs === undefined) return backoff
     // The policy looks at what the server asked for; the wait itself is the bounded value.

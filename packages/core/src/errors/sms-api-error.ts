@@ -1,5 +1,11 @@
 import type { ErrorBody } from '../schemas/error-body.ts'
-import { describeRequest, hasName, SmsError, type SmsErrorOptions } from './sms-error.ts'
+import {
+  describeRequest,
+  describeService,
+  hasName,
+  SmsError,
+  type SmsErrorOptions,
+} from './sms-error.ts'
 
 /** What {@link SmsApiError} knows about the failed answer. */
 export interface SmsApiErrorOptions extends SmsErrorOptions {
@@ -39,7 +45,9 @@ export class SmsApiError extends SmsError {
     const text = options.body ? `: ${options.body.error_msg}` : ''
     const where = describeRequest(options)
     const server =
-      options.serverId === undefined ? '' : ` (server ${JSON.stringify(options.serverId)})`
+      options.serverId === undefined
+        ? describeService(options)
+        : ` (server ${JSON.stringify(options.serverId)})`
     const request = options.requestId ? ` [request id ${options.requestId}]` : ''
     const hint = options.hint ? `: ${options.hint}` : ''
     super(

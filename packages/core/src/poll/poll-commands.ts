@@ -188,7 +188,10 @@ export function pollCommands(
         event = command ? { ...base, type: 'command', command } : { ...base, type: 'idle' }
       } catch (error) {
         if (signal?.aborted) return
-        if (!isSmsError(error) || isSmsInputError(error)) throw error
+        // A bad server id is the caller's bug and ends the loop; anything else (a password file
+        // that can't be read right now, say) is reported and tried again.
+        if (!isSmsError(error) || (isSmsInputError(error) && error.field === 'serverId'))
+          throw error
         const at = scheduler.now()
         consecutiveErrors++
         event = {
