@@ -1,6 +1,6 @@
-import ky from 'ky'
+import ky, { isForceRetryError, isHTTPError } from 'ky'
 import * as v from 'valibot'
-import type { AuthProvider } from '../auth/auth-provider.ts'
+import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
@@ -195,12 +195,17 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     reportedOffsetMs = offsetMs
     options.onClockOffset?.({ offsetMs, source })
   }
-  const http = ky.create({
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  })
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  // ky drives each call: the attempt budget (`retry.limit`), which errors are retried
+  // (`shouldRetry`), credentials and signing before every attempt (`beforeRequest`), and the
+  // single-flight 401 refresh and skew re-sign (`afterResponse` + `ky.retry()`). Two things stay
+  // ours, because ky's own versions use the platform's `setTimeout` and `Date.now` rather than
+  // the injected Scheduler (so fake time couldn't drive them, and a skewed clock would misread
+  // Retry-After dates): the wait before a retry (ky's `delay` is 0; `beforeRetry` sleeps on the
+  // Scheduler) and the deadline (`sendOnce`, which also covers reading the body; ky's `timeout`
+  // ends at the headers). The caller's signal is not given to ky: ky combines it with
+  // `AbortSignal.any`, and composites of a long-lived signal leak in Node 20 (nodejs/node#55351).
+  const http = ky.create({ timeout: false })
 
   async function attempt(exchange: Exchange): Promise<{ response: Response; text: string }> {
     const url = new URL(exchange.path.slice(1), endpoint)
@@ -215,93 +220,144 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     const headers = new Headers({ Accept: 'application/json' })
     if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
+    const maxRetries = exchange.retry.attempts - 1
     let refreshed = false
     let resigned = false
-    for (let attemptNumber = 1; ; attemptNumber++) {
-      try {
-        const signedWithOffsetMs = clockOffsetMs ?? 0
-        const credentials = await auth.authorize(
-          {
-            method: exchange.method,
-            url,
-            headers,
-            body: exchange.body,
-            ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+    let retries = 0
+    let delayMs = 0
+    let failure: Error | undefined
+    let credentials: AuthHeaders = {}
+    let signedWithOffsetMs = 0
+
+    try {
+      const response = await http(url, {
+        method: exchange.method,
+        headers,
+        body: exchange.body,
+        fetch: async (request, init) => {
+          const { response, text } = await sendOnce(
+            (signal) => fetchImpl(request, { ...init, signal }),
+            { timeoutMs, scheduler, signal: exchange.signal, context },
+          )
+          // Read under the deadline; hand ky an answer whose body is already here.
+          return new Response(text === '' ? null : text, response)
+        },
+        retry: {
+          // One more each for a credential refresh and a skew re-sign, which don't count as
+          // attempts; `shouldRetry` holds ordinary retries to the policy's budget.
+          limit: maxRetries + 2,
+          methods: ['get', 'post'],
+          delay: () => 0,
+          async shouldRetry({ error }) {
+            if (exchange.signal?.aborted || retries >= maxRetries) return false
+            failure = await toSmsError(error, context)
+            const delay = retryDelay(failure, exchange, retries + 1)
+            if (delay === undefined) return false
+            retries++
+            delayMs = delay
+            return true
           },
-          exchange.signal,
-        )
-        const outgoing = new Headers(headers)
-        for (const [name, value] of Object.entries(credentials)) outgoing.set(name, value)
-        const result = await sendOnce(
-          (signal) =>
-            http(url, { method: exchange.method, headers: outgoing, body: exchange.body, signal }),
-          { timeoutMs, scheduler, signal: exchange.signal, context },
-        )
-        const { response, text } = result
-        // Every answer tells the server's time; a skew under 15 minutes needs no retry but is
-        // still measured, so apps can warn before the gateway starts refusing signatures.
-        const serverNow = Date.parse(response.headers.get('Date') ?? '')
-        if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
-        if (response.ok) return result
-        const body = readErrorBody(text)
-        const unauthorized = response.status === 401 ? classifyUnauthorized(body) : undefined
-        if (unauthorized?.kind === 'clock') {
-          const skewMs = signatureSkewMs(body?.error_msg)
-          if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
-          // Signed with a time the server refuses: sign once more with the server's time.
-          if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
-            resigned = true
-            attemptNumber--
-            continue
-          }
-        }
-        if (unauthorized?.kind === 'credentials' && !refreshed && auth.refresh) {
-          // Revoked or expired token: refresh once, then retry. Concurrent 401s share one refresh;
-          // the provider also ignores a refresh of credentials it has already replaced (a 401
-          // that arrives after the refresh ended).
-          refreshed = true
-          refreshing ??= auth.refresh(credentials).finally(() => {
-            refreshing = undefined
-          })
-          await raceAbort(refreshing, exchange.signal)
-          attemptNumber--
-          continue
-        }
-        const bodyRequestId = body?.request_id
-        // A Retry-After date is on the server's clock: measure it from the server's Date.
-        const askedMs = parseRetryAfter(
-          response.headers.get('Retry-After'),
-          Number.isNaN(serverNow) ? scheduler.now() : serverNow,
-        )
-        const retryAfter =
-          askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
-        throw new SmsApiError({
-          ...context,
-          status: response.status,
-          body,
-          requestId:
-            response.headers.get('X-Request-Id') ??
-            (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
-          retryAfterMs: retryAfter?.delayMs,
-          retryAfterClampedFromMs: retryAfter?.clampedFromMs,
-          hint: unauthorized?.hint,
-        })
-      } catch (error) {
-        const delay = retryDelay(error, exchange, attemptNumber)
-        if (delay === undefined) throw error
-        const clampedFrom = (error as Partial<SmsApiError>).retryAfterClampedFromMs
-        options.onRetry?.({
-          method: exchange.method,
-          path: exchange.path,
-          serverId: exchange.serverId,
-          attempt: attemptNumber,
-          delayMs: delay,
-          ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
-          error: error as Error,
-        })
-        await scheduler.sleep(delay, exchange.signal)
-      }
+        },
+        hooks: {
+          beforeRequest: [
+            async (request) => {
+              for (const name of Object.keys(credentials)) request.headers.delete(name)
+              signedWithOffsetMs = clockOffsetMs ?? 0
+              credentials = await auth.authorize(
+                {
+                  method: exchange.method,
+                  url,
+                  headers,
+                  body: exchange.body,
+                  ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+                },
+                exchange.signal,
+              )
+              for (const [name, value] of Object.entries(credentials)) {
+                request.headers.set(name, value)
+              }
+            },
+          ],
+          afterResponse: [
+            async (_request, _options, response) => {
+              // Every answer tells the server's time; a skew under 15 minutes needs no retry but
+              // is still measured, so apps can warn before the gateway refuses signatures.
+              const serverNow = Date.parse(response.headers.get('Date') ?? '')
+              if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
+              if (response.status !== 401) return
+              const body = readErrorBody(await response.text())
+              const { kind } = classifyUnauthorized(body)
+              if (kind === 'clock') {
+                const skewMs = signatureSkewMs(body?.error_msg)
+                if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
+                // Signed with a time the server refuses: sign once more with the server's time.
+                if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
+                  resigned = true
+                  return ky.retry()
+                }
+              }
+              if (kind === 'credentials' && !refreshed && auth.refresh) {
+                // Revoked or expired token: refresh once, then retry. Concurrent 401s share one
+                // refresh; the provider also ignores a refresh of credentials it has already
+                // replaced (a 401 that arrives after the refresh ended).
+                refreshed = true
+                refreshing ??= auth.refresh(credentials).finally(() => {
+                  refreshing = undefined
+                })
+                await raceAbort(refreshing, exchange.signal)
+                return ky.retry()
+              }
+            },
+          ],
+          beforeRetry: [
+            async ({ error }) => {
+              if (isForceRetryError(error)) return
+              const clampedFrom = (failure as Partial<SmsApiError>).retryAfterClampedFromMs
+              options.onRetry?.({
+                method: exchange.method,
+                path: exchange.path,
+                serverId: exchange.serverId,
+                attempt: retries,
+                delayMs,
+                ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
+                error: failure as Error,
+              })
+              await scheduler.sleep(delayMs, exchange.signal)
+            },
+          ],
+        },
+      })
+      return { response, text: await response.text() }
+    } catch (error) {
+      throw await toSmsError(error, context)
     }
+  }
+
+  /** ky's HTTPError as our SmsApiError; anything else (network, abort, IAM errors) as it is. */
+  async function toSmsError(error: unknown, context: SmsErrorContext): Promise<Error> {
+    if (!isHTTPError(error)) return error as Error
+    const { response } = error
+    const body = readErrorBody(await response.clone().text())
+    const bodyRequestId = body?.request_id
+    // A Retry-After date is on the server's clock: measure it from the server's Date.
+    const serverNow = Date.parse(response.headers.get('Date') ?? '')
+    const askedMs = parseRetryAfter(
+      response.headers.get('Retry-After'),
+      Number.isNaN(serverNow) ? scheduler.now() : serverNow,
+    )
+    const retryAfter =
+      askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
+    return new SmsApiError({
+      ...context,
+      status: response.status,
+      body,
+      requestId:
+        response.headers.get('X-Request-Id') ??
+        (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
+      retryAfterMs: retryAfter?.delayMs,
+      retryAfterClampedFromMs: retryAfter?.clampedFromMs,
+      hint: response.status === 401 ? classifyUnauthorized(body).hint : undefined,
+    })
   }
 
   function retryDelay(
@@ -309,7 +365,6 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     exchange: Exchange,
     attemptNumber: number,
   ): number | undefined {
-    if (attemptNumber >= exchange.retry.attempts) return undefined
     const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
     if (isSmsNetworkError(error)) {
       // The same headers come back every time: only a different fetch can cure it.
