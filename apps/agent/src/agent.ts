@@ -666,7 +666,7 @@ export class Agent {
       // Left `running` on purpose: the next start's recovery runs it once more.
       this.logger.warn('command.interrupted', {
         ...fields,
-        signal: outcome.detail.signal,
+        signal: outcome.detail.signal ?? undefined,
         msg: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); it runs once more at the next start (--interrupted rerun)`,
       })
       return
