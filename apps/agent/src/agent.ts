@@ -1,10 +1,7 @@
 import {
   fullJitterBackoff,
   isKnownCommand,
-  isSmsApiError,
   isSmsInputError,
-  isSmsNetworkError,
-  isSmsResponseValidationError,
   type PollErrorEvent,
   type PollEvent,
   pollCommands,
@@ -30,6 +27,12 @@ import {
 import { isStateError } from './durable/state-error.ts'
 import type { FailReason, HandlerOutcome } from './handler/run-handler.ts'
 import { errorFields, type Logger } from './logger.ts'
+import {
+  errorLabel,
+  type PollAdvice,
+  pollErrorAdvice,
+  reportErrorAdvice,
+} from './observe/advice.ts'
 import type { AgentMetrics } from './observe/metrics.ts'
 import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
 
@@ -98,6 +101,8 @@ export interface AgentStatus {
   handler: { command: string; task_id: string; startedAt: number } | undefined
   /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
   rejectedReports: { count: number; last: number | undefined }
+  /** The last poll's failure while polls fail (cleared by a successful poll). */
+  lastError: (PollAdvice & { status: string; at: number }) | undefined
 }
 
 /** What one step over the current command decided about the next request. */
@@ -160,6 +165,7 @@ export class Agent {
   private readonly refusals = new Map<number, number>()
   /** Results SMS refused for good, for `/healthz`. */
   private rejected: { count: number; last: number | undefined } = { count: 0, last: undefined }
+  private lastError: AgentStatus['lastError']
   private journalFailures = 0
   private state: AgentStatus['state'] = 'starting'
   private lastPollAt: number | undefined
@@ -197,6 +203,7 @@ export class Agent {
       outbox: this.metrics.outboxSize,
       handler: this.running,
       rejectedReports: { ...this.rejected },
+      lastError: this.lastError,
     }
   }
 
@@ -371,16 +378,21 @@ export class Agent {
       this.metrics.backoffMs = event.nextDelayMs
       const status = errorLabel(event.error)
       this.metrics.countPoll('error', status)
+      const advice = pollErrorAdvice(event.error)
+      this.lastError = { ...advice, status, at: event.at }
       this.logger.warn('poll.error', {
         attempt: event.consecutiveErrors,
         delay: event.nextDelayMs,
         status,
         latency_ms: event.latencyMs,
-        msg: pollErrorAdvice(event.error),
+        service: advice.service,
+        ...(advice.check ? { check: advice.check } : {}),
+        msg: advice.msg,
         error: errorFields(event.error),
       })
       return
     }
+    this.lastError = undefined
     if (this.consecutiveErrors > 0) {
       this.logger.info('poll.recovered', {
         attempt: this.consecutiveErrors,
@@ -879,52 +891,4 @@ export class Agent {
  */
 export function flushBudgetMs(requestTimeoutMs: number): number {
   return Math.min(30_000, 2 * requestTimeoutMs)
-}
-
-/**
- * A bounded label for an error: the HTTP status, or `timeout`, `network`, `invalid-response`.
- *
- * @example
- * metrics.countPoll('error', errorLabel(error)) // '503', 'timeout', …
- */
-export function errorLabel(error: unknown): string {
-  if (isSmsApiError(error)) return String(error.status)
-  if (isSmsNetworkError(error)) return error.reason
-  if (isSmsResponseValidationError(error)) return 'invalid-response'
-  return 'other'
-}
-
-function pollErrorAdvice(error: unknown): string {
-  if (isSmsApiError(error)) {
-    switch (error.status) {
-      case 401:
-        return 'SMS refused the credentials (401), even after a refresh where possible; retrying slowly'
-      case 403:
-        return 'SMS denied permission (403): check the IAM policy of these credentials; retrying slowly'
-      case 404:
-        return 'SMS does not know this server (404): check --server-id and that the server is registered; retrying slowly'
-      case 429:
-        return 'SMS is throttling (429): waiting as asked'
-      default:
-        return `SMS answered ${error.status}; backing off`
-    }
-  }
-  if (isSmsNetworkError(error)) {
-    return error.reason === 'timeout'
-      ? 'the poll ran past --request-timeout; backing off'
-      : 'no connection to SMS; backing off'
-  }
-  if (isSmsResponseValidationError(error))
-    return 'SMS sent a body that breaks the schema; backing off'
-  return 'poll failed; backing off'
-}
-
-function reportErrorAdvice(error: unknown): string {
-  if (isSmsApiError(error) && (error.status === 429 || error.status === 503)) {
-    return 'SMS did not take the report; it stays in the outbox'
-  }
-  if (isSmsApiError(error) && error.status < 500) {
-    return 'SMS refused the report; it stays in the outbox and is retried slowly'
-  }
-  return 'no clear answer to the report: the next poll checks whether SMS recorded it before anything is re-sent'
 }

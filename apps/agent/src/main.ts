@@ -9,6 +9,7 @@ import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { createLogger, errorFields } from './logger.ts'
+import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { healthReport, type StatusServer, startStatusServer } from './observe/status-server.ts'
 import {
@@ -154,6 +155,10 @@ export async function main(options: MainOptions = {}): Promise<number> {
       scheduler,
       userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
       fetch: fetchThroughProxy,
+      onClockOffset: watchClockSkew({
+        metrics,
+        warn: (fields) => logger.warn('clock.skew', fields),
+      }),
       onRetry: (info) =>
         logger.debug('request.retry', {
           attempt: info.attempt,
@@ -241,6 +246,19 @@ export async function main(options: MainOptions = {}): Promise<number> {
               handler: snapshot.handler ?? null,
               rejected_reports: snapshot.rejectedReports.count,
               last_rejected_entry: snapshot.rejectedReports.last ?? null,
+              clock_offset_ms: metrics.clockOffsetMs ?? null,
+              last_error: snapshot.lastError
+                ? {
+                    service: snapshot.lastError.service,
+                    status: snapshot.lastError.status,
+                    check: snapshot.lastError.check ?? null,
+                    msg: snapshot.lastError.msg,
+                    at: new Date(snapshot.lastError.at).toISOString(),
+                    ...(snapshot.lastError.retryAt !== undefined
+                      ? { retry_at: new Date(snapshot.lastError.retryAt).toISOString() }
+                      : {}),
+                  }
+                : null,
             },
           })
         },

@@ -239,6 +239,8 @@ describe('loadConfig', () => {
       user: 'ops',
       password: 'pw-SECRET',
       domain: 'acme',
+      // Kept so the file is read again before each new login.
+      passwordFile: join(dir, 'password'),
     })
     const missing = await failure(['--iam-user', 'ops'], { ...env, SMS_IAM_PASSWORD: 'pw' })
     expect(missing.message).toContain('Missing --iam-domain')
