@@ -1,6 +1,5 @@
 import {
   fullJitterBackoff,
-  isKnownCommand,
   isSmsInputError,
   type PollErrorEvent,
   type PollEvent,
@@ -25,7 +24,8 @@ import {
   type StoredResult,
 } from './durable/delivery-journal.ts'
 import { isStateError } from './durable/state-error.ts'
-import type { FailReason, HandlerOutcome } from './handler/run-handler.ts'
+import { chooseHandler, dryRunPlan } from './handler/choose-handler.ts'
+import type { HandlerOutcome } from './handler/run-handler.ts'
 import { errorFields, type Logger } from './logger.ts'
 import {
   errorLabel,
@@ -595,28 +595,10 @@ export class Agent {
     }
   }
 
-  private handlerFor(name: string): { path: string } | { reason: FailReason; message: string } {
-    if (!isKnownCommand(name)) {
-      return {
-        reason: 'unknown-command',
-        message: `this agent does not know the command ${JSON.stringify(name)} (known: START, STOP, DELETE, SYNC)`,
-      }
-    }
-    const path = this.settings.handlers[name] ?? this.settings.handlers.default
-    if (!path) {
-      const flag = `--on-${name.toLowerCase()}`
-      return {
-        reason: 'no-handler',
-        message: `no handler is configured for ${name} (set ${flag} or --handler)`,
-      }
-    }
-    return { path }
-  }
-
   private async execute(journal: DeliveryJournal, entry: JournalEntry): Promise<void> {
     const { command } = entry
     const fields = { command: command.command_name, task_id: command.command_param.task_id }
-    const choice = this.handlerFor(command.command_name)
+    const choice = chooseHandler(command.command_name, this.settings.handlers)
     if ('reason' in choice) {
       const result: StoredResult = {
         result: 'fail',
@@ -867,12 +849,8 @@ export class Agent {
     if (this.seenInDryRun.has(key)) return
     this.seenInDryRun.add(key)
     const known = this.journal?.findActive(current)
-    const choice = this.handlerFor(current.command_name)
-    const plan = known
-      ? `journal has it as ${known.state}: would ${known.state === 'done' ? 'report its stored result' : 'settle it'}`
-      : 'reason' in choice
-        ? `would report fail (${choice.reason}): ${choice.message}`
-        : `would run ${choice.path}`
+    const choice = chooseHandler(current.command_name, this.settings.handlers)
+    const plan = dryRunPlan(known, choice)
     this.logger.info('command.dry-run', {
       command: current.command_name,
       task_id: current.command_param.task_id,
