@@ -17,7 +17,6 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { configErrorLine, demoHelp, isConfigError, parseDemoOptions } from './demo-options.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const MOCK_CLI = join(root, 'apps/mock-server/dist/node.js')
@@ -48,6 +47,10 @@ const STATIC_TOKEN_SERVER = 'app-03'
 const IAM_USER = 'demo-agent'
 const IAM_PASSWORD = 'demo-agent-password'
 
+// The options are a cli-kit table, the same engine as every other CLI of the repo.
+const { configErrorLine, demoHelp, isConfigError, parseDemoOptions } = await import(
+  './demo-options.mjs'
+)
 let options
 try {
   options = await parseDemoOptions(process.argv.slice(2), process.env)

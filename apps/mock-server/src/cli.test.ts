@@ -69,6 +69,7 @@ describe('parseCli', () => {
       [['--seed', '-1'], '--seed'],
       [['--idle', 'x'], '--idle'],
       [['--bogus'], '--bogus'],
+      [['--host', '0.0.0.0'], '--host'],
       [['--scenario', '/nonexistent/file.json'], '--scenario'],
     ] as const) {
       const error = await parseCli(args, {}).catch((e: unknown) => e)

@@ -18,6 +18,7 @@ import {
 import * as v from 'valibot'
 import type { MockApp } from './app.ts'
 import { MockConfigError } from './errors.ts'
+import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseScenarioText } from './scenario.ts'
@@ -161,6 +162,12 @@ export async function parseCli(
     Object.entries(values).filter(([, value]) => value !== undefined),
   )
   if (autoRegister) options.autoRegister = true
+  if (!isLoopbackHost(values.host) && values.adminToken === undefined) {
+    throw parsed.fail(
+      'host',
+      `Invalid ${parsed.label('host')}: ${values.host} is not a loopback address, so the admin API (reset, faults, journal) would be open to the network; pass --admin-token (or SMS_MOCK_ADMIN_TOKEN)`,
+    )
+  }
   if (scenario !== undefined) {
     let text: string
     try {

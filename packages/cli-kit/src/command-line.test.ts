@@ -279,6 +279,27 @@ describe('parseCommandLine', () => {
   })
 })
 
+describe('a table', () => {
+  it.each([
+    [
+      {
+        a: { flag: '--x', schema: text(), help: '' },
+        b: { flag: '--x', schema: text(), help: '' },
+      },
+      '--x',
+    ],
+    [{ a: { flag: '--print-config', schema: boolean(), help: '' } }, '--print-config'],
+    [{ a: { env: 'X', schema: text(), help: '' }, b: { env: 'X', schema: text(), help: '' } }, 'X'],
+  ] as [OptionTable, string][])(
+    'may not use a flag or variable twice (%#: %s)',
+    async (options, name) => {
+      await expect(
+        parseCommandLine({ program: 't', options }, { args: [], env: {} }),
+      ).rejects.toThrow(`t: ${name} is used twice`)
+    },
+  )
+})
+
 describe('helpText', () => {
   it('lists every row with its placeholder, variable, key and default, and the built-ins', () => {
     const help = helpText(SPEC, {

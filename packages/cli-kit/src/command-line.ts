@@ -233,8 +233,15 @@ function readArgv(
   }
   if (spec.version) options.version = { type: 'boolean', short: 'V' }
   if (spec.configFile) options[spec.configFile.flag.slice(2)] = { type: 'string' }
+  const envs = new Set<string>()
   for (const [key, row] of rows) {
+    // A table merged from several branches must not give two settings one name.
+    if (row.env && envs.has(row.env))
+      throw new TypeError(`${spec.program}: ${row.env} is used twice`)
+    if (row.env) envs.add(row.env)
     if (!row.flag) continue
+    if (options[row.flag.slice(2)])
+      throw new TypeError(`${spec.program}: ${row.flag} is used twice`)
     const hints = optionHint(row.schema)
     byFlag.set(row.flag, { key, row, hints })
     options[row.flag.slice(2)] = { type: hints.argv === 'boolean' ? 'boolean' : 'string' }
