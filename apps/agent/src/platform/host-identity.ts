@@ -21,7 +21,23 @@ export interface HostIdentity {
   hostname(): string | undefined
 }
 
+interface DenoPermissionQuery {
+  permissions?: { querySync?(descriptor: Record<string, string>): { state: string } }
+}
+
+/** On Deno, whether `descriptor` is granted; asking would prompt on a terminal, so never ask. */
+function denoGranted(descriptor: Record<string, string>): boolean {
+  const deno = (globalThis as { Deno?: DenoPermissionQuery }).Deno
+  if (!deno) return true
+  try {
+    return deno.permissions?.querySync?.(descriptor).state === 'granted'
+  } catch {
+    return false
+  }
+}
+
 async function readText(path: string): Promise<string | undefined> {
+  if (!denoGranted({ name: 'read', path })) return undefined
   try {
     return await readFile(path, 'utf8')
   } catch {
@@ -72,6 +88,7 @@ export function linuxHostIdentity(): HostIdentity {
       return id?.trim() || undefined
     },
     hostname() {
+      if (!denoGranted({ name: 'sys', kind: 'hostname' })) return undefined
       try {
         return hostname()
       } catch {
