@@ -13,6 +13,10 @@ import { startAgentProcess } from './agent-process.ts'
 import { type Mock, startMock } from './mock.ts'
 
 const TOKEN = 'tok-SECRET-iam-issued-5c1d'
+/** IAM's own limit for a token: Node's fetch refuses such a response header by default. */
+const BIG_TOKEN = `big-SECRET-${'t'.repeat(16_384 - 11)}`
+/** What IAM issues on a good login. */
+let issue = TOKEN
 const GOOD = 'pw-SECRET-good-81aa'
 const WRONG = 'pw-SECRET-wrong-02bb'
 
@@ -25,9 +29,9 @@ const logins: string[] = []
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agent-iam-'))
-  mock = await startMock({ tokens: [TOKEN] })
+  mock = await startMock({ tokens: [TOKEN, BIG_TOKEN] })
   // A Keystone-shaped IAM that issues the token the mock accepts.
-  iam = createServer((request, response) => {
+  iam = createServer({ maxHeaderSize: 65_536 }, (request, response) => {
     let body = ''
     request.on('data', (chunk) => {
       body += chunk
@@ -48,7 +52,7 @@ beforeAll(async () => {
         return
       }
       const expires = new Date(Date.now() + 3_600_000).toISOString()
-      response.writeHead(201, { 'Content-Type': 'application/json', 'X-Subject-Token': TOKEN })
+      response.writeHead(201, { 'Content-Type': 'application/json', 'X-Subject-Token': issue })
       response.end(JSON.stringify({ token: { expires_at: expires } }))
     })
   })
@@ -124,5 +128,32 @@ describe('IAM password authentication in the field', () => {
     expect(error).toMatchObject({ service: 'iam', check: '--iam-endpoint' })
     expect(String(error?.msg)).toContain('check --iam-endpoint')
     expect(String(error?.msg)).not.toContain('--server-id')
+  }, 30_000)
+
+  it('logs in at an --iam-endpoint written with /v3 and uses a 16,384-character token on Node', async () => {
+    expect(BIG_TOKEN).toHaveLength(16_384)
+    issue = BIG_TOKEN
+    try {
+      await mock.register('srv-big-token')
+      await mock.enqueue('srv-big-token', [
+        { command_name: 'SYNC', command_param: { task_id: 'big' } },
+      ])
+      const agent = startAgentProcess(
+        'node',
+        [
+          ...['--endpoint', mock.url, '--server-id', 'srv-big-token'],
+          ...['--state-dir', join(dir, 's3'), '--handler', '/bin/true', '--once'],
+          ...['--iam-user', 'ops', '--iam-domain', 'demo', '--iam-endpoint', `${iamUrl}/v3/`],
+        ],
+        { SMS_IAM_PASSWORD: GOOD },
+      )
+      expect(await agent.exited, agent.lines.join('\n').slice(0, 2_000)).toBe(0)
+      expect(await mock.results('srv-big-token')).toMatchObject([
+        { result: 'success', result_detail: { task_id: 'big' } },
+      ])
+      expect(agent.lines.join('\n')).not.toContain(BIG_TOKEN.slice(0, 40))
+    } finally {
+      issue = TOKEN
+    }
   }, 30_000)
 })
