@@ -6,10 +6,10 @@ import { createVirtualScheduler, type VirtualScheduler } from '@sms-command/core
 import { beforeEach, describe, expect, it } from 'vitest'
 import { createFakeSms, type FakeSms, type WireCommand } from '../test/fake-sms.ts'
 import { Agent, type AgentSettings, type RunRequest } from './agent.ts'
+import { DeliveryJournal, JOURNAL_FILE } from './durable/delivery-journal.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { AgentMetrics } from './observe/metrics.ts'
-import { JOURNAL_FILE, Journal } from './state/journal.ts'
 
 const SERVER = 'srv-1'
 const TOKEN = 'tok-SECRET-93c1f0aa'
@@ -42,6 +42,7 @@ const SETTINGS: AgentSettings = {
   handlers: { default: '/opt/handler' },
   interrupted: 'fail',
   dryRun: false,
+  reportRefusalLimit: 3,
 }
 
 function success(request: RunRequest): HandlerOutcome {
@@ -78,7 +79,7 @@ async function startAgent(
 ) {
   const scheduler: VirtualScheduler = createVirtualScheduler(options.startAt)
   const settings = { ...SETTINGS, ...options.settings }
-  const journal = await Journal.open({
+  const journal = await DeliveryJournal.open({
     dir: options.dir ?? dir,
     serverId: settings.serverId,
     now: scheduler.now,
@@ -164,7 +165,7 @@ async function startAgent(
 }
 
 /** At least `count` entries, none of them unfinished. */
-const settled = (journal: Journal, count: number) =>
+const settled = (journal: DeliveryJournal, count: number) =>
   journal.entries().length >= count && journal.active().length === 0
 
 const posts = () => sms.requests.filter((request) => request.route === 'command_result')
@@ -289,7 +290,7 @@ describe('Agent', () => {
 
   it('after a crash between finishing and reporting, reports the stored result without rerunning', async () => {
     // What a process killed right after journaling `done` leaves behind.
-    const journal = await Journal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
     const entry = await journal.receive(START('t1') as SmsCommand)
     await journal.markRunning(entry.id, '/opt/handler')
     await journal.markDone(entry.id, { result: 'success', result_detail: { exit_code: 0 } })
@@ -302,7 +303,7 @@ describe('Agent', () => {
   })
 
   it('runs a command journaled as received but never started before a crash', async () => {
-    const journal = await Journal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
     await journal.receive(START('t1') as SmsCommand)
     sms.enqueue(SERVER, START('t1'))
     const process = await startAgent()
@@ -366,6 +367,32 @@ describe('Agent', () => {
     await process.stop()
   })
 
+  it('settles a result SMS keeps refusing (a deterministic 4xx) as rejected after a bounded number of attempts, never runs it again, and goes on with the next command', async () => {
+    sms.enqueue(SERVER, START('t1'), START('t2'))
+    sms.fault('command_result', { kind: 'status', status: 400, errorCode: 'SMS.2004' }, 1_000)
+    const process = await startAgent({ settings: { slowRetryMs: 50, reportRefusalLimit: 3 } })
+    await process.until(() => process.journal.entries()[0]?.state === 'reported', 'settled')
+    expect(process.journal.entries()[0]).toMatchObject({
+      outcome: 'rejected',
+      rejection: 'refused',
+      reportAttempts: 3,
+    })
+    expect(posts().map((request) => request.status)).toEqual([400, 400, 400])
+    expect(process.eventNames()).toContain('report.refused')
+    expect(process.agent.status().rejectedReports).toEqual({ count: 1, last: 1 })
+    expect(process.metrics.render()).toMatch(/outcome="rejected"\} 1/)
+    // SMS still waits for t1: more polls show it, and it is not run a second time.
+    const before = sms.requests.length
+    await process.until(() => sms.requests.length >= before + 3, 'more polls')
+    expect(taskIds(runs)).toEqual(['t1'])
+    expect(posts()).toHaveLength(3)
+    // Once SMS moves on, the next command runs.
+    sms.cancelCurrent(SERVER)
+    await process.until(() => runs.length === 2, "t2's handler")
+    expect(taskIds(runs)).toEqual(['t1', 't2'])
+    await process.stop()
+  })
+
   it('backs off with capped full jitter on poll errors and slowly on 404', async () => {
     sms.fault('command', { kind: 'status', status: 500 }, 5)
     const process = await startAgent()
@@ -422,6 +449,44 @@ describe('Agent', () => {
     expect(process.eventNames()).toContain('handler.terminating')
   })
 
+  it('while stopping, a handler killed by a signal the agent did not send is journaled interrupted and reported so', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const process = await startAgent({ hold: true })
+    await process.until(() => runs.length === 1, 'the handler')
+    process.agent.stop('SIGTERM')
+    // systemd's KillMode=control-group: the handler got SIGTERM at the same instant.
+    process.held[0]?.resolve({
+      result: 'fail',
+      detail: { ...success(runs[0] as RunRequest).detail, reason: 'signal', signal: 'SIGTERM' },
+    })
+    await process.until(() => process.exitCode() !== undefined, 'exit')
+    expect(runs[0]?.signal.aborted).toBe(false)
+    expect(sms.results).toMatchObject([
+      { result: 'fail', result_detail: { reason: 'interrupted', signal: 'SIGTERM' } },
+    ])
+  })
+
+  it('with --interrupted rerun, a handler killed by a foreign signal while stopping runs once more at the next start', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const settings = { interrupted: 'rerun' as const }
+    const first = await startAgent({ hold: true, settings })
+    await first.until(() => runs.length === 1, 'the handler')
+    first.agent.stop('SIGTERM')
+    first.held[0]?.resolve({
+      result: 'fail',
+      detail: { ...success(runs[0] as RunRequest).detail, reason: 'signal', signal: 'SIGTERM' },
+    })
+    await first.until(() => first.exitCode() !== undefined, 'exit')
+    expect(sms.results).toHaveLength(0)
+    expect(first.journal.entries()).toMatchObject([{ state: 'running', runs: 1 }])
+    expect(first.eventNames()).toContain('command.interrupted')
+    const second = await startAgent({ settings })
+    await second.until(() => sms.results.length === 1, 'the rerun result')
+    expect(runs).toHaveLength(2)
+    expect(sms.results[0]).toMatchObject({ result: 'success' })
+    await second.stop()
+  })
+
   it('stops promptly when idle and sends nothing afterwards', async () => {
     const process = await startAgent()
     await process.until(() => sms.requests.length === 2, 'two polls')
@@ -449,7 +514,7 @@ describe('Agent', () => {
 
   it('--once exits 5 with the result kept; the next run reports it without rerunning', async () => {
     sms.enqueue(SERVER, START('t1'))
-    sms.fault('command_result', { kind: 'status', status: 403 }, 10)
+    sms.fault('command_result', { kind: 'status', status: 503 }, 10)
     const once = await startAgent({ once: true })
     await once.until(() => once.exitCode() !== undefined, 'exit')
     expect(once.exitCode()).toBe(5)

@@ -1,10 +1,6 @@
 import {
   fullJitterBackoff,
-  isKnownCommand,
-  isSmsApiError,
   isSmsInputError,
-  isSmsNetworkError,
-  isSmsResponseValidationError,
   type PollErrorEvent,
   type PollEvent,
   pollCommands,
@@ -13,11 +9,32 @@ import {
   type SmsCommand,
 } from '@sms-command/core'
 import type { HandlerPaths } from './config/load-config.ts'
-import type { FailReason, HandlerOutcome } from './handler/run-handler.ts'
+import {
+  actOnCurrent,
+  isDeterministicRefusal,
+  isHeldAfterRefusal,
+  judgeHandlerEnding,
+  judgeReportFailure,
+  settleNotCurrent,
+} from './delivery-rule.ts'
+import {
+  commandKey,
+  type DeliveryJournal,
+  type JournalEntry,
+  type StoredResult,
+} from './durable/delivery-journal.ts'
+import { isStateError } from './durable/state-error.ts'
+import { chooseHandler, dryRunPlan } from './handler/choose-handler.ts'
+import type { HandlerOutcome } from './handler/run-handler.ts'
 import { errorFields, type Logger } from './logger.ts'
+import {
+  errorLabel,
+  type PollAdvice,
+  pollErrorAdvice,
+  reportErrorAdvice,
+} from './observe/advice.ts'
 import type { AgentMetrics } from './observe/metrics.ts'
-import type { Journal, JournalEntry, ReportOutcome, StoredResult } from './state/journal.ts'
-import { isStateError } from './state/state-error.ts'
+import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
 
 /** What the agent asks of whoever runs handlers (a real process runner, or a test double). */
 export interface RunRequest {
@@ -45,6 +62,13 @@ export interface AgentSettings {
   handlers: HandlerPaths
   interrupted: 'fail' | 'rerun'
   dryRun: boolean
+  /**
+   * Deterministic refusals of one result (a 4xx that is neither a refreshable 401 nor a 429)
+   * before it is settled `rejected`.
+   */
+  reportRefusalLimit: number
+  /** This machine's host name, put in every `result_detail` (`undefined`: not known). */
+  host?: string | undefined
 }
 
 /** Everything {@link Agent} works with, injected. */
@@ -52,7 +76,7 @@ export interface AgentDependencies {
   settings: AgentSettings
   client: SmsClient
   /** `null` only in dry-run without a state directory. */
-  journal: Journal | null
+  journal: DeliveryJournal | null
   logger: Logger
   metrics: AgentMetrics
   runCommand: CommandRunner
@@ -75,6 +99,10 @@ export interface AgentStatus {
   backoffMs: number
   outbox: number
   handler: { command: string; task_id: string; startedAt: number } | undefined
+  /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
+  rejectedReports: { count: number; last: number | undefined }
+  /** The last poll's failure while polls fail (cleared by a successful poll). */
+  lastError: (PollAdvice & { status: string; at: number }) | undefined
 }
 
 /** What one step over the current command decided about the next request. */
@@ -84,6 +112,9 @@ interface StepResult {
   /** Poll again without the usual interval (to verify before reporting, or to fetch the next). */
   pollSoon: boolean
 }
+
+/** How long a handler's death by a signal waits for the agent's own stop signal to arrive. */
+const SIGNAL_SETTLE_MS = 500
 
 const NOTHING: StepResult = { delayMs: 0, pollSoon: false }
 const SOON: StepResult = { delayMs: 0, pollSoon: true }
@@ -117,7 +148,7 @@ export const EXIT = {
 export class Agent {
   private readonly settings: AgentSettings
   private readonly client: SmsClient
-  private readonly journal: Journal | null
+  private readonly journal: DeliveryJournal | null
   private readonly logger: Logger
   private readonly metrics: AgentMetrics
   private readonly runCommand: CommandRunner
@@ -130,6 +161,11 @@ export class Agent {
   private readonly terminateHandler = new AbortController()
   private readonly seenInDryRun = new Set<string>()
   private reportFailures = 0
+  /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
+  private readonly refusals = new Map<number, number>()
+  /** Results SMS refused for good, for `/healthz`. */
+  private rejected: { count: number; last: number | undefined } = { count: 0, last: undefined }
+  private lastError: AgentStatus['lastError']
   private journalFailures = 0
   private state: AgentStatus['state'] = 'starting'
   private lastPollAt: number | undefined
@@ -166,6 +202,8 @@ export class Agent {
       backoffMs: this.metrics.backoffMs,
       outbox: this.metrics.outboxSize,
       handler: this.running,
+      rejectedReports: { ...this.rejected },
+      lastError: this.lastError,
     }
   }
 
@@ -340,16 +378,21 @@ export class Agent {
       this.metrics.backoffMs = event.nextDelayMs
       const status = errorLabel(event.error)
       this.metrics.countPoll('error', status)
+      const advice = pollErrorAdvice(event.error)
+      this.lastError = { ...advice, status, at: event.at }
       this.logger.warn('poll.error', {
         attempt: event.consecutiveErrors,
         delay: event.nextDelayMs,
         status,
         latency_ms: event.latencyMs,
-        msg: pollErrorAdvice(event.error),
+        service: advice.service,
+        ...(advice.check ? { check: advice.check } : {}),
+        msg: advice.msg,
         error: errorFields(event.error),
       })
       return
     }
+    this.lastError = undefined
     if (this.consecutiveErrors > 0) {
       this.logger.info('poll.recovered', {
         attempt: this.consecutiveErrors,
@@ -470,7 +513,7 @@ export class Agent {
   }
 
   private async stepJournaled(
-    journal: Journal,
+    journal: DeliveryJournal,
     current: SmsCommand | null,
     allowRun: boolean,
   ): Promise<StepResult> {
@@ -480,9 +523,13 @@ export class Agent {
     }
     if (!current) return NOTHING
     const fields = { command: current.command_name, task_id: current.command_param.task_id }
+    const permission = () => ({ allowRun, stopping: this.stopping })
     let entry = currentEntry
-    if (!entry) {
-      if (!allowRun || this.stopping) return NOTHING
+    if (!entry && isHeldAfterRefusal(journal.latest(), commandKey(current), commandKey)) {
+      // SMS refused this result for good and still waits for it: never run it a second time.
+      return NOTHING
+    }
+    if (actOnCurrent(entry, permission()) === 'receive') {
       const earlier = journal.findReported(current)
       entry = await journal.receive(current)
       this.logger.info('command.received', {
@@ -496,13 +543,13 @@ export class Agent {
           : {}),
       })
     }
-    switch (entry.state) {
-      case 'received':
-        if (!allowRun || this.stopping) return NOTHING
+    if (!entry) return NOTHING
+    switch (actOnCurrent(entry, permission())) {
+      case 'run':
         await this.execute(journal, entry)
         // Report only after a poll confirms the command is still current.
         return SOON
-      case 'done':
+      case 'report':
         return this.report(journal, entry)
       default:
         // `running` entries exist only while this process runs them (recover() settles the rest).
@@ -511,31 +558,29 @@ export class Agent {
   }
 
   private async settleNotCurrent(
-    journal: Journal,
+    journal: DeliveryJournal,
     entry: JournalEntry,
     current: SmsCommand | null,
   ): Promise<void> {
-    if (entry.state === 'running') return
+    const decision = settleNotCurrent(entry)
+    if (decision.action === 'keep') return
     const fields = {
       command: entry.command.command_name,
       task_id: entry.command.command_param.task_id,
       entry: entry.id,
       now_current: current ? current.command_name : null,
     }
-    if (entry.state === 'received') {
-      await journal.markReported(entry.id, 'superseded')
-      this.metrics.countReport('superseded')
+    await journal.markReported(entry.id, decision.outcome)
+    this.metrics.countReport(decision.outcome)
+    if (decision.action === 'drop-unstarted') {
       this.logger.warn('command.superseded', {
         ...fields,
         msg: 'SMS no longer asks for this command; it was never started and will not be',
       })
       return
     }
-    const outcome: ReportOutcome = entry.reportAttempts > 0 ? 'presumed-recorded' : 'superseded'
-    await journal.markReported(entry.id, outcome)
-    this.metrics.countReport(outcome)
     this.reportFailures = 0
-    if (outcome === 'presumed-recorded') {
+    if (decision.outcome === 'presumed-recorded') {
       this.logger.info('report.presumed-recorded', {
         ...fields,
         attempt: entry.reportAttempts,
@@ -550,28 +595,10 @@ export class Agent {
     }
   }
 
-  private handlerFor(name: string): { path: string } | { reason: FailReason; message: string } {
-    if (!isKnownCommand(name)) {
-      return {
-        reason: 'unknown-command',
-        message: `this agent does not know the command ${JSON.stringify(name)} (known: START, STOP, DELETE, SYNC)`,
-      }
-    }
-    const path = this.settings.handlers[name] ?? this.settings.handlers.default
-    if (!path) {
-      const flag = `--on-${name.toLowerCase()}`
-      return {
-        reason: 'no-handler',
-        message: `no handler is configured for ${name} (set ${flag} or --handler)`,
-      }
-    }
-    return { path }
-  }
-
-  private async execute(journal: Journal, entry: JournalEntry): Promise<void> {
+  private async execute(journal: DeliveryJournal, entry: JournalEntry): Promise<void> {
     const { command } = entry
     const fields = { command: command.command_name, task_id: command.command_param.task_id }
-    const choice = this.handlerFor(command.command_name)
+    const choice = chooseHandler(command.command_name, this.settings.handlers)
     if ('reason' in choice) {
       const result: StoredResult = {
         result: 'fail',
@@ -619,6 +646,35 @@ export class Agent {
       if (this.state === 'handling') this.state = 'polling'
     }
     await pidWritten
+    if (outcome.detail.reason === 'signal' && !this.stopping) {
+      // A service manager signals the handler and the agent in the same instant, in no order:
+      // give the agent's own signal a moment to arrive before judging the handler's death.
+      await this.pause(SIGNAL_SETTLE_MS)
+    }
+    const ending = judgeHandlerEnding(outcome.detail, {
+      stopping: this.stopping,
+      interrupted: this.settings.interrupted,
+      runs: entry.runs + 1,
+    })
+    if (ending.action === 'rerun-next-start') {
+      // Left `running` on purpose: the next start's recovery runs it once more.
+      this.logger.warn('command.interrupted', {
+        ...fields,
+        signal: outcome.detail.signal ?? undefined,
+        msg: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); it runs once more at the next start (--interrupted rerun)`,
+      })
+      return
+    }
+    if (ending.action === 'record-interrupted') {
+      outcome = {
+        result: 'fail',
+        detail: {
+          ...outcome.detail,
+          reason: 'interrupted',
+          message: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); not run again (--interrupted fail)`,
+        },
+      }
+    }
     const detail = outcome.detail
     await this.persistDone(journal, entry.id, {
       result: outcome.result,
@@ -637,7 +693,11 @@ export class Agent {
   }
 
   /** The handler ran: its result must reach the journal, so retry the write until it does. */
-  private async persistDone(journal: Journal, id: number, result: StoredResult): Promise<void> {
+  private async persistDone(
+    journal: DeliveryJournal,
+    id: number,
+    result: StoredResult,
+  ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
         await journal.markDone(id, result)
@@ -657,7 +717,7 @@ export class Agent {
   }
 
   /** Sends the result of `entry`, whose command the poll just showed to be current. */
-  private async report(journal: Journal, entry: JournalEntry): Promise<StepResult> {
+  private async report(journal: DeliveryJournal, entry: JournalEntry): Promise<StepResult> {
     const result = entry.result as StoredResult
     const counted = await journal.recordReportAttempt(entry.id)
     const fields = {
@@ -666,24 +726,33 @@ export class Agent {
       attempt: counted.reportAttempts,
       entry: entry.id,
     }
-    this.logger.debug('report.send', { ...fields, result: result.result })
+    const fitted = fitReportBody({
+      command_name: entry.command.command_name,
+      result: result.result,
+      // Every report names its task (and host: clones show up as duplicates on the SMS side), so
+      // a result can be matched to its command and machine in SMS.
+      result_detail: {
+        task_id: entry.command.command_param.task_id ?? null,
+        ...(this.settings.host !== undefined ? { host: this.settings.host } : {}),
+        ...result.result_detail,
+      },
+    })
+    if (fitted.trimmed) {
+      this.logger.info('report.trimmed', {
+        ...fields,
+        bytes: fitted.bytes,
+        msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
+      })
+    }
+    this.logger.debug('report.send', { ...fields, result: result.result, bytes: fitted.bytes })
     try {
-      const receipt = await this.client.reportResult(
-        this.settings.serverId,
-        {
-          command_name: entry.command.command_name,
-          result: result.result,
-          // Every report names its task, so a result can be matched to its command in SMS.
-          result_detail: {
-            task_id: entry.command.command_param.task_id ?? null,
-            ...result.result_detail,
-          },
-        },
-        { retry: false },
-      )
+      const receipt = await this.client.reportResult(this.settings.serverId, fitted.body, {
+        retry: false,
+      })
       await journal.markReported(entry.id, 'acknowledged')
       this.metrics.countReport('acknowledged')
       this.reportFailures = 0
+      this.refusals.delete(entry.id)
       this.logger.info('report.acknowledged', {
         ...fields,
         result: result.result,
@@ -693,60 +762,59 @@ export class Agent {
       return SOON
     } catch (error) {
       if (isStateError(error)) throw error
-      if (isSmsApiError(error) && error.status === 400 && error.errorCode === 'SMS.2009') {
-        // SMS says this is not its current command any more (it changed after our poll).
-        await journal.markReported(entry.id, 'rejected')
-        this.metrics.countReport('rejected')
-        this.logger.warn('report.rejected', {
-          ...fields,
-          status: 400,
-          msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
-          error: errorFields(error),
-        })
-        return SOON
-      }
-      if (isSmsInputError(error)) {
-        // Our own result failed validation: a bug, and re-sending can't fix it.
-        await journal.markReported(entry.id, 'rejected')
-        this.metrics.countReport('rejected')
-        this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
-        return SOON
-      }
       this.reportFailures++
+      const refusals = isDeterministicRefusal(error) ? (this.refusals.get(entry.id) ?? 0) + 1 : 0
+      if (refusals > 0) this.refusals.set(entry.id, refusals)
+      const verdict = judgeReportFailure(error, {
+        refusals,
+        refusalLimit: this.settings.reportRefusalLimit,
+        backoffMs: this.backoff(this.reportFailures),
+        slowRetryMs: this.settings.slowRetryMs,
+        requestTimeoutMs: this.settings.requestTimeoutMs,
+      })
+      if (verdict.action === 'reject') {
+        await journal.markReported(entry.id, 'rejected', verdict.why)
+        this.refusals.delete(entry.id)
+        this.reportFailures = 0
+        this.metrics.countReport('rejected')
+        this.rejected = { count: this.rejected.count + 1, last: entry.id }
+        if (verdict.why === 'not-current') {
+          this.logger.warn('report.rejected', {
+            ...fields,
+            status: 400,
+            msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
+            error: errorFields(error),
+          })
+        } else if (verdict.why === 'invalid') {
+          this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
+        } else {
+          this.logger.error('report.refused', {
+            ...fields,
+            status: errorLabel(error),
+            msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and the agent goes on with the next command`,
+            error: errorFields(error),
+          })
+        }
+        return SOON
+      }
       const status = errorLabel(error)
       this.metrics.countReportError(status)
-      const delay = this.reportDelay(error)
       this.logger.warn('report.error', {
         ...fields,
-        delay,
+        delay: verdict.delayMs,
         status,
         msg: reportErrorAdvice(error),
         error: errorFields(error),
       })
-      return { delayMs: delay, pollSoon: true }
+      return { delayMs: verdict.delayMs, pollSoon: true }
     }
-  }
-
-  private reportDelay(error: unknown): number {
-    const backoff = this.backoff(this.reportFailures)
-    if (isSmsApiError(error)) {
-      if (error.status === 429 || error.status === 503) {
-        return Math.max(backoff, error.retryAfterMs ?? 0)
-      }
-      if ([400, 401, 403, 404].includes(error.status)) {
-        return Math.max(backoff, this.settings.slowRetryMs)
-      }
-    }
-    // Ambiguous (no answer, or a 5xx): the request may still land. Give it as long again as its
-    // deadline before the next poll checks whether SMS recorded it.
-    return Math.max(backoff, this.settings.requestTimeoutMs)
   }
 
   /** After a stop: a few verification polls and reports, within a bounded time. */
   private async flush(): Promise<void> {
     if (this.settings.dryRun || !this.journal || this.outboxEntries().length === 0) return
     const budget = new AbortController()
-    const budgetMs = Math.min(30_000, 2 * this.settings.requestTimeoutMs)
+    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
     this.scheduler.sleep(budgetMs, budget.signal).then(
       () => budget.abort(new Error('flush budget spent')),
       () => {},
@@ -781,12 +849,8 @@ export class Agent {
     if (this.seenInDryRun.has(key)) return
     this.seenInDryRun.add(key)
     const known = this.journal?.findActive(current)
-    const choice = this.handlerFor(current.command_name)
-    const plan = known
-      ? `journal has it as ${known.state}: would ${known.state === 'done' ? 'report its stored result' : 'settle it'}`
-      : 'reason' in choice
-        ? `would report fail (${choice.reason}): ${choice.message}`
-        : `would run ${choice.path}`
+    const choice = chooseHandler(current.command_name, this.settings.handlers)
+    const plan = dryRunPlan(known, choice)
     this.logger.info('command.dry-run', {
       command: current.command_name,
       task_id: current.command_param.task_id,
@@ -797,49 +861,12 @@ export class Agent {
 }
 
 /**
- * A bounded label for an error: the HTTP status, or `timeout`, `network`, `invalid-response`.
+ * How long the final flush after a stop may take: two request deadlines, at most 30 s. A service
+ * manager's stop timeout must cover shutdown grace + kill grace + this.
  *
  * @example
- * metrics.countPoll('error', errorLabel(error)) // '503', 'timeout', …
+ * flushBudgetMs(30_000) // 30_000
  */
-export function errorLabel(error: unknown): string {
-  if (isSmsApiError(error)) return String(error.status)
-  if (isSmsNetworkError(error)) return error.reason
-  if (isSmsResponseValidationError(error)) return 'invalid-response'
-  return 'other'
-}
-
-function pollErrorAdvice(error: unknown): string {
-  if (isSmsApiError(error)) {
-    switch (error.status) {
-      case 401:
-        return 'SMS refused the credentials (401), even after a refresh where possible; retrying slowly'
-      case 403:
-        return 'SMS denied permission (403): check the IAM policy of these credentials; retrying slowly'
-      case 404:
-        return 'SMS does not know this server (404): check --server-id and that the server is registered; retrying slowly'
-      case 429:
-        return 'SMS is throttling (429): waiting as asked'
-      default:
-        return `SMS answered ${error.status}; backing off`
-    }
-  }
-  if (isSmsNetworkError(error)) {
-    return error.reason === 'timeout'
-      ? 'the poll ran past --request-timeout; backing off'
-      : 'no connection to SMS; backing off'
-  }
-  if (isSmsResponseValidationError(error))
-    return 'SMS sent a body that breaks the schema; backing off'
-  return 'poll failed; backing off'
-}
-
-function reportErrorAdvice(error: unknown): string {
-  if (isSmsApiError(error) && (error.status === 429 || error.status === 503)) {
-    return 'SMS did not take the report; it stays in the outbox'
-  }
-  if (isSmsApiError(error) && error.status < 500) {
-    return 'SMS refused the report; it stays in the outbox and is retried slowly'
-  }
-  return 'no clear answer to the report: the next poll checks whether SMS recorded it before anything is re-sent'
+export function flushBudgetMs(requestTimeoutMs: number): number {
+  return Math.min(30_000, 2 * requestTimeoutMs)
 }

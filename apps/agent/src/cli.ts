@@ -6,7 +6,7 @@
  * @module
  */
 import { main } from './main.ts'
-import { currentPlatform } from './platform.ts'
+import { currentPlatform } from './platform/platform.ts'
 
 const platform = currentPlatform()
 main({ platform }).then(

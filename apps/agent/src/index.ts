@@ -25,6 +25,14 @@ export {
 } from './config/load-config.ts'
 export { COMMAND_LINE, helpText, OPTIONS, type OptionSpec } from './config/options.ts'
 export {
+  commandKey,
+  DeliveryJournal,
+  type JournalEntry,
+  type ReportOutcome,
+} from './durable/delivery-journal.ts'
+export { isStateError, StateError } from './durable/state-error.ts'
+export { acquireStateLock } from './durable/state-lock.ts'
+export {
   type FailReason,
   type HandlerDetail,
   type HandlerOutcome,
@@ -42,13 +50,5 @@ export {
 export { main } from './main.ts'
 export { AgentMetrics } from './observe/metrics.ts'
 export { healthReport, startStatusServer } from './observe/status-server.ts'
-export { currentPlatform, type Platform } from './platform.ts'
-export {
-  commandKey,
-  Journal,
-  type JournalEntry,
-  type ReportOutcome,
-} from './state/journal.ts'
-export { isStateError, StateError } from './state/state-error.ts'
-export { acquireStateLock } from './state/state-lock.ts'
+export { currentPlatform, type Platform } from './platform/platform.ts'
 export { VERSION } from './version.ts'

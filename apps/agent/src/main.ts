@@ -2,36 +2,27 @@ import { mkdir } from 'node:fs/promises'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { Agent, EXIT } from './agent.ts'
 import { createAuth } from './auth.ts'
-import { type AgentConfig, ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
+import { ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
 import { helpText } from './config/options.ts'
+import { DeliveryJournal } from './durable/delivery-journal.ts'
+import { isStateError, StateError } from './durable/state-error.ts'
+import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { createLogger, errorFields } from './logger.ts'
+import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { healthReport, type StatusServer, startStatusServer } from './observe/status-server.ts'
-import { currentPlatform, type Grant, type Platform } from './platform.ts'
-import { Journal } from './state/journal.ts'
-import { isStateError, StateError } from './state/state-error.ts'
-import { acquireStateLock, type StateLock } from './state/state-lock.ts'
+import {
+  denoPermissionAdvice,
+  HANDLER_ENV_FALLBACK,
+  requiredGrants,
+} from './platform/deno-permissions.ts'
+import { linuxHostIdentity } from './platform/host-identity.ts'
+import { currentPlatform, type Platform } from './platform/platform.ts'
+import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
 import { VERSION } from './version.ts'
 
-/**
- * Variables a handler inherits when the agent may not read its whole environment (Deno with
- * `--allow-env=LIST`): each is passed on if it can be read.
- */
-export const HANDLER_ENV_FALLBACK = [
-  'PATH',
-  'HOME',
-  'USER',
-  'LOGNAME',
-  'SHELL',
-  'LANG',
-  'LC_ALL',
-  'TZ',
-  'TMPDIR',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-] as const
+export { HANDLER_ENV_FALLBACK, requiredGrants } from './platform/deno-permissions.ts'
 
 /** Injectable parts of {@link main}, for tests. */
 export interface MainOptions {
@@ -70,7 +61,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
     return EXIT.ok
   }
   if (loaded.action === 'version') {
-    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion})\n`)
+    const build = platform.compiled ? ', single-file executable' : ''
+    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion}${build})\n`)
     return EXIT.ok
   }
   const { config, secrets } = loaded
@@ -79,9 +71,21 @@ export async function main(options: MainOptions = {}): Promise<number> {
     return EXIT.ok
   }
 
-  const missing = platform.missingGrants(requiredGrants(config))
+  const proxyEnvironment = readProxyEnvironment((name) => platform.env(name))
+  const proxies = {
+    sms: proxyFor(config.endpoint, proxyEnvironment),
+    iam:
+      config.auth.kind === 'iam-password'
+        ? proxyFor(config.auth.iamEndpoint, proxyEnvironment)
+        : undefined,
+  }
+  const grants = requiredGrants(
+    config,
+    [proxies.sms, proxies.iam].filter((proxy) => proxy !== undefined),
+  )
+  const missing = platform.missingGrants(grants)
   if (missing.length > 0) {
-    platform.stderr(`sms-agent: ${denoPermissionAdvice(config, missing)}\n`)
+    platform.stderr(`sms-agent: ${denoPermissionAdvice(grants, missing)}\n`)
     return EXIT.config
   }
 
@@ -94,8 +98,10 @@ export async function main(options: MainOptions = {}): Promise<number> {
   })
   const scheduler = systemScheduler
   const metrics = new AgentMetrics(scheduler.now())
+  const identity = linuxHostIdentity()
+  const machine = { machineId: await identity.machineId(), hostname: identity.hostname() }
   let lock: StateLock | undefined
-  let journal: Journal | null = null
+  let journal: DeliveryJournal | null = null
   let status: StatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
@@ -118,32 +124,41 @@ export async function main(options: MainOptions = {}): Promise<number> {
           pid: platform.pid,
           runtime: platform.runtimeVersion,
           processExists: (pid) => platform.processExists(pid),
-          onStale: (owner) =>
+          onStale: (owner, why) =>
             logger.warn('lock.stale', {
               pid: owner?.pid,
-              msg: 'took over the lock of an agent that no longer runs (it crashed or was killed)',
+              reason: why,
+              msg: `took over the lock of an agent that no longer runs: ${why}`,
             }),
         })
       }
-      journal = await Journal.open({
+      journal = await DeliveryJournal.open({
         dir: config.stateDir,
         serverId: config.serverId,
         now: scheduler.now,
         readOnly: config.dryRun,
+        machine,
+        adopt: config.adoptState,
+        onAdopt: (previous) =>
+          logger.warn('state.adopted', {
+            msg: `took over a journal written on another machine (${[previous.hostname, previous.machineId].filter(Boolean).join(', ')}) as --adopt-state asked`,
+          }),
       })
     }
 
-    const auth = createAuth(config.auth, {
-      logger,
-      ...(options.fetch ? { fetch: options.fetch } : {}),
-    })
+    const fetchThroughProxy = options.fetch ?? platform.safeFetch()
+    const auth = createAuth(config.auth, { logger, fetch: fetchThroughProxy })
     const client = createSmsClient({
       endpoint: config.endpoint,
       auth,
       timeoutMs: config.requestTimeoutMs,
       scheduler,
       userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
-      fetch: options.fetch ?? platform.safeFetch(),
+      fetch: fetchThroughProxy,
+      onClockOffset: watchClockSkew({
+        metrics,
+        warn: (fields) => logger.warn('clock.skew', fields),
+      }),
       onRetry: (info) =>
         logger.debug('request.retry', {
           attempt: info.attempt,
@@ -154,7 +169,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
     })
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const agent = new Agent({
-      settings: config,
+      settings: { ...config, host: machine.hostname },
       client,
       journal,
       logger,
@@ -229,6 +244,21 @@ export async function main(options: MainOptions = {}): Promise<number> {
               backoff_ms: snapshot.backoffMs,
               outbox: snapshot.outbox,
               handler: snapshot.handler ?? null,
+              rejected_reports: snapshot.rejectedReports.count,
+              last_rejected_entry: snapshot.rejectedReports.last ?? null,
+              clock_offset_ms: metrics.clockOffsetMs ?? null,
+              last_error: snapshot.lastError
+                ? {
+                    service: snapshot.lastError.service,
+                    status: snapshot.lastError.status,
+                    check: snapshot.lastError.check ?? null,
+                    msg: snapshot.lastError.msg,
+                    at: new Date(snapshot.lastError.at).toISOString(),
+                    ...(snapshot.lastError.retryAt !== undefined
+                      ? { retry_at: new Date(snapshot.lastError.retryAt).toISOString() }
+                      : {}),
+                  }
+                : null,
             },
           })
         },
@@ -239,6 +269,17 @@ export async function main(options: MainOptions = {}): Promise<number> {
       })
     }
 
+    if (proxies.sms || proxies.iam) {
+      logger.info('proxy.configured', {
+        proxy: redactProxyUrl((proxies.sms ?? proxies.iam) as string),
+        msg: `requests go through the egress proxy ${[
+          proxies.sms && `${redactProxyUrl(proxies.sms)} (SMS)`,
+          proxies.iam && `${redactProxyUrl(proxies.iam)} (IAM)`,
+        ]
+          .filter(Boolean)
+          .join(', ')}, from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)`,
+      })
+    }
     logger.info('agent.start', {
       version: VERSION,
       runtime: platform.runtimeVersion,
@@ -266,65 +307,6 @@ export async function main(options: MainOptions = {}): Promise<number> {
     await status?.close().catch(() => {})
     await lock?.release().catch(() => {})
   }
-}
-
-/**
- * The Deno permissions a configuration needs, each as narrow as it can be: the SMS and IAM hosts,
- * the status address, the state directory, the handlers (and `kill`, to stop a handler's process
- * group), the secret files, and `NODE_V8_COVERAGE`, which Deno's `node:child_process` reads.
- *
- * @example
- * requiredGrants(config) // [{ name: 'net', value: 'sms.ap-southeast-1.myhuaweicloud.com:443' }, …]
- */
-export function requiredGrants(config: AgentConfig): Grant[] {
-  const grants: Grant[] = []
-  const host = (url: string) => {
-    const parsed = new URL(url)
-    const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80')
-    return `${parsed.hostname}:${port}`
-  }
-  grants.push({ name: 'net', value: host(config.endpoint) })
-  if (config.auth.kind === 'iam-password') {
-    grants.push({ name: 'net', value: host(config.auth.iamEndpoint) })
-  }
-  if (config.statusPort !== undefined) {
-    grants.push({
-      name: 'net',
-      value:
-        config.statusPort === 0 ? config.statusHost : `${config.statusHost}:${config.statusPort}`,
-    })
-  }
-  if (config.stateDir !== undefined) {
-    grants.push({ name: 'read', value: config.stateDir })
-    if (!config.dryRun) grants.push({ name: 'write', value: config.stateDir })
-  }
-  if (config.auth.kind === 'token' && config.auth.tokenFile) {
-    grants.push({ name: 'read', value: config.auth.tokenFile })
-  }
-  const handlers = [...new Set(Object.values(config.handlers))]
-  if (!config.dryRun && handlers.length > 0) {
-    for (const handler of handlers) {
-      grants.push({ name: 'read', value: handler }, { name: 'run', value: handler })
-    }
-    grants.push({ name: 'run', value: 'kill' })
-    grants.push({ name: 'env', value: 'NODE_V8_COVERAGE' })
-  }
-  return grants
-}
-
-function denoPermissionAdvice(config: AgentConfig, missing: readonly Grant[]): string {
-  const all = requiredGrants(config)
-  const list = (name: Grant['name']) =>
-    [...new Set(all.filter((grant) => grant.name === name).map((grant) => grant.value))].join(',')
-  const flags = [
-    `--allow-net=${list('net')}`,
-    list('read') && `--allow-read=${list('read')}`,
-    list('write') && `--allow-write=${list('write')}`,
-    list('run') && `--allow-run=${list('run')}`,
-    `--allow-env=SMS_*,${['NODE_V8_COVERAGE', ...HANDLER_ENV_FALLBACK].join(',')}`,
-  ].filter(Boolean)
-  const lacking = missing.map((grant) => `--allow-${grant.name}=${grant.value}`).join(' ')
-  return `Deno lacks permissions this configuration needs (${lacking}). Run it as: deno run ${flags.join(' ')} src/cli.ts …`
 }
 
 /** Terminates a process group: SIGTERM, then SIGKILL after `graceMs` if it is still there. */

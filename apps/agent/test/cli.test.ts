@@ -3,10 +3,10 @@
  * secrets kept out of every output, the state lock, signals. Against the real mock over HTTP.
  */
 
-import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startAgentProcess } from './agent-process.ts'
@@ -222,6 +222,50 @@ describe('sms-agent (node dist/cli.js)', () => {
     )
   })
 
+  it('starts after a reboot: a lock whose pid now belongs to another process ({"pid":1,…}) is taken over with a warning', async () => {
+    const stateDir = join(dir, 'rebooted')
+    await mkdir(stateDir, { recursive: true })
+    await writeFile(
+      join(stateDir, 'agent.lock'),
+      `${JSON.stringify({ pid: 1, runtime: 'node 20.19.0', startedAt: '2026-11-28T03:00:00.000Z' })}\n`,
+    )
+    await mock.register('srv-reboot')
+    const args = ['--endpoint', mock.url, '--server-id', 'srv-reboot', '--state-dir', stateDir]
+    const agent = startAgentProcess('node', [...args, '--once'], { SMS_TOKEN: TOKEN })
+    expect(await agent.exited).toBe(0)
+    const stale = agent.events().find((event) => event.event === 'lock.stale')
+    expect(stale).toMatchObject({ level: 'warn', pid: 1 })
+    expect(String(stale?.reason)).toContain('not an sms-agent')
+  })
+
+  it('on a cloned machine exits 3 saying what to do; --adopt-state takes the journal over; results name the host', async () => {
+    const stateDir = join(dir, 'cloned')
+    await mock.register('srv-clone')
+    await mock.enqueue('srv-clone', [{ command_name: 'SYNC', command_param: { task_id: 'c1' } }])
+    const args = ['--endpoint', mock.url, '--server-id', 'srv-clone', '--state-dir', stateDir]
+    const first = startAgentProcess('node', [...args, '--handler', handler, '--once'], {
+      SMS_TOKEN: TOKEN,
+    })
+    expect(await first.exited).toBe(0)
+    expect((await mock.results('srv-clone'))[0]?.result_detail.host).toBe(hostname())
+    // The image was taken here and booted as another machine: its journal names this one.
+    const file = join(stateDir, 'journal.json')
+    const journal = JSON.parse(await readFile(file, 'utf8'))
+    expect(journal.machine).toMatchObject({ hostname: hostname() })
+    journal.machine = { machineId: '0'.repeat(32), hostname: 'golden-image' }
+    await writeFile(file, JSON.stringify(journal))
+    const clone = startAgentProcess('node', [...args, '--once'], { SMS_TOKEN: TOKEN })
+    expect(await clone.exited).toBe(3)
+    const said = clone.lines.join('\n')
+    expect(said).toContain('written on another machine (host \\"golden-image\\"')
+    expect(said).toContain('--adopt-state')
+    const adopted = startAgentProcess('node', [...args, '--once', '--adopt-state'], {
+      SMS_TOKEN: TOKEN,
+    })
+    expect(await adopted.exited).toBe(0)
+    expect(adopted.events().some((event) => event.event === 'state.adopted')).toBe(true)
+  })
+
   it('drains on SIGTERM (exit 0) and exits at once on a second signal (exit 143)', async () => {
     const slow = join(dir, 'slow.sh')
     await writeFile(slow, '#!/bin/sh\necho started\nsleep 20\n')
@@ -279,6 +323,34 @@ describe('sms-agent (node dist/cli.js)', () => {
     const results = await mock.results('srv-signals')
     expect(results).toMatchObject([{ result: 'fail', result_detail: { reason: 'interrupted' } }])
     expect(next.events().some((event) => event.event === 'command.start')).toBe(false)
+  })
+
+  it('makes every result fit: a handler printing 9,000 bytes of 0xFF is reported, trimmed from the front', async () => {
+    const noisy = join(dir, 'noisy.sh')
+    await writeFile(
+      noisy,
+      "#!/bin/sh\nhead -c 9000 /dev/zero | tr '\\000' '\\377'\nprintf '\\000\\033[31m\\001'\necho 'tail end'\nexit 1\n",
+    )
+    await chmod(noisy, 0o755)
+    await mock.register('srv-noisy')
+    await mock.enqueue('srv-noisy', [{ command_name: 'SYNC', command_param: { task_id: 'big' } }])
+    const agent = startAgentProcess(
+      'node',
+      [
+        ...['--endpoint', mock.url, '--server-id', 'srv-noisy'],
+        ...['--state-dir', join(dir, 'noisy'), '--handler', noisy, '--output-tail', '8192'],
+        '--once',
+      ],
+      { SMS_TOKEN: TOKEN },
+    )
+    expect(await agent.exited).toBe(0)
+    const [recorded] = await mock.results('srv-noisy')
+    expect(recorded).toMatchObject({
+      result: 'fail',
+      result_detail: { task_id: 'big', output_truncated: true, report_trimmed: true },
+    })
+    expect(String(recorded?.result_detail.output)).toMatch(/tail end\n$/)
+    expect(agent.events().some((event) => event.event === 'report.trimmed')).toBe(true)
   })
 
   it('serves /healthz, /metrics and /events on --status-port', async () => {

@@ -30,8 +30,8 @@ function run(runtime: Runtime, count: number): Promise<string> {
   const fixture = join(AGENT_DIR, 'test', 'fixtures', 'post-once.mjs')
   const platform =
     runtime === 'node'
-      ? join(AGENT_DIR, 'dist', 'platform.js')
-      : join(AGENT_DIR, 'src', 'platform.ts')
+      ? join(AGENT_DIR, 'dist', 'platform', 'platform.js')
+      : join(AGENT_DIR, 'src', 'platform', 'platform.ts')
   const args =
     runtime === 'deno'
       ? [

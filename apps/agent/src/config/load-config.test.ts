@@ -133,10 +133,18 @@ describe('loadConfig', () => {
     [['--endpoint', 'not a url'], '--endpoint'],
     [['--interrupted', 'retry'], '--interrupted'],
     [['--output-tail', '100000'], '--output-tail'],
+    [['--output-tail', '9000'], '--output-tail'],
+    [['--report-refusals', '0'], '--report-refusals'],
     [['--server-id', ''], '--server-id'],
   ])('rejects %j naming %s', async (args, setting) => {
     const error = await failure(args)
     expect(error.message).toContain(`Invalid ${setting}`)
+  })
+
+  it('refuses an --output-tail that could never fit in a result report, saying why', async () => {
+    const error = await failure(['--output-tail', '65536'])
+    expect(error.message).toContain('Invalid --output-tail: expected 0 to 8192 bytes')
+    expect(error.message).toContain('10240 bytes of JSON')
   })
 
   it('requires the endpoint and the server id', async () => {
@@ -231,6 +239,8 @@ describe('loadConfig', () => {
       user: 'ops',
       password: 'pw-SECRET',
       domain: 'acme',
+      // Kept so the file is read again before each new login.
+      passwordFile: join(dir, 'password'),
     })
     const missing = await failure(['--iam-user', 'ops'], { ...env, SMS_IAM_PASSWORD: 'pw' })
     expect(missing.message).toContain('Missing --iam-domain')

@@ -16,6 +16,7 @@ import {
 } from '@sms-command/cli-kit'
 import { ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
+import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '../report-body.ts'
 
 /** One setting of the agent (cli-kit's option row). */
 export type OptionSpec = OptionRow
@@ -90,11 +91,16 @@ export const OPTIONS = {
   outputTail: {
     flag: '--output-tail',
     env: 'SMS_OUTPUT_TAIL',
-    schema: integer({ min: 0, max: 65_536, meta: 'BYTES', expected: 'expected 0 to 65536 bytes' }),
+    schema: integer({
+      min: 0,
+      max: MAX_OUTPUT_TAIL,
+      meta: 'BYTES',
+      expected: `expected 0 to ${MAX_OUTPUT_TAIL} bytes: a larger tail can never fit in a result report (SMS takes at most ${REPORT_BODY_LIMIT} bytes of JSON)`,
+    }),
     default: '4096',
     as: 'outputTailBytes',
     group: 'Commands',
-    help: 'last bytes of handler output kept in result_detail (0–65536)',
+    help: 'last bytes of handler output kept in result_detail (0–8192; a report is cut further to fit 10,240 bytes of JSON)',
   },
   interrupted: {
     flag: '--interrupted',
@@ -103,6 +109,15 @@ export const OPTIONS = {
     default: 'fail',
     group: 'Commands',
     help: 'a command cut short by a crash: report fail (reason interrupted) or run it once more',
+  },
+  reportRefusals: {
+    flag: '--report-refusals',
+    env: 'SMS_REPORT_REFUSALS',
+    schema: integer({ min: 1, max: 100, meta: 'N', expected: 'expected 1 to 100 attempts' }),
+    default: '3',
+    as: 'reportRefusalLimit',
+    group: 'Commands',
+    help: 'a result SMS refuses this many times with a 4xx that re-sending cannot change (not a refreshable 401, not 429) is settled rejected, and the agent goes on',
   },
   interval: {
     flag: '--interval',
@@ -163,6 +178,14 @@ export const OPTIONS = {
     as: 'shutdownGraceMs',
     group: 'State',
     help: 'on SIGINT/SIGTERM a running handler gets this long before it is terminated',
+  },
+  adoptState: {
+    flag: '--adopt-state',
+    env: 'SMS_ADOPT_STATE',
+    schema: boolean(),
+    default: false,
+    group: 'State',
+    help: 'take over a state directory written on another machine (same machine renamed or reinstalled; never a clone: give a clone a fresh --state-dir)',
   },
   once: {
     flag: '--once',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SmsCommand } from '@sms-command/core'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { currentPlatform } from '../platform.ts'
+import { currentPlatform } from '../platform/platform.ts'
 import { OutputTail } from './output-tail.ts'
 import { handlerEnvironment, type RunHandlerOptions, runHandler } from './run-handler.ts'
 

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { SmsCommand } from '@sms-command/core'
-import type { Platform } from '../platform.ts'
+import type { Platform } from '../platform/platform.ts'
 import { OutputTail } from './output-tail.ts'
 
 /** Why a handler's run failed, as `result_detail.reason`. */

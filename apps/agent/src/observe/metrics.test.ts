@@ -36,4 +36,12 @@ describe('AgentMetrics', () => {
       'sms_agent_commands_total{command="other",result="fail"} 2\n',
     )
   })
+
+  it('exports the measured clock offset as a gauge in seconds, once known', () => {
+    const metrics = new AgentMetrics()
+    expect(metrics.render()).not.toMatch(/^sms_agent_clock_offset_seconds /m)
+    metrics.clockOffsetMs = 1_200_500
+    expect(metrics.render()).toContain('# TYPE sms_agent_clock_offset_seconds gauge\n')
+    expect(metrics.render()).toContain('sms_agent_clock_offset_seconds 1200.5\n')
+  })
 })

@@ -22,6 +22,8 @@ export class AgentMetrics {
   outboxSize = 0
   handlerRunning = false
   lastSuccessfulPollAt: number | undefined
+  /** SMS's clock minus this machine's, in ms, once measured (from a `Date` header or a 401). */
+  clockOffsetMs: number | undefined
   readonly startedAt: number
 
   constructor(now: number = Date.now()) {
@@ -96,6 +98,14 @@ export class AgentMetrics {
       lines.push(
         `sms_agent_last_successful_poll_timestamp_seconds ${seconds(this.lastSuccessfulPollAt)}`,
       )
+    }
+    family(
+      'sms_agent_clock_offset_seconds',
+      'gauge',
+      "SMS's clock minus this machine's clock (positive: this clock is behind).",
+    )
+    if (this.clockOffsetMs !== undefined) {
+      lines.push(`sms_agent_clock_offset_seconds ${seconds(this.clockOffsetMs)}`)
     }
     family('sms_agent_start_timestamp_seconds', 'gauge', 'Unix time the agent started.')
     lines.push(`sms_agent_start_timestamp_seconds ${seconds(this.startedAt)}`)

@@ -57,6 +57,7 @@ describe('resolveAuthConfig', () => {
         user: 'u',
         password: 'pw-from-file',
         domain: 'd',
+        passwordFile: '/s/password',
       },
     ],
     [

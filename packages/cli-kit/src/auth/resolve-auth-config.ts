@@ -143,6 +143,8 @@ export async function resolveAuthConfig(
     user: settings.iamUser ?? '',
     password: await eitherOf('iamPassword', 'iamPasswordFile', 'IAM password'),
     domain: settings.iamDomain ?? '',
+    // Kept so the password is read again before each new login (a fixed file is used at once).
+    ...(settings.iamPasswordFile === undefined ? {} : { passwordFile: settings.iamPasswordFile }),
   }
 }
 

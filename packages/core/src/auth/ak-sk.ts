@@ -11,7 +11,10 @@ export interface AkSkOptions {
   domainId?: string
   /** Session token of temporary credentials, sent as `X-Security-Token`. */
   securityToken?: string
-  /** Clock used for `X-Sdk-Date`; defaults to `Date.now`. */
+  /**
+   * Clock used for `X-Sdk-Date`; defaults to `Date.now`. The client adds the offset it measured
+   * to the server's clock (`AuthRequest.clockOffsetMs`).
+   */
   now?: () => number
 }
 
@@ -46,7 +49,7 @@ export function akSk(options: AkSkOptions): AuthProvider {
       const signed = await signRequest(
         { method: request.method, url: request.url, headers, body: request.body },
         { ak, sk },
-        new Date(now()),
+        new Date(now() + (request.clockOffsetMs ?? 0)),
       )
       return { ...extra, ...signed }
     },

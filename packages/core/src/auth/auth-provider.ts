@@ -4,6 +4,12 @@ export interface AuthRequest {
   url: URL
   headers: Headers
   body: string | null
+  /**
+   * The server's clock minus the local one, in ms, as the client measured it (response `Date`
+   * headers, gateway skew reports). A signer adds it to its clock so a drifted machine still
+   * signs with the server's time; absent until measured.
+   */
+  clockOffsetMs?: number
 }
 
 /** Headers an {@link AuthProvider} adds to a request. */

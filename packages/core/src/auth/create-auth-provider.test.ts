@@ -119,4 +119,39 @@ describe('createAuthProvider', () => {
     expect(events.map((event) => event.outcome)).toEqual(['started', 'replaced'])
     expect(JSON.stringify(events)).not.toMatch(/pw-secret|tok-/)
   })
+
+  it('reads the IAM password file again before a login after IAM rejected the old password', async () => {
+    const iam = fakeFetch([], async (incoming) => {
+      const sent = JSON.parse(iam.requests.at(-1)?.body ?? '{}')
+      void incoming
+      return sent.auth.identity.password.user.password === 'fixed'
+        ? json({ token: { expires_at: '2099-01-01T00:00:00Z' } }, 201, {
+            'X-Subject-Token': 'tok-1',
+          })
+        : json({ error: { code: 401, message: 'The username or password is wrong.' } }, 401)
+    })
+    let file = 'typo\n'
+    const auth = createAuthProvider(
+      {
+        kind: 'iam-password',
+        iamEndpoint: 'https://iam.test/v3',
+        user: 'u',
+        password: 'typo',
+        passwordFile: '/etc/sms/password',
+        domain: 'd',
+      },
+      { fetch: iam.fetch, readTextFile: async () => file },
+    )
+    expect(((await rejection(auth.authorize(request))) as SmsApiError).status).toBe(401)
+    expect(((await rejection(auth.authorize(request))) as Error).name).toBe(
+      'IamPasswordRejectedError',
+    )
+    expect(iam.requests).toHaveLength(1)
+    file = 'fixed\n'
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(iam.requests.map((sent) => sent.url)).toEqual([
+      'https://iam.test/v3/auth/tokens?nocatalog=true',
+      'https://iam.test/v3/auth/tokens?nocatalog=true',
+    ])
+  })
 })

@@ -16,7 +16,13 @@ export type AuthConfig =
       kind: 'iam-password'
       iamEndpoint: string
       user: string
+      /** The password as first read. */
       password: string
+      /**
+       * Where the password came from: read again (with `readTextFile`) before every IAM login, so
+       * a password fixed in the file is used without a restart after IAM rejected the old one.
+       */
+      passwordFile?: string
       domain: string
       scope?: IamScope
     }
@@ -25,7 +31,7 @@ export type AuthConfig =
 export interface CreateAuthProviderOptions {
   fetch?: typeof fetch
   scheduler?: Scheduler
-  /** Reads a token file again after a 401; needed when `tokenFile` is set. */
+  /** Reads a token file again after a 401, and a password file before each IAM login. */
   readTextFile?: (path: string) => Promise<string>
   /** Told about every credential refresh (a 401 from SMS), for logs. Never given a secret. */
   onRefresh?: (event: AuthRefreshEvent) => void
@@ -85,10 +91,15 @@ export function createAuthProvider(
         ...(config.securityToken === undefined ? {} : { securityToken: config.securityToken }),
       })
     case 'iam-password': {
+      const { passwordFile } = config
+      const read = options.readTextFile
       const provider = iamPasswordToken({
         iamEndpoint: config.iamEndpoint,
         user: config.user,
-        password: config.password,
+        password:
+          passwordFile && read
+            ? async () => (await read(passwordFile)).replace(/\r?\n$/, '')
+            : config.password,
         domain: config.domain,
         ...(config.scope ? { scope: config.scope } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),

@@ -1,6 +1,10 @@
 import { inspect } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { fakeFetch, json, rejection } from '../../test/fake-fetch.ts'
+import {
+  type IamPasswordRejectedError,
+  isIamPasswordRejectedError,
+} from '../errors/iam-password-rejected-error.ts'
 import type { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsInputError } from '../errors/sms-input-error.ts'
 import { isSmsNetworkError } from '../errors/sms-network-error.ts'
@@ -191,5 +195,177 @@ describe('iamPasswordToken', () => {
       expect(view).not.toContain(PASSWORD)
       expect(view).not.toContain('tok-secret-1')
     }
+  })
+})
+
+describe('iamPasswordToken: the IAM endpoint', () => {
+  it.each([
+    'https://iam.example.test',
+    'https://iam.example.test/',
+    'https://iam.example.test/v3',
+    'https://iam.example.test/v3/',
+    'https://iam.example.test/v3/auth/tokens',
+    'https://iam.example.test/v3/auth/tokens/',
+  ])('reads %s as the same endpoint', async (iamEndpoint) => {
+    const { auth, iam } = setup([issued('tok-1', Date.UTC(2026, 10, 28))], { iamEndpoint })
+    await auth.authorize(request)
+    expect(iam.requests[0]?.url).toBe('https://iam.example.test/v3/auth/tokens?nocatalog=true')
+  })
+
+  it('keeps a path prefix before /v3', async () => {
+    const { auth, iam } = setup([issued('tok-1', Date.UTC(2026, 10, 28))], {
+      iamEndpoint: 'https://proxy.example.test/iam/v3/',
+    })
+    await auth.authorize(request)
+    expect(iam.requests[0]?.url).toBe(
+      'https://proxy.example.test/iam/v3/auth/tokens?nocatalog=true',
+    )
+  })
+
+  it('names IAM and the URL requested in its errors, so an app can say "check --iam-endpoint"', async () => {
+    const { auth } = setup([json({ error_code: 'APIGW.0101', error_msg: 'not found' }, 404)])
+    const error = (await rejection(auth.authorize(request))) as SmsApiError
+    expect(error.service).toBe('iam')
+    expect(error.url).toBe('https://iam.example.test/v3/auth/tokens?nocatalog=true')
+    expect(error.message).toContain(
+      '(IAM at https://iam.example.test/v3/auth/tokens?nocatalog=true)',
+    )
+    expect(JSON.parse(JSON.stringify(error))).toMatchObject({ service: 'iam' })
+  })
+
+  it('names IAM in network errors too', async () => {
+    const { auth } = setup([new TypeError('fetch failed')])
+    const error = (await rejection(auth.authorize(request))) as SmsApiError
+    expect(isSmsNetworkError(error)).toBe(true)
+    expect(error.service).toBe('iam')
+    expect(error.message).toContain('IAM at https://iam.example.test/')
+  })
+
+  it.each(['ftp://iam.example.test', 'iam.example.test', ''])(
+    'rejects %j at creation',
+    (iamEndpoint) => {
+      let caught: unknown
+      try {
+        setup([], { iamEndpoint })
+      } catch (error) {
+        caught = error
+      }
+      expect((caught as SmsInputError).field).toBe('iamEndpoint')
+    },
+  )
+})
+
+describe('iamPasswordToken: a wrong password', () => {
+  const wrongPassword = () =>
+    json(
+      {
+        error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' },
+      },
+      401,
+    )
+
+  it('sends no second login with a rejected password until the lockout window has passed', async () => {
+    const { auth, iam, scheduler } = setup([
+      wrongPassword(),
+      issued('tok-1', Date.UTC(2026, 10, 28)),
+    ])
+    const first = (await rejection(auth.authorize(request))) as SmsApiError
+    expect(first.status).toBe(401)
+    expect(first.message).toContain('no login with this password is sent again for 15 min')
+    for (let call = 0; call < 10; call++) {
+      const error = (await rejection(auth.authorize(request))) as IamPasswordRejectedError
+      expect(isIamPasswordRejectedError(error)).toBe(true)
+      expect(error.retryAt).toBe(Date.UTC(2026, 10, 27, 0, 15))
+      expect(error.cause).toBe(first)
+      expect(error.message).not.toContain(PASSWORD)
+      await scheduler.advance(60_000)
+    }
+    expect(iam.requests).toHaveLength(1)
+    await scheduler.advance(5 * 60_000)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('tries again at once when the password read from the reader has changed', async () => {
+    let password = 'wrong-password'
+    const { auth, iam } = setup([wrongPassword(), issued('tok-1', Date.UTC(2026, 10, 28))], {
+      password: async () => password,
+    })
+    await rejection(auth.authorize(request))
+    expect(isIamPasswordRejectedError(await rejection(auth.authorize(request)))).toBe(true)
+    expect(iam.requests).toHaveLength(1)
+    password = PASSWORD
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(JSON.parse(iam.requests[1]?.body ?? '').auth.identity.password.user.password).toBe(
+      PASSWORD,
+    )
+  })
+
+  it('honours lockoutMs', async () => {
+    const { auth, iam, scheduler } = setup(
+      [wrongPassword(), wrongPassword(), issued('tok-1', Date.UTC(2026, 10, 28))],
+      { lockoutMs: 60 * 60_000 },
+    )
+    await rejection(auth.authorize(request))
+    await scheduler.advance(59 * 60_000)
+    expect(isIamPasswordRejectedError(await rejection(auth.authorize(request)))).toBe(true)
+    await scheduler.advance(60_000)
+    expect(((await rejection(auth.authorize(request))) as SmsApiError).status).toBe(401)
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('reports a password reader that fails as a password error with the cause, and reads again next time', async () => {
+    let fail = true
+    const { auth, iam } = setup([issued('tok-1', Date.UTC(2026, 10, 28))], {
+      password: () => {
+        if (fail) throw new Error('ENOENT: /etc/sms/password')
+        return PASSWORD
+      },
+    })
+    const error = (await rejection(auth.authorize(request))) as SmsInputError
+    expect(error.field).toBe('password')
+    expect((error.cause as Error).message).toContain('ENOENT')
+    expect(iam.requests).toHaveLength(0)
+    fail = false
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+  })
+})
+
+describe('iamPasswordToken: expiry', () => {
+  it('reads expires_at with six fractional digits', async () => {
+    const start = Date.UTC(2026, 10, 27)
+    const { auth, iam, scheduler } = setup(
+      [
+        json({ token: { expires_at: '2026-11-28T00:00:00.812000Z' } }, 201, {
+          'X-Subject-Token': 'tok-1',
+        }),
+        issued('tok-2', start + 48 * HOUR),
+      ],
+      { refreshMarginMs: 0 },
+    )
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    await scheduler.advance(24 * HOUR + 811)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    await scheduler.advance(1)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-2' })
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it("counts the token's lifetime from IAM's Date header, not the local clock", async () => {
+    // IAM's clock is two hours ahead of this machine's: its 24-hour token is still good for 24 hours here.
+    const start = Date.UTC(2026, 10, 27)
+    const { auth, iam, scheduler } = setup(
+      [
+        json({ token: { expires_at: new Date(start + 26 * HOUR).toISOString() } }, 201, {
+          'X-Subject-Token': 'tok-1',
+          Date: new Date(start + 2 * HOUR).toUTCString(),
+        }),
+      ],
+      { refreshMarginMs: 0 },
+    )
+    await auth.authorize(request)
+    await scheduler.advance(23 * HOUR)
+    expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(iam.requests).toHaveLength(1)
   })
 })

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { readErrorBody } from '../client/read-error-body.ts'
 import { sendOnce } from '../client/send-once.ts'
+import { IamPasswordRejectedError } from '../errors/iam-password-rejected-error.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
 import { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
@@ -18,11 +19,23 @@ export type IamScope =
 
 /** Options of {@link iamPasswordToken}. */
 export interface IamPasswordTokenOptions {
-  /** IAM base URL, e.g. `https://iam.myhuaweicloud.com`. */
+  /**
+   * IAM endpoint, e.g. `https://iam.myhuaweicloud.com`. The OpenStack forms `…/v3`, `…/v3/` and
+   * the whole `…/v3/auth/tokens` mean the same endpoint.
+   */
   iamEndpoint: string | URL
   /** IAM user name. */
   user: string
-  password: string
+  /**
+   * The password, or a function that reads it (e.g. from a file a person may fix). A function is
+   * called before every login, so a corrected password is picked up without a restart.
+   */
+  password: string | (() => string | Promise<string>)
+  /**
+   * After IAM rejects a password, how long no login is sent with that same password, in ms.
+   * IAM locks a user after 3–10 failed logins within 15–60 minutes. Default 15 minutes.
+   */
+  lockoutMs?: number
   /** Account (domain) name the user belongs to. */
   domain: string
   /** Defaults to `{ domain: { name: domain } }`. */
@@ -32,6 +45,17 @@ export interface IamPasswordTokenOptions {
   refreshMarginMs?: number
   /** Per-request deadline for IAM, in ms. Default 30 s. */
   timeoutMs?: number
+  /**
+   * IAM's answer carries the token in `X-Subject-Token`, up to 16,384 characters. Node's fetch
+   * refuses response headers over 16 KiB by default (`UND_ERR_HEADERS_OVERFLOW`, reported as an
+   * `SmsNetworkError` with reason `headers-too-large`); on Node pass a fetch with a larger limit:
+   *
+   * ```ts
+   * import { Agent } from 'undici'
+   * const dispatcher = new Agent({ maxHeaderSize: 65_536 })
+   * const fetch = (input, init) => globalThis.fetch(input, { ...init, dispatcher })
+   * ```
+   */
   /** Clock and timers; defaults to the system's. */
   scheduler?: Scheduler
 }
@@ -40,12 +64,34 @@ const TokenBodySchema = v.object({
   token: v.object({
     expires_at: v.pipe(
       v.string('expected an ISO 8601 date'),
-      v.check((value) => !Number.isNaN(Date.parse(value)), 'expected an ISO 8601 date'),
+      v.check((value) => !Number.isNaN(parseIsoDate(value)), 'expected an ISO 8601 date'),
     ),
   }),
 })
 
 const TOKENS_PATH = '/v3/auth/tokens'
+
+/**
+ * Parses an ISO 8601 date; IAM sends microseconds (`2026-06-10T07:37:59.812000Z`), which not
+ * every runtime's `Date.parse` reads, so fractions are cut to milliseconds first.
+ */
+function parseIsoDate(value: string): number {
+  return Date.parse(value.replace(/(\.\d{3})\d+/, '$1'))
+}
+
+/**
+ * The token URL of an IAM endpoint written any of the usual ways: `https://iam.example`,
+ * `…/v3`, `…/v3/` or `…/v3/auth/tokens` (a path prefix before them is kept).
+ */
+function iamTokensUrl(endpoint: string | URL): URL {
+  const url = new URL(String(endpoint))
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('not http(s)')
+  const base = url.pathname.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '')
+  url.pathname = `${base}${TOKENS_PATH}`
+  url.search = '?nocatalog=true'
+  url.hash = ''
+  return url
+}
 
 /**
  * Obtains an IAM user token with a password (`POST /v3/auth/tokens`), caches it until
@@ -61,49 +107,97 @@ const TOKENS_PATH = '/v3/auth/tokens'
 export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider {
   for (const field of ['user', 'password', 'domain'] as const) {
     const value = options[field]
+    if (field === 'password' && typeof value === 'function') continue
     if (typeof value !== 'string' || value === '') {
-      throw new SmsInputError(field, 'expected a non-empty string', describeValue(value))
+      throw new SmsInputError(
+        field,
+        field === 'password'
+          ? 'expected a non-empty string or a function returning one'
+          : 'expected a non-empty string',
+        describeValue(value),
+      )
     }
   }
   let tokensUrl: URL
   try {
-    tokensUrl = new URL(
-      `${String(options.iamEndpoint).replace(/\/+$/, '')}${TOKENS_PATH}?nocatalog=true`,
-    )
+    tokensUrl = iamTokensUrl(options.iamEndpoint)
   } catch (cause) {
     throw new SmsInputError(
       'iamEndpoint',
-      'expected an absolute URL',
+      'expected an absolute http(s) URL',
       describeValue(options.iamEndpoint),
       { cause },
     )
   }
+  const lockoutMs = options.lockoutMs ?? 15 * 60_000
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
   const scheduler = options.scheduler ?? systemScheduler
   const margin = options.refreshMarginMs ?? 5 * 60_000
   const timeoutMs = options.timeoutMs ?? 30_000
   const scope = options.scope ?? { domain: { name: options.domain } }
-  const requestBody = JSON.stringify({
-    auth: {
-      identity: {
-        methods: ['password'],
-        password: {
-          user: {
-            name: options.user,
-            password: options.password,
-            domain: { name: options.domain },
+  const loginBody = (password: string) =>
+    JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: {
+            user: { name: options.user, password, domain: { name: options.domain } },
           },
         },
+        scope,
       },
-      scope,
-    },
-  })
-  const context = { method: 'POST', path: TOKENS_PATH }
+    })
+  const context = {
+    method: 'POST',
+    path: TOKENS_PATH,
+    service: 'iam',
+    url: tokensUrl.href,
+  } as const
 
   let current: { headers: AuthHeaders; refreshAt: number } | undefined
   let inFlight: Promise<AuthHeaders> | undefined
+  // The last password IAM refused, and when: the closure is where the secret already lives.
+  let rejected: { password: string; at: number; error: SmsApiError } | undefined
+
+  async function readPassword(): Promise<string> {
+    const source = options.password
+    let password: unknown
+    try {
+      password = typeof source === 'function' ? await source() : source
+    } catch (cause) {
+      // A reader's own message may quote the file, never the secret; keep it as the cause.
+      throw new SmsInputError(
+        'password',
+        'a password the reader can read',
+        'a reader that failed',
+        {
+          ...context,
+          cause,
+        },
+      )
+    }
+    if (typeof password !== 'string' || password === '') {
+      throw new SmsInputError(
+        'password',
+        'expected a non-empty string',
+        describeValue(password),
+        context,
+      )
+    }
+    return password
+  }
 
   async function requestToken(): Promise<AuthHeaders> {
+    const password = await readPassword()
+    // Never a second rejected login with the same password inside the window: IAM counts them
+    // towards locking the user out.
+    if (rejected && rejected.password === password && scheduler.now() < rejected.at + lockoutMs) {
+      throw new IamPasswordRejectedError(rejected.at + lockoutMs, {
+        ...context,
+        cause: rejected.error,
+      })
+    }
+    const requestBody = loginBody(password)
     const { response, text } = await sendOnce(
       (exchangeSignal) =>
         fetchImpl(tokensUrl, {
@@ -116,13 +210,21 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
     )
     const requestId = response.headers.get('X-Request-Id') ?? undefined
     if (response.status !== 201 && response.status !== 200) {
-      throw new SmsApiError({
+      const error = new SmsApiError({
         ...context,
         status: response.status,
         body: readErrorBody(text),
         requestId,
+        ...(response.status === 401
+          ? {
+              hint: `IAM refused the user name or password; no login with this password is sent again for ${Math.round(lockoutMs / 60_000)} min or until it changes`,
+            }
+          : {}),
       })
+      if (response.status === 401) rejected = { password, at: scheduler.now(), error }
+      throw error
     }
+    rejected = undefined
     const token = response.headers.get('X-Subject-Token') ?? ''
     if (!v.is(AuthTokenSchema, token)) {
       throw new SmsResponseValidationError(
@@ -150,7 +252,12 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
       })
     }
     const headers = Object.freeze({ 'X-Auth-Token': token })
-    current = { headers, refreshAt: Date.parse(parsed.output.token.expires_at) - margin }
+    // expires_at is on IAM's clock: count its lifetime from IAM's Date when it sent one, so a
+    // drifted local clock neither keeps an expired token nor drops a fresh one.
+    const expiresAt = parseIsoDate(parsed.output.token.expires_at)
+    const iamNow = Date.parse(response.headers.get('Date') ?? '')
+    const lifetime = expiresAt - (Number.isNaN(iamNow) ? scheduler.now() : iamNow)
+    current = { headers, refreshAt: scheduler.now() + lifetime - margin }
     return headers
   }
 

@@ -8,7 +8,7 @@ import { isSmsInputError, type SmsInputError } from '../errors/sms-input-error.t
 import { isSmsNetworkError, type SmsNetworkError } from '../errors/sms-network-error.ts'
 import { isSmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
-import { createSmsClient, type SmsClientOptions } from './create-sms-client.ts'
+import { createSmsClient, type RetryInfo, type SmsClientOptions } from './create-sms-client.ts'
 
 const TOKEN = 'MIIsecret-token-value'
 const RESULT = {
@@ -258,8 +258,52 @@ describe('createSmsClient: retries', () => {
       },
     )
     const error = (await rejection(drive(scheduler, client.getCommand('srv')))) as SmsApiError
-    expect(error.retryAfterMs).toBe(3_600_000)
+    // Issue 9: retryAfterMs is bounded (default 5 min); what the server asked for stays visible.
+    expect(error.retryAfterMs).toBe(300_000)
+    expect(error.retryAfterClampedFromMs).toBe(3_600_000)
     expect(api.requests).toHaveLength(1)
+  })
+
+  it.each([
+    ['2592000 seconds', { 'Retry-After': '2592000' }, 2_592_000_000],
+    [
+      'a date 30 days after the server time',
+      {
+        Date: 'Sun, 29 Nov 2026 12:00:00 GMT',
+        'Retry-After': 'Tue, 29 Dec 2026 12:00:00 GMT',
+      },
+      2_592_000_000,
+    ],
+  ])(
+    'bounds a Retry-After of %s to maxServerDelayMs, even when the policy would wait',
+    async (_label, headers, asked) => {
+      const retries: RetryInfo[] = []
+      const { client, api, scheduler } = setup(
+        [smsError(429, 'APIGW.0308', 'over ratelimit', headers), json(START)],
+        {
+          retry: { maxRetryAfterMs: Number.POSITIVE_INFINITY },
+          maxServerDelayMs: 90_000,
+          onRetry: (info) => retries.push(info),
+        },
+      )
+      expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
+      expect(scheduler.sleeps).toEqual([90_000])
+      expect(retries[0]).toMatchObject({ delayMs: 90_000, retryAfterClampedFromMs: asked })
+      expect(api.requests).toHaveLength(2)
+    },
+  )
+
+  it('measures a Retry-After date from the server Date header, not the local clock', async () => {
+    // The local clock (virtual, 2026-01-01) is eleven months behind the server's.
+    const { client, scheduler } = setup([
+      smsError(503, 'SMS.503', 'busy', {
+        Date: 'Sun, 29 Nov 2026 12:00:00 GMT',
+        'Retry-After': 'Sun, 29 Nov 2026 12:00:45 GMT',
+      }),
+      json(START),
+    ])
+    expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
+    expect(scheduler.sleeps).toEqual([45_000])
   })
 
   it('retries network errors and reports them as SmsNetworkError when attempts run out', async () => {
@@ -389,6 +433,22 @@ describe('createSmsClient: reportResult', () => {
     expect(api.requests).toHaveLength(0)
   })
 
+  it('refuses a result over 10,240 bytes of JSON before sending (SMS would answer SMS.2004)', async () => {
+    const { client, api } = setup([new Response('OK')])
+    const error = (await rejection(
+      client.reportResult('srv', {
+        command_name: 'START',
+        result: 'fail',
+        // 5,200 two-byte characters: 10,400 bytes, though only 5,200 characters.
+        result_detail: { log: 'é'.repeat(5_200) },
+      }),
+    )) as SmsInputError
+    expect(isSmsInputError(error)).toBe(true)
+    expect(error.field).toBe('result')
+    expect(error.message).toContain('10240 bytes')
+    expect(api.requests).toHaveLength(0)
+  })
+
   it('surfaces SMS.2009 (result for another command) without retrying', async () => {
     const { client, api, scheduler } = setup([smsError(400, 'SMS.2009', 'inconsistent')])
     const error = (await rejection(
@@ -463,6 +523,31 @@ describe('createSmsClient: 401 and refreshable credentials', () => {
       'token-2',
     ])
   })
+
+  it.each([
+    ['SMS.2003', 'HTTP method is not allowed'],
+    ['SMS.2004', 'larger than 10,240 bytes'],
+    ['SMS.2005', 'no Content-Type header'],
+    ['SMS.2006', 'Content-Type is not application/json'],
+  ])(
+    'never refreshes on a 401 %s (about the request, not the credentials)',
+    async (code, explanation) => {
+      const { auth, refreshes } = rotatingAuth()
+      const api = fakeFetch([smsError(401, code, 'request refused'), json(START)])
+      const client = createSmsClient({
+        endpoint: 'https://sms.example.test',
+        auth,
+        fetch: api.fetch,
+      })
+      const error = (await rejection(client.getCommand('srv'))) as SmsApiError
+      expect(isSmsApiError(error)).toBe(true)
+      expect(error.errorCode).toBe(code)
+      expect(error.message).toContain(explanation)
+      expect(error.message).toContain('not an authentication failure')
+      expect(refreshes()).toBe(0)
+      expect(api.requests).toHaveLength(1)
+    },
+  )
 
   it('shares one refresh among concurrent calls', async () => {
     const { auth, refreshes } = rotatingAuth()

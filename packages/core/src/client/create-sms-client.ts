@@ -1,6 +1,6 @@
-import ky from 'ky'
+import ky, { isForceRetryError, isHTTPError } from 'ky'
 import * as v from 'valibot'
-import type { AuthProvider } from '../auth/auth-provider.ts'
+import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
@@ -8,10 +8,18 @@ import { isSmsNetworkError } from '../errors/sms-network-error.ts'
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import { type CommandResult, CommandResultSchema } from '../schemas/command-result.ts'
+import { LIMITS } from '../schemas/limits.ts'
+import type { SourceServer } from '../schemas/source-server.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
-import { parseRetryAfter } from '../time/retry-after.ts'
+import { clampServerDelay, MAX_SERVER_DELAY_MS, parseRetryAfter } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
+import {
+  type ListServersOptions,
+  paginateServers,
+  parseServerPage,
+  serverListQuery,
+} from './list-servers.ts'
 import { parseCommandResponse } from './parse-command-response.ts'
 import { readErrorBody } from './read-error-body.ts'
 import {
@@ -22,6 +30,7 @@ import {
 } from './retry-options.ts'
 import { sendOnce } from './send-once.ts'
 import { serverPathSegment } from './server-path.ts'
+import { classifyUnauthorized, signatureSkewMs } from './unauthorized.ts'
 
 /** Options of {@link createSmsClient}. */
 export interface SmsClientOptions {
@@ -41,16 +50,38 @@ export interface SmsClientOptions {
   random?: () => number
   /** Called before each retry, e.g. to log it. */
   onRetry?: (info: RetryInfo) => void
+  /**
+   * Ceiling of a delay a server asks for (`Retry-After`), in ms; `SmsApiError.retryAfterMs`
+   * never exceeds it. Default {@link MAX_SERVER_DELAY_MS} (5 min).
+   */
+  maxServerDelayMs?: number
+  /**
+   * Told when the client first measures, or sees a change of 2 s or more in, the offset between
+   * the server's clock and this one (see {@link SmsClient.clockOffsetMs}), e.g. to warn that the
+   * machine's clock drifted.
+   */
+  onClockOffset?: (info: ClockOffsetInfo) => void
+}
+
+/** What {@link SmsClientOptions.onClockOffset} is told. */
+export interface ClockOffsetInfo {
+  /** The server's clock minus this one, in ms. */
+  offsetMs: number
+  /** `date`: a response's `Date` header; `gateway`: a signature-expired 401 naming both times. */
+  source: 'date' | 'gateway'
 }
 
 /** What {@link SmsClientOptions.onRetry} is told. */
 export interface RetryInfo {
   method: string
   path: string
-  serverId: string
+  /** Absent for requests about no one server (`listServers`). */
+  serverId: string | undefined
   /** The attempt that failed, from 1. */
   attempt: number
   delayMs: number
+  /** Set when the wait came from a `Retry-After` over `maxServerDelayMs`: what it asked for. */
+  retryAfterClampedFromMs?: number
   error: Error
 }
 
@@ -84,6 +115,13 @@ export interface ReportReceipt {
 export interface SmsClient {
   readonly endpoint: string
   readonly authKind: string
+  /**
+   * The server's clock minus this machine's, in ms, learned from every response's `Date` header
+   * and from the gateway's signature-expired 401s; `undefined` until measured. AK/SK requests are
+   * signed with the server's time, so a drifted clock keeps working; apps can warn when this is
+   * large. Optional in the type so wrappers of a client needn't forward it.
+   */
+  readonly clockOffsetMs?: number | undefined
   /** The pending command of `serverId`, or `null` when none is pending. */
   getCommand(serverId: string, options?: CallOptions): Promise<SmsCommand | null>
   /** Reports a command's result; SMS then clears it and makes the next queued one current. */
@@ -92,12 +130,22 @@ export interface SmsClient {
     result: CommandResult,
     options?: ReportOptions,
   ): Promise<ReportReceipt>
+  /**
+   * Every source server matching the filters (`GET /v3/sources`, API.md §8), page by page, each
+   * page validated. Filters are checked at once (an {@link SmsInputError}); request and schema
+   * failures reject the iterator's `next()` like the other calls.
+   */
+  listServers(
+    options?: ListServersOptions & Omit<CallOptions, 'signal'>,
+  ): AsyncIterableIterator<SourceServer>
 }
 
 interface Exchange {
   method: 'GET' | 'POST'
   path: string
-  serverId: string
+  /** Query string without `?`, left out of error messages. */
+  query?: string
+  serverId: string | undefined
   body: string | null
   signal: AbortSignal | undefined
   retry: Required<RetryOptions>
@@ -134,78 +182,182 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const scheduler = options.scheduler ?? systemScheduler
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
+  const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   const clientRetry = resolveRetryOptions(options.retry)
   let refreshing: Promise<void> | undefined
-  const http = ky.create({
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  })
+  let clockOffsetMs: number | undefined
+  let reportedOffsetMs: number | undefined
+
+  function learnClockOffset(offsetMs: number, source: ClockOffsetInfo['source']): void {
+    clockOffsetMs = offsetMs
+    // A Date header has a resolution of one second: smaller changes are noise.
+    if (reportedOffsetMs !== undefined && Math.abs(offsetMs - reportedOffsetMs) < 2000) return
+    reportedOffsetMs = offsetMs
+    options.onClockOffset?.({ offsetMs, source })
+  }
+  const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+  // ky drives each call: the attempt budget (`retry.limit`), which errors are retried
+  // (`shouldRetry`), credentials and signing before every attempt (`beforeRequest`), and the
+  // single-flight 401 refresh and skew re-sign (`afterResponse` + `ky.retry()`). Two things stay
+  // ours, because ky's own versions use the platform's `setTimeout` and `Date.now` rather than
+  // the injected Scheduler (so fake time couldn't drive them, and a skewed clock would misread
+  // Retry-After dates): the wait before a retry (ky's `delay` is 0; `beforeRetry` sleeps on the
+  // Scheduler) and the deadline (`sendOnce`, which also covers reading the body; ky's `timeout`
+  // ends at the headers). The caller's signal is not given to ky: ky combines it with
+  // `AbortSignal.any`, and composites of a long-lived signal leak in Node 20 (nodejs/node#55351).
+  const http = ky.create({ timeout: false })
 
   async function attempt(exchange: Exchange): Promise<{ response: Response; text: string }> {
+    const url = new URL(exchange.path.slice(1), endpoint)
+    if (exchange.query) url.search = exchange.query
     const context: SmsErrorContext = {
       method: exchange.method,
       path: exchange.path,
       serverId: exchange.serverId,
+      service: 'sms',
+      url: url.href,
     }
-    const url = new URL(exchange.path.slice(1), endpoint)
     const headers = new Headers({ Accept: 'application/json' })
     if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
+    const maxRetries = exchange.retry.attempts - 1
     let refreshed = false
-    for (let attemptNumber = 1; ; attemptNumber++) {
-      try {
-        const credentials = await auth.authorize(
-          { method: exchange.method, url, headers, body: exchange.body },
-          exchange.signal,
-        )
-        const outgoing = new Headers(headers)
-        for (const [name, value] of Object.entries(credentials)) outgoing.set(name, value)
-        const result = await sendOnce(
-          (signal) =>
-            http(url, { method: exchange.method, headers: outgoing, body: exchange.body, signal }),
-          { timeoutMs, scheduler, signal: exchange.signal, context },
-        )
-        const { response, text } = result
-        if (response.ok) return result
-        if (response.status === 401 && !refreshed && auth.refresh) {
-          // Revoked or expired token: refresh once, then retry. Concurrent 401s share one refresh;
-          // the provider also ignores a refresh of credentials it has already replaced (a 401
-          // that arrives after the refresh ended).
-          refreshed = true
-          refreshing ??= auth.refresh(credentials).finally(() => {
-            refreshing = undefined
-          })
-          await raceAbort(refreshing, exchange.signal)
-          attemptNumber--
-          continue
-        }
-        const body = readErrorBody(text)
-        const bodyRequestId = body?.request_id
-        throw new SmsApiError({
-          ...context,
-          status: response.status,
-          body,
-          requestId:
-            response.headers.get('X-Request-Id') ??
-            (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
-          retryAfterMs: parseRetryAfter(response.headers.get('Retry-After'), scheduler.now()),
-        })
-      } catch (error) {
-        const delay = retryDelay(error, exchange, attemptNumber)
-        if (delay === undefined) throw error
-        options.onRetry?.({
-          method: exchange.method,
-          path: exchange.path,
-          serverId: exchange.serverId,
-          attempt: attemptNumber,
-          delayMs: delay,
-          error: error as Error,
-        })
-        await scheduler.sleep(delay, exchange.signal)
-      }
+    let resigned = false
+    let retries = 0
+    let delayMs = 0
+    let failure: Error | undefined
+    let credentials: AuthHeaders = {}
+    let signedWithOffsetMs = 0
+
+    try {
+      const response = await http(url, {
+        method: exchange.method,
+        headers,
+        body: exchange.body,
+        fetch: async (request, init) => {
+          const { response, text } = await sendOnce(
+            (signal) => fetchImpl(request, { ...init, signal }),
+            { timeoutMs, scheduler, signal: exchange.signal, context },
+          )
+          // Read under the deadline; hand ky an answer whose body is already here.
+          return new Response(text === '' ? null : text, response)
+        },
+        retry: {
+          // One more each for a credential refresh and a skew re-sign, which don't count as
+          // attempts; `shouldRetry` holds ordinary retries to the policy's budget.
+          limit: maxRetries + 2,
+          methods: ['get', 'post'],
+          delay: () => 0,
+          async shouldRetry({ error }) {
+            if (exchange.signal?.aborted || retries >= maxRetries) return false
+            failure = await toSmsError(error, context)
+            const delay = retryDelay(failure, exchange, retries + 1)
+            if (delay === undefined) return false
+            retries++
+            delayMs = delay
+            return true
+          },
+        },
+        hooks: {
+          beforeRequest: [
+            async (request) => {
+              for (const name of Object.keys(credentials)) request.headers.delete(name)
+              signedWithOffsetMs = clockOffsetMs ?? 0
+              credentials = await auth.authorize(
+                {
+                  method: exchange.method,
+                  url,
+                  headers,
+                  body: exchange.body,
+                  ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+                },
+                exchange.signal,
+              )
+              for (const [name, value] of Object.entries(credentials)) {
+                request.headers.set(name, value)
+              }
+            },
+          ],
+          afterResponse: [
+            async (_request, _options, response) => {
+              // Every answer tells the server's time; a skew under 15 minutes needs no retry but
+              // is still measured, so apps can warn before the gateway refuses signatures.
+              const serverNow = Date.parse(response.headers.get('Date') ?? '')
+              if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
+              if (response.status !== 401) return
+              const body = readErrorBody(await response.text())
+              const { kind } = classifyUnauthorized(body)
+              if (kind === 'clock') {
+                const skewMs = signatureSkewMs(body?.error_msg)
+                if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
+                // Signed with a time the server refuses: sign once more with the server's time.
+                if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
+                  resigned = true
+                  return ky.retry()
+                }
+              }
+              if (kind === 'credentials' && !refreshed && auth.refresh) {
+                // Revoked or expired token: refresh once, then retry. Concurrent 401s share one
+                // refresh; the provider also ignores a refresh of credentials it has already
+                // replaced (a 401 that arrives after the refresh ended).
+                refreshed = true
+                refreshing ??= auth.refresh(credentials).finally(() => {
+                  refreshing = undefined
+                })
+                await raceAbort(refreshing, exchange.signal)
+                return ky.retry()
+              }
+            },
+          ],
+          beforeRetry: [
+            async ({ error }) => {
+              if (isForceRetryError(error)) return
+              const clampedFrom = (failure as Partial<SmsApiError>).retryAfterClampedFromMs
+              options.onRetry?.({
+                method: exchange.method,
+                path: exchange.path,
+                serverId: exchange.serverId,
+                attempt: retries,
+                delayMs,
+                ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
+                error: failure as Error,
+              })
+              await scheduler.sleep(delayMs, exchange.signal)
+            },
+          ],
+        },
+      })
+      return { response, text: await response.text() }
+    } catch (error) {
+      throw await toSmsError(error, context)
     }
+  }
+
+  /** ky's HTTPError as our SmsApiError; anything else (network, abort, IAM errors) as it is. */
+  async function toSmsError(error: unknown, context: SmsErrorContext): Promise<Error> {
+    if (!isHTTPError(error)) return error as Error
+    const { response } = error
+    const body = readErrorBody(await response.clone().text())
+    const bodyRequestId = body?.request_id
+    // A Retry-After date is on the server's clock: measure it from the server's Date.
+    const serverNow = Date.parse(response.headers.get('Date') ?? '')
+    const askedMs = parseRetryAfter(
+      response.headers.get('Retry-After'),
+      Number.isNaN(serverNow) ? scheduler.now() : serverNow,
+    )
+    const retryAfter =
+      askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
+    return new SmsApiError({
+      ...context,
+      status: response.status,
+      body,
+      requestId:
+        response.headers.get('X-Request-Id') ??
+        (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
+      retryAfterMs: retryAfter?.delayMs,
+      retryAfterClampedFromMs: retryAfter?.clampedFromMs,
+      hint: response.status === 401 ? classifyUnauthorized(body).hint : undefined,
+    })
   }
 
   function retryDelay(
@@ -213,17 +365,25 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     exchange: Exchange,
     attemptNumber: number,
   ): number | undefined {
-    if (attemptNumber >= exchange.retry.attempts) return undefined
     const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
-    if (isSmsNetworkError(error)) return exchange.retryNetworkErrors ? backoff : undefined
+    if (isSmsNetworkError(error)) {
+      // The same headers come back every time: only a different fetch can cure it.
+      if (error.reason === 'headers-too-large') return undefined
+      return exchange.retryNetworkErrors ? backoff : undefined
+    }
     if (!(error instanceof SmsApiError) || !exchange.retryable.has(error.status)) return undefined
     if (error.retryAfterMs === undefined) return backoff
-    return error.retryAfterMs <= exchange.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
+    // The policy looks at what the server asked for; the wait itself is the bounded value.
+    const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
+    return asked <= exchange.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
   }
 
   return {
     endpoint: endpoint.href,
     authKind: auth.kind,
+    get clockOffsetMs() {
+      return clockOffsetMs
+    },
 
     async getCommand(serverId, callOptions = {}) {
       const path = `/v3/sources/${serverPathSegment(serverId)}/command`
@@ -257,12 +417,23 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           },
         )
       }
+      const body = JSON.stringify(parsed.output)
+      // SMS refuses a larger body with SMS.2004 (API.md §7): say so before sending.
+      const bytes = new TextEncoder().encode(body).length
+      if (bytes > LIMITS.resultBodyBytes) {
+        throw new SmsInputError(
+          'result',
+          `expected at most ${LIMITS.resultBodyBytes} bytes as JSON (SMS refuses larger bodies)`,
+          `${bytes} bytes`,
+          { method: 'POST', path, serverId },
+        )
+      }
       const ambiguous = callOptions.retryAmbiguous === true
       const { response, text } = await attempt({
         method: 'POST',
         path,
         serverId,
-        body: JSON.stringify(parsed.output),
+        body,
         signal: callOptions.signal,
         retry:
           callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),
@@ -274,6 +445,36 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         requestId: response.headers.get('X-Request-Id') ?? undefined,
         body: text,
       }
+    },
+
+    listServers(listOptions = {}) {
+      const { query, limit } = serverListQuery(listOptions)
+      const path = '/v3/sources'
+      const context = { method: 'GET', path }
+      const retry =
+        listOptions.retry === undefined ? clientRetry : resolveRetryOptions(listOptions.retry)
+      return paginateServers(
+        async (offset) => {
+          const { response, text } = await attempt({
+            method: 'GET',
+            path,
+            query: new URLSearchParams({
+              ...query,
+              limit: String(limit),
+              offset: String(offset),
+            }).toString(),
+            serverId: undefined,
+            body: null,
+            signal: listOptions.signal,
+            retry,
+            retryable: RETRYABLE_STATUSES,
+            retryNetworkErrors: true,
+          })
+          return parseServerPage(response.status, text, context)
+        },
+        limit,
+        context,
+      )
     },
   }
 }

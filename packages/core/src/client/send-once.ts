@@ -1,5 +1,5 @@
 import type { SmsErrorContext } from '../errors/sms-error.ts'
-import { SmsNetworkError } from '../errors/sms-network-error.ts'
+import { isHeadersOverflow, SmsNetworkError } from '../errors/sms-network-error.ts'
 import type { Scheduler } from '../time/scheduler.ts'
 
 // Cancelling the deadline timer happens on every request; a shared reason spares building a
@@ -58,7 +58,10 @@ export async function sendOnce(
   } catch (cause) {
     if (signal?.aborted) throw signal.reason
     if (timedOut) throw new SmsNetworkError('timeout', { ...context, timeoutMs })
-    throw new SmsNetworkError('network', { ...context, cause })
+    throw new SmsNetworkError(isHeadersOverflow(cause) ? 'headers-too-large' : 'network', {
+      ...context,
+      cause,
+    })
   } finally {
     stopDeadline.abort(ANSWERED)
     signal?.removeEventListener('abort', onAbort)

@@ -1,3 +1,4 @@
+export * from './iam-password-rejected-error.ts'
 export * from './sms-api-error.ts'
 export * from './sms-error.ts'
 export * from './sms-input-error.ts'

@@ -1,5 +1,11 @@
 import type { ErrorBody } from '../schemas/error-body.ts'
-import { describeRequest, hasName, SmsError, type SmsErrorOptions } from './sms-error.ts'
+import {
+  describeRequest,
+  describeService,
+  hasName,
+  SmsError,
+  type SmsErrorOptions,
+} from './sms-error.ts'
 
 /** What {@link SmsApiError} knows about the failed answer. */
 export interface SmsApiErrorOptions extends SmsErrorOptions {
@@ -7,6 +13,9 @@ export interface SmsApiErrorOptions extends SmsErrorOptions {
   body?: ErrorBody | undefined
   requestId?: string | undefined
   retryAfterMs?: number | undefined
+  retryAfterClampedFromMs?: number | undefined
+  /** What the client understood was wrong, appended to the message. */
+  hint?: string | undefined
 }
 
 /**
@@ -21,18 +30,28 @@ export class SmsApiError extends SmsError {
   readonly requestId: string | undefined
   /** The parsed error body, extra fields included; undefined when the body was not one. */
   readonly body: ErrorBody | undefined
-  /** The delay the server asked for with `Retry-After`, in milliseconds. */
+  /**
+   * The delay the server asked for with `Retry-After`, in milliseconds, bounded by the client's
+   * `maxServerDelayMs` (default 5 min) so code that waits on it can't overflow a timer or stall.
+   */
   readonly retryAfterMs: number | undefined
+  /** What the client understood was wrong (e.g. a 401 about the request, not the credentials). */
+  readonly hint: string | undefined
+  /** What `Retry-After` asked for when it was over the bound, in ms; otherwise undefined. */
+  readonly retryAfterClampedFromMs: number | undefined
 
   constructor(options: SmsApiErrorOptions) {
     const code = options.body ? ` ${options.body.error_code}` : ''
     const text = options.body ? `: ${options.body.error_msg}` : ''
     const where = describeRequest(options)
     const server =
-      options.serverId === undefined ? '' : ` (server ${JSON.stringify(options.serverId)})`
+      options.serverId === undefined
+        ? describeService(options)
+        : ` (server ${JSON.stringify(options.serverId)})`
     const request = options.requestId ? ` [request id ${options.requestId}]` : ''
+    const hint = options.hint ? `: ${options.hint}` : ''
     super(
-      `${where ? `${where} failed` : 'Request failed'} with HTTP ${options.status}${code}${text}${server}${request}`,
+      `${where ? `${where} failed` : 'Request failed'} with HTTP ${options.status}${code}${text}${server}${request}${hint}`,
       options,
     )
     this.status = options.status
@@ -41,6 +60,8 @@ export class SmsApiError extends SmsError {
     this.errorMsg = options.body?.error_msg
     this.requestId = options.requestId
     this.retryAfterMs = options.retryAfterMs
+    this.retryAfterClampedFromMs = options.retryAfterClampedFromMs
+    this.hint = options.hint
   }
 
   override toJSON(): Record<string, unknown> {
@@ -51,6 +72,8 @@ export class SmsApiError extends SmsError {
       errorMsg: this.errorMsg,
       requestId: this.requestId,
       retryAfterMs: this.retryAfterMs,
+      retryAfterClampedFromMs: this.retryAfterClampedFromMs,
+      hint: this.hint,
     }
   }
 }

@@ -1,8 +1,12 @@
 /** Where a failure happened. Never carries credentials: only the method, the path and the server. */
 export interface SmsErrorContext {
-  method?: string
-  path?: string
-  serverId?: string
+  method?: string | undefined
+  path?: string | undefined
+  serverId?: string | undefined
+  /** Which service was asked: SMS itself or IAM (for a token), so an app can name the setting to check. */
+  service?: 'sms' | 'iam' | undefined
+  /** The URL requested (no credentials are ever in it). */
+  url?: string | undefined
 }
 
 /** Options shared by every error of this package. */
@@ -20,15 +24,21 @@ export abstract class SmsError extends Error {
     | 'SmsNetworkError'
     | 'SmsResponseValidationError'
     | 'SmsInputError'
+    | 'IamPasswordRejectedError'
   readonly method: string | undefined
   readonly path: string | undefined
   readonly serverId: string | undefined
+  /** `iam` when the failure came from IAM (check the IAM endpoint or credentials), `sms` from SMS. */
+  readonly service: 'sms' | 'iam' | undefined
+  readonly url: string | undefined
 
   constructor(message: string, options: SmsErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.method = options.method
     this.path = options.path
     this.serverId = options.serverId
+    this.service = options.service
+    this.url = options.url
   }
 
   /** A plain, secret-free summary for structured logs. */
@@ -39,6 +49,8 @@ export abstract class SmsError extends Error {
       method: this.method,
       path: this.path,
       serverId: this.serverId,
+      service: this.service,
+      url: this.url,
     }
   }
 }
@@ -46,6 +58,11 @@ export abstract class SmsError extends Error {
 /** `"GET /v3/sources/x/command"` or `""` when the request is unknown. */
 export function describeRequest(context: SmsErrorContext): string {
   return context.method && context.path ? `${context.method} ${context.path}` : ''
+}
+
+/** `" (IAM at https://iam…/v3/auth/tokens)"` for an IAM request, otherwise `""`. */
+export function describeService(context: SmsErrorContext): string {
+  return context.service === 'iam' ? ` (IAM at ${context.url ?? 'the IAM endpoint'})` : ''
 }
 
 /**
@@ -61,6 +78,7 @@ export function isSmsError(error: unknown): error is SmsError {
     'SmsNetworkError',
     'SmsResponseValidationError',
     'SmsInputError',
+    'IamPasswordRejectedError',
   )
 }
 

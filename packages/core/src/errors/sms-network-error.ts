@@ -1,7 +1,17 @@
-import { describeRequest, hasName, SmsError, type SmsErrorOptions } from './sms-error.ts'
+import {
+  describeRequest,
+  describeService,
+  hasName,
+  SmsError,
+  type SmsErrorOptions,
+} from './sms-error.ts'
 
-/** Why no answer arrived. */
-export type SmsNetworkErrorReason = 'network' | 'timeout'
+/**
+ * Why no answer arrived. `headers-too-large`: an answer came but its headers exceed what this
+ * runtime's fetch accepts (Node's default is 16 KiB; an IAM token may be 16,384 characters):
+ * pass a `fetch` that allows more (see `iamPasswordToken`). Retrying can't help.
+ */
+export type SmsNetworkErrorReason = 'network' | 'timeout' | 'headers-too-large'
 
 /**
  * No HTTP answer: the connection failed or the attempt ran past `timeoutMs`. A caller's own
@@ -14,11 +24,15 @@ export class SmsNetworkError extends SmsError {
   constructor(reason: SmsNetworkErrorReason, options: SmsErrorOptions & { timeoutMs?: number }) {
     const where = describeRequest(options) || 'Request'
     const server =
-      options.serverId === undefined ? '' : ` (server ${JSON.stringify(options.serverId)})`
+      options.serverId === undefined
+        ? describeService(options)
+        : ` (server ${JSON.stringify(options.serverId)})`
     const detail =
       reason === 'timeout'
         ? `timed out after ${options.timeoutMs ?? '?'} ms`
-        : `failed: ${errorText(options.cause)}`
+        : reason === 'headers-too-large'
+          ? `got an answer whose headers are larger than this runtime's fetch accepts (${errorText(options.cause)}); on Node, pass a fetch with a larger maxHeaderSize, e.g. undici's Agent({ maxHeaderSize: 65_536 }) as its dispatcher`
+          : `failed: ${errorText(options.cause)}`
     super(`${where} ${detail}${server}`, options)
     this.reason = reason
   }
@@ -31,6 +45,19 @@ export class SmsNetworkError extends SmsError {
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), reason: this.reason }
   }
+}
+
+/**
+ * True when a fetch failure says the answer's headers were too large (undici's
+ * `UND_ERR_HEADERS_OVERFLOW` on Node, or a runtime's "header too large" text).
+ */
+export function isHeadersOverflow(cause: unknown): boolean {
+  for (let error = cause, depth = 0; error instanceof Error && depth < 5; depth++) {
+    if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true
+    if (/headers? (overflow|too large|too long)/i.test(error.message)) return true
+    error = error.cause
+  }
+  return false
 }
 
 function errorText(cause: unknown): string {

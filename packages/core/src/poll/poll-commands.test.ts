@@ -153,6 +153,66 @@ describe('pollCommands', () => {
     expect(event.nextDelayMs).toBe(90_000)
   })
 
+  it.each([
+    ['Retry-After: 2592000 (30 days in seconds)', () => '2592000'],
+    ['a far-future HTTP date', (now: number) => new Date(now + 90 * 86_400_000).toUTCString()],
+  ])(
+    'bounds %s: the request rate stays low and the loop is never silent for days',
+    async (_label, retryAfter) => {
+      const api = fakeFetch([], (request) => {
+        void request
+        return smsError(429, 'APIGW.0308', 'over ratelimit', {
+          'Retry-After': retryAfter(scheduler.now()),
+        })
+      })
+      const scheduler = createVirtualScheduler()
+      const client = createSmsClient({
+        endpoint: 'https://sms.example.test',
+        auth: staticToken('t'),
+        fetch: api.fetch,
+        scheduler,
+      })
+      const controller = new AbortController()
+      const poller = pollCommands(client, 'srv-1', {
+        scheduler,
+        signal: controller.signal,
+        random: () => 0.5,
+        firstPollJitterMs: 0,
+      })
+      const events: PollEvent[] = []
+      const consuming = (async () => {
+        for await (const event of poller) events.push(event)
+      })()
+      const start = scheduler.now()
+      // Six virtual hours, jumping from sleep to sleep.
+      while (scheduler.now() - start < 6 * 3_600_000) await scheduler.runNext()
+      controller.abort()
+      await scheduler.advance(0)
+      await consuming
+      // At most one poll per backoff maximum (5 min): about 72 in six hours, not millions, not 1.
+      expect(api.requests.length).toBeGreaterThanOrEqual(70)
+      expect(api.requests.length).toBeLessThanOrEqual(74)
+      const errors = events.filter((event) => event.type === 'error')
+      expect(errors.every((event) => event.nextDelayMs === 300_000)).toBe(true)
+      expect(errors[0]?.retryAfterClampedFromMs).toBeGreaterThanOrEqual(2_592_000_000)
+      expect(Math.max(...scheduler.sleeps)).toBe(300_000)
+    },
+  )
+
+  it('bounds server delays by maxServerDelayMs when given', async () => {
+    const { next } = setup(
+      [smsError(503, 'SMS.503', 'busy', { 'Retry-After': '3600' })],
+      undefined,
+      { random: () => 0, maxServerDelayMs: 120_000 },
+    )
+    const event = await next()
+    expect(event).toMatchObject({
+      type: 'error',
+      nextDelayMs: 120_000,
+      retryAfterClampedFromMs: 3_600_000,
+    })
+  })
+
   it.each([403, 404])('retries HTTP %i slowly instead of hammering', async (status) => {
     const { next } = setup([smsError(status, 'SMS.0404')], undefined, {
       random: () => 0,

@@ -5,6 +5,7 @@ import { isSmsError, type SmsError } from '../errors/sms-error.ts'
 import { isSmsInputError } from '../errors/sms-input-error.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import { type BackoffOptions, fullJitterBackoff } from '../time/backoff.ts'
+import { clampServerDelay } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 
 /** Options of {@link pollCommands}. */
@@ -26,6 +27,11 @@ export interface PollOptions {
    * unregistered server or a missing permission is logged and retried slowly. Default 60 s.
    */
   slowRetryDelayMs?: number
+  /**
+   * Ceiling of a delay the server asks for (`Retry-After`), in ms: a longer one is cut to this
+   * and the error event says so (`retryAfterClampedFromMs`). Default: the backoff maximum.
+   */
+  maxServerDelayMs?: number
   /** Retry policy of each poll request; default `false`: this loop backs off itself. */
   requestRetry?: RetryOptions | number | false
   /** Stops the loop: the iterator ends without an error. */
@@ -64,6 +70,11 @@ export interface PollErrorEvent extends PollEventBase {
   error: SmsError
   /** Errors in a row, this one included. */
   consecutiveErrors: number
+  /**
+   * Set when the server asked (with `Retry-After`) for a longer wait than `maxServerDelayMs`:
+   * what it asked for, in ms. `nextDelayMs` is the bounded wait.
+   */
+  retryAfterClampedFromMs?: number
 }
 
 /** What {@link pollCommands} yields. */
@@ -90,7 +101,7 @@ export interface CommandPoller extends AsyncIterableIterator<PollEvent> {
  * }
  */
 export function pollCommands(
-  client: SmsClient,
+  client: Pick<SmsClient, 'getCommand'>,
   serverId: string,
   options: PollOptions = {},
 ): CommandPoller {
@@ -107,6 +118,7 @@ export function pollCommands(
   }
   const minErrorDelayMs = options.backoff?.minDelayMs ?? backoff.baseDelayMs / 10
   const slowRetryDelayMs = options.slowRetryDelayMs ?? 60_000
+  const maxServerDelayMs = options.maxServerDelayMs ?? backoff.maxDelayMs
   const requestRetry = options.requestRetry ?? false
   const { signal } = options
 
@@ -137,13 +149,25 @@ export function pollCommands(
     return !signal?.aborted
   }
 
-  function delayAfterError(error: SmsError, consecutiveErrors: number): number {
+  function delayAfterError(
+    error: SmsError,
+    consecutiveErrors: number,
+  ): { nextDelayMs: number; retryAfterClampedFromMs?: number } {
     let delay = Math.max(minErrorDelayMs, fullJitterBackoff(consecutiveErrors, backoff, random))
+    let clampedFrom: number | undefined
     if (isSmsApiError(error)) {
-      if (error.retryAfterMs !== undefined) delay = Math.max(delay, error.retryAfterMs)
+      // What the server asked for, bounded here by this loop's own ceiling.
+      const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
+      if (asked !== undefined) {
+        const retryAfter = clampServerDelay(asked, maxServerDelayMs)
+        clampedFrom = retryAfter.clampedFromMs
+        delay = Math.max(delay, retryAfter.delayMs)
+      }
       if ([400, 401, 403, 404].includes(error.status)) delay = Math.max(delay, slowRetryDelayMs)
     }
-    return delay
+    return clampedFrom === undefined
+      ? { nextDelayMs: delay }
+      : { nextDelayMs: delay, retryAfterClampedFromMs: clampedFrom }
   }
 
   async function* loop(): AsyncGenerator<PollEvent> {
@@ -164,7 +188,10 @@ export function pollCommands(
         event = command ? { ...base, type: 'command', command } : { ...base, type: 'idle' }
       } catch (error) {
         if (signal?.aborted) return
-        if (!isSmsError(error) || isSmsInputError(error)) throw error
+        // A bad server id is the caller's bug and ends the loop; anything else (a password file
+        // that can't be read right now, say) is reported and tried again.
+        if (!isSmsError(error) || (isSmsInputError(error) && error.field === 'serverId'))
+          throw error
         const at = scheduler.now()
         consecutiveErrors++
         event = {
@@ -175,7 +202,7 @@ export function pollCommands(
           sequence,
           error,
           consecutiveErrors,
-          nextDelayMs: delayAfterError(error, consecutiveErrors),
+          ...delayAfterError(error, consecutiveErrors),
         }
       }
       yield event

@@ -1,4 +1,4 @@
-import type { Scheduler } from '../time/scheduler.ts'
+import { type Scheduler, sleepDuration } from '../time/scheduler.ts'
 
 interface Sleeper {
   due: number
@@ -63,7 +63,7 @@ export function createVirtualScheduler(startAt = Date.UTC(2026, 0, 1)): VirtualS
           return
         }
         const sleeper: Sleeper = {
-          due: now + Math.max(0, ms),
+          due: now + sleepDuration(ms),
           resolve: () => {
             signal?.removeEventListener('abort', onAbort)
             resolve()

@@ -1,6 +1,16 @@
 /**
+ * Ceiling of every delay a server's answer can impose (`Retry-After` in seconds or as a date),
+ * in ms: 5 minutes, the poll loop's backoff maximum. Nothing guarantees a server's hint is sane
+ * (API.md §7): `Retry-After: 2592000` would overflow platform timers, and a far-future date
+ * would silence a loop for days.
+ */
+export const MAX_SERVER_DELAY_MS = 300_000
+
+/**
  * Reads a `Retry-After` header, given in seconds (`"120"`) or as an HTTP date, as milliseconds
- * from `now`. Returns `undefined` when absent or unreadable; a date in the past means 0.
+ * from `now` (the server's clock, from its `Date` header, when known: a date is the server's
+ * time). Returns `undefined` when absent or unreadable; a date in the past means 0. The result
+ * is not bounded: pass it through {@link clampServerDelay} before waiting on it.
  *
  * @example
  * parseRetryAfter('3', Date.now()) // 3000
@@ -17,4 +27,26 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
+}
+
+/** A server-supplied delay after {@link clampServerDelay}. */
+export interface ClampedDelay {
+  /** What to wait, in ms: at most the ceiling. */
+  delayMs: number
+  /** The delay the server asked for, when it was over the ceiling. */
+  clampedFromMs?: number
+}
+
+/**
+ * Bounds a delay a server asked for to `maxMs` (default {@link MAX_SERVER_DELAY_MS}) and says
+ * whether it had to, so the event that reports the wait can show it.
+ *
+ * @example
+ * clampServerDelay(2_592_000_000) // { delayMs: 300_000, clampedFromMs: 2_592_000_000 }
+ * clampServerDelay(3000) // { delayMs: 3000 }
+ */
+export function clampServerDelay(ms: number, maxMs = MAX_SERVER_DELAY_MS): ClampedDelay {
+  const ceiling = Number.isFinite(maxMs) && maxMs >= 0 ? maxMs : MAX_SERVER_DELAY_MS
+  if (!(ms >= 0)) return { delayMs: 0 }
+  return ms > ceiling ? { delayMs: ceiling, clampedFromMs: ms } : { delayMs: ms }
 }

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
 import { fullJitterBackoff } from './backoff.ts'
 import { raceAbort } from './race-abort.ts'
-import { parseRetryAfter } from './retry-after.ts'
-import { systemScheduler } from './scheduler.ts'
+import { clampServerDelay, MAX_SERVER_DELAY_MS, parseRetryAfter } from './retry-after.ts'
+import { MAX_TIMER_MS, systemScheduler } from './scheduler.ts'
 
 describe('parseRetryAfter', () => {
   const now = Date.UTC(2026, 10, 27, 12, 0, 0)
@@ -75,5 +75,88 @@ describe('schedulers', () => {
     expect(woken).toEqual([100, 300])
     expect(scheduler.now()).toBe(349)
     expect(scheduler.sleeps).toEqual([300, 100])
+  })
+})
+
+describe('server-supplied delays', () => {
+  it('reads Retry-After: 2592000 as thirty days', () => {
+    expect(parseRetryAfter('2592000', 0)).toBe(2_592_000_000)
+  })
+
+  it.each([
+    [3000, undefined, { delayMs: 3000 }],
+    [2_592_000_000, undefined, { delayMs: MAX_SERVER_DELAY_MS, clampedFromMs: 2_592_000_000 }],
+    [90_000, 60_000, { delayMs: 60_000, clampedFromMs: 90_000 }],
+    [
+      Number.POSITIVE_INFINITY,
+      60_000,
+      { delayMs: 60_000, clampedFromMs: Number.POSITIVE_INFINITY },
+    ],
+    [Number.NaN, 60_000, { delayMs: 0 }],
+    [-5, 60_000, { delayMs: 0 }],
+    [5000, Number.NaN, { delayMs: 5000 }],
+  ])('clamps %d ms with ceiling %s', (ms, max, expected) => {
+    expect(clampServerDelay(ms, max)).toEqual(expected)
+  })
+})
+
+describe('systemScheduler.sleep is safe for any value', () => {
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('does not fire early past the 32-bit timer limit (setTimeout would fire after 1 ms)', async () => {
+    vi.useFakeTimers()
+    let woken = false
+    const sleeping = systemScheduler.sleep(MAX_TIMER_MS + 5_000).then(() => {
+      woken = true
+    })
+    await vi.advanceTimersByTimeAsync(10)
+    expect(woken).toBe(false)
+    await vi.advanceTimersByTimeAsync(MAX_TIMER_MS)
+    expect(woken).toBe(false)
+    await vi.advanceTimersByTimeAsync(5_000)
+    await sleeping
+    expect(woken).toBe(true)
+  })
+
+  it.each([Number.NaN, -1, Number.NEGATIVE_INFINITY])('treats %d as no wait', async (ms) => {
+    vi.useFakeTimers()
+    let woken = false
+    const sleeping = systemScheduler.sleep(ms).then(() => {
+      woken = true
+    })
+    await vi.advanceTimersByTimeAsync(0)
+    await sleeping
+    expect(woken).toBe(true)
+  })
+
+  it('sleeps through Infinity until aborted', async () => {
+    vi.useFakeTimers()
+    const controller = new AbortController()
+    let settled = false
+    const sleeping = systemScheduler.sleep(Number.POSITIVE_INFINITY, controller.signal)
+    sleeping.then(
+      () => {
+        settled = true
+      },
+      () => {
+        settled = true
+      },
+    )
+    await vi.advanceTimersByTimeAsync(3 * MAX_TIMER_MS)
+    expect(settled).toBe(false)
+    controller.abort(new Error('stop'))
+    await expect(sleeping).rejects.toThrow('stop')
+  })
+
+  it('the virtual scheduler reads NaN as no wait too', async () => {
+    const scheduler = createVirtualScheduler(0)
+    let woken = false
+    scheduler.sleep(Number.NaN).then(() => {
+      woken = true
+    })
+    await scheduler.advance(0)
+    expect(woken).toBe(true)
   })
 })

@@ -70,11 +70,84 @@ describe('acquireStateLock', () => {
   })
 
   it('uses a real liveness probe: the current process holds, a finished one does not', async () => {
-    const { currentPlatform } = await import('../platform.ts')
+    const { currentPlatform } = await import('../platform/platform.ts')
     const platform = currentPlatform()
     const probe = { processExists: (pid: number) => platform.processExists(pid) }
     await acquireStateLock(options(process.pid, probe))
     const error = await acquireStateLock(options(process.pid + 1, probe)).catch((e: unknown) => e)
     expect(isStateError(error) && error.kind).toBe('locked')
+  })
+
+  describe('after a reboot or a pid reuse', () => {
+    const identity = (boot: string, starts: Record<number, string>) => ({
+      bootId: async () => boot,
+      processStart: async (pid: number) => starts[pid],
+      commandLine: async () => ['/usr/bin/node', '/opt/sms-agent/dist/cli.js'],
+    })
+
+    it('records the boot id and the holder start time in the lock', async () => {
+      alive.add(100)
+      const lock = await acquireStateLock(
+        options(100, { identity: identity('boot-a', { 100: '4242' }) }),
+      )
+      expect(JSON.parse(await readFile(lock.path, 'utf8'))).toMatchObject({
+        pid: 100,
+        bootId: 'boot-a',
+        processStart: '4242',
+      })
+    })
+
+    it('takes over a lock of an earlier boot even though its pid is alive again', async () => {
+      alive.add(100)
+      await acquireStateLock(options(100, { identity: identity('boot-a', { 100: '4242' }) }))
+      const stale: string[] = []
+      const lock = await acquireStateLock(
+        options(200, {
+          identity: identity('boot-b', { 100: '4242', 200: '9' }),
+          onStale: (_owner, why) => stale.push(why),
+        }),
+      )
+      expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(200)
+      expect(stale).toEqual([expect.stringContaining('restarted')])
+    })
+
+    it('takes over a lock whose pid now belongs to a process that started later', async () => {
+      alive.add(100)
+      await acquireStateLock(options(100, { identity: identity('boot-a', { 100: '4242' }) }))
+      const stale: string[] = []
+      await acquireStateLock(
+        options(200, {
+          identity: identity('boot-a', { 100: '5000', 200: '6000' }),
+          onStale: (_owner, why) => stale.push(why),
+        }),
+      )
+      expect(stale).toEqual([expect.stringContaining('another process')])
+    })
+
+    it('refuses the same boot, pid and start time: a live agent', async () => {
+      alive.add(100)
+      const same = identity('boot-a', { 100: '4242', 200: '6000' })
+      await acquireStateLock(options(100, { identity: same }))
+      const error = await acquireStateLock(options(200, { identity: same })).catch((e) => e)
+      expect(isStateError(error) && error.kind).toBe('locked')
+    })
+
+    it('takes over {"pid":1,…}: pid 1 is alive but is no agent', async () => {
+      const { currentPlatform } = await import('../platform/platform.ts')
+      const platform = currentPlatform()
+      await writeFile(
+        join(dir, LOCK_FILE),
+        `${JSON.stringify({ pid: 1, runtime: 'node 20', startedAt: new Date().toISOString() })}\n`,
+      )
+      const stale: string[] = []
+      const lock = await acquireStateLock(
+        options(process.pid, {
+          processExists: (pid) => platform.processExists(pid),
+          onStale: (_owner, why) => stale.push(why),
+        }),
+      )
+      expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(process.pid)
+      expect(stale).toEqual([expect.stringMatching(/pid 1 now belongs to .*not an sms-agent/)])
+    })
   })
 })

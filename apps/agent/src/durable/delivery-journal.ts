@@ -53,9 +53,17 @@ export interface JournalEntry {
   reportAttempts: number
   reportedAt?: string
   outcome?: ReportOutcome
+  /**
+   * With outcome `rejected`: why. `refused` means SMS kept refusing a result it still waits for,
+   * so the command stays current there and must not be run again.
+   */
+  rejection?: RejectionReason
 }
 
-/** What {@link Journal.recover} did with an entry a previous run left `running`. */
+/** Why a result was settled `rejected`. */
+export type RejectionReason = 'not-current' | 'invalid' | 'refused'
+
+/** What {@link DeliveryJournal.recover} did with an entry a previous run left `running`. */
 export interface RecoveredEntry {
   entry: JournalEntry
   action: 'interrupted' | 'rerun'
@@ -103,27 +111,45 @@ const EntrySchema = v.object({
   outcome: v.exactOptional(
     v.picklist(['acknowledged', 'presumed-recorded', 'superseded', 'rejected']),
   ),
+  rejection: v.exactOptional(v.picklist(['not-current', 'invalid', 'refused'])),
+})
+
+const MachineSchema = v.object({
+  machineId: v.exactOptional(v.string()),
+  hostname: v.exactOptional(v.string()),
 })
 
 const JournalFileSchema = v.object({
   format: v.literal(FORMAT),
   version: v.literal(VERSION),
   serverId: v.string(),
+  machine: v.exactOptional(MachineSchema),
   createdAt: IsoDate,
   nextId: v.pipe(v.number(), v.integer(), v.minValue(1)),
   entries: v.array(EntrySchema),
 })
 
+/**
+ * The machine a journal belongs to. A VM cloned after the agent ran carries its state directory;
+ * this tells the clone's journal from its own.
+ */
+export interface MachineFingerprint {
+  /** `/etc/machine-id`. */
+  machineId?: string | undefined
+  hostname?: string | undefined
+}
+
 interface JournalFile {
   format: typeof FORMAT
   version: typeof VERSION
   serverId: string
+  machine?: MachineFingerprint
   createdAt: string
   nextId: number
   entries: JournalEntry[]
 }
 
-/** Options of {@link Journal.open}. */
+/** Options of {@link DeliveryJournal.open}. */
 export interface JournalOptions {
   /** State directory; created (mode 0700) when missing. */
   dir: string
@@ -132,6 +158,36 @@ export interface JournalOptions {
   now?: () => number
   /** Open without creating or writing anything (`--dry-run`). */
   readOnly?: boolean
+  /**
+   * This machine. A journal written on another machine is refused (a cloned VM), unless
+   * `adopt`; a journal without one is stamped with it. Facts that can't be read are not compared.
+   */
+  machine?: MachineFingerprint
+  /** Take over a journal of another machine (`--adopt-state`), stamping it with this one. */
+  adopt?: boolean
+  /** Called when a journal of another machine was adopted, with the machine it came from. */
+  onAdopt?: (previous: MachineFingerprint) => void
+}
+
+/** The facts on which `recorded` and `current` differ (facts one side lacks are not compared). */
+function machineMismatch(
+  recorded: MachineFingerprint | undefined,
+  current: MachineFingerprint | undefined,
+): (keyof MachineFingerprint)[] {
+  if (!recorded || !current) return []
+  return (['machineId', 'hostname'] as const).filter(
+    (key) =>
+      recorded[key] !== undefined && current[key] !== undefined && recorded[key] !== current[key],
+  )
+}
+
+function knownFacts(machine: MachineFingerprint | undefined): MachineFingerprint | undefined {
+  if (!machine) return undefined
+  const facts: MachineFingerprint = {
+    ...(machine.machineId ? { machineId: machine.machineId } : {}),
+    ...(machine.hostname ? { hostname: machine.hostname } : {}),
+  }
+  return Object.keys(facts).length > 0 ? facts : undefined
 }
 
 /**
@@ -141,11 +197,11 @@ export interface JournalOptions {
  * view changes only after the write succeeded.
  *
  * @example
- * const journal = await Journal.open({ dir: '/var/lib/sms-agent', serverId })
+ * const journal = await DeliveryJournal.open({ dir: '/var/lib/sms-agent', serverId })
  * const entry = await journal.receive(command)
  * await journal.markRunning(entry.id, '/usr/local/bin/handler')
  */
-export class Journal {
+export class DeliveryJournal {
   readonly path: string
   private data: JournalFile
   private readonly now: () => number
@@ -166,7 +222,7 @@ export class Journal {
    *
    * @throws {StateError}
    */
-  static async open(options: JournalOptions): Promise<Journal> {
+  static async open(options: JournalOptions): Promise<DeliveryJournal> {
     const now = options.now ?? Date.now
     const path = join(options.dir, JOURNAL_FILE)
     const readOnly = options.readOnly === true
@@ -197,20 +253,45 @@ export class Journal {
         )
       }
     }
+    const machine = knownFacts(options.machine)
     if (text === undefined) {
       const fresh: JournalFile = {
         format: FORMAT,
         version: VERSION,
         serverId: options.serverId,
+        ...(machine ? { machine } : {}),
         createdAt: new Date(now()).toISOString(),
         nextId: 1,
         entries: [],
       }
-      const journal = new Journal(path, fresh, now, readOnly)
+      const journal = new DeliveryJournal(path, fresh, now, readOnly)
       if (!readOnly) await journal.persist(fresh)
       return journal
     }
-    return new Journal(path, parseJournal(path, text, options.serverId), now, readOnly)
+    const data = parseJournal(path, text, options.serverId)
+    const journal = new DeliveryJournal(path, data, now, readOnly)
+    const differs = machineMismatch(data.machine, machine)
+    if (differs.length > 0 && !options.adopt) {
+      const was = describeMachine(data.machine)
+      const is = describeMachine(machine)
+      throw new StateError(
+        'foreign',
+        path,
+        `Journal ${path} was written on another machine (${was}; this is ${is}): this machine is probably a clone of that one, and two agents polling the same server would both run its commands. Give this machine a fresh --state-dir (move ${options.dir} aside; its commands may run again here), or, if this is the same machine after a rename or reinstall, start once with --adopt-state.`,
+      )
+    }
+    const stale =
+      machine !== undefined &&
+      (Object.keys(machine) as (keyof MachineFingerprint)[]).some(
+        (key) => data.machine?.[key] !== machine[key],
+      )
+    if (stale && !readOnly) {
+      if (differs.length > 0 && data.machine) options.onAdopt?.(data.machine)
+      await journal.update((next) => {
+        next.machine = { ...next.machine, ...machine }
+      })
+    }
+    return journal
   }
 
   /** Every entry, oldest first. */
@@ -237,6 +318,11 @@ export class Journal {
     return this.data.entries.findLast(
       (entry) => entry.state === 'reported' && commandKey(entry.command) === key,
     )
+  }
+
+  /** The newest entry of all, if any. */
+  latest(): JournalEntry | undefined {
+    return this.data.entries.at(-1)
   }
 
   get(id: number): JournalEntry | undefined {
@@ -295,10 +381,15 @@ export class Journal {
   }
 
   /** `received`/`done` → `reported` with the reason nothing more will be sent. */
-  markReported(id: number, outcome: ReportOutcome): Promise<JournalEntry> {
+  markReported(
+    id: number,
+    outcome: ReportOutcome,
+    rejection?: RejectionReason,
+  ): Promise<JournalEntry> {
     return this.transition(id, ['received', 'done'], (entry) => {
       entry.state = 'reported'
       entry.outcome = outcome
+      if (rejection) entry.rejection = rejection
       entry.reportedAt = this.timestamp()
     })
   }
@@ -389,6 +480,16 @@ export class Journal {
   }
 }
 
+function describeMachine(machine: MachineFingerprint | undefined): string {
+  if (!machine) return 'unknown machine'
+  return [
+    machine.hostname !== undefined ? `host ${JSON.stringify(machine.hostname)}` : undefined,
+    machine.machineId !== undefined ? `machine id ${machine.machineId}` : undefined,
+  ]
+    .filter(Boolean)
+    .join(', ')
+}
+
 function prune(data: JournalFile) {
   const reported = data.entries.filter((entry) => entry.state === 'reported')
   const excess = reported.length - KEEP_REPORTED
@@ -406,7 +507,7 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'corrupt',
       path,
-      `Journal ${path} is corrupt (not valid JSON: ${(cause as Error).message}). ${advice}`,
+      `DeliveryJournal ${path} is corrupt (not valid JSON: ${(cause as Error).message}). ${advice}`,
       { cause },
     )
   }
@@ -422,14 +523,14 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'foreign',
       path,
-      `Journal ${path} was written by a newer agent (version ${header.version}; this agent reads ${VERSION}). Upgrade the agent.`,
+      `DeliveryJournal ${path} was written by a newer agent (version ${header.version}; this agent reads ${VERSION}). Upgrade the agent.`,
     )
   }
   if (header.serverId !== serverId) {
     throw new StateError(
       'foreign',
       path,
-      `Journal ${path} belongs to server ${JSON.stringify(header.serverId)}, not ${JSON.stringify(serverId)}: give each server its own --state-dir.`,
+      `DeliveryJournal ${path} belongs to server ${JSON.stringify(header.serverId)}, not ${JSON.stringify(serverId)}: give each server its own --state-dir.`,
     )
   }
   const parsed = v.safeParse(JournalFileSchema, data)
@@ -439,7 +540,7 @@ function parseJournal(path: string, text: string, serverId: string): JournalFile
     throw new StateError(
       'corrupt',
       path,
-      `Journal ${path} is corrupt at ${field}: ${issue.message}. ${advice}`,
+      `DeliveryJournal ${path} is corrupt at ${field}: ${issue.message}. ${advice}`,
     )
   }
   return parsed.output as unknown as JournalFile

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { commandKey, JOURNAL_FILE, Journal } from './journal.ts'
+import { commandKey, DeliveryJournal, JOURNAL_FILE } from './delivery-journal.ts'
 import { isStateError, type StateError } from './state-error.ts'
 
 const START = { command_name: 'START', command_param: { task_id: 't-1' } }
@@ -16,7 +16,7 @@ beforeEach(async () => {
 })
 
 const open = (options: { serverId?: string; readOnly?: boolean } = {}) =>
-  Journal.open({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
+  DeliveryJournal.open({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
 
 async function onDisk(): Promise<{ entries: { state: string; id: number }[] }> {
   return JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8'))
@@ -41,10 +41,10 @@ describe('commandKey', () => {
   })
 })
 
-describe('Journal', () => {
+describe('DeliveryJournal', () => {
   it('creates an empty journal file in a new state directory', async () => {
     const nested = join(dir, 'a', 'b')
-    const journal = await Journal.open({ dir: nested, serverId: 'srv-1' })
+    const journal = await DeliveryJournal.open({ dir: nested, serverId: 'srv-1' })
     expect(journal.entries()).toEqual([])
     const file = JSON.parse(await readFile(join(nested, JOURNAL_FILE), 'utf8'))
     expect(file).toMatchObject({ format: 'sms-agent-journal', version: 1, serverId: 'srv-1' })
@@ -153,7 +153,9 @@ describe('Journal', () => {
     await writeFile(join(dir, JOURNAL_FILE), '{"format": "sms-agent-jour')
     const error = await refusal(open())
     expect(error.kind).toBe('corrupt')
-    expect(error.message).toContain(`Journal ${join(dir, JOURNAL_FILE)} is corrupt (not valid JSON`)
+    expect(error.message).toContain(
+      `DeliveryJournal ${join(dir, JOURNAL_FILE)} is corrupt (not valid JSON`,
+    )
     expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).toBe('{"format": "sms-agent-jour')
   })
 
@@ -175,8 +177,8 @@ describe('Journal', () => {
     expect((await refusal(open())).kind).toBe('corrupt')
 
     const other = await mkdtemp(join(tmpdir(), 'agent-journal-'))
-    await Journal.open({ dir: other, serverId: 'srv-A' })
-    const foreign = await refusal(Journal.open({ dir: other, serverId: 'srv-B' }))
+    await DeliveryJournal.open({ dir: other, serverId: 'srv-A' })
+    const foreign = await refusal(DeliveryJournal.open({ dir: other, serverId: 'srv-B' }))
     expect(foreign.kind).toBe('foreign')
     expect(foreign.message).toContain('belongs to server "srv-A", not "srv-B"')
   })
@@ -204,5 +206,62 @@ describe('Journal', () => {
     expect(error.kind).toBe('io')
     expect(error.message).toContain('Cannot write journal')
     expect(journal.get(entry.id)?.state).toBe('received')
+  })
+})
+
+describe('DeliveryJournal on a cloned machine', () => {
+  const golden = { machineId: 'a'.repeat(32), hostname: 'golden-image' }
+  const clone = { machineId: 'a'.repeat(32), hostname: 'clone-17' }
+  const openOn = (machine: { machineId?: string; hostname?: string }, adopt = false) => {
+    const adopted: unknown[] = []
+    const journal = DeliveryJournal.open({
+      dir,
+      serverId: 'srv-1',
+      now: () => clock,
+      machine,
+      adopt,
+      onAdopt: (previous) => adopted.push(previous),
+    })
+    return { journal, adopted }
+  }
+
+  it('stamps a new journal with its machine and reopens it there', async () => {
+    await openOn(golden).journal
+    expect(await onDisk()).toMatchObject({ machine: golden })
+    await expect(openOn(golden).journal).resolves.toBeInstanceOf(DeliveryJournal)
+  })
+
+  it('refuses a journal of another machine, saying what to do, and changes nothing', async () => {
+    const journal = await openOn(golden).journal
+    await journal.receive(START)
+    const before = await readFile(join(dir, JOURNAL_FILE), 'utf8')
+    const error = await refusal(openOn(clone).journal)
+    expect(error.kind).toBe('foreign')
+    expect(error.message).toContain('written on another machine (host "golden-image"')
+    expect(error.message).toContain('this is host "clone-17"')
+    expect(error.message).toContain('fresh --state-dir')
+    expect(error.message).toContain('--adopt-state')
+    expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).toBe(before)
+    const otherId = await refusal(openOn({ ...golden, machineId: 'b'.repeat(32) }).journal)
+    expect(otherId.kind).toBe('foreign')
+  })
+
+  it('with adopt takes it over, says from where, and stamps it with this machine', async () => {
+    await (await openOn(golden).journal).receive(START)
+    const { journal, adopted } = openOn(clone, true)
+    expect((await journal).active()).toHaveLength(1)
+    expect(adopted).toEqual([golden])
+    expect(await onDisk()).toMatchObject({ machine: clone })
+    await expect(openOn(clone).journal).resolves.toBeInstanceOf(DeliveryJournal)
+  })
+
+  it('stamps a journal written before machines were recorded, and skips facts it cannot read', async () => {
+    await open()
+    expect(await onDisk()).not.toHaveProperty('machine')
+    await openOn(golden).journal
+    expect(await onDisk()).toMatchObject({ machine: golden })
+    await expect(openOn({ hostname: 'golden-image' }).journal).resolves.toBeInstanceOf(
+      DeliveryJournal,
+    )
   })
 })

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import type { AgentConfig } from './config/load-config.ts'
-import { requiredGrants } from './main.ts'
+import type { AgentConfig } from '../config/load-config.ts'
+import { denoPermissionAdvice, requiredGrants } from './deno-permissions.ts'
 
 const config = {
   endpoint: 'https://sms.ap-southeast-1.myhuaweicloud.com',
@@ -38,5 +38,15 @@ describe('requiredGrants', () => {
   it('needs no write access, handlers or kill in a dry run', () => {
     const grants = requiredGrants({ ...config, dryRun: true, statusPort: undefined })
     expect(grants.map((grant) => grant.name)).toEqual(['net', 'net', 'read'])
+  })
+
+  it('includes the egress proxy host, in the hint too', () => {
+    const grants = requiredGrants(config, ['http://user:pw@proxy.corp:3128'])
+    expect(grants).toContainEqual({ name: 'net', value: 'proxy.corp:3128' })
+    const hint = denoPermissionAdvice(grants, [{ name: 'net', value: 'proxy.corp:3128' }])
+    expect(hint).toContain(
+      '--allow-net=sms.ap-southeast-1.myhuaweicloud.com:443,127.0.0.1:8080,proxy.corp:3128',
+    )
+    expect(hint).not.toContain('pw')
   })
 })

@@ -23,6 +23,8 @@ export interface Platform {
   readonly runtime: RuntimeName
   /** `node 20.19.0`, `bun 1.2.0`, `deno 2.1.0`. */
   readonly runtimeVersion: string
+  /** True in the one-file executable built by `bun build --compile`. */
+  readonly compiled: boolean
   readonly pid: number
   /** Command-line arguments after the script. */
   args(): string[]
@@ -53,7 +55,10 @@ export interface Platform {
    * A `fetch` that never sends a request twice on its own. Deno's `fetch` re-sends a request,
    * POSTs included, when a pooled keep-alive connection closes after the server received it; a
    * result report sent twice could clear the next command of the same name (API.md §2). On Deno
-   * this sends every non-GET request on a fresh connection; elsewhere it is the global `fetch`.
+   * this sends every non-GET request on a fresh connection. On Node it goes through undici's
+   * `EnvHttpProxyAgent`: Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's
+   * and Deno's honour them) and refuses response headers past 16 KiB (an IAM token may be 16,384
+   * characters). Elsewhere it is the global `fetch`.
    */
   safeFetch(): typeof fetch
 }
@@ -62,6 +67,12 @@ function detectRuntime(): RuntimeName {
   if (process.versions.bun) return 'bun'
   if (process.versions.deno) return 'deno'
   return 'node'
+}
+
+/** Bun serves a compiled executable's modules from its embedded `/$bunfs/` file system. */
+function isBunExecutable(): boolean {
+  const main = (globalThis as { Bun?: { main?: string } }).Bun?.main ?? ''
+  return main.includes('$bunfs') || main.startsWith('B:/~BUN/')
 }
 
 function isPermissionError(error: unknown): boolean {
@@ -137,6 +148,7 @@ export function currentPlatform(): Platform {
   return {
     runtime,
     runtimeVersion: `${runtime} ${version ?? 'unknown'}`,
+    compiled: runtime === 'bun' && isBunExecutable(),
     pid: process.pid,
     args: () => process.argv.slice(2),
     env(name) {
@@ -181,7 +193,27 @@ export function currentPlatform(): Platform {
     processExists: (pid) => sendSignal(pid, 0),
     exit: (code) => process.exit(code),
     missingGrants: (needed) => (runtime === 'deno' ? denoMissingGrants(needed) : []),
-    safeFetch: () => (runtime === 'deno' ? denoSafeFetch() : (input, init) => fetch(input, init)),
+    safeFetch: () =>
+      runtime === 'deno'
+        ? denoSafeFetch()
+        : runtime === 'node'
+          ? nodeProxyFetch()
+          : (input, init) => fetch(input, init),
+  }
+}
+
+/** Response headers Node's fetch accepts here: a 16,384-character token and then some. */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024
+
+function nodeProxyFetch(): typeof fetch {
+  // Loaded on first use, and only on Node: Bun and Deno never need undici.
+  let dispatcher: Promise<unknown> | undefined
+  return async (input, init) => {
+    dispatcher ??= import('undici').then(
+      ({ EnvHttpProxyAgent }) =>
+        new EnvHttpProxyAgent({ maxHeaderSize: MAX_RESPONSE_HEADER_BYTES }),
+    )
+    return fetch(input, { ...init, dispatcher: await dispatcher } as RequestInit)
   }
 }
 

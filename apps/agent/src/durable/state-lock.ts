@@ -1,5 +1,6 @@
 import { open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type HostIdentity, linuxHostIdentity, looksLikeAgent } from '../platform/host-identity.ts'
 import { syncDirectory } from './atomic-file.ts'
 import { StateError } from './state-error.ts'
 
@@ -11,6 +12,10 @@ export interface LockOwner {
   pid: number
   runtime: string
   startedAt: string
+  /** The boot the holder ran in: a lock of an earlier boot is stale whatever its pid. */
+  bootId?: string
+  /** The holder's start in ticks since boot: another start time means another process. */
+  processStart?: string
 }
 
 /** A held lock. */
@@ -28,14 +33,52 @@ export interface LockOptions {
   /** True while a process with this id exists. */
   processExists: (pid: number) => Promise<boolean>
   now?: () => number
-  /** Called when a lock left by a dead process is taken over. */
-  onStale?: (owner: LockOwner | undefined) => void
+  /** Called when a lock left by a process that is no agent any more is taken over. */
+  onStale?: (owner: LockOwner | undefined, why: string) => void
+  /** Boot id and process start times (Linux `/proc` by default). */
+  identity?: Pick<HostIdentity, 'bootId' | 'processStart' | 'commandLine'>
+}
+
+/** Whether a lock's holder is a live agent, and if not, why not. */
+async function judgeHolder(
+  holder: LockOwner,
+  options: LockOptions,
+  identity: NonNullable<LockOptions['identity']>,
+  currentBoot: string | undefined,
+): Promise<{ live: true } | { live: false; why: string }> {
+  if (holder.bootId && currentBoot && holder.bootId !== currentBoot) {
+    return { live: false, why: 'its holder ran before the machine restarted (another boot id)' }
+  }
+  if (!(await options.processExists(holder.pid))) {
+    return { live: false, why: `no process has its pid ${holder.pid} (a crash or kill)` }
+  }
+  const start = await identity.processStart(holder.pid)
+  if (holder.processStart && start !== undefined) {
+    return start === holder.processStart
+      ? { live: true }
+      : {
+          live: false,
+          why: `pid ${holder.pid} now belongs to another process (it started later than the holder)`,
+        }
+  }
+  // A lock without proof (an older agent's): the pid is someone's; is it an agent's?
+  const argv = await identity.commandLine(holder.pid)
+  if (argv !== undefined && argv.length > 0 && !looksLikeAgent(argv)) {
+    return {
+      live: false,
+      why: `pid ${holder.pid} now belongs to ${JSON.stringify(argv[0])}, not an sms-agent (pids are reused after a restart)`,
+    }
+  }
+  return { live: true }
 }
 
 /**
  * Takes the state directory's lock so that two agents never share one journal. The lock file is
- * created with `O_EXCL`; one left by a process that no longer exists (a crash, `kill -9`) is
- * detected and taken over. A live holder makes this fail with a {@link StateError} naming its pid.
+ * created with `O_EXCL` and records what proves its holder alive: pid, boot id and the holder's
+ * start time. A lock is refused only while that very process runs; one of an earlier boot, of a
+ * dead pid, or whose pid now belongs to another process (pids are reused after a reboot or a
+ * container restart) is stale and taken over through `onStale`. A lock without that proof (an
+ * older agent's) counts as live only while its pid runs something that looks like an agent.
  *
  * @throws {StateError}
  * @example
@@ -45,10 +88,15 @@ export interface LockOptions {
 export async function acquireStateLock(options: LockOptions): Promise<StateLock> {
   const path = join(options.dir, LOCK_FILE)
   const now = options.now ?? Date.now
+  const identity = options.identity ?? linuxHostIdentity()
+  const bootId = await identity.bootId()
+  const processStart = await identity.processStart(options.pid)
   const owner: LockOwner = {
     pid: options.pid,
     runtime: options.runtime,
     startedAt: new Date(now()).toISOString(),
+    ...(bootId ? { bootId } : {}),
+    ...(processStart ? { processStart } : {}),
   }
   const content = `${JSON.stringify(owner)}\n`
   for (let attempt = 1; attempt <= 3; attempt++) {
@@ -83,10 +131,15 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
     const text = await readFile(path, 'utf8').catch(() => undefined)
     if (text === undefined) continue // released meanwhile: try again
     const holder = parseOwner(text)
-    let holderAlive = false
-    if (holder && holder.pid !== options.pid) {
+    let verdict: Awaited<ReturnType<typeof judgeHolder>> = {
+      live: false,
+      why: 'an empty lock file (a crash while it was being written)',
+    }
+    if (holder && holder.pid === options.pid) {
+      verdict = { live: false, why: `its pid ${holder.pid} is this process's own (a restart)` }
+    } else if (holder) {
       try {
-        holderAlive = await options.processExists(holder.pid)
+        verdict = await judgeHolder(holder, options, identity, bootId)
       } catch (cause) {
         throw new StateError(
           'locked',
@@ -96,7 +149,7 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
         )
       }
     }
-    if (holder && holderAlive) {
+    if (holder && verdict.live) {
       throw new StateError(
         'locked',
         path,
@@ -129,7 +182,7 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
       )
     }
     await unlink(aside).catch(() => {})
-    options.onStale?.(holder)
+    options.onStale?.(holder, verdict.live ? '' : verdict.why)
   }
   throw new StateError('locked', path, `Could not take the lock ${path}; try again.`)
 }
@@ -142,6 +195,8 @@ function parseOwner(text: string): LockOwner | undefined {
         pid: data.pid,
         runtime: typeof data.runtime === 'string' ? data.runtime : 'unknown',
         startedAt: typeof data.startedAt === 'string' ? data.startedAt : 'unknown',
+        ...(typeof data.bootId === 'string' ? { bootId: data.bootId } : {}),
+        ...(typeof data.processStart === 'string' ? { processStart: data.processStart } : {}),
       }
     }
   } catch {

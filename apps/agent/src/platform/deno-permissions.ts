@@ -1,0 +1,99 @@
+import type { AgentConfig } from '../config/load-config.ts'
+import type { Grant } from './platform.ts'
+
+/**
+ * Variables a handler inherits when the agent may not read its whole environment (Deno with
+ * `--allow-env=LIST`): each is passed on if it can be read.
+ *
+ * @example
+ * platform.environment(HANDLER_ENV_FALLBACK) // { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8', … }
+ */
+export const HANDLER_ENV_FALLBACK = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'SHELL',
+  'LANG',
+  'LC_ALL',
+  'TZ',
+  'TMPDIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+] as const
+
+/** What {@link requiredGrants} needs of the configuration. */
+export type GrantInputs = Pick<
+  AgentConfig,
+  'endpoint' | 'auth' | 'statusPort' | 'statusHost' | 'stateDir' | 'dryRun' | 'handlers'
+>
+
+function hostOf(url: string): string {
+  const parsed = new URL(url)
+  const port = parsed.port || (parsed.protocol === 'https:' ? '443' : '80')
+  return `${parsed.hostname}:${port}`
+}
+
+/**
+ * The Deno permissions a configuration needs, each as narrow as it can be: the SMS and IAM hosts
+ * (or, behind an egress proxy, the proxy's host), the status address, the state directory, the
+ * handlers (and `kill`, to stop a handler's process group), the secret files, and
+ * `NODE_V8_COVERAGE`, which Deno's `node:child_process` reads.
+ *
+ * @example
+ * requiredGrants(config) // [{ name: 'net', value: 'sms.ap-southeast-1.myhuaweicloud.com:443' }, …]
+ */
+export function requiredGrants(config: GrantInputs, proxyUrls: readonly string[] = []): Grant[] {
+  const grants: Grant[] = []
+  grants.push({ name: 'net', value: hostOf(config.endpoint) })
+  if (config.auth.kind === 'iam-password') {
+    grants.push({ name: 'net', value: hostOf(config.auth.iamEndpoint) })
+  }
+  for (const proxy of proxyUrls) grants.push({ name: 'net', value: hostOf(proxy) })
+  if (config.statusPort !== undefined) {
+    grants.push({
+      name: 'net',
+      value:
+        config.statusPort === 0 ? config.statusHost : `${config.statusHost}:${config.statusPort}`,
+    })
+  }
+  if (config.stateDir !== undefined) {
+    grants.push({ name: 'read', value: config.stateDir })
+    if (!config.dryRun) grants.push({ name: 'write', value: config.stateDir })
+  }
+  if (config.auth.kind === 'token' && config.auth.tokenFile) {
+    grants.push({ name: 'read', value: config.auth.tokenFile })
+  }
+  const handlers = [...new Set(Object.values(config.handlers))]
+  if (!config.dryRun && handlers.length > 0) {
+    for (const handler of handlers) {
+      grants.push({ name: 'read', value: handler }, { name: 'run', value: handler })
+    }
+    grants.push({ name: 'run', value: 'kill' })
+    grants.push({ name: 'env', value: 'NODE_V8_COVERAGE' })
+  }
+  return grants
+}
+
+/**
+ * The message for a Deno run that lacks grants: what is missing, and the whole command line that
+ * has them all.
+ *
+ * @example
+ * denoPermissionAdvice(requiredGrants(config), missing)
+ * // 'Deno lacks permissions … Run it as: deno run --allow-net=sms.example.com:443 … src/cli.ts …'
+ */
+export function denoPermissionAdvice(all: readonly Grant[], missing: readonly Grant[]): string {
+  const list = (name: Grant['name']) =>
+    [...new Set(all.filter((grant) => grant.name === name).map((grant) => grant.value))].join(',')
+  const flags = [
+    `--allow-net=${list('net')}`,
+    list('read') && `--allow-read=${list('read')}`,
+    list('write') && `--allow-write=${list('write')}`,
+    list('run') && `--allow-run=${list('run')}`,
+    `--allow-env=SMS_*,${['NODE_V8_COVERAGE', ...HANDLER_ENV_FALLBACK].join(',')}`,
+  ].filter(Boolean)
+  const lacking = missing.map((grant) => `--allow-${grant.name}=${grant.value}`).join(' ')
+  return `Deno lacks permissions this configuration needs (${lacking}). Run it as: deno run ${flags.join(' ')} src/cli.ts …`
+}

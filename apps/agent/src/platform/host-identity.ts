@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises'
+import { hostname } from 'node:os'
+
+/**
+ * What proves who a process or a machine is, read from Linux's `/proc` and `/etc`. Every reader
+ * answers `undefined` where the fact can't be read (another OS, Deno without the read grant), and
+ * callers then fall back to weaker evidence rather than fail.
+ */
+export interface HostIdentity {
+  /** Changes at every boot (`/proc/sys/kernel/random/boot_id`). */
+  bootId(): Promise<string | undefined>
+  /**
+   * When process `pid` started, in clock ticks since boot (`/proc/<pid>/stat` field 22): with
+   * the boot id, this tells a process from a later one that got the same pid.
+   */
+  processStart(pid: number): Promise<string | undefined>
+  /** The argv of process `pid` (`/proc/<pid>/cmdline`). */
+  commandLine(pid: number): Promise<string[] | undefined>
+  /** `/etc/machine-id` (the same on every clone of an image that carries it). */
+  machineId(): Promise<string | undefined>
+  hostname(): string | undefined
+}
+
+interface DenoPermissionQuery {
+  permissions?: { querySync?(descriptor: Record<string, string>): { state: string } }
+}
+
+/** On Deno, whether `descriptor` is granted; asking would prompt on a terminal, so never ask. */
+function denoGranted(descriptor: Record<string, string>): boolean {
+  const deno = (globalThis as { Deno?: DenoPermissionQuery }).Deno
+  if (!deno) return true
+  try {
+    return deno.permissions?.querySync?.(descriptor).state === 'granted'
+  } catch {
+    return false
+  }
+}
+
+async function readText(path: string): Promise<string | undefined> {
+  if (!denoGranted({ name: 'read', path })) return undefined
+  try {
+    return await readFile(path, 'utf8')
+  } catch {
+    return undefined
+  }
+}
+
+/**
+ * Field 22 (`starttime`) of a `/proc/<pid>/stat` line. The command name (field 2) may hold spaces
+ * and parentheses, so fields are counted after its last `)`.
+ *
+ * @example
+ * processStartFromStat('42 (a) b) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0') // '777'
+ */
+export function processStartFromStat(stat: string): string | undefined {
+  const end = stat.lastIndexOf(')')
+  if (end === -1) return undefined
+  // After ")": field 3 (state) is the first; starttime is field 22, the 20th after it.
+  const fields = stat
+    .slice(end + 1)
+    .trim()
+    .split(/\s+/)
+  const start = fields[19]
+  return start && /^\d+$/.test(start) ? start : undefined
+}
+
+/**
+ * The host identity of the machine this runs on.
+ *
+ * @example
+ * const bootId = await linuxHostIdentity().bootId() // 'c0ffee…' or undefined
+ */
+export function linuxHostIdentity(): HostIdentity {
+  return {
+    async bootId() {
+      return (await readText('/proc/sys/kernel/random/boot_id'))?.trim() || undefined
+    },
+    async processStart(pid) {
+      const stat = await readText(`/proc/${pid}/stat`)
+      return stat === undefined ? undefined : processStartFromStat(stat)
+    },
+    async commandLine(pid) {
+      const text = await readText(`/proc/${pid}/cmdline`)
+      return text === undefined ? undefined : text.split('\0').filter((arg) => arg !== '')
+    },
+    async machineId() {
+      const id = (await readText('/etc/machine-id')) ?? (await readText('/var/lib/dbus/machine-id'))
+      return id?.trim() || undefined
+    },
+    hostname() {
+      if (!denoGranted({ name: 'sys', kind: 'hostname' })) return undefined
+      try {
+        return hostname()
+      } catch {
+        return undefined
+      }
+    },
+  }
+}
+
+/**
+ * True when an argv could be an sms-agent: the compiled binary, or a runtime running its CLI.
+ *
+ * @example
+ * looksLikeAgent(['/usr/bin/node', '/opt/agent/dist/cli.js']) // true
+ * looksLikeAgent(['/sbin/init']) // false
+ */
+export function looksLikeAgent(argv: readonly string[]): boolean {
+  const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+  const first = base(argv[0] ?? '')
+  if (first.startsWith('sms-agent')) return true
+  if (!/^(node|nodejs|bun|deno)(\d|$)/.test(first)) return false
+  return argv.slice(1).some((arg) => /sms-agent|cli\.[cm]?[jt]s$/.test(arg))
+}
