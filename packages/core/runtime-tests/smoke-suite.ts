@@ -13,10 +13,9 @@ import {
   openApiDocument,
   pollCommands,
   type SmsCommand,
-  signRequest,
   staticToken,
-  verifySignature,
 } from '../src/index.ts'
+import { signRequest, verifySignature } from '../src/signing/index.ts'
 import { createVirtualScheduler } from '../src/testing/index.ts'
 
 export interface SmokeCase {
