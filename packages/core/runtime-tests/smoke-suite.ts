@@ -11,11 +11,13 @@ import {
   isSmsApiError,
   isSmsInputError,
   openApiDocument,
+  type PollEvent,
   pollCommands,
   type SmsCommand,
   staticToken,
+  systemScheduler,
 } from '../src/index.ts'
-import { signRequest, verifySignature } from '../src/signing/index.ts'
+import { formatSdkDate, signRequest, verifySignature } from '../src/signing/index.ts'
 import { createVirtualScheduler } from '../src/testing/index.ts'
 
 export interface SmokeCase {
@@ -37,7 +39,16 @@ const SK = 'smoke-secret-key'
 const TOKEN = 'smoke-token'
 
 /** A tiny SMS: one queue per server, ack delivery, token or AK/SK auth, scripted failures. */
-function inProcessSms(options: { failures?: number[]; acceptToken?: () => string } = {}) {
+function inProcessSms(
+  options: {
+    failures?: number[]
+    acceptToken?: () => string
+    /** Every answer is this 429 with this Retry-After (a throttling gateway). */
+    throttle?: (now: number) => string
+    /** The server's clock minus the real one, in ms: AK/SK dates are checked against it. */
+    clockSkewMs?: number
+  } = {},
+) {
   const queues = new Map<string, SmsCommand[]>([['srv-1', []]])
   const results: unknown[] = []
   const failures = [...(options.failures ?? [])]
@@ -49,7 +60,14 @@ function inProcessSms(options: { failures?: number[]; acceptToken?: () => string
     requests++
     const failure = failures.shift()
     if (failure) return error(failure, 'SMS.2007', 'injected')
+    if (options.throttle) {
+      return new Response(
+        JSON.stringify({ error_code: 'APIGW.0308', error_msg: 'policy user over ratelimit' }),
+        { status: 429, headers: { 'Retry-After': options.throttle(Date.now()) } },
+      )
+    }
     const body = request.method === 'POST' ? await request.text() : ''
+    const serverNow = new Date(Date.now() + (options.clockSkewMs ?? 0))
     if (request.headers.has('Authorization')) {
       const verdict = await verifySignature(
         {
@@ -59,7 +77,18 @@ function inProcessSms(options: { failures?: number[]; acceptToken?: () => string
           body,
         },
         (ak) => (ak === 'AK' ? SK : undefined),
+        { now: serverNow },
       )
+      if (verdict.ok === false && verdict.reason === 'clock-skew') {
+        // The gateway's own words (API.md §7), with its clock in the Date header.
+        return new Response(
+          JSON.stringify({
+            error_code: 'APIGW.0301',
+            error_msg: `Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:${request.headers.get('X-Sdk-Date')},server time:${formatSdkDate(serverNow)}`,
+          }),
+          { status: 401, headers: { Date: serverNow.toUTCString() } },
+        )
+      }
       if (!verdict.ok) return error(401, 'APIGW.0301', verdict.message)
     } else if (request.headers.get('X-Auth-Token') !== (options.acceptToken?.() ?? TOKEN)) {
       return error(401, 'APIGW.0301', 'bad token')
@@ -223,6 +252,8 @@ export const smokeCases: SmokeCase[] = [
         },
         { ak: 'AccessKey', sk: 'SecretKey' },
         new Date(Date.UTC(2006, 0, 2, 15, 4, 5)),
+        // The vector signs only x-sdk-date; host is signed by default.
+        { signHost: false },
       )
       equal(
         headers.Authorization,
@@ -264,6 +295,85 @@ export const smokeCases: SmokeCase[] = [
       const third = poller.next()
       controller.abort()
       assert((await third).done === true, 'ended on abort')
+    },
+  },
+  {
+    name: 'a 30-day Retry-After (seconds, then a far-future date) keeps pollCommands at one poll per 5 min',
+    async run() {
+      for (const throttle of [
+        () => '2592000',
+        (now: number) => new Date(now + 90 * 86_400_000).toUTCString(),
+      ]) {
+        const sms = inProcessSms({ throttle })
+        const scheduler = createVirtualScheduler()
+        const controller = new AbortController()
+        const client = createSmsClient({
+          endpoint: 'http://sms.local',
+          auth: staticToken(TOKEN),
+          fetch: sms.fetch,
+          scheduler,
+        })
+        const poller = pollCommands(client, 'srv-1', {
+          scheduler,
+          signal: controller.signal,
+          firstPollJitterMs: 0,
+        })
+        const events: PollEvent[] = []
+        const consuming = (async () => {
+          for await (const event of poller) events.push(event)
+        })()
+        const start = scheduler.now()
+        while (scheduler.now() - start < 3_600_000) await scheduler.runNext()
+        controller.abort()
+        await scheduler.advance(0)
+        await consuming
+        assert(
+          sms.requests() >= 12 && sms.requests() <= 14,
+          `12-14 polls in an hour, got ${sms.requests()}`,
+        )
+        const first = events[0]
+        assert(first?.type === 'error', 'an error event')
+        equal(first.nextDelayMs, 300_000, 'the wait is the 5-minute ceiling')
+        assert((first.retryAfterClampedFromMs ?? 0) >= 2_592_000_000, 'the event shows the clamp')
+      }
+    },
+  },
+  {
+    name: 'systemScheduler.sleep past the 32-bit timer limit does not fire early',
+    async run() {
+      const controller = new AbortController()
+      let outcome = 'pending'
+      const sleeping = systemScheduler.sleep(2 ** 31 + 1000, controller.signal).then(
+        () => {
+          outcome = 'woke'
+        },
+        () => {
+          outcome = 'aborted'
+        },
+      )
+      // A raw setTimeout would fire after ~1 ms here.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      controller.abort(new Error('done waiting'))
+      await sleeping
+      equal(outcome, 'aborted', 'still sleeping after 50 ms')
+    },
+  },
+  {
+    name: 'akSk re-signs once with the server time when the server clock is 2 h behind or 20 min ahead',
+    async run() {
+      for (const skew of [-2 * 3_600_000, 20 * 60_000]) {
+        const sms = inProcessSms({ clockSkewMs: skew })
+        const client = createSmsClient({
+          endpoint: 'http://sms.local',
+          auth: akSk({ ak: 'AK', sk: SK }),
+          fetch: sms.fetch,
+        })
+        equal(await client.getCommand('srv-1'), null, 'answered after a re-sign')
+        equal(sms.requests(), 2, 'one refused, one accepted')
+        assert(Math.abs((client.clockOffsetMs ?? 0) - skew) < 3000, `offset near ${skew} ms`)
+        equal(await client.getCommand('srv-1'), null, 'next call')
+        equal(sms.requests(), 3, 'the next call is signed right at once')
+      }
     },
   },
   {
