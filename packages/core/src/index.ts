@@ -113,6 +113,7 @@ export {
   type ClampedDelay,
   clampServerDelay,
   MAX_SERVER_DELAY_MS,
+  parseHttpDate,
   parseRetryAfter,
 } from './time/retry-after.ts'
 export { MAX_TIMER_MS, type Scheduler, sleepDuration, systemScheduler } from './time/scheduler.ts'
