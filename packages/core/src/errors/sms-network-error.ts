@@ -54,7 +54,8 @@ export class SmsNetworkError extends SmsError {
 export function isHeadersOverflow(cause: unknown): boolean {
   for (let error = cause, depth = 0; error instanceof Error && depth < 5; depth++) {
     if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true
-    if (/headers? (overflow|too large|too long)/i.test(error.message)) return true
+    // undici: "Headers Overflow Error"; hyper (Deno): "message head is too large"; others alike.
+    if (/\bhead(er)?s?( is)? (overflow|too large|too long)/i.test(error.message)) return true
     error = error.cause
   }
   return false
