@@ -88,17 +88,9 @@ export function createVirtualScheduler(startAt = Date.UTC(2026, 0, 1)): VirtualS
     advance: (ms) => advanceTo(now + ms),
     async runNext() {
       await settle()
-      // Wait until the set of sleepers holds still for a few turns: a request's deadline sleeps
-      // while its body is read, which takes macrotasks on some runtimes (Chromium), and the
-      // retry's own sleep is registered only after the deadline is cancelled.
-      const shape = () => sleepers.map((sleeper) => sleeper.due).join(',')
-      let seen = shape()
-      for (let turn = 0, still = 0; sleepers.length === 0 || still < 3; turn++) {
+      for (let turn = 0; sleepers.length === 0; turn++) {
         if (turn > 1000) throw new Error('runNext: nothing is sleeping')
         await settle()
-        const current = shape()
-        still = current === seen ? still + 1 : 0
-        seen = current
       }
       sleepers.sort((a, b) => a.due - b.due)
       const due = sleepers[0]?.due ?? now
