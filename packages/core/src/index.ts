@@ -7,7 +7,7 @@
  *
  * @module
  */
-// biome-ignore-all assist/source/organizeImports: grouped by topic, the moving block last
+// biome-ignore-all assist/source/organizeImports: grouped by topic
 
 // The client
 export {
@@ -117,9 +117,3 @@ export {
   parseRetryAfter,
 } from './time/retry-after.ts'
 export { MAX_TIMER_MS, type Scheduler, sleepDuration, systemScheduler } from './time/scheduler.ts'
-
-// Settings tables, credential resolution and durations: leaving core for the apps' shared option
-// engine (issue "One way to do each thing"); kept as one block so that move deletes it whole.
-export * from './auth/auth-settings.ts'
-export * from './auth/resolve-auth-config.ts'
-export * from './config/duration.ts'
