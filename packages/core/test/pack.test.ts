@@ -40,7 +40,7 @@ beforeAll(() => {
   mkdirSync(installed, { recursive: true })
   execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
   // The published dependencies, linked from the workspace so the test needs no network.
-  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema']) {
+  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema', 'eventsource-parser']) {
     const target = join(consumer, 'node_modules', dependency)
     mkdirSync(dirname(target), { recursive: true })
     symlinkSync(realpathSync(join(packageDir, 'node_modules', dependency)), target)
@@ -91,7 +91,14 @@ describe('the published package', () => {
       readFileSync(join(consumer, 'node_modules', '@sms-command', 'core', 'package.json'), 'utf8'),
     )
     expect(JSON.stringify(manifest.exports)).not.toMatch(/src\/|"bun"|"deno"/)
-    expect(Object.keys(manifest.exports)).toEqual(['.', './signing', './testing', './package.json'])
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      './signing',
+      './testing',
+      './events',
+      './sse',
+      './package.json',
+    ])
   })
 
   const runtimes: [string, string, string[]][] = [
@@ -112,6 +119,8 @@ describe('the published package', () => {
         `import { akSk, createSmsClient, isKnownCommand } from '@sms-command/core'
 import { verifySignature } from '@sms-command/core/signing'
 import { createVirtualScheduler } from '@sms-command/core/testing'
+import { followEventStream } from '@sms-command/core/sse'
+if (typeof followEventStream !== 'function') throw new Error('no SSE reader')
 const scheduler = createVirtualScheduler()
 let verdict
 const fetch = async (input, init) => {
