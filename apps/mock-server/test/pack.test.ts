@@ -1,5 +1,5 @@
 /**
- * Packs @sms-command/mock-server and @sms-command/core as they would be published (pnpm pack
+ * Packs @sms-command/mock-server, @sms-command/cli-kit and @sms-command/core as they would be published (pnpm pack
  * applies publishConfig: every export points at dist), installs both into a fresh project and runs
  * a call on Node, Bun and Deno from node_modules (Deno refuses to strip types there, so a `deno`
  * condition pointing at src/*.ts would fail).
@@ -54,9 +54,12 @@ beforeAll(() => {
   consumer = join(workDir, 'consumer')
   mkdirSync(consumer)
   install(coreDir, '@sms-command/core')
+  install(join(rootDir, 'packages', 'cli-kit'), '@sms-command/cli-kit')
   install(packageDir, '@sms-command/mock-server')
   // The published dependencies, linked from the workspace so the test needs no network.
-  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema']) link(coreDir, dependency)
+  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema', 'eventsource-parser']) {
+    link(coreDir, dependency)
+  }
   for (const dependency of ['hono', '@hono/node-server']) link(packageDir, dependency)
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module', private: true }))
   writeFileSync(
