@@ -13,12 +13,13 @@ import {
   isSmsApiError,
   isSmsInputError,
   openApiDocument,
+  type PollEvent,
   pollCommands,
   type SmsCommand,
-  signRequest,
   staticToken,
-  verifySignature,
+  systemScheduler,
 } from '../src/index.ts'
+import { formatSdkDate, signRequest, verifySignature } from '../src/signing/index.ts'
 import { followEventStream, type SseMessage } from '../src/sse/index.ts'
 import { createVirtualScheduler } from '../src/testing/index.ts'
 
@@ -37,11 +38,39 @@ function equal(actual: unknown, expected: unknown, message: string): void {
   if (a !== e) throw new Error(`${message}: expected ${e}, got ${a}`)
 }
 
+/**
+ * Runs `promise` to the end while the virtual clock moves on in steps of `stepMs`. Not
+ * `runNext()`: in Chromium a request's deadline may still be sleeping while the body is read, and
+ * `runNext()` would jump to it, or wait for a sleeper that never comes once the promise is done.
+ */
+async function drive<T>(
+  scheduler: ReturnType<typeof createVirtualScheduler>,
+  promise: Promise<T>,
+  stepMs = 250,
+): Promise<T> {
+  let settled = false
+  const tracked = promise.finally(() => {
+    settled = true
+  })
+  tracked.catch(() => {})
+  for (let turn = 0; !settled && turn < 400; turn++) await scheduler.advance(stepMs)
+  return tracked
+}
+
 const SK = 'smoke-secret-key'
 const TOKEN = 'smoke-token'
 
 /** A tiny SMS: one queue per server, ack delivery, token or AK/SK auth, scripted failures. */
-function inProcessSms(options: { failures?: number[]; acceptToken?: () => string } = {}) {
+function inProcessSms(
+  options: {
+    failures?: number[]
+    acceptToken?: () => string
+    /** Every answer is this 429 with this Retry-After (a throttling gateway). */
+    throttle?: (now: number) => string
+    /** The server's clock minus the real one, in ms: AK/SK dates are checked against it. */
+    clockSkewMs?: number
+  } = {},
+) {
   const queues = new Map<string, SmsCommand[]>([['srv-1', []]])
   const results: unknown[] = []
   const failures = [...(options.failures ?? [])]
@@ -53,7 +82,14 @@ function inProcessSms(options: { failures?: number[]; acceptToken?: () => string
     requests++
     const failure = failures.shift()
     if (failure) return error(failure, 'SMS.2007', 'injected')
+    if (options.throttle) {
+      return new Response(
+        JSON.stringify({ error_code: 'APIGW.0308', error_msg: 'policy user over ratelimit' }),
+        { status: 429, headers: { 'Retry-After': options.throttle(Date.now()) } },
+      )
+    }
     const body = request.method === 'POST' ? await request.text() : ''
+    const serverNow = new Date(Date.now() + (options.clockSkewMs ?? 0))
     if (request.headers.has('Authorization')) {
       const verdict = await verifySignature(
         {
@@ -63,7 +99,18 @@ function inProcessSms(options: { failures?: number[]; acceptToken?: () => string
           body,
         },
         (ak) => (ak === 'AK' ? SK : undefined),
+        { now: serverNow },
       )
+      if (verdict.ok === false && verdict.reason === 'clock-skew') {
+        // The gateway's own words (API.md §7), with its clock in the Date header.
+        return new Response(
+          JSON.stringify({
+            error_code: 'APIGW.0301',
+            error_msg: `Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:${request.headers.get('X-Sdk-Date')},server time:${formatSdkDate(serverNow)}`,
+          }),
+          { status: 401, headers: { Date: serverNow.toUTCString() } },
+        )
+      }
       if (!verdict.ok) return error(401, 'APIGW.0301', verdict.message)
     } else if (request.headers.get('X-Auth-Token') !== (options.acceptToken?.() ?? TOKEN)) {
       return error(401, 'APIGW.0301', 'bad token')
@@ -168,10 +215,7 @@ export const smokeCases: SmokeCase[] = [
         scheduler,
         random: () => 0.5,
       })
-      const pending = client.getCommand('srv-1')
-      await scheduler.runNext()
-      await scheduler.runNext()
-      equal(await pending, null, 'idle after retries')
+      equal(await drive(scheduler, client.getCommand('srv-1')), null, 'idle after retries')
       equal(scheduler.sleeps, [250, 500], 'backoff delays')
       equal(sms.requests(), 3, 'three attempts')
     },
@@ -227,6 +271,8 @@ export const smokeCases: SmokeCase[] = [
         },
         { ak: 'AccessKey', sk: 'SecretKey' },
         new Date(Date.UTC(2006, 0, 2, 15, 4, 5)),
+        // The vector signs only x-sdk-date; host is signed by default.
+        { signHost: false },
       )
       equal(
         headers.Authorization,
@@ -261,13 +307,95 @@ export const smokeCases: SmokeCase[] = [
         result: 'success',
         result_detail: {},
       })
-      const second = poller.next()
-      await scheduler.runNext()
-      const idle = await second
+      const idle = await drive(scheduler, poller.next())
       assert(!idle.done && idle.value.type === 'idle', 'idle second')
       const third = poller.next()
       controller.abort()
       assert((await third).done === true, 'ended on abort')
+    },
+  },
+  {
+    name: 'a 30-day Retry-After (seconds, then a far-future date) keeps pollCommands at one poll per 5 min',
+    async run() {
+      for (const throttle of [
+        () => '2592000',
+        (now: number) => new Date(now + 90 * 86_400_000).toUTCString(),
+      ]) {
+        const sms = inProcessSms({ throttle })
+        const scheduler = createVirtualScheduler()
+        const controller = new AbortController()
+        const client = createSmsClient({
+          endpoint: 'http://sms.local',
+          auth: staticToken(TOKEN),
+          fetch: sms.fetch,
+          scheduler,
+        })
+        const poller = pollCommands(client, 'srv-1', {
+          scheduler,
+          signal: controller.signal,
+          firstPollJitterMs: 0,
+        })
+        const events: PollEvent[] = []
+        const consuming = (async () => {
+          for await (const event of poller) events.push(event)
+        })()
+        for (let turn = 0; events.length < 6 && turn < 200; turn++) await scheduler.runNext()
+        controller.abort()
+        await scheduler.advance(0)
+        await consuming
+        // One request per event, and perhaps one more in flight when the loop was stopped.
+        const extra = sms.requests() - events.length
+        assert(
+          extra === 0 || extra === 1,
+          `one request per event, got ${sms.requests()} for ${events.length}`,
+        )
+        for (const [index, event] of events.entries()) {
+          assert(event.type === 'error', 'an error event')
+          equal(event.nextDelayMs, 300_000, 'the wait is the 5-minute ceiling')
+          assert((event.retryAfterClampedFromMs ?? 0) >= 2_592_000_000, 'the event shows the clamp')
+          const gap = index === 0 ? 300_000 : event.at - (events[index - 1]?.at ?? 0)
+          // Five minutes apart: neither a timer overflow (1 ms) nor days of silence.
+          assert(gap >= 300_000 && gap <= 360_000, `polls 5 min apart, got ${gap} ms`)
+        }
+      }
+    },
+  },
+  {
+    name: 'systemScheduler.sleep past the 32-bit timer limit does not fire early',
+    async run() {
+      const controller = new AbortController()
+      let outcome = 'pending'
+      const sleeping = systemScheduler.sleep(2 ** 31 + 1000, controller.signal).then(
+        () => {
+          outcome = 'woke'
+        },
+        () => {
+          outcome = 'aborted'
+        },
+      )
+      // A raw setTimeout would fire after ~1 ms here.
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      controller.abort(new Error('done waiting'))
+      await sleeping
+      equal(outcome, 'aborted', 'still sleeping after 50 ms')
+    },
+  },
+  {
+    name: 'akSk re-signs once with the server time when the server clock is 2 h behind or 20 min ahead',
+    async run() {
+      for (const skew of [-2 * 3_600_000, 20 * 60_000]) {
+        const sms = inProcessSms({ clockSkewMs: skew })
+        const client = createSmsClient({
+          endpoint: 'http://sms.local',
+          auth: akSk({ ak: 'AK', sk: SK }),
+          fetch: sms.fetch,
+        })
+        equal(await client.getCommand('srv-1'), null, 'answered after a re-sign')
+        equal(sms.requests(), 2, 'one refused, one accepted')
+        assert(Math.abs((client.clockOffsetMs ?? 0) - skew) < 3000, `offset near ${skew} ms`)
+        equal(await client.getCommand('srv-1'), null, 'next call')
+        equal(sms.requests(), 3, 'the next call is signed right at once')
+      }
     },
   },
   {

@@ -8,6 +8,7 @@ import {
   type PollEvent,
   pollCommands,
   type SmsCommand,
+  type SourceServer,
   staticToken,
 } from './index.ts'
 
@@ -28,3 +29,13 @@ declare const event: PollEvent
 if (event.type === 'command') expectTypeOf(event.command).toEqualTypeOf<SmsCommand>()
 if (event.type === 'error') expectTypeOf(event.consecutiveErrors).toBeNumber()
 expectTypeOf(pollCommands(client, 's').wake).toBeFunction()
+
+expectTypeOf(client.listServers({ state: 'replicate', connected: true })).toEqualTypeOf<
+  AsyncIterableIterator<SourceServer>
+>()
+expectTypeOf<SourceServer['state']>().toExtend<string | undefined>()
+expectTypeOf(client.clockOffsetMs).toEqualTypeOf<number | undefined>()
+// @ts-expect-error connected is a boolean
+client.listServers({ connected: 'yes' })
+if (event.type === 'error')
+  expectTypeOf(event.retryAfterClampedFromMs).toEqualTypeOf<number | undefined>()

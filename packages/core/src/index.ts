@@ -1,27 +1,60 @@
 /**
  * `@sms-command/core`: a typed, validated client for the Huawei Cloud SMS agent command channel
- * (`GET /v3/sources/{server_id}/command`, `POST /v3/sources/{server_id}/command_result`).
- * Web APIs only: runs on Node 20+, Bun, Deno, Cloudflare Workers and browsers.
+ * (`GET /v3/sources/{server_id}/command`, `POST /v3/sources/{server_id}/command_result`) and the
+ * fleet list (`GET /v3/sources`). Web APIs only: runs on Node 20+, Bun, Deno, Cloudflare Workers
+ * and browsers. AK/SK signing internals live in `@sms-command/core/signing`, the virtual clock
+ * in `@sms-command/core/testing`.
  *
  * @module
  */
-export * from './auth/ak-sk.ts'
-export type * from './auth/auth-provider.ts'
-export * from './auth/create-auth-provider.ts'
-export * from './auth/iam-password-token.ts'
-export * from './auth/refreshable-token.ts'
-export * from './auth/static-token.ts'
-export * from './client/create-sms-client.ts'
+// biome-ignore-all assist/source/organizeImports: grouped by topic
+
+// The client
 export {
-  type ListServersOptions,
-  parseServerPage,
-  type ServerPage,
-  serverListQuery,
-} from './client/list-servers.ts'
+  type CallOptions,
+  type ClockOffsetInfo,
+  createSmsClient,
+  type ReportOptions,
+  type ReportReceipt,
+  type RetryInfo,
+  type SmsClient,
+  type SmsClientOptions,
+} from './client/create-sms-client.ts'
+export { type ListServersOptions, parseServerPage, type ServerPage } from './client/list-servers.ts'
 export { parseCommandResponse } from './client/parse-command-response.ts'
-export { readErrorBody } from './client/read-error-body.ts'
-export * from './client/retry-options.ts'
-export { serverPathSegment } from './client/server-path.ts'
+export type { RetryOptions } from './client/retry-options.ts'
+export {
+  type CommandPoller,
+  type PollCommandEvent,
+  type PollErrorEvent,
+  type PollEvent,
+  type PollIdleEvent,
+  type PollOptions,
+  pollCommands,
+} from './poll/poll-commands.ts'
+
+// Credentials
+export { type AkSkOptions, akSk } from './auth/ak-sk.ts'
+export type { AuthHeaders, AuthProvider, AuthRequest } from './auth/auth-provider.ts'
+export {
+  type AuthConfig,
+  type AuthRefreshEvent,
+  type CreateAuthProviderOptions,
+  createAuthProvider,
+} from './auth/create-auth-provider.ts'
+export {
+  type IamPasswordTokenOptions,
+  type IamScope,
+  iamPasswordToken,
+} from './auth/iam-password-token.ts'
+export { type RefreshableTokenOptions, refreshableToken } from './auth/refreshable-token.ts'
+export { staticToken } from './auth/static-token.ts'
+
+// Errors
+export {
+  IamPasswordRejectedError,
+  isIamPasswordRejectedError,
+} from './errors/iam-password-rejected-error.ts'
 export { isSmsApiError, SmsApiError, type SmsApiErrorOptions } from './errors/sms-api-error.ts'
 export {
   isSmsError,
@@ -41,11 +74,46 @@ export {
   type ValidationIssue,
 } from './errors/sms-response-validation-error.ts'
 export { describeValue, toValidationIssues } from './errors/to-validation-issues.ts'
-export * from './openapi/openapi-document.ts'
-export * from './poll/poll-commands.ts'
-export * from './schemas/index.ts'
-export * from './signing/index.ts'
-export * from './time/backoff.ts'
-export * from './time/race-abort.ts'
-export * from './time/retry-after.ts'
-export * from './time/scheduler.ts'
+
+// Wire schemas and limits, and the OpenAPI document made from them
+export { createOpenApiDocument, openApiDocument } from './openapi/openapi-document.ts'
+export {
+  type CommandParam,
+  CommandParamSchema,
+  type CommandResponse,
+  CommandResponseSchema,
+  CommandSchema,
+  isKnownCommand,
+  KNOWN_COMMANDS,
+  type KnownCommandName,
+  type SmsCommand,
+} from './schemas/command.ts'
+export {
+  COMMAND_RESULTS,
+  type CommandResult,
+  CommandResultSchema,
+  type CommandResultStatus,
+} from './schemas/command-result.ts'
+export { type ErrorBody, ErrorBodySchema } from './schemas/error-body.ts'
+export { LIMITS } from './schemas/limits.ts'
+export { AuthTokenSchema, ServerIdSchema } from './schemas/request.ts'
+export {
+  MIGRATION_CYCLES,
+  type MigrationCycle,
+  ServerPageSchema,
+  SOURCE_SERVER_STATES,
+  type SourceServer,
+  SourceServerSchema,
+  type SourceServerState,
+} from './schemas/source-server.ts'
+
+// Time
+export { type BackoffOptions, fullJitterBackoff } from './time/backoff.ts'
+export {
+  type ClampedDelay,
+  clampServerDelay,
+  MAX_SERVER_DELAY_MS,
+  parseHttpDate,
+  parseRetryAfter,
+} from './time/retry-after.ts'
+export { MAX_TIMER_MS, type Scheduler, sleepDuration, systemScheduler } from './time/scheduler.ts'

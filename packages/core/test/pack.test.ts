@@ -1,7 +1,7 @@
 /**
- * Packs @sms-command/core as it would be published (pnpm pack rewrites catalog: versions), checks
- * it with publint, unpacks it into a fresh project and imports it from Node, JavaScript and
- * TypeScript alike.
+ * Packs @sms-command/core as it would be published (pnpm pack rewrites catalog: versions and
+ * applies publishConfig), checks it with publint, unpacks it into a fresh project and runs a call
+ * from node_modules on Node, Bun and Deno, and type-checks a TypeScript consumer.
  */
 import { execFileSync } from 'node:child_process'
 import {
@@ -86,23 +86,73 @@ describe('the published package', () => {
     expect(listing).not.toMatch(/\.test\.(ts|js)/)
   })
 
-  it('imports from a fresh Node project and talks to an injected server', () => {
-    writeFileSync(
-      join(consumer, 'main.mjs'),
-      `import { createSmsClient, staticToken, isKnownCommand } from '@sms-command/core'
-import { createVirtualScheduler } from '@sms-command/core/testing'
-const fetch = async () => new Response('{"command_name":"START","command_param":{"task_id":"t"}}')
-const client = createSmsClient({ endpoint: 'http://sms.local', auth: staticToken('t'), fetch })
-const command = await client.getCommand('srv')
-console.log(JSON.stringify({ command, known: isKnownCommand(command.command_name), clock: typeof createVirtualScheduler }))`,
+  it('points every export at dist: no source conditions in what is published', () => {
+    const manifest = JSON.parse(
+      readFileSync(join(consumer, 'node_modules', '@sms-command', 'core', 'package.json'), 'utf8'),
     )
-    const output = execFileSync(process.execPath, ['main.mjs'], { cwd: consumer }).toString().trim()
-    expect(JSON.parse(output)).toEqual({
-      command: { command_name: 'START', command_param: { task_id: 't' } },
-      known: true,
-      clock: 'function',
-    })
+    expect(JSON.stringify(manifest.exports)).not.toMatch(/src\/|"bun"|"deno"/)
+    expect(Object.keys(manifest.exports)).toEqual([
+      '.',
+      './signing',
+      './testing',
+      './events',
+      './sse',
+      './package.json',
+    ])
   })
+
+  const runtimes: [string, string, string[]][] = [
+    ['Node', process.execPath, ['main.mjs']],
+    ['Bun', join(packageDir, 'node_modules', '.bin', 'bun'), ['main.mjs']],
+    [
+      'Deno',
+      join(packageDir, 'node_modules', '.bin', 'deno'),
+      ['run', '--no-prompt', '--quiet', 'main.mjs'],
+    ],
+  ]
+
+  it.each(runtimes)(
+    'runs a call from node_modules on %s, with a signed request and the virtual clock',
+    (_runtime, command, args) => {
+      writeFileSync(
+        join(consumer, 'main.mjs'),
+        `import { akSk, createSmsClient, isKnownCommand } from '@sms-command/core'
+import { verifySignature } from '@sms-command/core/signing'
+import { createVirtualScheduler } from '@sms-command/core/testing'
+import { followEventStream } from '@sms-command/core/sse'
+if (typeof followEventStream !== 'function') throw new Error('no SSE reader')
+const scheduler = createVirtualScheduler()
+let verdict
+const fetch = async (input, init) => {
+  const request = new Request(input, init)
+  verdict = await verifySignature(
+    { method: request.method, url: request.url, headers: Object.fromEntries(request.headers), body: '' },
+    () => 'SK1',
+    { now: new Date(scheduler.now()) },
+  )
+  return new Response('{"command_name":"START","command_param":{"task_id":"t"}}')
+}
+const auth = akSk({ ak: 'AK1', sk: 'SK1', now: scheduler.now })
+const client = createSmsClient({ endpoint: 'http://sms.local', auth, fetch, scheduler })
+const command = await client.getCommand('srv')
+console.log(JSON.stringify({ command, known: isKnownCommand(command.command_name), verified: verdict.ok }))`,
+      )
+      const output = execFileSync(command, args, {
+        cwd: consumer,
+        env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
+        stdio: 'pipe',
+        timeout: 60_000,
+      })
+        .toString()
+        .trim()
+      expect(JSON.parse(output)).toEqual({
+        command: { command_name: 'START', command_param: { task_id: 't' } },
+        known: true,
+        verified: true,
+      })
+    },
+    90_000,
+  )
 
   it('type-checks a TypeScript consumer against the shipped declarations', () => {
     writeFileSync(

@@ -1,4 +1,4 @@
-import { parseAuthorization, type SignableRequest, verifySignature } from '@sms-command/core'
+import { parseAuthorization, type SignableRequest, verifySignature } from '@sms-command/core/signing'
 import type { AccountRecord, AuthOutcome } from '../types.ts'
 
 /** An IAM user of an account. */

@@ -3,16 +3,15 @@
 import {
   akSk,
   createSmsClient,
-  formatSdkDate,
   iamPasswordToken,
   isSmsApiError,
   isSmsNetworkError,
   isSmsResponseValidationError,
   openApiDocument,
   parseCommandResponse,
-  signRequest,
   staticToken,
 } from '@sms-command/core'
+import { formatSdkDate, signRequest } from '@sms-command/core/signing'
 import { beforeEach, describe, expect, it } from 'vitest'
 import {
   type ConformanceTarget,

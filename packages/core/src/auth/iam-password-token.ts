@@ -8,6 +8,7 @@ import { SmsResponseValidationError } from '../errors/sms-response-validation-er
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
 import { AuthTokenSchema } from '../schemas/request.ts'
 import { raceAbort } from '../time/race-abort.ts'
+import { parseHttpDate } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import type { AuthHeaders, AuthProvider } from './auth-provider.ts'
 
@@ -255,7 +256,7 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
     // expires_at is on IAM's clock: count its lifetime from IAM's Date when it sent one, so a
     // drifted local clock neither keeps an expired token nor drops a fresh one.
     const expiresAt = parseIsoDate(parsed.output.token.expires_at)
-    const iamNow = Date.parse(response.headers.get('Date') ?? '')
+    const iamNow = parseHttpDate(response.headers.get('Date'))
     const lifetime = expiresAt - (Number.isNaN(iamNow) ? scheduler.now() : iamNow)
     current = { headers, refreshAt: scheduler.now() + lifetime - margin }
     return headers

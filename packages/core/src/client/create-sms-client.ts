@@ -12,7 +12,12 @@ import { LIMITS } from '../schemas/limits.ts'
 import type { SourceServer } from '../schemas/source-server.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
-import { clampServerDelay, MAX_SERVER_DELAY_MS, parseRetryAfter } from '../time/retry-after.ts'
+import {
+  clampServerDelay,
+  MAX_SERVER_DELAY_MS,
+  parseHttpDate,
+  parseRetryAfter,
+} from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import {
   type ListServersOptions,
@@ -282,7 +287,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
             async (_request, _options, response) => {
               // Every answer tells the server's time; a skew under 15 minutes needs no retry but
               // is still measured, so apps can warn before the gateway refuses signatures.
-              const serverNow = Date.parse(response.headers.get('Date') ?? '')
+              const serverNow = parseHttpDate(response.headers.get('Date'))
               if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
               if (response.status !== 401) return
               const body = readErrorBody(await response.text())
@@ -340,7 +345,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     const body = readErrorBody(await response.clone().text())
     const bodyRequestId = body?.request_id
     // A Retry-After date is on the server's clock: measure it from the server's Date.
-    const serverNow = Date.parse(response.headers.get('Date') ?? '')
+    const serverNow = parseHttpDate(response.headers.get('Date'))
     const askedMs = parseRetryAfter(
       response.headers.get('Retry-After'),
       Number.isNaN(serverNow) ? scheduler.now() : serverNow,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { isSmsApiError, SmsApiError } from './sms-api-error.ts'
 import { isSmsError } from './sms-error.ts'
 import { isSmsInputError, SmsInputError } from './sms-input-error.ts'
-import { isSmsNetworkError, SmsNetworkError } from './sms-network-error.ts'
+import { isHeadersOverflow, isSmsNetworkError, SmsNetworkError } from './sms-network-error.ts'
 import {
   isSmsResponseValidationError,
   SmsResponseValidationError,
@@ -79,5 +79,40 @@ describe('error classes', () => {
     })
     expect(JSON.parse(JSON.stringify(samples.SmsInputError))).toMatchObject({ field: 'serverId' })
     expect(JSON.parse(JSON.stringify(samples.SmsNetworkError))).toMatchObject({ reason: 'network' })
+  })
+})
+
+describe('isHeadersOverflow', () => {
+  const undici = Object.assign(new Error('Headers Overflow Error'), {
+    code: 'UND_ERR_HEADERS_OVERFLOW',
+  })
+  it.each([
+    ['undici, as the cause of fetch failed', new TypeError('fetch failed', { cause: undici })],
+    ['undici by code alone', Object.assign(new Error('x'), { code: 'UND_ERR_HEADERS_OVERFLOW' })],
+    ['hyper (Deno)', new TypeError('error sending request: message head is too large')],
+    ['a plain "header too large"', new Error('Header too large')],
+  ])('recognises %s', (_label, error) => {
+    expect(isHeadersOverflow(error)).toBe(true)
+  })
+  it.each([
+    [
+      'a refused connection',
+      new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED') }),
+    ],
+    ['a non-error', 'headers overflow'],
+  ])('does not take %s for one', (_label, error) => {
+    expect(isHeadersOverflow(error)).toBe(false)
+  })
+  it('makes a network error of its own kind, with advice', () => {
+    const error = new SmsNetworkError('headers-too-large', {
+      method: 'POST',
+      path: '/v3/auth/tokens',
+      service: 'iam',
+      url: 'https://iam.example/v3/auth/tokens',
+      cause: new TypeError('fetch failed', { cause: undici }),
+    })
+    expect(error.reason).toBe('headers-too-large')
+    expect(error.message).toContain('maxHeaderSize')
+    expect(error.message).toContain('(IAM at https://iam.example/v3/auth/tokens)')
   })
 })

@@ -50,11 +50,15 @@ export class SmsNetworkError extends SmsError {
 /**
  * True when a fetch failure says the answer's headers were too large (undici's
  * `UND_ERR_HEADERS_OVERFLOW` on Node, or a runtime's "header too large" text).
+ *
+ * @example
+ * isHeadersOverflow(new TypeError('fetch failed', { cause: new Error('Headers Overflow Error') })) // true
  */
 export function isHeadersOverflow(cause: unknown): boolean {
   for (let error = cause, depth = 0; error instanceof Error && depth < 5; depth++) {
     if ((error as { code?: unknown }).code === 'UND_ERR_HEADERS_OVERFLOW') return true
-    if (/headers? (overflow|too large|too long)/i.test(error.message)) return true
+    // undici: "Headers Overflow Error"; hyper (Deno): "message head is too large"; others alike.
+    if (/\bhead(er)?s?( is)? (overflow|too large|too long)/i.test(error.message)) return true
     error = error.cause
   }
   return false

@@ -1,3 +1,10 @@
+/**
+ * `@sms-command/core/signing`: AK/SK `SDK-HMAC-SHA256` signing and verification (API.md §5),
+ * and the canonical forms and encoders under them, for servers and tools that verify requests
+ * (the mock SMS does). Clients sign through `akSk` in `@sms-command/core`.
+ *
+ * @module
+ */
 export {
   type CanonicalRequestParts,
   canonicalHeaders,
@@ -18,6 +25,7 @@ export {
   SIGNING_ALGORITHM,
   type SignableRequest,
   type SignatureHeaders,
+  type SignOptions,
   signRequest,
   stringToSign,
 } from './sign-request.ts'

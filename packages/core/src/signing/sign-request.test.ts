@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { hexSha256 } from './hash.ts'
 import { buildCanonicalRequest, computeSignature, signRequest } from './sign-request.ts'
+import { verifySignature } from './verify-signature.ts'
 
 const vector1 = {
   request: {
@@ -57,8 +58,37 @@ describe('signRequest', () => {
     expect(await hexSha256(canonical)).toBe(vector1.canonicalHash)
   })
 
-  it('matches API.md test vector 2: only x-sdk-date signed', async () => {
+  it('signs host by default, binding the signature to its host (as both official signers do)', async () => {
     const signed = await signRequest(vector2.request, vector2.credentials, vector2.date)
+    expect(authorizationParts(signed.Authorization).signedHeaders).toBe('host;x-sdk-date')
+    const verdict = await verifySignature(
+      {
+        ...vector2.request,
+        headers: { 'X-Sdk-Date': signed['X-Sdk-Date'], Authorization: signed.Authorization },
+      },
+      () => 'SecretKey',
+      { now: vector2.date },
+    )
+    expect(verdict.ok).toBe(true)
+    const elsewhere = new URL(String(vector2.request.url))
+    elsewhere.host = 'other.example.com'
+    const moved = await verifySignature(
+      {
+        ...vector2.request,
+        url: elsewhere,
+        headers: { 'X-Sdk-Date': signed['X-Sdk-Date'], Authorization: signed.Authorization },
+      },
+      () => 'SecretKey',
+      { now: vector2.date },
+    )
+    expect(moved.ok).toBe(false)
+  })
+
+  // Issue 9 made `host` signed by default; the vector, which signs only x-sdk-date, needs the opt-out.
+  it('matches API.md test vector 2: only x-sdk-date signed', async () => {
+    const signed = await signRequest(vector2.request, vector2.credentials, vector2.date, {
+      signHost: false,
+    })
     expect(signed).toEqual({
       'X-Sdk-Date': '20060102T150405Z',
       Authorization: `SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=x-sdk-date, Signature=${vector2.signature}`,
@@ -74,6 +104,8 @@ describe('signRequest', () => {
     const signed = await signRequest(
       { ...vector2.request, headers: { 'X-Sdk-Date': '20060102T150405Z' } },
       vector2.credentials,
+      undefined,
+      { signHost: false },
     )
     expect(authorizationParts(signed.Authorization).signature).toBe(vector2.signature)
   })

@@ -28,6 +28,12 @@ export interface AkSkCredentials {
   sk: string
 }
 
+/** Options of {@link signRequest}. */
+export interface SignOptions {
+  /** Sign `host` (from the URL) even when no Host header is passed. Default true. */
+  signHost?: boolean
+}
+
 /** The headers to add to the request, as sent. */
 export interface SignatureHeaders {
   'X-Sdk-Date': string
@@ -215,9 +221,10 @@ function resolveSdkDate(header: string | undefined, date: Date | undefined): str
  * plus `x-sdk-date`. This is the Node SDK's rule and the one API.md's first test vector
  * follows (it signs `content-type`); the Go SDK's omission of `content-type` and of names
  * with `_` is not copied, since the server verifies whichever set is listed.
- * `host` is signed only when the caller passes a `Host` header, and then with the URL's
- * host: fetch never sends a caller's Host header, so the URL's is what the server sees.
- * A Host header naming another host throws rather than produce a signature that fails.
+ * `host` is always signed, with the URL's host, as both official signers do: it binds the
+ * signature to the host (fetch never sends a caller's Host header, so the URL's is what the
+ * server sees). A Host header naming another host throws rather than produce a signature
+ * that fails. `{ signHost: false }` leaves `host` out, for a verifier that can't see it.
  *
  * The date is `date`, else the request's `X-Sdk-Date` header, else now; the server
  * rejects dates more than 15 minutes off its clock.
@@ -232,13 +239,14 @@ function resolveSdkDate(header: string | undefined, date: Date | undefined): str
  *   new Date('2006-01-02T15:04:05Z'),
  * )
  * // { 'X-Sdk-Date': '20060102T150405Z',
- * //   Authorization: 'SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=x-sdk-date, Signature=5a2ce6…9624' }
+ * //   Authorization: 'SDK-HMAC-SHA256 Access=AccessKey, SignedHeaders=host;x-sdk-date, Signature=…' }
  * await fetch(url, { headers: { ...headers, ...signed } })
  */
 export async function signRequest(
   request: SignableRequest,
   credentials: AkSkCredentials,
   date?: Date,
+  options: SignOptions = {},
 ): Promise<SignatureHeaders> {
   const { ak, sk } = checkCredentials(credentials)
   const normalized = normalizeRequest(request)
@@ -247,12 +255,11 @@ export async function signRequest(
   const sdkDate = resolveSdkDate(headers.get('x-sdk-date'), date)
   headers.set('x-sdk-date', sdkDate)
   const host = headers.get('host')
-  if (host !== undefined) {
-    if (host.trim().toLowerCase() !== normalized.url.host) {
-      throw new TypeError('headers.host must name the host of request.url, or be left out')
-    }
-    headers.set('host', normalized.url.host)
+  if (host !== undefined && host.trim().toLowerCase() !== normalized.url.host) {
+    throw new TypeError('headers.host must name the host of request.url, or be left out')
   }
+  if (options.signHost === false && host === undefined) headers.delete('host')
+  else headers.set('host', normalized.url.host)
   const signedHeaders = [...headers.keys()].sort(compareCodeUnits)
   const signature = await computeSignature({ ...normalized, headers }, signedHeaders, sk)
   return {

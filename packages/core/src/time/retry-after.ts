@@ -23,10 +23,22 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   if (/^\d+$/.test(text)) return Number(text) * 1000
   if (/^\d+\.\d+$/.test(text)) return Math.ceil(Number(text) * 1000)
   // An HTTP date always names a day or month; without letters, Date.parse would read "-5" as a year.
-  if (!/[a-z]/i.test(text)) return undefined
-  const date = Date.parse(text)
+  const date = parseHttpDate(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
+}
+
+/**
+ * Reads an HTTP date header (`Date`, `Retry-After`) as ms since the epoch; NaN unless it is one.
+ * Stricter than `Date.parse`, which reads `"0"` as the year 2000: a date from a broken proxy must
+ * not become the clock AK/SK requests are signed with.
+ *
+ * @example
+ * parseHttpDate('Sun, 29 Nov 2026 18:42:17 GMT') // 1795977737000
+ * parseHttpDate('0') // NaN
+ */
+export function parseHttpDate(value: string | null | undefined): number {
+  return value && /[a-z]{3}.*\d{4}.*\d\d:\d\d/i.test(value) ? Date.parse(value) : Number.NaN
 }
 
 /** A server-supplied delay after {@link clampServerDelay}. */

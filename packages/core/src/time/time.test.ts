@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
 import { fullJitterBackoff } from './backoff.ts'
 import { raceAbort } from './race-abort.ts'
-import { clampServerDelay, MAX_SERVER_DELAY_MS, parseRetryAfter } from './retry-after.ts'
+import {
+  clampServerDelay,
+  MAX_SERVER_DELAY_MS,
+  parseHttpDate,
+  parseRetryAfter,
+} from './retry-after.ts'
 import { MAX_TIMER_MS, systemScheduler } from './scheduler.ts'
 
 describe('parseRetryAfter', () => {
@@ -159,4 +164,16 @@ describe('systemScheduler.sleep is safe for any value', () => {
     await scheduler.advance(0)
     expect(woken).toBe(true)
   })
+})
+
+describe('parseHttpDate', () => {
+  it('reads an IMF-fixdate', () => {
+    expect(parseHttpDate('Sun, 29 Nov 2026 18:42:17 GMT')).toBe(Date.UTC(2026, 10, 29, 18, 42, 17))
+  })
+  it.each([null, undefined, '', '0', '2026', '-5', 'soon'])(
+    'is NaN for %j, which Date.parse might read',
+    (value) => {
+      expect(parseHttpDate(value)).toBeNaN()
+    },
+  )
 })
