@@ -896,7 +896,7 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       const url = `${target.baseUrl}/v3/sources/seeded-1/command`
       await api.admin('POST', '/clock', { advanceMs: 20 * 60_000 })
       const headers = await signedHeaders('GET', url, undefined)
-      const sent = headers['X-Sdk-Date'] ?? headers['x-sdk-date']
+      const sent = headers['X-Sdk-Date']
       expect(sent).toMatch(/^\d{8}T\d{6}Z$/)
       const response = await target.fetch(url, { headers })
       const { body, dateMs } = await expectGateway(
