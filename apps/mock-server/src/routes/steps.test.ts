@@ -18,6 +18,12 @@ describe('runSteps', () => {
     expect(await result).toBe(3)
   })
 
+  it('waits for any thenable, as a Durable Object stub returns', async () => {
+    // biome-ignore lint/suspicious/noThenProperty: a thenable that is not a Promise is the point
+    const thenable = { then: (resolve: (value: number) => void) => resolve(5) }
+    expect(await runSteps(add(1, thenable))).toBe(6)
+  })
+
   it('throws a rejected step into the generator, where it can be caught', async () => {
     function* guarded(): Steps<string> {
       try {

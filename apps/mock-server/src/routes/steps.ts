@@ -16,13 +16,22 @@ export type Steps<T> = Generator<unknown, T | Promise<T>, unknown>
 export function runSteps<T>(steps: Steps<T>): T | Promise<T> {
   let step = steps.next()
   while (!step.done) {
-    if (step.value instanceof Promise) return continueSteps(steps, step.value)
+    if (isThenable(step.value)) return continueSteps(steps, step.value)
     step = steps.next(step.value)
   }
   return step.value
 }
 
-async function continueSteps<T>(steps: Steps<T>, pending: Promise<unknown>): Promise<T> {
+// Not `instanceof Promise`: a Durable Object stub's RPC call returns a thenable of its own.
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  )
+}
+
+async function continueSteps<T>(steps: Steps<T>, pending: PromiseLike<unknown>): Promise<T> {
   let step: IteratorResult<unknown, T | Promise<T>>
   try {
     step = steps.next(await pending)
@@ -31,7 +40,7 @@ async function continueSteps<T>(steps: Steps<T>, pending: Promise<unknown>): Pro
   }
   while (!step.done) {
     const value = step.value
-    if (value instanceof Promise) {
+    if (isThenable(value)) {
       try {
         step = steps.next(await value)
       } catch (error) {
