@@ -24,9 +24,30 @@ import {
   type RouteDeps,
   rawPath,
 } from './context.ts'
-import { runSteps, type Steps } from './steps.ts'
+import { isThenable, runSteps, type Steps } from './steps.ts'
 
-const SMS_PATH = /^\/v3\/sources\/([^/]*)\/(command|command_result)$/
+const SOURCES_PREFIX = '/v3/sources/'
+const MIN_SERVER_ID = LIMITS.serverId.min
+const MAX_SERVER_ID = LIMITS.serverId.max
+
+/**
+ * Matches `/v3/sources/{segment}/command` or `…/command_result` (the segment still
+ * percent-encoded; empty allowed, so that it gets a 400 naming `server_id`), without a regular
+ * expression: this runs on every request.
+ *
+ * @example
+ * matchSmsPath('/v3/sources/srv%201/command') // { segment: 'srv%201', route: 'command' }
+ */
+export function matchSmsPath(
+  path: string,
+): { segment: string; route: 'command' | 'command_result' } | null {
+  if (!path.startsWith(SOURCES_PREFIX)) return null
+  const slash = path.indexOf('/', SOURCES_PREFIX.length)
+  if (slash < 0) return null
+  const tail = path.slice(slash + 1)
+  if (tail !== 'command' && tail !== 'command_result') return null
+  return { segment: path.slice(SOURCES_PREFIX.length, slash), route: tail }
+}
 
 const EMPTY_BODY = new Uint8Array(0)
 
@@ -150,7 +171,8 @@ export function* authenticateSmsRequest(
             : `X-Auth-Token: expected at most ${LIMITS.authToken.max} characters, got ${token.length}`,
       }
     }
-    auth = (yield store.authenticateToken(token)) as AuthOutcome
+    const checked = store.authenticateToken(token)
+    auth = (isThenable(checked) ? yield checked : checked) as AuthOutcome
   } else if (authorization !== null && /^\s*SDK-HMAC-SHA256\s/i.test(authorization)) {
     auth = (yield store.authenticateSignature({
       method: request.method,
@@ -195,7 +217,8 @@ export function* authenticateSmsRequest(
     }
   }
   const principal = auth.principal
-  const throttled = (yield store.throttle(principal)) as ThrottleOutcome
+  const throttle = store.throttle(principal)
+  const throttled = (isThenable(throttle) ? yield throttle : throttle) as ThrottleOutcome
   if (!throttled.ok) {
     return {
       ok: false,
@@ -205,7 +228,8 @@ export function* authenticateSmsRequest(
       headers: { 'retry-after': String(throttled.retryAfterSeconds) },
     }
   }
-  return { ok: true, principal }
+  // The accepted outcome is already `{ ok: true, principal }`: nothing new per request.
+  return auth
 }
 
 /**
@@ -225,8 +249,8 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
   const requestId = nextRequestId()
   const request = c.req.raw
   const path = rawPath(request.url)
-  const match = SMS_PATH.exec(path)
-  const route = match?.[2] === 'command_result' ? 'command_result' : 'command'
+  const match = matchSmsPath(path)
+  const route = match?.route ?? 'command'
   const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
   const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
     c,
@@ -279,7 +303,7 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
   }
   let serverId: string
   try {
-    serverId = decodeURIComponent(match[1] ?? '')
+    serverId = match.segment.includes('%') ? decodeURIComponent(match.segment) : match.segment
   } catch {
     return fail(
       400,
@@ -287,7 +311,7 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
       'server_id: expected a valid percent-encoded path segment',
     )
   }
-  if (serverId.length < LIMITS.serverId.min || serverId.length > LIMITS.serverId.max) {
+  if (serverId.length < MIN_SERVER_ID || serverId.length > MAX_SERVER_ID) {
     return fail(
       400,
       ERROR_CODES.badRequest,
@@ -298,7 +322,8 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
   }
   entry.serverId = serverId
 
-  faults = (yield store.drawFaults(serverId, route)) as FaultSelection
+  const drawn = store.drawFaults(serverId, route)
+  faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
   if (faults.hits.length > 0) {
     yield announceFaults(deps, faults, requestId, serverId)
     if (faults.dropBefore && deps.runtime.dropConnection) {
@@ -351,7 +376,8 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
 
   let response: Response
   if (route === 'command') {
-    const outcome = (yield store.deliver(serverId, principal.account, requestId)) as DeliverResult
+    const delivered = store.deliver(serverId, principal.account, requestId)
+    const outcome = (isThenable(delivered) ? yield delivered : delivered) as DeliverResult
     if (outcome.status === 'not-found') {
       return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
     }

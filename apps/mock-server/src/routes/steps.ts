@@ -22,8 +22,14 @@ export function runSteps<T>(steps: Steps<T>): T | Promise<T> {
   return step.value
 }
 
-// Not `instanceof Promise`: a Durable Object stub's RPC call returns a thenable of its own.
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+/**
+ * Whether a store's answer must be waited for. Not `instanceof Promise`: a Durable Object stub's
+ * RPC call returns a thenable of its own.
+ *
+ * @example
+ * const value = isThenable(answer) ? yield answer : answer
+ */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
