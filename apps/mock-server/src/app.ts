@@ -12,8 +12,9 @@ import {
 import { createAdminApp } from './routes/admin.ts'
 import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
-import { createSmsHandler } from './routes/sms.ts'
+import { createDirectSmsHandler, createSmsHandler } from './routes/sms.ts'
 import { createSourcesHandler } from './routes/sources.ts'
+import { isThenable } from './routes/steps.ts'
 import { httpDate } from './state/gateway.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
@@ -123,14 +124,15 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     )
   })
 
-  app.onError((error, c) => {
+  const unexpected = (error: unknown, method: string, path: string): Response => {
     // An injected dropped connection must leave app.fetch as a rejection, like fetch's.
     if (error instanceof ConnectionDroppedError) throw error
-    logError(`unexpected error on ${c.req.method} ${rawPath(c.req.url).slice(0, 200)}`, error)
+    logError(`unexpected error on ${method} ${path.slice(0, 200)}`, error)
     return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId(), {
       date: httpDate(store.clockNow ? store.clockNow() : settings.clock()),
     })
-  })
+  }
+  app.onError((error, c) => unexpected(error, c.req.method, rawPath(c.req.url)))
 
   // HEAD is answered as GET without a body. Done here rather than by Hono, whose
   // `new Response(null, response)` loses the headers (X-Request-Id) under @hono/node-server.
@@ -144,12 +146,31 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     await response.body?.cancel()
     return new Response(null, { status: response.status, headers: response.headers })
   }
-  // Not async: a Response the routes return synchronously reaches the runtime as is, which
-  // @hono/node-server (and Bun) serve on their fast path.
-  app.fetch = (request, env, executionCtx) =>
-    request.method === 'HEAD'
-      ? head(request, env, executionCtx)
-      : dispatch(request, env, executionCtx)
+  // The SMS routes skip Hono's routing and Context (they cost more than the rest of a poll) and
+  // answer synchronously from a memory store; app.fetch is not async, so that Response reaches
+  // the runtime as is (@hono/node-server's fast path). Failures end as they do through Hono.
+  const direct = createDirectSmsHandler(deps)
+  app.fetch = (request, env, executionCtx) => {
+    if (request.method === 'HEAD') return head(request, env, executionCtx)
+    const path = rawPath(request.url)
+    try {
+      if (!path.startsWith('/v3/sources/')) return dispatch(request, env, executionCtx)
+      // What the runtimes' dropConnection reads of a Context: the request and the env.
+      const contextOf = () =>
+        ({ req: { raw: request, method: request.method, url: request.url, path }, env }) as never
+      const answer = direct(request, path, contextOf)
+      if (!isThenable(answer)) return answer
+      return Promise.resolve(answer).catch((error: unknown) =>
+        unexpected(error, request.method, path),
+      )
+    } catch (error) {
+      try {
+        return unexpected(error, request.method, path)
+      } catch (dropped) {
+        return Promise.reject(dropped)
+      }
+    }
+  }
 
   return Object.assign(app, {
     mock: { store, settings, runtime, dispose: () => store.dispose() },

@@ -17,13 +17,7 @@ import { gatewayAuthMessage, httpDate } from '../state/gateway.ts'
 import type { ThrottleOutcome } from '../state/rate-limit.ts'
 import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
-import {
-  announceFaults,
-  applyResponseFault,
-  baseEntry,
-  type RouteDeps,
-  rawPath,
-} from './context.ts'
+import { announceFaults, applyResponseFault, type RouteDeps, rawPath } from './context.ts'
 import { isThenable, runSteps, type Steps } from './steps.ts'
 
 const SOURCES_PREFIX = '/v3/sources/'
@@ -240,25 +234,42 @@ export function* authenticateSmsRequest(
  * delivery model (400 `SMS.2009`).
  */
 export function createSmsHandler(deps: RouteDeps) {
-  return (c: Context) => runSteps(handleSms(deps, c))
+  return (c: Context) => runSteps(handleSms(deps, c.req.raw, rawPath(c.req.raw.url), () => c))
 }
 
-function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
+/**
+ * The same handler for a request that has not been through Hono (the app's fast path for
+ * `/v3/sources/…`): routing and a Context cost more than the rest of a poll. `contextOf` is only
+ * called when a fault must drop the connection.
+ *
+ * @example
+ * const handle = createDirectSmsHandler(deps)
+ * handle(request, rawPath(request.url), () => honoLikeContext) // Response | Promise<Response>
+ */
+export function createDirectSmsHandler(deps: RouteDeps) {
+  return (request: Request, path: string, contextOf: () => Context) =>
+    runSteps(handleSms(deps, request, path, contextOf))
+}
+
+function* handleSms(
+  deps: RouteDeps,
+  request: Request,
+  path: string,
+  contextOf: () => Context,
+): Steps<Response> {
   const { store } = deps
   const started = performance.now()
   const requestId = nextRequestId()
-  const request = c.req.raw
-  const path = rawPath(request.url)
   const match = matchSmsPath(path)
   const route = match?.route ?? 'command'
   const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
-  const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
-    c,
-    deps,
+  const entry: Omit<JournalInput, 'status' | 'durationMs'> = {
+    atMs: deps.settings.clock(),
     requestId,
+    method: request.method,
     path,
-    match ? route : 'other',
-  )
+    route: match ? route : 'other',
+  }
   const date = httpDate(now)
   let faults: FaultSelection | undefined
   const record = (status: number, extra?: Partial<JournalInput>) => {
@@ -329,7 +340,7 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
     if (faults.dropBefore && deps.runtime.dropConnection) {
       // Status 0: no answer was sent.
       yield record(0)
-      return (yield deps.runtime.dropConnection(c)) as Response
+      return (yield deps.runtime.dropConnection(contextOf())) as Response
     }
     const status = faults.status
     if (status) {
@@ -438,7 +449,7 @@ function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
   }
   if (faults.response) {
     yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
-    return (yield applyResponseFault(c, response, faults, deps)) as Response
+    return (yield applyResponseFault(contextOf(), response, faults, deps)) as Response
   }
   return finish(response)
 }
