@@ -22,6 +22,8 @@ import { isThenable, runSteps, type Steps } from './steps.ts'
 
 const SOURCES_PREFIX = '/v3/sources/'
 const MIN_SERVER_ID = LIMITS.serverId.min
+const MIN_TOKEN = LIMITS.authToken.min
+const MAX_TOKEN = LIMITS.authToken.max
 const MAX_SERVER_ID = LIMITS.serverId.max
 
 /**
@@ -151,10 +153,11 @@ export function* authenticateSmsRequest(
 ): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
   const token = request.headers.get('x-auth-token')
-  const authorization = request.headers.get('authorization')
+  // Read only when there is no token: a token poll looks up one header, not two.
+  const authorization = token === null ? request.headers.get('authorization') : null
   let auth: AuthOutcome
   if (token !== null) {
-    if (token.length < LIMITS.authToken.min || token.length > LIMITS.authToken.max) {
+    if (token.length < MIN_TOKEN || token.length > MAX_TOKEN) {
       return {
         ok: false,
         status: 400,
@@ -206,7 +209,7 @@ export function* authenticateSmsRequest(
       message: gatewayAuthMessage(auth.reason, {
         sdkDate: request.headers.get('x-sdk-date'),
         now,
-        tokenHeader: authorization === null,
+        tokenHeader: token !== null || authorization === null,
       }),
     }
   }
