@@ -46,6 +46,9 @@ export function errorResponse(
 
 let prefix = ''
 let counter = 0
+// Leading zeros by length, so the counter is padded without String#padStart (a measurable
+// share of a poll on Bun).
+const ZEROS = Array.from({ length: 17 }, (_, n) => '0'.repeat(n))
 
 /**
  * A 32-hex request id like the gateway's: a random per-process prefix and a counter, so it is
@@ -61,7 +64,8 @@ export function nextRequestId(): string {
     for (const byte of bytes) prefix += byte.toString(16).padStart(2, '0')
   }
   counter = (counter + 1) % 0x1_0000_0000
-  return `${prefix}${counter.toString(16).padStart(16, '0')}`
+  const hex = counter.toString(16)
+  return prefix + ZEROS[16 - hex.length] + hex
 }
 
 export type BodyRead =
