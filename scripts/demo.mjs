@@ -47,53 +47,24 @@ const STATIC_TOKEN_SERVER = 'app-03'
 const IAM_USER = 'demo-agent'
 const IAM_PASSWORD = 'demo-agent-password'
 
-function usage() {
-  return [
-    'Usage: pnpm demo [--duration 20s] [--json]',
-    '',
-    '  (no options)      open the live watch UI; q quits and stops everything',
-    '  --duration D      stop after D (500ms, 20s, 2m); with a terminal, the UI closes itself',
-    '  --json            headless: no UI, print one JSON summary line (default duration 20s)',
-    '',
-  ].join('\n')
-}
-
-function parseDuration(text) {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m)$/.exec(String(text).trim())
-  if (!match) return undefined
-  return Math.round(Number(match[1]) * { ms: 1, s: 1_000, m: 60_000 }[match[2]])
-}
-
-function parseArgs(argv) {
-  const options = { durationMs: undefined, json: false }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]
-    if (arg === '--') continue
-    if (arg === '--help' || arg === '-h') return { help: true }
-    if (arg === '--json') options.json = true
-    else if (arg === '--duration' || arg.startsWith('--duration=')) {
-      const value = arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : argv[++i]
-      const ms = parseDuration(value ?? '')
-      if (ms === undefined || ms < 1_000 || ms > 3_600_000) {
-        throw new Error(
-          `--duration: expected a duration from 1s to 60m such as 20s, received ${JSON.stringify(value ?? '')}`,
-        )
-      }
-      options.durationMs = ms
-    } else throw new Error(`Unknown option ${arg}`)
-  }
-  return options
-}
-
+// The options are a cli-kit table, the same engine as every other CLI of the repo.
+const { configErrorLine, demoHelp, isConfigError, parseDemoOptions } = await import(
+  './demo-options.mjs'
+)
 let options
 try {
-  options = parseArgs(process.argv.slice(2))
+  options = await parseDemoOptions(process.argv.slice(2), process.env)
 } catch (error) {
-  process.stderr.write(`demo: ${error.message}\n${usage()}`)
-  process.exit(2)
+  if (!isConfigError(error)) throw error
+  process.stderr.write(configErrorLine('demo', error))
+  process.exit(error.exitCode)
 }
-if (options.help) {
-  process.stdout.write(usage())
+if (options.action === 'help') {
+  process.stdout.write(demoHelp())
+  process.exit(0)
+}
+if (options.action === 'print-config') {
+  process.stdout.write(`${JSON.stringify(options.printed, null, 2)}\n`)
   process.exit(0)
 }
 const interactive = !options.json && process.stdout.isTTY === true && process.stdin.isTTY === true

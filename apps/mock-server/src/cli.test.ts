@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { ConfigError } from '@sms-command/cli-kit'
 import { describe, expect, it } from 'vitest'
-import { parseCli, startupLines } from './cli.ts'
+import { OPTIONS, parseCli, startupLines, USAGE } from './cli.ts'
 import { MockConfigError } from './errors.ts'
 import { startNodeServer } from './node-server.ts'
 
@@ -60,22 +61,53 @@ describe('parseCli', () => {
   })
 
   it('names the flag of a bad value', async () => {
-    for (const [args, field] of [
+    for (const [args, setting] of [
       [['--port', '70000'], '--port'],
       [['--delivery', 'twice'], '--delivery'],
       [['--user', 'nopassword'], '--user'],
       [['--aksk', ':x'], '--aksk'],
-      [['--seed', '-1'], 'arguments'],
+      [['--seed', '-1'], '--seed'],
       [['--idle', 'x'], '--idle'],
       [['--rate-limit', '20'], '--rate-limit'],
       [['--auth-errors', 'both'], '--auth-errors'],
-      [['--bogus'], 'arguments'],
+      [['--bogus'], '--bogus'],
+      [['--host', '0.0.0.0'], '--host'],
       [['--scenario', '/nonexistent/file.json'], '--scenario'],
     ] as const) {
       const error = await parseCli(args, {}).catch((e: unknown) => e)
-      expect(error, args.join(' ')).toBeInstanceOf(MockConfigError)
-      expect((error as MockConfigError).field).toBe(field)
+      expect(error, args.join(' ')).toBeInstanceOf(ConfigError)
+      expect((error as ConfigError).setting).toBe(setting)
+      expect((error as ConfigError).exitCode).toBe(2)
     }
+  })
+
+  it.each([
+    [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
+    [
+      ['--auto-register', '--auto-register'],
+      '--auto-register',
+      'Repeated flag --auto-register: expected it once (it takes one value)',
+    ],
+    [
+      ['--port', '1', '--port', '2'],
+      '--port',
+      'Repeated flag --port: expected it once (it takes one value)',
+    ],
+    [
+      ['--port', 'http'],
+      '--port',
+      'Invalid --port: expected a whole number from 0 to 65535, received "http"',
+    ],
+    [
+      ['--auto-register=perhaps'],
+      '--auto-register',
+      'Invalid --auto-register: expected true or false, received "perhaps"',
+    ],
+  ])('answers %j as every CLI does, naming %s', async (args, setting, message) => {
+    const error = (await parseCli(args, {}).catch((e: unknown) => e)) as ConfigError
+    expect(error.setting).toBe(setting)
+    expect(error.message).toBe(message)
+    expect(error.exitCode).toBe(2)
   })
 
   it('reads the rate limit and the auth-error style', async () => {
@@ -84,6 +116,41 @@ describe('parseCli', () => {
       help: false,
       options: { rateLimit: { limit: 20, windowMs: 60_000 }, authErrors: 'sms' },
     })
+  })
+
+  it('repeats --token, --user and --aksk, and takes switches as --no-FLAG', async () => {
+    const command = await parseCli(['--token', 'a,b', '--token', 'c', '--no-auto-register'], {})
+    expect(command).toEqual({
+      help: false,
+      options: { host: '127.0.0.1', port: 8080, tokens: ['a,b', 'c'] },
+    })
+  })
+
+  it('lists every row of the table in --help', () => {
+    for (const row of Object.values(OPTIONS)) expect(USAGE).toContain(row.flag)
+    expect(USAGE).toContain('SMS_MOCK_ADMIN_TOKEN')
+  })
+
+  it('never prints a secret in --print-config, nor in an error', async () => {
+    const command = await parseCli(
+      [
+        '--print-config',
+        '--token',
+        'tok-hunter2',
+        '--user',
+        'ops:pw-hunter2',
+        '--aksk',
+        'AK:sk-hunter2',
+      ],
+      { SMS_MOCK_ADMIN_TOKEN: 'adm-hunter2' },
+    )
+    if (command.help || !command.printed) throw new Error('expected print-config')
+    expect(JSON.stringify(command.printed)).not.toContain('hunter2')
+    expect(command.printed).toMatchObject({ tokens: '[redacted]', adminToken: '[redacted]' })
+    const error = (await parseCli(['--user', 'pw-hunter2'], {}).catch((e: unknown) => e)) as Error
+    expect(error.message).toBe(
+      'Invalid --user: expected NAME:PASSWORD, received a string of 10 characters',
+    )
   })
 
   it('reads and validates the scenario file', async () => {

@@ -1,55 +1,177 @@
 import { readFile } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
+import {
+  boolean,
+  type CommandLineSpec,
+  ConfigError,
+  errorText,
+  helpText,
+  integer,
+  list,
+  type OptionTable,
+  oneOf,
+  parseCommandLine,
+  path,
+  printableConfig,
+  secretText,
+  text,
+} from '@sms-command/cli-kit'
+import * as v from 'valibot'
 import type { MockApp } from './app.ts'
 import { MockConfigError } from './errors.ts'
+import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseScenarioText } from './scenario.ts'
 import { parseRateLimit } from './state/rate-limit.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
 
-export const USAGE = `Usage: sms-mock [options]
+/** `NAME:SECRET` split at the first colon, both parts non-empty. */
+const pair = <A extends string, B extends string>(first: A, second: B, expected: string) =>
+  v.pipe(
+    v.string(expected),
+    v.check((value) => value.indexOf(':') > 0 && value.indexOf(':') < value.length - 1, expected),
+    v.transform((value) => {
+      const index = value.indexOf(':')
+      return { [first]: value.slice(0, index), [second]: value.slice(index + 1) } as Record<
+        A | B,
+        string
+      >
+    }),
+  )
 
-A stateful, fault-injecting mock of the Huawei Cloud SMS command channel.
+/** Every option of `sms-mock`, in `--help` order (cli-kit rows: flag, variable, schema, help). */
+export const OPTIONS = {
+  host: {
+    flag: '--host',
+    schema: text({ meta: 'HOST' }),
+    default: '127.0.0.1',
+    help: 'address to listen on (other than loopback needs --admin-token)',
+  },
+  port: {
+    flag: '--port',
+    schema: integer({ min: 0, max: 65_535, meta: 'PORT' }),
+    default: '8080',
+    help: 'port, 0 for a free one',
+  },
+  scenario: {
+    flag: '--scenario',
+    schema: v.optional(path({ meta: 'FILE' })),
+    help: 'JSON scenario: accounts, users, tokens, AK/SK, servers, commands, faults',
+  },
+  adminToken: {
+    flag: '--admin-token',
+    env: 'SMS_MOCK_ADMIN_TOKEN',
+    schema: v.optional(secretText({ meta: 'TOKEN' })),
+    secret: true,
+    help: 'require "Authorization: Bearer TOKEN" on /_mock/*',
+  },
+  seed: {
+    flag: '--seed',
+    schema: v.optional(integer({ min: 0, max: 0xffff_ffff })),
+    help: 'seed of probabilistic faults (default: random, shown by GET /_mock)',
+  },
+  delivery: {
+    flag: '--delivery',
+    schema: v.optional(oneOf(['ack', 'pop'])),
+    help: 'ack: a command stays current until its result (default); pop: GET hands it out once',
+  },
+  idle: {
+    flag: '--idle',
+    schema: v.optional(oneOf(IDLE_SHAPES as readonly [IdleShape, ...IdleShape[]])),
+    meta: 'SHAPE',
+    help: `answer when idle: ${IDLE_SHAPES.join(', ')}`,
+  },
+  token: {
+    flag: '--token',
+    schema: v.optional(list(secretText({ meta: 'VALUE' }), { separator: null })),
+    secret: true,
+    as: 'tokens',
+    help: 'static token of account "demo"',
+  },
+  user: {
+    flag: '--user',
+    schema: v.optional(
+      list(pair('name', 'password', 'expected NAME:PASSWORD'), {
+        separator: null,
+        meta: 'NAME:PASSWORD',
+      }),
+    ),
+    secret: true,
+    as: 'users',
+    help: 'IAM user of account "demo"',
+  },
+  aksk: {
+    flag: '--aksk',
+    schema: v.optional(
+      list(pair('ak', 'sk', 'expected AK:SK'), { separator: null, meta: 'AK:SK' }),
+    ),
+    secret: true,
+    as: 'accessKeys',
+    help: 'access key pair of account "demo"',
+  },
+  autoRegister: {
+    flag: '--auto-register',
+    schema: boolean(),
+    default: false,
+    help: 'create unknown servers on first use instead of answering 404',
+  },
+  journalSize: {
+    flag: '--journal-size',
+    schema: v.optional(integer({ min: 1, max: 10_000_000 })),
+    help: 'requests kept in the journal (default 1000)',
+  },
+  rateLimit: {
+    flag: '--rate-limit',
+    schema: v.optional(
+      v.pipe(
+        text({ meta: 'BUDGET' }),
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
+          try {
+            return parseRateLimit(dataset.value, '--rate-limit')
+          } catch {
+            addIssue({ message: 'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour"' })
+            return NEVER
+          }
+        }),
+      ),
+    ),
+    help: 'requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
+  },
+  authErrors: {
+    flag: '--auth-errors',
+    schema: v.optional(oneOf(['gateway', 'sms'])),
+    meta: 'STYLE',
+    help: 'gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205',
+  },
+} as const satisfies OptionTable
 
-Options:
-  --host HOST            address to listen on (default 127.0.0.1; others need --admin-token)
-  --port PORT            port, 0 for a free one (default 8080)
-  --scenario FILE        JSON scenario: accounts, users, tokens, AK/SK, servers, commands, faults
-  --admin-token TOKEN    require "Authorization: Bearer TOKEN" on /_mock/* (or SMS_MOCK_ADMIN_TOKEN)
-  --seed N               seed of probabilistic faults (default: random, shown by GET /_mock)
-  --delivery ack|pop     ack: a command stays current until its result (default); pop: GET hands it out once
-  --idle SHAPE           answer when idle: ${IDLE_SHAPES.join(', ')}
-  --token VALUE          static token of account "demo" (repeatable)
-  --user NAME:PASSWORD   IAM user of account "demo" (repeatable)
-  --aksk AK:SK           access key pair of account "demo" (repeatable)
-  --auto-register        create unknown servers on first use instead of answering 404
-  --journal-size N       requests kept in the journal (default 1000)
-  --rate-limit BUDGET    requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)
-  --auth-errors STYLE    gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205
-  --help                 show this help
-
-With no --token, --user, --aksk or scenario credentials, demo credentials are added and printed.
-`
-
-/** What the command line asks for. */
-export type CliCommand = { help: true } | { help: false; options: NodeServerOptions }
-
-function integer(value: string, flag: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
-    throw new MockConfigError(
-      flag,
-      `expected an integer ${min}–${max}, got ${JSON.stringify(value)}`,
-    )
-  }
-  return Number(value)
+/** The command line of `sms-mock`. */
+export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
+  program: 'sms-mock',
+  options: OPTIONS,
 }
+
+export const USAGE = helpText(COMMAND_LINE, {
+  intro: [
+    'Usage: sms-mock [options]',
+    '',
+    'A stateful, fault-injecting mock of the Huawei Cloud SMS command channel.',
+  ],
+  outro: [
+    'With no --token, --user, --aksk or scenario credentials, demo credentials are added and printed.',
+  ],
+})
+
+/** What the command line asks for; `printed` is set for `--print-config`. */
+export type CliCommand =
+  | { help: true }
+  | { help: false; options: NodeServerOptions; printed?: Record<string, unknown> }
 
 /**
  * Parses `sms-mock`'s arguments (and `SMS_MOCK_ADMIN_TOKEN`) into server options, reading the
  * scenario file.
  *
- * @throws {MockConfigError} naming the flag, for an unknown flag or a bad value.
+ * @throws {ConfigError} naming the flag, for an unknown or repeated flag or a bad value.
  * @example
  * await parseCli(['--port', '0', '--token', 't0k3n'], {}) // { help: false, options: { port: 0, tokens: ['t0k3n'], … } }
  */
@@ -57,105 +179,43 @@ export async function parseCli(
   argv: readonly string[],
   env: Record<string, string | undefined>,
 ): Promise<CliCommand> {
-  let parsed: ReturnType<typeof parseFlags>
-  try {
-    parsed = parseFlags(argv)
-  } catch (error) {
-    throw new MockConfigError('arguments', (error as Error).message, { cause: error })
+  const parsed = await parseCommandLine(COMMAND_LINE, { args: argv, env })
+  if (parsed.action === 'help' || parsed.action === 'version') return { help: true }
+  const { scenario, autoRegister, ...values } = parsed.values
+  const options: NodeServerOptions = Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined),
+  )
+  if (autoRegister) options.autoRegister = true
+  if (!isLoopbackHost(values.host) && values.adminToken === undefined) {
+    throw parsed.fail(
+      'host',
+      `Invalid ${parsed.label('host')}: ${values.host} is not a loopback address, so the admin API (reset, faults, journal) would be open to the network; pass --admin-token (or SMS_MOCK_ADMIN_TOKEN)`,
+    )
   }
-  const { values } = parsed
-  if (values.help) return { help: true }
-  const options: NodeServerOptions = {}
-  options.host = values.host ?? '127.0.0.1'
-  options.port = values.port === undefined ? 8080 : integer(values.port, '--port', 0, 65_535)
-  if (values.seed !== undefined) options.seed = integer(values.seed, '--seed', 0, 0xffff_ffff)
-  if (values['journal-size'] !== undefined) {
-    options.journalSize = integer(values['journal-size'], '--journal-size', 1, 10_000_000)
-  }
-  if (values.delivery !== undefined) {
-    if (values.delivery !== 'ack' && values.delivery !== 'pop') {
-      throw new MockConfigError('--delivery', 'expected ack or pop')
-    }
-    options.delivery = values.delivery
-  }
-  if (values.idle !== undefined) {
-    if (!(IDLE_SHAPES as readonly string[]).includes(values.idle)) {
-      throw new MockConfigError('--idle', `expected one of ${IDLE_SHAPES.join(', ')}`)
-    }
-    options.idle = values.idle as IdleShape
-  }
-  const adminToken = values['admin-token'] ?? env.SMS_MOCK_ADMIN_TOKEN
-  if (adminToken !== undefined) {
-    if (adminToken === '') throw new MockConfigError('--admin-token', 'expected a non-empty token')
-    options.adminToken = adminToken
-  }
-  if (values.token) options.tokens = values.token
-  if (values.user) {
-    options.users = values.user.map((pair) => {
-      const i = pair.indexOf(':')
-      if (i <= 0 || i === pair.length - 1)
-        throw new MockConfigError('--user', 'expected NAME:PASSWORD')
-      return { name: pair.slice(0, i), password: pair.slice(i + 1) }
-    })
-  }
-  if (values.aksk) {
-    options.accessKeys = values.aksk.map((pair) => {
-      const i = pair.indexOf(':')
-      if (i <= 0 || i === pair.length - 1) throw new MockConfigError('--aksk', 'expected AK:SK')
-      return { ak: pair.slice(0, i), sk: pair.slice(i + 1) }
-    })
-  }
-  if (values['auto-register']) options.autoRegister = true
-  if (values['rate-limit'] !== undefined) {
-    options.rateLimit = parseRateLimit(values['rate-limit'], '--rate-limit')
-  }
-  if (values['auth-errors'] !== undefined) {
-    if (values['auth-errors'] !== 'gateway' && values['auth-errors'] !== 'sms') {
-      throw new MockConfigError('--auth-errors', 'expected gateway or sms')
-    }
-    options.authErrors = values['auth-errors']
-  }
-  if (values.scenario !== undefined) {
+  if (scenario !== undefined) {
     let text: string
     try {
-      text = await readFile(values.scenario, 'utf8')
+      text = await readFile(scenario, 'utf8')
     } catch (cause) {
-      throw new MockConfigError(
+      throw new ConfigError(
         '--scenario',
-        `cannot read ${values.scenario}: ${(cause as Error).message}`,
+        `Cannot read --scenario ${scenario}: ${errorText(cause)}`,
         {
           cause,
         },
       )
     }
-    options.scenario = parseScenarioText(text, `scenario ${values.scenario}`)
+    try {
+      options.scenario = parseScenarioText(text, `scenario ${scenario}`)
+    } catch (cause) {
+      if (!(cause instanceof MockConfigError)) throw cause
+      throw new ConfigError('--scenario', `Invalid --scenario: ${cause.message}`, { cause })
+    }
+  }
+  if (parsed.action === 'print-config') {
+    return { help: false, options, printed: printableConfig(COMMAND_LINE, parsed) }
   }
   return { help: false, options }
-}
-
-function parseFlags(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: false,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      scenario: { type: 'string' },
-      'admin-token': { type: 'string' },
-      seed: { type: 'string' },
-      delivery: { type: 'string' },
-      idle: { type: 'string' },
-      token: { type: 'string', multiple: true },
-      user: { type: 'string', multiple: true },
-      aksk: { type: 'string', multiple: true },
-      'auto-register': { type: 'boolean' },
-      'journal-size': { type: 'string' },
-      'rate-limit': { type: 'string' },
-      'auth-errors': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
 }
 
 /**

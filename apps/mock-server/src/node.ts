@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `sms-mock` command: parses flags, starts the Node server, prints where it listens and
 // stops cleanly on SIGINT/SIGTERM.
+import { configErrorLine, isConfigError } from '@sms-command/cli-kit'
 import { parseCli, startupLines, USAGE } from './cli.ts'
 import { MockConfigError } from './errors.ts'
 import { startNodeServer } from './node-server.ts'
@@ -9,6 +10,10 @@ async function main(): Promise<void> {
   const command = await parseCli(process.argv.slice(2), process.env)
   if (command.help) {
     process.stdout.write(USAGE)
+    return
+  }
+  if (command.printed) {
+    process.stdout.write(`${JSON.stringify(command.printed, null, 2)}\n`)
     return
   }
   const running = await startNodeServer(command.options)
@@ -28,6 +33,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  if (isConfigError(error)) {
+    process.stderr.write(configErrorLine('sms-mock', error))
+    process.exit(error.exitCode)
+  }
   const message =
     error instanceof MockConfigError
       ? error.message

@@ -1,6 +1,7 @@
 // The `sms-mock` command line for runtimes that serve with their own API (Bun, Deno): the same
 // flags, first line, signals and exit codes as the Node bin (src/node.ts).
 import process from 'node:process'
+import { configErrorLine, isConfigError } from '@sms-command/cli-kit'
 import { createMockApp, type MockApp } from './app.ts'
 import { parseCli, startupLines, USAGE } from './cli.ts'
 import { MockConfigError } from './errors.ts'
@@ -30,6 +31,10 @@ export type ServeApp = (app: MockApp, host: string, port: number) => Promise<Lis
  */
 export function runRuntimeCli(runtime: RuntimeAdapter, serve: ServeApp): void {
   main(runtime, serve).catch((error: unknown) => {
+    if (isConfigError(error)) {
+      process.stderr.write(configErrorLine('sms-mock', error))
+      process.exit(error.exitCode)
+    }
     process.stderr.write(`sms-mock: ${error instanceof Error ? error.message : String(error)}\n`)
     if (error instanceof MockConfigError) process.stderr.write('Run with --help for the options.\n')
     process.exit(2)
@@ -40,6 +45,10 @@ async function main(runtime: RuntimeAdapter, serve: ServeApp): Promise<void> {
   const command = await parseCli(process.argv.slice(2), process.env)
   if (command.help) {
     process.stdout.write(USAGE)
+    return
+  }
+  if (command.printed) {
+    process.stdout.write(`${JSON.stringify(command.printed, null, 2)}\n`)
     return
   }
   const { host = '127.0.0.1', port = 8080, ...options } = command.options
