@@ -6,12 +6,13 @@ import { type AgentEvent, agentEventUpdates, startAgentSource } from './agent-so
 
 const time = '2026-01-01T00:00:00.000Z'
 const at = Date.parse(time)
-const ev = (fields: Partial<AgentEvent> & { event: string }): AgentEvent => ({
-  time,
-  level: 'info',
-  server_id: 'srv-1',
-  ...fields,
-})
+const ev = (fields: Record<string, unknown> & { event: string }): AgentEvent =>
+  ({
+    time,
+    level: 'info',
+    server_id: 'srv-1',
+    ...fields,
+  }) as AgentEvent
 
 describe('agentEventUpdates', () => {
   it('maps polls, handler runs and reports to server updates', () => {
@@ -142,5 +143,45 @@ describe('startAgentSource', () => {
     expect(updates[1]?.phase).toBe('running')
     expect(statuses.map((status) => status.status).slice(0, 2)).toEqual(['connecting', 'ok'])
     expect(statuses[0]).toMatchObject({ kind: 'agent', target: url.origin })
+  })
+})
+
+describe('startAgentSource against a silent event server', () => {
+  it('marks the source stale after 2.5 keep-alives without a byte, then reconnects with Last-Event-ID', async () => {
+    const lastIds: (string | undefined)[] = []
+    const server = createServer((request, response) => {
+      lastIds.push(request.headers['last-event-id'] as string | undefined)
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      // The first connection sends one event, then nothing: a route dropped by a NAT or VPN.
+      if (lastIds.length === 1) {
+        response.write(
+          `id: 7\ndata: ${JSON.stringify(ev({ event: 'poll.idle', level: 'debug' }))}\n\n`,
+        )
+      } else {
+        response.write(': keep-alive\n\n')
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const controller = new AbortController()
+    const statuses: SourceStatus[] = []
+    const done = startAgentSource({
+      url,
+      emit: () => {},
+      status: (s) => statuses.push(s),
+      signal: controller.signal,
+      keepAliveMs: 40,
+    })
+    for (let i = 0; i < 200 && lastIds.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    controller.abort()
+    await done
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const stale = statuses.find((status) => status.status === 'stale')
+    const opened = statuses.find((status) => status.status === 'ok')
+    expect(stale).toMatchObject({ kind: 'agent', target: url.origin })
+    expect(stale?.since).toBeGreaterThanOrEqual(opened?.at ?? Number.POSITIVE_INFINITY)
+    expect((stale?.at ?? 0) - (stale?.since ?? 0)).toBeGreaterThanOrEqual(100)
+    expect(lastIds.slice(0, 2)).toEqual([undefined, '7'])
   })
 })
