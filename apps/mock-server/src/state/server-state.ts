@@ -138,7 +138,17 @@ export type EnqueueOutcome =
   | { ok: true; commands: (QueuedCommand & { releaseAt?: number })[]; events: NewMockEvent[] }
   | { ok: false; message: string }
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+let lastIsoMs = Number.NaN
+let lastIso = ''
+// Every delivery event dates the current command: the same ms over and over, formatted once.
+const iso = (ms: number | null): string | null => {
+  if (ms === null) return null
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString()
+    lastIsoMs = ms
+  }
+  return lastIso
+}
 
 /**
  * The effect every queue-changing event carries: what the server is busy with (the oldest
@@ -152,9 +162,12 @@ export function summarizeQueue(server: ServerState): MockServerSummary {
   const current = server.awaiting[0] ?? server.queue[0]
   const pending = server.queue.length + server.awaiting.length
   return {
+    // Written out rather than `...toWire(current)`: one object per event, not two (hot path).
     current: current
       ? {
-          ...toWire(current),
+          seq: current.seq,
+          command_name: current.command_name,
+          command_param: current.command_param,
           deliveries: current.deliveries,
           enqueuedAt: iso(current.enqueuedAt),
         }
