@@ -154,21 +154,17 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   // the runtime as is (@hono/node-server's fast path). Failures end as they do through Hono.
   const direct = createDirectSmsHandler(deps)
   app.fetch = (request, env, executionCtx) => {
-    if (request.method === 'HEAD') return head(request, env, executionCtx)
+    const method = request.method
+    if (method === 'HEAD') return head(request, env, executionCtx)
     const path = rawPath(request.url)
     try {
       if (!path.startsWith('/v3/sources/')) return dispatch(request, env, executionCtx)
-      // What the runtimes' dropConnection reads of a Context: the request and the env.
-      const contextOf = () =>
-        ({ req: { raw: request, method: request.method, url: request.url, path }, env }) as never
-      const answer = direct(request, path, contextOf)
+      const answer = direct(request, method, path, env)
       if (!isThenable(answer)) return answer
-      return Promise.resolve(answer).catch((error: unknown) =>
-        unexpected(error, request.method, path),
-      )
+      return Promise.resolve(answer).catch((error: unknown) => unexpected(error, method, path))
     } catch (error) {
       try {
-        return unexpected(error, request.method, path)
+        return unexpected(error, method, path)
       } catch (dropped) {
         return Promise.reject(dropped)
       }

@@ -40,9 +40,12 @@ export function matchSmsPath(
   if (!path.startsWith(SOURCES_PREFIX)) return null
   const slash = path.indexOf('/', SOURCES_PREFIX.length)
   if (slash < 0) return null
-  const tail = path.slice(slash + 1)
-  if (tail !== 'command' && tail !== 'command_result') return null
-  return { segment: path.slice(SOURCES_PREFIX.length, slash), route: tail }
+  const rest = path.length - slash - 1
+  let route: 'command' | 'command_result'
+  if (rest === 7 && path.endsWith('command')) route = 'command'
+  else if (rest === 14 && path.endsWith('command_result')) route = 'command_result'
+  else return null
+  return { segment: path.slice(SOURCES_PREFIX.length, slash), route }
 }
 
 const EMPTY_BODY = new Uint8Array(0)
@@ -237,28 +240,39 @@ export function* authenticateSmsRequest(
  * delivery model (400 `SMS.2009`).
  */
 export function createSmsHandler(deps: RouteDeps) {
-  return (c: Context) => runSteps(handleSms(deps, c.req.raw, rawPath(c.req.raw.url), () => c))
+  return (c: Context) =>
+    runSteps(handleSms(deps, c.req.raw, c.req.raw.method, rawPath(c.req.raw.url), undefined, c))
 }
 
 /**
  * The same handler for a request that has not been through Hono (the app's fast path for
- * `/v3/sources/…`): routing and a Context cost more than the rest of a poll. `contextOf` is only
- * called when a fault must drop the connection.
+ * `/v3/sources/…`): routing and a Context cost more than the rest of a poll. `env` is the
+ * runtime's (Node's holds the socket a dropped-connection fault destroys).
  *
  * @example
  * const handle = createDirectSmsHandler(deps)
- * handle(request, rawPath(request.url), () => honoLikeContext) // Response | Promise<Response>
+ * handle(request, request.method, rawPath(request.url), env) // Response | Promise<Response>
  */
 export function createDirectSmsHandler(deps: RouteDeps) {
-  return (request: Request, path: string, contextOf: () => Context) =>
-    runSteps(handleSms(deps, request, path, contextOf))
+  return (request: Request, method: string, path: string, env: unknown) =>
+    runSteps(handleSms(deps, request, method, path, env, undefined))
+}
+
+/**
+ * What the runtimes' `dropConnection` read of a Context (the request and the env), for a request
+ * that skipped Hono; built only when a fault drops a connection.
+ */
+function contextFor(request: Request, path: string, env: unknown): Context {
+  return { req: { raw: request, method: request.method, url: request.url, path }, env } as never
 }
 
 function* handleSms(
   deps: RouteDeps,
   request: Request,
+  requestMethod: string,
   path: string,
-  contextOf: () => Context,
+  env: unknown,
+  context: Context | undefined,
 ): Steps<Response> {
   const { store } = deps
   const started = performance.now()
@@ -269,7 +283,7 @@ function* handleSms(
   const entry: Omit<JournalInput, 'status' | 'durationMs'> = {
     atMs: deps.settings.clock(),
     requestId,
-    method: request.method,
+    method: requestMethod,
     path,
     route: match ? route : 'other',
   }
@@ -306,13 +320,13 @@ function* handleSms(
   if (!match) {
     return fail(404, ERROR_CODES.unknownApi, 'The API does not exist or has not been published.')
   }
-  const method = request.method === 'HEAD' ? 'GET' : request.method
+  const method = requestMethod === 'HEAD' ? 'GET' : requestMethod
   const expected = route === 'command' ? 'GET' : 'POST'
   if (method !== expected) {
     return fail(
       BODY_REFUSAL_STATUS,
       ERROR_CODES.badMethod,
-      `The request method ${request.method.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
+      `The request method ${requestMethod.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
     )
   }
   let serverId: string
@@ -343,7 +357,9 @@ function* handleSms(
     if (faults.dropBefore && deps.runtime.dropConnection) {
       // Status 0: no answer was sent.
       yield record(0)
-      return (yield deps.runtime.dropConnection(contextOf())) as Response
+      return (yield deps.runtime.dropConnection(
+        context ?? contextFor(request, path, env),
+      )) as Response
     }
     const status = faults.status
     if (status) {
@@ -452,7 +468,12 @@ function* handleSms(
   }
   if (faults.response) {
     yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
-    return (yield applyResponseFault(contextOf(), response, faults, deps)) as Response
+    return (yield applyResponseFault(
+      context ?? contextFor(request, path, env),
+      response,
+      faults,
+      deps,
+    )) as Response
   }
   return finish(response)
 }
