@@ -1,7 +1,7 @@
-import { openApiDocument } from '@sms-command/core'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { ERROR_CODES, MockConfigError } from './errors.ts'
 import { errorResponse, jsonResponse, nextRequestId, sleep } from './http.ts'
+import { mockOpenApiDocument } from './openapi-sources.ts'
 import {
   ConnectionDroppedError,
   inProcessRuntime,
@@ -12,7 +12,10 @@ import {
 import { createAdminApp } from './routes/admin.ts'
 import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
-import { createSmsHandler } from './routes/sms.ts'
+import { createDirectSmsHandler, createSmsHandler } from './routes/sms.ts'
+import { createSourcesHandler } from './routes/sources.ts'
+import { isThenable } from './routes/steps.ts'
+import { httpDate } from './state/gateway.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 
@@ -66,13 +69,24 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   const deps: RouteDeps = { store, settings, runtime, sleep: options.sleep ?? sleep, logError }
 
   const app = new Hono()
+  const mockDate = async () => httpDate(store.clockNow ? store.clockNow() : await store.now())
+  // Every answer carries the mock clock's Date, so clients can measure (injected) skew. The SMS
+  // routes write it themselves; these middlewares cover the rest without taxing the hot path.
+  const dated: MiddlewareHandler = async (c, next) => {
+    await next()
+    c.res.headers.set('date', await mockDate())
+  }
+  app.use('/v3/auth/*', dated)
+  app.use('/openapi.json', dated)
+  app.use('/_mock', dated)
+  app.use('/_mock/*', dated)
   const handleSms = createSmsHandler(deps)
+  app.all('/v3/sources', createSourcesHandler(deps))
   app.all('/v3/sources/*', handleSms)
   app.post('/v3/auth/tokens', createIamHandler(deps))
   app.get('/openapi.json', async (c) => {
     const requestId = nextRequestId()
-    const origin = new URL(c.req.url).origin
-    const document = { ...openApiDocument, servers: [{ url: origin }, ...openApiDocument.servers] }
+    const document = mockOpenApiDocument(new URL(c.req.url).origin)
     await store.journal({
       ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
       status: 200,
@@ -88,8 +102,15 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.notFound(async (c) => {
     const requestId = nextRequestId()
     const path = rawPath(c.req.url)
+    const date = { date: await mockDate() }
     if (path === '/_mock' || path.startsWith('/_mock/')) {
-      return errorResponse(404, 'MOCK.0404', `no admin route ${c.req.method} ${path}`, requestId)
+      return errorResponse(
+        404,
+        'MOCK.0404',
+        `no admin route ${c.req.method} ${path}`,
+        requestId,
+        date,
+      )
     }
     await store.journal({
       ...baseEntry(c, deps, requestId, path, 'other'),
@@ -102,24 +123,52 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       ERROR_CODES.unknownApi,
       `The API does not exist or has not been published: ${c.req.method} ${path.slice(0, 200)}`,
       requestId,
+      date,
     )
   })
 
-  app.onError((error, c) => {
+  const unexpected = (error: unknown, method: string, path: string): Response => {
     // An injected dropped connection must leave app.fetch as a rejection, like fetch's.
     if (error instanceof ConnectionDroppedError) throw error
-    logError(`unexpected error on ${c.req.method} ${rawPath(c.req.url).slice(0, 200)}`, error)
-    return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId())
-  })
+    logError(`unexpected error on ${method} ${path.slice(0, 200)}`, error)
+    return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId(), {
+      date: httpDate(store.clockNow ? store.clockNow() : settings.clock()),
+    })
+  }
+  app.onError((error, c) => unexpected(error, c.req.method, rawPath(c.req.url)))
 
   // HEAD is answered as GET without a body. Done here rather than by Hono, whose
   // `new Response(null, response)` loses the headers (X-Request-Id) under @hono/node-server.
   const dispatch = app.fetch
-  app.fetch = async (request, env, executionCtx) => {
-    if (request.method !== 'HEAD') return dispatch(request, env, executionCtx)
+  const head = async (
+    request: Request,
+    env: unknown,
+    executionCtx: ExecutionContext | undefined,
+  ) => {
     const response = await dispatch(new Request(request, { method: 'GET' }), env, executionCtx)
     await response.body?.cancel()
     return new Response(null, { status: response.status, headers: response.headers })
+  }
+  // The SMS routes skip Hono's routing and Context (they cost more than the rest of a poll) and
+  // answer synchronously from a memory store; app.fetch is not async, so that Response reaches
+  // the runtime as is (@hono/node-server's fast path). Failures end as they do through Hono.
+  const direct = createDirectSmsHandler(deps)
+  app.fetch = (request, env, executionCtx) => {
+    const method = request.method
+    if (method === 'HEAD') return head(request, env, executionCtx)
+    const path = rawPath(request.url)
+    try {
+      if (!path.startsWith('/v3/sources/')) return dispatch(request, env, executionCtx)
+      const answer = direct(request, method, path, env)
+      if (!isThenable(answer)) return answer
+      return Promise.resolve(answer).catch((error: unknown) => unexpected(error, method, path))
+    } catch (error) {
+      try {
+        return unexpected(error, method, path)
+      } catch (dropped) {
+        return Promise.reject(dropped)
+      }
+    }
   }
 
   return Object.assign(app, {

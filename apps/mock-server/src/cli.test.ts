@@ -68,6 +68,8 @@ describe('parseCli', () => {
       [['--aksk', ':x'], '--aksk'],
       [['--seed', '-1'], '--seed'],
       [['--idle', 'x'], '--idle'],
+      [['--rate-limit', '20'], '--rate-limit'],
+      [['--auth-errors', 'both'], '--auth-errors'],
       [['--bogus'], '--bogus'],
       [['--host', '0.0.0.0'], '--host'],
       [['--scenario', '/nonexistent/file.json'], '--scenario'],
@@ -106,6 +108,14 @@ describe('parseCli', () => {
     expect(error.setting).toBe(setting)
     expect(error.message).toBe(message)
     expect(error.exitCode).toBe(2)
+  })
+
+  it('reads the rate limit and the auth-error style', async () => {
+    const command = await parseCli(['--rate-limit', '20/min', '--auth-errors', 'sms'], {})
+    expect(command).toMatchObject({
+      help: false,
+      options: { rateLimit: { limit: 20, windowMs: 60_000 }, authErrors: 'sms' },
+    })
   })
 
   it('repeats --token, --user and --aksk, and takes switches as --no-FLAG', async () => {

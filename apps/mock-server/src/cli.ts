@@ -22,6 +22,7 @@ import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseScenarioText } from './scenario.ts'
+import { parseRateLimit } from './state/rate-limit.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
 
 /** `NAME:SECRET` split at the first colon, both parts non-empty. */
@@ -118,6 +119,29 @@ export const OPTIONS = {
     flag: '--journal-size',
     schema: v.optional(integer({ min: 1, max: 10_000_000 })),
     help: 'requests kept in the journal (default 1000)',
+  },
+  rateLimit: {
+    flag: '--rate-limit',
+    schema: v.optional(
+      v.pipe(
+        text({ meta: 'BUDGET' }),
+        v.rawTransform(({ dataset, addIssue, NEVER }) => {
+          try {
+            return parseRateLimit(dataset.value, '--rate-limit')
+          } catch {
+            addIssue({ message: 'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour"' })
+            return NEVER
+          }
+        }),
+      ),
+    ),
+    help: 'requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
+  },
+  authErrors: {
+    flag: '--auth-errors',
+    schema: v.optional(oneOf(['gateway', 'sms'])),
+    meta: 'STYLE',
+    help: 'gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205',
   },
 } as const satisfies OptionTable
 

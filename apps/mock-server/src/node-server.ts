@@ -6,6 +6,7 @@ import { createMockApp, type MockApp } from './app.ts'
 import { ERROR_CODES, errorBody, MockConfigError } from './errors.ts'
 import { assertBindAllowed, nextRequestId, urlHost } from './http.ts'
 import type { MockOptions, RuntimeAdapter } from './options.ts'
+import { httpDate } from './state/gateway.ts'
 
 /** Node's header limit here: room for a token just over API.md's 16,384 characters. */
 const MAX_HEADER_BYTES = 64 * 1024
@@ -62,6 +63,7 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
   }
   assertBindAllowed(host, options.adminToken)
   const app = createMockApp({ runtime: nodeRuntime, ...options })
+  const { store } = app.mock
   const server = await new Promise<Server>((resolve, reject) => {
     const created = serve(
       {
@@ -92,6 +94,7 @@ export async function startNodeServer(options: NodeServerOptions = {}): Promise<
     socket.end(
       `HTTP/1.1 ${status} ${overflow ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
         `content-type: application/json;charset=UTF-8\r\nx-request-id: ${nextRequestId()}\r\n` +
+        `date: ${httpDate(store.clockNow ? store.clockNow() : Date.now())}\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
     )
   })

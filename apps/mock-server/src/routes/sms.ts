@@ -3,8 +3,9 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { ERROR_CODES } from '../errors.ts'
 import {
+  type BodyRead,
+  datedJsonHeaders,
   errorResponse,
-  jsonHeaders,
   MAX_BODY_BYTES,
   nextRequestId,
   parseJsonObject,
@@ -12,16 +13,42 @@ import {
 } from '../http.ts'
 import { firstIssue } from '../scenario.ts'
 import type { FaultSelection } from '../state/faults.ts'
-import type { AuthOutcome, IdleShape, JournalInput, QueuedCommand } from '../types.ts'
-import {
-  announceFaults,
-  applyResponseFault,
-  baseEntry,
-  type RouteDeps,
-  rawPath,
-} from './context.ts'
+import { gatewayAuthMessage, httpDate } from '../state/gateway.ts'
+import type { ThrottleOutcome } from '../state/rate-limit.ts'
+import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
+import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
+import { announceFaults, applyResponseFault, type RouteDeps, rawPath } from './context.ts'
+import { isThenable, runSteps, type Steps } from './steps.ts'
 
-const SMS_PATH = /^\/v3\/sources\/([^/]*)\/(command|command_result)$/
+const SOURCES_PREFIX = '/v3/sources/'
+const MIN_SERVER_ID = LIMITS.serverId.min
+const MIN_TOKEN = LIMITS.authToken.min
+const MAX_TOKEN = LIMITS.authToken.max
+const MAX_SERVER_ID = LIMITS.serverId.max
+
+/**
+ * Matches `/v3/sources/{segment}/command` or `…/command_result` (the segment still
+ * percent-encoded; empty allowed, so that it gets a 400 naming `server_id`), without a regular
+ * expression: this runs on every request.
+ *
+ * @example
+ * matchSmsPath('/v3/sources/srv%201/command') // { segment: 'srv%201', route: 'command' }
+ */
+export function matchSmsPath(
+  path: string,
+): { segment: string; route: 'command' | 'command_result' } | null {
+  if (!path.startsWith(SOURCES_PREFIX)) return null
+  const slash = path.indexOf('/', SOURCES_PREFIX.length)
+  if (slash < 0) return null
+  const rest = path.length - slash - 1
+  let route: 'command' | 'command_result'
+  if (rest === 7 && path.endsWith('command')) route = 'command'
+  else if (rest === 14 && path.endsWith('command_result')) route = 'command_result'
+  else return null
+  return { segment: path.slice(SOURCES_PREFIX.length, slash), route }
+}
+
+const EMPTY_BODY = new Uint8Array(0)
 
 const IDLE_BODIES: Record<IdleShape, string | null> = {
   'empty-name': '{"command_name":"","command_param":{}}',
@@ -48,7 +75,8 @@ function commandBody(command: QueuedCommand): string {
   return body
 }
 
-function authFailureStatus(outcome: Extract<AuthOutcome, { ok: false }>): string {
+/** The SMS-coded form of an authentication failure (the `sms` style). */
+function smsAuthFailureCode(outcome: Extract<AuthOutcome, { ok: false }>): string {
   switch (outcome.reason) {
     case 'missing':
     case 'unknown-token':
@@ -62,216 +90,390 @@ function authFailureStatus(outcome: Extract<AuthOutcome, { ok: false }>): string
   }
 }
 
+/** The SMS error list's code of a body-size or Content-Type refusal (API.md §7): all 401. */
+const BODY_REFUSAL_STATUS = 401
+
 /**
- * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (API.md §1–2),
- * checking, in order: path and server id (400) → injected faults → body size (400) →
- * credentials (400 when malformed, 401) → body (400) → server (404, 403) → delivery model
- * (400 `SMS.2009`).
+ * Checks `command_result`'s Content-Type: `application/json`, parameters allowed, any case and
+ * spacing; a `charset` must be UTF-8 (JSON has no other).
  */
-export function createSmsHandler(deps: RouteDeps) {
+export function checkJsonContentType(
+  value: string | null,
+): { ok: true } | { ok: false; code: string; message: string } {
+  if (value === null || value.trim() === '') {
+    return {
+      ok: false,
+      code: ERROR_CODES.contentTypeMissing,
+      message: 'Content-Type: the header is missing; expected application/json',
+    }
+  }
+  const [media = '', ...params] = value.split(';')
+  if (media.trim().toLowerCase() !== 'application/json') {
+    return {
+      ok: false,
+      code: ERROR_CODES.contentTypeNotJson,
+      message: `Content-Type: expected application/json, got ${JSON.stringify(value.slice(0, 100))}`,
+    }
+  }
+  for (const param of params) {
+    const eq = param.indexOf('=')
+    if (eq < 0 || param.slice(0, eq).trim().toLowerCase() !== 'charset') continue
+    const charset = param
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase()
+    if (charset !== 'utf-8' && charset !== 'utf8') {
+      return {
+        ok: false,
+        code: ERROR_CODES.contentTypeNotJson,
+        message: `Content-Type: expected charset=utf-8, got ${JSON.stringify(charset.slice(0, 40))}`,
+      }
+    }
+  }
+  return { ok: true }
+}
+
+/** How the SMS routes answer a refusal: status, code, message (and headers). */
+export type Refusal = {
+  status: number
+  code: string
+  message: string
+  headers?: Record<string, string>
+}
+
+/**
+ * Authenticates an SMS API request (token or AK/SK signature) and counts it against the rate
+ * limit. Refusals are in the configured style: API Gateway's 401 `APIGW.0301` forms by default,
+ * 429 `APIGW.0308` with `Retry-After` past the budget.
+ */
+export function* authenticateSmsRequest(
+  deps: RouteDeps,
+  request: Request,
+  body: Uint8Array,
+  now: number,
+  context: { serverId?: string; requestId: string },
+): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
-  return async function handleSms(c: Context): Promise<Response> {
-    const started = performance.now()
-    const requestId = nextRequestId()
-    const request = c.req.raw
-    const path = rawPath(request.url)
-    const match = SMS_PATH.exec(path)
-    const route = match?.[2] === 'command_result' ? 'command_result' : 'command'
-    const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
-      c,
-      deps,
-      requestId,
-      path,
-      match ? route : 'other',
-    )
-    let faults: FaultSelection | undefined
-    const record = (status: number, extra?: Partial<JournalInput>) => {
-      const line = entry as JournalInput
-      if (extra) Object.assign(line, extra)
-      if (faults && faults.hits.length > 0) line.faults = faults.hits
-      line.status = status
-      line.durationMs = Math.round((performance.now() - started) * 100) / 100
-      return store.journal(line)
-    }
-    const finish = (
-      response: Response,
-      extra?: Partial<JournalInput>,
-    ): Response | Promise<Response> => {
-      const written = record(response.status, extra)
-      return written ? written.then(() => response) : response
-    }
-    const fail = (status: number, code: string, message: string, extra?: Partial<JournalInput>) =>
-      finish(errorResponse(status, code, message, requestId), { ...extra, errorCode: code })
-
-    const method = request.method === 'HEAD' ? 'GET' : request.method
-    const expected = route === 'command' ? 'GET' : 'POST'
-    if (!match || method !== expected) {
-      return fail(
-        404,
-        ERROR_CODES.unknownApi,
-        match
-          ? `No API ${request.method} /v3/sources/{server_id}/${route}: use ${expected}.`
-          : 'The API does not exist or has not been published.',
-      )
-    }
-    let serverId: string
-    try {
-      serverId = decodeURIComponent(match[1] ?? '')
-    } catch {
-      return fail(
-        400,
-        ERROR_CODES.badRequest,
-        'server_id: expected a valid percent-encoded path segment',
-      )
-    }
-    if (serverId.length < LIMITS.serverId.min || serverId.length > LIMITS.serverId.max) {
-      return fail(
-        400,
-        ERROR_CODES.badRequest,
-        serverId.length === 0
-          ? 'server_id: expected a non-empty string'
-          : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`,
-      )
-    }
-    entry.serverId = serverId
-
-    faults = await store.drawFaults(serverId, route)
-    if (faults.hits.length > 0) {
-      await announceFaults(deps, faults, requestId, serverId)
-      if (faults.dropBefore && deps.runtime.dropConnection) {
-        // Status 0: no answer was sent.
-        await record(0)
-        return deps.runtime.dropConnection(c)
-      }
-      const status = faults.status
-      if (status) {
-        const code =
-          status.errorCode ??
-          (status.status === 429
-            ? ERROR_CODES.throttled
-            : status.status >= 500
-              ? ERROR_CODES.internal
-              : 'MOCK.FAULT')
-        const response = errorResponse(
-          status.status,
-          code,
-          status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
-          requestId,
-          status.retryAfterSeconds !== undefined
-            ? { 'retry-after': String(status.retryAfterSeconds) }
-            : undefined,
-        )
-        return finish(response, { errorCode: code })
-      }
-    }
-
-    let body = new Uint8Array(0)
-    if (route === 'command_result') {
-      const read = await readBodyLimited(request, MAX_BODY_BYTES)
-      if (!read.ok) return fail(400, ERROR_CODES.badRequest, read.message)
-      body = read.bytes
-    }
-
-    const token = request.headers.get('x-auth-token')
-    const authorization = request.headers.get('authorization')
-    let auth: AuthOutcome
-    if (token !== null) {
-      if (token.length < LIMITS.authToken.min || token.length > LIMITS.authToken.max) {
-        return fail(
-          400,
-          ERROR_CODES.badRequest,
+  const token = request.headers.get('x-auth-token')
+  // Read only when there is no token: a token poll looks up one header, not two.
+  const authorization = token === null ? request.headers.get('authorization') : null
+  let auth: AuthOutcome
+  if (token !== null) {
+    if (token.length < MIN_TOKEN || token.length > MAX_TOKEN) {
+      return {
+        ok: false,
+        status: 400,
+        code: ERROR_CODES.badRequest,
+        message:
           token.length === 0
             ? 'X-Auth-Token: expected a non-empty token'
             : `X-Auth-Token: expected at most ${LIMITS.authToken.max} characters, got ${token.length}`,
-        )
-      }
-      auth = await store.authenticateToken(token)
-    } else if (authorization !== null && /^\s*SDK-HMAC-SHA256\s/i.test(authorization)) {
-      auth = await store.authenticateSignature({
-        method: request.method,
-        url: request.url,
-        headers: [...request.headers],
-        body,
-      })
-    } else {
-      auth = {
-        ok: false,
-        reason: 'missing',
-        message:
-          authorization !== null
-            ? 'Authorization: only SDK-HMAC-SHA256 signatures are accepted; or send X-Auth-Token.'
-            : 'The request carries neither X-Auth-Token nor an SDK-HMAC-SHA256 Authorization header.',
       }
     }
-    if (!auth.ok) {
-      await store.publish([
-        { type: 'auth-failure', serverId, requestId, reason: auth.reason, message: auth.message },
-      ])
-      return fail(401, authFailureStatus(auth), auth.message)
+    const checked = store.authenticateToken(token)
+    auth = (isThenable(checked) ? yield checked : checked) as AuthOutcome
+  } else if (authorization !== null && /^\s*SDK-HMAC-SHA256\s/i.test(authorization)) {
+    auth = (yield store.authenticateSignature({
+      method: request.method,
+      url: request.url,
+      headers: [...request.headers],
+      body,
+    })) as AuthOutcome
+  } else {
+    auth = {
+      ok: false,
+      reason: 'missing',
+      message:
+        authorization !== null
+          ? 'Authorization: only SDK-HMAC-SHA256 signatures are accepted; or send X-Auth-Token.'
+          : 'The request carries neither X-Auth-Token nor an SDK-HMAC-SHA256 Authorization header.',
     }
-    const principal = auth.principal
-    entry.auth = { kind: principal.kind, account: principal.account, name: principal.name }
-
-    let response: Response
-    if (route === 'command') {
-      const outcome = await store.deliver(serverId, principal.account, requestId)
-      if (outcome.status === 'not-found') {
-        return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
-      }
-      if (outcome.status === 'forbidden') {
-        return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
-      }
-      if (outcome.command) {
-        response = new Response(commandBody(outcome.command), {
-          status: 200,
-          headers: jsonHeaders(requestId),
-        })
-        entry.command = outcome.command.command_name
-      } else {
-        const idle = IDLE_BODIES[outcome.idle]
-        response =
-          idle === null
-            ? new Response(null, { status: 204, headers: { 'x-request-id': requestId } })
-            : new Response(idle, { status: 200, headers: jsonHeaders(requestId) })
-      }
-    } else {
-      const json = parseJsonObject(body)
-      if (!json.ok) return fail(400, ERROR_CODES.badRequest, json.message)
-      const parsed = v.safeParse(CommandResultSchema, json.value)
-      if (!parsed.success) {
-        const { field, message } = firstIssue(parsed.issues)
-        return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
-      }
-      const input = parsed.output
-      // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
-      if (Array.isArray(json.value.result_detail)) {
-        return fail(
-          400,
-          ERROR_CODES.badRequest,
-          'result_detail: expected a JSON object, got an array',
-        )
-      }
-      entry.command = input.command_name
-      const outcome = await store.report(serverId, principal.account, input, requestId)
-      if (outcome.status === 'not-found') {
-        return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
-      }
-      if (outcome.status === 'forbidden') {
-        return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
-      }
-      if (outcome.status === 'mismatch') {
-        return fail(
-          400,
-          ERROR_CODES.commandMismatch,
-          `The command sent by the client is inconsistent with that on the SMS service: got ${JSON.stringify(input.command_name.slice(0, 64))}, current is ${outcome.current === null ? 'none' : JSON.stringify(outcome.current.slice(0, 64))}.`,
-        )
-      }
-      response = new Response('"OK"', { status: 200, headers: jsonHeaders(requestId) })
-    }
-    if (faults.response) {
-      await record(faults.response.kind === 'drop-connection' ? 0 : response.status)
-      return applyResponseFault(c, response, faults, deps)
-    }
-    return finish(response)
   }
+  if (!auth.ok) {
+    // The event keeps the mock's own explanation, whatever the answer says.
+    yield store.publish([
+      {
+        type: 'auth-failure',
+        ...(context.serverId !== undefined ? { serverId: context.serverId } : {}),
+        requestId: context.requestId,
+        reason: auth.reason,
+        message: auth.message,
+      },
+    ])
+    const live = (yield store.liveSettings()) as LiveSettings
+    if (live.authErrors === 'sms') {
+      return { ok: false, status: 401, code: smsAuthFailureCode(auth), message: auth.message }
+    }
+    return {
+      ok: false,
+      status: 401,
+      code: ERROR_CODES.badToken,
+      message: gatewayAuthMessage(auth.reason, {
+        sdkDate: request.headers.get('x-sdk-date'),
+        now,
+        tokenHeader: token !== null || authorization === null,
+      }),
+    }
+  }
+  const principal = auth.principal
+  const throttle = store.throttle(principal)
+  const throttled = (isThenable(throttle) ? yield throttle : throttle) as ThrottleOutcome
+  if (!throttled.ok) {
+    return {
+      ok: false,
+      status: 429,
+      code: ERROR_CODES.throttled,
+      message: throttled.message,
+      headers: { 'retry-after': String(throttled.retryAfterSeconds) },
+    }
+  }
+  // The accepted outcome is already `{ ok: true, principal }`: nothing new per request.
+  return auth
+}
+
+/**
+ * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (API.md §1–2),
+ * checking, in order: path (404) and method (401 `SMS.2003`) → server id (400) → injected
+ * faults → Content-Type (401 `SMS.2005`/`SMS.2006`) and body size (401 `SMS.2004`) →
+ * credentials (400 when malformed, 401) → rate limit (429) → body (400) → server (404, 403) →
+ * delivery model (400 `SMS.2009`).
+ */
+export function createSmsHandler(deps: RouteDeps) {
+  return (c: Context) =>
+    runSteps(handleSms(deps, c.req.raw, c.req.raw.method, rawPath(c.req.raw.url), undefined, c))
+}
+
+/**
+ * The same handler for a request that has not been through Hono (the app's fast path for
+ * `/v3/sources/…`): routing and a Context cost more than the rest of a poll. `env` is the
+ * runtime's (Node's holds the socket a dropped-connection fault destroys).
+ *
+ * @example
+ * const handle = createDirectSmsHandler(deps)
+ * handle(request, request.method, rawPath(request.url), env) // Response | Promise<Response>
+ */
+export function createDirectSmsHandler(deps: RouteDeps) {
+  return (request: Request, method: string, path: string, env: unknown) =>
+    runSteps(handleSms(deps, request, method, path, env, undefined))
+}
+
+/**
+ * What the runtimes' `dropConnection` read of a Context (the request and the env), for a request
+ * that skipped Hono; built only when a fault drops a connection.
+ */
+function contextFor(request: Request, path: string, env: unknown): Context {
+  return { req: { raw: request, method: request.method, url: request.url, path }, env } as never
+}
+
+function* handleSms(
+  deps: RouteDeps,
+  request: Request,
+  requestMethod: string,
+  path: string,
+  env: unknown,
+  context: Context | undefined,
+): Steps<Response> {
+  const { store } = deps
+  const started = performance.now()
+  const requestId = nextRequestId()
+  const match = matchSmsPath(path)
+  const route = match?.route ?? 'command'
+  const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
+  const entry: Omit<JournalInput, 'status' | 'durationMs'> = {
+    atMs: deps.settings.clock(),
+    requestId,
+    method: requestMethod,
+    path,
+    route: match ? route : 'other',
+  }
+  const date = httpDate(now)
+  let faults: FaultSelection | undefined
+  const record = (status: number, extra?: Partial<JournalInput>) => {
+    const line = entry as JournalInput
+    if (extra) Object.assign(line, extra)
+    if (faults && faults.hits.length > 0) line.faults = faults.hits
+    line.status = status
+    line.durationMs = Math.round((performance.now() - started) * 100) / 100
+    return store.journal(line)
+  }
+  const finish = (
+    response: Response,
+    extra?: Partial<JournalInput>,
+  ): Response | Promise<Response> => {
+    const written = record(response.status, extra)
+    return written ? written.then(() => response) : response
+  }
+  // A refusal; `yield fail(…)` waits for a journal that writes remotely.
+  const fail = (
+    status: number,
+    code: string,
+    message: string,
+    extra?: Partial<JournalInput>,
+    headers?: Record<string, string>,
+  ) =>
+    finish(errorResponse(status, code, message, requestId, { date, ...headers }), {
+      ...extra,
+      errorCode: code,
+    })
+
+  if (!match) {
+    return fail(404, ERROR_CODES.unknownApi, 'The API does not exist or has not been published.')
+  }
+  const method = requestMethod === 'HEAD' ? 'GET' : requestMethod
+  const expected = route === 'command' ? 'GET' : 'POST'
+  if (method !== expected) {
+    return fail(
+      BODY_REFUSAL_STATUS,
+      ERROR_CODES.badMethod,
+      `The request method ${requestMethod.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
+    )
+  }
+  let serverId: string
+  try {
+    serverId = match.segment.includes('%') ? decodeURIComponent(match.segment) : match.segment
+  } catch {
+    return fail(
+      400,
+      ERROR_CODES.badRequest,
+      'server_id: expected a valid percent-encoded path segment',
+    )
+  }
+  if (serverId.length < MIN_SERVER_ID || serverId.length > MAX_SERVER_ID) {
+    return fail(
+      400,
+      ERROR_CODES.badRequest,
+      serverId.length === 0
+        ? 'server_id: expected a non-empty string'
+        : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`,
+    )
+  }
+  entry.serverId = serverId
+
+  const drawn = store.drawFaults(serverId, route)
+  faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
+  if (faults.hits.length > 0) {
+    yield announceFaults(deps, faults, requestId, serverId)
+    if (faults.dropBefore && deps.runtime.dropConnection) {
+      // Status 0: no answer was sent.
+      yield record(0)
+      return (yield deps.runtime.dropConnection(
+        context ?? contextFor(request, path, env),
+      )) as Response
+    }
+    const status = faults.status
+    if (status) {
+      const code =
+        status.errorCode ??
+        (status.status === 429
+          ? ERROR_CODES.throttled
+          : status.status >= 500
+            ? ERROR_CODES.internal
+            : 'MOCK.FAULT')
+      return fail(
+        status.status,
+        code,
+        status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
+        undefined,
+        status.retryAfterSeconds !== undefined
+          ? { 'retry-after': String(status.retryAfterSeconds) }
+          : undefined,
+      )
+    }
+  }
+
+  let body = EMPTY_BODY
+  if (route === 'command_result') {
+    const type = checkJsonContentType(request.headers.get('content-type'))
+    if (!type.ok) return fail(BODY_REFUSAL_STATUS, type.code, type.message)
+    const read = (yield readBodyLimited(request, MAX_BODY_BYTES)) as BodyRead
+    if (!read.ok) {
+      return read.reason === 'too-large'
+        ? fail(
+            BODY_REFUSAL_STATUS,
+            ERROR_CODES.bodyTooLarge,
+            `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+          )
+        : fail(400, ERROR_CODES.badRequest, read.message)
+    }
+    body = read.bytes
+  }
+
+  const auth = yield* authenticateSmsRequest(deps, request, body, now, { serverId, requestId })
+  if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
+  const principal = auth.principal
+  entry.auth = principal
+
+  let response: Response
+  if (route === 'command') {
+    const delivered = store.deliver(serverId, principal.account, requestId)
+    const outcome = (isThenable(delivered) ? yield delivered : delivered) as DeliverResult
+    if (outcome.status === 'not-found') {
+      return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
+    }
+    if (outcome.status === 'forbidden') {
+      return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
+    }
+    if (outcome.command) {
+      response = new Response(commandBody(outcome.command), {
+        status: 200,
+        headers: datedJsonHeaders(requestId, date),
+      })
+      entry.command = outcome.command.command_name
+    } else {
+      const idle = IDLE_BODIES[outcome.idle]
+      response =
+        idle === null
+          ? new Response(null, { status: 204, headers: { 'x-request-id': requestId, date } })
+          : new Response(idle, { status: 200, headers: datedJsonHeaders(requestId, date) })
+    }
+  } else {
+    const json = parseJsonObject(body)
+    if (!json.ok) return fail(400, ERROR_CODES.badRequest, json.message)
+    const parsed = v.safeParse(CommandResultSchema, json.value)
+    if (!parsed.success) {
+      const { field, message } = firstIssue(parsed.issues)
+      return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
+    }
+    const input = parsed.output
+    // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
+    if (Array.isArray(json.value.result_detail)) {
+      return fail(
+        400,
+        ERROR_CODES.badRequest,
+        'result_detail: expected a JSON object, got an array',
+      )
+    }
+    entry.command = input.command_name
+    const outcome = (yield store.report(
+      serverId,
+      principal.account,
+      input,
+      requestId,
+    )) as ReportResult
+    if (outcome.status === 'not-found') {
+      return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
+    }
+    if (outcome.status === 'forbidden') {
+      return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
+    }
+    if (outcome.status === 'mismatch') {
+      return fail(
+        400,
+        ERROR_CODES.commandMismatch,
+        `The command sent by the client is inconsistent with that on the SMS service: got ${JSON.stringify(input.command_name.slice(0, 64))}, current is ${outcome.current === null ? 'none' : JSON.stringify(outcome.current.slice(0, 64))}.`,
+      )
+    }
+    response = new Response('"OK"', { status: 200, headers: datedJsonHeaders(requestId, date) })
+  }
+  if (faults.response) {
+    yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
+    return (yield applyResponseFault(
+      context ?? contextFor(request, path, env),
+      response,
+      faults,
+      deps,
+    )) as Response
+  }
+  return finish(response)
 }
