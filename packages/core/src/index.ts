@@ -14,6 +14,12 @@ export * from './auth/refreshable-token.ts'
 export * from './auth/resolve-auth-config.ts'
 export * from './auth/static-token.ts'
 export * from './client/create-sms-client.ts'
+export {
+  type ListServersOptions,
+  parseServerPage,
+  type ServerPage,
+  serverListQuery,
+} from './client/list-servers.ts'
 export { parseCommandResponse } from './client/parse-command-response.ts'
 export { readErrorBody } from './client/read-error-body.ts'
 export * from './client/retry-options.ts'

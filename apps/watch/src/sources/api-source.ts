@@ -127,6 +127,7 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     },
     reportResult: () =>
       Promise.reject(new Error('sms-watch never reports results: it only watches')),
+    listServers: (listOptions) => client.listServers(listOptions),
   }
 
   const target = client.endpoint

@@ -8,10 +8,17 @@ import { isSmsNetworkError } from '../errors/sms-network-error.ts'
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import { type CommandResult, CommandResultSchema } from '../schemas/command-result.ts'
+import type { SourceServer } from '../schemas/source-server.ts'
 import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
 import { parseRetryAfter } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
+import {
+  type ListServersOptions,
+  paginateServers,
+  parseServerPage,
+  serverListQuery,
+} from './list-servers.ts'
 import { parseCommandResponse } from './parse-command-response.ts'
 import { readErrorBody } from './read-error-body.ts'
 import {
@@ -47,7 +54,8 @@ export interface SmsClientOptions {
 export interface RetryInfo {
   method: string
   path: string
-  serverId: string
+  /** Absent for requests about no one server (`listServers`). */
+  serverId: string | undefined
   /** The attempt that failed, from 1. */
   attempt: number
   delayMs: number
@@ -92,12 +100,22 @@ export interface SmsClient {
     result: CommandResult,
     options?: ReportOptions,
   ): Promise<ReportReceipt>
+  /**
+   * Every source server matching the filters (`GET /v3/sources`, API.md §8), page by page, each
+   * page validated. Filters are checked at once (an {@link SmsInputError}); request and schema
+   * failures reject the iterator's `next()` like the other calls.
+   */
+  listServers(
+    options?: ListServersOptions & Omit<CallOptions, 'signal'>,
+  ): AsyncIterableIterator<SourceServer>
 }
 
 interface Exchange {
   method: 'GET' | 'POST'
   path: string
-  serverId: string
+  /** Query string without `?`, left out of error messages. */
+  query?: string
+  serverId: string | undefined
   body: string | null
   signal: AbortSignal | undefined
   retry: Required<RetryOptions>
@@ -150,6 +168,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       serverId: exchange.serverId,
     }
     const url = new URL(exchange.path.slice(1), endpoint)
+    if (exchange.query) url.search = exchange.query
     const headers = new Headers({ Accept: 'application/json' })
     if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
@@ -274,6 +293,36 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         requestId: response.headers.get('X-Request-Id') ?? undefined,
         body: text,
       }
+    },
+
+    listServers(listOptions = {}) {
+      const { query, limit } = serverListQuery(listOptions)
+      const path = '/v3/sources'
+      const context = { method: 'GET', path }
+      const retry =
+        listOptions.retry === undefined ? clientRetry : resolveRetryOptions(listOptions.retry)
+      return paginateServers(
+        async (offset) => {
+          const { response, text } = await attempt({
+            method: 'GET',
+            path,
+            query: new URLSearchParams({
+              ...query,
+              limit: String(limit),
+              offset: String(offset),
+            }).toString(),
+            serverId: undefined,
+            body: null,
+            signal: listOptions.signal,
+            retry,
+            retryable: RETRYABLE_STATUSES,
+            retryNetworkErrors: true,
+          })
+          return parseServerPage(response.status, text, context)
+        },
+        limit,
+        context,
+      )
     },
   }
 }

@@ -1,8 +1,8 @@
 /** Where a failure happened. Never carries credentials: only the method, the path and the server. */
 export interface SmsErrorContext {
-  method?: string
-  path?: string
-  serverId?: string
+  method?: string | undefined
+  path?: string | undefined
+  serverId?: string | undefined
 }
 
 /** Options shared by every error of this package. */

@@ -90,7 +90,7 @@ export interface CommandPoller extends AsyncIterableIterator<PollEvent> {
  * }
  */
 export function pollCommands(
-  client: SmsClient,
+  client: Pick<SmsClient, 'getCommand'>,
   serverId: string,
   options: PollOptions = {},
 ): CommandPoller {

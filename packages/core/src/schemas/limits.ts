@@ -7,4 +7,12 @@ export const LIMITS = {
   bucket: 255,
   errorCode: 255,
   errorMsg: 1024,
+  /** Names, addresses and OS versions of source servers (`GET /v3/sources`). */
+  serverName: 255,
+  /** Short enumerations of source servers (`state`, `os_type`, …). */
+  sourceServerText: 64,
+  /** Servers in one page of `GET /v3/sources` (the documented page size is at most 200). */
+  serverPage: 10_000,
+  /** The `limit` a caller may ask of `GET /v3/sources`. */
+  serverPageLimit: 1000,
 } as const
