@@ -32,7 +32,12 @@ export class ConfigError extends Error {
 export interface WatchConfig {
   api?: {
     endpoint: string
+    /** The servers to poll; empty with `discover`. */
     serverIds: string[]
+    /** `--servers all`: poll what `GET /v3/sources` lists, with these filters. */
+    discover?: { state?: string | undefined; name?: string | undefined } | undefined
+    /** `--max-rps`: the fleet-wide request budget. */
+    maxRps: number
     auth: AuthConfig
     concurrency: number
     intervalMs: number
@@ -90,8 +95,24 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     meta: 'ID,ID,…',
     group: 'Sources (at least one)',
-    help: 'server ids to poll, comma-separated (repeatable)',
+    help: 'server ids to poll, comma-separated (repeatable), or `all` to discover the account\'s servers (GET /v3/sources, refreshed every minute); names are looked up either way',
     repeatable: true,
+  },
+  {
+    key: 'state',
+    flag: '--state',
+    kind: 'string',
+    meta: 'STATE',
+    group: 'Sources (at least one)',
+    help: 'with --servers all: only servers SMS has in this state (replicate, error, finished, …)',
+  },
+  {
+    key: 'name',
+    flag: '--name',
+    kind: 'string',
+    meta: 'NAME',
+    group: 'Sources (at least one)',
+    help: 'with --servers all: only servers of this name (SMS filters by name)',
   },
   {
     key: 'serversFile',
@@ -159,6 +180,16 @@ export const OPTIONS: readonly OptionSpec[] = [
     default: '10s',
     group: 'Polling (--endpoint)',
     help: 'pause between polls of each server; + and - change it live (1s–2m)',
+  },
+  {
+    key: 'maxRps',
+    flag: '--max-rps',
+    env: 'SMS_WATCH_MAX_RPS',
+    kind: 'string',
+    meta: 'N',
+    default: '0.2',
+    group: 'Polling (--endpoint)',
+    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
   },
   {
     key: 'concurrency',
@@ -399,6 +430,26 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     )
   }
   serverIds = [...new Set(serverIds)]
+  const discover = serverIds.includes('all')
+  if (discover && serverIds.length > 1) {
+    throw new ConfigError(
+      label('servers'),
+      `Invalid ${label('servers')}: \`all\` discovers every server; give it alone, not with ids`,
+    )
+  }
+  for (const key of ['state', 'name'] as const) {
+    if (raw.has(key) && !discover) {
+      throw new ConfigError(label(key), `${label(key)} filters --servers all; give --servers all`)
+    }
+  }
+  const maxRpsText = text('maxRps') ?? '0.2'
+  const maxRps = Number(maxRpsText)
+  if (!/^\d+(\.\d+)?$/.test(maxRpsText) || !(maxRps >= 0.01 && maxRps <= 1000)) {
+    throw new ConfigError(
+      label('maxRps'),
+      `Invalid ${label('maxRps')}: expected requests per second from 0.01 to 1000, received ${JSON.stringify(maxRpsText.slice(0, 100))}`,
+    )
+  }
   if (serverIds.length > 100_000) {
     throw new ConfigError(
       '--servers',
@@ -474,9 +525,15 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
   }
   if (mock) config.mock = adminToken === undefined ? { url: mock } : { url: mock, adminToken }
   if (endpoint) {
+    const filters = {
+      ...(text('state') !== undefined ? { state: text('state') } : {}),
+      ...(text('name') !== undefined ? { name: text('name') } : {}),
+    }
     config.api = {
       endpoint: endpoint.href,
-      serverIds,
+      serverIds: discover ? [] : serverIds,
+      ...(discover ? { discover: filters } : {}),
+      maxRps,
       auth: await resolveAuth(label, text, readText),
       concurrency,
       intervalMs,
@@ -540,6 +597,7 @@ export function helpText(): string {
     '',
     'Usage:',
     '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
+    "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
     '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
     "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
     '',
