@@ -1,7 +1,7 @@
-import { openApiDocument } from '@sms-command/core'
-import { Hono } from 'hono'
+import { Hono, type MiddlewareHandler } from 'hono'
 import { ERROR_CODES, MockConfigError } from './errors.ts'
 import { errorResponse, jsonResponse, nextRequestId, sleep } from './http.ts'
+import { mockOpenApiDocument } from './openapi-sources.ts'
 import {
   ConnectionDroppedError,
   inProcessRuntime,
@@ -13,6 +13,8 @@ import { createAdminApp } from './routes/admin.ts'
 import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
 import { createSmsHandler } from './routes/sms.ts'
+import { createSourcesHandler } from './routes/sources.ts'
+import { httpDate } from './state/gateway.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 
@@ -66,13 +68,24 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   const deps: RouteDeps = { store, settings, runtime, sleep: options.sleep ?? sleep, logError }
 
   const app = new Hono()
+  const mockDate = async () => httpDate(store.clockNow ? store.clockNow() : await store.now())
+  // Every answer carries the mock clock's Date, so clients can measure (injected) skew. The SMS
+  // routes write it themselves; these middlewares cover the rest without taxing the hot path.
+  const dated: MiddlewareHandler = async (c, next) => {
+    await next()
+    c.res.headers.set('date', await mockDate())
+  }
+  app.use('/v3/auth/*', dated)
+  app.use('/openapi.json', dated)
+  app.use('/_mock', dated)
+  app.use('/_mock/*', dated)
   const handleSms = createSmsHandler(deps)
+  app.all('/v3/sources', createSourcesHandler(deps))
   app.all('/v3/sources/*', handleSms)
   app.post('/v3/auth/tokens', createIamHandler(deps))
   app.get('/openapi.json', async (c) => {
     const requestId = nextRequestId()
-    const origin = new URL(c.req.url).origin
-    const document = { ...openApiDocument, servers: [{ url: origin }, ...openApiDocument.servers] }
+    const document = mockOpenApiDocument(new URL(c.req.url).origin)
     await store.journal({
       ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
       status: 200,
@@ -85,8 +98,15 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.notFound(async (c) => {
     const requestId = nextRequestId()
     const path = rawPath(c.req.url)
+    const date = { date: await mockDate() }
     if (path === '/_mock' || path.startsWith('/_mock/')) {
-      return errorResponse(404, 'MOCK.0404', `no admin route ${c.req.method} ${path}`, requestId)
+      return errorResponse(
+        404,
+        'MOCK.0404',
+        `no admin route ${c.req.method} ${path}`,
+        requestId,
+        date,
+      )
     }
     await store.journal({
       ...baseEntry(c, deps, requestId, path, 'other'),
@@ -99,6 +119,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       ERROR_CODES.unknownApi,
       `The API does not exist or has not been published: ${c.req.method} ${path.slice(0, 200)}`,
       requestId,
+      date,
     )
   })
 
@@ -106,7 +127,9 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     // An injected dropped connection must leave app.fetch as a rejection, like fetch's.
     if (error instanceof ConnectionDroppedError) throw error
     logError(`unexpected error on ${c.req.method} ${rawPath(c.req.url).slice(0, 200)}`, error)
-    return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId())
+    return errorResponse(500, ERROR_CODES.internal, 'Background exception.', nextRequestId(), {
+      date: httpDate(store.clockNow ? store.clockNow() : settings.clock()),
+    })
   })
 
   // HEAD is answered as GET without a body. Done here rather than by Hono, whose

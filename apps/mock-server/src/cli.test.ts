@@ -67,6 +67,8 @@ describe('parseCli', () => {
       [['--aksk', ':x'], '--aksk'],
       [['--seed', '-1'], 'arguments'],
       [['--idle', 'x'], '--idle'],
+      [['--rate-limit', '20'], '--rate-limit'],
+      [['--auth-errors', 'both'], '--auth-errors'],
       [['--bogus'], 'arguments'],
       [['--scenario', '/nonexistent/file.json'], '--scenario'],
     ] as const) {
@@ -74,6 +76,14 @@ describe('parseCli', () => {
       expect(error, args.join(' ')).toBeInstanceOf(MockConfigError)
       expect((error as MockConfigError).field).toBe(field)
     }
+  })
+
+  it('reads the rate limit and the auth-error style', async () => {
+    const command = await parseCli(['--rate-limit', '20/min', '--auth-errors', 'sms'], {})
+    expect(command).toMatchObject({
+      help: false,
+      options: { rateLimit: { limit: 20, windowMs: 60_000 }, authErrors: 'sms' },
+    })
   })
 
   it('reads and validates the scenario file', async () => {

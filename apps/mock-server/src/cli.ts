@@ -5,6 +5,7 @@ import { MockConfigError } from './errors.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseScenarioText } from './scenario.ts'
+import { parseRateLimit } from './state/rate-limit.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
 
 export const USAGE = `Usage: sms-mock [options]
@@ -24,6 +25,8 @@ Options:
   --aksk AK:SK           access key pair of account "demo" (repeatable)
   --auto-register        create unknown servers on first use instead of answering 404
   --journal-size N       requests kept in the journal (default 1000)
+  --rate-limit BUDGET    requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)
+  --auth-errors STYLE    gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205
   --help                 show this help
 
 With no --token, --user, --aksk or scenario credentials, demo credentials are added and printed.
@@ -103,6 +106,15 @@ export async function parseCli(
     })
   }
   if (values['auto-register']) options.autoRegister = true
+  if (values['rate-limit'] !== undefined) {
+    options.rateLimit = parseRateLimit(values['rate-limit'], '--rate-limit')
+  }
+  if (values['auth-errors'] !== undefined) {
+    if (values['auth-errors'] !== 'gateway' && values['auth-errors'] !== 'sms') {
+      throw new MockConfigError('--auth-errors', 'expected gateway or sms')
+    }
+    options.authErrors = values['auth-errors']
+  }
   if (values.scenario !== undefined) {
     let text: string
     try {
@@ -139,6 +151,8 @@ function parseFlags(argv: readonly string[]) {
       aksk: { type: 'string', multiple: true },
       'auto-register': { type: 'boolean' },
       'journal-size': { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'auth-errors': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })

@@ -4,11 +4,11 @@
  * says so here, so clients can be tested against every shape.
  */
 export const ERROR_CODES = {
-  /** 401: missing, unknown, expired or revoked token (API.md §3). */
+  /** 401: missing, unknown, expired or revoked token; by default every AK/SK failure too (API.md §7). */
   badToken: 'APIGW.0301',
-  /** 401: AK/SK signature missing, malformed, unknown AK, wrong signature or AK locked. */
+  /** 401 (`sms` auth-error style): AK/SK signature malformed, unknown AK, wrong signature or AK locked. */
   akSkFailed: 'SMS.0202',
-  /** 401: X-Sdk-Date more than 15 minutes off the server clock. */
+  /** 401 (`sms` auth-error style): X-Sdk-Date more than 15 minutes off the server clock. */
   clockSkew: 'SMS.0205',
   /** 403: a valid credential of another account than the server's. */
   noPermission: 'SMS.2002',
@@ -22,8 +22,16 @@ export const ERROR_CODES = {
   unknownServer: 'SMS.0404',
   /** 404: no such API (API Gateway's code for an unpublished API). */
   unknownApi: 'APIGW.0101',
-  /** 429: throttled (API Gateway's code), the default of a 429 fault. */
+  /** 429: throttled (API Gateway's code): past the rate limit, and the default of a 429 fault. */
   throttled: 'APIGW.0308',
+  /** 401 (sic, API.md §7): a method the command routes don't take. */
+  badMethod: 'SMS.2003',
+  /** 401 (sic): a `command_result` body over 10,240 bytes. */
+  bodyTooLarge: 'SMS.2004',
+  /** 401 (sic): `command_result` without a Content-Type. */
+  contentTypeMissing: 'SMS.2005',
+  /** 401 (sic): `command_result` with a Content-Type other than JSON. */
+  contentTypeNotJson: 'SMS.2006',
 } as const
 
 /** Codes of the admin API under `/_mock`. */

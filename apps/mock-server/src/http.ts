@@ -23,7 +23,10 @@ export function jsonResponse(
   return new Response(JSON.stringify(body), { status, headers: jsonHeaders(requestId, extra) })
 }
 
-/** An `{error_code, error_msg}` answer carrying `X-Request-Id`. */
+/**
+ * An `{error_code, error_msg}` answer carrying `X-Request-Id`. An API Gateway code (`APIGW.*`)
+ * also carries `request_id` in the body, as the gateway's errors do (API.md §7).
+ */
 export function errorResponse(
   status: number,
   code: string,
@@ -31,7 +34,9 @@ export function errorResponse(
   requestId: string,
   extra?: Record<string, string>,
 ): Response {
-  return jsonResponse(status, errorBody(code, message) satisfies ErrorPayload, requestId, extra)
+  const body: ErrorPayload & { request_id?: string } = errorBody(code, message)
+  if (code.startsWith('APIGW.')) body.request_id = requestId
+  return jsonResponse(status, body, requestId, extra)
 }
 
 let prefix = ''

@@ -1,6 +1,8 @@
 import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
+import type { AuthErrorStyle } from './state/gateway.ts'
+import { parseRateLimit, type RateLimit } from './state/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './state/server-state.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { DeliveryMode, IdleShape } from './types.ts'
@@ -72,6 +74,10 @@ export interface MockOptions {
   tokenTtlMs?: number
   maxSkewMs?: number
   autoRegister?: boolean
+  /** `gateway` (default): authentication failures as API Gateway answers them; `sms`: SMS.0202/0205. */
+  authErrors?: AuthErrorStyle
+  /** Request budget per identity, `"20/min"` or `{limit, windowMs}`; default none (or the scenario's). */
+  rateLimit?: string | RateLimit | null
   limits?: Partial<ServerLimits>
   /** The real clock; the mock clock runs at an adjustable offset from it. */
   clock?: () => number
@@ -140,7 +146,22 @@ export function resolveSettings(options: MockOptions): StoreSettings {
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
     throw new MockConfigError('seed', 'expected an integer 0–4294967295')
   }
+  const authErrors = options.authErrors ?? scenario.authErrors ?? 'gateway'
+  if (authErrors !== 'gateway' && authErrors !== 'sms') {
+    throw new MockConfigError('authErrors', 'expected "gateway" or "sms"')
+  }
+  const rateSource = options.rateLimit !== undefined ? options.rateLimit : scenario.rateLimit
+  let rateLimit: RateLimit | null = null
+  if (typeof rateSource === 'string') rateLimit = parseRateLimit(rateSource)
+  else if (rateSource) {
+    rateLimit = {
+      limit: positive(rateSource.limit, 'rateLimit.limit', 1),
+      windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1),
+    }
+  }
   return {
+    authErrors,
+    rateLimit,
     delivery: options.delivery ?? scenario.delivery ?? 'ack',
     idle: options.idle ?? scenario.idle ?? 'empty-name',
     tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 24 * 60 * 60_000),

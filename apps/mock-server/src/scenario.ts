@@ -2,6 +2,8 @@ import { LIMITS, ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from './errors.ts'
 import { FaultSpecSchema } from './state/faults.ts'
+import { AUTH_ERROR_STYLES } from './state/gateway.ts'
+import { parseRateLimit } from './state/rate-limit.ts'
 import { IDLE_SHAPES } from './types.ts'
 
 const name = (what: string) =>
@@ -99,7 +101,26 @@ const ServerSchema = v.object({
   delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
   idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
   commands: v.optional(v.array(CommandInputSchema)),
+  /** Fleet-list fields (API.md §8): shown by `GET /v3/sources`; any string is kept. */
+  name: v.optional(name('server name')),
+  state: v.optional(name('state')),
+  migration_cycle: v.optional(name('migration cycle')),
 })
+
+/** `"20/min"`-style request budget per identity, or `null` for none. */
+export const RateLimitSchema = v.nullable(
+  v.pipe(
+    v.string('expected a budget such as "20/min", or null'),
+    v.check((text) => {
+      try {
+        parseRateLimit(text)
+        return true
+      } catch {
+        return false
+      }
+    }, 'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour"'),
+  ),
+)
 
 export type ServerInput = v.InferOutput<typeof ServerSchema>
 
@@ -116,6 +137,9 @@ export const ScenarioSchema = v.strictObject(
     ),
     delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
     idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+    /** `gateway` (default): API Gateway's 401 APIGW.0301 forms; `sms`: SMS.0202/SMS.0205. */
+    authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
+    rateLimit: v.optional(RateLimitSchema),
     accounts: v.optional(v.array(AccountSchema)),
     users: v.optional(v.array(UserSchema)),
     tokens: v.optional(v.array(TokenSchema)),

@@ -85,7 +85,7 @@ export type AuthOutcome =
   | { ok: false; reason: AuthFailureReason; message: string }
 
 /** Which API a request hit, for faults and the journal. */
-export type RouteName = 'command' | 'command_result' | 'iam' | 'openapi' | 'other'
+export type RouteName = 'command' | 'command_result' | 'sources' | 'iam' | 'openapi' | 'other'
 
 /** One line of the request journal. Holds no credential, body or header value. */
 export interface JournalEntry {

@@ -86,4 +86,80 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       auth: { kind: 'ak-sk', name: 'SDKTESTAK0000000000' },
     })
   })
+
+  const clientWith = (sk: string) =>
+    new ClientBuilder((hc: HcClient) => hc, 'GlobalCredentials')
+      .withCredential(
+        new GlobalCredentials().withAk('SDKTESTAK0000000000').withSk(sk).withDomainId(DOMAIN_ID),
+      )
+      .withEndpoint(mock.url)
+      .build()
+
+  const failureOf = async (request: Promise<unknown>) => {
+    const error = (await request.then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as { httpStatusCode?: number; errorCode?: string; errorMsg?: string; requestId?: string }
+    expect(error, 'the SDK should have thrown').toBeDefined()
+    return error
+  }
+
+  it('sees the gateway form of a wrong SK: 401 APIGW.0301 with its text and request id', async () => {
+    const error = await failureOf(
+      clientWith('not-the-secret').sendRequest({
+        method: 'GET',
+        url: '/v3/sources/{server_id}/command',
+        contentType: 'application/json',
+        pathParams: { server_id: 'sdk-server' },
+        queryParams: {},
+        headers: {},
+      }),
+    )
+    expect(error.httpStatusCode).toBe(401)
+    expect(error.errorCode).toBe('APIGW.0301')
+    expect(error.errorMsg).toBe(
+      'Incorrect IAM authentication information: verify aksk signature fail',
+    )
+    expect(error.requestId).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  it('sees the gateway form of a skewed clock, naming both times', async () => {
+    await mock.app.request('/_mock/clock', {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs: 30 * 60_000 }),
+    })
+    try {
+      const error = await failureOf(
+        client.sendRequest({
+          method: 'GET',
+          url: '/v3/sources/{server_id}/command',
+          contentType: 'application/json',
+          pathParams: { server_id: 'sdk-server' },
+          queryParams: {},
+          headers: {},
+        }),
+      )
+      expect(error.httpStatusCode).toBe(401)
+      expect(error.errorCode).toBe('APIGW.0301')
+      expect(error.errorMsg).toMatch(
+        /^Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:\d{8}T\d{6}Z,server time:\d{8}T\d{6}Z$/,
+      )
+    } finally {
+      await mock.app.request('/_mock/reset', { method: 'POST' })
+    }
+  })
+
+  it('lists the fleet with GET /v3/sources, signed by the SDK', async () => {
+    const response = await client.sendRequest<Record<string, unknown>>({
+      method: 'GET',
+      url: '/v3/sources',
+      contentType: 'application/json',
+      pathParams: {},
+      queryParams: { limit: 10, offset: 0 },
+      headers: {},
+    })
+    expect(response.httpStatusCode).toBe(200)
+    expect(response.count).toBe(1)
+    expect(response.source_servers).toMatchObject([{ id: 'sdk-server', name: 'sdk-server' }])
+  })
 })

@@ -9,9 +9,13 @@ import {
   DEFAULT_ACCOUNT,
   DELIVERY_MODES,
   firstIssue,
+  RateLimitSchema,
   ScenarioSchema,
 } from '../scenario.ts'
 import { describeFault, FaultSpecSchema } from '../state/faults.ts'
+import { AUTH_ERROR_STYLES } from '../state/gateway.ts'
+import { parseRateLimit, viewRateLimit } from '../state/rate-limit.ts'
+import type { LiveSettings } from '../store/store.ts'
 import { IDLE_SHAPES, type RouteName } from '../types.ts'
 import type { RouteDeps } from './context.ts'
 
@@ -22,6 +26,16 @@ const RegisterServerSchema = v.object({
   domain: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
   delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
   idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+  name: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
+  state: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
+  migration_cycle: v.optional(
+    v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255)),
+  ),
+})
+
+const LiveSettingsSchema = v.object({
+  rateLimit: v.optional(RateLimitSchema),
+  authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
 })
 
 const EnqueueSchema = v.union(
@@ -61,6 +75,11 @@ const ClockSchema = v.union(
 )
 
 const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
+
+const viewLive = (live: LiveSettings) => ({
+  authErrors: live.authErrors,
+  rateLimit: viewRateLimit(live.rateLimit),
+})
 
 function constantTimeEquals(a: string, b: string): boolean {
   let diff = a.length ^ b.length
@@ -129,6 +148,7 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
       journalSize: settings.journalSize,
       tokenTtlMs: settings.tokenTtlMs,
       maxSkewMs: settings.maxSkewMs,
+      ...viewLive(await store.liveSettings()),
       now: new Date(await store.now()).toISOString(),
       adminProtected: deps.adminToken !== undefined,
       capabilities: {
@@ -138,6 +158,20 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
       baseUrl: new URL(c.req.url).origin,
     }),
   )
+
+  admin.get('/settings', async () => ok(200, viewLive(await store.liveSettings())))
+
+  admin.post('/settings', async (c) => {
+    const body = await readJson(c, LiveSettingsSchema)
+    if (!body.ok) return body.response
+    const changes: Partial<LiveSettings> = {}
+    if (body.value.authErrors !== undefined) changes.authErrors = body.value.authErrors
+    if (body.value.rateLimit !== undefined) {
+      changes.rateLimit =
+        body.value.rateLimit === null ? null : parseRateLimit(body.value.rateLimit)
+    }
+    return ok(200, viewLive(await store.updateLiveSettings(changes)))
+  })
 
   admin.get('/servers', async () => ok(200, { servers: await store.listServers() }))
 
@@ -149,6 +183,11 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
       domain: body.value.domain ?? DEFAULT_ACCOUNT,
       delivery: body.value.delivery,
       idle: body.value.idle,
+      fleet: {
+        name: body.value.name,
+        state: body.value.state,
+        migration_cycle: body.value.migration_cycle,
+      },
     })
     if ('error' in outcome) return fail(409, ADMIN_CODES.conflict, outcome.error)
     return ok(outcome.created ? 201 : 200, outcome.server)
@@ -232,7 +271,7 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
       return fail(400, ADMIN_CODES.badRequest, 'limit: expected a positive integer')
     }
     const route = c.req.query('route')
-    const routes: RouteName[] = ['command', 'command_result', 'iam', 'openapi', 'other']
+    const routes: RouteName[] = ['command', 'command_result', 'sources', 'iam', 'openapi', 'other']
     if (route !== undefined && !routes.includes(route as RouteName)) {
       return fail(400, ADMIN_CODES.badRequest, `route: expected one of ${routes.join(', ')}`)
     }

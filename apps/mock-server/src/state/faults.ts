@@ -2,8 +2,11 @@ import { ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
 import type { FaultHit, RouteName } from '../types.ts'
 
-/** Which requests a fault applies to: `sms` is both SMS routes, `any` adds IAM. */
-export const FAULT_ROUTES = ['sms', 'command', 'command_result', 'iam', 'any'] as const
+/**
+ * Which requests a fault applies to: `sms` is both command routes, `sources` the fleet list,
+ * `any` all of them and IAM.
+ */
+export const FAULT_ROUTES = ['sms', 'command', 'command_result', 'sources', 'iam', 'any'] as const
 export type FaultRoute = (typeof FAULT_ROUTES)[number]
 
 const uint32 = v.pipe(
@@ -169,7 +172,12 @@ export function emptySelection(): FaultSelection {
 function routeMatches(route: FaultRoute, actual: RouteName): boolean {
   switch (route) {
     case 'any':
-      return actual === 'command' || actual === 'command_result' || actual === 'iam'
+      return (
+        actual === 'command' ||
+        actual === 'command_result' ||
+        actual === 'sources' ||
+        actual === 'iam'
+      )
     case 'sms':
       return actual === 'command' || actual === 'command_result'
     default:

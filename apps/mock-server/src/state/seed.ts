@@ -73,6 +73,9 @@ export function seedState(
     const server = createServerState(input.id, input.domain ?? DEFAULT_ACCOUNT, now, {
       delivery: input.delivery,
       idle: input.idle,
+      name: input.name,
+      state: input.state,
+      migration_cycle: input.migration_cycle,
     })
     if (input.commands) {
       enqueue(

@@ -30,6 +30,38 @@ export interface ServerState {
   resultsTotal: number
   deliveriesTotal: number
   faults: FaultState[]
+  /** Fleet-list fields (API.md §8); `name` defaults to the id, `state` to `waiting`. */
+  name?: string
+  state?: string
+  migrationCycle?: string
+  /** Mock time of the last authenticated request about this server (`connected`). */
+  lastVisitAt?: number | null
+  /** Mock time the current run of visits began: when `connected` last turned true. */
+  connectedSince?: number | null
+}
+
+/** Fleet-list fields settable in scenarios and the admin API. */
+export interface FleetFields {
+  name?: string | undefined
+  state?: string | undefined
+  migration_cycle?: string | undefined
+}
+
+/** Sets the fleet-list fields given; absent ones stay as they were. */
+export function applyFleetFields(server: ServerState, fields: FleetFields): void {
+  if (fields.name !== undefined) server.name = fields.name
+  if (fields.state !== undefined) server.state = fields.state
+  if (fields.migration_cycle !== undefined) server.migrationCycle = fields.migration_cycle
+}
+
+/**
+ * Notes an authenticated visit (a poll or a result) at `now`: a server is `connected` while its
+ * last visit is less than `windowMs` old, so a visit after a longer gap starts a new connection.
+ */
+export function markVisit(server: ServerState, now: number, windowMs: number): void {
+  const last = server.lastVisitAt ?? null
+  if (last === null || now - last >= windowMs || now < last) server.connectedSince = now
+  server.lastVisitAt = now
 }
 
 /** Limits that keep a long-running mock's memory flat. */
@@ -37,18 +69,28 @@ export interface ServerLimits {
   queue: number
   results: number
   awaiting: number
+  /** How long (mock time) after its last poll a server still counts as `connected`. */
+  connectedWindowMs: number
 }
 
-export const DEFAULT_SERVER_LIMITS: ServerLimits = { queue: 10_000, results: 1_000, awaiting: 100 }
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  queue: 10_000,
+  results: 1_000,
+  awaiting: 100,
+  connectedWindowMs: 60_000,
+}
 
 /** A new, empty server. */
 export function createServerState(
   id: string,
   account: string,
   now: number,
-  overrides: { delivery?: DeliveryMode | undefined; idle?: IdleShape | undefined } = {},
+  overrides: {
+    delivery?: DeliveryMode | undefined
+    idle?: IdleShape | undefined
+  } & FleetFields = {},
 ): ServerState {
-  return {
+  const server: ServerState = {
     id,
     account,
     ...(overrides.delivery ? { delivery: overrides.delivery } : {}),
@@ -62,7 +104,11 @@ export function createServerState(
     resultsTotal: 0,
     deliveriesTotal: 0,
     faults: [],
+    lastVisitAt: null,
+    connectedSince: null,
   }
+  applyFleetFields(server, overrides)
+  return server
 }
 
 /**
@@ -186,6 +232,7 @@ export function deliver(
   limits: ServerLimits,
 ): { command: QueuedCommand | null; events: NewMockEvent[] } {
   const events = releaseDue(server, now)
+  markVisit(server, now, limits.connectedWindowMs)
   const effective = server.delivery ?? mode
   const head = server.queue[0]
   if (!head) return { command: null, events }
@@ -231,6 +278,7 @@ export function report(
   limits: ServerLimits,
 ): ReportOutcome {
   const events = releaseDue(server, now)
+  markVisit(server, now, limits.connectedWindowMs)
   const effective = server.delivery ?? mode
   let answered: QueuedCommand | undefined
   if (effective === 'pop') {
@@ -305,6 +353,9 @@ export function viewServer(server: ServerState, mode: DeliveryMode, idle: IdleSh
     })),
     resultsTotal: server.resultsTotal,
     deliveriesTotal: server.deliveriesTotal,
+    name: server.name ?? server.id,
+    state: server.state ?? 'waiting',
+    migration_cycle: server.migrationCycle ?? null,
   }
 }
 
@@ -320,8 +371,49 @@ export function summarizeServer(server: ServerState, mode: DeliveryMode) {
     scheduled: server.scheduled.length,
     resultsTotal: server.resultsTotal,
     deliveriesTotal: server.deliveriesTotal,
+    name: server.name ?? server.id,
+    state: server.state ?? 'waiting',
+    migration_cycle: server.migrationCycle ?? null,
   }
 }
 
 export type ServerView = ReturnType<typeof viewServer>
 export type ServerSummary = ReturnType<typeof summarizeServer>
+
+/** One server as `GET /v3/sources` lists it (API.md §8). */
+export interface SourceServer {
+  id: string
+  name: string
+  state: string
+  migration_cycle?: string
+  connected: boolean
+  last_visit_time: number
+  add_date: number
+}
+
+/**
+ * A server as the fleet list shows it at `now`: `connected` while its last visit is under
+ * `windowMs` old; `last_visit_time` is when `connected` last changed (its creation while it
+ * never connected).
+ *
+ * @example
+ * sourceServerOf(server, now, 60_000) // { id, name, state: 'waiting', connected: false, … }
+ */
+export function sourceServerOf(server: ServerState, now: number, windowMs: number): SourceServer {
+  const last = server.lastVisitAt ?? null
+  const connected = last !== null && now >= last && now - last < windowMs
+  const changed = connected
+    ? (server.connectedSince ?? last)
+    : last === null
+      ? server.createdAt
+      : last + windowMs
+  return {
+    id: server.id,
+    name: server.name ?? server.id,
+    state: server.state ?? 'waiting',
+    ...(server.migrationCycle !== undefined ? { migration_cycle: server.migrationCycle } : {}),
+    connected,
+    last_visit_time: changed,
+    add_date: server.createdAt,
+  }
+}

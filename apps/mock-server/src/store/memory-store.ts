@@ -17,6 +17,7 @@ import {
   removeFault,
   removeScopedFaults,
 } from '../state/faults.ts'
+import type { AuthErrorStyle } from '../state/gateway.ts'
 import {
   authenticateSignature,
   authenticateToken,
@@ -30,13 +31,16 @@ import {
   type WireRequest,
 } from '../state/identity.ts'
 import { Journal } from '../state/journal.ts'
+import { type RateState, type ThrottleOutcome, takeRequest } from '../state/rate-limit.ts'
 import { applyIdentity, seedState } from '../state/seed.ts'
 import {
+  applyFleetFields,
   createServerState,
   deliver,
   type EnqueueItem,
   type EnqueueOutcome,
   enqueue,
+  type FleetFields,
   nextRelease,
   ownedServer,
   type ResultInput,
@@ -45,6 +49,8 @@ import {
   type ServerState,
   type ServerSummary,
   type ServerView,
+  type SourceServer,
+  sourceServerOf,
   summarizeServer,
   viewServer,
 } from '../state/server-state.ts'
@@ -61,6 +67,7 @@ import type {
   EventFilter,
   IdentityInput,
   JournalFilter,
+  LiveSettings,
   MockStore,
   ReportResult,
   StoreSettings,
@@ -83,6 +90,8 @@ export class MemoryStore implements MockStore {
   #globalFaults!: FaultState[]
   #faultCounter = 0
   #offsetMs = 0
+  #rate: RateState = { limit: null, windows: new Map() }
+  #authErrors: AuthErrorStyle = 'gateway'
   readonly #journal: Journal
   readonly #events: EventHub
   #releaseTimer: ReturnType<typeof setTimeout> | undefined
@@ -104,6 +113,8 @@ export class MemoryStore implements MockStore {
     this.#servers = seeded.servers
     this.#globalFaults = seeded.globalFaults
     this.#faultCounter = seeded.faultCounter
+    this.#rate = { limit: this.settings.rateLimit, windows: new Map() }
+    this.#authErrors = this.settings.authErrors
     this.#scheduleRelease()
   }
 
@@ -137,6 +148,10 @@ export class MemoryStore implements MockStore {
   }
 
   async now(): Promise<number> {
+    return this.#now()
+  }
+
+  clockNow(): number {
     return this.#now()
   }
 
@@ -183,6 +198,7 @@ export class MemoryStore implements MockStore {
     domain: string
     delivery?: StoreSettings['delivery'] | undefined
     idle?: StoreSettings['idle'] | undefined
+    fleet?: FleetFields | undefined
   }) {
     const existing = this.#servers.get(input.id)
     if (existing) {
@@ -191,11 +207,16 @@ export class MemoryStore implements MockStore {
       }
       if (input.delivery) existing.delivery = input.delivery
       if (input.idle) existing.idle = input.idle
+      if (input.fleet) applyFleetFields(existing, input.fleet)
       return { created: false, server: summarizeServer(existing, this.settings.delivery) }
     }
     if (!this.#identity.accounts.has(input.domain))
       applyIdentity(this.#identity, { accounts: [{ name: input.domain }] }, this.#now())
-    const server = createServerState(input.id, input.domain, this.#now(), input)
+    const server = createServerState(input.id, input.domain, this.#now(), {
+      delivery: input.delivery,
+      idle: input.idle,
+      ...input.fleet,
+    })
     this.#servers.set(server.id, server)
     this.#emit([serverEvent(server.id, 'registered', server.account)])
     return { created: true, server: summarizeServer(server, this.settings.delivery) }
@@ -207,6 +228,16 @@ export class MemoryStore implements MockStore {
       this.#emit(releaseDue(server, now))
       return summarizeServer(server, this.settings.delivery)
     })
+  }
+
+  async listSources(account: string): Promise<SourceServer[]> {
+    const now = this.#now()
+    const window = this.settings.limits.connectedWindowMs
+    const out: SourceServer[] = []
+    for (const server of this.#servers.values()) {
+      if (server.account === account) out.push(sourceServerOf(server, now, window))
+    }
+    return out
   }
 
   async viewServer(id: string): Promise<ServerView | undefined> {
@@ -334,6 +365,21 @@ export class MemoryStore implements MockStore {
     if (server && server.faults.length > 0)
       drawFaults(server.faults, { serverId, route }, selection)
     return selection
+  }
+
+  throttle(identity: string): ThrottleOutcome {
+    return takeRequest(this.#rate, identity, this.#now())
+  }
+
+  async liveSettings(): Promise<LiveSettings> {
+    return { authErrors: this.#authErrors, rateLimit: this.#rate.limit }
+  }
+
+  async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
+    if (changes.authErrors !== undefined) this.#authErrors = changes.authErrors
+    if (changes.rateLimit !== undefined)
+      this.#rate = { limit: changes.rateLimit, windows: new Map() }
+    return this.liveSettings()
   }
 
   journal(entry: JournalInput): void {

@@ -1,6 +1,7 @@
 import type { Scenario } from '../scenario.ts'
 import type { ClockChange } from '../state/control.ts'
 import type { FaultSelection, FaultSpec, FaultState } from '../state/faults.ts'
+import type { AuthErrorStyle } from '../state/gateway.ts'
 import type {
   IdentityView,
   IssueOutcome,
@@ -8,13 +9,16 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../state/identity.ts'
+import type { RateLimit, ThrottleOutcome } from '../state/rate-limit.ts'
 import type {
   EnqueueItem,
   EnqueueOutcome,
+  FleetFields,
   ResultInput,
   ServerLimits,
   ServerSummary,
   ServerView,
+  SourceServer,
 } from '../state/server-state.ts'
 import type {
   AuthOutcome,
@@ -48,6 +52,16 @@ export interface StoreSettings {
   scenario: Scenario
   /** The real clock, in ms; the mock clock runs at an offset from it. */
   clock: () => number
+  /** How authentication failures are answered (gateway forms by default). */
+  authErrors: AuthErrorStyle
+  /** Request budget per identity at start (and after a reset); `null`: unlimited. */
+  rateLimit: RateLimit | null
+}
+
+/** Settings that can change at run time (`POST /_mock/settings`). */
+export interface LiveSettings {
+  authErrors: AuthErrorStyle
+  rateLimit: RateLimit | null
 }
 
 /** Outcome of a GET on a server. */
@@ -98,6 +112,8 @@ export interface MockStore {
 
   /** The mock clock, ms since the epoch. */
   now(): Promise<number>
+  /** The mock clock without waiting, for stores that hold it in this process. */
+  clockNow?(): number
   /** Moves the mock clock: by `advanceMs` (≥ 0), or to `to`; returns the new time and offset. */
   setClock(change: ClockChange): Promise<{ now: number; offsetMs: number }>
 
@@ -113,8 +129,11 @@ export interface MockStore {
     domain: string
     delivery?: DeliveryMode | undefined
     idle?: IdleShape | undefined
+    fleet?: FleetFields | undefined
   }): Promise<{ created: boolean; server: ServerSummary } | { error: string }>
   listServers(): Promise<ServerSummary[]>
+  /** The servers of `account` as the fleet list (`GET /v3/sources`) shows them, at mock time. */
+  listSources(account: string): Promise<SourceServer[]>
   viewServer(id: string): Promise<ServerView | undefined>
   deleteServer(id: string): Promise<boolean>
   enqueue(id: string, items: readonly EnqueueItem[]): Promise<EnqueueOutcome | { notFound: true }>
@@ -127,6 +146,16 @@ export interface MockStore {
   clearFaults(server?: string): Promise<number>
   /** Fires the faults matching a request (global first, then the server's), consuming them. */
   drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection>
+
+  /**
+   * Counts a request of an authenticated identity against the rate limit (on the mock clock).
+   * A store that holds it in this process answers without a promise.
+   */
+  throttle(identity: string): ThrottleOutcome | Promise<ThrottleOutcome>
+  /** Settings the admin API can change while the mock runs (a reset restores the start ones). */
+  liveSettings(): Promise<LiveSettings>
+  /** Changes some live settings; a new rate limit starts counting afresh. */
+  updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings>
 
   /** Records a request; must not throw. A store that writes remotely returns a promise. */
   journal(entry: JournalInput): void | Promise<void>

@@ -11,13 +11,16 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../state/identity.ts'
+import type { ThrottleOutcome } from '../state/rate-limit.ts'
 import {
   createServerState,
   type EnqueueItem,
   type EnqueueOutcome,
+  type FleetFields,
   type ResultInput,
   type ServerSummary,
   type ServerView,
+  type SourceServer,
 } from '../state/server-state.ts'
 import type {
   DeliverResult,
@@ -25,6 +28,7 @@ import type {
   IdentityInput,
   IdentityView,
   JournalFilter,
+  LiveSettings,
   MockStore,
   ReportResult,
   StoreSettings,
@@ -105,14 +109,21 @@ export class DurableObjectStore implements MockStore {
     domain: string
     delivery?: DeliveryMode | undefined
     idle?: IdleShape | undefined
+    fleet?: FleetFields | undefined
   }): Promise<{ created: boolean; server: ServerSummary } | { error: string }> {
     const outcome = await this.#control.registerServer(input.id, input.domain)
     if ('error' in outcome) return { error: outcome.error }
     const server = this.#server(input.id)
     if (outcome.created) {
-      await server.init(createServerState(input.id, input.domain, outcome.now, input))
+      await server.init(
+        createServerState(input.id, input.domain, outcome.now, {
+          delivery: input.delivery,
+          idle: input.idle,
+          ...input.fleet,
+        }),
+      )
     } else {
-      await server.update({ delivery: input.delivery, idle: input.idle })
+      await server.update({ delivery: input.delivery, idle: input.idle, fleet: input.fleet })
     }
     const summary = await server.summary(this.settings.delivery)
     if (!summary) return { error: `server ${input.id} could not be initialised` }
@@ -125,6 +136,25 @@ export class DurableObjectStore implements MockStore {
       ids.map((id) => this.#server(id).summary(this.settings.delivery)),
     )
     return summaries.filter((s): s is ServerSummary => s !== undefined)
+  }
+
+  async listSources(account: string): Promise<SourceServer[]> {
+    const [ids, now] = await Promise.all([this.#control.serverIdsOf(account), this.now()])
+    const window = this.settings.limits.connectedWindowMs
+    const sources = await Promise.all(ids.map((id) => this.#server(id).source(now, window)))
+    return sources.filter((s): s is SourceServer => s !== undefined)
+  }
+
+  throttle(identity: string): Promise<ThrottleOutcome> {
+    return this.#control.throttle(identity)
+  }
+
+  liveSettings(): Promise<LiveSettings> {
+    return this.#control.liveSettings()
+  }
+
+  updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
+    return this.#control.updateLiveSettings(changes)
   }
 
   async viewServer(id: string): Promise<ServerView | undefined> {

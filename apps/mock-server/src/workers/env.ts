@@ -1,6 +1,7 @@
 import { MockConfigError } from '../errors.ts'
 import type { MockOptions } from '../options.ts'
 import { parseScenarioText } from '../scenario.ts'
+import { parseRateLimit } from '../state/rate-limit.ts'
 import { IDLE_SHAPES, type IdleShape } from '../types.ts'
 import type { SmsControlObject, SmsServerObject } from './objects.ts'
 
@@ -17,6 +18,10 @@ export interface WorkerEnv {
   SMS_MOCK_DELIVERY?: string
   SMS_MOCK_IDLE?: string
   SMS_MOCK_AUTO_REGISTER?: string
+  /** `gateway` (default) or `sms`. */
+  SMS_MOCK_AUTH_ERRORS?: string
+  /** Request budget per identity, e.g. `20/min`. */
+  SMS_MOCK_RATE_LIMIT?: string
 }
 
 /** The mock's options from the Worker's variables; the same in every isolate and object. */
@@ -45,6 +50,15 @@ export function workerOptions(env: WorkerEnv): MockOptions {
     options.idle = env.SMS_MOCK_IDLE as IdleShape
   }
   if (env.SMS_MOCK_AUTO_REGISTER === 'true') options.autoRegister = true
+  if (env.SMS_MOCK_AUTH_ERRORS) {
+    if (env.SMS_MOCK_AUTH_ERRORS !== 'gateway' && env.SMS_MOCK_AUTH_ERRORS !== 'sms') {
+      throw new MockConfigError('SMS_MOCK_AUTH_ERRORS', 'expected gateway or sms')
+    }
+    options.authErrors = env.SMS_MOCK_AUTH_ERRORS
+  }
+  if (env.SMS_MOCK_RATE_LIMIT) {
+    options.rateLimit = parseRateLimit(env.SMS_MOCK_RATE_LIMIT, 'SMS_MOCK_RATE_LIMIT')
+  }
   if (env.SMS_MOCK_ADMIN_TOKEN) options.adminToken = env.SMS_MOCK_ADMIN_TOKEN
   return options
 }

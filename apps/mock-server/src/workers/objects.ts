@@ -17,6 +17,7 @@ import {
   removeFault,
   removeScopedFaults,
 } from '../state/faults.ts'
+import type { AuthErrorStyle } from '../state/gateway.ts'
 import {
   addAccount,
   authenticateSignature,
@@ -32,21 +33,31 @@ import {
   type WireRequest,
 } from '../state/identity.ts'
 import { Journal } from '../state/journal.ts'
+import { type RateState, takeRequest } from '../state/rate-limit.ts'
 import { applyIdentity, seedState } from '../state/seed.ts'
 import {
+  applyFleetFields,
   deliver,
   type EnqueueItem,
   enqueue,
+  type FleetFields,
   ownedServer,
   type ResultInput,
   releaseDue,
   report,
   type ServerLimits,
   type ServerState,
+  sourceServerOf,
   summarizeServer,
   viewServer,
 } from '../state/server-state.ts'
-import type { EventFilter, IdentityInput, JournalFilter, StoreSettings } from '../store/store.ts'
+import type {
+  EventFilter,
+  IdentityInput,
+  JournalFilter,
+  LiveSettings,
+  StoreSettings,
+} from '../store/store.ts'
 import type {
   DeliveryMode,
   IdleShape,
@@ -85,6 +96,9 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   #faultIds = new Set<string>()
   #faultCounter = 0
   #offsetMs = 0
+  // Memory only, like the journal: a budget's counts need not outlive an eviction.
+  #rate: RateState = { limit: null, windows: new Map() }
+  #authErrors: AuthErrorStyle = 'gateway'
   readonly #journal: Journal
   readonly #hub: EventHub
 
@@ -93,6 +107,8 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     this.#settings = resolveSettings(workerOptions(env))
     this.#journal = new Journal(this.#settings.journalSize)
     this.#hub = new EventHub(this.#settings.eventBacklog)
+    this.#rate = { limit: this.#settings.rateLimit, windows: new Map() }
+    this.#authErrors = this.#settings.authErrors
     void ctx.blockConcurrencyWhile(async () => {
       const saved = await ctx.storage.get<ControlSnapshot>(CONTROL_KEY)
       if (saved) this.#load(saved)
@@ -222,6 +238,27 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return [...this.#registry.keys()]
   }
 
+  async serverIdsOf(account: string): Promise<string[]> {
+    const ids: string[] = []
+    for (const [id, owner] of this.#registry) if (owner === account) ids.push(id)
+    return ids
+  }
+
+  async throttle(identity: string) {
+    return takeRequest(this.#rate, identity, this.#now())
+  }
+
+  async liveSettings(): Promise<LiveSettings> {
+    return { authErrors: this.#authErrors, rateLimit: this.#rate.limit }
+  }
+
+  async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
+    if (changes.authErrors !== undefined) this.#authErrors = changes.authErrors
+    if (changes.rateLimit !== undefined)
+      this.#rate = { limit: changes.rateLimit, windows: new Map() }
+    return this.liveSettings()
+  }
+
   async unregister(id: string): Promise<boolean> {
     if (!this.#registry.delete(id)) return false
     this.#emit([serverEvent(id, 'deleted')])
@@ -297,6 +334,8 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     this.#offsetMs = 0
     this.#journal.clear()
     this.#hub.clear()
+    this.#rate = { limit: this.#settings.rateLimit, windows: new Map() }
+    this.#authErrors = this.#settings.authErrors
     await this.#seed()
     this.#emit([{ type: 'reset' }])
   }
@@ -355,15 +394,24 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
     await this.#save()
   }
 
-  async update(changes: { delivery?: DeliveryMode | undefined; idle?: IdleShape | undefined }) {
+  async update(changes: {
+    delivery?: DeliveryMode | undefined
+    idle?: IdleShape | undefined
+    fleet?: FleetFields | undefined
+  }) {
     if (!this.#state) return
     if (changes.delivery) this.#state.delivery = changes.delivery
     if (changes.idle) this.#state.idle = changes.idle
+    if (changes.fleet) applyFleetFields(this.#state, changes.fleet)
     await this.#save()
   }
 
   async summary(mode: DeliveryMode) {
     return this.#state ? summarizeServer(this.#state, mode) : undefined
+  }
+
+  async source(now: number, windowMs: number) {
+    return this.#state ? sourceServerOf(this.#state, now, windowMs) : undefined
   }
 
   async view(mode: DeliveryMode, idle: IdleShape, now: number) {

@@ -31,6 +31,9 @@ export const CONFORMANCE_SCENARIO = {
   servers: [
     {
       id: 'seeded-1',
+      name: 'web-01',
+      state: 'replicate',
+      migration_cycle: 'replicating',
       commands: [{ command_name: 'START', command_param: { task_id: 'seed-task' } }],
     },
   ],

@@ -37,6 +37,13 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
     expect(reset.status).toBe(200)
   })
 
+  /** Switches to the SMS-coded auth failures (SMS.0202/SMS.0205) until the next reset. */
+  const useSmsAuthErrors = async () => {
+    const res = await api.admin('POST', '/settings', { authErrors: 'sms' })
+    expect(res.status, JSON.stringify(res.body)).toBe(200)
+    expect(res.body.authErrors).toBe('sms')
+  }
+
   const client = (auth = staticToken('tok-demo')) =>
     createSmsClient({ endpoint: target.baseUrl, auth, fetch: target.fetch, retry: false })
 
@@ -249,9 +256,9 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
           result_detail: {},
           pad: 'x'.repeat(10_240),
         }),
-        400,
-        'SMS.0400',
-        /body.*10240/,
+        401,
+        'SMS.2004',
+        /10240 bytes/,
       )
       await expectError(
         await api.postResult(id, { command_name: 'START', result: 'success' }),
@@ -281,23 +288,43 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect((await expectCommand(await api.getCommand(id))).command_name).toBe('START')
     })
 
-    it('answers 404 APIGW.0101 for an unknown API or method', async () => {
-      await expectError(await target.fetch(`${target.baseUrl}/v3/nothing`), 404, 'APIGW.0101')
-      await expectError(
-        await target.fetch(`${target.baseUrl}/v3/sources/x/command`, {
-          method: 'DELETE',
-          headers: { 'x-auth-token': 'tok-demo' },
-        }),
-        404,
-        'APIGW.0101',
-      )
+    it('answers 404 APIGW.0101 for an unknown API, with the gateway’s request_id', async () => {
+      const response = await target.fetch(`${target.baseUrl}/v3/nothing`)
+      const requestId = response.headers.get('x-request-id')
+      const body = await expectError(response, 404, 'APIGW.0101')
+      expect((body as { request_id?: string }).request_id).toBe(requestId)
+    })
+
+    it('answers 401 SMS.2003 for a method the command routes do not take', async () => {
+      for (const [method, route] of [
+        ['DELETE', 'command'],
+        ['PUT', 'command'],
+        ['POST', 'command'],
+        ['GET', 'command_result'],
+        ['PATCH', 'command_result'],
+      ] as const) {
+        await expectError(
+          await target.fetch(`${target.baseUrl}/v3/sources/seeded-1/${route}`, {
+            method,
+            headers: { 'x-auth-token': 'tok-demo', 'content-type': 'application/json' },
+            ...(method === 'GET' ? {} : { body: '{}' }),
+          }),
+          401,
+          'SMS.2003',
+          new RegExp(`${method}.*use ${route === 'command' ? 'GET' : 'POST'}`),
+        )
+      }
     })
 
     it('serves core’s OpenAPI document', async () => {
       const response = await target.fetch(`${target.baseUrl}/openapi.json`)
       expect(response.status).toBe(200)
       const document = await response.json()
-      expect(document.paths).toEqual(JSON.parse(JSON.stringify(openApiDocument.paths)))
+      for (const [path, item] of Object.entries(JSON.parse(JSON.stringify(openApiDocument.paths))))
+        expect(document.paths[path]).toEqual(item)
+      expect(
+        document.paths['/v3/sources'].get.parameters.map((p: { name: string }) => p.name),
+      ).toEqual(expect.arrayContaining(['limit', 'offset', 'id', 'name', 'state', 'connected']))
       expect(document.openapi).toBe('3.1.0')
     })
   })
@@ -421,7 +448,8 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       ).toBe(200)
     })
 
-    it('answers 401 SMS.0202 for a wrong signature and an unknown AK', async () => {
+    it('answers 401 SMS.0202 for a wrong signature and an unknown AK (sms style)', async () => {
+      await useSmsAuthErrors()
       const id = uniqueId()
       await api.register(id)
       const url = `${target.baseUrl}/v3/sources/${id}/command`
@@ -444,7 +472,8 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       )
     })
 
-    it('signs the body: a POST whose body changed after signing is refused', async () => {
+    it('(sms style) signs the body: a POST whose body changed after signing is refused', async () => {
+      await useSmsAuthErrors()
       const id = uniqueId()
       await api.register(id)
       await api.enqueue(id, { command_name: 'START' })
@@ -461,7 +490,8 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       await ok.text()
     })
 
-    it('answers 401 SMS.0205 when X-Sdk-Date is more than 15 minutes off, on the mock clock', async () => {
+    it('answers 401 SMS.0205 when X-Sdk-Date is more than 15 minutes off, on the mock clock (sms style)', async () => {
+      await useSmsAuthErrors()
       const id = uniqueId()
       await api.register(id)
       const url = `${target.baseUrl}/v3/sources/${id}/command`
@@ -492,7 +522,8 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       )
     })
 
-    it('locks an AK for 5 minutes after 5 consecutive bad signatures', async () => {
+    it('(sms style) locks an AK for 5 minutes after 5 consecutive bad signatures', async () => {
+      await useSmsAuthErrors()
       const id = uniqueId()
       await api.register(id)
       const url = `${target.baseUrl}/v3/sources/${id}/command`
@@ -519,7 +550,8 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       await ok.text()
     })
 
-    it('refuses X-Domain-Id of another account', async () => {
+    it('(sms style) refuses X-Domain-Id of another account', async () => {
+      await useSmsAuthErrors()
       const id = uniqueId()
       await api.register(id)
       const url = `${target.baseUrl}/v3/sources/${id}/command`
@@ -812,6 +844,384 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
         body: null,
       })
       expect(headers['X-Auth-Token']).toBeTruthy()
+    })
+  })
+
+  describe('gateway forms (API Gateway as Huawei runs it)', () => {
+    /** A gateway 401/429: `request_id` in the body equals X-Request-Id; a Date header. */
+    const expectGateway = async (
+      response: Response,
+      status: number,
+      code: string,
+      message: string | RegExp,
+    ) => {
+      const requestId = response.headers.get('x-request-id')
+      const date = response.headers.get('date')
+      const body = (await expectError(response, status, code)) as {
+        error_msg: string
+        request_id?: string
+      }
+      if (typeof message === 'string') expect(body.error_msg).toBe(message)
+      else expect(body.error_msg).toMatch(message)
+      expect(body.request_id).toMatch(/^[0-9a-f]{32}$/)
+      expect(body.request_id).toBe(requestId)
+      expect(date).not.toBeNull()
+      return { body, dateMs: Date.parse(date ?? '') }
+    }
+
+    it('answers a wrong SK with 401 APIGW.0301 "verify aksk signature fail"', async () => {
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const headers = await signedHeaders('GET', url, undefined, {
+        ak: 'AKDEMO0000000000',
+        sk: 'wrong',
+      })
+      await expectGateway(
+        await target.fetch(url, { headers }),
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: verify aksk signature fail',
+      )
+      // An unknown AK and another account's X-Domain-Id look the same from outside.
+      await expectGateway(
+        await target.fetch(url, {
+          headers: await signedHeaders('GET', url, undefined, { ak: 'AKNOBODY', sk: 'x' }),
+        }),
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: verify aksk signature fail',
+      )
+    })
+
+    it('answers a skewed X-Sdk-Date with the gateway text naming both times, on the mock clock', async () => {
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      await api.admin('POST', '/clock', { advanceMs: 20 * 60_000 })
+      const headers = await signedHeaders('GET', url, undefined)
+      const sent = headers['X-Sdk-Date']
+      expect(sent).toMatch(/^\d{8}T\d{6}Z$/)
+      const response = await target.fetch(url, { headers })
+      const { body, dateMs } = await expectGateway(
+        response,
+        401,
+        'APIGW.0301',
+        /^Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:\d{8}T\d{6}Z,server time:\d{8}T\d{6}Z$/,
+      )
+      const [, signatureTime, serverTime] =
+        /signature time:(\w+),server time:(\w+)$/.exec(body.error_msg) ?? []
+      expect(signatureTime).toBe(sent)
+      // The server time and the Date header are both the mock clock: 20 minutes ahead.
+      expect(serverTime).toBe(formatSdkDate(new Date(dateMs)))
+      expect(dateMs - Date.now()).toBeGreaterThan(19 * 60_000)
+      expect(dateMs - Date.now()).toBeLessThan(21 * 60_000)
+    })
+
+    it('answers missing, unknown and expired tokens in the gateway form', async () => {
+      const id = 'seeded-1'
+      await expectGateway(
+        await api.getCommand(id, {}),
+        401,
+        'APIGW.0301',
+        /^Incorrect IAM authentication information: .*not found$/,
+      )
+      await expectGateway(
+        await api.getCommand(id, { 'x-auth-token': 'nope' }),
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: decrypt token fail',
+      )
+      const token = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: {
+                user: { name: 'alice', password: 'alice-password', domain: { name: 'demo' } },
+              },
+            },
+          },
+        }),
+      })
+      expect(token.status).toBe(201)
+      const issued = token.headers.get('x-subject-token') ?? ''
+      await token.text()
+      await api.admin('POST', '/clock', { advanceMs: 25 * 3_600_000 })
+      await expectGateway(
+        await api.getCommand(id, { 'x-auth-token': issued }),
+        401,
+        'APIGW.0301',
+        'Incorrect IAM authentication information: token expired',
+      )
+    })
+
+    it('dates every answer with the mock clock: SMS, IAM, admin, unknown routes', async () => {
+      await api.admin('POST', '/clock', { advanceMs: 3 * 3_600_000 })
+      const answers = [
+        await api.getCommand('seeded-1'),
+        await target.fetch(`${target.baseUrl}/v3/nothing`),
+        await target.fetch(`${target.baseUrl}/openapi.json`),
+        await target.fetch(`${target.baseUrl}/v3/auth/tokens`, { method: 'POST', body: '{}' }),
+      ]
+      for (const response of answers) {
+        await response.text()
+        const date = Date.parse(response.headers.get('date') ?? '')
+        expect(date - Date.now()).toBeGreaterThan(3 * 3_600_000 - 60_000)
+        expect(date - Date.now()).toBeLessThan(3 * 3_600_000 + 60_000)
+      }
+      const admin = await api.admin('GET', '/clock')
+      expect(Date.parse(admin.headers.get('date') ?? '') - Date.now()).toBeGreaterThan(
+        3 * 3_600_000 - 60_000,
+      )
+    })
+
+    it('keeps the SMS-coded forms behind the authErrors switch, until a reset', async () => {
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const wrong = { ak: 'AKDEMO0000000000', sk: 'wrong' }
+      await useSmsAuthErrors()
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, wrong) }),
+        401,
+        'SMS.0202',
+      )
+      const settings = await api.admin('GET', '/settings')
+      expect(settings.body).toEqual({ authErrors: 'sms', rateLimit: null })
+      await api.admin('POST', '/reset')
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, wrong) }),
+        401,
+        'APIGW.0301',
+        /verify aksk signature fail/,
+      )
+    })
+  })
+
+  describe('command_result body checks (SMS error list, HTTP 401)', () => {
+    const result = (pad = '') =>
+      JSON.stringify({ command_name: 'START', result: 'success', result_detail: { pad } })
+    const post = (headers: Record<string, string>, body: BodyInit) =>
+      target.fetch(`${target.baseUrl}/v3/sources/seeded-1/command_result`, {
+        method: 'POST',
+        headers: { 'x-auth-token': 'tok-demo', ...headers },
+        body,
+      })
+
+    it('answers 401 SMS.2005 without a Content-Type, and records nothing', async () => {
+      // A byte body: fetch adds no Content-Type, as curl --data-binary with -H "Content-Type:" does.
+      await expectError(
+        await post({}, new TextEncoder().encode(result())),
+        401,
+        'SMS.2005',
+        /Content-Type/,
+      )
+      const view = await api.admin('GET', '/servers/seeded-1')
+      expect(view.body.resultsTotal).toBe(0)
+      expect(view.body.current.command_name).toBe('START')
+    })
+
+    it('answers 401 SMS.2006 to a Content-Type that is not JSON', async () => {
+      for (const type of [
+        'text/plain;charset=UTF-8',
+        'application/x-www-form-urlencoded',
+        'application/jsonp',
+        'application/json; charset=iso-8859-1',
+      ]) {
+        await expectError(
+          await post({ 'content-type': type }, result()),
+          401,
+          'SMS.2006',
+          /Content-Type/,
+        )
+      }
+    })
+
+    it('accepts application/json with a UTF-8 charset in any case and spacing', async () => {
+      for (const type of [
+        'application/json',
+        'application/json;charset=UTF-8',
+        'Application/JSON ; Charset = "utf-8"',
+      ]) {
+        await api.enqueue('seeded-1', { command_name: 'START' })
+        const response = await post({ 'content-type': type }, result())
+        expect(response.status, `${type}: ${await response.text()}`).toBe(200)
+      }
+    })
+
+    it('answers 401 SMS.2004 past 10,240 bytes, counted in bytes, not characters', async () => {
+      const base = result().length
+      const exact = result('x'.repeat(10_240 - base))
+      expect(new TextEncoder().encode(exact).byteLength).toBe(10_240)
+      const ok = await post({ 'content-type': 'application/json' }, exact)
+      expect(ok.status, await ok.text()).toBe(200)
+      await expectError(
+        await post({ 'content-type': 'application/json' }, result('x'.repeat(10_241 - base))),
+        401,
+        'SMS.2004',
+        /10240/,
+      )
+      // 6,000 characters of "é" are 12,000 bytes.
+      await expectError(
+        await post({ 'content-type': 'application/json' }, result('é'.repeat(6_000))),
+        401,
+        'SMS.2004',
+      )
+    })
+  })
+
+  describe('rate limit per identity', () => {
+    it('answers 429 APIGW.0308 with Retry-After past the budget, per identity, on the mock clock', async () => {
+      const set = await api.admin('POST', '/settings', { rateLimit: '3/min' })
+      expect(set.body.rateLimit).toEqual({ limit: 3, windowMs: 60_000, text: '3/1 minute' })
+      for (let i = 0; i < 3; i++) await expectCommand(await api.getCommand('seeded-1'))
+      const throttled = await api.getCommand('seeded-1')
+      const retryAfter = Number(throttled.headers.get('retry-after'))
+      const body = (await expectError(
+        throttled,
+        429,
+        'APIGW.0308',
+        'The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 minute',
+      )) as { error_msg: string; request_id?: string }
+      expect(body.error_msg).toBe(
+        'The throttling threshold has been reached: policy user over ratelimit,limit:3,time:1 minute',
+      )
+      expect(body.request_id).toMatch(/^[0-9a-f]{32}$/)
+      expect(retryAfter).toBeGreaterThanOrEqual(1)
+      expect(retryAfter).toBeLessThanOrEqual(60)
+      // Another identity of the same account has its own budget; the fleet list shares the user's.
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const signed = await target.fetch(url, {
+        headers: await signedHeaders('GET', url, undefined),
+      })
+      expect(signed.status).toBe(200)
+      await signed.text()
+      await expectError(
+        await target.fetch(`${target.baseUrl}/v3/sources`, {
+          headers: { 'x-auth-token': 'tok-demo' },
+        }),
+        429,
+        'APIGW.0308',
+      )
+      await api.admin('POST', '/clock', { advanceMs: 60_000 })
+      await expectCommand(await api.getCommand('seeded-1'))
+    })
+
+    it('is off by default and after a reset', async () => {
+      await api.admin('POST', '/settings', { rateLimit: '1/hour' })
+      await expectCommand(await api.getCommand('seeded-1'))
+      await expectError(await api.getCommand('seeded-1'), 429, 'APIGW.0308', /limit:1,time:1 hour/)
+      await api.admin('POST', '/reset')
+      for (let i = 0; i < 5; i++) await expectCommand(await api.getCommand('seeded-1'))
+    })
+  })
+
+  describe('fleet list GET /v3/sources', () => {
+    const list = async (query = '', token = 'tok-demo') => {
+      const response = await target.fetch(`${target.baseUrl}/v3/sources${query}`, {
+        headers: { 'x-auth-token': token },
+      })
+      const text = await response.text()
+      expect(response.status, text).toBe(200)
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+      return JSON.parse(text) as {
+        count: number
+        source_servers: {
+          id: string
+          name: string
+          state: string
+          migration_cycle?: string
+          connected: boolean
+          last_visit_time: number
+        }[]
+      }
+    }
+
+    it('lists the caller’s servers with the scenario’s names and states', async () => {
+      const page = await list()
+      expect(page.count).toBe(1)
+      expect(page.source_servers[0]).toMatchObject({
+        id: 'seeded-1',
+        name: 'web-01',
+        state: 'replicate',
+        migration_cycle: 'replicating',
+        connected: false,
+      })
+      expect((await list('', 'tok-other')).count).toBe(0)
+    })
+
+    it('pages with limit and offset; count is the total matching', async () => {
+      for (const n of [1, 2, 3, 4]) await api.register(`fleet-${n}`, { name: `db-${n}` })
+      const first = await list('?limit=2')
+      expect(first.count).toBe(5)
+      expect(first.source_servers.map((s) => s.id)).toEqual(['seeded-1', 'fleet-1'])
+      const second = await list('?limit=2&offset=2')
+      expect(second.source_servers.map((s) => s.id)).toEqual(['fleet-2', 'fleet-3'])
+      const last = await list('?limit=2&offset=4')
+      expect(last.source_servers.map((s) => s.id)).toEqual(['fleet-4'])
+      expect((await list('?offset=5')).source_servers).toEqual([])
+      expect((await list('?limit=0')).source_servers).toHaveLength(5)
+      expect((await list('?limit=0')).count).toBe(5)
+    })
+
+    it('filters by id, name, state and connected', async () => {
+      await api.register('fleet-a', { name: 'db-primary', state: 'replicate' })
+      await api.register('fleet-b', { name: 'DB-replica', state: 'stopped' })
+      expect((await list('?id=fleet-b')).source_servers.map((s) => s.id)).toEqual(['fleet-b'])
+      expect((await list('?name=db-')).source_servers.map((s) => s.id)).toEqual([
+        'fleet-a',
+        'fleet-b',
+      ])
+      const replicate = await list('?state=replicate')
+      expect(replicate.source_servers.map((s) => s.id)).toEqual(['seeded-1', 'fleet-a'])
+      expect((await list('?state=replicate&name=primary')).count).toBe(1)
+      await expectCommand(await api.getCommand('fleet-b'))
+      expect((await list('?connected=true')).source_servers.map((s) => s.id)).toEqual(['fleet-b'])
+      expect((await list('?connected=false')).count).toBe(2)
+      // The admin API changes names and states of a registered server.
+      const renamed = await api.admin('POST', '/servers', { id: 'fleet-a', state: 'finished' })
+      expect(renamed.status).toBe(200)
+      expect((await list('?state=finished')).source_servers.map((s) => s.name)).toEqual([
+        'db-primary',
+      ])
+    })
+
+    it('is connected while polled within 60 s of mock time; last_visit_time is when that changed', async () => {
+      const before = (await list('?id=seeded-1')).source_servers[0]
+      expect(before?.connected).toBe(false)
+      const polled = await api.getCommand('seeded-1')
+      const pollAt = Date.parse(polled.headers.get('date') ?? '')
+      await polled.text()
+      const on = (await list('?id=seeded-1')).source_servers[0]
+      expect(on?.connected).toBe(true)
+      expect(Math.abs((on?.last_visit_time ?? 0) - pollAt)).toBeLessThan(2_000)
+      await api.admin('POST', '/clock', { advanceMs: 30_000 })
+      await expectCommand(await api.getCommand('seeded-1'))
+      const still = (await list('?id=seeded-1')).source_servers[0]
+      expect(still?.connected).toBe(true)
+      expect(still?.last_visit_time).toBe(on?.last_visit_time)
+      await api.admin('POST', '/clock', { advanceMs: 61_000 })
+      const off = (await list('?id=seeded-1')).source_servers[0]
+      expect(off?.connected).toBe(false)
+      expect((off?.last_visit_time ?? 0) - (on?.last_visit_time ?? 0)).toBeGreaterThanOrEqual(
+        30_000 + 60_000,
+      )
+    })
+
+    it('answers bad queries 400 naming the parameter, and unauthenticated calls 401', async () => {
+      for (const [query, field] of [
+        ['?limit=abc', /^limit/],
+        ['?limit=201', /^limit/],
+        ['?offset=-1', /^offset/],
+        ['?connected=maybe', /^connected/],
+      ] as const) {
+        await expectError(
+          await target.fetch(`${target.baseUrl}/v3/sources${query}`, {
+            headers: { 'x-auth-token': 'tok-demo' },
+          }),
+          400,
+          'SMS.0400',
+          field,
+        )
+      }
+      await expectError(await target.fetch(`${target.baseUrl}/v3/sources`), 401, 'APIGW.0301')
     })
   })
 

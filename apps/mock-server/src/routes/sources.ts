@@ -1,0 +1,165 @@
+import type { Context } from 'hono'
+import { ERROR_CODES } from '../errors.ts'
+import { errorResponse, jsonHeaders, nextRequestId } from '../http.ts'
+import { httpDate } from '../state/gateway.ts'
+import type { SourceServer } from '../state/server-state.ts'
+import type { JournalInput } from '../types.ts'
+import { announceFaults, baseEntry, type RouteDeps } from './context.ts'
+import { authenticateSmsRequest } from './sms.ts'
+
+/** API.md §8: `limit` 0 or absent means 200. */
+export const DEFAULT_SOURCES_LIMIT = 200
+
+/** Query of `GET /v3/sources`, validated. */
+export interface SourcesQuery {
+  limit: number
+  offset: number
+  id?: string
+  name?: string
+  state?: string
+  connected?: boolean
+}
+
+/**
+ * Reads `GET /v3/sources`'s query: `limit` (0–200, 0 or absent: 200), `offset` (≥ 0), and the
+ * filters `id`, `name`, `state`, `connected` (`true`/`false`). Other filters of the real API are
+ * accepted and ignored (the mock keeps no IPs or projects).
+ *
+ * @example
+ * parseSourcesQuery(new URL('http://x/v3/sources?limit=2&connected=true').searchParams)
+ * // { ok: true, query: { limit: 2, offset: 0, connected: true } }
+ */
+export function parseSourcesQuery(
+  params: URLSearchParams,
+): { ok: true; query: SourcesQuery } | { ok: false; message: string } {
+  const integer = (key: string, max: number): number | string => {
+    const raw = params.get(key)
+    if (raw === null || raw === '') return 0
+    if (!/^\d{1,10}$/.test(raw) || Number(raw) > max) {
+      return `${key}: expected an integer 0–${max}, got ${JSON.stringify(raw.slice(0, 40))}`
+    }
+    return Number(raw)
+  }
+  const limit = integer('limit', DEFAULT_SOURCES_LIMIT)
+  if (typeof limit === 'string') return { ok: false, message: limit }
+  const offset = integer('offset', 2_147_483_647)
+  if (typeof offset === 'string') return { ok: false, message: offset }
+  const query: SourcesQuery = { limit: limit === 0 ? DEFAULT_SOURCES_LIMIT : limit, offset }
+  for (const key of ['id', 'name', 'state'] as const) {
+    const value = params.get(key)
+    if (value === null || value === '') continue
+    if (value.length > 255) return { ok: false, message: `${key}: expected at most 255 characters` }
+    query[key] = value
+  }
+  const connected = params.get('connected')
+  if (connected !== null && connected !== '') {
+    const lower = connected.toLowerCase()
+    if (lower !== 'true' && lower !== 'false') {
+      return {
+        ok: false,
+        message: `connected: expected true or false, got ${JSON.stringify(connected.slice(0, 40))}`,
+      }
+    }
+    query.connected = lower === 'true'
+  }
+  return { ok: true, query }
+}
+
+/**
+ * One page of the fleet list: servers matching every filter given (`id` and `state` exactly,
+ * `name` as a case-insensitive substring), in registration order; `count` is the total matching.
+ *
+ * @example
+ * pageOfSources(all, { limit: 200, offset: 0, state: 'replicate' }) // { count, source_servers }
+ */
+export function pageOfSources(
+  servers: readonly SourceServer[],
+  query: SourcesQuery,
+): { count: number; source_servers: SourceServer[] } {
+  const name = query.name?.toLowerCase()
+  const matching = servers.filter(
+    (s) =>
+      (query.id === undefined || s.id === query.id) &&
+      (name === undefined || s.name.toLowerCase().includes(name)) &&
+      (query.state === undefined || s.state === query.state) &&
+      (query.connected === undefined || s.connected === query.connected),
+  )
+  return {
+    count: matching.length,
+    source_servers: matching.slice(query.offset, query.offset + query.limit),
+  }
+}
+
+/**
+ * Handles `GET /v3/sources` (API.md §8): the caller's account's servers, paged and filtered,
+ * with the same authentication, rate limit, faults and error forms as the command routes.
+ */
+export function createSourcesHandler(deps: RouteDeps) {
+  const { store } = deps
+  return async function handleSources(c: Context): Promise<Response> {
+    const started = performance.now()
+    const requestId = nextRequestId()
+    const request = c.req.raw
+    const now = store.clockNow ? store.clockNow() : await store.now()
+    const date = httpDate(now)
+    const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as JournalInput
+    const finish = async (response: Response, errorCode?: string) => {
+      if (errorCode !== undefined) entry.errorCode = errorCode
+      entry.status = response.status
+      entry.durationMs = Math.round((performance.now() - started) * 100) / 100
+      await store.journal(entry)
+      return response
+    }
+    const fail = (
+      status: number,
+      code: string,
+      message: string,
+      headers?: Record<string, string>,
+    ) => finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
+
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return fail(
+        404,
+        ERROR_CODES.unknownApi,
+        `The API does not exist or has not been published: ${request.method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
+      )
+    }
+    const faults = await store.drawFaults(undefined, 'sources')
+    if (faults.hits.length > 0) {
+      await announceFaults(deps, faults, requestId)
+      if (faults.status) {
+        const status = faults.status
+        const code =
+          status.errorCode ??
+          (status.status === 429
+            ? ERROR_CODES.throttled
+            : status.status >= 500
+              ? ERROR_CODES.internal
+              : 'MOCK.FAULT')
+        return fail(
+          status.status,
+          code,
+          status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
+          status.retryAfterSeconds !== undefined
+            ? { 'retry-after': String(status.retryAfterSeconds) }
+            : undefined,
+        )
+      }
+    }
+    const auth = await authenticateSmsRequest(deps, request, new Uint8Array(0), now, {
+      requestId,
+    })
+    if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
+    const principal = auth.principal
+    entry.auth = { kind: principal.kind, account: principal.account, name: principal.name }
+    const parsed = parseSourcesQuery(new URL(request.url).searchParams)
+    if (!parsed.ok) return fail(400, ERROR_CODES.badRequest, parsed.message)
+    const page = pageOfSources(await store.listSources(principal.account), parsed.query)
+    return finish(
+      new Response(JSON.stringify(page), {
+        status: 200,
+        headers: jsonHeaders(requestId, { date }),
+      }),
+    )
+  }
+}

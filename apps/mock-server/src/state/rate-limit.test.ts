@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest'
+import { MockConfigError } from '../errors.ts'
+import { describeWindow, parseRateLimit, type RateState, takeRequest } from './rate-limit.ts'
+
+describe('parseRateLimit', () => {
+  it('reads LIMIT/UNIT with an optional count of units', () => {
+    expect(parseRateLimit('20/min')).toEqual({ limit: 20, windowMs: 60_000 })
+    expect(parseRateLimit('100/10s')).toEqual({ limit: 100, windowMs: 10_000 })
+    expect(parseRateLimit(' 5000 / hour ')).toEqual({ limit: 5000, windowMs: 3_600_000 })
+    expect(parseRateLimit('3/2minutes')).toEqual({ limit: 3, windowMs: 120_000 })
+  })
+
+  it('refuses anything else, naming the field', () => {
+    for (const bad of ['20', '0/min', '20/fortnight', 'x/min', '20/0s']) {
+      expect(() => parseRateLimit(bad, '--rate-limit')).toThrow(MockConfigError)
+      expect(() => parseRateLimit(bad, '--rate-limit')).toThrow(
+        /^--rate-limit: expected LIMIT\/UNIT/,
+      )
+    }
+  })
+})
+
+describe('takeRequest', () => {
+  const state = (): RateState => ({ limit: { limit: 2, windowMs: 60_000 }, windows: new Map() })
+
+  it('lets LIMIT requests through per window, then refuses with the gateway text until it ends', () => {
+    const rate = state()
+    expect(takeRequest(rate, 'u1', 1_000).ok).toBe(true)
+    expect(takeRequest(rate, 'u1', 2_000).ok).toBe(true)
+    const refused = takeRequest(rate, 'u1', 31_000)
+    expect(refused).toEqual({
+      ok: false,
+      retryAfterSeconds: 30,
+      message:
+        'The throttling threshold has been reached: policy user over ratelimit,limit:2,time:1 minute',
+    })
+    expect(takeRequest(rate, 'u2', 31_000).ok).toBe(true)
+    expect(takeRequest(rate, 'u1', 61_000).ok).toBe(true)
+  })
+
+  it('never limits when no budget is set', () => {
+    const rate: RateState = { limit: null, windows: new Map() }
+    for (let i = 0; i < 100; i++) expect(takeRequest(rate, 'u', i).ok).toBe(true)
+    expect(rate.windows.size).toBe(0)
+  })
+
+  it('forgets ended windows once many identities are tracked, so memory stays bounded', () => {
+    const rate = state()
+    for (let i = 0; i < 10_000; i++) takeRequest(rate, `u${i}`, 0)
+    takeRequest(rate, 'late', 120_000)
+    expect(rate.windows.size).toBe(1)
+  })
+
+  it('words windows as the gateway does', () => {
+    expect(describeWindow(60_000)).toBe('1 minute')
+    expect(describeWindow(10_000)).toBe('10 seconds')
+    expect(describeWindow(7_200_000)).toBe('2 hours')
+  })
+})

@@ -1,0 +1,114 @@
+import { MockConfigError } from '../errors.ts'
+
+/** A request budget per identity: `limit` requests per `windowMs` of mock time. */
+export interface RateLimit {
+  limit: number
+  windowMs: number
+}
+
+const UNITS: Record<string, { ms: number; name: string }> = {
+  s: { ms: 1_000, name: 'second' },
+  sec: { ms: 1_000, name: 'second' },
+  second: { ms: 1_000, name: 'second' },
+  m: { ms: 60_000, name: 'minute' },
+  min: { ms: 60_000, name: 'minute' },
+  minute: { ms: 60_000, name: 'minute' },
+  h: { ms: 3_600_000, name: 'hour' },
+  hour: { ms: 3_600_000, name: 'hour' },
+}
+
+/**
+ * Parses a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`).
+ *
+ * @throws {MockConfigError} naming `field` for anything else.
+ * @example
+ * parseRateLimit('20/min') // { limit: 20, windowMs: 60000 }
+ */
+export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
+  const match = /^\s*(\d{1,9})\s*\/\s*(\d{0,6})\s*([a-z]+?)s?\s*$/i.exec(text)
+  const unit = match?.[3] ? UNITS[match[3].toLowerCase()] : undefined
+  const count = match?.[2] ? Number(match[2]) : 1
+  if (!match || !unit || Number(match[1]) < 1 || count < 1) {
+    throw new MockConfigError(
+      field,
+      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour", got ${JSON.stringify(text)}`,
+    )
+  }
+  return { limit: Number(match[1]), windowMs: count * unit.ms }
+}
+
+/**
+ * The window as the gateway words it (`1 minute`, `10 seconds`).
+ *
+ * @example
+ * describeWindow(60_000) // '1 minute'
+ */
+export function describeWindow(windowMs: number): string {
+  for (const ms of [3_600_000, 60_000, 1_000]) {
+    if (windowMs % ms === 0) {
+      const n = windowMs / ms
+      const name = ms === 1_000 ? 'second' : ms === 60_000 ? 'minute' : 'hour'
+      return `${n} ${name}${n === 1 ? '' : 's'}`
+    }
+  }
+  return `${windowMs} ms`
+}
+
+/** Budgets in use: per identity, the start of its window and the requests counted in it. */
+export interface RateState {
+  limit: RateLimit | null
+  windows: Map<string, { start: number; used: number }>
+}
+
+export type ThrottleOutcome =
+  | { ok: true }
+  | { ok: false; retryAfterSeconds: number; message: string }
+
+const ALLOWED: ThrottleOutcome = Object.freeze({ ok: true })
+
+/** Identities whose window has ended are forgotten once this many are tracked. */
+const SWEEP_AT = 10_000
+
+/**
+ * Counts one request of `identity` at mock time `now`: a fixed window opens at its first
+ * request; past `limit` requests in it the answer is a refusal until the window ends (a refused
+ * request is not counted, as the gateway counts only what it lets through).
+ *
+ * @example
+ * const outcome = takeRequest(state, 'iam-token:acme:ops', now)
+ * if (!outcome.ok) return throttled(outcome.retryAfterSeconds)
+ */
+export function takeRequest(state: RateState, identity: string, now: number): ThrottleOutcome {
+  const limit = state.limit
+  if (limit === null) return ALLOWED
+  let window = state.windows.get(identity)
+  if (window === undefined || now >= window.start + limit.windowMs || now < window.start) {
+    if (window === undefined && state.windows.size >= SWEEP_AT) {
+      for (const [key, w] of state.windows) {
+        if (now >= w.start + limit.windowMs) state.windows.delete(key)
+      }
+    }
+    window = { start: now, used: 0 }
+    state.windows.set(identity, window)
+  }
+  if (window.used >= limit.limit) {
+    return {
+      ok: false,
+      retryAfterSeconds: Math.max(1, Math.ceil((window.start + limit.windowMs - now) / 1000)),
+      message: `The throttling threshold has been reached: policy user over ratelimit,limit:${limit.limit},time:${describeWindow(limit.windowMs)}`,
+    }
+  }
+  window.used++
+  return ALLOWED
+}
+
+/** A rate limit as the admin API shows it. */
+export function viewRateLimit(limit: RateLimit | null) {
+  return limit === null
+    ? null
+    : {
+        limit: limit.limit,
+        windowMs: limit.windowMs,
+        text: `${limit.limit}/${describeWindow(limit.windowMs)}`,
+      }
+}
