@@ -95,7 +95,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     kind: 'list',
     meta: 'ID,ID,…',
     group: 'Sources (at least one)',
-    help: 'server ids to poll, comma-separated (repeatable), or `all` to discover the account\'s servers (GET /v3/sources, refreshed every minute); names are looked up either way',
+    help: "server ids to poll, comma-separated (repeatable), or `all` to discover the account's servers (GET /v3/sources, refreshed every minute); names are looked up either way",
     repeatable: true,
   },
   {

@@ -84,7 +84,18 @@ describe('sms-watch without a TTY (NDJSON)', () => {
     })
     const run = io({ SMS_TOKEN: 'watch-secret-token' })
     const code = await main(
-      ['--endpoint', sms.url, '--servers', 'a,b,c', '--interval', '1s', '--duration', '2500ms'],
+      [
+        '--endpoint',
+        sms.url,
+        '--servers',
+        'a,b,c',
+        '--interval',
+        '1s',
+        '--max-rps',
+        '10',
+        '--duration',
+        '2500ms',
+      ],
       run.io,
     )
     expect(code).toBe(0)

@@ -143,6 +143,17 @@ export interface SourceStatus {
   at: number
 }
 
+/** The fleet's request budget (`--max-rps`) as the header shows it. */
+export interface BudgetView {
+  maxRps: number
+  /** The rate in force (lower than `maxRps` after a 429, recovering slowly). */
+  rps: number
+  /** Servers sharing it. */
+  servers: number
+  /** When a throttling answer last lowered the rate. */
+  throttledAt?: number | undefined
+}
+
 /** Bounds that keep memory flat however long the watch runs. */
 export const LIMITS_WATCH = {
   historyPerServer: 50,

@@ -173,7 +173,7 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     async getCommand(serverId: string, callOptions?: CallOptions) {
       for (let attempt = 0; ; attempt++) {
         const grant = budget
-          ? await budget.acquire(callOptions?.signal, { again: attempt > 0 })
+          ? await budget.acquire(callOptions?.signal, { first: attempt > 0 })
           : undefined
         const release = await gate.acquire(callOptions?.signal)
         const started = scheduler.now()

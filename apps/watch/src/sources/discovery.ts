@@ -73,7 +73,9 @@ export async function listFleet(
     for (;;) {
       // The iterator fetches a page when the previous one is used up: every DISCOVERY_PAGE
       // servers, the next `next()` may be a request.
-      if (seen % DISCOVERY_PAGE === 0) await options.budget?.acquire(options.signal)
+      // The list goes ahead of the polls waiting their turn: it names every row at once.
+      if (seen % DISCOVERY_PAGE === 0)
+        await options.budget?.acquire(options.signal, { first: true })
       const step = await iterator.next()
       if (step.done) break
       seen++
@@ -92,6 +94,8 @@ export interface DiscoveryOptions {
   filters: DiscoveryFilters
   /** Default one minute. */
   refreshMs?: number
+  /** Wait this long before the first reading (default 0). */
+  firstDelayMs?: number
   budget?: FleetBudget | undefined
   scheduler?: Scheduler
   signal: AbortSignal
@@ -111,6 +115,13 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<void> {
   const scheduler = options.scheduler ?? systemScheduler
   const refreshMs = options.refreshMs ?? 60_000
   const { signal } = options
+  if (options.firstDelayMs) {
+    try {
+      await scheduler.sleep(options.firstDelayMs, signal)
+    } catch {
+      return
+    }
+  }
   while (!signal.aborted) {
     try {
       const servers = await listFleet(options.lister, options.filters, {

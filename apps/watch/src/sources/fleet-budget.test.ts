@@ -133,7 +133,7 @@ describe('createFleetBudget, a throttled request sent again', () => {
     await budget.acquire()
     const order: string[] = []
     const waiting = budget.acquire().then(() => order.push('waiting'))
-    const again = budget.acquire(undefined, { again: true }).then(() => order.push('again'))
+    const again = budget.acquire(undefined, { first: true }).then(() => order.push('again'))
     await scheduler.advance(2_000)
     await Promise.all([waiting, again])
     expect(order).toEqual(['again', 'waiting'])

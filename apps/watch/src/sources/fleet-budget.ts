@@ -51,9 +51,10 @@ export interface BudgetGrant {
 export interface FleetBudget {
   /**
    * Waits for this request's turn. Rejects with `signal.reason` if aborted while waiting.
-   * `again`: a throttled request sent again goes to the head of the queue (it already waited).
+   * `first`: goes to the head of the queue (a throttled request sent again, which already
+   * waited its turn; the fleet list, which names every row).
    */
-  acquire(signal?: AbortSignal, options?: { again?: boolean }): Promise<BudgetGrant>
+  acquire(signal?: AbortSignal, options?: { first?: boolean }): Promise<BudgetGrant>
   /**
    * A request granted at `grant` was throttled (429 / `APIGW.0308`): lowers the fleet's rate, and
    * holds every request for `retryAfterMs` (capped) when the answer said so. Returns true when
@@ -146,7 +147,7 @@ export function createFleetBudget(options: FleetBudgetOptions): FleetBudget {
           reject(signal?.reason)
         }
         signal?.addEventListener('abort', onAbort, { once: true })
-        if (acquireOptions?.again) queue.unshift(entry)
+        if (acquireOptions?.first) queue.unshift(entry)
         else queue.push(entry)
         void pump()
       })

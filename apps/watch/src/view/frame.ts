@@ -10,6 +10,7 @@ import { footerHints, helpLines } from '../keymap.ts'
 import type { LogEntry, ServerState, ServerView, SourceStatus } from '../model.ts'
 import {
   displayed,
+  effectiveIntervalMs,
   inputMode,
   NOTICE_MS,
   pollRate,
@@ -227,6 +228,28 @@ function sourceGroups(sources: readonly SourceStatus[]): Segment[][] {
   return groups
 }
 
+const rate = (rps: number) =>
+  rps >= 10 ? rps.toFixed(0) : rps >= 1 ? rps.toFixed(1) : rps.toFixed(2)
+
+// How often each server is polled, and why when the fleet's budget stretches it.
+function pollingSegments(state: WatchState): Segment[] {
+  if (!state.intervalApplies) return [seg(' · push')]
+  const every = effectiveIntervalMs(state)
+  const out: Segment[] = [seg(` · every ${formatAge(every)}`)]
+  const budget = state.budget
+  if (!budget) return out
+  const throttled = budget.rps < budget.maxRps
+  out.push(
+    seg(
+      throttled
+        ? ` (budget ${rate(budget.rps)} of ${rate(budget.maxRps)}/s after a 429)`
+        : ` (budget ${rate(budget.maxRps)}/s)`,
+      throttled ? { color: 'yellow' } : { dim: every <= state.intervalMs },
+    ),
+  )
+  return out
+}
+
 function headerLines(state: WatchState): Line[] {
   const fleet = displayed(state)
   const totals = fleetTotals(fleet.servers.values())
@@ -272,7 +295,7 @@ function headerLines(state: WatchState): Line[] {
   second.push(
     seg(` · ${pollRate(state).toFixed(1)} ${state.intervalApplies ? 'polls' : 'events'}/s`),
   )
-  second.push(seg(state.intervalApplies ? ` · every ${formatAge(state.intervalMs)}` : ' · push'))
+  second.push(...pollingSegments(state))
   if (state.filter)
     second.push(seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' }))
   second.push(seg(` · sort ${state.sort} ${state.sortReversed ? '▼' : '▲'}`, { dim: true }))
