@@ -23,7 +23,7 @@ export {
   loadConfig,
   redactConfig,
 } from './config/load-config.ts'
-export { helpText, OPTIONS, type OptionSpec } from './config/options.ts'
+export { COMMAND_LINE, helpText, OPTIONS, type OptionSpec } from './config/options.ts'
 export {
   type FailReason,
   type HandlerDetail,

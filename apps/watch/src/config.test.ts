@@ -128,18 +128,18 @@ describe('parseCommandLine', () => {
   })
 
   it.each([
-    [['--bogus'], '--bogus', 'Unknown option --bogus'],
+    [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
     [['mock'], 'mock', 'Unexpected argument "mock"'],
     [[], 'source', 'Nothing to watch'],
     [['--mock'], '--mock', 'Missing value for --mock'],
-    [['--mock', 'ftp://x'], '--mock', 'expected an http(s) URL, received protocol ftp:'],
+    [['--mock', 'ftp://x'], '--mock', 'expected an http(s) URL, received "ftp://x"'],
     [['--mock', 'not a url'], '--mock', 'expected an absolute http(s) URL'],
-    [['--mock', 'http://m', '--mock', 'http://n'], '--mock', '--mock given twice'],
-    [['--mock', 'http://m', '--json=yes'], '--json', '--json takes no value'],
+    [['--mock', 'http://m', '--mock', 'http://n'], '--mock', 'Repeated flag --mock'],
+    [['--mock', 'http://m', '--json=maybe'], '--json', 'expected true or false'],
     [
       ['--mock', 'http://m', '--refresh', '10'],
       '--refresh',
-      'expected a duration such as 500ms, 10s or 5m',
+      'expected a duration like 500ms, 10s or 5m',
     ],
     [['--mock', 'http://m', '--refresh', '1ms'], '--refresh', 'expected between 50ms and 10s'],
     [['--mock', 'http://m', '--sort', 'size'], '--sort', 'expected one of server, state'],
@@ -213,11 +213,65 @@ describe('parseCommandLine', () => {
 describe('helpText', () => {
   it('lists every flag and variable, and says watching is read-only and safe beside agents', () => {
     const help = helpText()
-    for (const option of OPTIONS) {
+    for (const option of Object.values(OPTIONS) as { flag?: string; env?: string }[]) {
       if (option.flag) expect(help).toContain(option.flag)
       if (option.env) expect(help).toContain(option.env)
     }
     expect(help).toContain('read-only and safe beside running agents')
     expect(help).toContain('does not consume the command')
+  })
+})
+
+describe('the shared option engine (same answers as every CLI)', () => {
+  it.each([
+    [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
+    [['--json', '--json'], '--json', 'Repeated flag --json: expected it once (it takes one value)'],
+    [
+      ['--interval', '1s', '--interval', '2s'],
+      '--interval',
+      'Repeated flag --interval: expected it once (it takes one value)',
+    ],
+    [
+      ['--interval', 'soon'],
+      '--interval',
+      'Invalid --interval: expected a duration like 500ms, 10s or 5m, received "soon"',
+    ],
+    [['--json=perhaps'], '--json', 'Invalid --json: expected true or false, received "perhaps"'],
+  ])('answers %j with exit code 2 naming %s', async (argv, setting, message) => {
+    const error = await failure(['--mock', 'http://m', ...argv])
+    expect(error.setting).toBe(setting)
+    expect(error.message).toBe(message)
+    expect(error.exitCode).toBe(2)
+  })
+
+  it('names the variable a bad value came from', async () => {
+    const error = await failure(['--mock', 'http://m'], { SMS_WATCH_REFRESH: '1h' })
+    expect(error.message).toBe(
+      'Invalid --refresh (from SMS_WATCH_REFRESH): expected between 50ms and 10s, received "1h"',
+    )
+  })
+
+  it('takes --no-FLAG and --FLAG=true for every switch', async () => {
+    expect(await parse(['--mock', 'http://m', '--json=true'])).toMatchObject({ json: true })
+    expect(await parse(['--mock', 'http://m', '--no-json'])).toMatchObject({ json: false })
+  })
+
+  it('lists every row of the table in --help', () => {
+    const help = helpText()
+    for (const [, row] of Object.entries(OPTIONS) as [string, { flag?: string; env?: string }][]) {
+      expect(help).toContain(row.flag ?? `(${row.env})`)
+    }
+  })
+
+  it('never prints a secret in --print-config', async () => {
+    const parsed = await parseCommandLine({
+      argv: ['--print-config', '--endpoint', 'http://s', '--servers', 'a', '--mock', 'http://m'],
+      env: { SMS_TOKEN: 'hunter2-token', SMS_MOCK_ADMIN_TOKEN: 'hunter2-admin' },
+      readText,
+    })
+    if (parsed.action !== 'print-config') throw new Error('expected print-config')
+    const printed = JSON.stringify(parsed.printed)
+    expect(printed).not.toContain('hunter2')
+    expect(parsed.printed).toMatchObject({ token: '[redacted]', adminToken: '[redacted]' })
   })
 })

@@ -9,24 +9,31 @@ import { readFile } from 'node:fs/promises'
 import {
   AUTH_SECRET_FLAGS,
   AUTH_SETTINGS,
-  type AuthConfig,
-  type AuthSettings,
-  formatDuration,
-  isSmsInputError,
-  parseDuration,
-  resolveAuthConfig,
-} from '@sms-command/core'
+  boolean,
+  type CommandLineSpec,
+  ConfigError,
+  duration,
+  errorText,
+  helpText as generateHelp,
+  httpUrl,
+  inGroup,
+  integer,
+  list,
+  type OptionTable,
+  oneOf,
+  parseCommandLine as parseOptions,
+  path,
+  printableConfig,
+  resolveAuthOptions,
+  secretText,
+  text,
+} from '@sms-command/cli-kit'
+import type { AuthConfig } from '@sms-command/core'
+import * as v from 'valibot'
 import { SORT_KEYS, type SortKey } from './view-model.ts'
 
-/** A bad flag or variable: `setting` names it, the message says what was expected. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError' as const
-  readonly setting: string
-  constructor(setting: string, message: string, options?: { cause?: unknown }) {
-    super(message, options)
-    this.setting = setting
-  }
-}
+/** A bad flag or variable (cli-kit's, shared by every CLI): `setting` names it, exit code 2. */
+export { ConfigError }
 
 /** Everything `sms-watch` was asked to do. */
 export interface WatchConfig {
@@ -57,254 +64,174 @@ export interface WatchConfig {
 /** What the command line asks for. */
 export type ParsedCommand =
   | { action: 'run'; config: WatchConfig }
+  | { action: 'print-config'; config: WatchConfig; printed: Record<string, unknown> }
   | { action: 'help' }
   | { action: 'version' }
 
-type Kind = 'url' | 'list' | 'path' | 'string' | 'duration' | 'integer' | 'boolean' | 'enum'
+const SOURCES = 'Sources (at least one)'
 
-interface OptionSpec {
-  key: string
-  flag?: string
-  env?: string
-  kind: Kind
-  meta?: string
-  default?: string
-  values?: readonly string[]
-  repeatable?: boolean
-  /** Secrets: environment only. */
-  secret?: boolean
-  group: string
-  help: string
+/** A request rate: a decimal number of requests per second, 0.01–1000. */
+function requestRate() {
+  const expected = 'expected requests per second from 0.01 to 1000 (e.g. 0.2 or 5)'
+  return v.pipe(
+    v.union([v.number(), v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/))], expected),
+    v.transform(Number),
+    v.minValue(0.01, expected),
+    v.maxValue(1_000, expected),
+    v.metadata({ meta: 'N' }),
+  )
 }
 
-/** Every option, in `--help` order. */
-export const OPTIONS: readonly OptionSpec[] = [
-  {
-    key: 'endpoint',
+/** Every option of `sms-watch`, in `--help` order (cli-kit rows: flag, variable, schema, help). */
+export const OPTIONS = {
+  endpoint: {
     flag: '--endpoint',
     env: 'SMS_ENDPOINT',
-    kind: 'url',
-    meta: 'URL',
-    group: 'Sources (at least one)',
+    schema: v.optional(httpUrl()),
+    group: SOURCES,
     help: 'SMS base URL to poll GET /v3/sources/{id}/command on; needs --servers or --servers-file',
   },
-  {
-    key: 'servers',
+  servers: {
     flag: '--servers',
     env: 'SMS_SERVERS',
-    kind: 'list',
-    meta: 'ID,ID,…',
-    group: 'Sources (at least one)',
-    help: "server ids to poll, comma-separated (repeatable), or `all` to discover the account's servers (GET /v3/sources, refreshed every minute); names are looked up either way",
-    repeatable: true,
+    schema: v.optional(list(text(), { meta: 'ID,ID,…' })),
+    group: SOURCES,
+    help: "server ids to poll, comma-separated, or `all` to discover the account's servers (GET /v3/sources, refreshed every minute); names are looked up either way",
   },
-  {
-    key: 'state',
+  state: {
     flag: '--state',
-    kind: 'string',
-    meta: 'STATE',
-    group: 'Sources (at least one)',
+    schema: v.optional(text({ meta: 'STATE' })),
+    group: SOURCES,
     help: 'with --servers all: only servers SMS has in this state (replicate, error, finished, …)',
   },
-  {
-    key: 'name',
+  name: {
     flag: '--name',
-    kind: 'string',
-    meta: 'NAME',
-    group: 'Sources (at least one)',
-    help: 'with --servers all: only servers of this name (SMS filters by name)',
+    schema: v.optional(text({ meta: 'NAME' })),
+    group: SOURCES,
+    help: 'with --servers all: only servers whose name matches (SMS filters by name)',
   },
-  {
-    key: 'serversFile',
+  serversFile: {
     flag: '--servers-file',
     env: 'SMS_SERVERS_FILE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Sources (at least one)',
+    schema: v.optional(path()),
+    group: SOURCES,
     help: 'file with one server id a line (blank lines and # comments ignored)',
   },
-  {
-    key: 'mock',
+  mock: {
     flag: '--mock',
     env: 'SMS_MOCK_URL',
-    kind: 'url',
-    meta: 'URL',
-    group: 'Sources (at least one)',
+    schema: v.optional(httpUrl()),
+    group: SOURCES,
     help: 'a mock server (sms-mock) to follow live through its /_mock/events stream',
   },
-  {
-    key: 'adminToken',
+  adminToken: {
     flag: '--admin-token',
     env: 'SMS_MOCK_ADMIN_TOKEN',
-    kind: 'string',
-    meta: 'TOKEN',
-    group: 'Sources (at least one)',
+    schema: v.optional(secretText({ meta: 'TOKEN' })),
+    secret: true,
+    group: SOURCES,
     help: "the mock's admin token, when it was started with one",
   },
-  {
-    key: 'adminTokenFile',
+  adminTokenFile: {
     flag: '--admin-token-file',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Sources (at least one)',
+    schema: v.optional(path()),
+    group: SOURCES,
     help: "file holding the mock's admin token",
   },
-  {
-    key: 'agent',
+  agent: {
     flag: '--agent',
     env: 'SMS_AGENTS',
-    kind: 'list',
-    meta: 'URL',
-    group: 'Sources (at least one)',
-    help: "an agent's --status-port base URL (e.g. http://127.0.0.1:9464) to follow through /events (repeatable)",
-    repeatable: true,
+    schema: v.optional(list(httpUrl())),
+    group: SOURCES,
+    help: "an agent's --status-port base URL (e.g. http://127.0.0.1:9464) to follow through /events",
   },
-  ...AUTH_SETTINGS.map(
-    (setting): OptionSpec => ({
-      key: setting.key,
-      ...(setting.flag ? { flag: setting.flag } : {}),
-      env: setting.env,
-      kind: setting.value === 'text' ? 'string' : setting.value,
-      ...(setting.meta ? { meta: setting.meta } : {}),
-      ...(setting.default ? { default: setting.default } : {}),
-      ...(setting.secret ? { secret: true } : {}),
-      group: 'Authentication for --endpoint (exactly one method, as sms-agent)',
-      help: setting.help,
-    }),
-  ),
-  {
-    key: 'interval',
+  ...inGroup('Authentication for --endpoint (exactly one method, as sms-agent)', AUTH_SETTINGS),
+  interval: {
     flag: '--interval',
     env: 'SMS_INTERVAL',
-    kind: 'duration',
+    schema: duration({ min: 1_000, max: 3_600_000 }),
     default: '10s',
+    as: 'intervalMs',
     group: 'Polling (--endpoint)',
-    help: 'pause between polls of each server; + and - change it live (1s–2m)',
+    help: 'pause between polls of each server; + and - change it live (1s–1h)',
   },
-  {
-    key: 'maxRps',
+  maxRps: {
     flag: '--max-rps',
     env: 'SMS_WATCH_MAX_RPS',
-    kind: 'string',
-    meta: 'N',
+    schema: requestRate(),
     default: '0.2',
     group: 'Polling (--endpoint)',
-    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
+    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, API.md §7) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
   },
-  {
-    key: 'concurrency',
+  concurrency: {
     flag: '--concurrency',
     env: 'SMS_WATCH_CONCURRENCY',
-    kind: 'integer',
+    schema: integer({ min: 1, max: 256 }),
     default: '8',
     group: 'Polling (--endpoint)',
     help: 'requests in flight at most, across all servers (1–256)',
   },
-  {
-    key: 'requestTimeout',
+  requestTimeout: {
     flag: '--request-timeout',
     env: 'SMS_REQUEST_TIMEOUT',
-    kind: 'duration',
+    schema: duration({ min: 100, max: 300_000 }),
     default: '10s',
+    as: 'requestTimeoutMs',
     group: 'Polling (--endpoint)',
-    help: 'deadline of one request',
+    help: 'deadline of one request (100ms–5m)',
   },
-  {
-    key: 'refresh',
+  refresh: {
     flag: '--refresh',
     env: 'SMS_WATCH_REFRESH',
-    kind: 'duration',
+    schema: duration({ min: 50, max: 10_000 }),
     default: '500ms',
+    as: 'refreshMs',
     group: 'Display',
     help: 'redraw at most this often when data changes (keys redraw at once; 50ms–10s)',
   },
-  {
-    key: 'sort',
+  sort: {
     flag: '--sort',
-    kind: 'enum',
-    values: SORT_KEYS,
+    schema: oneOf(SORT_KEYS),
     default: 'server',
+    meta: 'COLUMN',
     group: 'Display',
     help: `initial sort column: ${SORT_KEYS.join(', ')}`,
   },
-  {
-    key: 'json',
+  json: {
     flag: '--json',
-    kind: 'boolean',
+    schema: v.optional(boolean()),
     group: 'Display',
     help: 'print one NDJSON line per change instead of drawing (the default without a TTY)',
   },
-  {
-    key: 'noColor',
+  noColor: {
     flag: '--no-color',
-    kind: 'boolean',
+    schema: boolean(),
+    default: false,
     group: 'Display',
     help: 'no colours (also when NO_COLOR is set); states and commands stay spelled out',
   },
-  {
-    key: 'duration',
+  duration: {
     flag: '--duration',
-    kind: 'duration',
+    schema: v.optional(duration({ min: 1 })),
+    as: 'durationMs',
     group: 'Display',
     help: 'stop after this long (scripts, CI)',
   },
-]
+} as const satisfies OptionTable
+
+/** The command line of `sms-watch`: its table, `--version`, refused secret flags. */
+export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
+  program: 'sms-watch',
+  options: OPTIONS,
+  refusedFlags: AUTH_SECRET_FLAGS,
+  version: true,
+}
 
 /** Inputs of {@link parseCommandLine}, injectable for tests. */
 export interface ConfigInputs {
   argv: readonly string[]
   env: Readonly<Record<string, string | undefined>>
   readText?: (path: string) => Promise<string>
-}
-
-type Raw = Map<string, { values: string[]; from: string }>
-
-function readArgv(argv: readonly string[]): { raw: Raw; action?: 'help' | 'version' } {
-  const raw: Raw = new Map()
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? ''
-    if (arg === '--help' || arg === '-h') return { raw, action: 'help' }
-    if (arg === '--version' || arg === '-V') return { raw, action: 'version' }
-    if (!arg.startsWith('--')) {
-      throw new ConfigError(
-        arg,
-        `Unexpected argument ${JSON.stringify(arg)}: every option is a --flag (see --help)`,
-      )
-    }
-    const equals = arg.indexOf('=')
-    const flag = equals < 0 ? arg : arg.slice(0, equals)
-    const saferWay = AUTH_SECRET_FLAGS[flag]
-    if (saferWay) {
-      throw new ConfigError(
-        flag,
-        `${flag} is not accepted: secrets on the command line are visible to every user of the machine; use ${saferWay}`,
-      )
-    }
-    const spec = OPTIONS.find((option) => option.flag === flag)
-    if (!spec) throw new ConfigError(flag, `Unknown option ${flag} (see --help)`)
-    let value: string
-    if (spec.kind === 'boolean') {
-      if (equals >= 0) throw new ConfigError(flag, `${flag} takes no value`)
-      value = 'true'
-    } else if (equals >= 0) {
-      value = arg.slice(equals + 1)
-    } else {
-      const next = argv[i + 1]
-      if (next === undefined || (next.startsWith('--') && next.length > 2)) {
-        throw new ConfigError(
-          flag,
-          `Missing value for ${flag}${spec.meta ? ` (expected ${spec.meta})` : ''}`,
-        )
-      }
-      value = next
-      i++
-    }
-    const entry = raw.get(spec.key)
-    if (entry && !spec.repeatable) throw new ConfigError(flag, `${flag} given twice`)
-    if (entry) entry.values.push(value)
-    else raw.set(spec.key, { values: [value], from: flag })
-  }
-  return { raw }
 }
 
 /**
@@ -316,112 +243,29 @@ function readArgv(argv: readonly string[]): { raw: Raw; action?: 'help' | 'versi
  * const parsed = await parseCommandLine({ argv: ['--mock', 'http://127.0.0.1:4010'], env: process.env })
  */
 export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedCommand> {
-  const { raw, action } = readArgv(inputs.argv)
-  if (action) return { action }
   const readText = inputs.readText ?? ((path: string) => readFile(path, 'utf8'))
-  for (const spec of OPTIONS) {
-    if (raw.has(spec.key) || !spec.env) continue
-    const value = inputs.env[spec.env]
-    if (value !== undefined && value !== '') raw.set(spec.key, { values: [value], from: spec.env })
-  }
-  const label = (key: string) => {
-    const spec = OPTIONS.find((option) => option.key === key)
-    return raw.get(key)?.from ?? spec?.flag ?? spec?.env ?? key
-  }
-  const text = (key: string): string | undefined => {
-    const entry = raw.get(key)
-    if (entry) return entry.values[entry.values.length - 1]
-    return OPTIONS.find((option) => option.key === key)?.default
-  }
-  const url = (key: string): URL | undefined => {
-    const value = text(key)
-    if (value === undefined) return undefined
-    let parsed: URL
+  const parsed = await parseOptions(COMMAND_LINE, { args: inputs.argv, env: inputs.env })
+  if (parsed.action === 'help' || parsed.action === 'version') return { action: parsed.action }
+  const { values, given, label, fail } = parsed
+  const readSetting = async (key: 'serversFile' | 'adminTokenFile', file: string) => {
     try {
-      parsed = new URL(value)
-    } catch (cause) {
-      throw new ConfigError(
-        label(key),
-        `Invalid ${label(key)}: expected an absolute http(s) URL, received ${JSON.stringify(value.slice(0, 200))}`,
-        { cause },
-      )
-    }
-    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-      throw new ConfigError(
-        label(key),
-        `Invalid ${label(key)}: expected an http(s) URL, received protocol ${parsed.protocol}`,
-      )
-    }
-    return parsed
-  }
-  const duration = (key: string, min: number, max: number): number | undefined => {
-    const value = text(key)
-    if (value === undefined) return undefined
-    const ms = parseDuration(value)
-    if (ms === undefined) {
-      throw new ConfigError(
-        label(key),
-        `Invalid ${label(key)}: expected a duration such as 500ms, 10s or 5m, received ${JSON.stringify(value.slice(0, 100))}`,
-      )
-    }
-    if (ms < min || ms > max) {
-      throw new ConfigError(
-        label(key),
-        `Invalid ${label(key)}: expected between ${formatDuration(min)} and ${formatDuration(max)}, received ${value}`,
-      )
-    }
-    return ms
-  }
-  const file = async (key: string, what: string): Promise<string> => {
-    const path = text(key) ?? ''
-    let content: string
-    try {
-      content = await readText(path)
+      return await readText(file)
     } catch (cause) {
       const code = (cause as { code?: unknown }).code
-      throw new ConfigError(
-        label(key),
-        `Cannot read ${label(key)} ${path}: ${typeof code === 'string' ? code : 'unreadable'}`,
-        { cause },
-      )
-    }
-    const value = content.trim()
-    if (value === '')
-      throw new ConfigError(label(key), `Invalid ${label(key)}: ${path} is empty; expected ${what}`)
-    return value
-  }
-
-  const endpoint = url('endpoint')
-  const mock = url('mock')
-  const agents: URL[] = []
-  for (const value of raw.get('agent')?.values.flatMap(splitList) ?? []) {
-    try {
-      const parsed = new URL(value)
-      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('protocol')
-      agents.push(parsed)
-    } catch (cause) {
-      throw new ConfigError(
-        label('agent'),
-        `Invalid ${label('agent')}: expected an http(s) URL, received ${JSON.stringify(value.slice(0, 200))}`,
-        { cause },
+      throw fail(
+        key,
+        `Cannot read ${label(key)} ${file}: ${typeof code === 'string' ? code : errorText(cause)}`,
+        cause,
       )
     }
   }
 
-  let serverIds: string[] = raw.get('servers')?.values.flatMap(splitList) ?? []
-  if (raw.has('serversFile')) {
-    const path = text('serversFile') ?? ''
-    let content: string
-    try {
-      content = await readText(path)
-    } catch (cause) {
-      const code = (cause as { code?: unknown }).code
-      throw new ConfigError(
-        label('serversFile'),
-        `Cannot read ${label('serversFile')} ${path}: ${typeof code === 'string' ? code : 'unreadable'}`,
-        { cause },
-      )
-    }
+  const endpoint = values.endpoint === undefined ? undefined : new URL(values.endpoint)
+  const mock = values.mock === undefined ? undefined : new URL(values.mock)
+  const agents = (values.agent ?? []).map((url) => new URL(url))
+  let serverIds = [...(values.servers ?? [])]
+  if (values.serversFile !== undefined) {
+    const content = await readSetting('serversFile', values.serversFile)
     serverIds.push(
       ...content
         .split(/\r?\n/)
@@ -430,31 +274,20 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     )
   }
   serverIds = [...new Set(serverIds)]
+  if (serverIds.length > 100_000) {
+    throw fail('servers', `Too many servers (${serverIds.length}); at most 100,000 can be watched`)
+  }
   const discover = serverIds.includes('all')
   if (discover && serverIds.length > 1) {
-    throw new ConfigError(
-      label('servers'),
+    throw fail(
+      'servers',
       `Invalid ${label('servers')}: \`all\` discovers every server; give it alone, not with ids`,
     )
   }
   for (const key of ['state', 'name'] as const) {
-    if (raw.has(key) && !discover) {
-      throw new ConfigError(label(key), `${label(key)} filters --servers all; give --servers all`)
+    if (values[key] !== undefined && !discover) {
+      throw fail(key, `${label(key)} filters --servers all; give --servers all`)
     }
-  }
-  const maxRpsText = text('maxRps') ?? '0.2'
-  const maxRps = Number(maxRpsText)
-  if (!/^\d+(\.\d+)?$/.test(maxRpsText) || !(maxRps >= 0.01 && maxRps <= 1000)) {
-    throw new ConfigError(
-      label('maxRps'),
-      `Invalid ${label('maxRps')}: expected requests per second from 0.01 to 1000, received ${JSON.stringify(maxRpsText.slice(0, 100))}`,
-    )
-  }
-  if (serverIds.length > 100_000) {
-    throw new ConfigError(
-      '--servers',
-      `Too many servers (${serverIds.length}); at most 100,000 can be watched`,
-    )
   }
 
   if (!endpoint && !mock && agents.length === 0) {
@@ -464,125 +297,72 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
     )
   }
   if (endpoint && serverIds.length === 0) {
-    throw new ConfigError(
-      '--servers',
+    throw fail(
+      'servers',
       `${label('endpoint')} needs the servers to poll: --servers a,b,c or --servers-file PATH`,
     )
   }
-  if (!endpoint && (raw.has('servers') || raw.has('serversFile'))) {
-    throw new ConfigError(
-      label(raw.has('servers') ? 'servers' : 'serversFile'),
-      `${label(raw.has('servers') ? 'servers' : 'serversFile')} needs --endpoint (the SMS to poll them on)`,
-    )
+  const serversKey = given('servers') ? 'servers' : 'serversFile'
+  if (!endpoint && given(serversKey)) {
+    throw fail(serversKey, `${label(serversKey)} needs --endpoint (the SMS to poll them on)`)
   }
 
-  const concurrencyText = text('concurrency') ?? '8'
-  const concurrency = Number(concurrencyText)
-  if (!/^\d+$/.test(concurrencyText) || concurrency < 1 || concurrency > 256) {
-    throw new ConfigError(
-      label('concurrency'),
-      `Invalid ${label('concurrency')}: expected a whole number from 1 to 256, received ${JSON.stringify(concurrencyText)}`,
-    )
-  }
-  const sort = text('sort') ?? 'server'
-  if (!(SORT_KEYS as readonly string[]).includes(sort)) {
-    throw new ConfigError(
-      label('sort'),
-      `Invalid ${label('sort')}: expected one of ${SORT_KEYS.join(', ')}, received ${JSON.stringify(sort)}`,
-    )
-  }
-
-  let adminToken: string | undefined
-  if (raw.has('adminTokenFile')) {
-    if (raw.has('adminToken')) {
-      throw new ConfigError(
-        '--admin-token-file',
+  let adminToken = values.adminToken
+  if (values.adminTokenFile !== undefined) {
+    if (adminToken !== undefined) {
+      throw fail(
+        'adminTokenFile',
         `Conflicting ${label('adminToken')} and --admin-token-file: give the admin token one way only`,
       )
     }
-    adminToken = await file('adminTokenFile', 'the admin token')
-  } else {
-    adminToken = text('adminToken')
+    const file = values.adminTokenFile
+    adminToken = (await readSetting('adminTokenFile', file)).trim()
+    if (adminToken === '') {
+      throw fail(
+        'adminTokenFile',
+        `Invalid --admin-token-file: ${file} is empty; expected the admin token`,
+      )
+    }
   }
   if (adminToken !== undefined && !mock) {
-    throw new ConfigError(
-      label(raw.has('adminToken') ? 'adminToken' : 'adminTokenFile'),
+    throw fail(
+      given('adminToken') ? 'adminToken' : 'adminTokenFile',
       'The admin token is for --mock; no --mock was given',
     )
   }
 
-  // Validated even without --endpoint, so a typo never passes silently.
-  const intervalMs = duration('interval', 1_000, 3_600_000) ?? 10_000
-  const requestTimeoutMs = duration('requestTimeout', 100, 300_000) ?? 10_000
   const config: WatchConfig = {
     agents,
-    refreshMs: duration('refresh', 50, 10_000) ?? 500,
-    json: raw.has('json') ? true : undefined,
-    color:
-      !raw.has('noColor') && !(inputs.env.NO_COLOR !== undefined && inputs.env.NO_COLOR !== ''),
-    sort: sort as SortKey,
-    durationMs: duration('duration', 1, 2_147_483_647),
+    refreshMs: values.refreshMs,
+    json: values.json,
+    color: !values.noColor && !(inputs.env.NO_COLOR !== undefined && inputs.env.NO_COLOR !== ''),
+    sort: values.sort,
+    durationMs: values.durationMs,
   }
   if (mock) config.mock = adminToken === undefined ? { url: mock } : { url: mock, adminToken }
   if (endpoint) {
-    const filters = {
-      ...(text('state') !== undefined ? { state: text('state') } : {}),
-      ...(text('name') !== undefined ? { name: text('name') } : {}),
-    }
     config.api = {
       endpoint: endpoint.href,
       serverIds: discover ? [] : serverIds,
-      ...(discover ? { discover: filters } : {}),
-      maxRps,
-      auth: await resolveAuth(label, text, readText),
-      concurrency,
-      intervalMs,
-      requestTimeoutMs,
+      ...(discover
+        ? {
+            discover: {
+              ...(values.state !== undefined ? { state: values.state } : {}),
+              ...(values.name !== undefined ? { name: values.name } : {}),
+            },
+          }
+        : {}),
+      maxRps: values.maxRps,
+      auth: await resolveAuthOptions(parsed, { readTextFile: readText, purpose: 'for --endpoint' }),
+      concurrency: values.concurrency,
+      intervalMs: values.intervalMs,
+      requestTimeoutMs: values.requestTimeoutMs,
     }
   }
-  return { action: 'run', config }
-}
-
-const AUTH_KEYS = [
-  'token',
-  'tokenFile',
-  'ak',
-  'sk',
-  'skFile',
-  'securityToken',
-  'domainId',
-  'iamUser',
-  'iamPassword',
-  'iamPasswordFile',
-  'iamDomain',
-  'iamEndpoint',
-] as const satisfies readonly (keyof AuthSettings)[]
-
-/** Credentials exactly as sms-agent resolves them (core's `resolveAuthConfig`). */
-async function resolveAuth(
-  label: (key: string) => string,
-  text: (key: string) => string | undefined,
-  readText: (path: string) => Promise<string>,
-): Promise<AuthConfig> {
-  const settings: AuthSettings = {}
-  for (const key of AUTH_KEYS) settings[key] = text(key)
-  try {
-    return await resolveAuthConfig(settings, {
-      readTextFile: readText,
-      label,
-      purpose: 'for --endpoint',
-    })
-  } catch (error) {
-    if (isSmsInputError(error)) throw new ConfigError(error.field, error.message, { cause: error })
-    throw error
+  if (parsed.action === 'print-config') {
+    return { action: 'print-config', config, printed: printableConfig(COMMAND_LINE, parsed) }
   }
-}
-
-function splitList(value: string): string[] {
-  return value
-    .split(',')
-    .map((part) => part.trim())
-    .filter((part) => part !== '')
+  return { action: 'run', config }
 }
 
 /**
@@ -592,43 +372,25 @@ function splitList(value: string): string[] {
  * process.stdout.write(helpText())
  */
 export function helpText(): string {
-  const lines = [
-    'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
-    '',
-    'Usage:',
-    '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
-    "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
-    '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
-    "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
-    '',
-    'Watching is read-only and safe beside running agents: under the delivery model of API.md §2',
-    'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
-    'agent reports its result), and sms-watch never reports results.',
-  ]
-  let group: string | undefined
-  for (const option of OPTIONS) {
-    if (option.group !== group) {
-      group = option.group
-      lines.push('', `${group}:`)
-    }
-    const name = option.flag
-      ? `${option.flag}${option.kind === 'boolean' ? '' : ` ${option.meta ?? option.kind.toUpperCase()}`}`
-      : `(env ${option.env})`
-    const extras = [
-      option.flag && option.env ? `env ${option.env}` : undefined,
-      option.default !== undefined ? `default ${option.default}` : undefined,
-    ].filter(Boolean)
-    lines.push(
-      `  ${name.padEnd(28)} ${option.help}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`,
-    )
-  }
-  lines.push(
-    '',
-    'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
-    'Keys: press ? in the UI for the full list (↑/↓ j/k, PgUp/PgDn, g/G, Enter, /, s, r, p, +/-, q).',
-    '',
-    'Exit codes: 0 done (q, Ctrl-C, SIGTERM or --duration), 2 bad options, 1 unexpected failure.',
-    '',
-  )
-  return lines.join('\n')
+  return generateHelp(COMMAND_LINE, {
+    intro: [
+      'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
+      '',
+      'Usage:',
+      '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
+      "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
+      '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
+      "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
+      '',
+      'Watching is read-only and safe beside running agents: under the delivery model of API.md §2',
+      'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
+      'agent reports its result), and sms-watch never reports results.',
+    ],
+    outro: [
+      'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
+      'Keys: press ? in the UI for the full list (↑/↓ j/k, PgUp/PgDn, g/G, Enter, /, s, r, p, +/-, q).',
+      '',
+      'Exit codes: 0 done (q, Ctrl-C, SIGTERM or --duration), 2 bad options, 1 unexpected failure.',
+    ],
+  })
 }

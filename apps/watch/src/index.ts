@@ -7,6 +7,7 @@
 export { WatchApp, type WatchAppProps } from './app.tsx'
 export { authProvider } from './auth.ts'
 export {
+  COMMAND_LINE,
   ConfigError,
   helpText,
   OPTIONS,

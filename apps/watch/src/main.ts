@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs'
+import { configErrorLine } from '@sms-command/cli-kit'
 import { ConfigError, helpText, parseCommandLine } from './config.ts'
 import { runWatch, type WatchIo } from './run.ts'
 
@@ -35,7 +36,7 @@ export async function main(
     parsed = await parseCommandLine({ argv, env })
   } catch (error) {
     if (error instanceof ConfigError) {
-      io.stderr.write(`sms-watch: ${error.message}\nRun sms-watch --help for the options.\n`)
+      io.stderr.write(configErrorLine('sms-watch', error))
       return 2
     }
     io.stderr.write(`sms-watch: ${error instanceof Error ? error.message : String(error)}\n`)
@@ -43,6 +44,10 @@ export async function main(
   }
   if (parsed.action === 'help') {
     io.stdout.write(helpText())
+    return 0
+  }
+  if (parsed.action === 'print-config') {
+    io.stdout.write(`${JSON.stringify(parsed.printed, null, 2)}\n`)
     return 0
   }
   if (parsed.action === 'version') {

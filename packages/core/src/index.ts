@@ -7,11 +7,9 @@
  */
 export * from './auth/ak-sk.ts'
 export type * from './auth/auth-provider.ts'
-export * from './auth/auth-settings.ts'
 export * from './auth/create-auth-provider.ts'
 export * from './auth/iam-password-token.ts'
 export * from './auth/refreshable-token.ts'
-export * from './auth/resolve-auth-config.ts'
 export * from './auth/static-token.ts'
 export * from './client/create-sms-client.ts'
 export {
@@ -24,7 +22,6 @@ export { parseCommandResponse } from './client/parse-command-response.ts'
 export { readErrorBody } from './client/read-error-body.ts'
 export * from './client/retry-options.ts'
 export { serverPathSegment } from './client/server-path.ts'
-export * from './config/duration.ts'
 export { isSmsApiError, SmsApiError, type SmsApiErrorOptions } from './errors/sms-api-error.ts'
 export {
   isSmsError,

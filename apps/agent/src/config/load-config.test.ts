@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ConfigError, type ConfigInputs, loadConfig, redactConfig } from './load-config.ts'
-import { helpText } from './options.ts'
+import { helpText, OPTIONS } from './options.ts'
 
 const SECRET = 'tok-SECRET-4b1d9e'
 let dir: string
@@ -155,7 +155,7 @@ describe('loadConfig', () => {
 
   it('rejects unknown flags, positional arguments and unknown config keys', async () => {
     expect((await failure(['--intervall', '1s'])).message).toBe(
-      'Unknown flag --intervall: see --help',
+      'Unknown flag --intervall: did you mean --interval? see --help',
     )
     expect((await failure(['start'])).message).toContain('Unexpected argument "start"')
     const file = join(dir, 'typo.json')
@@ -283,6 +283,64 @@ describe('helpText', () => {
       'Exit codes',
     ]) {
       expect(text).toContain(needle)
+    }
+  })
+})
+
+describe('the shared option engine (same answers as every CLI)', () => {
+  it.each([
+    [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
+    [['--once', '--once'], '--once', 'Repeated flag --once: expected it once (it takes one value)'],
+    [
+      ['--interval', '1s', '--interval', '2s'],
+      '--interval',
+      'Repeated flag --interval: expected it once (it takes one value)',
+    ],
+    [
+      ['--interval', 'soon'],
+      '--interval',
+      'Invalid --interval: expected a duration like 500ms, 10s or 5m, received "soon"',
+    ],
+    [
+      ['--dry-run=perhaps'],
+      '--dry-run',
+      'Invalid --dry-run: expected true or false, received "perhaps"',
+    ],
+  ])('answers %j with exit code 2 naming %s', async (args, setting, message) => {
+    const error = await failure(args)
+    expect(error.setting).toBe(setting)
+    expect(error.message).toBe(message)
+    expect(error.exitCode).toBe(2)
+  })
+
+  it('takes --no-FLAG and --FLAG=true for every switch', async () => {
+    expect((await run(['--no-dry-run', '--once=true'])).config).toMatchObject({
+      dryRun: false,
+      once: true,
+    })
+  })
+
+  it('lists every row of the table in --help', () => {
+    const help = helpText('sms-agent')
+    for (const [key, row] of Object.entries(OPTIONS)) {
+      expect(help).toContain('flag' in row ? row.flag : `(${row.env})`)
+      expect(help).toContain(`key ${key}`)
+      if (row.env) expect(help).toContain(row.env)
+    }
+  })
+
+  it('never prints a secret in --print-config, whichever method', async () => {
+    const env = { ...BASE_ENV, SMS_TOKEN: '' }
+    for (const extra of [
+      { SMS_TOKEN: SECRET },
+      { SMS_AK: 'AK1', SMS_SK: SECRET, SMS_SECURITY_TOKEN: `${SECRET}-st` },
+      { SMS_IAM_USER: 'u', SMS_IAM_DOMAIN: 'd', SMS_IAM_PASSWORD: SECRET },
+    ]) {
+      const loaded = await loadConfig(inputs(['--print-config'], { ...env, ...extra }))
+      if (loaded.action !== 'print-config') throw new Error('expected print-config')
+      const printed = JSON.stringify(redactConfig(loaded.config))
+      expect(printed).not.toContain(SECRET)
+      expect(printed).toContain('[redacted]')
     }
   })
 })

@@ -1,295 +1,231 @@
-import { AUTH_SECRET_FLAGS, AUTH_SETTINGS, type AuthSettingSpec } from '@sms-command/core'
+import {
+  AUTH_SECRET_FLAGS,
+  AUTH_SETTINGS,
+  boolean,
+  type CommandLineSpec,
+  duration,
+  helpText as generateHelp,
+  httpUrl,
+  inGroup,
+  integer,
+  type OptionRow,
+  type OptionTable,
+  oneOf,
+  path,
+  text,
+} from '@sms-command/cli-kit'
+import { ServerIdSchema } from '@sms-command/core'
+import * as v from 'valibot'
 
-/** How a setting's text is read. */
-export type OptionKind =
-  | 'string'
-  | 'secret'
-  | 'url'
-  | 'duration'
-  | 'path'
-  | 'boolean'
-  | 'port'
-  | 'enum'
-  | 'bytes'
+/** One setting of the agent (cli-kit's option row). */
+export type OptionSpec = OptionRow
 
-/** One setting of the agent: where it can come from and what it means. */
-export interface OptionSpec {
-  /** Name in the JSON config file and in the resolved config. */
-  readonly key: string
-  /** Long flag; absent for secrets, which argv would show to every user of the machine. */
-  readonly flag?: string
-  readonly env?: string
-  readonly kind: OptionKind
-  readonly values?: readonly string[]
-  /** Written as a user would write it (`10s`), or a boolean. */
-  readonly default?: string | boolean
-  /** Placeholder shown in `--help`. */
-  readonly meta?: string
-  readonly group: string
-  readonly help: string
-}
-
-/** A credential setting of core's shared table, as an agent option. */
-function authOption(setting: AuthSettingSpec, group: string): OptionSpec {
-  return {
-    key: setting.key,
-    ...(setting.flag ? { flag: setting.flag } : {}),
-    env: setting.env,
-    kind: setting.secret ? 'secret' : setting.value === 'text' ? 'string' : setting.value,
-    ...(setting.meta ? { meta: setting.meta } : {}),
-    ...(setting.default ? { default: setting.default } : {}),
-    group,
-    help: setting.help,
-  }
-}
+const handlerRow = (flag: `--${string}`, env: string, help: string) =>
+  ({ flag, env, schema: v.optional(path()), group: 'Commands', help }) as const
 
 /**
- * Every setting of the agent, in `--help` order. Flags, environment variables and config file keys
- * are all derived from this table, so the three can't drift apart.
+ * Every setting of the agent, in `--help` order: its flag, variable, config file key (the row's
+ * key), schema, default and help. Parsing, validation, `--help`, `--print-config` and the type of
+ * `AgentConfig` all come from this table; a new setting is one new row.
  */
-export const OPTIONS = [
-  {
-    key: 'endpoint',
+export const OPTIONS = {
+  endpoint: {
     flag: '--endpoint',
     env: 'SMS_ENDPOINT',
-    kind: 'url',
-    meta: 'URL',
+    schema: httpUrl({
+      expected: 'expected a URL such as https://sms.ap-southeast-1.myhuaweicloud.com (required)',
+    }),
     group: 'Connection',
     help: 'SMS base URL, e.g. https://sms.ap-southeast-1.myhuaweicloud.com (required)',
   },
-  {
-    key: 'serverId',
+  serverId: {
     flag: '--server-id',
     env: 'SMS_SERVER_ID',
-    kind: 'string',
+    schema: v.pipe(v.string('expected the server id (required)'), v.trim(), ServerIdSchema),
     meta: 'ID',
     group: 'Connection',
     help: 'id of this source server in SMS (required)',
   },
-  {
-    key: 'requestTimeout',
+  requestTimeout: {
     flag: '--request-timeout',
     env: 'SMS_REQUEST_TIMEOUT',
-    kind: 'duration',
+    schema: duration({ min: 1 }),
     default: '30s',
+    as: 'requestTimeoutMs',
     group: 'Connection',
     help: 'deadline of one HTTP request, body included',
   },
-  ...AUTH_SETTINGS.map((setting) => authOption(setting, 'Authentication (exactly one method)')),
-  {
-    key: 'handler',
-    flag: '--handler',
-    env: 'SMS_HANDLER',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Commands',
-    help: 'executable run for every known command: argv [PATH, COMMAND]',
-  },
-  {
-    key: 'onStart',
-    flag: '--on-start',
-    env: 'SMS_ON_START',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Commands',
-    help: 'executable run for START (overrides --handler)',
-  },
-  {
-    key: 'onStop',
-    flag: '--on-stop',
-    env: 'SMS_ON_STOP',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Commands',
-    help: 'executable run for STOP',
-  },
-  {
-    key: 'onDelete',
-    flag: '--on-delete',
-    env: 'SMS_ON_DELETE',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Commands',
-    help: 'executable run for DELETE',
-  },
-  {
-    key: 'onSync',
-    flag: '--on-sync',
-    env: 'SMS_ON_SYNC',
-    kind: 'path',
-    meta: 'PATH',
-    group: 'Commands',
-    help: 'executable run for SYNC',
-  },
-  {
-    key: 'handlerTimeout',
+  ...inGroup('Authentication (exactly one method)', AUTH_SETTINGS),
+  handler: handlerRow(
+    '--handler',
+    'SMS_HANDLER',
+    'executable run for every known command: argv [PATH, COMMAND]',
+  ),
+  onStart: handlerRow(
+    '--on-start',
+    'SMS_ON_START',
+    'executable run for START (overrides --handler)',
+  ),
+  onStop: handlerRow('--on-stop', 'SMS_ON_STOP', 'executable run for STOP'),
+  onDelete: handlerRow('--on-delete', 'SMS_ON_DELETE', 'executable run for DELETE'),
+  onSync: handlerRow('--on-sync', 'SMS_ON_SYNC', 'executable run for SYNC'),
+  handlerTimeout: {
     flag: '--handler-timeout',
     env: 'SMS_HANDLER_TIMEOUT',
-    kind: 'duration',
+    schema: duration({ min: 1 }),
     default: '1h',
+    as: 'handlerTimeoutMs',
     group: 'Commands',
     help: 'a handler running longer is sent SIGTERM, then SIGKILL after --kill-grace',
   },
-  {
-    key: 'killGrace',
+  killGrace: {
     flag: '--kill-grace',
     env: 'SMS_KILL_GRACE',
-    kind: 'duration',
+    schema: duration(),
     default: '10s',
+    as: 'killGraceMs',
     group: 'Commands',
     help: 'time between SIGTERM and SIGKILL to a handler process group',
   },
-  {
-    key: 'outputTail',
+  outputTail: {
     flag: '--output-tail',
     env: 'SMS_OUTPUT_TAIL',
-    kind: 'bytes',
-    meta: 'BYTES',
+    schema: integer({ min: 0, max: 65_536, meta: 'BYTES', expected: 'expected 0 to 65536 bytes' }),
     default: '4096',
+    as: 'outputTailBytes',
     group: 'Commands',
     help: 'last bytes of handler output kept in result_detail (0–65536)',
   },
-  {
-    key: 'interrupted',
+  interrupted: {
     flag: '--interrupted',
     env: 'SMS_INTERRUPTED',
-    kind: 'enum',
-    values: ['fail', 'rerun'],
+    schema: oneOf(['fail', 'rerun']),
     default: 'fail',
     group: 'Commands',
     help: 'a command cut short by a crash: report fail (reason interrupted) or run it once more',
   },
-  {
-    key: 'interval',
+  interval: {
     flag: '--interval',
     env: 'SMS_INTERVAL',
-    kind: 'duration',
+    schema: duration(),
     default: '10s',
+    as: 'intervalMs',
     group: 'Polling',
     help: 'pause between polls',
   },
-  {
-    key: 'firstPollJitter',
+  firstPollJitter: {
     flag: '--first-poll-jitter',
     env: 'SMS_FIRST_POLL_JITTER',
-    kind: 'duration',
+    schema: v.optional(duration()),
+    as: 'firstPollJitterMs',
     group: 'Polling',
     help: 'the first poll waits a random delay below this (default: one interval)',
   },
-  {
-    key: 'backoffBase',
+  backoffBase: {
     flag: '--backoff-base',
     env: 'SMS_BACKOFF_BASE',
-    kind: 'duration',
+    schema: duration({ min: 1 }),
     default: '1s',
+    as: 'backoffBaseMs',
     group: 'Polling',
     help: 'backoff cap after the first error (doubles per error, full jitter)',
   },
-  {
-    key: 'backoffMax',
+  backoffMax: {
     flag: '--backoff-max',
     env: 'SMS_BACKOFF_MAX',
-    kind: 'duration',
+    schema: duration({ min: 1 }),
     default: '5m',
+    as: 'backoffMaxMs',
     group: 'Polling',
-    help: 'no backoff exceeds this',
+    help: 'no backoff exceeds this (not shorter than --backoff-base)',
   },
-  {
-    key: 'slowRetry',
+  slowRetry: {
     flag: '--slow-retry',
     env: 'SMS_SLOW_RETRY',
-    kind: 'duration',
+    schema: duration(),
     default: '1m',
+    as: 'slowRetryMs',
     group: 'Polling',
     help: 'at least this long after 400/401/403/404 (unregistered server, no permission)',
   },
-  {
-    key: 'stateDir',
+  stateDir: {
     flag: '--state-dir',
     env: 'SMS_STATE_DIR',
-    kind: 'path',
-    meta: 'DIR',
+    schema: v.optional(path({ meta: 'DIR' })),
     group: 'State',
     help: 'journal and outbox directory, locked by one agent (required unless --dry-run)',
   },
-  {
-    key: 'shutdownGrace',
+  shutdownGrace: {
     flag: '--shutdown-grace',
     env: 'SMS_SHUTDOWN_GRACE',
-    kind: 'duration',
+    schema: duration(),
     default: '30s',
+    as: 'shutdownGraceMs',
     group: 'State',
     help: 'on SIGINT/SIGTERM a running handler gets this long before it is terminated',
   },
-  {
-    key: 'once',
+  once: {
     flag: '--once',
     env: 'SMS_ONCE',
-    kind: 'boolean',
+    schema: boolean(),
     default: false,
     group: 'Run mode',
     help: 'poll once, handle what came, report, exit',
   },
-  {
-    key: 'dryRun',
+  dryRun: {
     flag: '--dry-run',
     env: 'SMS_DRY_RUN',
-    kind: 'boolean',
+    schema: boolean(),
     default: false,
     group: 'Run mode',
     help: 'log commands; run nothing, report nothing, write no state',
   },
-  {
-    key: 'statusPort',
+  statusPort: {
     flag: '--status-port',
     env: 'SMS_STATUS_PORT',
-    kind: 'port',
-    meta: 'PORT',
+    schema: v.optional(
+      integer({ min: 0, max: 65_535, meta: 'PORT', expected: 'expected a port from 0 to 65535' }),
+    ),
     group: 'Observability',
     help: 'serve /healthz, /metrics and /events on this port (0 picks one)',
   },
-  {
-    key: 'statusHost',
+  statusHost: {
     flag: '--status-host',
     env: 'SMS_STATUS_HOST',
-    kind: 'string',
-    meta: 'HOST',
+    schema: text({ meta: 'HOST' }),
     default: '127.0.0.1',
     group: 'Observability',
     help: 'address the status server listens on',
   },
-  {
-    key: 'logFormat',
+  logFormat: {
     flag: '--log-format',
     env: 'SMS_LOG_FORMAT',
-    kind: 'enum',
-    values: ['json', 'text'],
+    schema: oneOf(['json', 'text']),
     default: 'json',
     group: 'Observability',
     help: 'json (NDJSON, one event a line) or text',
   },
-  {
-    key: 'logLevel',
+  logLevel: {
     flag: '--log-level',
     env: 'SMS_LOG_LEVEL',
-    kind: 'enum',
-    values: ['debug', 'info', 'warn', 'error'],
+    schema: oneOf(['debug', 'info', 'warn', 'error']),
     default: 'info',
     group: 'Observability',
     help: 'least severe level logged (every event still reaches /events)',
   },
-] as const satisfies readonly OptionSpec[]
+} as const satisfies OptionTable
+
+/** The agent's command line: its table, `--config`/`SMS_CONFIG`, `--version`, refused flags. */
+export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
+  program: 'sms-agent',
+  options: OPTIONS,
+  refusedFlags: AUTH_SECRET_FLAGS,
+  version: true,
+  configFile: { flag: '--config', env: 'SMS_CONFIG' },
+}
 
 /** Names of the settings. */
-export type OptionKey = (typeof OPTIONS)[number]['key']
-
-/** The spec of each setting by key. */
-export const OPTION_BY_KEY: ReadonlyMap<string, OptionSpec> = new Map(
-  OPTIONS.map((option) => [option.key, option]),
-)
-
-/** Flags refused on purpose, with the safer way to pass the value (core's, shared with sms-watch). */
-export const SECRET_FLAGS: Readonly<Record<string, string>> = AUTH_SECRET_FLAGS
+export type OptionKey = keyof typeof OPTIONS
 
 /**
  * The `--help` text, generated from {@link OPTIONS}. It names secrets' variables, never values.
@@ -298,52 +234,20 @@ export const SECRET_FLAGS: Readonly<Record<string, string>> = AUTH_SECRET_FLAGS
  * platform.stdout(helpText('sms-agent'))
  */
 export function helpText(program: string): string {
-  const lines = [
-    `Usage: ${program} [options]`,
-    '',
-    'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through',
-    'a handler executable and reports its result. Settings come from flags, then environment',
-    'variables, then the JSON file given by --config (SMS_CONFIG), whose keys are the names in',
-    'brackets. Durations are written 500ms, 10s, 5m, 1h.',
-    '',
-    '  --config PATH        JSON config file (env SMS_CONFIG)',
-    '  --print-config       print the merged settings (secrets redacted) and exit',
-    '  --help, -h           show this help',
-    '  --version, -V        show the version',
-  ]
-  let group = ''
-  for (const option of OPTIONS as readonly OptionSpec[]) {
-    if (option.group !== group) {
-      group = option.group
-      lines.push('', `${group}:`)
-    }
-    const name = option.flag
-      ? `${option.flag}${option.kind === 'boolean' ? '' : ` ${option.meta ?? metaOf(option)}`}`
-      : `(${option.env})`
-    const env =
-      option.flag && option.env ? ` [${option.key}, env ${option.env}]` : ` [${option.key}]`
-    const fallback =
-      option.default !== undefined && option.default !== false ? ` (default ${option.default})` : ''
-    const values = option.values ? ` (${option.values.join('|')})` : ''
-    lines.push(`  ${name.padEnd(28)} ${option.help}${values}${fallback}${env}`)
-  }
-  lines.push(
-    '',
-    'Exit codes: 0 done or stopped cleanly; 1 internal error; 2 bad configuration (nothing was',
-    'sent); 3 state directory locked, corrupt or foreign; 4 --once: SMS could not be polled;',
-    '5 --once: a result is still waiting in the outbox; 130/143 a second SIGINT/SIGTERM.',
-    '',
+  return generateHelp(
+    { ...COMMAND_LINE, program },
+    {
+      intro: [
+        `Usage: ${program} [options]`,
+        '',
+        'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through',
+        'a handler executable and reports its result.',
+      ],
+      outro: [
+        'Exit codes: 0 done or stopped cleanly; 1 internal error; 2 bad configuration (nothing was',
+        'sent); 3 state directory locked, corrupt or foreign; 4 --once: SMS could not be polled;',
+        '5 --once: a result is still waiting in the outbox; 130/143 a second SIGINT/SIGTERM.',
+      ],
+    },
   )
-  return lines.join('\n')
-}
-
-function metaOf(option: OptionSpec): string {
-  switch (option.kind) {
-    case 'duration':
-      return 'DURATION'
-    case 'enum':
-      return 'VALUE'
-    default:
-      return 'VALUE'
-  }
 }

@@ -1,5 +1,5 @@
+import type { SmsInputError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
-import type { SmsInputError } from '../errors/sms-input-error.ts'
 import { type AuthSettings, authSecrets, resolveAuthConfig } from './resolve-auth-config.ts'
 
 const files: Record<string, string> = {

@@ -1,8 +1,5 @@
+import { type AuthConfig, AuthTokenSchema, describeValue, SmsInputError } from '@sms-command/core'
 import * as v from 'valibot'
-import { SmsInputError } from '../errors/sms-input-error.ts'
-import { describeValue } from '../errors/to-validation-issues.ts'
-import { AuthTokenSchema } from '../schemas/request.ts'
-import type { AuthConfig } from './create-auth-provider.ts'
 
 /** Credential settings as a tool collects them from flags, environment and files. */
 export interface AuthSettings {

@@ -1,0 +1,151 @@
+import type { AuthConfig } from '@sms-command/core'
+import { AuthTokenSchema, isSmsInputError } from '@sms-command/core'
+import * as v from 'valibot'
+import type { OptionRow, OptionTable, ParsedSettings } from '../command-line.ts'
+import { ConfigError } from '../config-error.ts'
+import { httpUrl, path, secretText, text } from '../schemas.ts'
+import {
+  type AuthSettings,
+  DEFAULT_IAM_ENDPOINT,
+  type ResolveAuthConfigOptions,
+  resolveAuthConfig,
+} from './resolve-auth-config.ts'
+
+/**
+ * The credential settings every tool of this project accepts, as option rows in `--help` order,
+ * so `sms-agent`, `sms-watch` and your own tools name them the same way. Secrets have no flag
+ * (argv is visible to every user of the machine): a variable or a file only. Spread them into a
+ * table with {@link inGroup}; feed the values to {@link resolveAuthOptions}.
+ *
+ * @example
+ * const OPTIONS = { endpoint: { … }, ...inGroup('Authentication', AUTH_SETTINGS) }
+ */
+export const AUTH_SETTINGS = {
+  token: {
+    env: 'SMS_TOKEN',
+    schema: v.optional(AuthTokenSchema),
+    secret: true,
+    help: 'IAM token (a secret: never a flag)',
+  },
+  tokenFile: {
+    flag: '--token-file',
+    env: 'SMS_TOKEN_FILE',
+    schema: v.optional(path()),
+    help: 'file holding an IAM token; read again when SMS answers 401',
+  },
+  ak: {
+    flag: '--ak',
+    env: 'SMS_AK',
+    schema: v.optional(text({ meta: 'AK' })),
+    help: 'access key id for AK/SK signing',
+  },
+  sk: {
+    env: 'SMS_SK',
+    schema: v.optional(secretText()),
+    secret: true,
+    help: 'secret access key (a secret: never a flag)',
+  },
+  skFile: {
+    flag: '--sk-file',
+    env: 'SMS_SK_FILE',
+    schema: v.optional(path()),
+    help: 'file holding the secret access key',
+  },
+  domainId: {
+    flag: '--domain-id',
+    env: 'SMS_DOMAIN_ID',
+    schema: v.optional(text({ meta: 'ID' })),
+    help: 'account (domain) id sent as X-Domain-Id with AK/SK',
+  },
+  securityToken: {
+    env: 'SMS_SECURITY_TOKEN',
+    schema: v.optional(secretText()),
+    secret: true,
+    help: 'session token of temporary AK/SK credentials (a secret: never a flag)',
+  },
+  iamUser: {
+    flag: '--iam-user',
+    env: 'SMS_IAM_USER',
+    schema: v.optional(text({ meta: 'NAME' })),
+    help: 'IAM user name (password authentication)',
+  },
+  iamPassword: {
+    env: 'SMS_IAM_PASSWORD',
+    schema: v.optional(secretText()),
+    secret: true,
+    help: 'IAM password (a secret: never a flag)',
+  },
+  iamPasswordFile: {
+    flag: '--iam-password-file',
+    env: 'SMS_IAM_PASSWORD_FILE',
+    schema: v.optional(path()),
+    help: 'file holding the IAM password',
+  },
+  iamDomain: {
+    flag: '--iam-domain',
+    env: 'SMS_IAM_DOMAIN',
+    schema: v.optional(text({ meta: 'NAME' })),
+    help: 'account (domain) name of the IAM user',
+  },
+  iamEndpoint: {
+    flag: '--iam-endpoint',
+    env: 'SMS_IAM_ENDPOINT',
+    schema: httpUrl(),
+    default: DEFAULT_IAM_ENDPOINT,
+    help: 'IAM base URL',
+  },
+} as const satisfies Record<keyof AuthSettings, OptionRow>
+
+/**
+ * Flags a user might try that would put a secret in argv, each with the safer way to pass it.
+ * Give them to a command line as `refusedFlags`.
+ *
+ * @example
+ * parseCommandLine({ program, options, refusedFlags: AUTH_SECRET_FLAGS }, inputs)
+ */
+export const AUTH_SECRET_FLAGS: Readonly<Record<string, string>> = {
+  '--token': 'SMS_TOKEN or --token-file',
+  '--sk': 'SMS_SK or --sk-file',
+  '--iam-password': 'SMS_IAM_PASSWORD or --iam-password-file',
+  '--password': 'SMS_IAM_PASSWORD or --iam-password-file',
+  '--security-token': 'SMS_SECURITY_TOKEN',
+}
+
+/**
+ * The same rows, each listed under `group` in `--help`.
+ *
+ * @example
+ * inGroup('Polling', { interval: { flag: '--interval', schema: duration(), help: 'pause' } })
+ */
+export function inGroup<const T extends OptionTable>(
+  group: string,
+  table: T,
+): { [K in keyof T]: T[K] & { readonly group: string } } {
+  return Object.fromEntries(
+    Object.entries(table).map(([key, row]) => [key, { ...row, group }]),
+  ) as { [K in keyof T]: T[K] & { readonly group: string } }
+}
+
+/**
+ * Resolves the credential rows of parsed settings into one {@link AuthConfig} (reading secret
+ * files), naming settings as the command line does; a mistake is a {@link ConfigError}.
+ *
+ * @throws {ConfigError}
+ * @example
+ * const auth = await resolveAuthOptions(parsed, { readTextFile: (p) => readFile(p, 'utf8') })
+ */
+export async function resolveAuthOptions(
+  parsed: Pick<ParsedSettings<typeof AUTH_SETTINGS>, 'values' | 'label'>,
+  options: Omit<ResolveAuthConfigOptions, 'label'>,
+): Promise<AuthConfig> {
+  const settings: AuthSettings = {}
+  for (const key of Object.keys(AUTH_SETTINGS) as (keyof AuthSettings)[]) {
+    settings[key] = parsed.values[key]
+  }
+  try {
+    return await resolveAuthConfig(settings, { ...options, label: parsed.label })
+  } catch (error) {
+    if (isSmsInputError(error)) throw new ConfigError(error.field, error.message, { cause: error })
+    throw error
+  }
+}
