@@ -74,7 +74,10 @@ const SOURCES = 'Sources (at least one)'
 function requestRate() {
   const expected = 'expected requests per second from 0.01 to 1000 (e.g. 0.2 or 5)'
   return v.pipe(
-    v.union([v.number(), v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/))], expected),
+    v.union(
+      [v.number(), v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/, expected))],
+      expected,
+    ),
     v.transform(Number),
     v.minValue(0.01, expected),
     v.maxValue(1_000, expected),

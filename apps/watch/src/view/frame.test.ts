@@ -206,3 +206,34 @@ describe('the event log under the / filter', () => {
     expect(lines.some((line) => line.includes('srv-0003 disk full'))).toBe(true)
   })
 })
+
+describe('the header under a fleet budget', () => {
+  it("shows each server's real pause (stretched by the budget) and the budget, flagged after a 429", () => {
+    let state = fleetState(500, { rows: 30, cols: 160 })
+    state = apply(state, { type: 'budget', budget: { maxRps: 5, rps: 5, servers: 500 } })
+    let header = lineText(buildFrame(state)[1] ?? [])
+    expect(header).toContain('every 1m (budget 5.0/s)')
+    state = apply(state, {
+      type: 'budget',
+      budget: { maxRps: 5, rps: 2.5, servers: 500, throttledAt: T0 },
+    })
+    header = lineText(buildFrame(state)[1] ?? [])
+    expect(header).toContain('every 3m (budget 2.5 of 5.0/s after a 429)')
+    // A small fleet polls at the interval asked for.
+    state = apply(state, { type: 'budget', budget: { maxRps: 5, rps: 5, servers: 10 } })
+    expect(lineText(buildFrame(state)[1] ?? [])).toContain('every 10s (budget 5.0/s)')
+  })
+})
+
+describe('servers listed by discovery', () => {
+  it('drops the rows SMS no longer lists, keeps the rest', () => {
+    let state = fleetState(3)
+    state = apply(state, {
+      type: 'servers',
+      ids: ['srv-0001', 'srv-0003', 'new'],
+      at: T0,
+      replace: true,
+    })
+    expect([...state.servers.keys()].sort()).toEqual(['new', 'srv-0001', 'srv-0003'])
+  })
+})
