@@ -181,7 +181,11 @@ export function lineWidth(line: Line): number {
 
 function sourceText(source: SourceStatus): Segment[] {
   const label = `${source.kind} ${clean(source.target)}`
-  if (source.status === 'ok') return [seg(`${label} `), seg('● live', { color: 'green' })]
+  if (source.status === 'ok') {
+    // The fleet list isn't a stream: it says what it found rather than "live".
+    const text = source.kind === 'fleet' && source.message ? `● ${source.message}` : '● live'
+    return [seg(`${label} `), seg(text, { color: 'green' })]
+  }
   if (source.status === 'connecting')
     return [seg(`${label} `), seg('○ connecting', { color: 'yellow' })]
   return [
