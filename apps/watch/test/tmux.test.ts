@@ -86,7 +86,12 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
   })
 
   it('draws the fleet full screen, then answers j, /, Enter, p, ? and q', async () => {
-    let text = await until((t) => t.includes('● live') && t.includes('web-03'), 'the first frame')
+    // The snapshot's rows and their commands arrive in two steps (rows at once, updates batched):
+    // wait for both, or a loaded machine catches the frame in between.
+    let text = await until(
+      (t) => t.includes('● live') && t.includes('web-03') && t.includes('task-42'),
+      'the first frame',
+    )
     const lines = text.split('\n')
     expect(lines[0]).toContain('sms-watch')
     expect(text).toMatch(/web-02\s+pending\s+START\s+task-42/)
