@@ -16,7 +16,7 @@ import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const MOCK_CLI = join(root, 'apps/mock-server/dist/node.js')
@@ -122,6 +122,8 @@ const counts = {
   authFailures: 0,
   tokensIssued: 0,
   tokensExpired: 0,
+  /** Events that broke the core schema (none expected: the mock builds them from it). */
+  malformed: 0,
 }
 const handled = { success: 0, fail: 0 }
 const acknowledged = { count: 0 }
@@ -171,48 +173,42 @@ async function startMock() {
   return { ...mock, url }
 }
 
-/** Counts the mock's events from the start (`since=0` replays its backlog) for the summary. */
+/**
+ * Counts the mock's events from the start for the summary, through core's SSE reader and event
+ * schemas (the same ones the watch uses): `Last-Event-ID: 0` replays the mock's backlog, and a
+ * reconnection resumes after the last event counted, so nothing is counted twice.
+ */
 async function followMockEvents(url) {
-  try {
-    const response = await fetch(`${url}/_mock/events?since=0`, {
-      headers: { Authorization: `Bearer ${adminToken}`, Accept: 'text/event-stream' },
-      signal: stopEvents.signal,
-    })
-    const decoder = new TextDecoder()
-    let buffer = ''
-    for await (const chunk of response.body) {
-      buffer += decoder.decode(chunk, { stream: true })
-      let end = buffer.indexOf('\n\n')
-      while (end >= 0) {
-        const block = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        end = buffer.indexOf('\n\n')
-        const data = block.split('\n').find((line) => line.startsWith('data: '))
-        if (!data) continue
-        let event
-        try {
-          event = JSON.parse(data.slice(6))
-        } catch {
-          continue
-        }
-        if (event.type === 'enqueue') counts.enqueued++
-        else if (event.type === 'delivery')
-          counts.delivered.add(`${event.serverId}#${event.command?.seq}`)
-        else if (event.type === 'result')
-          counts.results[event.result === 'fail' ? 'fail' : 'success']++
-        else if (event.type === 'result-rejected') counts.rejected++
-        else if (event.type === 'fault')
-          counts.faults[event.fault?.kind ?? 'other'] =
-            (counts.faults[event.fault?.kind ?? 'other'] ?? 0) + 1
-        else if (event.type === 'auth-failure') counts.authFailures++
-        else if (event.type === 'token' && event.reason === 'issued') counts.tokensIssued++
-        else if (event.type === 'token' && event.reason === 'expired')
-          counts.tokensExpired += Number(event.detail?.count ?? 1)
+  const [{ followEventStream }, { parseMockEvent }] = await Promise.all([
+    import(pathToFileURL(join(root, 'packages/core/dist/sse/index.js')).href),
+    import(pathToFileURL(join(root, 'packages/core/dist/events/index.js')).href),
+  ])
+  await followEventStream({
+    url: `${url}/_mock/events`,
+    headers: { Authorization: `Bearer ${adminToken}` },
+    lastEventId: '0',
+    signal: stopEvents.signal,
+    onStatus: () => {},
+    onMessage: (message) => {
+      const parsed = parseMockEvent(message.data)
+      if (!parsed.success) {
+        if (message.event !== 'ready') counts.malformed++
+        return
       }
-    }
-  } catch {
-    // Stopped (or the mock went away): the counts so far stand.
-  }
+      const event = parsed.event
+      if (event.type === 'enqueue') counts.enqueued++
+      else if (event.type === 'delivery')
+        counts.delivered.add(`${event.serverId}#${event.command.seq}`)
+      else if (event.type === 'result') counts.results[event.result]++
+      else if (event.type === 'result-rejected') counts.rejected++
+      else if (event.type === 'fault')
+        counts.faults[event.fault.kind] = (counts.faults[event.fault.kind] ?? 0) + 1
+      else if (event.type === 'auth-failure') counts.authFailures++
+      else if (event.type === 'token' && event.reason === 'issued') counts.tokensIssued++
+      else if (event.type === 'token' && event.reason === 'expired')
+        counts.tokensExpired += Number(event.detail.count ?? 1)
+    },
+  })
 }
 
 function startAgent(mockUrl, serverId) {
@@ -407,6 +403,7 @@ const summary = {
   auth_failures: counts.authFailures,
   tokens_issued: counts.tokensIssued,
   tokens_expired: counts.tokensExpired,
+  events_malformed: counts.malformed,
   watch_lines: interactive ? undefined : watchLines,
   pids,
   processes_left: alive.length,

@@ -4,11 +4,15 @@ import { join } from 'node:path'
 import { createSmsClient } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
 import { createAuth } from './auth.ts'
-import { createLogger } from './logger.ts'
+import { createLogger, type UntypedEvents } from './logger.ts'
 
 function setup() {
   const lines: string[] = []
-  const logger = createLogger({ format: 'json', level: 'debug', write: (line) => lines.push(line) })
+  const logger = createLogger<UntypedEvents>({
+    format: 'json',
+    level: 'debug',
+    write: (line) => lines.push(line),
+  })
   const seen: (string | null)[] = []
   let accepted = 'token-NEW-0002'
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {

@@ -1,10 +1,10 @@
 import { SmsApiError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
-import { createLogger, errorFields, type PublishedEvent } from './logger.ts'
+import { createLogger, errorFields, type PublishedEvent, type UntypedEvents } from './logger.ts'
 
 function capture(options: Partial<Parameters<typeof createLogger>[0]> = {}) {
   const lines: string[] = []
-  const logger = createLogger({
+  const logger = createLogger<UntypedEvents>({
     format: 'json',
     level: 'info',
     write: (line) => lines.push(line),

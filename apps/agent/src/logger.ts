@@ -1,13 +1,21 @@
 import { isSmsApiError, isSmsError, isSmsNetworkError } from '@sms-command/core'
+import type {
+  AgentErrorFields,
+  AgentEventFieldMap,
+  AgentEventLevel,
+} from '@sms-command/core/events'
+
+export type { AgentEvent, AgentEventFieldMap, AgentEventName } from '@sms-command/core/events'
 
 /** Severity of an event. */
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+export type LogLevel = AgentEventLevel
 
 const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /**
- * Fields an event may carry. The first eight are the documented core of every log line; events add
- * their own (`status`, `exit_code`, `duration_ms`, …). `delay` is in milliseconds.
+ * Fields any event may carry, typed loosely: what an untyped logger (tests, tools) accepts. The
+ * agent's own logger is typed by {@link AgentEventFieldMap} from `@sms-command/core/events`, so
+ * each event name takes exactly its declared fields.
  */
 export interface EventFields {
   server_id?: string | undefined
@@ -19,8 +27,14 @@ export interface EventFields {
   [field: string]: unknown
 }
 
-/** One event as logged and streamed: `{ time, level, event, …fields }`. */
-export interface AgentEvent extends EventFields {
+/** Event name → fields: what a logger is typed by. */
+export type EventMap = { [event: string]: object }
+
+/** A logger that accepts any event name with any fields (for tests and tools). */
+export type UntypedEvents = Record<string, EventFields>
+
+/** One line as logged and streamed: `{ time, level, event, …fields }`. */
+export interface LogRecord extends EventFields {
   time: string
   level: LogLevel
   event: string
@@ -33,16 +47,28 @@ export interface PublishedEvent {
   json: string
 }
 
+/** The fields argument of event `E`: required when the event has a required field. */
+type FieldsArgument<Fields> = object extends Fields
+  ? [fields?: Fields]
+  : Partial<Fields> extends Fields
+    ? [fields?: Fields]
+    : [fields: Fields]
+
 /**
  * Writes events as log lines (at or above the level) and publishes every event, whatever its
- * level, to listeners.
+ * level, to listeners. Typed by event name: `logger.info('poll.idle', { latency_ms })` compiles
+ * only with the fields `poll.idle` declares in `@sms-command/core/events`.
  */
-export interface Logger {
-  debug(event: string, fields?: EventFields): void
-  info(event: string, fields?: EventFields): void
-  warn(event: string, fields?: EventFields): void
-  error(event: string, fields?: EventFields): void
-  log(level: LogLevel, event: string, fields?: EventFields): void
+export interface Logger<Events extends EventMap = AgentEventFieldMap> {
+  debug<E extends keyof Events & string>(event: E, ...fields: FieldsArgument<Events[E]>): void
+  info<E extends keyof Events & string>(event: E, ...fields: FieldsArgument<Events[E]>): void
+  warn<E extends keyof Events & string>(event: E, ...fields: FieldsArgument<Events[E]>): void
+  error<E extends keyof Events & string>(event: E, ...fields: FieldsArgument<Events[E]>): void
+  log<E extends keyof Events & string>(
+    level: LogLevel,
+    event: E,
+    ...fields: FieldsArgument<Events[E]>
+  ): void
   /** Adds a value that must never be written (a token read at runtime, say). */
   addSecret(secret: string): void
   /** Calls `listener` for every event from now on; returns the unsubscribe function. */
@@ -90,7 +116,9 @@ const MIN_SECRET_LENGTH = 4
  * const logger = createLogger({ format: 'json', level: 'info', write: (l) => process.stdout.write(l) })
  * logger.info('agent.start', { msg: 'polling', delay: 10_000 })
  */
-export function createLogger(options: LoggerOptions): Logger {
+export function createLogger<Events extends EventMap = AgentEventFieldMap>(
+  options: LoggerOptions,
+): Logger<Events> {
   const threshold = LEVEL_ORDER[options.level]
   const now = options.now ?? Date.now
   const historySize = options.historySize ?? 256
@@ -115,11 +143,11 @@ export function createLogger(options: LoggerOptions): Logger {
     return clean
   }
 
-  function log(level: LogLevel, event: string, fields: EventFields = {}) {
+  function write(level: LogLevel, event: string, fields: EventFields = {}) {
     // Below the log level and nobody streaming: skip the work (polls log at debug level, and
     // building and keeping those lines would dominate an idle agent's allocations).
     if (LEVEL_ORDER[level] < threshold && listeners.size === 0) return
-    const record: AgentEvent = { time: new Date(now()).toISOString(), level, event }
+    const record: LogRecord = { time: new Date(now()).toISOString(), level, event }
     const withServer =
       options.serverId !== undefined && fields.server_id === undefined
         ? { server_id: options.serverId, ...fields }
@@ -145,12 +173,18 @@ export function createLogger(options: LoggerOptions): Logger {
     options.write(options.format === 'json' ? `${json}\n` : `${scrub(textLine(record))}\n`)
   }
 
+  // The typed signatures are checked at the call sites; inside, every event is fields by name.
+  const at =
+    (level: LogLevel) =>
+    (event: string, ...fields: [object?]) =>
+      write(level, event, fields[0] as EventFields | undefined)
   return {
-    log,
-    debug: (event, fields) => log('debug', event, fields),
-    info: (event, fields) => log('info', event, fields),
-    warn: (event, fields) => log('warn', event, fields),
-    error: (event, fields) => log('error', event, fields),
+    log: (level: LogLevel, event: string, ...fields: [object?]) =>
+      write(level, event, fields[0] as EventFields | undefined),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     addSecret,
     subscribe(listener) {
       listeners.add(listener)
@@ -175,7 +209,7 @@ function jsonReplacer(_key: string, value: unknown): unknown {
  * @example
  * logger.warn('poll.error', { error: errorFields(error) })
  */
-export function errorFields(error: unknown): Record<string, unknown> {
+export function errorFields(error: unknown): AgentErrorFields {
   if (isSmsApiError(error)) {
     return {
       name: error.name,
@@ -199,7 +233,7 @@ function textValue(value: unknown): string {
   return JSON.stringify(value, jsonReplacer)
 }
 
-function textLine(record: AgentEvent): string {
+function textLine(record: LogRecord): string {
   const { time, level, event, msg, ...rest } = record
   const parts = [time, level.toUpperCase().padEnd(5), event]
   for (const [key, value] of Object.entries(rest)) {

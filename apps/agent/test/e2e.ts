@@ -8,6 +8,7 @@
 import { chmod, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { parseAgentEvent } from '@sms-command/core/events'
 import { expect } from 'vitest'
 import { type AgentProcess, type Runtime, startAgentProcess } from './agent-process.ts'
 import { type Mock, type MockResult, startMock } from './mock.ts'
@@ -262,6 +263,12 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
     for (const process of processes) {
       for (const line of process.lines) expect(line).not.toContain(PASSWORD)
     }
+    // Every event any agent logged, through faults and kills, is one the core schema declares.
+    const malformed = processes
+      .flatMap((process) => process.events())
+      .map((event) => parseAgentEvent(event))
+      .flatMap((parsed) => (parsed.success ? [] : [parsed.error.message]))
+    expect(malformed).toEqual([])
 
     const journal = await mock.journal(serverId)
     const faults = new Map<string, number>()

@@ -93,7 +93,10 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     })
     return jsonResponse(200, document, requestId)
   })
-  app.route('/_mock', createAdminApp({ ...deps, adminToken }))
+  app.route(
+    '/_mock',
+    createAdminApp({ ...deps, adminToken, eventKeepAliveMs: options.eventKeepAliveMs }),
+  )
 
   app.notFound(async (c) => {
     const requestId = nextRequestId()

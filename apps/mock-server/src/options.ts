@@ -88,6 +88,12 @@ export interface MockOptions {
   sleep?: (ms: number) => Promise<void>
   /** Where unexpected errors are reported (never with a secret); `console.error` by default. */
   logError?: (message: string, error: unknown) => void
+  /**
+   * Interval of the `: keep-alive` comments on `GET /_mock/events`, in ms, so a reader can tell a
+   * quiet mock from a dead connection (core's SSE reader marks a stream stale after 2.5
+   * intervals of silence). Default 15 s (`SSE_KEEP_ALIVE_MS` of `@sms-command/core/sse`).
+   */
+  eventKeepAliveMs?: number
 }
 
 function splitPair(value: string, field: string, what: string): [string, string] {

@@ -117,33 +117,11 @@ export interface FaultHit {
   detail?: string
 }
 
-export type MockEventType =
-  | 'server'
-  | 'enqueue'
-  | 'delivery'
-  | 'result'
-  | 'result-rejected'
-  | 'auth-failure'
-  | 'fault'
-  | 'fault-added'
-  | 'token'
-  | 'clock'
-  | 'reset'
-
-/** One event of the live stream (`GET /_mock/events`). */
-export interface MockEvent {
-  seq: number
-  type: MockEventType
-  at: string
-  serverId?: string
-  requestId?: string
-  command?: WireCommand & { seq: number }
-  result?: 'success' | 'fail'
-  reason?: string
-  message?: string
-  fault?: FaultHit
-  detail?: Record<string, unknown>
-}
-
-/** An event before the store numbers and dates it. */
-export type NewMockEvent = Omit<MockEvent, 'seq' | 'at'> & { atMs?: number }
+// The live stream's events (`GET /_mock/events`) are declared once, in core, with the consumers'
+// schemas: `MockEvent` (numbered and dated) and `NewMockEvent` (as built, before the hub numbers it).
+export type {
+  MockEvent,
+  MockEventType,
+  MockServerSummary,
+  NewMockEvent,
+} from '@sms-command/core/events'

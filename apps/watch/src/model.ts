@@ -138,9 +138,12 @@ export interface SourceStatus {
   kind: string
   /** What it reads from (a URL; never a credential). */
   target: string
-  status: 'connecting' | 'ok' | 'error'
+  /** `stale`: the stream is open but silent past its keep-alive (a dropped NAT or VPN route). */
+  status: 'connecting' | 'ok' | 'error' | 'stale'
   message?: string | undefined
   at: number
+  /** With `stale`: when the source last sent a byte. */
+  since?: number | undefined
 }
 
 /** The fleet's request budget (`--max-rps`) as the header shows it. */

@@ -3,6 +3,8 @@
  * handlers), using Web APIs only, so the very same cases run on Node, Bun, Deno and workerd.
  * Each case throws on failure.
  */
+
+import { parseAgentEvent, parseMockEvent } from '../src/events/index.ts'
 import {
   akSk,
   createSmsClient,
@@ -17,6 +19,7 @@ import {
   staticToken,
   verifySignature,
 } from '../src/index.ts'
+import { followEventStream, type SseMessage } from '../src/sse/index.ts'
 import { createVirtualScheduler } from '../src/testing/index.ts'
 
 export interface SmokeCase {
@@ -265,6 +268,62 @@ export const smokeCases: SmokeCase[] = [
       const third = poller.next()
       controller.abort()
       assert((await third).done === true, 'ended on abort')
+    },
+  },
+  {
+    name: 'followEventStream reads split CRLF and a BOM, resumes with Last-Event-ID; events parse',
+    async run() {
+      const scheduler = createVirtualScheduler()
+      const controller = new AbortController()
+      const seen: SseMessage[] = []
+      const lastIds: (string | null)[] = []
+      const agentLine = JSON.stringify({
+        time: '2026-01-01T00:00:00.000Z',
+        level: 'debug',
+        event: 'poll.idle',
+        latency_ms: 3,
+      })
+      const fetch = async (_input: RequestInfo | URL, init?: RequestInit) => {
+        lastIds.push(new Headers(init?.headers).get('Last-Event-ID'))
+        if (lastIds.length > 1) controller.abort()
+        const chunks = [
+          new Uint8Array([0xef, 0xbb, 0xbf]),
+          `id: 5\r`,
+          `\ndata: ${agentLine}\r\n\r\n`,
+        ]
+        const body = new ReadableStream<Uint8Array>({
+          start(stream) {
+            for (const chunk of chunks) {
+              stream.enqueue(typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk)
+            }
+            stream.close()
+          },
+        })
+        return new Response(body, { headers: { 'Content-Type': 'text/event-stream' } })
+      }
+      const done = followEventStream({
+        url: 'http://agent.test/events',
+        onMessage: (message) => seen.push(message),
+        onStatus: () => {},
+        signal: controller.signal,
+        fetch,
+        scheduler,
+        random: () => 0.5,
+      })
+      while (!controller.signal.aborted) await scheduler.runNext()
+      await done
+      equal(
+        seen.map((message) => [message.data.length, message.id]),
+        [[agentLine.length, '5']],
+        'one event, with its id',
+      )
+      equal(lastIds, [null, '5'], 'Last-Event-ID on reconnection')
+      const parsed = parseAgentEvent(seen[0]?.data)
+      assert(parsed.success && parsed.event.event === 'poll.idle', 'agent event parses')
+      const mock = parseMockEvent({ seq: 1, at: 'x', type: 'reset', extra: true })
+      assert(mock.success, 'mock event parses')
+      const bad = parseMockEvent({ seq: 1, at: 'x', type: 'result', serverId: 's' })
+      assert(!bad.success && bad.error.field === 'command', 'a reshaped event names its field')
     },
   },
   {

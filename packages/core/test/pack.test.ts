@@ -40,7 +40,7 @@ beforeAll(() => {
   mkdirSync(installed, { recursive: true })
   execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
   // The published dependencies, linked from the workspace so the test needs no network.
-  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema']) {
+  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema', 'eventsource-parser']) {
     const target = join(consumer, 'node_modules', dependency)
     mkdirSync(dirname(target), { recursive: true })
     symlinkSync(realpathSync(join(packageDir, 'node_modules', dependency)), target)

@@ -1,5 +1,6 @@
+import { parseAgentEvent } from '@sms-command/core/events'
 import { afterEach, describe, expect, it } from 'vitest'
-import { createLogger } from '../logger.ts'
+import { createLogger, type UntypedEvents } from '../logger.ts'
 import { AgentMetrics } from './metrics.ts'
 import { healthReport, type StatusServer, startStatusServer } from './status-server.ts'
 
@@ -11,7 +12,7 @@ afterEach(async () => {
 })
 
 async function start(health = { ok: true, body: { status: 'ok' } }) {
-  const logger = createLogger({ format: 'json', level: 'error', write: () => {} })
+  const logger = createLogger<UntypedEvents>({ format: 'json', level: 'error', write: () => {} })
   const metrics = new AgentMetrics()
   server = await startStatusServer({
     host: '127.0.0.1',
@@ -63,6 +64,33 @@ describe('startStatusServer', () => {
     expect(text).not.toContain('"event":"one"')
     expect(text).toMatch(/id: 2\ndata: \{[^\n]*"event":"two"[^\n]*\}\n\n/)
     expect(text).toMatch(/id: 3\ndata: \{[^\n]*"event":"three"/)
+  })
+
+  it('sends a keep-alive comment every keepAliveMs, and events the core schema parses', async () => {
+    const logger = createLogger({ format: 'json', level: 'error', write: () => {} })
+    server = await startStatusServer({
+      host: '127.0.0.1',
+      port: 0,
+      logger,
+      metrics: new AgentMetrics(),
+      health: () => ({ ok: true, body: {} }),
+      keepAliveMs: 20,
+    })
+    const controller = new AbortController()
+    const response = await fetch(`${server.url}/events`, { signal: controller.signal })
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader()
+    logger.debug('poll.idle', { latency_ms: 12, delay: 10_000 })
+    let text = ''
+    for (let reads = 0; reads < 50 && text.split(': keep-alive').length < 3; reads++) {
+      const { value, done } = await reader.read()
+      if (done) break
+      text += new TextDecoder().decode(value)
+    }
+    controller.abort()
+    expect(text.split(': keep-alive\n\n').length).toBeGreaterThanOrEqual(3)
+    const data = /data: (.*)\n/.exec(text)?.[1]
+    const parsed = parseAgentEvent(data)
+    expect(parsed.success && parsed.event).toMatchObject({ event: 'poll.idle', latency_ms: 12 })
   })
 
   it('closes with an /events client still connected', async () => {

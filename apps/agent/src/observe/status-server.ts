@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Logger, PublishedEvent } from '../logger.ts'
+import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
+import { errorFields, type Logger, type PublishedEvent } from '../logger.ts'
 import type { AgentMetrics } from './metrics.ts'
 
 /** What `/healthz` answers. */
@@ -16,7 +17,11 @@ export interface StatusServerOptions {
   logger: Logger
   metrics: AgentMetrics
   health: () => HealthReport
-  /** Interval of SSE keep-alive comments. Default 15 s. */
+  /**
+   * Interval of the `: keep-alive` comments on `/events`, so a reader can tell a quiet agent from
+   * a dead connection (core's SSE reader marks a stream stale after 2.5 intervals of silence).
+   * Default {@link SSE_KEEP_ALIVE_MS} (15 s).
+   */
   keepAliveMs?: number
 }
 
@@ -34,8 +39,9 @@ const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
  * - `GET /healthz`: 200 while healthy, 503 otherwise, with a JSON body saying why;
  * - `GET /metrics`: OpenMetrics text;
  * - `GET /events`: Server-Sent Events, one `data:` line per log event (the same JSON as the
- *   NDJSON log, every level), with `id:` so a client can resume with `Last-Event-ID`. A new client
- *   first gets the recent history.
+ *   NDJSON log, every level, each an `AgentEvent` of `@sms-command/core/events`), with `id:` so a
+ *   client can resume with `Last-Event-ID`, and a `: keep-alive` comment every `keepAliveMs`. A
+ *   new client first gets the recent history.
  *
  * @example
  * const server = await startStatusServer({ host: '127.0.0.1', port: 0, logger, metrics, health })
@@ -43,13 +49,13 @@ const OPENMETRICS = 'application/openmetrics-text; version=1.0.0; charset=utf-8'
  */
 export function startStatusServer(options: StatusServerOptions): Promise<StatusServer> {
   const streams = new Set<ServerResponse>()
-  const keepAliveMs = options.keepAliveMs ?? 15_000
+  const keepAliveMs = options.keepAliveMs ?? SSE_KEEP_ALIVE_MS
 
   const server = createServer((request, response) => {
     try {
       route(request, response)
     } catch (error) {
-      options.logger.warn('status.error', { error: error as Error })
+      options.logger.warn('status.error', { error: errorFields(error) })
       if (!response.headersSent) response.writeHead(500).end()
     }
   })

@@ -1,4 +1,5 @@
 import { ServerIdSchema } from '@sms-command/core'
+import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
@@ -93,7 +94,13 @@ function constantTimeEquals(a: string, b: string): boolean {
  * The admin API under `/_mock`: servers and their queues, faults, tokens, the mock clock, the
  * journal and the live event stream. See README.md for every route.
  */
-export function createAdminApp(deps: RouteDeps & { adminToken: string | undefined }) {
+export function createAdminApp(
+  deps: RouteDeps & {
+    adminToken: string | undefined
+    /** Interval of `/events` keep-alive comments, ms. Default {@link SSE_KEEP_ALIVE_MS}. */
+    eventKeepAliveMs?: number | undefined
+  },
+) {
   const { store, settings, runtime } = deps
   const admin = new Hono()
 
@@ -305,7 +312,7 @@ export function createAdminApp(deps: RouteDeps & { adminToken: string | undefine
       await stream.writeSSE({ event: 'ready', data: JSON.stringify({ servers, types }) })
       const heartbeat = setInterval(() => {
         stream.write(': keep-alive\n\n').catch(() => controller.abort())
-      }, 15_000)
+      }, deps.eventKeepAliveMs ?? SSE_KEEP_ALIVE_MS)
       try {
         for await (const event of events) {
           await stream.writeSSE({

@@ -1,6 +1,7 @@
 import type {
   DeliveryMode,
   IdleShape,
+  MockServerSummary,
   NewMockEvent,
   QueuedCommand,
   ResultRecord,
@@ -137,6 +138,33 @@ export type EnqueueOutcome =
   | { ok: true; commands: (QueuedCommand & { releaseAt?: number })[]; events: NewMockEvent[] }
   | { ok: false; message: string }
 
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
+
+/**
+ * The effect every queue-changing event carries: what the server is busy with (the oldest
+ * command handed out in `pop` mode, else the head of the queue) and how much waits behind it.
+ * Needs no delivery mode: in `ack` mode nothing is ever awaiting.
+ *
+ * @example
+ * summarizeQueue(server) // { current: { seq: 1, command_name: 'START', …, deliveries: 0 }, queued: 2, awaiting: 0, scheduled: 0 }
+ */
+export function summarizeQueue(server: ServerState): MockServerSummary {
+  const current = server.awaiting[0] ?? server.queue[0]
+  const pending = server.queue.length + server.awaiting.length
+  return {
+    current: current
+      ? {
+          ...toWire(current),
+          deliveries: current.deliveries,
+          enqueuedAt: iso(current.enqueuedAt),
+        }
+      : null,
+    queued: current ? pending - 1 : 0,
+    awaiting: server.awaiting.length,
+    scheduled: server.scheduled.length,
+  }
+}
+
 /** Moves scheduled commands whose time has come into the queue, oldest release first. */
 export function releaseDue(server: ServerState, now: number): NewMockEvent[] {
   if (server.scheduled.length === 0) return []
@@ -153,6 +181,7 @@ export function releaseDue(server: ServerState, now: number): NewMockEvent[] {
       serverId: server.id,
       command: toWire(command),
       detail: { released: true, queueLength: server.queue.length },
+      state: summarizeQueue(server),
       atMs: releaseAt,
     })
   }
@@ -206,6 +235,7 @@ export function enqueue(
       serverId: server.id,
       command: toWire(command),
       detail: { queueLength: server.queue.length },
+      state: summarizeQueue(server),
     })
   }
   return { ok: true, commands, events }
@@ -250,6 +280,7 @@ export function deliver(
     requestId,
     command: toWire(head),
     detail: { deliveries: head.deliveries, mode: effective },
+    state: summarizeQueue(server),
   })
   return { command: head, events }
 }
@@ -298,6 +329,7 @@ export function report(
       requestId,
       reason: 'mismatch',
       message: `result for ${JSON.stringify(input.command_name)} while ${current === null ? 'no command is current' : `${JSON.stringify(current)} is current`}`,
+      state: summarizeQueue(server),
     })
     return { ok: false, current, events }
   }
@@ -318,11 +350,10 @@ export function report(
     command: record.command,
     result: input.result,
     detail: { result_detail: input.result_detail },
+    state: summarizeQueue(server),
   })
   return { ok: true, record, next: server.queue[0] ?? null, events }
 }
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString())
 
 /** A queued command with its times as ISO 8601 strings. */
 function viewCommand(command: QueuedCommand) {

@@ -6,12 +6,13 @@ import { type AgentEvent, agentEventUpdates, startAgentSource } from './agent-so
 
 const time = '2026-01-01T00:00:00.000Z'
 const at = Date.parse(time)
-const ev = (fields: Partial<AgentEvent> & { event: string }): AgentEvent => ({
-  time,
-  level: 'info',
-  server_id: 'srv-1',
-  ...fields,
-})
+const ev = (fields: Record<string, unknown> & { event: string }): AgentEvent =>
+  ({
+    time,
+    level: 'info',
+    server_id: 'srv-1',
+    ...fields,
+  }) as AgentEvent
 
 describe('agentEventUpdates', () => {
   it('maps polls, handler runs and reports to server updates', () => {

@@ -1,15 +1,24 @@
 import { type Scheduler, systemScheduler } from '@sms-command/core'
+import {
+  AGENT_EVENT_NAMES,
+  type AgentEvent,
+  type AgentEventEnvelope,
+  parseAgentEvent,
+  parseAgentEventEnvelope,
+} from '@sms-command/core/events'
+import { followEventStream } from '@sms-command/core/sse'
 import type { CommandInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
 import { summarizeDetail } from './mock-source.ts'
-import { followEventStream } from './sse.ts'
-import { type AgentEvent, AgentEventSchema, parseWire } from './wire-schemas.ts'
+import { countDropped } from './wire-schemas.ts'
 
-export type { AgentEvent } from './wire-schemas.ts'
+export type { AgentEvent, AgentEventEnvelope } from '@sms-command/core/events'
 
 const str = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
 
-function commandOf(event: AgentEvent): CommandInfo | undefined {
+const KNOWN: ReadonlySet<string> = new Set(AGENT_EVENT_NAMES)
+
+function commandOf(event: AgentEventEnvelope): CommandInfo | undefined {
   const name = str(event.command)
   return name ? { name, taskId: str(event.task_id) } : undefined
 }
@@ -17,23 +26,26 @@ function commandOf(event: AgentEvent): CommandInfo | undefined {
 /**
  * Turns one agent log event into updates of its server (or a fleet-wide log line): polls with
  * their latency, commands received, handlers starting and finishing, results acknowledged, and
- * errors with status and code. Events of no interest to the watch give nothing.
+ * errors with status and code. Events of no interest to the watch give nothing; an event a newer
+ * agent added (its envelope only) shows as a note when it is a warning or an error.
  *
  * @example
  * agentEventUpdates({ time, level: 'debug', event: 'poll.idle', server_id: 'srv-1', latency_ms: 12 })
  * // [{ serverId: 'srv-1', at, poll: { latencyMs: 12 }, command: null, error: null }]
  */
-export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[]; log: LogEntry[] } {
-  const at = Number.isNaN(Date.parse(event.time)) ? Date.now() : Date.parse(event.time)
-  const serverId = str(event.server_id)
-  const command = commandOf(event)
-  const latency = typeof event.latency_ms === 'number' ? event.latency_ms : undefined
+export function agentEventUpdates(input: AgentEvent | AgentEventEnvelope): {
+  updates: ServerUpdate[]
+  log: LogEntry[]
+} {
+  const at = Number.isNaN(Date.parse(input.time)) ? Date.now() : Date.parse(input.time)
+  const serverId = str(input.server_id)
+  const command = commandOf(input)
   if (!serverId) {
-    if (event.level === 'warn' || event.level === 'error') {
+    if (input.level === 'warn' || input.level === 'error') {
       return {
         updates: [],
         log: [
-          { at, level: event.level, text: `agent ${event.event}: ${str(event.msg) ?? ''}`.trim() },
+          { at, level: input.level, text: `agent ${input.event}: ${str(input.msg) ?? ''}`.trim() },
         ],
       }
     }
@@ -41,16 +53,22 @@ export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[];
   }
   const base = { serverId, at }
   const note = (level: LogEntry['level'], text: string) => ({ level, text })
-  switch (event.event) {
+  const event = KNOWN.has(input.event) ? (input as AgentEvent) : undefined
+  switch (event?.event) {
     case 'poll.idle':
       return {
-        updates: [{ ...base, poll: { latencyMs: latency }, command: null, error: null }],
+        updates: [{ ...base, poll: { latencyMs: event.latency_ms }, command: null, error: null }],
         log: [],
       }
     case 'poll.command':
       return {
         updates: [
-          { ...base, poll: { latencyMs: latency }, ...(command ? { command } : {}), error: null },
+          {
+            ...base,
+            poll: { latencyMs: event.latency_ms },
+            ...(command ? { command } : {}),
+            error: null,
+          },
         ],
         log: [],
       }
@@ -62,7 +80,13 @@ export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[];
         (status === undefined ? str(String(event.status ?? '')) : undefined)
       const message = str(event.error?.message) ?? str(event.msg) ?? 'poll failed'
       return {
-        updates: [{ ...base, poll: { latencyMs: latency }, error: { status, code, message, at } }],
+        updates: [
+          {
+            ...base,
+            poll: { latencyMs: event.latency_ms },
+            error: { status, code, message, at },
+          },
+        ],
         log: [],
       }
     }
@@ -99,7 +123,7 @@ export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[];
             phase: 'delivered',
             note: note(
               event.result === 'fail' ? 'warn' : 'info',
-              `handler finished: ${event.result ?? '?'}${detail ? ` (${detail})` : ''}`,
+              `handler finished: ${event.result}${detail ? ` (${detail})` : ''}`,
             ),
           },
         ],
@@ -113,9 +137,7 @@ export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[];
             ...base,
             command: null,
             error: null,
-            ...(command
-              ? { result: { command, result: event.result === 'fail' ? 'fail' : 'success' } }
-              : {}),
+            ...(command ? { result: { command, result: event.result } } : {}),
           },
         ],
         log: [],
@@ -136,22 +158,22 @@ export function agentEventUpdates(event: AgentEvent): { updates: ServerUpdate[];
       }
     }
     default:
-      if (event.level === 'warn' || event.level === 'error') {
+      if (input.level === 'warn' || input.level === 'error') {
         return {
           updates: [
             {
               ...base,
               note: note(
-                event.level,
-                `${event.event}${str(event.msg) ? `: ${str(event.msg)}` : ''}`,
+                input.level,
+                `${input.event}${str(input.msg) ? `: ${str(input.msg)}` : ''}`,
               ),
             },
           ],
           log: [],
         }
       }
-      if (event.event === 'agent.start' || event.event === 'agent.exit') {
-        return { updates: [{ ...base, note: note('info', event.event) }], log: [] }
+      if (input.event === 'agent.start' || input.event === 'agent.exit') {
+        return { updates: [{ ...base, note: note('info', input.event) }], log: [] }
       }
       return { updates: [], log: [] }
   }
@@ -167,6 +189,8 @@ export interface AgentSourceOptions {
   signal: AbortSignal
   fetch?: typeof fetch
   scheduler?: Scheduler
+  /** The agent's keep-alive interval (`/events`); silence for 2.5× marks the source stale. */
+  keepAliveMs?: number
 }
 
 /**
@@ -179,16 +203,34 @@ export interface AgentSourceOptions {
 export async function startAgentSource(options: AgentSourceOptions): Promise<void> {
   const scheduler = options.scheduler ?? systemScheduler
   const target = options.url.origin
+  const dropped = countDropped(`agent ${target}`, (entry) => options.log?.(entry), scheduler)
   await followEventStream({
     url: new URL('/events', options.url),
     signal: options.signal,
     scheduler,
+    keepAliveMs: options.keepAliveMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
-    onStatus: (status, message) =>
-      options.status({ kind: 'agent', target, status, message, at: scheduler.now() }),
+    onStatus: (status, message, info) =>
+      options.status({
+        kind: 'agent',
+        target,
+        status,
+        message,
+        at: scheduler.now(),
+        ...(info?.since !== undefined ? { since: info.since } : {}),
+      }),
     onMessage: (message) => {
-      const event = parseWire(AgentEventSchema, message.data)
-      if (!event) return
+      const parsed = parseAgentEvent(message.data)
+      // An event a newer agent added: its envelope is still worth showing.
+      const event = parsed.success
+        ? parsed.event
+        : parsed.error.unknownEvent
+          ? parseAgentEventEnvelope(message.data)
+          : undefined
+      if (!event) {
+        if (!parsed.success) dropped(parsed.error)
+        return
+      }
       const outcome = agentEventUpdates(event)
       for (const update of outcome.updates) options.emit(update)
       for (const entry of outcome.log) options.log?.(entry)

@@ -1,80 +1,108 @@
+import type { MockServerSummary, NewMockEvent } from '@sms-command/core/events'
 import { createMockApp } from '@sms-command/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { applyServerUpdate, emptyServer } from '../fleet.ts'
 import type { LogEntry, ServerUpdate, ServerView, SourceStatus } from '../model.ts'
-import { createMockModel, type MockEvent, startMockSource, summarizeDetail } from './mock-source.ts'
+import {
+  createMockProjection,
+  type MockEvent,
+  startMockSource,
+  summarizeDetail,
+} from './mock-source.ts'
 
 const T = '2026-01-01T00:00:00.000Z'
-const event = (fields: Partial<MockEvent> & { type: string }): MockEvent => ({
-  seq: 1,
-  at: T,
-  ...fields,
-})
+const event = (fields: NewMockEvent): MockEvent => ({ seq: 1, at: T, ...fields }) as MockEvent
 const start = (seq: number, task: string) => ({
   seq,
   command_name: 'START',
   command_param: { task_id: task },
 })
+const sync = (seq: number) => ({ seq, command_name: 'SYNC', command_param: {} })
+/** The queue the mock says a server has after an event. */
+const state = (
+  current: ReturnType<typeof start> | null,
+  deliveries: number,
+  queued: number,
+  awaiting = 0,
+): MockServerSummary => ({
+  current: current ? { ...current, deliveries, enqueuedAt: T } : null,
+  queued,
+  awaiting,
+  scheduled: 0,
+})
 
-describe('createMockModel', () => {
-  it('shows the head of the queue, counts what waits behind it, and ignores replayed events', () => {
-    const model = createMockModel()
+describe('createMockProjection', () => {
+  it('shows the current command of the summary and what waits behind it, with a note when queued', () => {
+    const projection = createMockProjection()
     expect(
-      model.apply(event({ type: 'enqueue', serverId: 'a', command: start(1, 't1') })).updates,
+      projection.apply(
+        event({
+          type: 'enqueue',
+          serverId: 'a',
+          command: start(1, 't1'),
+          detail: { queueLength: 1 },
+          state: state(start(1, 't1'), 0, 0),
+        }),
+      ).updates,
     ).toEqual([
       expect.objectContaining({
         serverId: 'a',
         command: { name: 'START', taskId: 't1', bucket: undefined },
+        commandSince: Date.parse(T),
         queued: 0,
         phase: 'pending',
       }),
     ])
-    const second = model.apply(
-      event({ type: 'enqueue', serverId: 'a', command: { seq: 2, command_name: 'SYNC' } }),
+    const second = projection.apply(
+      event({
+        type: 'enqueue',
+        serverId: 'a',
+        command: sync(2),
+        detail: { queueLength: 2 },
+        state: state(start(1, 't1'), 0, 1),
+      }),
     )
     expect(second.updates[0]).toMatchObject({ command: { name: 'START' }, queued: 1 })
     expect(second.updates[0]?.note?.text).toBe('SYNC queued behind 1 other')
-    expect(
-      model.apply(event({ type: 'enqueue', serverId: 'a', command: start(1, 't1') })).updates,
-    ).toEqual([])
   })
 
-  it('marks a delivered command, then clears it on its result and moves to the next', () => {
-    const model = createMockModel()
-    model.apply(event({ type: 'enqueue', serverId: 'a', command: start(1, 't1') }))
-    model.apply(
-      event({ type: 'enqueue', serverId: 'a', command: { seq: 2, command_name: 'STOP' } }),
-    )
-    const delivered = model.apply(
+  it('marks a delivered command, then shows what the result leaves current', () => {
+    const projection = createMockProjection()
+    const delivered = projection.apply(
       event({
         type: 'delivery',
         serverId: 'a',
         command: start(1, 't1'),
         detail: { deliveries: 1, mode: 'ack' },
+        state: state(start(1, 't1'), 1, 1),
       }),
     ).updates[0]
-    expect(delivered).toMatchObject({ phase: 'delivered', poll: {}, error: null })
+    expect(delivered).toMatchObject({ phase: 'delivered', poll: {}, error: null, queued: 1 })
     expect(delivered?.note?.text).toBe('START task t1 delivered to the agent')
-    const again = model.apply(
+    const again = projection.apply(
       event({
         type: 'delivery',
         serverId: 'a',
         command: start(1, 't1'),
         detail: { deliveries: 2, mode: 'ack' },
+        state: state(start(1, 't1'), 2, 1),
       }),
     ).updates[0]
     expect(again?.note).toBeUndefined()
-    const result = model.apply(
+    // Only changes of phase are sent, so an agent's `running` is not overwritten.
+    expect(again?.phase).toBeUndefined()
+    const result = projection.apply(
       event({
         type: 'result',
         serverId: 'a',
         command: start(1, 't1'),
         result: 'fail',
         detail: { result_detail: { exit_code: 3, duration_ms: 812, output: 'x'.repeat(10) } },
+        state: { ...state(null, 0, 0), current: { ...sync(2), deliveries: 0, enqueuedAt: T } },
       }),
     ).updates[0]
     expect(result).toMatchObject({
-      command: { name: 'STOP' },
+      command: { name: 'SYNC' },
       phase: 'pending',
       queued: 0,
       result: {
@@ -83,31 +111,23 @@ describe('createMockModel', () => {
         detail: 'exit_code=3 duration_ms=812 output=xxxxxxxxxx',
       },
     })
-  })
-
-  it('follows pop delivery: a handed-out command waits for its result outside the queue', () => {
-    const model = createMockModel()
-    model.apply(event({ type: 'enqueue', serverId: 'a', command: start(1, 't1') }))
-    model.apply(event({ type: 'enqueue', serverId: 'a', command: start(2, 't2') }))
-    const popped = model.apply(
+    const idle = projection.apply(
       event({
-        type: 'delivery',
+        type: 'result',
         serverId: 'a',
-        command: start(1, 't1'),
-        detail: { deliveries: 1, mode: 'pop' },
+        command: sync(2),
+        result: 'success',
+        detail: { result_detail: {} },
+        state: state(null, 0, 0),
       }),
     ).updates[0]
-    expect(popped).toMatchObject({ command: { taskId: 't1' }, phase: 'delivered', queued: 1 })
-    const answered = model.apply(
-      event({ type: 'result', serverId: 'a', command: start(1, 't1'), result: 'success' }),
-    ).updates[0]
-    expect(answered).toMatchObject({ command: { taskId: 't2' }, phase: 'pending', queued: 0 })
+    expect(idle).toMatchObject({ command: null, phase: 'idle', queued: 0 })
   })
 
   it('turns auth failures, rejected results and faults into errors, latency faults into notes', () => {
-    const model = createMockModel()
+    const projection = createMockProjection()
     expect(
-      model.apply(
+      projection.apply(
         event({
           type: 'auth-failure',
           serverId: 'a',
@@ -121,7 +141,7 @@ describe('createMockModel', () => {
       message: 'auth failure (expired-token): The token has expired.',
     })
     expect(
-      model.apply(
+      projection.apply(
         event({
           type: 'result-rejected',
           serverId: 'a',
@@ -131,41 +151,43 @@ describe('createMockModel', () => {
       ).updates[0]?.error,
     ).toMatchObject({ status: 400, code: 'SMS.2009' })
     expect(
-      model.apply(
+      projection.apply(
         event({ type: 'fault', serverId: 'a', fault: { id: 'f1', kind: 'status', detail: '503' } }),
       ).updates[0]?.error,
     ).toMatchObject({ code: 'fault:status', message: 'injected fault status (503)' })
-    const latency = model.apply(
+    const latency = projection.apply(
       event({ type: 'fault', serverId: 'a', fault: { id: 'f2', kind: 'latency' } }),
     ).updates[0]
     expect(latency?.error).toBeUndefined()
     expect(latency?.note?.level).toBe('warn')
     expect(
-      model.apply(event({ type: 'token', reason: 'expired', detail: { count: 3 } })).log[0]?.text,
+      projection.apply(event({ type: 'token', reason: 'expired', detail: { count: 3 } })).log[0]
+        ?.text,
     ).toBe('tokens expired (3)')
   })
 
   it('lets a failure expire after the TTL when nothing else is heard, without claiming recovery', () => {
-    const model = createMockModel()
+    const projection = createMockProjection()
     const at = Date.parse(T)
-    model.apply(event({ type: 'auth-failure', serverId: 'a', reason: 'missing' }))
-    expect(model.expire(at + 10_000, 30_000)).toEqual([])
-    const expired = model.expire(at + 30_000, 30_000)
+    projection.apply(
+      event({ type: 'auth-failure', serverId: 'a', reason: 'missing', message: 'no token' }),
+    )
+    expect(projection.expire(at + 10_000, 30_000)).toEqual([])
+    const expired = projection.expire(at + 30_000, 30_000)
     expect(expired).toEqual([{ serverId: 'a', at: at + 30_000, errorExpired: true }])
     let server: ServerView = { ...emptyServer('a'), failing: true, consecutiveErrors: 1 }
     const applied = applyServerUpdate(server, expired[0] as ServerUpdate)
     server = applied.server
     expect(server.failing).toBe(false)
     expect(applied.entries).toEqual([])
-    expect(model.expire(at + 60_000, 30_000)).toEqual([])
+    expect(projection.expire(at + 60_000, 30_000)).toEqual([])
   })
 
   it('rebuilds a server from a snapshot, with the age of its command', () => {
-    const model = createMockModel()
-    const update = model.snapshot(
+    const projection = createMockProjection()
+    const update = projection.snapshot(
       'a',
       {
-        delivery: 'ack',
         queue: [
           {
             seq: 4,
@@ -185,10 +207,16 @@ describe('createMockModel', () => {
       phase: 'delivered',
       queued: 1,
     })
-    // A replayed enqueue of a command the snapshot already holds changes nothing.
+    // An enqueue that arrived while the snapshot loaded, of a command it already holds, changes nothing.
     expect(
-      model.apply(
-        event({ type: 'enqueue', serverId: 'a', command: { seq: 5, command_name: 'SYNC' } }),
+      projection.apply(
+        event({
+          type: 'enqueue',
+          serverId: 'a',
+          command: sync(5),
+          detail: { queueLength: 2 },
+          state: state(start(4, 't'), 0, 1),
+        }),
       ).updates,
     ).toEqual([])
   })

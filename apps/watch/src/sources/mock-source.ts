@@ -1,44 +1,21 @@
 import { type Scheduler, systemScheduler } from '@sms-command/core'
+import { type MockEvent, type MockServerSummary, parseMockEvent } from '@sms-command/core/events'
+import { followEventStream, type SseMessage } from '@sms-command/core/sse'
 import type * as v from 'valibot'
 import { describeCommand } from '../fleet.ts'
 import type { CommandInfo, ErrorInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
 import { createSemaphore } from './api-source.ts'
-import { followEventStream, type SseMessage } from './sse.ts'
 import {
-  type MockEvent,
-  MockEventSchema,
+  countDropped,
   MockServerDetailSchema,
   MockServerListSchema,
   parseWire,
   type WireCommandSchema,
 } from './wire-schemas.ts'
 
-export type { MockEvent } from './wire-schemas.ts'
+export type { MockEvent } from '@sms-command/core/events'
 
 type WireCommand = v.InferOutput<typeof WireCommandSchema>
-
-interface Tracked {
-  seq: number
-  command: CommandInfo
-  delivered: boolean
-  /** When it was enqueued (mock clock), when known. */
-  since?: number | undefined
-}
-
-interface ServerModel {
-  /** `ack` keeps the head current until its result; `pop` hands it out once (API.md §2). */
-  mode: 'ack' | 'pop'
-  queue: Tracked[]
-  /** Handed out in `pop` mode, waiting for their result. */
-  awaiting: Tracked[]
-  /** When the last failure was seen, to let it expire (push sources see no quiet successes). */
-  failingSince: number | null
-  /**
-   * The phase last sent. Only changes are sent, so a phase another source knows better (an
-   * agent's `running`) is not overwritten by every repeated delivery.
-   */
-  phase?: ServerUpdate['phase']
-}
 
 /** How long a failure seen on the stream keeps a server in the `error` state without news. */
 export const PUSH_ERROR_TTL_MS = 30_000
@@ -46,7 +23,10 @@ export const PUSH_ERROR_TTL_MS = 30_000
 const text = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined
 
-function commandInfo(command: WireCommand): CommandInfo {
+function commandInfo(command: {
+  command_name: string
+  command_param?: Record<string, unknown> | null | undefined
+}): CommandInfo {
   const param = command.command_param ?? {}
   return { name: command.command_name, taskId: text(param.task_id), bucket: text(param.bucket) }
 }
@@ -81,38 +61,85 @@ export function summarizeDetail(detail: unknown): string | undefined {
   return joined.length > 80 ? `${joined.slice(0, 79)}…` : joined
 }
 
+/** A queue as the mock describes it: an event's effect, or the admin API's server view. */
+type Summary = MockServerSummary
+
+interface ServerProjection {
+  /** When the last failure was seen, to let it expire (push sources see no quiet successes). */
+  failingSince: number | null
+  /**
+   * The phase last sent. Only changes are sent, so a phase another source knows better (an
+   * agent's `running`) is not overwritten by every repeated delivery.
+   */
+  phase?: ServerUpdate['phase']
+  /** Highest command seq a snapshot held: older enqueue events are already in it. */
+  snapshotSeq: number
+}
+
 /**
- * The watch's picture of the mock: per server the queue and what was handed out, kept by event
- * `seq` so replayed or duplicated events change nothing. Turns each mock event into updates.
+ * The summary of a server's queue from the admin API's view of it (`GET /_mock/servers/{id}`),
+ * the same shape the mock's events carry.
+ */
+function summaryOfDetail(detail: {
+  queue?: WireCommand[] | undefined
+  awaiting?: WireCommand[] | undefined
+}): Summary {
+  const queue = detail.queue ?? []
+  const awaiting = detail.awaiting ?? []
+  const awaitingHead = awaiting[0]
+  const head = awaitingHead ?? queue[0]
+  const total = queue.length + awaiting.length
+  return {
+    current: head
+      ? {
+          seq: head.seq ?? -1,
+          command_name: head.command_name,
+          command_param: head.command_param ?? {},
+          // A handed-out command was delivered even when the view doesn't count it.
+          deliveries: awaitingHead ? Math.max(1, head.deliveries ?? 1) : (head.deliveries ?? 0),
+          enqueuedAt: head.enqueuedAt ?? null,
+        }
+      : null,
+    queued: head ? total - 1 : 0,
+    awaiting: awaiting.length,
+    scheduled: 0,
+  }
+}
+
+/**
+ * The watch's picture of the mock, projected: every queue-changing mock event carries the
+ * server's resulting summary (`state`: current command, how many wait behind it), so a row is
+ * that summary, with no queue rules replayed here. Turns each mock event into updates.
  *
  * @example
- * const model = createMockModel()
- * model.apply(event) // { updates: [...], log: [...] }
+ * const projection = createMockProjection()
+ * projection.apply(event) // { updates: [...], log: [...] }
  */
-export function createMockModel() {
-  const servers = new Map<string, ServerModel>()
-  const server = (id: string): ServerModel => {
+export function createMockProjection() {
+  const servers = new Map<string, ServerProjection>()
+  const server = (id: string): ServerProjection => {
     let found = servers.get(id)
     if (!found) {
-      found = { mode: 'ack', queue: [], awaiting: [], failingSince: null }
+      found = { failingSince: null, snapshotSeq: -1 }
       servers.set(id, found)
     }
     return found
   }
 
-  /** What the row shows: the handed-out command, else the head of the queue. */
-  function view(id: string, model: ServerModel, at: number): ServerUpdate {
-    const shown = model.awaiting[0] ?? model.queue[0]
-    const total = model.queue.length + model.awaiting.length
-    const phase = shown ? (shown.delivered ? 'delivered' : 'pending') : 'idle'
-    const changed = phase !== model.phase
-    model.phase = phase
+  /** What the row shows: the summary's current command and what waits behind it. */
+  function view(id: string, summary: Summary, at: number): ServerUpdate {
+    const projection = server(id)
+    const current = summary.current
+    const phase = current ? (current.deliveries > 0 ? 'delivered' : 'pending') : 'idle'
+    const changed = phase !== projection.phase
+    projection.phase = phase
+    const since = current?.enqueuedAt ? Date.parse(current.enqueuedAt) : Number.NaN
     return {
       serverId: id,
       at,
-      command: shown ? shown.command : null,
-      ...(shown?.since !== undefined ? { commandSince: shown.since } : {}),
-      queued: shown ? total - 1 : 0,
+      command: current ? commandInfo(current) : null,
+      ...(Number.isNaN(since) ? {} : { commandSince: since }),
+      queued: summary.queued,
       ...(changed ? { phase } : {}),
     }
   }
@@ -127,94 +154,49 @@ export function createMockModel() {
     return { serverId: id, at, error, ...extra }
   }
 
+  const nothing = { updates: [], log: [] }
+
   return {
     /** Replaces what is known of a server with the mock's own view of it (`GET /_mock/servers/{id}`). */
     snapshot(
       id: string,
       detail: {
-        delivery?: string | undefined
         queue?: WireCommand[] | undefined
         awaiting?: WireCommand[] | undefined
       },
       at: number,
     ): ServerUpdate {
-      const track = (command: WireCommand, delivered: boolean): Tracked => {
-        const since =
-          typeof command.enqueuedAt === 'string' ? Date.parse(command.enqueuedAt) : Number.NaN
-        return {
-          seq: command.seq ?? -1,
-          command: commandInfo(command),
-          delivered,
-          ...(Number.isNaN(since) ? {} : { since }),
-        }
-      }
-      const model: ServerModel = {
-        mode: detail.delivery === 'pop' ? 'pop' : 'ack',
-        queue: (detail.queue ?? []).map((command) => track(command, (command.deliveries ?? 0) > 0)),
-        awaiting: (detail.awaiting ?? []).map((command) => track(command, true)),
-        failingSince: servers.get(id)?.failingSince ?? null,
-      }
-      servers.set(id, model)
-      return view(id, model, at)
+      const projection = server(id)
+      const seqs = [...(detail.queue ?? []), ...(detail.awaiting ?? [])].map((c) => c.seq ?? -1)
+      projection.snapshotSeq = Math.max(-1, ...seqs)
+      return view(id, summaryOfDetail(detail), at)
     },
 
     apply(event: MockEvent): { updates: ServerUpdate[]; log: LogEntry[]; resync?: boolean } {
       const at = Number.isNaN(Date.parse(event.at)) ? Date.now() : Date.parse(event.at)
-      const id = event.serverId
       const global = (level: LogEntry['level'], message: string) => ({
         updates: [],
         log: [{ at, level, text: message }],
       })
       switch (event.type) {
         case 'enqueue': {
-          if (!id || !event.command) return { updates: [], log: [] }
-          const model = server(id)
-          const seq = event.command.seq ?? -1
-          if (
-            model.queue.some((item) => item.seq === seq) ||
-            model.awaiting.some((item) => item.seq === seq)
-          ) {
-            return { updates: [], log: [] }
-          }
-          const tracked: Tracked = {
-            seq,
-            command: commandInfo(event.command),
-            delivered: false,
-            since: at,
-          }
-          model.queue.push(tracked)
-          model.queue.sort((a, b) => a.seq - b.seq)
-          const update = view(id, model, at)
-          if (model.queue.length + model.awaiting.length > 1) {
+          const id = event.serverId
+          // Events that arrived while a snapshot loaded: the snapshot already holds this one.
+          if (event.command.seq <= server(id).snapshotSeq) return nothing
+          const update = view(id, event.state, at)
+          if (event.state.queued > 0) {
             update.note = {
               level: 'info',
-              text: `${describeCommand(tracked.command)} queued behind ${update.queued} other${update.queued === 1 ? '' : 's'}`,
+              text: `${describeCommand(commandInfo(event.command))} queued behind ${event.state.queued} other${event.state.queued === 1 ? '' : 's'}`,
             }
           }
           return { updates: [update], log: [] }
         }
         case 'delivery': {
-          if (!id || !event.command) return { updates: [], log: [] }
-          const model = server(id)
-          const seq = event.command.seq ?? -1
-          if (event.detail?.mode === 'pop') model.mode = 'pop'
-          const index = model.queue.findIndex((item) => item.seq === seq)
-          if (model.mode === 'pop' && index >= 0) {
-            const [taken] = model.queue.splice(index, 1)
-            if (taken) model.awaiting.push({ ...taken, delivered: true })
-          } else if (index >= 0) {
-            const item = model.queue[index]
-            if (item) item.delivered = true
-          } else if (!model.awaiting.some((item) => item.seq === seq)) {
-            // Delivered before we knew of it (we connected late): it is what the server holds now.
-            const tracked = { seq, command: commandInfo(event.command), delivered: true }
-            if (model.mode === 'pop') model.awaiting.push(tracked)
-            else model.queue.unshift(tracked)
-          }
-          model.failingSince = null
-          const deliveries = Number(event.detail?.deliveries ?? 1)
-          const update: ServerUpdate = { ...view(id, model, at), poll: {}, error: null }
-          if (deliveries === 1) {
+          const id = event.serverId
+          server(id).failingSince = null
+          const update: ServerUpdate = { ...view(id, event.state, at), poll: {}, error: null }
+          if (event.detail.deliveries === 1) {
             update.note = {
               level: 'info',
               text: `${describeCommand(commandInfo(event.command))} delivered to the agent`,
@@ -223,21 +205,17 @@ export function createMockModel() {
           return { updates: [update], log: [] }
         }
         case 'result': {
-          if (!id || !event.command) return { updates: [], log: [] }
-          const model = server(id)
-          const seq = event.command.seq ?? -1
-          model.queue = model.queue.filter((item) => item.seq !== seq)
-          model.awaiting = model.awaiting.filter((item) => item.seq !== seq)
-          model.failingSince = null
-          const detail = summarizeDetail(event.detail?.result_detail)
+          const id = event.serverId
+          server(id).failingSince = null
+          const detail = summarizeDetail(event.detail.result_detail)
           return {
             updates: [
               {
-                ...view(id, model, at),
+                ...view(id, event.state, at),
                 error: null,
                 result: {
                   command: commandInfo(event.command),
-                  result: event.result === 'fail' ? 'fail' : 'success',
+                  result: event.result,
                   ...(detail ? { detail } : {}),
                 },
               },
@@ -246,46 +224,57 @@ export function createMockModel() {
           }
         }
         case 'result-rejected':
-          if (!id) return global('warn', event.message ?? 'a result was rejected')
           return {
             updates: [
-              fail(id, at, {
+              fail(event.serverId, at, {
                 status: 400,
                 code: 'SMS.2009',
-                message: `result rejected: ${event.message ?? event.reason ?? 'mismatch'}`,
+                message: `result rejected: ${event.message || event.reason || 'mismatch'}`,
                 at,
               }),
             ],
             log: [],
           }
         case 'auth-failure': {
-          const message =
-            `auth failure (${event.reason ?? 'unknown'}): ${event.message ?? ''}`.trim()
-          if (!id) return global('warn', message)
+          const message = `auth failure (${event.reason || 'unknown'}): ${event.message}`.trim()
+          if (!event.serverId) return global('warn', message)
           return {
-            updates: [fail(id, at, { status: 401, code: event.reason ?? undefined, message, at })],
+            updates: [
+              fail(event.serverId, at, {
+                status: 401,
+                code: event.reason || undefined,
+                message,
+                at,
+              }),
+            ],
             log: [],
           }
         }
         case 'fault': {
-          const kind = event.fault?.kind ?? 'fault'
-          const message = `injected fault ${kind}${event.fault?.detail ? ` (${event.fault.detail})` : ''}`
-          if (!id) return global('warn', message)
+          const kind = event.fault.kind || 'fault'
+          const message = `injected fault ${kind}${event.fault.detail ? ` (${event.fault.detail})` : ''}`
+          if (!event.serverId) return global('warn', message)
           if (kind === 'latency') {
             return {
-              updates: [{ serverId: id, at, note: { level: 'warn', text: message } }],
+              updates: [{ serverId: event.serverId, at, note: { level: 'warn', text: message } }],
               log: [],
             }
           }
-          return { updates: [fail(id, at, { code: `fault:${kind}`, message, at })], log: [] }
+          return {
+            updates: [fail(event.serverId, at, { code: `fault:${kind}`, message, at })],
+            log: [],
+          }
         }
         case 'fault-added': {
-          const what =
-            text(event.message) ?? summarizeDetail(event.detail) ?? event.fault?.kind ?? 'a fault'
-          if (id)
+          const what = summarizeDetail(event.fault) ?? event.fault.kind
+          if (event.serverId)
             return {
               updates: [
-                { serverId: id, at, note: { level: 'warn', text: `fault added: ${what}` } },
+                {
+                  serverId: event.serverId,
+                  at,
+                  note: { level: 'warn', text: `fault added: ${what}` },
+                },
               ],
               log: [],
             }
@@ -293,13 +282,13 @@ export function createMockModel() {
         }
         case 'token': {
           if (event.reason === 'issued') {
-            const user = text(event.detail?.user)
+            const user = text(event.detail.user)
             return global('info', `IAM token issued${user ? ` to ${user}` : ''}`)
           }
-          const count = event.detail?.count
+          const count = event.detail.count
           return global(
             'warn',
-            `tokens ${event.reason ?? 'changed'}${typeof count === 'number' ? ` (${count})` : ''}`,
+            `tokens ${event.reason}${typeof count === 'number' ? ` (${count})` : ''}`,
           )
         }
         case 'clock':
@@ -310,8 +299,8 @@ export function createMockModel() {
         case 'reset':
           servers.clear()
           return { ...global('warn', 'the mock was reset'), resync: true }
-        case 'server':
-          if (!id) return { updates: [], log: [] }
+        case 'server': {
+          const id = event.serverId
           if (event.reason === 'deleted') {
             servers.delete(id)
             return {
@@ -329,22 +318,21 @@ export function createMockModel() {
           }
           server(id)
           return {
-            updates: [
-              { serverId: id, at, note: { level: 'info', text: event.reason ?? 'registered' } },
-            ],
+            updates: [{ serverId: id, at, note: { level: 'info', text: event.reason } }],
             log: [],
           }
+        }
         default:
-          return { updates: [], log: [] }
+          return nothing
       }
     },
 
     /** Servers whose last failure is older than `ttlMs` with no news since: no longer failing. */
     expire(now: number, ttlMs: number): ServerUpdate[] {
       const updates: ServerUpdate[] = []
-      for (const [id, model] of servers) {
-        if (model.failingSince !== null && now - model.failingSince >= ttlMs) {
-          model.failingSince = null
+      for (const [id, projection] of servers) {
+        if (projection.failingSince !== null && now - projection.failingSince >= ttlMs) {
+          projection.failingSince = null
           updates.push({ serverId: id, at: now, errorExpired: true })
         }
       }
@@ -367,6 +355,8 @@ export interface MockSourceOptions {
   scheduler?: Scheduler
   /** Servers whose queue is fetched one by one at (re)connection; beyond, summaries only. */
   detailLimit?: number
+  /** The mock's keep-alive interval; silence for 2.5× marks the source stale. */
+  keepAliveMs?: number
 }
 
 /**
@@ -385,16 +375,24 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   const target = options.url.origin + (options.url.pathname === '/' ? '' : options.url.pathname)
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (options.adminToken !== undefined) headers.Authorization = `Bearer ${options.adminToken}`
-  const model = createMockModel()
+  const projection = createMockProjection()
+  const dropped = countDropped('mock', (entry) => options.log?.(entry), scheduler)
   const { signal } = options
   let snapshotting: Promise<void> | undefined
   let buffered: MockEvent[] | undefined
 
-  const status = (state: SourceStatus['status'], message?: string) =>
-    options.status({ kind: 'mock', target, status: state, message, at: scheduler.now() })
+  const status = (state: SourceStatus['status'], message?: string, since?: number) =>
+    options.status({
+      kind: 'mock',
+      target,
+      status: state,
+      message,
+      at: scheduler.now(),
+      ...(since !== undefined ? { since } : {}),
+    })
 
   const deliver = (event: MockEvent) => {
-    const outcome = model.apply(event)
+    const outcome = projection.apply(event)
     for (const update of outcome.updates) options.emit(update)
     for (const entry of outcome.log) options.log?.(entry)
     if (outcome.resync) void resync()
@@ -432,7 +430,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
                 `_mock/servers/${encodeURIComponent(id)}`,
                 MockServerDetailSchema,
               )
-              options.emit(model.snapshot(id, detail, scheduler.now()))
+              options.emit(projection.snapshot(id, detail, scheduler.now()))
             } finally {
               release()
             }
@@ -455,7 +453,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   }
 
   const sweep = setInterval(() => {
-    for (const update of model.expire(scheduler.now(), PUSH_ERROR_TTL_MS)) options.emit(update)
+    for (const update of projection.expire(scheduler.now(), PUSH_ERROR_TTL_MS)) options.emit(update)
   }, 5_000)
   sweep.unref?.()
   try {
@@ -465,14 +463,19 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
       signal,
       fetch: fetchImpl,
       scheduler,
-      onStatus: (state, message) => status(state, message),
+      keepAliveMs: options.keepAliveMs,
+      onStatus: (state, message, info) => status(state, message, info?.since),
       onMessage: (message: SseMessage) => {
         if (message.event === 'ready') {
           void resync()
           return
         }
-        const event = parseWire(MockEventSchema, message.data)
-        if (!event) return
+        const parsed = parseMockEvent(message.data)
+        if (!parsed.success) {
+          dropped(parsed.error)
+          return
+        }
+        const event = parsed.event
         if (buffered) buffered.push(event)
         else deliver(event)
       },

@@ -1,16 +1,20 @@
 /**
- * Schemas of what the watch reads from other programs' streams (the mock's admin API, an agent's
- * `/events`). Anything that does not match is dropped, so a malformed or hostile event can never
- * crash the UI. Unknown fields are kept: newer producers stay readable.
+ * Schemas of what the watch reads from the mock's admin API (its server list and views). The
+ * event streams (the mock's `/_mock/events`, an agent's `/events`) are declared once in
+ * `@sms-command/core/events`. Anything that does not match is dropped, so a malformed or hostile
+ * answer can never crash the UI. Unknown fields are kept: newer producers stay readable.
  *
  * @module
  */
+import type { Scheduler } from '@sms-command/core'
+import type { EventValidationError } from '@sms-command/core/events'
 import * as v from 'valibot'
+import type { LogEntry } from '../model.ts'
 
 const shortText = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const optionalText = (max: number) => v.optional(v.nullable(shortText(max)))
 
-/** A command as the mock sends it (event `command`, queue entries). */
+/** A command as the mock's admin API shows it (queue entries). */
 export const WireCommandSchema = v.looseObject({
   seq: v.optional(v.number()),
   command_name: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
@@ -18,29 +22,6 @@ export const WireCommandSchema = v.looseObject({
   deliveries: v.optional(v.number()),
   enqueuedAt: optionalText(64),
 })
-
-/** One event of the mock's `GET /_mock/events` (apps/mock-server/README.md). */
-export const MockEventSchema = v.looseObject({
-  seq: v.optional(v.number()),
-  type: shortText(64),
-  at: shortText(64),
-  serverId: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(255))),
-  command: v.optional(WireCommandSchema),
-  result: v.optional(v.picklist(['success', 'fail'])),
-  reason: optionalText(255),
-  message: optionalText(4_096),
-  fault: v.optional(
-    v.looseObject({
-      id: optionalText(255),
-      kind: shortText(64),
-      detail: optionalText(1_024),
-    }),
-  ),
-  detail: v.optional(v.record(v.string(), v.unknown())),
-})
-
-/** A mock event as validated. */
-export type MockEvent = v.InferOutput<typeof MockEventSchema>
 
 /** `GET /_mock/servers`. */
 export const MockServerListSchema = v.looseObject({
@@ -53,31 +34,6 @@ export const MockServerDetailSchema = v.looseObject({
   queue: v.optional(v.array(WireCommandSchema)),
   awaiting: v.optional(v.array(WireCommandSchema)),
 })
-
-/** One event of an agent's `/events` stream: a line of its NDJSON log (apps/agent). */
-export const AgentEventSchema = v.looseObject({
-  time: shortText(64),
-  level: v.picklist(['debug', 'info', 'warn', 'error']),
-  event: shortText(128),
-  server_id: v.optional(v.pipe(v.string(), v.maxLength(255))),
-  command: optionalText(255),
-  task_id: optionalText(255),
-  msg: optionalText(4_096),
-  status: v.optional(v.union([v.number(), shortText(64)])),
-  result: v.optional(v.picklist(['success', 'fail'])),
-  latency_ms: v.optional(v.number()),
-  error: v.optional(
-    v.looseObject({
-      message: optionalText(4_096),
-      status: v.optional(v.number()),
-      error_code: optionalText(255),
-      reason: optionalText(64),
-    }),
-  ),
-})
-
-/** An agent event as validated. */
-export type AgentEvent = v.InferOutput<typeof AgentEventSchema>
 
 /**
  * Parses JSON text against a schema; `undefined` when it is not JSON or does not match.
@@ -97,4 +53,31 @@ export function parseWire<S extends v.GenericSchema>(
   }
   const parsed = v.safeParse(schema, json)
   return parsed.success ? parsed.output : undefined
+}
+
+/**
+ * Counts events a source drops because they broke their schema, and says so in the event log:
+ * on the 1st, 10th, 100th, … drop, with the count and why the last one was refused (field and
+ * expectation, never the value).
+ *
+ * @example
+ * const dropped = countDropped('mock', log, scheduler)
+ * if (!parsed.success) dropped(parsed.error)
+ */
+export function countDropped(
+  kind: string,
+  log: (entry: LogEntry) => void,
+  scheduler: Scheduler,
+): (error: EventValidationError) => void {
+  let count = 0
+  return (error) => {
+    count++
+    if (!Number.isInteger(Math.log10(count))) return
+    const why = error.message.length > 300 ? `${error.message.slice(0, 299)}…` : error.message
+    log({
+      at: scheduler.now(),
+      level: 'warn',
+      text: `dropped ${count} malformed ${kind} event${count === 1 ? '' : 's'} (last: ${why})`,
+    })
+  }
 }

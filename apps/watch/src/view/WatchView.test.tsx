@@ -85,6 +85,23 @@ describe('frames', () => {
     expect(frame.split('\n')).toHaveLength(19)
   })
 
+  it('shows a silent source as stale since its last byte instead of live', () => {
+    const state = apply(initialState({ now: T0, terminal: { rows: 20, cols: 100 } }), {
+      type: 'source',
+      status: {
+        kind: 'agent',
+        target: 'http://127.0.0.1:9464',
+        status: 'stale',
+        message: 'silent past its keep-alive; reconnecting',
+        since: T0 + 3_723_000,
+        at: T0 + 3_760_500,
+      },
+    })
+    const frame = draw(state)
+    expect(frame).toContain('agent http://127.0.0.1:9464 ◌ stale since 01:02:03')
+    expect(frame).not.toContain('● live')
+  })
+
   it('shows an idle fleet with latency, last poll and the key hints', () => {
     const ids = serverIds(4)
     const state = apply(

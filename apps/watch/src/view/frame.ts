@@ -188,6 +188,11 @@ function sourceText(source: SourceStatus): Segment[] {
   }
   if (source.status === 'connecting')
     return [seg(`${label} `), seg('○ connecting', { color: 'yellow' })]
+  if (source.status === 'stale')
+    return [
+      seg(`${label} `),
+      seg(`◌ stale since ${formatClock(source.since ?? source.at)}`, { color: 'yellow' }),
+    ]
   return [
     seg(`${label} `),
     seg(`✗ ${clean(source.message ?? 'error')}`, { color: 'red', bold: true }),
@@ -215,6 +220,8 @@ function sourceGroups(sources: readonly SourceStatus[]): Segment[][] {
       seg(`● ${live} live`, { color: live > 0 ? 'green' : 'gray' }),
     ]
     if (connecting > 0) group.push(seg(` ○ ${connecting} connecting`, { color: 'yellow' }))
+    const stale = members.filter((source) => source.status === 'stale').length
+    if (stale > 0) group.push(seg(` ◌ ${stale} stale`, { color: 'yellow' }))
     const first = failed[0]
     if (first) {
       group.push(

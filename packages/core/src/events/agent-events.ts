@@ -1,0 +1,177 @@
+/**
+ * The agent's event stream: every line of `sms-agent`'s NDJSON log and every `data:` of its
+ * `/events` SSE stream is one of these, discriminated by `event`. Declared once here; the agent's
+ * logger is typed by {@link AgentEventFieldMap} (a renamed or reshaped event fails typecheck) and
+ * consumers parse with {@link parseAgentEvent}.
+ *
+ * @module
+ */
+import * as v from 'valibot'
+
+const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
+const optionalText = (max: number) => v.optional(text(max))
+const optionalNumber = v.optional(v.number())
+
+/** Severities of agent events, lowest first. */
+export const AGENT_EVENT_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+
+/** Severity of an agent event. */
+export type AgentEventLevel = (typeof AGENT_EVENT_LEVELS)[number]
+
+/**
+ * The loggable form of an error (the agent's `errorFields`): name and message, plus status, error
+ * code and request id for SMS errors, or the reason of a network error. Never a credential.
+ */
+export const AgentErrorFieldsSchema = v.object({
+  name: optionalText(128),
+  message: optionalText(4_096),
+  status: optionalNumber,
+  error_code: optionalText(255),
+  request_id: optionalText(255),
+  reason: optionalText(64),
+})
+
+/** The loggable form of an error. */
+export type AgentErrorFields = v.InferOutput<typeof AgentErrorFieldsSchema>
+
+/** Fields every agent event may carry. `delay` is in milliseconds. */
+const COMMON_FIELDS = {
+  server_id: optionalText(255),
+  command: optionalText(255),
+  task_id: optionalText(255),
+  attempt: optionalNumber,
+  delay: optionalNumber,
+  msg: optionalText(4_096),
+}
+
+/** What the logger adds to every event. */
+const ENVELOPE = {
+  time: text(64),
+  level: v.picklist(AGENT_EVENT_LEVELS),
+}
+
+const result = v.picklist(['success', 'fail'])
+const error = v.optional(AgentErrorFieldsSchema)
+/** A journal entry id. */
+const entry = v.optional(v.union([text(255), v.number()]))
+/** An HTTP status, or a short label (`timeout`, `network`) when there was no answer. */
+const statusLabel = v.optional(v.union([v.number(), text(64)]))
+
+function agentEvent<const Name extends string, const Fields extends v.ObjectEntries>(
+  event: Name,
+  fields: Fields,
+) {
+  // A field an event declares replaces the common one (`poll.command` requires `command`).
+  const entries = { ...ENVELOPE, event: v.literal(event), ...COMMON_FIELDS, ...fields }
+  return v.object(
+    entries as Omit<typeof ENVELOPE & typeof COMMON_FIELDS, keyof Fields> & {
+      event: v.LiteralSchema<Name, undefined>
+    } & Fields,
+  )
+}
+
+/** One schema per agent event name, in the order of the agent's life. */
+export const AGENT_EVENT_SCHEMAS = [
+  agentEvent('agent.start', {
+    version: optionalText(64),
+    runtime: optionalText(128),
+    pid: optionalNumber,
+    endpoint: optionalText(2_048),
+    auth: optionalText(64),
+    state_dir: v.optional(v.nullable(text(4_096))),
+    mode: v.optional(v.picklist(['once', 'daemon'])),
+    dry_run: v.optional(v.boolean()),
+  }),
+  agentEvent('status.listening', { url: text(2_048) }),
+  agentEvent('status.error', { error }),
+  agentEvent('lock.stale', { pid: optionalNumber }),
+  agentEvent('journal.recovered', { outbox: optionalNumber, received: optionalNumber }),
+  agentEvent('journal.error', { error }),
+  agentEvent('state.error', { kind: optionalText(64), path: optionalText(4_096) }),
+  agentEvent('handler.orphan-stopped', { pid: optionalNumber }),
+  agentEvent('handler.terminating', {}),
+  agentEvent('auth.refresh', { auth: optionalText(64) }),
+  agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
+  agentEvent('request.retry', { method: optionalText(16), error }),
+  agentEvent('poll.idle', { latency_ms: optionalNumber }),
+  agentEvent('poll.command', { command: text(255), latency_ms: optionalNumber }),
+  agentEvent('poll.error', { status: statusLabel, latency_ms: optionalNumber, error }),
+  agentEvent('poll.recovered', {}),
+  agentEvent('command.received', { bucket: optionalText(255), entry }),
+  agentEvent('command.dry-run', { bucket: optionalText(255) }),
+  agentEvent('command.rejected', { reason: optionalText(64) }),
+  agentEvent('command.start', { handler: optionalText(4_096), entry }),
+  agentEvent('command.finish', {
+    result,
+    reason: optionalText(64),
+    exit_code: v.optional(v.nullable(v.number())),
+    signal: v.optional(v.nullable(text(32))),
+    duration_ms: optionalNumber,
+  }),
+  agentEvent('command.interrupted', {}),
+  agentEvent('command.rerun', {}),
+  agentEvent('command.superseded', {}),
+  agentEvent('report.send', { result, entry }),
+  agentEvent('report.acknowledged', {
+    result,
+    status: optionalNumber,
+    request_id: optionalText(255),
+    entry,
+  }),
+  agentEvent('report.rejected', { status: statusLabel, error, entry }),
+  agentEvent('report.invalid', { error, entry }),
+  agentEvent('report.error', { status: statusLabel, error, entry }),
+  agentEvent('report.superseded', { result: v.optional(result), entry }),
+  agentEvent('report.presumed-recorded', { entry }),
+  agentEvent('outbox.flush', { outbox: optionalNumber }),
+  agentEvent('outbox.pending', { outbox: optionalNumber }),
+  agentEvent('signal.received', { signal: text(32) }),
+  agentEvent('agent.stopping', { reason: optionalText(64) }),
+  agentEvent('agent.exit-now', { signal: optionalText(32), exit_code: optionalNumber }),
+  agentEvent('agent.exit', { exit_code: v.number() }),
+  agentEvent('agent.crash', { error }),
+] as const
+
+/** Any agent event, discriminated by `event`. */
+export const AgentEventSchema = v.variant('event', AGENT_EVENT_SCHEMAS)
+
+/** Any agent event, as parsed. */
+export type AgentEvent = v.InferOutput<typeof AgentEventSchema>
+
+/** Every agent event name. */
+export type AgentEventName = AgentEvent['event']
+
+/** The agent event named `Name`, as parsed. */
+export type AgentEventOf<Name extends AgentEventName> = Extract<AgentEvent, { event: Name }>
+
+/** Every agent event name, as a list (the order of {@link AGENT_EVENT_SCHEMAS}). */
+export const AGENT_EVENT_NAMES: readonly AgentEventName[] = AGENT_EVENT_SCHEMAS.map(
+  (schema) => schema.entries.event.literal,
+)
+
+/**
+ * What a producer passes for event `Name`: its fields without the envelope the logger adds
+ * (`time`, `level`, `event`). Unknown fields are refused on object literals.
+ */
+export type AgentEventFields<Name extends AgentEventName> = Omit<
+  v.InferInput<
+    Extract<(typeof AGENT_EVENT_SCHEMAS)[number], { entries: { event: { literal: Name } } }>
+  >,
+  'time' | 'level' | 'event'
+>
+
+/** Event name → the fields its producer passes: the map the agent's logger is typed by. */
+export type AgentEventFieldMap = { [Name in AgentEventName]: AgentEventFields<Name> }
+
+/**
+ * The envelope every agent event shares, with any event name: what a consumer can still show of
+ * an event a newer agent added.
+ */
+export const AgentEventEnvelopeSchema = v.object({
+  ...ENVELOPE,
+  event: text(128),
+  ...COMMON_FIELDS,
+})
+
+/** The envelope of any agent event, known or not. */
+export type AgentEventEnvelope = v.InferOutput<typeof AgentEventEnvelopeSchema>

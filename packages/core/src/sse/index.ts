@@ -1,0 +1,12 @@
+/**
+ * `@sms-command/core/sse`: the one Server-Sent Events reader every consumer uses (the watch's
+ * mock and agent sources, the demo script). Web APIs only; fetch and clock are injectable.
+ *
+ * @example
+ * import { followEventStream } from '@sms-command/core/sse'
+ * await followEventStream({ url: 'http://127.0.0.1:9464/events', signal,
+ *   onMessage: (m) => console.log(m.data), onStatus: (status) => console.log(status) })
+ *
+ * @module
+ */
+export * from './follow-event-stream.ts'
