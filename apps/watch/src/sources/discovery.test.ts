@@ -3,7 +3,13 @@ import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { describe, expect, it } from 'vitest'
 import type { ErrorInfo } from '../model.ts'
-import { DISCOVERY_PAGE, type ListedServer, listFleet, startDiscovery } from './discovery.ts'
+import {
+  DISCOVERY_PAGE,
+  type ListedServer,
+  listFleet,
+  refreshDelayMs,
+  startDiscovery,
+} from './discovery.ts'
 import { createFleetBudget } from './fleet-budget.ts'
 
 /** The mock SMS in process with named servers; counts `GET /v3/sources` requests. */
@@ -160,5 +166,15 @@ describe('startDiscovery', () => {
     expect(failures[0]?.message).toBe('gateway down')
     controller.abort()
     await running
+  })
+})
+
+describe('refreshDelayMs', () => {
+  it('reads the list every minute unless that would take over a fifth of the budget', () => {
+    expect(refreshDelayMs(60_000, 1, 0.2)).toBe(60_000)
+    expect(refreshDelayMs(60_000, 5, 0.2)).toBe(125_000)
+    expect(refreshDelayMs(60_000, 50, 5)).toBe(60_000)
+    expect(refreshDelayMs(60_000, 500, 5)).toBe(500_000)
+    expect(refreshDelayMs(60_000, 5, undefined)).toBe(60_000)
   })
 })

@@ -33,6 +33,24 @@ export interface DiscoveryFilters {
 export const DISCOVERY_PAGE = 200
 
 /**
+ * The list may take at most this share of the fleet's budget: a big account read every minute
+ * at a low `--max-rps` would otherwise leave nothing for the polls, so its refresh slows down.
+ */
+export const DISCOVERY_BUDGET_SHARE = 0.2
+
+/**
+ * The pause before the next reading: `refreshMs`, or longer when reading `pages` pages that
+ * often would take more than {@link DISCOVERY_BUDGET_SHARE} of the budget's rate.
+ *
+ * @example
+ * refreshDelayMs(60_000, 5, 0.2) // 125_000: 5 pages at 0.2/s is 25 s of budget, a fifth of 125 s
+ */
+export function refreshDelayMs(refreshMs: number, pages: number, rps: number | undefined): number {
+  if (rps === undefined || rps <= 0) return refreshMs
+  return Math.max(refreshMs, Math.ceil((pages / rps / DISCOVERY_BUDGET_SHARE) * 1_000))
+}
+
+/**
  * Converts a source server from the list into what the watch keeps (servers without an id are
  * useless to poll, and dropped).
  *
@@ -92,7 +110,7 @@ export async function listFleet(
 export interface DiscoveryOptions {
   lister: ServerLister
   filters: DiscoveryFilters
-  /** Default one minute. */
+  /** Default one minute; longer when the list would take over a fifth of the budget. */
   refreshMs?: number
   /** Wait this long before the first reading (default 0). */
   firstDelayMs?: number
@@ -122,6 +140,7 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<void> {
       return
     }
   }
+  let pages = 1
   while (!signal.aborted) {
     try {
       const servers = await listFleet(options.lister, options.filters, {
@@ -129,13 +148,14 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<void> {
         signal,
       })
       if (signal.aborted) return
+      pages = Math.max(1, Math.ceil(servers.length / DISCOVERY_PAGE))
       options.found(servers, scheduler.now())
     } catch (error) {
       if (signal.aborted) return
       options.failed(toErrorInfo(error, scheduler.now()))
     }
     try {
-      await scheduler.sleep(refreshMs, signal)
+      await scheduler.sleep(refreshDelayMs(refreshMs, pages, options.budget?.status().rps), signal)
     } catch {
       return
     }
