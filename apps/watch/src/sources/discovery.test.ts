@@ -178,3 +178,23 @@ describe('refreshDelayMs', () => {
     expect(refreshDelayMs(60_000, 5, undefined)).toBe(60_000)
   })
 })
+
+describe('listFleet when SMS throttles the list', () => {
+  it('halves the fleet budget and reports the failure', async () => {
+    const fleet = await namedFleet([{ id: 'a', name: 'web-a' }])
+    await fleet.app.request('/_mock/faults', {
+      method: 'POST',
+      body: JSON.stringify({
+        kind: 'status',
+        route: 'sources',
+        status: 429,
+        count: 1,
+        retryAfterSeconds: 0,
+        error_code: 'APIGW.0308',
+      }),
+    })
+    const budget = createFleetBudget({ maxRps: 4, scheduler: fleet.scheduler })
+    await expect(listFleet(fleet.client, {}, { budget })).rejects.toMatchObject({ status: 429 })
+    expect(budget.status().rps).toBe(2)
+  })
+})

@@ -6,10 +6,11 @@
  * @module
  */
 import type { ListServersOptions, Scheduler, SourceServer } from '@sms-command/core'
-import { systemScheduler } from '@sms-command/core'
+import { isSmsApiError, systemScheduler } from '@sms-command/core'
 import type { ErrorInfo, SmsServerInfo } from '../model.ts'
+import { isThrottled } from './api-source.ts'
 import { toErrorInfo } from './errors.ts'
-import type { FleetBudget } from './fleet-budget.ts'
+import type { BudgetGrant, FleetBudget } from './fleet-budget.ts'
 
 /** What discovery needs of the client: core's `listServers` (or a fake of it). */
 export interface ServerLister {
@@ -87,14 +88,24 @@ export async function listFleet(
   const iterator = lister.listServers(query)
   const found = new Map<string, ListedServer>()
   let seen = 0
+  let grant: BudgetGrant | undefined
   try {
     for (;;) {
       // The iterator fetches a page when the previous one is used up: every DISCOVERY_PAGE
-      // servers, the next `next()` may be a request.
-      // The list goes ahead of the polls waiting their turn: it names every row at once.
+      // servers, the next `next()` may be a request. The list goes ahead of the polls waiting
+      // their turn: it names every row at once.
       if (seen % DISCOVERY_PAGE === 0)
-        await options.budget?.acquire(options.signal, { first: true })
-      const step = await iterator.next()
+        grant = await options.budget?.acquire(options.signal, { first: true })
+      let step: IteratorResult<SourceServer>
+      try {
+        step = await iterator.next()
+      } catch (error) {
+        // Throttled while listing: the whole fleet slows down, as for a throttled poll.
+        if (grant && isThrottled(error)) {
+          options.budget?.throttled(grant, isSmsApiError(error) ? error.retryAfterMs : undefined)
+        }
+        throw error
+      }
       if (step.done) break
       seen++
       const listed = toListedServer(step.value)
