@@ -145,3 +145,43 @@ describe('startAgentSource', () => {
     expect(statuses[0]).toMatchObject({ kind: 'agent', target: url.origin })
   })
 })
+
+describe('startAgentSource against a silent event server', () => {
+  it('marks the source stale after 2.5 keep-alives without a byte, then reconnects with Last-Event-ID', async () => {
+    const lastIds: (string | undefined)[] = []
+    const server = createServer((request, response) => {
+      lastIds.push(request.headers['last-event-id'] as string | undefined)
+      response.writeHead(200, { 'Content-Type': 'text/event-stream' })
+      // The first connection sends one event, then nothing: a route dropped by a NAT or VPN.
+      if (lastIds.length === 1) {
+        response.write(
+          `id: 7\ndata: ${JSON.stringify(ev({ event: 'poll.idle', level: 'debug' }))}\n\n`,
+        )
+      } else {
+        response.write(': keep-alive\n\n')
+      }
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)
+    const controller = new AbortController()
+    const statuses: SourceStatus[] = []
+    const done = startAgentSource({
+      url,
+      emit: () => {},
+      status: (s) => statuses.push(s),
+      signal: controller.signal,
+      keepAliveMs: 40,
+    })
+    for (let i = 0; i < 200 && lastIds.length < 2; i++) await new Promise((r) => setTimeout(r, 10))
+    controller.abort()
+    await done
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    const stale = statuses.find((status) => status.status === 'stale')
+    const opened = statuses.find((status) => status.status === 'ok')
+    expect(stale).toMatchObject({ kind: 'agent', target: url.origin })
+    expect(stale?.since).toBeGreaterThanOrEqual(opened?.at ?? Number.POSITIVE_INFINITY)
+    expect((stale?.at ?? 0) - (stale?.since ?? 0)).toBeGreaterThanOrEqual(100)
+    expect(lastIds.slice(0, 2)).toEqual([undefined, '7'])
+  })
+})

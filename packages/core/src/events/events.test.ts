@@ -132,8 +132,9 @@ const MOCK_RESHAPED: Partial<Record<MockEventType, [Record<string, unknown>, str
 
 describe('parseAgentEvent', () => {
   it('knows every event name the agent logs', () => {
+    // AGENT_SAMPLES is typed by the names: a name added to the schema needs a sample here.
     expect([...AGENT_EVENT_NAMES].sort()).toEqual(Object.keys(AGENT_SAMPLES).sort())
-    expect(AGENT_EVENT_NAMES).toHaveLength(38)
+    expect(new Set(AGENT_EVENT_NAMES).size).toBe(AGENT_EVENT_NAMES.length)
   })
 
   it.each(Object.entries(AGENT_SAMPLES))('parses a valid %s event', (event, fields) => {
