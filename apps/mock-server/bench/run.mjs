@@ -1,35 +1,54 @@
 #!/usr/bin/env node
-// Benchmark of the mock (pnpm --filter @sms-command/mock-server bench [-- --rss] [-- --duration 10]).
+// Benchmark of the mock (pnpm --filter @sms-command/mock-server bench [-- options]).
 //
-// Throughput: autocannon against `GET /v3/sources/bench/command` (static-token auth checked,
-// journal on) on the Node server, and in the same run against a bare node:http server answering
-// the same JSON; prints both req/s and their ratio, then the Bun server's figure.
-// --rss: sends 1,000,000 requests to the Node server and prints its RSS as it goes, to show
-// that memory stays flat (the journal is a ring buffer).
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+// Throughput: `wrk -t1 -c32 -d5s` (Debian package `wrk`) against `GET /v3/sources/bench/command`
+// with a static token checked and the journal on, and in the same script against a bare server
+// of the same runtime answering the same JSON (node:http, Bun.serve, Deno.serve). The two are
+// run alternately, round after round, so that neither gets a quieter machine; every round's
+// ratio is printed, then the median. wrk is a C client that takes less CPU than the server, so
+// on a small machine the server, not the client, is what saturates (autocannon did not).
+//   --runtimes node,bun,deno   which runtimes (default all three)
+//   --rounds N                 bare/mock pairs per runtime (default 3)
+//   --duration S               seconds per wrk run (default 5)
+//   --connections N            wrk connections (default 32)
+//   --with-hono                also a minimal Hono app on @hono/node-server, for reference
+// --rss: sends 1,000,000 requests (--requests N) to the Node server with wrk, sampling its RSS
+// every 2 s, to show that memory stays flat (journal, events and results are bounded).
+import { execFileSync, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
-import autocannon from 'autocannon'
 
 const { values } = parseArgs({
   options: {
     rss: { type: 'boolean', default: false },
-    duration: { type: 'string', default: '10' },
-    connections: { type: 'string', default: '50' },
+    runtimes: { type: 'string', default: 'node,bun,deno' },
+    rounds: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '32' },
     requests: { type: 'string', default: '1000000' },
-    'skip-bun': { type: 'boolean', default: false },
+    'with-hono': { type: 'boolean', default: false },
   },
 })
+const rounds = Number(values.rounds)
 const duration = Number(values.duration)
 const connections = Number(values.connections)
 const root = fileURLToPath(new URL('..', import.meta.url))
 const TOKEN = 'bench-token'
 const SERVER = 'bench'
 const path = `/v3/sources/${SERVER}/command`
-const headers = { 'x-auth-token': TOKEN }
+
+try {
+  execFileSync('wrk', ['--version'], { stdio: 'ignore' })
+} catch (error) {
+  // wrk --version exits 1 after printing; only a missing binary is fatal.
+  if (error.code === 'ENOENT') {
+    console.error('bench: wrk is not installed (Debian: apt-get install -y wrk)')
+    process.exit(2)
+  }
+}
 
 const scenarioPath = join(mkdtempSync(join(tmpdir(), 'sms-mock-bench-')), 'scenario.json')
 writeFileSync(
@@ -44,9 +63,45 @@ writeFileSync(
     ],
   }),
 )
+const mockFlags = ['--port', '0', '--scenario', scenarioPath]
 
-function start(name, command, args) {
-  const child = spawn(command, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] })
+function binary(name) {
+  const real = join(
+    root,
+    name === 'bun' ? 'node_modules/bun/bin/bun.exe' : 'node_modules/deno/deno',
+  )
+  return existsSync(real) ? real : join(root, 'node_modules/.bin', name)
+}
+
+const SERVERS = {
+  node: {
+    bare: ['bare node:http', process.execPath, ['bench/bare-server.mjs']],
+    mock: ['sms-mock on Node', process.execPath, ['dist/node.js', ...mockFlags]],
+  },
+  bun: {
+    bare: ['bare Bun.serve', binary('bun'), ['bench/bare-bun.mjs']],
+    mock: [
+      'sms-mock on Bun',
+      binary('bun'),
+      ['--max-http-header-size=65536', 'src/bun.ts', ...mockFlags],
+    ],
+  },
+  deno: {
+    bare: ['bare Deno.serve', binary('deno'), ['run', '--allow-net', 'bench/bare-deno.mjs']],
+    mock: [
+      'sms-mock on Deno',
+      binary('deno'),
+      ['run', '--allow-net', '--allow-read', '--allow-env', 'src/deno.ts', ...mockFlags],
+    ],
+  },
+}
+
+function start([name, command, args]) {
+  const child = spawn(command, args, {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1' },
+  })
   return new Promise((resolve, reject) => {
     let out = ''
     child.stdout.on('data', (chunk) => {
@@ -58,36 +113,104 @@ function start(name, command, args) {
   })
 }
 
-/** The sms-mock bin on a free port with the bench scenario. */
-function startNode() {
-  return start('sms-mock (Node)', process.execPath, [
-    'dist/node.js',
-    '--port',
-    '0',
-    '--scenario',
-    scenarioPath,
-  ])
-}
-
 function stop(server) {
   return new Promise((resolve) => {
-    server.child.once('exit', resolve)
+    if (server.child.exitCode !== null) return resolve()
+    const timer = setTimeout(() => server.child.kill('SIGKILL'), 5_000)
+    server.child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
     server.child.kill('SIGTERM')
   })
 }
 
-async function load(server, options = {}) {
-  const result = await autocannon({
-    url: `${server.url}${path}`,
-    headers,
-    connections,
-    duration,
-    ...options,
-  })
-  if (result.non2xx > 0 || result.errors > 0) {
-    throw new Error(`${server.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`)
+/** One wrk run: requests per second and total, refusing runs with errors or non-2xx answers. */
+function wrk(server, seconds = duration) {
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t1',
+      `-c${connections}`,
+      `-d${seconds}s`,
+      '-H',
+      `x-auth-token: ${TOKEN}`,
+      `${server.url}${path}`,
+    ],
+    { encoding: 'utf8' },
+  )
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1])
+  const total = Number(/(\d+) requests in/.exec(out)?.[1])
+  const bad = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1]
+  const errors = /Socket errors: (.*)/.exec(out)?.[1]
+  if (bad || errors || !Number.isFinite(rps)) {
+    throw new Error(
+      `${server.name}: ${bad ?? 0} non-2xx answers, socket errors: ${errors ?? 'none'}`,
+    )
   }
-  return result
+  return { rps, total }
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US')
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}
+const loadavg = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')
+
+async function throughput() {
+  const runtimes = values.runtimes.split(',').map((r) => r.trim())
+  console.log(
+    `sms-mock bench: wrk -t1 -c${connections} -d${duration}s GET ${path} (static token, journal on); ${rounds} alternating rounds per runtime; load average ${loadavg()}`,
+  )
+  const summary = []
+  for (const runtime of runtimes) {
+    const pair = SERVERS[runtime]
+    if (!pair) throw new Error(`unknown runtime ${runtime}`)
+    const bare = await start(pair.bare)
+    const mock = await start(pair.mock)
+    const hono =
+      runtime === 'node' && values['with-hono']
+        ? await start([
+            'minimal Hono on @hono/node-server',
+            process.execPath,
+            ['bench/hono-min.mjs'],
+          ])
+        : undefined
+    const ratios = []
+    const honoRatios = []
+    try {
+      // Warm both up (JIT) before measuring.
+      wrk(bare, 2)
+      wrk(mock, 2)
+      if (hono) wrk(hono, 2)
+      for (let round = 1; round <= rounds; round++) {
+        // Alternate which goes first, so neither always gets the first (or second) slot.
+        const order = round % 2 ? [bare, mock] : [mock, bare]
+        const result = new Map(order.map((server) => [server, wrk(server)]))
+        const b = result.get(bare).rps
+        const m = result.get(mock).rps
+        ratios.push(m / b)
+        let line = `  ${runtime} round ${round}: bare ${fmt(b).padStart(7)} req/s, mock ${fmt(m).padStart(7)} req/s, ratio ${(m / b).toFixed(2)}`
+        if (hono) {
+          const h = wrk(hono).rps
+          honoRatios.push(h / b)
+          line += `; hono-min ${fmt(h).padStart(7)} req/s (${(h / b).toFixed(2)})`
+        }
+        console.log(`${line}  [load ${loadavg()}]`)
+      }
+    } finally {
+      await stop(bare)
+      await stop(mock)
+      if (hono) await stop(hono)
+    }
+    summary.push(
+      `${pair.mock[0].padEnd(18)} median ratio ${median(ratios).toFixed(2)} of ${pair.bare[0]} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})${honoRatios.length ? `; minimal Hono ${median(honoRatios).toFixed(2)}` : ''}`,
+    )
+  }
+  console.log('goal: >= 0.75 of the bare server of the same runtime')
+  for (const line of summary) console.log(line)
 }
 
 function rssMb(pid) {
@@ -96,83 +219,39 @@ function rssMb(pid) {
   return kb / 1024
 }
 
-const fmt = (n) => Math.round(n).toLocaleString('en-US')
-
-async function throughput() {
-  console.log(
-    `sms-mock bench: GET ${path}, ${connections} connections, ${duration} s per server (after a 2 s warm-up)`,
-  )
-  const bare = await start('bare node:http', process.execPath, ['bench/bare-server.mjs'])
-  const node = await startNode()
-  const results = {}
-  try {
-    // Alternate, so neither gets a warmer machine.
-    for (const server of [bare, node]) await load(server, { duration: 2 })
-    results.bare = (await load(bare)).requests.average
-    results.node = (await load(node)).requests.average
-  } finally {
-    await stop(bare)
-    await stop(node)
-  }
-  console.log(`bare node:http      ${fmt(results.bare).padStart(8)} req/s`)
-  console.log(`sms-mock on Node    ${fmt(results.node).padStart(8)} req/s  (auth + journal on)`)
-  console.log(`ratio               ${(results.node / results.bare).toFixed(2)} (goal >= 0.60)`)
-  if (!values['skip-bun']) {
-    const bunBinary = join(root, 'node_modules/bun/bin/bun.exe')
-    const bun = await start('sms-mock (Bun)', bunBinary, [
-      'src/bun.ts',
-      '--port',
-      '0',
-      '--scenario',
-      scenarioPath,
-    ])
-    try {
-      await load(bun, { duration: 2 })
-      results.bun = (await load(bun)).requests.average
-    } finally {
-      await stop(bun)
-    }
-    console.log(
-      `sms-mock on Bun     ${fmt(results.bun).padStart(8)} req/s  (${(results.bun / results.bare).toFixed(2)} of bare node:http)`,
-    )
-  }
-}
-
 async function rss() {
   const amount = Number(values.requests)
-  const node = await startNode()
+  const node = await start(SERVERS.node.mock)
   const pid = node.child.pid
   console.log(
-    `sms-mock RSS check: ${fmt(amount)} requests to the Node server, RSS sampled every 2 s`,
+    `sms-mock RSS check: at least ${fmt(amount)} requests to the Node server (wrk, ${connections} connections), RSS sampled every 2 s`,
   )
   const samples = [{ t: 0, mb: rssMb(pid) }]
   const started = Date.now()
-  const timer = setInterval(
-    () => samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid) }),
-    2_000,
-  )
-  let result
+  let sent = 0
+  let seconds = 0
   try {
-    result = await autocannon({ url: `${node.url}${path}`, headers, connections, amount })
-    samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid) })
-  } finally {
-    clearInterval(timer)
+    while (sent < amount) {
+      // 2 s slices, so RSS is sampled between them without a timer racing wrk's output.
+      const { total } = wrk(node, 2)
+      sent += total
+      seconds += 2
+      samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid) })
+    }
+  } catch (error) {
+    await stop(node)
+    throw error
   }
   const journal = await (await fetch(`${node.url}/_mock/journal?limit=1`)).json()
   await stop(node)
-  for (const s of samples)
+  for (const s of samples.filter((_, i) => i % 5 === 0 || i === samples.length - 1))
     console.log(`  t=${s.t.toFixed(0).padStart(4)} s  RSS ${s.mb.toFixed(1)} MB`)
-  // RSS swings with each GC cycle: compare the medians of the first and second halves after a
-  // 10 s warm-up, and give the range.
   const steady = samples.filter((s) => s.t >= 10).map((s) => s.mb)
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN
   const half = Math.floor(steady.length / 2)
-  console.log(
-    `requests: ${fmt(result.requests.total)}, non-2xx: ${result.non2xx}, errors: ${result.errors}, ${fmt(result.requests.average)} req/s`,
-  )
+  console.log(`requests: ${fmt(sent)} in ${seconds} s of load (${fmt(sent / seconds)} req/s)`)
   console.log(`journal: last seq ${journal.entries[0]?.seq}, capacity ${journal.capacity}`)
   console.log(
-    `RSS after warm-up: median ${median(steady.slice(0, half)).toFixed(1)} MB (first half) -> ${median(steady.slice(half)).toFixed(1)} MB (second half); range ${Math.min(...steady).toFixed(1)}–${Math.max(...steady).toFixed(1)} MB`,
+    `RSS after 10 s: median ${median(steady.slice(0, half)).toFixed(1)} MB (first half) -> ${median(steady.slice(half)).toFixed(1)} MB (second half); range ${Math.min(...steady).toFixed(1)}–${Math.max(...steady).toFixed(1)} MB`,
   )
 }
 

@@ -138,12 +138,21 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   // HEAD is answered as GET without a body. Done here rather than by Hono, whose
   // `new Response(null, response)` loses the headers (X-Request-Id) under @hono/node-server.
   const dispatch = app.fetch
-  app.fetch = async (request, env, executionCtx) => {
-    if (request.method !== 'HEAD') return dispatch(request, env, executionCtx)
+  const head = async (
+    request: Request,
+    env: unknown,
+    executionCtx: ExecutionContext | undefined,
+  ) => {
     const response = await dispatch(new Request(request, { method: 'GET' }), env, executionCtx)
     await response.body?.cancel()
     return new Response(null, { status: response.status, headers: response.headers })
   }
+  // Not async: a Response the routes return synchronously reaches the runtime as is, which
+  // @hono/node-server (and Bun) serve on their fast path.
+  app.fetch = (request, env, executionCtx) =>
+    request.method === 'HEAD'
+      ? head(request, env, executionCtx)
+      : dispatch(request, env, executionCtx)
 
   return Object.assign(app, {
     mock: { store, settings, runtime, dispose: () => store.dispose() },

@@ -3,8 +3,9 @@ import type { Context } from 'hono'
 import * as v from 'valibot'
 import { ERROR_CODES } from '../errors.ts'
 import {
+  type BodyRead,
+  datedJsonHeaders,
   errorResponse,
-  jsonHeaders,
   MAX_BODY_BYTES,
   nextRequestId,
   parseJsonObject,
@@ -13,6 +14,8 @@ import {
 import { firstIssue } from '../scenario.ts'
 import type { FaultSelection } from '../state/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../state/gateway.ts'
+import type { ThrottleOutcome } from '../state/rate-limit.ts'
+import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
 import {
   announceFaults,
@@ -21,8 +24,30 @@ import {
   type RouteDeps,
   rawPath,
 } from './context.ts'
+import { isThenable, runSteps, type Steps } from './steps.ts'
 
-const SMS_PATH = /^\/v3\/sources\/([^/]*)\/(command|command_result)$/
+const SOURCES_PREFIX = '/v3/sources/'
+const MIN_SERVER_ID = LIMITS.serverId.min
+const MAX_SERVER_ID = LIMITS.serverId.max
+
+/**
+ * Matches `/v3/sources/{segment}/command` or `…/command_result` (the segment still
+ * percent-encoded; empty allowed, so that it gets a 400 naming `server_id`), without a regular
+ * expression: this runs on every request.
+ *
+ * @example
+ * matchSmsPath('/v3/sources/srv%201/command') // { segment: 'srv%201', route: 'command' }
+ */
+export function matchSmsPath(
+  path: string,
+): { segment: string; route: 'command' | 'command_result' } | null {
+  if (!path.startsWith(SOURCES_PREFIX)) return null
+  const slash = path.indexOf('/', SOURCES_PREFIX.length)
+  if (slash < 0) return null
+  const tail = path.slice(slash + 1)
+  if (tail !== 'command' && tail !== 'command_result') return null
+  return { segment: path.slice(SOURCES_PREFIX.length, slash), route: tail }
+}
 
 const EMPTY_BODY = new Uint8Array(0)
 
@@ -123,13 +148,13 @@ export type Refusal = {
  * limit. Refusals are in the configured style: API Gateway's 401 `APIGW.0301` forms by default,
  * 429 `APIGW.0308` with `Retry-After` past the budget.
  */
-export async function authenticateSmsRequest(
+export function* authenticateSmsRequest(
   deps: RouteDeps,
   request: Request,
   body: Uint8Array,
   now: number,
   context: { serverId?: string; requestId: string },
-): Promise<{ ok: true; principal: Principal } | ({ ok: false } & Refusal)> {
+): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
   const token = request.headers.get('x-auth-token')
   const authorization = request.headers.get('authorization')
@@ -146,14 +171,15 @@ export async function authenticateSmsRequest(
             : `X-Auth-Token: expected at most ${LIMITS.authToken.max} characters, got ${token.length}`,
       }
     }
-    auth = await store.authenticateToken(token)
+    const checked = store.authenticateToken(token)
+    auth = (isThenable(checked) ? yield checked : checked) as AuthOutcome
   } else if (authorization !== null && /^\s*SDK-HMAC-SHA256\s/i.test(authorization)) {
-    auth = await store.authenticateSignature({
+    auth = (yield store.authenticateSignature({
       method: request.method,
       url: request.url,
       headers: [...request.headers],
       body,
-    })
+    })) as AuthOutcome
   } else {
     auth = {
       ok: false,
@@ -166,7 +192,7 @@ export async function authenticateSmsRequest(
   }
   if (!auth.ok) {
     // The event keeps the mock's own explanation, whatever the answer says.
-    await store.publish([
+    yield store.publish([
       {
         type: 'auth-failure',
         ...(context.serverId !== undefined ? { serverId: context.serverId } : {}),
@@ -175,7 +201,8 @@ export async function authenticateSmsRequest(
         message: auth.message,
       },
     ])
-    if ((await store.liveSettings()).authErrors === 'sms') {
+    const live = (yield store.liveSettings()) as LiveSettings
+    if (live.authErrors === 'sms') {
       return { ok: false, status: 401, code: smsAuthFailureCode(auth), message: auth.message }
     }
     return {
@@ -190,8 +217,8 @@ export async function authenticateSmsRequest(
     }
   }
   const principal = auth.principal
-  const pending = store.throttle(`${principal.kind}:${principal.account}:${principal.name}`)
-  const throttled = pending instanceof Promise ? await pending : pending
+  const throttle = store.throttle(principal)
+  const throttled = (isThenable(throttle) ? yield throttle : throttle) as ThrottleOutcome
   if (!throttled.ok) {
     return {
       ok: false,
@@ -201,7 +228,8 @@ export async function authenticateSmsRequest(
       headers: { 'retry-after': String(throttled.retryAfterSeconds) },
     }
   }
-  return { ok: true, principal }
+  // The accepted outcome is already `{ ok: true, principal }`: nothing new per request.
+  return auth
 }
 
 /**
@@ -212,195 +240,205 @@ export async function authenticateSmsRequest(
  * delivery model (400 `SMS.2009`).
  */
 export function createSmsHandler(deps: RouteDeps) {
+  return (c: Context) => runSteps(handleSms(deps, c))
+}
+
+function* handleSms(deps: RouteDeps, c: Context): Steps<Response> {
   const { store } = deps
-  return async function handleSms(c: Context): Promise<Response> {
-    const started = performance.now()
-    const requestId = nextRequestId()
-    const request = c.req.raw
-    const path = rawPath(request.url)
-    const match = SMS_PATH.exec(path)
-    const route = match?.[2] === 'command_result' ? 'command_result' : 'command'
-    const now = store.clockNow ? store.clockNow() : await store.now()
-    const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
-      c,
-      deps,
-      requestId,
-      path,
-      match ? route : 'other',
-    )
-    const date = httpDate(now)
-    let faults: FaultSelection | undefined
-    const record = (status: number, extra?: Partial<JournalInput>) => {
-      const line = entry as JournalInput
-      if (extra) Object.assign(line, extra)
-      if (faults && faults.hits.length > 0) line.faults = faults.hits
-      line.status = status
-      line.durationMs = Math.round((performance.now() - started) * 100) / 100
-      return store.journal(line)
-    }
-    const finish = (
-      response: Response,
-      extra?: Partial<JournalInput>,
-    ): Response | Promise<Response> => {
-      const written = record(response.status, extra)
-      return written ? written.then(() => response) : response
-    }
-    const fail = (
-      status: number,
-      code: string,
-      message: string,
-      extra?: Partial<JournalInput>,
-      headers?: Record<string, string>,
-    ) =>
-      finish(errorResponse(status, code, message, requestId, { date, ...headers }), {
-        ...extra,
-        errorCode: code,
-      })
-
-    if (!match) {
-      return fail(404, ERROR_CODES.unknownApi, 'The API does not exist or has not been published.')
-    }
-    const method = request.method === 'HEAD' ? 'GET' : request.method
-    const expected = route === 'command' ? 'GET' : 'POST'
-    if (method !== expected) {
-      return fail(
-        BODY_REFUSAL_STATUS,
-        ERROR_CODES.badMethod,
-        `The request method ${request.method.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
-      )
-    }
-    let serverId: string
-    try {
-      serverId = decodeURIComponent(match[1] ?? '')
-    } catch {
-      return fail(
-        400,
-        ERROR_CODES.badRequest,
-        'server_id: expected a valid percent-encoded path segment',
-      )
-    }
-    if (serverId.length < LIMITS.serverId.min || serverId.length > LIMITS.serverId.max) {
-      return fail(
-        400,
-        ERROR_CODES.badRequest,
-        serverId.length === 0
-          ? 'server_id: expected a non-empty string'
-          : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`,
-      )
-    }
-    entry.serverId = serverId
-
-    faults = await store.drawFaults(serverId, route)
-    if (faults.hits.length > 0) {
-      await announceFaults(deps, faults, requestId, serverId)
-      if (faults.dropBefore && deps.runtime.dropConnection) {
-        // Status 0: no answer was sent.
-        await record(0)
-        return deps.runtime.dropConnection(c)
-      }
-      const status = faults.status
-      if (status) {
-        const code =
-          status.errorCode ??
-          (status.status === 429
-            ? ERROR_CODES.throttled
-            : status.status >= 500
-              ? ERROR_CODES.internal
-              : 'MOCK.FAULT')
-        return fail(
-          status.status,
-          code,
-          status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
-          undefined,
-          status.retryAfterSeconds !== undefined
-            ? { 'retry-after': String(status.retryAfterSeconds) }
-            : undefined,
-        )
-      }
-    }
-
-    let body = EMPTY_BODY
-    if (route === 'command_result') {
-      const type = checkJsonContentType(request.headers.get('content-type'))
-      if (!type.ok) return fail(BODY_REFUSAL_STATUS, type.code, type.message)
-      const read = await readBodyLimited(request, MAX_BODY_BYTES)
-      if (!read.ok) {
-        return read.reason === 'too-large'
-          ? fail(
-              BODY_REFUSAL_STATUS,
-              ERROR_CODES.bodyTooLarge,
-              `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
-            )
-          : fail(400, ERROR_CODES.badRequest, read.message)
-      }
-      body = read.bytes
-    }
-
-    const auth = await authenticateSmsRequest(deps, request, body, now, { serverId, requestId })
-    if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
-    const principal = auth.principal
-    entry.auth = { kind: principal.kind, account: principal.account, name: principal.name }
-
-    let response: Response
-    if (route === 'command') {
-      const outcome = await store.deliver(serverId, principal.account, requestId)
-      if (outcome.status === 'not-found') {
-        return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
-      }
-      if (outcome.status === 'forbidden') {
-        return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
-      }
-      if (outcome.command) {
-        response = new Response(commandBody(outcome.command), {
-          status: 200,
-          headers: jsonHeaders(requestId, { date }),
-        })
-        entry.command = outcome.command.command_name
-      } else {
-        const idle = IDLE_BODIES[outcome.idle]
-        response =
-          idle === null
-            ? new Response(null, { status: 204, headers: { 'x-request-id': requestId, date } })
-            : new Response(idle, { status: 200, headers: jsonHeaders(requestId, { date }) })
-      }
-    } else {
-      const json = parseJsonObject(body)
-      if (!json.ok) return fail(400, ERROR_CODES.badRequest, json.message)
-      const parsed = v.safeParse(CommandResultSchema, json.value)
-      if (!parsed.success) {
-        const { field, message } = firstIssue(parsed.issues)
-        return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
-      }
-      const input = parsed.output
-      // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
-      if (Array.isArray(json.value.result_detail)) {
-        return fail(
-          400,
-          ERROR_CODES.badRequest,
-          'result_detail: expected a JSON object, got an array',
-        )
-      }
-      entry.command = input.command_name
-      const outcome = await store.report(serverId, principal.account, input, requestId)
-      if (outcome.status === 'not-found') {
-        return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
-      }
-      if (outcome.status === 'forbidden') {
-        return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
-      }
-      if (outcome.status === 'mismatch') {
-        return fail(
-          400,
-          ERROR_CODES.commandMismatch,
-          `The command sent by the client is inconsistent with that on the SMS service: got ${JSON.stringify(input.command_name.slice(0, 64))}, current is ${outcome.current === null ? 'none' : JSON.stringify(outcome.current.slice(0, 64))}.`,
-        )
-      }
-      response = new Response('"OK"', { status: 200, headers: jsonHeaders(requestId, { date }) })
-    }
-    if (faults.response) {
-      await record(faults.response.kind === 'drop-connection' ? 0 : response.status)
-      return applyResponseFault(c, response, faults, deps)
-    }
-    return finish(response)
+  const started = performance.now()
+  const requestId = nextRequestId()
+  const request = c.req.raw
+  const path = rawPath(request.url)
+  const match = matchSmsPath(path)
+  const route = match?.route ?? 'command'
+  const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
+  const entry: Omit<JournalInput, 'status' | 'durationMs'> = baseEntry(
+    c,
+    deps,
+    requestId,
+    path,
+    match ? route : 'other',
+  )
+  const date = httpDate(now)
+  let faults: FaultSelection | undefined
+  const record = (status: number, extra?: Partial<JournalInput>) => {
+    const line = entry as JournalInput
+    if (extra) Object.assign(line, extra)
+    if (faults && faults.hits.length > 0) line.faults = faults.hits
+    line.status = status
+    line.durationMs = Math.round((performance.now() - started) * 100) / 100
+    return store.journal(line)
   }
+  const finish = (
+    response: Response,
+    extra?: Partial<JournalInput>,
+  ): Response | Promise<Response> => {
+    const written = record(response.status, extra)
+    return written ? written.then(() => response) : response
+  }
+  // A refusal; `yield fail(…)` waits for a journal that writes remotely.
+  const fail = (
+    status: number,
+    code: string,
+    message: string,
+    extra?: Partial<JournalInput>,
+    headers?: Record<string, string>,
+  ) =>
+    finish(errorResponse(status, code, message, requestId, { date, ...headers }), {
+      ...extra,
+      errorCode: code,
+    })
+
+  if (!match) {
+    return fail(404, ERROR_CODES.unknownApi, 'The API does not exist or has not been published.')
+  }
+  const method = request.method === 'HEAD' ? 'GET' : request.method
+  const expected = route === 'command' ? 'GET' : 'POST'
+  if (method !== expected) {
+    return fail(
+      BODY_REFUSAL_STATUS,
+      ERROR_CODES.badMethod,
+      `The request method ${request.method.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
+    )
+  }
+  let serverId: string
+  try {
+    serverId = match.segment.includes('%') ? decodeURIComponent(match.segment) : match.segment
+  } catch {
+    return fail(
+      400,
+      ERROR_CODES.badRequest,
+      'server_id: expected a valid percent-encoded path segment',
+    )
+  }
+  if (serverId.length < MIN_SERVER_ID || serverId.length > MAX_SERVER_ID) {
+    return fail(
+      400,
+      ERROR_CODES.badRequest,
+      serverId.length === 0
+        ? 'server_id: expected a non-empty string'
+        : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`,
+    )
+  }
+  entry.serverId = serverId
+
+  const drawn = store.drawFaults(serverId, route)
+  faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
+  if (faults.hits.length > 0) {
+    yield announceFaults(deps, faults, requestId, serverId)
+    if (faults.dropBefore && deps.runtime.dropConnection) {
+      // Status 0: no answer was sent.
+      yield record(0)
+      return (yield deps.runtime.dropConnection(c)) as Response
+    }
+    const status = faults.status
+    if (status) {
+      const code =
+        status.errorCode ??
+        (status.status === 429
+          ? ERROR_CODES.throttled
+          : status.status >= 500
+            ? ERROR_CODES.internal
+            : 'MOCK.FAULT')
+      return fail(
+        status.status,
+        code,
+        status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
+        undefined,
+        status.retryAfterSeconds !== undefined
+          ? { 'retry-after': String(status.retryAfterSeconds) }
+          : undefined,
+      )
+    }
+  }
+
+  let body = EMPTY_BODY
+  if (route === 'command_result') {
+    const type = checkJsonContentType(request.headers.get('content-type'))
+    if (!type.ok) return fail(BODY_REFUSAL_STATUS, type.code, type.message)
+    const read = (yield readBodyLimited(request, MAX_BODY_BYTES)) as BodyRead
+    if (!read.ok) {
+      return read.reason === 'too-large'
+        ? fail(
+            BODY_REFUSAL_STATUS,
+            ERROR_CODES.bodyTooLarge,
+            `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+          )
+        : fail(400, ERROR_CODES.badRequest, read.message)
+    }
+    body = read.bytes
+  }
+
+  const auth = yield* authenticateSmsRequest(deps, request, body, now, { serverId, requestId })
+  if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
+  const principal = auth.principal
+  entry.auth = principal
+
+  let response: Response
+  if (route === 'command') {
+    const delivered = store.deliver(serverId, principal.account, requestId)
+    const outcome = (isThenable(delivered) ? yield delivered : delivered) as DeliverResult
+    if (outcome.status === 'not-found') {
+      return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
+    }
+    if (outcome.status === 'forbidden') {
+      return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
+    }
+    if (outcome.command) {
+      response = new Response(commandBody(outcome.command), {
+        status: 200,
+        headers: datedJsonHeaders(requestId, date),
+      })
+      entry.command = outcome.command.command_name
+    } else {
+      const idle = IDLE_BODIES[outcome.idle]
+      response =
+        idle === null
+          ? new Response(null, { status: 204, headers: { 'x-request-id': requestId, date } })
+          : new Response(idle, { status: 200, headers: datedJsonHeaders(requestId, date) })
+    }
+  } else {
+    const json = parseJsonObject(body)
+    if (!json.ok) return fail(400, ERROR_CODES.badRequest, json.message)
+    const parsed = v.safeParse(CommandResultSchema, json.value)
+    if (!parsed.success) {
+      const { field, message } = firstIssue(parsed.issues)
+      return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
+    }
+    const input = parsed.output
+    // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
+    if (Array.isArray(json.value.result_detail)) {
+      return fail(
+        400,
+        ERROR_CODES.badRequest,
+        'result_detail: expected a JSON object, got an array',
+      )
+    }
+    entry.command = input.command_name
+    const outcome = (yield store.report(
+      serverId,
+      principal.account,
+      input,
+      requestId,
+    )) as ReportResult
+    if (outcome.status === 'not-found') {
+      return fail(404, ERROR_CODES.unknownServer, `Source server ${serverId} does not exist.`)
+    }
+    if (outcome.status === 'forbidden') {
+      return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
+    }
+    if (outcome.status === 'mismatch') {
+      return fail(
+        400,
+        ERROR_CODES.commandMismatch,
+        `The command sent by the client is inconsistent with that on the SMS service: got ${JSON.stringify(input.command_name.slice(0, 64))}, current is ${outcome.current === null ? 'none' : JSON.stringify(outcome.current.slice(0, 64))}.`,
+      )
+    }
+    response = new Response('"OK"', { status: 200, headers: datedJsonHeaders(requestId, date) })
+  }
+  if (faults.response) {
+    yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
+    return (yield applyResponseFault(c, response, faults, deps)) as Response
+  }
+  return finish(response)
 }

@@ -1,11 +1,13 @@
 import type { Context } from 'hono'
 import { ERROR_CODES } from '../errors.ts'
 import { errorResponse, jsonHeaders, nextRequestId } from '../http.ts'
+import type { FaultSelection } from '../state/faults.ts'
 import { httpDate } from '../state/gateway.ts'
 import type { SourceServer } from '../state/server-state.ts'
 import type { JournalInput } from '../types.ts'
 import { announceFaults, baseEntry, type RouteDeps } from './context.ts'
 import { authenticateSmsRequest } from './sms.ts'
+import { runSteps, type Steps } from './steps.ts'
 
 /** API.md §8: `limit` 0 or absent means 200. */
 export const DEFAULT_SOURCES_LIMIT = 200
@@ -95,71 +97,70 @@ export function pageOfSources(
  * with the same authentication, rate limit, faults and error forms as the command routes.
  */
 export function createSourcesHandler(deps: RouteDeps) {
-  const { store } = deps
-  return async function handleSources(c: Context): Promise<Response> {
-    const started = performance.now()
-    const requestId = nextRequestId()
-    const request = c.req.raw
-    const now = store.clockNow ? store.clockNow() : await store.now()
-    const date = httpDate(now)
-    const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as JournalInput
-    const finish = async (response: Response, errorCode?: string) => {
-      if (errorCode !== undefined) entry.errorCode = errorCode
-      entry.status = response.status
-      entry.durationMs = Math.round((performance.now() - started) * 100) / 100
-      await store.journal(entry)
-      return response
-    }
-    const fail = (
-      status: number,
-      code: string,
-      message: string,
-      headers?: Record<string, string>,
-    ) => finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
+  return (c: Context) => runSteps(handleSources(deps, c))
+}
 
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      return fail(
-        404,
-        ERROR_CODES.unknownApi,
-        `The API does not exist or has not been published: ${request.method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
-      )
-    }
-    const faults = await store.drawFaults(undefined, 'sources')
-    if (faults.hits.length > 0) {
-      await announceFaults(deps, faults, requestId)
-      if (faults.status) {
-        const status = faults.status
-        const code =
-          status.errorCode ??
-          (status.status === 429
-            ? ERROR_CODES.throttled
-            : status.status >= 500
-              ? ERROR_CODES.internal
-              : 'MOCK.FAULT')
-        return fail(
-          status.status,
-          code,
-          status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
-          status.retryAfterSeconds !== undefined
-            ? { 'retry-after': String(status.retryAfterSeconds) }
-            : undefined,
-        )
-      }
-    }
-    const auth = await authenticateSmsRequest(deps, request, new Uint8Array(0), now, {
-      requestId,
-    })
-    if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
-    const principal = auth.principal
-    entry.auth = { kind: principal.kind, account: principal.account, name: principal.name }
-    const parsed = parseSourcesQuery(new URL(request.url).searchParams)
-    if (!parsed.ok) return fail(400, ERROR_CODES.badRequest, parsed.message)
-    const page = pageOfSources(await store.listSources(principal.account), parsed.query)
-    return finish(
-      new Response(JSON.stringify(page), {
-        status: 200,
-        headers: jsonHeaders(requestId, { date }),
-      }),
+function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
+  const { store } = deps
+  const started = performance.now()
+  const requestId = nextRequestId()
+  const request = c.req.raw
+  const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
+  const date = httpDate(now)
+  const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as JournalInput
+  const finish = (response: Response, errorCode?: string): Response | Promise<Response> => {
+    if (errorCode !== undefined) entry.errorCode = errorCode
+    entry.status = response.status
+    entry.durationMs = Math.round((performance.now() - started) * 100) / 100
+    const written = store.journal(entry)
+    return written ? written.then(() => response) : response
+  }
+  const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
+    finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
+
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    return fail(
+      404,
+      ERROR_CODES.unknownApi,
+      `The API does not exist or has not been published: ${request.method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
     )
   }
+  const faults = (yield store.drawFaults(undefined, 'sources')) as FaultSelection
+  if (faults.hits.length > 0) {
+    yield announceFaults(deps, faults, requestId)
+    if (faults.status) {
+      const status = faults.status
+      const code =
+        status.errorCode ??
+        (status.status === 429
+          ? ERROR_CODES.throttled
+          : status.status >= 500
+            ? ERROR_CODES.internal
+            : 'MOCK.FAULT')
+      return fail(
+        status.status,
+        code,
+        status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
+        status.retryAfterSeconds !== undefined
+          ? { 'retry-after': String(status.retryAfterSeconds) }
+          : undefined,
+      )
+    }
+  }
+  const auth = yield* authenticateSmsRequest(deps, request, new Uint8Array(0), now, {
+    requestId,
+  })
+  if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
+  const principal = auth.principal
+  entry.auth = principal
+  const parsed = parseSourcesQuery(new URL(request.url).searchParams)
+  if (!parsed.ok) return fail(400, ERROR_CODES.badRequest, parsed.message)
+  const servers = (yield store.listSources(principal.account)) as SourceServer[]
+  const page = pageOfSources(servers, parsed.query)
+  return finish(
+    new Response(JSON.stringify(page), {
+      status: 200,
+      headers: jsonHeaders(requestId, { date }),
+    }),
+  )
 }

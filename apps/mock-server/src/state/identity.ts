@@ -181,15 +181,24 @@ export function authenticateToken(state: IdentityState, token: string, now: numb
       message: `The token expired at ${new Date(record.expiresAt).toISOString()}.`,
     }
   }
-  return {
-    ok: true,
-    principal: {
-      kind: record.kind === 'static' ? 'static-token' : 'iam-token',
-      account: record.account,
-      name: record.user ?? `token${fingerprint(token)}`,
-    },
+  let outcome = accepted.get(record)
+  if (outcome === undefined) {
+    outcome = {
+      ok: true,
+      principal: {
+        kind: record.kind === 'static' ? 'static-token' : 'iam-token',
+        account: record.account,
+        name: record.user ?? `token${fingerprint(token)}`,
+      },
+    }
+    accepted.set(record, outcome)
   }
+  return outcome
 }
+
+// A token's principal never changes: it is built once per token record, not per request (a
+// record copied out of Durable Object storage just misses the cache).
+const accepted = new WeakMap<TokenRecord, AuthOutcome>()
 
 /**
  * Verifies an AK/SK-signed request with core's `verifySignature` on the mock clock, and keeps

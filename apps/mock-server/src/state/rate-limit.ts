@@ -1,4 +1,5 @@
 import { MockConfigError } from '../errors.ts'
+import type { Principal } from '../types.ts'
 
 /** A request budget per identity: `limit` requests per `windowMs` of mock time. */
 export interface RateLimit {
@@ -64,7 +65,25 @@ export type ThrottleOutcome =
   | { ok: true }
   | { ok: false; retryAfterSeconds: number; message: string }
 
-const ALLOWED: ThrottleOutcome = Object.freeze({ ok: true })
+/** The one answer of an allowed request (shared: nothing is allocated per request). */
+export const ALLOWED: ThrottleOutcome = Object.freeze({ ok: true })
+
+const keys = new WeakMap<Principal, string>()
+
+/**
+ * The identity a budget belongs to: the token's user (or the static token), or the AK.
+ *
+ * @example
+ * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' }) // 'ak-sk:acme:AK1'
+ */
+export function identityKey(principal: Principal): string {
+  let key = keys.get(principal)
+  if (key === undefined) {
+    key = `${principal.kind}:${principal.account}:${principal.name}`
+    keys.set(principal, key)
+  }
+  return key
+}
 
 /** Identities whose window has ended are forgotten once this many are tracked. */
 const SWEEP_AT = 10_000

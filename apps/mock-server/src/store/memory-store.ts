@@ -31,7 +31,13 @@ import {
   type WireRequest,
 } from '../state/identity.ts'
 import { Journal } from '../state/journal.ts'
-import { type RateState, type ThrottleOutcome, takeRequest } from '../state/rate-limit.ts'
+import {
+  ALLOWED,
+  identityKey,
+  type RateState,
+  type ThrottleOutcome,
+  takeRequest,
+} from '../state/rate-limit.ts'
 import { applyIdentity, seedState } from '../state/seed.ts'
 import {
   applyFleetFields,
@@ -60,6 +66,7 @@ import type {
   JournalInput,
   MockEvent,
   NewMockEvent,
+  Principal,
   RouteName,
 } from '../types.ts'
 import type {
@@ -165,7 +172,7 @@ export class MemoryStore implements MockStore {
     return { now, offsetMs: this.#offsetMs }
   }
 
-  async authenticateToken(token: string): Promise<AuthOutcome> {
+  authenticateToken(token: string): AuthOutcome {
     return authenticateToken(this.#identity, token, this.#now())
   }
 
@@ -282,7 +289,7 @@ export class MemoryStore implements MockStore {
     return ownedServer(server, account)
   }
 
-  async deliver(id: string, account: string, requestId: string): Promise<DeliverResult> {
+  deliver(id: string, account: string, requestId: string): DeliverResult {
     const server = this.#serverFor(id, account)
     if ('status' in server) return server
     const outcome = deliver(
@@ -296,12 +303,7 @@ export class MemoryStore implements MockStore {
     return { status: 'ok', command: outcome.command, idle: server.idle ?? this.settings.idle }
   }
 
-  async report(
-    id: string,
-    account: string,
-    input: ResultInput,
-    requestId: string,
-  ): Promise<ReportResult> {
+  report(id: string, account: string, input: ResultInput, requestId: string): ReportResult {
     const server = this.#serverFor(id, account)
     if ('status' in server) return server
     const outcome = report(
@@ -353,7 +355,7 @@ export class MemoryStore implements MockStore {
     return removed
   }
 
-  async drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection> {
+  drawFaults(serverId: string | undefined, route: RouteName): FaultSelection {
     const server = serverId === undefined ? undefined : this.#servers.get(serverId)
     // The common case, no fault anywhere: one shared empty answer, nothing allocated.
     if (this.#globalFaults.length === 0 && (server === undefined || server.faults.length === 0)) {
@@ -367,8 +369,9 @@ export class MemoryStore implements MockStore {
     return selection
   }
 
-  throttle(identity: string): ThrottleOutcome {
-    return takeRequest(this.#rate, identity, this.#now())
+  throttle(principal: Principal): ThrottleOutcome {
+    if (this.#rate.limit === null) return ALLOWED
+    return takeRequest(this.#rate, identityKey(principal), this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {

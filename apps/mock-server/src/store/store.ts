@@ -28,6 +28,7 @@ import type {
   JournalInput,
   MockEvent,
   NewMockEvent,
+  Principal,
   QueuedCommand,
   RouteName,
 } from '../types.ts'
@@ -117,7 +118,9 @@ export interface MockStore {
   /** Moves the mock clock: by `advanceMs` (≥ 0), or to `to`; returns the new time and offset. */
   setClock(change: ClockChange): Promise<{ now: number; offsetMs: number }>
 
-  authenticateToken(token: string): Promise<AuthOutcome>
+  // The hot-path methods may answer without a promise (MemoryStore does), so that a request
+  // served from memory completes synchronously.
+  authenticateToken(token: string): AuthOutcome | Promise<AuthOutcome>
   authenticateSignature(request: WireRequest): Promise<AuthOutcome>
   issueToken(input: PasswordAuthInput): Promise<IssueOutcome>
   invalidateTokens(selector: TokenSelector, action: 'expire' | 'revoke'): Promise<number>
@@ -137,21 +140,29 @@ export interface MockStore {
   viewServer(id: string): Promise<ServerView | undefined>
   deleteServer(id: string): Promise<boolean>
   enqueue(id: string, items: readonly EnqueueItem[]): Promise<EnqueueOutcome | { notFound: true }>
-  deliver(id: string, account: string, requestId: string): Promise<DeliverResult>
-  report(id: string, account: string, input: ResultInput, requestId: string): Promise<ReportResult>
+  deliver(id: string, account: string, requestId: string): DeliverResult | Promise<DeliverResult>
+  report(
+    id: string,
+    account: string,
+    input: ResultInput,
+    requestId: string,
+  ): ReportResult | Promise<ReportResult>
 
   addFault(spec: FaultSpec): Promise<FaultState | { error: string }>
   listFaults(): Promise<FaultState[]>
   removeFault(id: string): Promise<boolean>
   clearFaults(server?: string): Promise<number>
   /** Fires the faults matching a request (global first, then the server's), consuming them. */
-  drawFaults(serverId: string | undefined, route: RouteName): Promise<FaultSelection>
+  drawFaults(
+    serverId: string | undefined,
+    route: RouteName,
+  ): FaultSelection | Promise<FaultSelection>
 
   /**
    * Counts a request of an authenticated identity against the rate limit (on the mock clock).
    * A store that holds it in this process answers without a promise.
    */
-  throttle(identity: string): ThrottleOutcome | Promise<ThrottleOutcome>
+  throttle(principal: Principal): ThrottleOutcome | Promise<ThrottleOutcome>
   /** Settings the admin API can change while the mock runs (a reset restores the start ones). */
   liveSettings(): Promise<LiveSettings>
   /** Changes some live settings; a new rate limit starts counting afresh. */

@@ -11,7 +11,7 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../state/identity.ts'
-import type { ThrottleOutcome } from '../state/rate-limit.ts'
+import { identityKey, type ThrottleOutcome } from '../state/rate-limit.ts'
 import {
   createServerState,
   type EnqueueItem,
@@ -41,6 +41,7 @@ import type {
   JournalInput,
   MockEvent,
   NewMockEvent,
+  Principal,
   RouteName,
 } from '../types.ts'
 import type { WorkerEnv } from './env.ts'
@@ -145,8 +146,8 @@ export class DurableObjectStore implements MockStore {
     return sources.filter((s): s is SourceServer => s !== undefined)
   }
 
-  throttle(identity: string): Promise<ThrottleOutcome> {
-    return this.#control.throttle(identity)
+  throttle(principal: Principal): Promise<ThrottleOutcome> {
+    return this.#control.throttle(identityKey(principal))
   }
 
   liveSettings(): Promise<LiveSettings> {
