@@ -324,3 +324,94 @@ describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (
     tmux('send-keys', '-t', 'watch', 'q')
   })
 })
+
+describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-fleet-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LANG: 'C.UTF-8' },
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const SERVERS = [
+    { id: 'a1', name: '北京-数据库-01', state: 'replicate', migration_cycle: 'replicating' },
+    { id: 'a2', name: 'db-🚀-01', state: 'syncing', migration_cycle: 'syncing' },
+    { id: 'a3', name: 'cafe\u0301-web-01', state: 'finished', migration_cycle: 'cutovered' },
+    { id: 'a4', name: 'web-\u202e10-bew', state: '复制中\u2066', migration_cycle: 'checking' },
+    { id: 'a5', name: '👨\u200d👩\u200d👧-ops', state: 'error', migration_cycle: 'setting' },
+  ]
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
+    for (const server of SERVERS) {
+      const response = await fetch(`${mock.url}/_mock/servers`, {
+        method: 'POST',
+        body: JSON.stringify(server),
+      })
+      expect(response.ok).toBe(true)
+    }
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=fleet-token ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --endpoint ${mock.url} --servers all --max-rps 50 --interval 1s`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function until(check: (text: string) => boolean, what: string) {
+    const deadline = Date.now() + 10_000
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  it('shows names, SMS state and cycle within the width at 80×24 and 140×40', async () => {
+    for (const [cols, rows] of [
+      [80, 24],
+      [140, 40],
+    ] as const) {
+      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
+      const text = await until((t) => {
+        const lines = t.split('\n')
+        return (
+          lines[0]?.includes('sms-watch') === true &&
+          lines[1]?.includes('5 servers') === true &&
+          lines[rows - 2]?.includes('↑ move') === true &&
+          t.includes('idle')
+        )
+      }, `a ${cols}×${rows} frame`)
+      const lines = text.split('\n')
+      for (const line of lines) {
+        expect(stringWidth(line), `${cols}×${rows}: ${line}`).toBeLessThanOrEqual(cols)
+      }
+      expect(text).toContain('北京-数据')
+      // The bidi control shows as a marker (cut to the column at 80 cells).
+      expect(text).toContain('web-⟨U+20')
+      expect(text).not.toMatch(/[\u202e\u2066]/)
+      expect(text).toMatch(/ {2}SERVER▲ +STATE +COMMAND +SMS/)
+      expect(text).toContain('replicate')
+      // Names, not ids, in the table.
+      expect(text).not.toMatch(/^[› ] a1 /m)
+    }
+    tmux('send-keys', '-t', 'watch', 'q')
+  })
+})
