@@ -412,7 +412,10 @@ export function reduce(state: WatchState, action: WatchAction): WatchState {
         previous?.status !== action.status.status || previous?.message !== action.status.message
       let next: WatchState = { ...state, sources: [...others, action.status].sort(bySource) }
       if (changed && action.status.status !== 'connecting') {
-        const text = `${action.status.kind} ${action.status.target}: ${action.status.status === 'ok' ? 'connected' : (action.status.message ?? 'error')}`
+        const { kind, target, status, message } = action.status
+        // The fleet list says what it found ("12 servers listed"); streams say they connected.
+        const okText = kind === 'fleet' && message ? message : 'connected'
+        const text = `${kind} ${target}: ${status === 'ok' ? okText : (message ?? 'error')}`
         next = {
           ...next,
           log: appendBounded(
