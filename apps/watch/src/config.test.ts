@@ -275,3 +275,58 @@ describe('the shared option engine (same answers as every CLI)', () => {
     expect(parsed.printed).toMatchObject({ token: '[redacted]', adminToken: '[redacted]' })
   })
 })
+
+describe('parseCommandLine: the fleet (issue 12)', () => {
+  it('--servers all discovers, with --state and --name as filters', async () => {
+    const config = await parse(
+      [
+        '--endpoint',
+        'https://sms.example.com',
+        '--servers',
+        'all',
+        '--state',
+        'replicate',
+        '--name',
+        'web',
+      ],
+      { SMS_TOKEN: 't' },
+    )
+    expect(config.api).toMatchObject({
+      serverIds: [],
+      discover: { state: 'replicate', name: 'web' },
+    })
+  })
+
+  it('refuses all mixed with ids, and filters without --servers all', async () => {
+    const mixed = await failure(['--endpoint', 'https://x', '--servers', 'all,a'], {
+      SMS_TOKEN: 't',
+    })
+    expect(mixed.message).toContain('`all` discovers every server')
+    const filter = await failure(
+      ['--endpoint', 'https://x', '--servers', 'a', '--state', 'error'],
+      {
+        SMS_TOKEN: 't',
+      },
+    )
+    expect(filter.setting).toBe('--state')
+    expect(filter.message).toContain('--state filters --servers all')
+  })
+
+  it('has a conservative fleet-wide budget by default, and takes --max-rps or SMS_WATCH_MAX_RPS', async () => {
+    const base = ['--endpoint', 'https://x', '--servers', 'a']
+    expect((await parse(base, { SMS_TOKEN: 't' })).api?.maxRps).toBe(0.2)
+    expect((await parse([...base, '--max-rps', '5'], { SMS_TOKEN: 't' })).api?.maxRps).toBe(5)
+    expect((await parse(base, { SMS_TOKEN: 't', SMS_WATCH_MAX_RPS: '0.5' })).api?.maxRps).toBe(0.5)
+    for (const bad of ['0', '-1', 'fast', '1e3', '5000']) {
+      const error = await failure([...base, '--max-rps', bad], { SMS_TOKEN: 't' })
+      expect(error.setting).toBe('--max-rps')
+      expect(error.message).toContain('expected requests per second from 0.01 to 1000')
+    }
+  })
+
+  it('documents the new flags in --help', () => {
+    const help = helpText()
+    for (const flag of ['--max-rps', '--state', '--name', '--servers all'])
+      expect(help).toContain(flag)
+  })
+})

@@ -39,7 +39,12 @@ export { ConfigError }
 export interface WatchConfig {
   api?: {
     endpoint: string
+    /** The servers to poll; empty with `discover`. */
     serverIds: string[]
+    /** `--servers all`: poll what `GET /v3/sources` lists, with these filters. */
+    discover?: { state?: string | undefined; name?: string | undefined } | undefined
+    /** `--max-rps`: the fleet-wide request budget. */
+    maxRps: number
     auth: AuthConfig
     concurrency: number
     intervalMs: number
@@ -65,6 +70,21 @@ export type ParsedCommand =
 
 const SOURCES = 'Sources (at least one)'
 
+/** A request rate: a decimal number of requests per second, 0.01–1000. */
+function requestRate() {
+  const expected = 'expected requests per second from 0.01 to 1000 (e.g. 0.2 or 5)'
+  return v.pipe(
+    v.union(
+      [v.number(), v.pipe(v.string(), v.trim(), v.regex(/^\d+(\.\d+)?$/, expected))],
+      expected,
+    ),
+    v.transform(Number),
+    v.minValue(0.01, expected),
+    v.maxValue(1_000, expected),
+    v.metadata({ meta: 'N' }),
+  )
+}
+
 /** Every option of `sms-watch`, in `--help` order (cli-kit rows: flag, variable, schema, help). */
 export const OPTIONS = {
   endpoint: {
@@ -79,7 +99,19 @@ export const OPTIONS = {
     env: 'SMS_SERVERS',
     schema: v.optional(list(text(), { meta: 'ID,ID,…' })),
     group: SOURCES,
-    help: 'server ids to poll, comma-separated',
+    help: "server ids to poll, comma-separated, or `all` to discover the account's servers (GET /v3/sources, refreshed every minute); names are looked up either way",
+  },
+  state: {
+    flag: '--state',
+    schema: v.optional(text({ meta: 'STATE' })),
+    group: SOURCES,
+    help: 'with --servers all: only servers SMS has in this state (replicate, error, finished, …)',
+  },
+  name: {
+    flag: '--name',
+    schema: v.optional(text({ meta: 'NAME' })),
+    group: SOURCES,
+    help: 'with --servers all: only servers whose name matches (SMS filters by name)',
   },
   serversFile: {
     flag: '--servers-file',
@@ -125,6 +157,14 @@ export const OPTIONS = {
     as: 'intervalMs',
     group: 'Polling (--endpoint)',
     help: 'pause between polls of each server; + and - change it live (1s–1h)',
+  },
+  maxRps: {
+    flag: '--max-rps',
+    env: 'SMS_WATCH_MAX_RPS',
+    schema: requestRate(),
+    default: '0.2',
+    group: 'Polling (--endpoint)',
+    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, API.md §7) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
   },
   concurrency: {
     flag: '--concurrency',
@@ -240,6 +280,18 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
   if (serverIds.length > 100_000) {
     throw fail('servers', `Too many servers (${serverIds.length}); at most 100,000 can be watched`)
   }
+  const discover = serverIds.includes('all')
+  if (discover && serverIds.length > 1) {
+    throw fail(
+      'servers',
+      `Invalid ${label('servers')}: \`all\` discovers every server; give it alone, not with ids`,
+    )
+  }
+  for (const key of ['state', 'name'] as const) {
+    if (values[key] !== undefined && !discover) {
+      throw fail(key, `${label(key)} filters --servers all; give --servers all`)
+    }
+  }
 
   if (!endpoint && !mock && agents.length === 0) {
     throw new ConfigError(
@@ -294,7 +346,16 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
   if (endpoint) {
     config.api = {
       endpoint: endpoint.href,
-      serverIds,
+      serverIds: discover ? [] : serverIds,
+      ...(discover
+        ? {
+            discover: {
+              ...(values.state !== undefined ? { state: values.state } : {}),
+              ...(values.name !== undefined ? { name: values.name } : {}),
+            },
+          }
+        : {}),
+      maxRps: values.maxRps,
       auth: await resolveAuthOptions(parsed, { readTextFile: readText, purpose: 'for --endpoint' }),
       concurrency: values.concurrency,
       intervalMs: values.intervalMs,
@@ -320,6 +381,7 @@ export function helpText(): string {
       '',
       'Usage:',
       '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
+      "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
       '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
       "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
       '',

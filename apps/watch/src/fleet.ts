@@ -7,6 +7,7 @@ import {
   type ServerState,
   type ServerUpdate,
   type ServerView,
+  type SmsServerInfo,
 } from './model.ts'
 
 /**
@@ -18,6 +19,8 @@ import {
 export function emptyServer(id: string): ServerView {
   return {
     id,
+    name: null,
+    sms: null,
     phase: 'waiting',
     command: null,
     commandSince: null,
@@ -142,7 +145,15 @@ export function applyServerUpdate(
   const entries: LogEntry[] = []
   const log = (level: LogEntry['level'], text: string) =>
     entries.push({ at, serverId: previous.id, level, text: bound(text, LIMITS_WATCH.textLength) })
-  const next: ServerView = { ...previous, lastSeenAt: Math.max(previous.lastSeenAt ?? at, at) }
+  if (update.listed && isListingOnly(update)) {
+    // A fleet-list refresh says nothing about commands: it neither counts as activity nor as
+    // having heard from the server.
+    return { server: applyListing(previous, update.listed), entries }
+  }
+  const next: ServerView = {
+    ...(update.listed ? applyListing(previous, update.listed) : previous),
+    lastSeenAt: Math.max(previous.lastSeenAt ?? at, at),
+  }
 
   if (update.poll) {
     next.polls++
@@ -209,6 +220,51 @@ export function applyServerUpdate(
     next.history = appendBounded(previous.history, entries, LIMITS_WATCH.historyPerServer)
   }
   return { server: next, entries }
+}
+
+function isListingOnly(update: ServerUpdate): boolean {
+  return (
+    update.poll === undefined &&
+    update.phase === undefined &&
+    update.command === undefined &&
+    update.queued === undefined &&
+    update.error === undefined &&
+    update.errorExpired === undefined &&
+    update.result === undefined &&
+    update.note === undefined
+  )
+}
+
+function applyListing(
+  previous: ServerView,
+  listed: NonNullable<ServerUpdate['listed']>,
+): ServerView {
+  const name = listed.name === undefined ? previous.name : bound(listed.name, 255)
+  const sms = { ...listed.sms }
+  if (name === previous.name && sameSms(previous.sms, sms)) return previous
+  return { ...previous, name, sms }
+}
+
+function sameSms(a: SmsServerInfo | null, b: SmsServerInfo): boolean {
+  return (
+    a !== null &&
+    a.state === b.state &&
+    a.migrationCycle === b.migrationCycle &&
+    a.connected === b.connected &&
+    a.connectedSince === b.connectedSince &&
+    a.ip === b.ip &&
+    a.osType === b.osType
+  )
+}
+
+/**
+ * A server as people call it: its SMS name once known, else its id.
+ *
+ * @example
+ * displayName({ ...emptyServer('f32a…'), name: 'web-01' }) // 'web-01'
+ */
+export function displayName(server: ServerView): string {
+  return server.name ?? server.id
 }
 
 /**

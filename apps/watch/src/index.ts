@@ -19,14 +19,28 @@ export * from './fleet.ts'
 export * from './keymap.ts'
 export { main, version } from './main.ts'
 export * from './model.ts'
-export { serverRecord, startNdjson } from './ndjson.ts'
+export { escapeInvisible, serverRecord, startNdjson } from './ndjson.ts'
 export * from './reducer.ts'
 export { runWatch, startSources, type WatchIo } from './run.ts'
 export { agentEventUpdates, startAgentSource } from './sources/agent-source.ts'
-export { createSemaphore, startApiSource } from './sources/api-source.ts'
+export {
+  type BudgetReport,
+  createSemaphore,
+  isThrottled,
+  startApiSource,
+} from './sources/api-source.ts'
+export {
+  type ListedServer,
+  listFleet,
+  type ServerLister,
+  startDiscovery,
+  toListedServer,
+} from './sources/discovery.ts'
 export { toErrorInfo } from './sources/errors.ts'
+export { type BudgetStatus, createFleetBudget, type FleetBudget } from './sources/fleet-budget.ts'
 export { createMockProjection, startMockSource, summarizeDetail } from './sources/mock-source.ts'
 export { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
-export { buildFrame, lineText } from './view/frame.ts'
+export { buildFrame, lineText, lineWidth } from './view/frame.ts'
+export { cellWidth, fit, safeText, truncateCells } from './view/text.ts'
 export { WatchView } from './view/WatchView.tsx'
 export * from './view-model.ts'

@@ -146,7 +146,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   {
     keys: ['/'],
     label: '/',
-    description: 'filter servers (id, state, command, task, error); words must all match',
+    description:
+      'filter servers and events (id, name, state, command, task, error); all words match',
     hint: 'filter',
     modes: TABLE,
     action: { type: 'filter-start' },

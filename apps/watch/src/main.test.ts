@@ -84,7 +84,18 @@ describe('sms-watch without a TTY (NDJSON)', () => {
     })
     const run = io({ SMS_TOKEN: 'watch-secret-token' })
     const code = await main(
-      ['--endpoint', sms.url, '--servers', 'a,b,c', '--interval', '1s', '--duration', '2500ms'],
+      [
+        '--endpoint',
+        sms.url,
+        '--servers',
+        'a,b,c',
+        '--interval',
+        '1s',
+        '--max-rps',
+        '10',
+        '--duration',
+        '2500ms',
+      ],
       run.io,
     )
     expect(code).toBe(0)
@@ -182,5 +193,71 @@ describe('sms-watch without a TTY (NDJSON)', () => {
     const version = io()
     expect(await main(['--version'], version.io)).toBe(0)
     expect(version.stdout.text).toMatch(/^sms-watch \d+\.\d+\.\d+\n$/)
+  })
+})
+
+describe('sms-watch --servers all (discovery through the mock over HTTP)', () => {
+  it("discovers the account's servers by name, with SMS state and cycle, filtered by --state", async () => {
+    const mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
+    cleanups.push(() => mock.close())
+    const servers = [
+      {
+        id: 'f32ab4d6-0001',
+        name: '北京-数据库-01',
+        state: 'replicate',
+        migration_cycle: 'replicating',
+      },
+      { id: 'f32ab4d6-0002', name: 'web-\u202e01', state: 'replicate', migration_cycle: 'syncing' },
+      { id: 'f32ab4d6-0003', name: 'done-01', state: 'finished', migration_cycle: 'cutovered' },
+    ]
+    for (const server of servers) {
+      await fetch(`${mock.url}/_mock/servers`, { method: 'POST', body: JSON.stringify(server) })
+    }
+    await fetch(`${mock.url}/_mock/servers/f32ab4d6-0001/commands`, {
+      method: 'POST',
+      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 't-1' } }),
+    })
+    const run = io({ SMS_TOKEN: 'fleet-token' })
+    const code = await main(
+      [
+        '--endpoint',
+        mock.url,
+        '--servers',
+        'all',
+        '--state',
+        'replicate',
+        '--max-rps',
+        '20',
+        '--duration',
+        '2500ms',
+        '--json',
+      ],
+      run.io,
+    )
+    expect(code).toBe(0)
+    const lines = run.stdout.lines()
+    const byId = (id: string) =>
+      lines.filter((line) => line.type === 'server' && line.server_id === id).at(-1)
+    expect(byId('f32ab4d6-0001')).toMatchObject({
+      name: '北京-数据库-01',
+      sms_state: 'replicate',
+      migration_cycle: 'replicating',
+      state: 'pending',
+      command: 'START',
+    })
+    expect(byId('f32ab4d6-0002')).toMatchObject({ name: 'web-\u202e01', sms_state: 'replicate' })
+    // NDJSON keeps the bidi character, escaped.
+    expect(run.stdout.text).toContain('web-\\u202e01')
+    // Filtered out by --state replicate: never polled, never shown.
+    expect(byId('f32ab4d6-0003')).toBeUndefined()
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        type: 'source',
+        kind: 'fleet',
+        status: 'ok',
+        message: '2 servers listed',
+      }),
+    )
+    expect(run.stdout.text).not.toContain('fleet-token')
   })
 })

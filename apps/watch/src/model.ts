@@ -58,9 +58,30 @@ export interface Activity {
   errors: readonly number[]
 }
 
+/**
+ * What SMS itself says about a source server (`GET /v3/sources`, API.md §8). Every field is
+ * optional there; unknown states pass through as strings.
+ */
+export interface SmsServerInfo {
+  /** `replicate`, `error`, `finished`, … */
+  state?: string | undefined
+  /** `checking`, `replicating`, `cutovered`, … */
+  migrationCycle?: string | undefined
+  /** Whether SMS currently sees the server's agent. */
+  connected?: boolean | undefined
+  /** When that connection state last changed (epoch ms). */
+  connectedSince?: number | undefined
+  ip?: string | undefined
+  osType?: string | undefined
+}
+
 /** Everything the watch knows about one server. */
 export interface ServerView {
   id: string
+  /** The name SMS knows it by, once discovered or looked up. */
+  name: string | null
+  /** SMS's own view of the server, from the fleet list. */
+  sms: SmsServerInfo | null
   phase: Phase
   command: CommandInfo | null
   /** When the current command was first seen. */
@@ -89,6 +110,8 @@ export interface ServerView {
 export interface ServerUpdate {
   serverId: string
   at: number
+  /** The server's name and SMS's view of it, from the fleet list (not a poll). */
+  listed?: { name?: string | undefined; sms: SmsServerInfo } | undefined
   /** This was a poll of `GET .../command` that got an answer or failed (latency when known). */
   poll?: { latencyMs?: number | undefined } | undefined
   phase?: Phase | undefined
@@ -121,6 +144,17 @@ export interface SourceStatus {
   at: number
   /** With `stale`: when the source last sent a byte. */
   since?: number | undefined
+}
+
+/** The fleet's request budget (`--max-rps`) as the header shows it. */
+export interface BudgetView {
+  maxRps: number
+  /** The rate in force (lower than `maxRps` after a 429, recovering slowly). */
+  rps: number
+  /** Servers sharing it. */
+  servers: number
+  /** When a throttling answer last lowered the rate. */
+  throttledAt?: number | undefined
 }
 
 /** Bounds that keep memory flat however long the watch runs. */

@@ -63,4 +63,32 @@ describe('startNdjson', () => {
     store.dispatch({ type: 'source', status: { ...status, status: 'ok', at: T0 + 5 } })
     expect(lines.map((line) => line.status)).toEqual(['connecting', 'ok'])
   })
+
+  it('keeps bidi and invisible characters in names and messages, written as \\u escapes', () => {
+    const store = createStore(initialState({ now: T0, serverIds: ['a'] }))
+    const raw: string[] = []
+    const stop = startNdjson(store, (line) => raw.push(line))
+    store.dispatch({
+      type: 'updates',
+      updates: [
+        {
+          serverId: 'a',
+          at: T0 + 1_000,
+          listed: { name: 'web-\u202e10\u200b', sms: { state: 'replicate', connected: true } },
+          poll: {},
+          error: { status: 500, message: 'bad \u2067x\u2069 \u0085', at: T0 + 1_000 },
+        },
+      ],
+    })
+    stop()
+    expect(raw).toHaveLength(1)
+    const line = raw[0] ?? ''
+    expect(line).not.toMatch(/[\u202e\u200b\u2067\u2069\u0085]/)
+    expect(line).toContain('web-\\u202e10\\u200b')
+    const record = JSON.parse(line)
+    expect(record.name).toBe('web-\u202e10\u200b')
+    expect(record.sms_state).toBe('replicate')
+    expect(record.connected).toBe(true)
+    expect(record.error.message).toBe('bad \u2067x\u2069 \u0085')
+  })
 })

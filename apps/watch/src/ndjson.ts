@@ -2,6 +2,25 @@ import { serverState } from './fleet.ts'
 import type { ServerView, SourceStatus } from './model.ts'
 import type { WatchStore } from './store.ts'
 
+// Bidi controls, invisible and C1 characters stay in the data but are written as \u escapes, so a
+// log read on a terminal can't reorder or hide text. JSON.stringify leaves them raw.
+const INVISIBLE = /[\p{Cf}\u007f-\u009f\u2028\u2029\u115f\u1160\u3164\uffa0]/gu
+
+/**
+ * JSON text with bidi, invisible and C1 characters escaped (`\u202e`); parses to the same value.
+ *
+ * @example
+ * escapeInvisible(JSON.stringify('a\u202eb')) // '"a\\u202eb"'
+ */
+export function escapeInvisible(json: string): string {
+  return json.replace(INVISIBLE, (char) => {
+    let out = ''
+    for (let i = 0; i < char.length; i++)
+      out += `\\u${char.charCodeAt(i).toString(16).padStart(4, '0')}`
+    return out
+  })
+}
+
 const iso = (at: number | null) => (at === null ? null : new Date(at).toISOString())
 
 /**
@@ -15,6 +34,17 @@ export function serverRecord(server: ServerView): Record<string, unknown> {
   return {
     type: 'server',
     server_id: server.id,
+    // Only once SMS's fleet list was read (--servers all, or names looked up): the text is kept
+    // as SMS sent it, bidi and invisible characters included (JSON escapes what must be).
+    ...(server.name !== null ? { name: server.name } : {}),
+    ...(server.sms !== null
+      ? {
+          sms_state: server.sms.state ?? null,
+          migration_cycle: server.sms.migrationCycle ?? null,
+          connected: server.sms.connected ?? null,
+          connected_since: iso(server.sms.connectedSince ?? null),
+        }
+      : {}),
     state: serverState(server),
     command: server.command?.name ?? null,
     task_id: server.command?.taskId ?? null,
@@ -63,7 +93,7 @@ export function startNdjson(store: WatchStore, write: (line: string) => void): (
     const body = JSON.stringify(record)
     if (printed.get(key) === body) return
     printed.set(key, body)
-    write(JSON.stringify({ time: new Date(at).toISOString(), ...record }))
+    write(escapeInvisible(JSON.stringify({ time: new Date(at).toISOString(), ...record })))
   }
   return store.subscribe((state, _previous, action) => {
     if (action.type === 'updates') {

@@ -7,6 +7,7 @@
 import { appendBounded, applyServerUpdate, emptyServer, formatAge } from './fleet.ts'
 import { type InputMode, keyToAction, type UiAction } from './keymap.ts'
 import {
+  type BudgetView,
   INTERVAL_LADDER_MS,
   LIMITS_WATCH,
   type LogEntry,
@@ -52,6 +53,8 @@ export interface WatchState {
   intervalMs: number
   /** False when no source polls (the mock and agent streams push): `+`/`-` then only say so. */
   intervalApplies: boolean
+  /** The fleet's request budget, when polling under one. */
+  budget: BudgetView | null
   terminal: { rows: number; cols: number }
   /** A short message for the footer (`sorted by age`), shown for a few seconds. */
   notice: { text: string; at: number } | null
@@ -60,7 +63,9 @@ export interface WatchState {
 
 /** Actions that carry data rather than a keypress. */
 export type DataAction =
-  | { type: 'servers'; ids: readonly string[]; at: number }
+  /** Servers to show; with `replace`, servers not listed are dropped (discovery saw them go). */
+  | { type: 'servers'; ids: readonly string[]; at: number; replace?: boolean }
+  | { type: 'budget'; budget: BudgetView }
   | { type: 'updates'; updates: readonly ServerUpdate[] }
   | { type: 'source'; status: SourceStatus }
   | { type: 'log'; entry: LogEntry }
@@ -78,6 +83,19 @@ export interface InitialStateOptions {
   terminal?: { rows: number; cols: number }
   serverIds?: readonly string[]
   sort?: SortKey
+}
+
+/**
+ * Each server's pause between polls as it really is: the interval, or longer when the fleet's
+ * budget can't poll every server that often (`servers / rate`).
+ *
+ * @example
+ * effectiveIntervalMs({ ...state, intervalMs: 10_000, budget: { rps: 5, maxRps: 5, servers: 500 } }) // 100_000
+ */
+export function effectiveIntervalMs(state: WatchState): number {
+  const budget = state.budget
+  if (!budget || budget.rps <= 0) return state.intervalMs
+  return Math.max(state.intervalMs, Math.ceil((Math.max(1, budget.servers) / budget.rps) * 1_000))
 }
 
 /** How long a footer notice stays. */
@@ -111,6 +129,7 @@ export function initialState(options: InitialStateOptions): WatchState {
     sortReversed: false,
     intervalMs: options.intervalMs ?? 10_000,
     intervalApplies: options.intervalApplies ?? true,
+    budget: null,
     terminal: options.terminal ?? { rows: 24, cols: 80 },
     notice: null,
     quit: false,
@@ -359,10 +378,26 @@ export function reduce(state: WatchState, action: WatchAction): WatchState {
     }
     case 'servers': {
       const missing = action.ids.filter((id) => !state.servers.has(id))
-      if (missing.length === 0) return state
+      const wanted = action.replace ? new Set(action.ids) : null
+      const gone = wanted ? [...state.servers.keys()].filter((id) => !wanted.has(id)) : []
+      if (missing.length === 0 && gone.length === 0) return state
       const servers = new Map(state.servers)
       for (const id of missing) servers.set(id, emptyServer(id))
+      for (const id of gone) servers.delete(id)
       return normalizeSelection({ ...state, servers })
+    }
+    case 'budget': {
+      const previous = state.budget
+      const next = action.budget
+      if (
+        previous &&
+        previous.rps === next.rps &&
+        previous.maxRps === next.maxRps &&
+        previous.servers === next.servers &&
+        previous.throttledAt === next.throttledAt
+      )
+        return state
+      return { ...state, budget: next }
     }
     case 'updates':
       return applyUpdates(state, action.updates)
@@ -377,7 +412,10 @@ export function reduce(state: WatchState, action: WatchAction): WatchState {
         previous?.status !== action.status.status || previous?.message !== action.status.message
       let next: WatchState = { ...state, sources: [...others, action.status].sort(bySource) }
       if (changed && action.status.status !== 'connecting') {
-        const text = `${action.status.kind} ${action.status.target}: ${action.status.status === 'ok' ? 'connected' : (action.status.message ?? 'error')}`
+        const { kind, target, status, message } = action.status
+        // The fleet list says what it found ("12 servers listed"); streams say they connected.
+        const okText = kind === 'fleet' && message ? message : 'connected'
+        const text = `${kind} ${target}: ${status === 'ok' ? okText : (message ?? 'error')}`
         next = {
           ...next,
           log: appendBounded(
@@ -425,5 +463,5 @@ function bySource(a: SourceStatus, b: SourceStatus): number {
  * isUserAction({ type: 'key', name: 'j' }) // true
  */
 export function isUserAction(action: WatchAction): boolean {
-  return !['servers', 'updates', 'source', 'log', 'tick'].includes(action.type)
+  return !['servers', 'budget', 'updates', 'source', 'log', 'tick'].includes(action.type)
 }

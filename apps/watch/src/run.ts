@@ -1,15 +1,18 @@
-import { createSmsClient } from '@sms-command/core'
+import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
 import { WatchApp } from './app.tsx'
 import { authProvider } from './auth.ts'
 import type { WatchConfig } from './config.ts'
-import type { LogEntry } from './model.ts'
+import { shortError } from './fleet.ts'
+import type { LogEntry, ServerUpdate, SourceStatus } from './model.ts'
 import { startNdjson } from './ndjson.ts'
 import { initialState } from './reducer.ts'
 import { startAgentSource } from './sources/agent-source.ts'
 import { startApiSource } from './sources/api-source.ts'
+import { type ServerLister, startDiscovery } from './sources/discovery.ts'
 import { toErrorInfo } from './sources/errors.ts'
+import { createFleetBudget, type FleetBudget } from './sources/fleet-budget.ts'
 import { startMockSource } from './sources/mock-source.ts'
 import { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
 import { enterFullScreen, leaveFullScreen } from './terminal.ts'
@@ -43,6 +46,69 @@ function processSignals(handler: () => void): () => void {
 
 /** How long stopping may wait for sources before the process exits anyway. */
 const STOP_GRACE_MS = 3_000
+
+/** With an explicit `--servers` list, names are looked up this long after polling starts. */
+const NAME_LOOKUP_DELAY_MS = 2_000
+
+/**
+ * Reads SMS's fleet list every minute: with `--servers all` it decides which servers are polled
+ * (and their names); with an explicit list it only names them. Shown in the header as the
+ * `fleet` source.
+ */
+function discoverServers(
+  api: NonNullable<WatchConfig['api']>,
+  lister: ServerLister,
+  budget: FleetBudget,
+  hooks: {
+    signal: AbortSignal
+    now: () => number
+    emit: (update: ServerUpdate) => void
+    status: (status: SourceStatus) => void
+    servers: (ids: string[], at: number) => void
+  },
+): Promise<void> {
+  const target = api.endpoint
+  const known = api.discover ? null : new Set(api.serverIds)
+  hooks.status({ kind: 'fleet', target, status: 'connecting', at: hooks.now() })
+  return startDiscovery({
+    lister,
+    filters: api.discover ?? {},
+    budget,
+    // With ids given, polling starts at once and the names follow; with `all` the list comes first.
+    firstDelayMs: known ? NAME_LOOKUP_DELAY_MS : 0,
+    signal: hooks.signal,
+    found: (servers, at) => {
+      if (!known)
+        hooks.servers(
+          servers.map((server) => server.id),
+          at,
+        )
+      let named = 0
+      for (const server of servers) {
+        if (known && !known.has(server.id)) continue
+        named++
+        hooks.emit({ serverId: server.id, at, listed: { name: server.name, sms: server.sms } })
+      }
+      hooks.status({
+        kind: 'fleet',
+        target,
+        status: 'ok',
+        message: `${named} server${named === 1 ? '' : 's'} listed`,
+        at,
+      })
+    },
+    failed: (error) => {
+      const code = shortError(error)
+      hooks.status({
+        kind: 'fleet',
+        target,
+        status: 'error',
+        message: `listing servers failed: ${code ? `${code} ` : ''}${error.message}`,
+        at: error.at,
+      })
+    },
+  })
+}
 
 /**
  * Starts every configured source, feeding the store. Never throws: a source that can't even start
@@ -80,15 +146,51 @@ export function startSources(
         retry: false,
         userAgent: VERSION_AGENT,
       })
+      const budget = createFleetBudget({ maxRps: api.maxRps, scheduler: systemScheduler })
       const source = startApiSource({
         client,
         serverIds: api.serverIds,
         concurrency: api.concurrency,
         intervalMs: () => store.getState().intervalMs,
+        budget,
+        budgetStatus: (report) => {
+          batcher.flush()
+          store.dispatch({
+            type: 'budget',
+            budget: {
+              maxRps: report.maxRps,
+              rps: report.rps,
+              servers: report.servers,
+              throttledAt: report.throttledAt,
+            },
+          })
+          if (report.reason) {
+            const code = shortError(report.reason.error)
+            log({
+              at: now(),
+              serverId: report.reason.serverId,
+              level: 'warn',
+              text: `${code || 'throttled'}: the fleet's request rate is lowered to ${report.rps.toFixed(2)}/s (of ${report.maxRps}/s)`,
+            })
+          }
+        },
         emit,
         status: (s) => status({ type: 'source', status: s }),
         signal,
       })
+      running.push(
+        discoverServers(api, client, budget, {
+          signal,
+          now,
+          emit,
+          status: (s) => status({ type: 'source', status: s }),
+          servers: (ids, at) => {
+            source.setServers(ids)
+            batcher.flush()
+            store.dispatch({ type: 'servers', ids, at, replace: true })
+          },
+        }),
+      )
       // A shorter interval should show at once, not after the long pause already under way.
       const unsubscribe = store.subscribe((state, previous) => {
         if (state.intervalMs < previous.intervalMs) source.wakeAll()

@@ -5,7 +5,7 @@
  * @module
  */
 import { serverState, shortError } from './fleet.ts'
-import type { ServerState, ServerView } from './model.ts'
+import type { LogEntry, ServerState, ServerView } from './model.ts'
 
 /** Columns `s` cycles through, in order. */
 export const SORT_KEYS = [
@@ -31,17 +31,29 @@ const STATE_RANK: Record<ServerState, number> = {
 }
 
 /**
- * True when every word of `filter` appears (case-insensitively) in the server's id, state,
- * command, task id, bucket or last error.
+ * True when every word of `filter` appears (case-insensitively) in the server's id, name, SMS
+ * state or migration cycle, state, command, task id, bucket or last error.
  *
  * @example
  * matchesFilter(server, 'start web') // command START on server web-01
  */
 export function matchesFilter(server: ServerView, filter: string): boolean {
-  const words = filter.toLowerCase().split(/\s+/).filter(Boolean)
+  const words = filterWords(filter)
   if (words.length === 0) return true
-  const haystack = [
+  const haystack = serverHaystack(server)
+  return words.every((word) => haystack.includes(word))
+}
+
+function filterWords(filter: string): string[] {
+  return filter.toLowerCase().split(/\s+/).filter(Boolean)
+}
+
+function serverHaystack(server: ServerView): string {
+  return [
     server.id,
+    server.name ?? undefined,
+    server.sms?.state,
+    server.sms?.migrationCycle,
     serverState(server),
     server.command?.name,
     server.command?.taskId,
@@ -51,10 +63,55 @@ export function matchesFilter(server: ServerView, filter: string): boolean {
     .filter((part): part is string => typeof part === 'string' && part !== '')
     .join(' ')
     .toLowerCase()
-  return words.every((word) => haystack.includes(word))
 }
 
-const byId = (a: ServerView, b: ServerView) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
+/** The event log as the filter leaves it. */
+export interface FilteredLog {
+  entries: LogEntry[]
+  /** Entries the filter hides. */
+  hidden: number
+}
+
+/**
+ * The event log under the `/` filter: an entry stays when every word of the filter appears in
+ * its text or in what the filter matches of its server (id, name, state, command, …), so
+ * filtering on a server's name keeps that server's events.
+ *
+ * @example
+ * visibleLog(state.log, state.servers, 'web-01').hidden // 12
+ */
+export function visibleLog(
+  log: readonly LogEntry[],
+  servers: ReadonlyMap<string, ServerView>,
+  filter: string,
+): FilteredLog {
+  const words = filterWords(filter)
+  if (words.length === 0) return { entries: [...log], hidden: 0 }
+  const haystacks = new Map<string, string>()
+  const entries: LogEntry[] = []
+  for (const entry of log) {
+    let haystack = entry.text.toLowerCase()
+    if (entry.serverId !== undefined) {
+      let serverText = haystacks.get(entry.serverId)
+      if (serverText === undefined) {
+        const server = servers.get(entry.serverId)
+        serverText = server ? serverHaystack(server) : entry.serverId.toLowerCase()
+        haystacks.set(entry.serverId, serverText)
+      }
+      haystack = `${serverText} ${haystack}`
+    }
+    if (words.every((word) => haystack.includes(word))) entries.push(entry)
+  }
+  return { entries, hidden: log.length - entries.length }
+}
+
+// By name when SMS told us one (that is how people know their servers), then by id.
+const byId = (a: ServerView, b: ServerView) => {
+  const left = a.name ?? a.id
+  const right = b.name ?? b.id
+  if (left !== right) return left < right ? -1 : 1
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0
+}
 
 // Nulls sort last whatever the direction of the key, so "no data" never crowds the top.
 function nullsLast(a: number | null, b: number | null): number {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
+import stringWidth from 'string-width'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 // A real terminal: tmux runs the built `sms-watch` against the mock server over HTTP, the test
@@ -85,7 +86,12 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
   })
 
   it('draws the fleet full screen, then answers j, /, Enter, p, ? and q', async () => {
-    let text = await until((t) => t.includes('● live') && t.includes('web-03'), 'the first frame')
+    // The snapshot's rows and their commands arrive in two steps (rows at once, updates batched):
+    // wait for both, or a loaded machine catches the frame in between.
+    let text = await until(
+      (t) => t.includes('● live') && t.includes('web-03') && t.includes('task-42'),
+      'the first frame',
+    )
     const lines = text.split('\n')
     expect(lines[0]).toContain('sms-watch')
     expect(text).toMatch(/web-02\s+pending\s+START\s+task-42/)
@@ -206,6 +212,205 @@ describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
       expect(lines.filter((line) => line.includes('↑ move'))).toHaveLength(1)
       expect(text).toMatch(/… \d+ more/)
       expect(Math.max(...lines.map((line) => line.length))).toBeLessThanOrEqual(cols)
+    }
+    tmux('send-keys', '-t', 'watch', 'q')
+  })
+})
+
+describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-names-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LANG: 'C.UTF-8' },
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const NAMES = [
+    '北京-数据库-01',
+    'db-🚀-01',
+    'cafe\u0301-web-01',
+    '👨\u200d👩\u200d👧-family',
+    'web-\u202e10-bew',
+    'web\u200b-01',
+    `${'長'.repeat(30)}-long`,
+    'ｆｕｌｌｗｉｄｔｈ-０１',
+  ]
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
+    for (const id of NAMES) {
+      const response = await fetch(`${mock.url}/_mock/servers`, {
+        method: 'POST',
+        body: JSON.stringify({ id }),
+      })
+      expect(response.ok).toBe(true)
+    }
+    await fetch(`${mock.url}/_mock/servers/${encodeURIComponent(NAMES[0] ?? '')}/commands`, {
+      method: 'POST',
+      body: JSON.stringify({
+        command_name: 'START',
+        command_param: { task_id: '任务-🚀-\u202e01', bucket: 'バケット' },
+      }),
+    })
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url}`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function until(check: (text: string) => boolean, what: string) {
+    const deadline = Date.now() + 8_000
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  it('keeps every line within the terminal at 80×24 and 140×40, markers visible', async () => {
+    for (const [cols, rows] of [
+      [80, 24],
+      [140, 40],
+    ] as const) {
+      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
+      const text = await until((t) => {
+        const lines = t.split('\n')
+        return (
+          lines[0]?.includes('sms-watch') === true &&
+          lines[rows - 2]?.includes('↑ move') === true &&
+          t.includes(`${NAMES.length} servers`) &&
+          t.includes('START')
+        )
+      }, `a ${cols}×${rows} frame`)
+      const lines = text.split('\n')
+      for (const line of lines) {
+        expect(stringWidth(line), `${cols}×${rows}: ${line}`).toBeLessThanOrEqual(cols)
+      }
+      expect(lines.filter((line) => line.includes('sms-watch'))).toHaveLength(1)
+      // Bidi and invisible characters show as markers; CJK, emoji and accents as themselves.
+      expect(text).toContain('web-⟨U+202E⟩')
+      expect(text).not.toMatch(/[\u202e\u200b]/)
+      expect(text).toContain('db-🚀-01')
+      expect(text).toContain('北京-数据')
+      // The state column starts at the same cell on every server row.
+      const starts = new Set(
+        lines
+          .filter((line) => /^(› | {2}\S)/u.test(line))
+          .map((line) => /^(.*?) (waiting|idle|pending|delivered|running|error) /u.exec(line))
+          .filter((match) => match !== null)
+          .map((match) => stringWidth(match[1] ?? '')),
+      )
+      expect(starts.size).toBe(1)
+    }
+    tmux('send-keys', '-t', 'watch', 'q')
+  })
+})
+
+describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-fleet-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LANG: 'C.UTF-8' },
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const SERVERS = [
+    { id: 'a1', name: '北京-数据库-01', state: 'replicate', migration_cycle: 'replicating' },
+    { id: 'a2', name: 'db-🚀-01', state: 'syncing', migration_cycle: 'syncing' },
+    { id: 'a3', name: 'cafe\u0301-web-01', state: 'finished', migration_cycle: 'cutovered' },
+    { id: 'a4', name: 'web-\u202e10-bew', state: '复制中\u2066', migration_cycle: 'checking' },
+    { id: 'a5', name: '👨\u200d👩\u200d👧-ops', state: 'error', migration_cycle: 'setting' },
+  ]
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
+    for (const server of SERVERS) {
+      const response = await fetch(`${mock.url}/_mock/servers`, {
+        method: 'POST',
+        body: JSON.stringify(server),
+      })
+      expect(response.ok).toBe(true)
+    }
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=fleet-token ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --endpoint ${mock.url} --servers all --max-rps 50 --interval 1s`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function until(check: (text: string) => boolean, what: string) {
+    const deadline = Date.now() + 10_000
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  it('shows names, SMS state and cycle within the width at 80×24 and 140×40', async () => {
+    for (const [cols, rows] of [
+      [80, 24],
+      [140, 40],
+    ] as const) {
+      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
+      const text = await until((t) => {
+        const lines = t.split('\n')
+        return (
+          lines[0]?.includes('sms-watch') === true &&
+          lines[1]?.includes('5 servers') === true &&
+          lines[rows - 2]?.includes('↑ move') === true &&
+          t.includes('idle')
+        )
+      }, `a ${cols}×${rows} frame`)
+      const lines = text.split('\n')
+      for (const line of lines) {
+        expect(stringWidth(line), `${cols}×${rows}: ${line}`).toBeLessThanOrEqual(cols)
+      }
+      expect(text).toContain('北京-数据')
+      // The bidi control shows as a marker (cut to the column at 80 cells).
+      expect(text).toContain('web-⟨U+20')
+      expect(text).not.toMatch(/[\u202e\u2066]/)
+      expect(text).toMatch(/ {2}SERVER▲ +STATE +COMMAND +SMS/)
+      expect(text).toContain('replicate')
+      // Names, not ids, in the table.
+      expect(text).not.toMatch(/^[› ] a1 /m)
     }
     tmux('send-keys', '-t', 'watch', 'q')
   })

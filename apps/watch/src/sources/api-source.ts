@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import {
+  type CallOptions,
+  isSmsApiError,
   type PollEvent,
   pollCommands,
   type Scheduler,
@@ -9,6 +11,7 @@ import {
 import { shortError } from '../fleet.ts'
 import type { ErrorInfo, ServerUpdate, SourceStatus } from '../model.ts'
 import { toErrorInfo } from './errors.ts'
+import type { BudgetStatus, FleetBudget } from './fleet-budget.ts'
 
 /** Options of {@link startApiSource}. */
 export interface ApiSourceOptions {
@@ -22,6 +25,13 @@ export interface ApiSourceOptions {
   backoffMaxMs?: number
   /** Pause after 400/401/403/404 (retrying soon can't fix those). Default 60 s. */
   slowRetryDelayMs?: number
+  /**
+   * The fleet-wide request budget (`--max-rps`), shared by every server's polls. Without one,
+   * only `concurrency` limits the polls.
+   */
+  budget?: FleetBudget
+  /** Told when the budget's rate, the fleet size or the resulting pause changes. */
+  budgetStatus?: (report: BudgetReport) => void
   emit: (update: ServerUpdate) => void
   status: (status: SourceStatus) => void
   signal: AbortSignal
@@ -29,10 +39,24 @@ export interface ApiSourceOptions {
   random?: () => number
 }
 
+/** What the header shows about the fleet's budget. */
+export interface BudgetReport extends BudgetStatus {
+  /** Servers sharing it. */
+  servers: number
+  /** Each server's pause between polls (the interval, or longer to stay within the budget). */
+  intervalMs: number
+  /** Set when a throttling answer just lowered the rate. */
+  reason?: { serverId: string; error: ErrorInfo }
+}
+
 /** A running API source. */
 export interface ApiSource {
   /** Cuts every server's pause short (after the interval was shortened). */
   wakeAll(): void
+  /** Polls exactly these servers from now on: new ones start, missing ones stop. */
+  setServers(ids: readonly string[]): void
+  /** The servers polled now. */
+  readonly servers: readonly string[]
   /** Settles when every poller has stopped (after `signal` aborts). */
   done: Promise<void>
 }
@@ -90,12 +114,24 @@ export function createSemaphore(limit: number) {
   }
 }
 
+/** A 429, or SMS's API gateway saying the user's rate limit is reached (API.md §7). */
+export function isThrottled(error: unknown): boolean {
+  return isSmsApiError(error) && (error.status === 429 || error.errorCode === 'APIGW.0308')
+}
+
+/** Throttled answers one poll retries at the fleet's lowered rate before it counts as an error. */
+const THROTTLE_RETRIES = 3
+
 /**
  * Polls `GET .../command` for every server with core's `pollCommands` (interval, per-server capped
- * full-jitter backoff, `Retry-After`), at most `concurrency` requests at once, and reports each
- * answer as a {@link ServerUpdate}. Read-only: under API.md §2 a GET does not consume the
- * command, so watching beside running agents is safe. Never throws: a server whose id SMS
- * can't take, or a poller that fails, shows as an error row.
+ * full-jitter backoff, `Retry-After`), at most `concurrency` requests at once and, with a
+ * `budget`, at most the fleet's rate: each server's pause grows with the fleet
+ * (`servers / rate`), and a throttling answer lowers the whole fleet's rate instead of backing
+ * off that one server (the poll waits its turn again). Reports each answer as a
+ * {@link ServerUpdate}. Read-only: under API.md §2 a GET does not consume the command, so
+ * watching beside running agents is safe. Never throws: a server whose id SMS can't take, or a
+ * poller that fails, shows as an error row. `setServers` changes the fleet while it runs
+ * (discovery).
  *
  * @example
  * const source = startApiSource({ client, serverIds, concurrency: 8, intervalMs: () => 10_000,
@@ -104,30 +140,58 @@ export function createSemaphore(limit: number) {
 export function startApiSource(options: ApiSourceOptions): ApiSource {
   const scheduler = options.scheduler ?? systemScheduler
   const gate = createSemaphore(Math.max(1, Math.floor(options.concurrency)))
+  const { budget } = options
   // The poll loop measures from before the request was queued at the gate; this is the request
   // alone, which is what the latency column promises.
   const measured = new Map<string, number>()
   const { client, signal } = options
-  // Every server's poller waits on this one signal (a pause, or a place in the queue at the gate,
-  // each removed when done): that many listeners are expected, not a leak. Node warns past ten.
-  setMaxListeners(Math.max(10, options.serverIds.length * 2 + 10), signal)
+  // Each server's poller has its own signal (so discovery can stop one); the caller's signal
+  // carries one listener that aborts them all.
+  const pollers = new Map<
+    string,
+    { controller: AbortController; poller?: ReturnType<typeof pollCommands> }
+  >()
+  const running = new Set<Promise<void>>()
+  const stopAll = () => {
+    for (const entry of pollers.values()) entry.controller.abort(signal.reason)
+  }
+  signal.addEventListener('abort', stopAll, { once: true })
 
-  const limited: SmsClient = {
-    endpoint: client.endpoint,
-    authKind: client.authKind,
-    async getCommand(serverId, callOptions) {
-      const release = await gate.acquire(callOptions?.signal)
-      const started = scheduler.now()
-      try {
-        return await client.getCommand(serverId, callOptions)
-      } finally {
-        measured.set(serverId, scheduler.now() - started)
-        release()
+  let lastBudget = ''
+  const reportBudget = (reason?: BudgetReport['reason']) => {
+    if (!budget || !options.budgetStatus) return
+    const status = budget.status()
+    const servers = pollers.size
+    const intervalMs = budget.intervalFor(servers, options.intervalMs())
+    const key = `${status.rps}:${servers}:${intervalMs}`
+    if (key === lastBudget && reason === undefined) return
+    lastBudget = key
+    options.budgetStatus({ ...status, servers, intervalMs, ...(reason ? { reason } : {}) })
+  }
+
+  const limited = {
+    async getCommand(serverId: string, callOptions?: CallOptions) {
+      for (let attempt = 0; ; attempt++) {
+        const grant = budget
+          ? await budget.acquire(callOptions?.signal, { first: attempt > 0 })
+          : undefined
+        const release = await gate.acquire(callOptions?.signal)
+        const started = scheduler.now()
+        try {
+          return await client.getCommand(serverId, callOptions)
+        } catch (error) {
+          if (!budget || !grant || !isThrottled(error) || attempt >= THROTTLE_RETRIES) throw error
+          const retryAfterMs = isSmsApiError(error) ? error.retryAfterMs : undefined
+          if (budget.throttled(grant, retryAfterMs)) {
+            const info = toErrorInfo(error, scheduler.now())
+            reportBudget({ serverId, error: info })
+          }
+        } finally {
+          measured.set(serverId, scheduler.now() - started)
+          release()
+        }
       }
     },
-    reportResult: () =>
-      Promise.reject(new Error('sms-watch never reports results: it only watches')),
-    listServers: (listOptions) => client.listServers(listOptions),
   }
 
   const target = client.endpoint
@@ -169,8 +233,6 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     announce('error', `${code ? `${code} ` : ''}on every server${hint}`)
   }
 
-  const pollers: ReturnType<typeof pollCommands>[] = []
-
   function toUpdate(event: PollEvent): ServerUpdate {
     const latencyMs = measured.get(event.serverId) ?? event.latencyMs
     const base = { serverId: event.serverId, at: event.at, poll: { latencyMs } }
@@ -189,24 +251,31 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     }
   }
 
-  async function watchServer(serverId: string): Promise<void> {
+  // Each server's pause: the interval asked for, or longer when the fleet shares a budget.
+  const pauseMs = () =>
+    budget ? budget.intervalFor(pollers.size, options.intervalMs()) : options.intervalMs()
+
+  async function watchServer(serverId: string, controller: AbortController): Promise<void> {
+    const serverSignal = controller.signal
     const poller = pollCommands(limited, serverId, {
-      intervalMs: options.intervalMs,
+      intervalMs: pauseMs,
       firstPollJitterMs: Math.min(options.intervalMs(), 1_000),
       backoff: { baseDelayMs: 1_000, maxDelayMs: options.backoffMaxMs ?? 300_000 },
       slowRetryDelayMs: options.slowRetryDelayMs ?? 60_000,
-      signal,
+      signal: serverSignal,
       scheduler,
       ...(options.random ? { random: options.random } : {}),
     })
-    pollers.push(poller)
+    const entry = pollers.get(serverId)
+    if (entry) entry.poller = poller
     try {
       for await (const event of poller) {
         options.emit(toUpdate(event))
         summarize()
+        reportBudget()
       }
     } catch (error) {
-      if (signal.aborted) return
+      if (serverSignal.aborted) return
       // An id SMS can't take (over 255 characters, say) or an unexpected failure: shown on the
       // row; the other servers carry on.
       const at = scheduler.now()
@@ -217,10 +286,45 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     }
   }
 
-  const done = Promise.all(options.serverIds.map(watchServer)).then(() => undefined)
+  function setServers(ids: readonly string[]): void {
+    if (signal.aborted) return
+    const wanted = new Set(ids)
+    for (const [id, entry] of pollers) {
+      if (wanted.has(id)) continue
+      entry.controller.abort()
+      pollers.delete(id)
+      lastOutcome.delete(id)
+      measured.delete(id)
+    }
+    for (const id of wanted) {
+      if (pollers.has(id)) continue
+      const controller = new AbortController()
+      // A poller waits on its own signal (a pause, a place in a queue), each listener removed
+      // when done: that many are expected, not a leak. Node warns past ten.
+      setMaxListeners(64, controller.signal)
+      pollers.set(id, { controller })
+      const task = watchServer(id, controller)
+      running.add(task)
+      void task.finally(() => running.delete(task))
+    }
+    reportBudget()
+  }
+
+  setServers(options.serverIds)
+  const done = new Promise<void>((resolve) => {
+    const settle = () => {
+      void Promise.all([...running]).then(() => resolve())
+    }
+    if (signal.aborted) settle()
+    else signal.addEventListener('abort', settle, { once: true })
+  })
   return {
     wakeAll() {
-      for (const poller of pollers) poller.wake()
+      for (const entry of pollers.values()) entry.poller?.wake()
+    },
+    setServers,
+    get servers() {
+      return [...pollers.keys()]
     },
     done,
   }

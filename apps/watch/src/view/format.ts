@@ -3,39 +3,20 @@
  *
  * @module
  */
-import { formatAge, shortError } from '../fleet.ts'
+import { displayName, formatAge, shortError } from '../fleet.ts'
 import { LIMITS_WATCH, type ServerState, type ServerView } from '../model.ts'
-
-// C0/C1 controls and DEL: a server id or error message from the network must not move the
-// cursor, clear the screen or change colours.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+import { cellWidth, safeText } from './text.ts'
 
 /**
- * Makes untrusted text safe to draw on one line: control characters (escape sequences, newlines)
- * become `�`.
+ * Makes untrusted text safe to draw on one line (see `text.ts`): controls become `�`, bidi and
+ * invisible characters a visible `⟨U+XXXX⟩` marker.
  *
  * @example
  * clean('evil\u001b[2Jid') // 'evil�[2Jid'
  */
-export function clean(text: string): string {
-  return text.replace(CONTROL, '\ufffd')
-}
+export const clean = safeText
 
-/**
- * Pads or cuts text to exactly `width` characters, ending a cut with `…`.
- *
- * @example
- * fit('srv-00042', 6) // 'srv-0…'
- * fit('42', 4, 'right') // '  42'
- */
-export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
-  if (width <= 0) return ''
-  const chars = Array.from(text)
-  if (chars.length > width) return `${chars.slice(0, width - 1).join('')}…`
-  const padding = ' '.repeat(width - chars.length)
-  return align === 'left' ? text + padding : padding + text
-}
+export { cellWidth, fit, truncateCells } from './text.ts'
 
 /**
  * `45ms`, `1.2s`, `—` for unknown.
@@ -120,6 +101,9 @@ export interface Column {
     | 'server'
     | 'state'
     | 'command'
+    | 'sms'
+    | 'cycle'
+    | 'agent'
     | 'task'
     | 'bucket'
     | 'age'
@@ -134,15 +118,22 @@ export interface Column {
   sort?: string
 }
 
-const ALL_COLUMNS: readonly (Column & { drop: number; max: number })[] = [
+type ColumnSpec = Column & { drop: number; max: number; smsOnly?: boolean }
+
+// `drop`: higher goes first when the terminal is narrow; 0 never. The SMS columns (state and
+// migration cycle from GET /v3/sources, and whether SMS sees the agent) exist only with discovery.
+const ALL_COLUMNS: readonly ColumnSpec[] = [
   { key: 'server', title: 'SERVER', width: 12, max: 40, align: 'left', sort: 'server', drop: 0 },
   { key: 'state', title: 'STATE', width: 9, max: 9, align: 'left', sort: 'state', drop: 0 },
   { key: 'command', title: 'COMMAND', width: 10, max: 12, align: 'left', sort: 'command', drop: 0 },
+  { key: 'sms', title: 'SMS', width: 9, max: 11, align: 'left', drop: 2, smsOnly: true },
+  { key: 'cycle', title: 'CYCLE', width: 11, max: 11, align: 'left', drop: 5.5, smsOnly: true },
+  { key: 'agent', title: 'AGENT', width: 6, max: 6, align: 'left', drop: 2.5, smsOnly: true },
   { key: 'task', title: 'TASK', width: 12, max: 32, align: 'left', drop: 8 },
   { key: 'bucket', title: 'BUCKET', width: 12, max: 24, align: 'left', drop: 9 },
   { key: 'age', title: 'AGE', width: 5, max: 5, align: 'right', sort: 'age', drop: 3 },
-  { key: 'polled', title: 'POLLED', width: 6, max: 6, align: 'right', sort: 'polled', drop: 5 },
-  { key: 'latency', title: 'LATENCY', width: 7, max: 7, align: 'right', sort: 'latency', drop: 6 },
+  { key: 'polled', title: 'POLLED', width: 6, max: 7, align: 'right', sort: 'polled', drop: 5 },
+  { key: 'latency', title: 'LATENCY', width: 7, max: 8, align: 'right', sort: 'latency', drop: 6 },
   { key: 'error', title: 'LAST ERROR', width: 14, max: 36, align: 'left', sort: 'errors', drop: 4 },
   { key: 'activity', title: 'ACTIVITY', width: 12, max: 16, align: 'left', drop: 7 },
 ]
@@ -152,6 +143,7 @@ const GROW_ORDER: readonly Column['key'][] = [
   'server',
   'task',
   'error',
+  'sms',
   'bucket',
   'activity',
   'command',
@@ -161,27 +153,59 @@ const GROW_ORDER: readonly Column['key'][] = [
 export const MARKER_WIDTH = 2
 
 /**
+ * Cells a column's header needs: its title, and the ▲/▼ marker when the table is sorted by it.
+ *
+ * @example
+ * headerWidth({ title: 'SERVER', sort: 'server' }, 'server') // 7
+ */
+export function headerWidth(column: Pick<Column, 'title' | 'sort'>, sortedBy?: string): number {
+  return cellWidth(column.title) + (column.sort !== undefined && column.sort === sortedBy ? 1 : 0)
+}
+
+/** Options of {@link fitColumns}. */
+export interface FitColumnsOptions {
+  /** Show SMS's own state, migration cycle and agent connection (servers discovered). */
+  sms?: boolean
+  /** The sort key: its column's header carries a marker, one cell more. */
+  sort?: string
+}
+
+/**
  * The columns that fit `cols`: the least useful are dropped first (bucket, task, activity, …).
- * Spare width goes to the server column (up to the longest id shown, at most 40), then the task,
- * error, bucket and activity columns, each up to a useful maximum.
+ * Spare width goes to the server column (up to the widest name shown, in cells, at most 40),
+ * then the task, error, bucket and activity columns, each up to a useful maximum. A column is
+ * never narrower than its header (with the sort marker) unless the terminal is too narrow for
+ * even the three columns that always stay; then they shrink, so a line never outgrows `cols`.
  *
  * @example
  * fitColumns(80, 12).map((column) => column.key)
  */
-export function fitColumns(cols: number, longestServerId = 12): Column[] {
+export function fitColumns(
+  cols: number,
+  longestServer = 12,
+  options: FitColumnsOptions = {},
+): Column[] {
   const available = cols - MARKER_WIDTH
-  const serverWidth = Math.min(40, Math.max(6, longestServerId))
-  let chosen = ALL_COLUMNS.map((column) =>
-    column.key === 'server'
-      ? { ...column, width: Math.min(column.width, serverWidth), max: serverWidth }
-      : { ...column },
-  )
+  let chosen = ALL_COLUMNS.filter((column) => options.sms || !column.smsOnly).map((column) => {
+    const least = headerWidth(column, options.sort)
+    if (column.key === 'server') {
+      const serverWidth = Math.min(40, Math.max(least, longestServer))
+      return { ...column, width: Math.min(column.width, serverWidth), max: serverWidth }
+    }
+    return { ...column, width: Math.max(column.width, least), max: Math.max(column.max, least) }
+  })
   const needed = (columns: typeof chosen) =>
     columns.reduce((sum, column) => sum + column.width, 0) + (columns.length - 1)
   while (needed(chosen) > available) {
     const victim = chosen.reduce((worst, column) => (column.drop > worst.drop ? column : worst))
     if (victim.drop === 0) break
     chosen = chosen.filter((column) => column !== victim)
+  }
+  // Too narrow for even the columns that always stay: shrink the widest, a cell at a time.
+  while (needed(chosen) > available) {
+    const widest = chosen.reduce((most, column) => (column.width > most.width ? column : most))
+    if (widest.width <= 3) break
+    widest.width--
   }
   let spare = Math.max(0, available - needed(chosen))
   for (const key of GROW_ORDER) {
@@ -191,7 +215,7 @@ export function fitColumns(cols: number, longestServerId = 12): Column[] {
     column.width += grow
     spare -= grow
   }
-  return chosen.map(({ drop: _drop, max: _max, ...column }) => column)
+  return chosen.map(({ drop: _drop, max: _max, smsOnly: _smsOnly, ...column }) => column)
 }
 
 /**
@@ -208,9 +232,21 @@ export function cellText(
 ): string {
   switch (key) {
     case 'server':
-      return clean(server.id)
+      return clean(displayName(server))
     case 'state':
       return state
+    case 'sms':
+      return clean(server.sms?.state ?? '')
+    case 'cycle':
+      return clean(server.sms?.migrationCycle ?? '')
+    case 'agent': {
+      const sms = server.sms
+      if (sms?.connected === undefined) return ''
+      const mark = sms.connected ? '●' : '○'
+      return sms.connectedSince === undefined
+        ? mark
+        : `${mark} ${formatSince(Math.max(0, now - sms.connectedSince))}`
+    }
     case 'command':
       return server.command ? clean(server.command.name) : '—'
     case 'task':

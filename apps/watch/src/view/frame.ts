@@ -5,11 +5,12 @@
  *
  * @module
  */
-import { describeCommand, formatAge, serverState, shortError } from '../fleet.ts'
+import { describeCommand, displayName, formatAge, serverState, shortError } from '../fleet.ts'
 import { footerHints, helpLines } from '../keymap.ts'
 import type { LogEntry, ServerState, ServerView, SourceStatus } from '../model.ts'
 import {
   displayed,
+  effectiveIntervalMs,
   inputMode,
   NOTICE_MS,
   pollRate,
@@ -17,10 +18,17 @@ import {
   tableRows,
   type WatchState,
 } from '../reducer.ts'
-import { type FrameLayout, fleetTotals, layoutFrame, windowRows } from '../view-model.ts'
+import {
+  type FrameLayout,
+  fleetTotals,
+  layoutFrame,
+  visibleLog,
+  windowRows,
+} from '../view-model.ts'
 import {
   type Column,
   cellText,
+  cellWidth,
   clean,
   fit,
   fitColumns,
@@ -28,6 +36,7 @@ import {
   formatLatency,
   MARKER_WIDTH,
   sparkline,
+  truncateCells,
 } from './format.ts'
 
 /** How a segment looks. `color` is dropped when colour is off (`NO_COLOR`); the rest stays. */
@@ -137,27 +146,46 @@ function merge(line: Line): Line {
   return out
 }
 
-/** Cuts a line to `cols` characters, so no line ever wraps into two. */
+/**
+ * Cuts a line to `cols` terminal cells, so no line ever wraps into two, whatever the names.
+ * Every segment's text is made safe first: a caller that forgot `clean` still can't draw a
+ * control or bidi character.
+ */
 function clip(line: Line, cols: number): Line {
   let room = cols
   const out: Line = []
   for (const segment of line) {
     if (room <= 0) break
-    const chars = Array.from(segment.text)
-    if (chars.length <= room) {
-      out.push(segment)
-      room -= chars.length
+    const text = clean(segment.text)
+    const width = cellWidth(text)
+    if (width <= room) {
+      out.push(text === segment.text ? segment : { ...segment, text })
+      room -= width
     } else {
-      out.push({ ...segment, text: `${chars.slice(0, Math.max(0, room - 1)).join('')}…` })
+      out.push({ ...segment, text: truncateCells(text, room) })
       room = 0
     }
   }
   return out
 }
 
+/**
+ * A line's width in terminal cells.
+ *
+ * @example
+ * lineWidth([{ text: '北京' }, { text: '-01' }]) // 7
+ */
+export function lineWidth(line: Line): number {
+  return line.reduce((sum, segment) => sum + cellWidth(segment.text), 0)
+}
+
 function sourceText(source: SourceStatus): Segment[] {
   const label = `${source.kind} ${clean(source.target)}`
-  if (source.status === 'ok') return [seg(`${label} `), seg('● live', { color: 'green' })]
+  if (source.status === 'ok') {
+    // The fleet list isn't a stream: it says what it found rather than "live".
+    const text = source.kind === 'fleet' && source.message ? `● ${source.message}` : '● live'
+    return [seg(`${label} `), seg(text, { color: 'green' })]
+  }
   if (source.status === 'connecting')
     return [seg(`${label} `), seg('○ connecting', { color: 'yellow' })]
   if (source.status === 'stale')
@@ -211,6 +239,28 @@ function sourceGroups(sources: readonly SourceStatus[]): Segment[][] {
   return groups
 }
 
+const rate = (rps: number) =>
+  rps >= 10 ? rps.toFixed(0) : rps >= 1 ? rps.toFixed(1) : rps.toFixed(2)
+
+// How often each server is polled, and why when the fleet's budget stretches it.
+function pollingSegments(state: WatchState): Segment[] {
+  if (!state.intervalApplies) return [seg(' · push')]
+  const every = effectiveIntervalMs(state)
+  const out: Segment[] = [seg(` · every ${formatAge(every)}`)]
+  const budget = state.budget
+  if (!budget) return out
+  const throttled = budget.rps < budget.maxRps
+  out.push(
+    seg(
+      throttled
+        ? ` (budget ${rate(budget.rps)} of ${rate(budget.maxRps)}/s after a 429)`
+        : ` (budget ${rate(budget.maxRps)}/s)`,
+      throttled ? { color: 'yellow' } : { dim: every <= state.intervalMs },
+    ),
+  )
+  return out
+}
+
 function headerLines(state: WatchState): Line[] {
   const fleet = displayed(state)
   const totals = fleetTotals(fleet.servers.values())
@@ -256,7 +306,7 @@ function headerLines(state: WatchState): Line[] {
   second.push(
     seg(` · ${pollRate(state).toFixed(1)} ${state.intervalApplies ? 'polls' : 'events'}/s`),
   )
-  second.push(seg(state.intervalApplies ? ` · every ${formatAge(state.intervalMs)}` : ' · push'))
+  second.push(...pollingSegments(state))
   if (state.filter)
     second.push(seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' }))
   second.push(seg(` · sort ${state.sort} ${state.sortReversed ? '▼' : '▲'}`, { dim: true }))
@@ -356,15 +406,38 @@ function ruleLine(title: string, cols: number, style?: SegmentStyle): Line {
   const text = `─ ${title} `
   return [
     seg(text, { bold: true, ...style }),
-    seg('─'.repeat(Math.max(0, cols - Array.from(text).length)), { dim: true }),
+    seg('─'.repeat(Math.max(0, cols - cellWidth(clean(text)))), { dim: true }),
   ]
 }
 
-function logEntryLine(entry: LogEntry, withServer: boolean): Line {
+function logEntryLine(entry: LogEntry, servers: ReadonlyMap<string, ServerView> | null): Line {
   const line: Line = [seg(` ${formatClock(entry.at)} `, { dim: true })]
-  if (withServer && entry.serverId !== undefined)
-    line.push(seg(`${clean(entry.serverId)} `, { bold: true }))
+  if (servers && entry.serverId !== undefined) {
+    const server = servers.get(entry.serverId)
+    line.push(seg(`${clean(server ? displayName(server) : entry.serverId)} `, { bold: true }))
+  }
   line.push(seg(clean(entry.text), { color: LEVEL_COLOR[entry.level] }))
+  return line
+}
+
+// The id (the name is in the title), then SMS's own view of the server.
+function smsLine(server: ServerView, now: number): Line {
+  const line: Line = [seg(' id '), seg(clean(server.id), { bold: true })]
+  const sms = server.sms
+  if (!sms) return line
+  if (sms.ip) line.push(seg(` · ${clean(sms.ip)}`))
+  if (sms.state) line.push(seg(' · SMS '), seg(clean(sms.state), { bold: true }))
+  if (sms.migrationCycle) line.push(seg(` · cycle ${clean(sms.migrationCycle)}`))
+  if (sms.connected !== undefined) {
+    line.push(
+      seg(
+        sms.connected ? ' · agent connected' : ' · agent not connected',
+        sms.connected ? { color: 'green' } : { color: 'yellow' },
+      ),
+    )
+    if (sms.connectedSince !== undefined)
+      line.push(seg(` for ${formatAge(Math.max(0, now - sms.connectedSince))}`))
+  }
   return line
 }
 
@@ -374,13 +447,15 @@ function detailLines(state: WatchState, height: number, cols: number): Line[] {
   const server = rows[selectedIndex(state, rows)]
   if (!server) return padLines([ruleLine('detail: no server selected', cols)], height)
   const status = serverState(server)
+  const title = clean(displayName(server))
   const lines: Line[] = [
     [
-      ...ruleLine(clean(server.id), Math.min(cols, Array.from(clean(server.id)).length + 4)),
+      ...ruleLine(title, Math.min(cols, cellWidth(title) + 4)),
       seg(` ${status}`, { color: STATE_COLOR[status], bold: true }),
       seg(' ─', { dim: true }),
     ],
   ]
+  if (server.name !== null || server.sms !== null) lines.push(smsLine(server, state.now))
   const command: Line = [seg(' command ')]
   if (server.command) {
     command.push(
@@ -427,17 +502,20 @@ function detailLines(state: WatchState, height: number, cols: number): Line[] {
   if (room > 0) {
     lines.push([seg(' history (newest first)', { dim: true })])
     const history = [...server.history].reverse().slice(0, room - 1)
-    for (const entry of history) lines.push(logEntryLine(entry, false))
+    for (const entry of history) lines.push(logEntryLine(entry, null))
   }
   return padLines(lines.slice(0, height), height)
 }
 
 function eventLogLines(state: WatchState, height: number, cols: number): Line[] {
   if (height <= 0) return []
-  const log = displayed(state).log
-  const lines: Line[] = [ruleLine(`events (${log.length} kept)`, cols, { dim: true })]
-  const entries = log.slice(-(height - 1))
-  for (const entry of entries) lines.push(logEntryLine(entry, true))
+  const fleet = displayed(state)
+  const { entries, hidden } = visibleLog(fleet.log, fleet.servers, state.filter)
+  const title = state.filter
+    ? `events (${entries.length} of ${fleet.log.length} kept · ${hidden} hidden by the filter)`
+    : `events (${fleet.log.length} kept)`
+  const lines: Line[] = [ruleLine(title, cols, { dim: true })]
+  for (const entry of entries.slice(-(height - 1))) lines.push(logEntryLine(entry, fleet.servers))
   return padLines(lines, height)
 }
 
@@ -510,8 +588,12 @@ export function buildFrame(state: WatchState): Line[] {
   } else {
     const rows = tableRows(state)
     let longest = 0
-    for (const server of rows) longest = Math.max(longest, server.id.length)
-    const columns = fitColumns(cols, longest)
+    let sms = false
+    for (const server of rows) {
+      longest = Math.max(longest, cellWidth(clean(displayName(server))))
+      if (server.sms !== null) sms = true
+    }
+    const columns = fitColumns(cols, longest, { sms, sort: state.sort })
     lines.push(...tableLines(state, layout, columns, rows))
     lines.push(...detailLines(state, layout.detail, cols))
     lines.push(...eventLogLines(state, layout.log, cols))
