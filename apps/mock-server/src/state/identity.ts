@@ -1,4 +1,8 @@
-import { parseAuthorization, type SignableRequest, verifySignature } from '@sms-command/core/signing'
+import {
+  parseAuthorization,
+  type SignableRequest,
+  verifySignature,
+} from '@sms-command/core/signing'
 import type { AccountRecord, AuthOutcome } from '../types.ts'
 
 /** An IAM user of an account. */
