@@ -1221,6 +1221,27 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       }
       await expectError(await target.fetch(`${target.baseUrl}/v3/sources`), 401, 'APIGW.0301')
     })
+
+    it('is discovered whole by core’s listServers, page by page, with filters passed through', async () => {
+      for (const n of [1, 2, 3, 4]) {
+        await api.register(`fleet-${n}`, { name: `北京-数据库-0${n}`, state: 'stopped' })
+      }
+      const seen: { id?: string; name?: string }[] = []
+      for await (const server of client().listServers({ limit: 2 })) seen.push(server)
+      expect(seen.map((s) => s.id)).toEqual([
+        'seeded-1',
+        'fleet-1',
+        'fleet-2',
+        'fleet-3',
+        'fleet-4',
+      ])
+      expect(seen[1]?.name).toBe('北京-数据库-01')
+      const stopped: string[] = []
+      for await (const server of client().listServers({ state: 'stopped', name: '数据库' })) {
+        stopped.push(server.id ?? '')
+      }
+      expect(stopped).toEqual(['fleet-1', 'fleet-2', 'fleet-3', 'fleet-4'])
+    })
   })
 
   it('formats X-Sdk-Date as core does (sanity)', () => {
