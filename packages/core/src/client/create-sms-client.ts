@@ -189,6 +189,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const timeoutMs = options.timeoutMs ?? 30_000
   const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   const clientRetry = resolveRetryOptions(options.retry)
+  const retryPolicy = (retry: CallOptions['retry']) =>
+    retry === undefined ? clientRetry : resolveRetryOptions(retry)
   let refreshing: Promise<void> | undefined
   let clockOffsetMs: number | undefined
   let reportedOffsetMs: number | undefined
@@ -398,8 +400,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         serverId,
         body: null,
         signal: callOptions.signal,
-        retry:
-          callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),
+        retry: retryPolicy(callOptions.retry),
         retryable: RETRYABLE_STATUSES,
         retryNetworkErrors: true,
       })
@@ -440,8 +441,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         serverId,
         body,
         signal: callOptions.signal,
-        retry:
-          callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),
+        retry: retryPolicy(callOptions.retry),
         retryable: ambiguous ? RETRYABLE_STATUSES : NOT_APPLIED_STATUSES,
         retryNetworkErrors: ambiguous,
       })
@@ -456,8 +456,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       const { query, limit } = serverListQuery(listOptions)
       const path = '/v3/sources'
       const context = { method: 'GET', path }
-      const retry =
-        listOptions.retry === undefined ? clientRetry : resolveRetryOptions(listOptions.retry)
+      const retry = retryPolicy(listOptions.retry)
       return paginateServers(
         async (offset) => {
           const { response, text } = await attempt({
