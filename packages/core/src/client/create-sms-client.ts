@@ -150,12 +150,15 @@ interface Exchange {
   path: string
   /** Query string without `?`, left out of error messages. */
   query?: string
-  serverId: string | undefined
-  body: string | null
+  serverId?: string | undefined
+  /** Default: none. */
+  body?: string | null
   signal: AbortSignal | undefined
   retry: Required<RetryOptions>
-  retryable: ReadonlySet<number>
-  retryNetworkErrors: boolean
+  /** Default: {@link RETRYABLE_STATUSES}. */
+  retryable?: ReadonlySet<number>
+  /** Default: true. */
+  retryNetworkErrors?: boolean
 }
 
 /**
@@ -224,8 +227,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       service: 'sms',
       url: url.href,
     }
+    const body = exchange.body ?? null
     const headers = new Headers({ Accept: 'application/json' })
-    if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
+    if (body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
     const maxRetries = exchange.retry.attempts - 1
     let refreshed = false
@@ -240,7 +244,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       const response = await http(url, {
         method: exchange.method,
         headers,
-        body: exchange.body,
+        body,
         fetch: async (request, init) => {
           const { response, text } = await sendOnce(
             (signal) => fetchImpl(request, { ...init, signal }),
@@ -275,7 +279,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
                   method: exchange.method,
                   url,
                   headers,
-                  body: exchange.body,
+                  body,
                   ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
                 },
                 exchange.signal,
@@ -376,9 +380,14 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     if (isSmsNetworkError(error)) {
       // The same headers come back every time: only a different fetch can cure it.
       if (error.reason === 'headers-too-large') return undefined
-      return exchange.retryNetworkErrors ? backoff : undefined
+      return exchange.retryNetworkErrors === false ? undefined : backoff
     }
-    if (!(error instanceof SmsApiError) || !exchange.retryable.has(error.status)) return undefined
+    if (
+      !(error instanceof SmsApiError) ||
+      !(exchange.retryable ?? RETRYABLE_STATUSES).has(error.status)
+    ) {
+      return undefined
+    }
     if (error.retryAfterMs === undefined) return backoff
     // The policy looks at what the server asked for; the wait itself is the bounded value.
     const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
@@ -398,11 +407,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         method: 'GET',
         path,
         serverId,
-        body: null,
         signal: callOptions.signal,
         retry: retryPolicy(callOptions.retry),
-        retryable: RETRYABLE_STATUSES,
-        retryNetworkErrors: true,
       })
       return parseCommandResponse(response.status, text, { method: 'GET', path, serverId })
     },
@@ -467,12 +473,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
               limit: String(limit),
               offset: String(offset),
             }).toString(),
-            serverId: undefined,
-            body: null,
             signal: listOptions.signal,
             retry,
-            retryable: RETRYABLE_STATUSES,
-            retryNetworkErrors: true,
           })
           return parseServerPage(response.status, text, context)
         },
