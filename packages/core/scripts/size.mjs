@@ -83,7 +83,7 @@ const rows = [
   ),
   await measure(
     'ky + valibot parts of the client',
-    "import ky from 'ky'; import * as v from 'valibot'; console.log(ky, v.object, v.looseObject, v.string, v.pipe, v.maxLength, v.minLength, v.nullish, v.optional, v.picklist, v.record, v.unknown, v.custom, v.number, v.integer, v.minValue, v.boolean, v.array, v.safeParse)",
+    "import ky from 'ky'; import * as v from 'valibot'; console.log(ky, v.object, v.looseObject, v.string, v.pipe, v.maxLength, v.minLength, v.nullish, v.picklist, v.record, v.unknown, v.custom, v.number, v.integer, v.minValue, v.boolean, v.array, v.safeParse)",
   ),
   ...(await Promise.all(EARLIER.map(measureEarlier))),
   await measure('createSmsClient + staticToken', clientEntry.replace('$', './dist/index.js')),
