@@ -1,5 +1,5 @@
 import * as v from 'valibot'
-import { readErrorBody } from '../client/read-error-body.ts'
+import { readIamErrorBody } from '../client/read-error-body.ts'
 import { sendOnce } from '../client/send-once.ts'
 import { IamPasswordRejectedError } from '../errors/iam-password-rejected-error.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
@@ -214,7 +214,7 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
       const error = new SmsApiError({
         ...context,
         status: response.status,
-        body: readErrorBody(text),
+        body: readIamErrorBody(text),
         requestId,
         ...(response.status === 401
           ? {

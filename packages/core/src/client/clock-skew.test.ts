@@ -162,4 +162,18 @@ describe('signatureSkewMs', () => {
   ])('is undefined for %j', (text) => {
     expect(signatureSkewMs(text)).toBeUndefined()
   })
+  it('is undefined when either time is not a real date (31 April, month 13, lowercase form)', () => {
+    const text = (signed: string, server: string) =>
+      `calc aksk signature fail:signature expired, signature time:${signed},server time:${server}`
+    expect(signatureSkewMs(text('20260431T000000Z', '20260501T000000Z'))).toBeUndefined()
+    expect(signatureSkewMs(text('20261129T182216Z', '20261329T184217Z'))).toBeUndefined()
+    expect(signatureSkewMs(text('20261129t182216z', '20261129T184217Z'))).toBeUndefined()
+  })
+  it('reads times across a day and a year boundary', () => {
+    expect(
+      signatureSkewMs(
+        'signature expired, signature time:20261231T235000Z,server time:20270101T001000Z',
+      ),
+    ).toBe(1_200_000)
+  })
 })

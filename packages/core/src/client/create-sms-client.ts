@@ -150,12 +150,15 @@ interface Exchange {
   path: string
   /** Query string without `?`, left out of error messages. */
   query?: string
-  serverId: string | undefined
-  body: string | null
+  serverId?: string | undefined
+  /** Default: none. */
+  body?: string | null
   signal: AbortSignal | undefined
   retry: Required<RetryOptions>
-  retryable: ReadonlySet<number>
-  retryNetworkErrors: boolean
+  /** Default: {@link RETRYABLE_STATUSES}. */
+  retryable?: ReadonlySet<number>
+  /** Default: true. */
+  retryNetworkErrors?: boolean
 }
 
 /**
@@ -189,6 +192,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const timeoutMs = options.timeoutMs ?? 30_000
   const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   const clientRetry = resolveRetryOptions(options.retry)
+  const retryPolicy = (retry: CallOptions['retry']) =>
+    retry === undefined ? clientRetry : resolveRetryOptions(retry)
   let refreshing: Promise<void> | undefined
   let clockOffsetMs: number | undefined
   let reportedOffsetMs: number | undefined
@@ -222,8 +227,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       service: 'sms',
       url: url.href,
     }
+    const body = exchange.body ?? null
     const headers = new Headers({ Accept: 'application/json' })
-    if (exchange.body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
+    if (body !== null) headers.set('Content-Type', 'application/json;charset=utf8')
     if (options.userAgent) headers.set('User-Agent', options.userAgent)
     const maxRetries = exchange.retry.attempts - 1
     let refreshed = false
@@ -238,7 +244,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       const response = await http(url, {
         method: exchange.method,
         headers,
-        body: exchange.body,
+        body,
         fetch: async (request, init) => {
           const { response, text } = await sendOnce(
             (signal) => fetchImpl(request, { ...init, signal }),
@@ -273,7 +279,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
                   method: exchange.method,
                   url,
                   headers,
-                  body: exchange.body,
+                  body,
                   ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
                 },
                 exchange.signal,
@@ -374,9 +380,14 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     if (isSmsNetworkError(error)) {
       // The same headers come back every time: only a different fetch can cure it.
       if (error.reason === 'headers-too-large') return undefined
-      return exchange.retryNetworkErrors ? backoff : undefined
+      return exchange.retryNetworkErrors === false ? undefined : backoff
     }
-    if (!(error instanceof SmsApiError) || !exchange.retryable.has(error.status)) return undefined
+    if (
+      !(error instanceof SmsApiError) ||
+      !(exchange.retryable ?? RETRYABLE_STATUSES).has(error.status)
+    ) {
+      return undefined
+    }
     if (error.retryAfterMs === undefined) return backoff
     // The policy looks at what the server asked for; the wait itself is the bounded value.
     const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
@@ -396,12 +407,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         method: 'GET',
         path,
         serverId,
-        body: null,
         signal: callOptions.signal,
-        retry:
-          callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),
-        retryable: RETRYABLE_STATUSES,
-        retryNetworkErrors: true,
+        retry: retryPolicy(callOptions.retry),
       })
       return parseCommandResponse(response.status, text, { method: 'GET', path, serverId })
     },
@@ -440,8 +447,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         serverId,
         body,
         signal: callOptions.signal,
-        retry:
-          callOptions.retry === undefined ? clientRetry : resolveRetryOptions(callOptions.retry),
+        retry: retryPolicy(callOptions.retry),
         retryable: ambiguous ? RETRYABLE_STATUSES : NOT_APPLIED_STATUSES,
         retryNetworkErrors: ambiguous,
       })
@@ -456,8 +462,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       const { query, limit } = serverListQuery(listOptions)
       const path = '/v3/sources'
       const context = { method: 'GET', path }
-      const retry =
-        listOptions.retry === undefined ? clientRetry : resolveRetryOptions(listOptions.retry)
+      const retry = retryPolicy(listOptions.retry)
       return paginateServers(
         async (offset) => {
           const { response, text } = await attempt({
@@ -468,12 +473,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
               limit: String(limit),
               offset: String(offset),
             }).toString(),
-            serverId: undefined,
-            body: null,
             signal: listOptions.signal,
             retry,
-            retryable: RETRYABLE_STATUSES,
-            retryNetworkErrors: true,
           })
           return parseServerPage(response.status, text, context)
         },

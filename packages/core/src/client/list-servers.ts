@@ -1,10 +1,10 @@
-import * as v from 'valibot'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
 import { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
-import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
+import { describeValue } from '../errors/to-validation-issues.ts'
 import { LIMITS } from '../schemas/limits.ts'
 import { ServerPageSchema, type SourceServer } from '../schemas/source-server.ts'
+import { checkBody, readJsonBody, withoutNulls } from './read-json-body.ts'
 
 /** Filters and paging of `client.listServers` (`GET /v3/sources`, API.md §8). */
 export interface ListServersOptions {
@@ -107,35 +107,11 @@ export function parseServerPage(
   context: SmsErrorContext = {},
 ): ServerPage {
   if (status === 204 || bodyText.trim() === '') return { count: undefined, servers: [] }
-  let body: unknown
-  try {
-    body = JSON.parse(bodyText)
-  } catch (cause) {
-    throw new SmsResponseValidationError(
-      [
-        {
-          field: '$',
-          expected: 'a JSON object',
-          received: `a body that is not JSON (${bodyText.length} characters)`,
-        },
-      ],
-      { ...context, status, cause },
-    )
-  }
-  const parsed = v.safeParse(ServerPageSchema, body)
-  if (!parsed.success) {
-    throw new SmsResponseValidationError(toValidationIssues(parsed.issues), { ...context, status })
-  }
+  const page = checkBody(ServerPageSchema, readJsonBody(status, bodyText, context), status, context)
   return {
-    count: parsed.output.count ?? undefined,
-    servers: (parsed.output.source_servers ?? []).map(withoutNulls),
+    count: page.count ?? undefined,
+    servers: (page.source_servers ?? []).map((server) => withoutNulls<SourceServer>(server)),
   }
-}
-
-function withoutNulls(server: Record<string, unknown>): SourceServer {
-  const result: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(server)) if (value !== null) result[key] = value
-  return result as SourceServer
 }
 
 /**

@@ -1,8 +1,8 @@
-import * as v from 'valibot'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
-import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
+import { describeValue } from '../errors/to-validation-issues.ts'
 import { type CommandParam, CommandResponseSchema, type SmsCommand } from '../schemas/command.ts'
+import { checkBody, readJsonBody, withoutNulls } from './read-json-body.ts'
 
 /**
  * Turns the answer of `GET /v3/sources/{id}/command` into the pending command, or `null` when
@@ -23,21 +23,7 @@ export function parseCommandResponse(
   context: SmsErrorContext = {},
 ): SmsCommand | null {
   if (status === 204 || bodyText.trim() === '') return null
-  let body: unknown
-  try {
-    body = JSON.parse(bodyText)
-  } catch (cause) {
-    throw new SmsResponseValidationError(
-      [
-        {
-          field: '$',
-          expected: 'a JSON object',
-          received: `a body that is not JSON (${bodyText.length} characters)`,
-        },
-      ],
-      { ...context, status, cause },
-    )
-  }
+  const body = readJsonBody(status, bodyText, context)
   if (body === null) return null
   if (typeof body !== 'object' || Array.isArray(body)) {
     throw new SmsResponseValidationError(
@@ -45,17 +31,12 @@ export function parseCommandResponse(
       { ...context, status },
     )
   }
-  const parsed = v.safeParse(CommandResponseSchema, body)
-  if (!parsed.success) {
-    throw new SmsResponseValidationError(toValidationIssues(parsed.issues), { ...context, status })
-  }
-  const { command_name: name, command_param: param } = parsed.output
+  const { command_name: name, command_param: param } = checkBody(
+    CommandResponseSchema,
+    body,
+    status,
+    context,
+  )
   if (name === undefined || name === null || name === '') return null
-  return { command_name: name, command_param: withoutNullish(param ?? {}) }
-}
-
-function withoutNullish(param: Record<string, unknown>): CommandParam {
-  const result: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(param)) if (value != null) result[key] = value
-  return result
+  return { command_name: name, command_param: withoutNulls<CommandParam>(param ?? {}) }
 }

@@ -1,5 +1,4 @@
 import type { ErrorBody } from '../schemas/error-body.ts'
-import { parseSdkDate } from '../signing/sdk-date.ts'
 
 /** What a 401 is about: the request's form, the signing clock, or the credentials. */
 export type UnauthorizedKind = 'request' | 'clock' | 'credentials'
@@ -52,7 +51,18 @@ export function classifyUnauthorized(body: ErrorBody | undefined): {
  */
 export function signatureSkewMs(message: string | undefined): number | undefined {
   const match = GATEWAY_TIMES.exec(message ?? '')
-  const signed = match?.[1] === undefined ? undefined : parseSdkDate(match[1])
-  const server = match?.[2] === undefined ? undefined : parseSdkDate(match[2])
-  return signed && server ? server.getTime() - signed.getTime() : undefined
+  const skewMs = match ? gatewayTime(match[2]) - gatewayTime(match[1]) : Number.NaN
+  return Number.isNaN(skewMs) ? undefined : skewMs
+}
+
+// `20261129T184217Z` as ms since the epoch, NaN unless a real date. Not signing's
+// `parseSdkDate`: it brings the strict formatter with its errors into every client's bundle.
+function gatewayTime(compact: string | undefined): number {
+  const ms = Date.parse(
+    compact?.replace(/(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)/, '$1-$2-$3T$4:$5:$6') ?? '',
+  )
+  // Some runtimes roll 31 April over into 1 May; the round trip rejects such values.
+  return ms >= 0 && new Date(ms).toISOString().replace(/\.000|[-:]/g, '') === compact
+    ? ms
+    : Number.NaN
 }

@@ -1,7 +1,7 @@
 import type { ErrorBody } from '../schemas/error-body.ts'
 import {
   describeRequest,
-  describeService,
+  describeTarget,
   hasName,
   SmsError,
   type SmsErrorOptions,
@@ -44,10 +44,7 @@ export class SmsApiError extends SmsError {
     const code = options.body ? ` ${options.body.error_code}` : ''
     const text = options.body ? `: ${options.body.error_msg}` : ''
     const where = describeRequest(options)
-    const server =
-      options.serverId === undefined
-        ? describeService(options)
-        : ` (server ${JSON.stringify(options.serverId)})`
+    const server = describeTarget(options)
     const request = options.requestId ? ` [request id ${options.requestId}]` : ''
     const hint = options.hint ? `: ${options.hint}` : ''
     super(

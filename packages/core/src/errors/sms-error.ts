@@ -60,9 +60,16 @@ export function describeRequest(context: SmsErrorContext): string {
   return context.method && context.path ? `${context.method} ${context.path}` : ''
 }
 
-/** `" (IAM at https://iam…/v3/auth/tokens)"` for an IAM request, otherwise `""`. */
-export function describeService(context: SmsErrorContext): string {
-  return context.service === 'iam' ? ` (IAM at ${context.url ?? 'the IAM endpoint'})` : ''
+/**
+ * Who the request was about: `" (server \"x\")"` for one server, `" (IAM at https://iam…)"` for
+ * an IAM request, otherwise `""`.
+ */
+export function describeTarget(context: SmsErrorContext): string {
+  return context.serverId !== undefined
+    ? ` (server ${JSON.stringify(context.serverId)})`
+    : context.service === 'iam'
+      ? ` (IAM at ${context.url ?? 'the IAM endpoint'})`
+      : ''
 }
 
 /**

@@ -1,6 +1,6 @@
 import {
   describeRequest,
-  describeService,
+  describeTarget,
   hasName,
   SmsError,
   type SmsErrorOptions,
@@ -23,10 +23,7 @@ export class SmsNetworkError extends SmsError {
 
   constructor(reason: SmsNetworkErrorReason, options: SmsErrorOptions & { timeoutMs?: number }) {
     const where = describeRequest(options) || 'Request'
-    const server =
-      options.serverId === undefined
-        ? describeService(options)
-        : ` (server ${JSON.stringify(options.serverId)})`
+    const server = describeTarget(options)
     const detail =
       reason === 'timeout'
         ? `timed out after ${options.timeoutMs ?? '?'} ms`

@@ -2,6 +2,9 @@ import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
 
+// Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
+// side-effect free, so without it a bundler keeps every schema of a module an app imports from.
+
 /** `result` values accepted by `POST .../command_result`. */
 export const COMMAND_RESULTS = ['success', 'fail'] as const
 
@@ -9,14 +12,15 @@ export const COMMAND_RESULTS = ['success', 'fail'] as const
 export type CommandResultStatus = (typeof COMMAND_RESULTS)[number]
 
 /** Body of `POST /v3/sources/{server_id}/command_result` (API.md §2). */
-export const CommandResultSchema = v.object({
-  command_name: v.pipe(
-    v.string('expected a string'),
-    v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
-  ),
-  result: v.picklist(COMMAND_RESULTS, 'expected "success" or "fail"'),
-  result_detail: v.pipe(plainObject(), v.record(v.string(), v.unknown())),
-})
+export const CommandResultSchema = /* @__PURE__ */ (() =>
+  v.object({
+    command_name: v.pipe(
+      v.string('expected a string'),
+      v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+    ),
+    result: v.picklist(COMMAND_RESULTS, 'expected "success" or "fail"'),
+    result_detail: v.pipe(plainObject(), v.record(v.string(), v.unknown())),
+  }))()
 
 /** A command result as sent to SMS. */
 export type CommandResult = v.InferOutput<typeof CommandResultSchema>

@@ -2,6 +2,9 @@ import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
 
+// Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
+// side-effect free, so without it a bundler keeps every schema of a module an app imports from.
+
 /** The four commands the SMS documentation names. Any other string is an unknown command. */
 export const KNOWN_COMMANDS = ['START', 'STOP', 'DELETE', 'SYNC'] as const
 
@@ -26,37 +29,40 @@ const optionalParam = (max: number) =>
 /**
  * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
  */
-export const CommandParamSchema = v.pipe(
-  plainObject(),
-  v.looseObject({
-    task_id: optionalParam(LIMITS.taskId),
-    bucket: optionalParam(LIMITS.bucket),
-  }),
-)
+export const CommandParamSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    plainObject(),
+    v.looseObject({
+      task_id: optionalParam(LIMITS.taskId),
+      bucket: optionalParam(LIMITS.bucket),
+    }),
+  ))()
 
 /** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
-export const CommandSchema = v.object({
-  command_name: v.pipe(
-    v.string('expected a string'),
-    v.minLength(1, 'expected a non-empty command name'),
-    v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
-  ),
-  command_param: v.optional(CommandParamSchema, {}),
-})
+export const CommandSchema = /* @__PURE__ */ (() =>
+  v.object({
+    command_name: v.pipe(
+      v.string('expected a string'),
+      v.minLength(1, 'expected a non-empty command name'),
+      v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+    ),
+    command_param: v.optional(CommandParamSchema, {}),
+  }))()
 
 /**
  * The 200 body of `GET .../command`, pending or idle: `command_name` may be empty, null or absent.
  * {@link parseCommandResponse} turns it into a command or `null`.
  */
-export const CommandResponseSchema = v.object({
-  command_name: v.nullish(
-    v.pipe(
-      v.string('expected a string'),
-      v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+export const CommandResponseSchema = /* @__PURE__ */ (() =>
+  v.object({
+    command_name: v.nullish(
+      v.pipe(
+        v.string('expected a string'),
+        v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+      ),
     ),
-  ),
-  command_param: v.nullish(CommandParamSchema),
-})
+    command_param: v.nullish(CommandParamSchema),
+  }))()
 
 /** Parameters of a command; `task_id` and `bucket` are absent rather than null. */
 export interface CommandParam {

@@ -2,6 +2,9 @@ import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
 
+// Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
+// side-effect free, so without it a bundler keeps every schema of a module an app imports from.
+
 /** `state` values the SMS documentation names (API.md §8); any other string passes through. */
 export const SOURCE_SERVER_STATES = [
   'unavailable',
@@ -34,52 +37,55 @@ const text = (max: number) =>
   v.nullish(
     v.pipe(v.string('expected a string'), v.maxLength(max, `expected at most ${max} characters`)),
   )
-const count = v.nullish(
-  v.pipe(
-    v.number('expected a number'),
-    v.integer('expected an integer'),
-    v.minValue(0, 'expected a non-negative number'),
-  ),
-)
+const count = /* @__PURE__ */ (() =>
+  v.nullish(
+    v.pipe(
+      v.number('expected a number'),
+      v.integer('expected an integer'),
+      v.minValue(0, 'expected a non-negative number'),
+    ),
+  ))()
 
 /**
  * One entry of `source_servers` in `GET /v3/sources` (API.md §8). Unknown `state` and
  * `migration_cycle` values are kept as strings; unknown fields are kept.
  */
-export const SourceServerSchema = v.pipe(
-  plainObject(),
-  v.looseObject({
-    id: text(LIMITS.serverId.max),
-    name: text(LIMITS.serverName),
-    ip: text(LIMITS.serverName),
-    os_type: text(LIMITS.sourceServerText),
-    os_version: text(LIMITS.serverName),
-    state: text(LIMITS.sourceServerText),
-    migration_cycle: text(LIMITS.sourceServerText),
-    connected: v.nullish(v.boolean('expected true or false')),
-    enterprise_project_id: text(LIMITS.sourceServerText),
-    agent_version: text(LIMITS.sourceServerText),
-    /** When `connected` last changed, in epoch milliseconds. */
-    last_visit_time: count,
-    add_date: count,
-    replicatesize: count,
-    totalsize: count,
-  }),
-)
+export const SourceServerSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    plainObject(),
+    v.looseObject({
+      id: text(LIMITS.serverId.max),
+      name: text(LIMITS.serverName),
+      ip: text(LIMITS.serverName),
+      os_type: text(LIMITS.sourceServerText),
+      os_version: text(LIMITS.serverName),
+      state: text(LIMITS.sourceServerText),
+      migration_cycle: text(LIMITS.sourceServerText),
+      connected: v.nullish(v.boolean('expected true or false')),
+      enterprise_project_id: text(LIMITS.sourceServerText),
+      agent_version: text(LIMITS.sourceServerText),
+      /** When `connected` last changed, in epoch milliseconds. */
+      last_visit_time: count,
+      add_date: count,
+      replicatesize: count,
+      totalsize: count,
+    }),
+  ))()
 
 /** The 200 body of `GET /v3/sources`: `count` is the total matching, not the page size. */
-export const ServerPageSchema = v.pipe(
-  plainObject(),
-  v.looseObject({
-    count,
-    source_servers: v.nullish(
-      v.pipe(
-        v.array(SourceServerSchema, 'expected an array'),
-        v.maxLength(LIMITS.serverPage, `expected at most ${LIMITS.serverPage} servers a page`),
+export const ServerPageSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    plainObject(),
+    v.looseObject({
+      count,
+      source_servers: v.nullish(
+        v.pipe(
+          v.array(SourceServerSchema, 'expected an array'),
+          v.maxLength(LIMITS.serverPage, `expected at most ${LIMITS.serverPage} servers a page`),
+        ),
       ),
-    ),
-  }),
-)
+    }),
+  ))()
 
 /** One of {@link SOURCE_SERVER_STATES}, or a newer state as a string. */
 export type SourceServerState = (typeof SOURCE_SERVER_STATES)[number] | (string & {})
