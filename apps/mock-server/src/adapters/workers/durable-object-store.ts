@@ -1,17 +1,17 @@
-import { type ClockChange, serverEvent } from '../state/control.ts'
+import { type ClockChange, serverEvent } from '../../rules/control.ts'
 import {
   emptySelection,
   type FaultSelection,
   type FaultSpec,
   type FaultState,
-} from '../state/faults.ts'
+} from '../../rules/faults.ts'
 import type {
   IssueOutcome,
   PasswordAuthInput,
   TokenSelector,
   WireRequest,
-} from '../state/identity.ts'
-import { identityKey, type ThrottleOutcome } from '../state/rate-limit.ts'
+} from '../../rules/identity.ts'
+import { identityKey, type ThrottleOutcome } from '../../rules/rate-limit.ts'
 import {
   createServerState,
   type EnqueueItem,
@@ -21,7 +21,7 @@ import {
   type ServerSummary,
   type ServerView,
   type SourceServer,
-} from '../state/server-state.ts'
+} from '../../rules/server-state.ts'
 import type {
   DeliverResult,
   EventFilter,
@@ -32,7 +32,7 @@ import type {
   MockStore,
   ReportResult,
   StoreSettings,
-} from '../store/store.ts'
+} from '../../store/store.ts'
 import type {
   AuthOutcome,
   DeliveryMode,
@@ -43,7 +43,7 @@ import type {
   NewMockEvent,
   Principal,
   RouteName,
-} from '../types.ts'
+} from '../../types.ts'
 import type { WorkerEnv } from './env.ts'
 import { controlStub, serverStub } from './objects.ts'
 
