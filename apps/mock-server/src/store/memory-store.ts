@@ -6,7 +6,6 @@ import {
   tokenIssuedEvent,
   tokensInvalidatedEvent,
 } from '../rules/control.ts'
-import { EventHub } from '../rules/event-hub.ts'
 import {
   drawFaults,
   emptySelection,
@@ -28,13 +27,7 @@ import {
   viewIdentityOf,
   type WireRequest,
 } from '../rules/identity.ts'
-import {
-  initialLiveState,
-  type LiveState,
-  throttleRequest,
-  updateLiveSettings,
-  viewLiveSettings,
-} from '../rules/live-settings.ts'
+import { LiveControl } from '../rules/live-control.ts'
 import type { ThrottleOutcome } from '../rules/rate-limit.ts'
 import {
   faultsOf,
@@ -44,7 +37,6 @@ import {
   type ServerSettingsChange,
   updateServerSettings,
 } from '../rules/registry.ts'
-import { RequestLog } from '../rules/request-log.ts'
 import { applyIdentity, seedState } from '../rules/seed.ts'
 import {
   createServerState,
@@ -103,14 +95,11 @@ export class MemoryStore implements MockStore {
   #globalFaults!: FaultState[]
   readonly #numbering = { faultCounter: 0 }
   #offsetMs = 0
-  #live!: LiveState
-  readonly #journal: RequestLog
-  readonly #events: EventHub
+  readonly #live: LiveControl
   #releaseTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(readonly settings: StoreSettings) {
-    this.#journal = new RequestLog(settings.journalSize)
-    this.#events = new EventHub(settings.eventBacklog)
+    this.#live = new LiveControl(settings)
     this.#seed()
   }
 
@@ -125,7 +114,6 @@ export class MemoryStore implements MockStore {
     this.#servers = seeded.servers
     this.#globalFaults = seeded.globalFaults
     this.#numbering.faultCounter = seeded.faultCounter
-    this.#live = initialLiveState(this.settings)
     this.#scheduleRelease()
   }
 
@@ -134,7 +122,7 @@ export class MemoryStore implements MockStore {
   }
 
   #emit(events: readonly NewMockEvent[]): void {
-    if (events.length > 0) this.#events.publish(events, this.#now())
+    this.#live.emit(events, this.#now())
   }
 
   /** Arms one timer for the earliest scheduled command of any server. */
@@ -358,23 +346,23 @@ export class MemoryStore implements MockStore {
   }
 
   throttle(principal: Principal): ThrottleOutcome {
-    return throttleRequest(this.#live, principal, this.#now())
+    return this.#live.throttle(principal, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
-    return viewLiveSettings(this.#live)
+    return this.#live.settings()
   }
 
   async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
-    return updateLiveSettings(this.#live, changes)
+    return this.#live.updateSettings(changes)
   }
 
   journal(entry: JournalInput): void {
-    this.#journal.append(entry)
+    this.#live.journal(entry)
   }
 
   async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
-    return this.#journal.read(filter)
+    return this.#live.readJournal(filter)
   }
 
   async publish(events: readonly NewMockEvent[]): Promise<void> {
@@ -382,13 +370,12 @@ export class MemoryStore implements MockStore {
   }
 
   async subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>> {
-    return this.#events.subscribe(filter, signal)
+    return this.#live.subscribe(filter, signal)
   }
 
   async reset(): Promise<void> {
     this.#offsetMs = 0
-    this.#journal.clear()
-    this.#events.clear()
+    this.#live.reset()
     this.#seed()
     this.#emit([{ type: 'reset' }])
   }

@@ -8,7 +8,6 @@ import {
   tokenIssuedEvent,
   tokensInvalidatedEvent,
 } from '../../rules/control.ts'
-import { EventHub } from '../../rules/event-hub.ts'
 import {
   drawFaultsExhausting,
   type FaultSelection,
@@ -31,13 +30,7 @@ import {
   viewIdentityOf,
   type WireRequest,
 } from '../../rules/identity.ts'
-import {
-  initialLiveState,
-  type LiveState,
-  throttleRequest,
-  updateLiveSettings,
-  viewLiveSettings,
-} from '../../rules/live-settings.ts'
+import { LiveControl } from '../../rules/live-control.ts'
 import {
   faultsOf,
   idsOwnedBy,
@@ -46,7 +39,6 @@ import {
   type ServerSettingsChange,
   updateServerSettings,
 } from '../../rules/registry.ts'
-import { RequestLog } from '../../rules/request-log.ts'
 import { applyIdentity, seedState } from '../../rules/seed.ts'
 import {
   deliver,
@@ -107,17 +99,13 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   #faultIds = new Set<string>()
   readonly #numbering = { faultCounter: 0 }
   #offsetMs = 0
-  // Memory only, like the journal: a budget's counts need not outlive an eviction.
-  #live: LiveState
-  readonly #journal: RequestLog
-  readonly #hub: EventHub
+  // Memory only: the journal, event backlog and rate-limit counts need not outlive an eviction.
+  readonly #live: LiveControl
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env)
     this.#settings = resolveSettings(workerOptions(env))
-    this.#journal = new RequestLog(this.#settings.journalSize)
-    this.#hub = new EventHub(this.#settings.eventBacklog)
-    this.#live = initialLiveState(this.#settings)
+    this.#live = new LiveControl(this.#settings)
     void ctx.blockConcurrencyWhile(async () => {
       const saved = await ctx.storage.get<ControlSnapshot>(CONTROL_KEY)
       if (saved) this.#load(saved)
@@ -171,7 +159,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   #emit(events: readonly NewMockEvent[]): void {
-    if (events.length > 0) this.#hub.publish(events, this.#now())
+    this.#live.emit(events, this.#now())
   }
 
   async now(): Promise<number> {
@@ -250,15 +238,15 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async throttle(identity: string) {
-    return throttleRequest(this.#live, identity, this.#now())
+    return this.#live.throttle(identity, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
-    return viewLiveSettings(this.#live)
+    return this.#live.settings()
   }
 
   async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
-    return updateLiveSettings(this.#live, changes)
+    return this.#live.updateSettings(changes)
   }
 
   async unregister(id: string): Promise<boolean> {
@@ -314,11 +302,11 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async journal(entry: JournalInput): Promise<void> {
-    this.#journal.append(entry)
+    this.#live.journal(entry)
   }
 
   async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
-    return this.#journal.read(filter)
+    return this.#live.readJournal(filter)
   }
 
   async publish(events: readonly NewMockEvent[]): Promise<void> {
@@ -328,9 +316,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   async reset(): Promise<void> {
     await Promise.all([...this.#registry.keys()].map((id) => serverStub(this.env, id).clear()))
     this.#offsetMs = 0
-    this.#journal.clear()
-    this.#hub.clear()
-    this.#live = initialLiveState(this.#settings)
+    this.#live.reset()
     await this.#seed()
     this.#emit([{ type: 'reset' }])
   }
@@ -345,7 +331,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
       ...(since !== null ? { since: Number(since) } : {}),
     }
     const controller = new AbortController()
-    const events = this.#hub.subscribe(filter, controller.signal)
+    const events = this.#live.subscribe(filter, controller.signal)
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
     const writer = writable.getWriter()
     const encoder = new TextEncoder()
