@@ -3,6 +3,7 @@ import { createFault } from './faults.ts'
 import {
   faultsOf,
   idsOwnedBy,
+  registeredServer,
   registrationConflict,
   registryOf,
   updateServerSettings,
@@ -18,6 +19,29 @@ describe('registrationConflict', () => {
     expect(registrationConflict('srv-1', 'acme', 'other')).toBe(
       'server srv-1 is already registered to account acme',
     )
+  })
+})
+
+describe('registeredServer', () => {
+  it('starts an empty server with the settings and fleet fields given', () => {
+    const server = registeredServer(
+      {
+        id: 'srv-1',
+        domain: 'acme',
+        delivery: 'ack',
+        fleet: { name: 'primary', state: 'replicate' },
+      },
+      5,
+    )
+    expect(server).toMatchObject({
+      id: 'srv-1',
+      account: 'acme',
+      delivery: 'ack',
+      name: 'primary',
+      state: 'replicate',
+      createdAt: 5,
+      queue: [],
+    })
   })
 })
 

@@ -3,7 +3,12 @@
 // registry of ids in the control object, each server in its own object).
 import type { DeliveryMode, IdleShape } from '../types.ts'
 import type { FaultState } from './faults.ts'
-import { applyFleetFields, type FleetFields, type ServerState } from './server-state.ts'
+import {
+  applyFleetFields,
+  createServerState,
+  type FleetFields,
+  type ServerState,
+} from './server-state.ts'
 
 /** What registering a server that already exists may change. */
 export interface ServerSettingsChange {
@@ -25,6 +30,26 @@ export function registrationConflict(
   domain: string,
 ): string | undefined {
   return owner === domain ? undefined : `server ${id} is already registered to account ${owner}`
+}
+
+/** What registering a server gives: its id, owning account and optional settings. */
+export interface ServerRegistration extends ServerSettingsChange {
+  id: string
+  domain: string
+}
+
+/**
+ * The state of a server registered by the admin API, at mock time `now`.
+ *
+ * @example
+ * registeredServer({ id: 'srv-1', domain: 'acme', delivery: 'ack' }, now).queue // []
+ */
+export function registeredServer(input: ServerRegistration, now: number): ServerState {
+  return createServerState(input.id, input.domain, now, {
+    delivery: input.delivery,
+    idle: input.idle,
+    ...input.fleet,
+  })
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   removeScopedFaults,
 } from '../rules/faults.ts'
 import {
+  addAccount,
   authenticateSignature,
   authenticateToken,
   type IdentityState,
@@ -32,9 +33,10 @@ import type { ThrottleOutcome } from '../rules/rate-limit.ts'
 import {
   faultsOf,
   idsOwnedBy,
+  registeredServer,
   registrationConflict,
   registryOf,
-  type ServerSettingsChange,
+  type ServerRegistration,
   updateServerSettings,
 } from '../rules/registry.ts'
 import { applyIdentity, seedState } from '../rules/seed.ts'
@@ -192,7 +194,7 @@ export class MemoryStore implements MockStore {
     return viewIdentityOf(this.#identity)
   }
 
-  async registerServer(input: { id: string; domain: string } & ServerSettingsChange) {
+  async registerServer(input: ServerRegistration) {
     const existing = this.#servers.get(input.id)
     if (existing) {
       const conflict = registrationConflict(input.id, existing.account, input.domain)
@@ -200,13 +202,8 @@ export class MemoryStore implements MockStore {
       updateServerSettings(existing, input)
       return { created: false, server: summarizeServer(existing, this.settings.delivery) }
     }
-    if (!this.#identity.accounts.has(input.domain))
-      applyIdentity(this.#identity, { accounts: [{ name: input.domain }] }, this.#now())
-    const server = createServerState(input.id, input.domain, this.#now(), {
-      delivery: input.delivery,
-      idle: input.idle,
-      ...input.fleet,
-    })
+    addAccount(this.#identity, input.domain)
+    const server = registeredServer(input, this.#now())
     this.#servers.set(server.id, server)
     this.#emit([serverEvent(server.id, 'registered', server.account)])
     return { created: true, server: summarizeServer(server, this.settings.delivery) }

@@ -12,11 +12,11 @@ import type {
   WireRequest,
 } from '../../rules/identity.ts'
 import { identityKey, type ThrottleOutcome } from '../../rules/rate-limit.ts'
+import { registeredServer, type ServerRegistration } from '../../rules/registry.ts'
 import {
   createServerState,
   type EnqueueItem,
   type EnqueueOutcome,
-  type FleetFields,
   type ResultInput,
   type ServerSummary,
   type ServerView,
@@ -35,8 +35,6 @@ import type {
 } from '../../store/store.ts'
 import type {
   AuthOutcome,
-  DeliveryMode,
-  IdleShape,
   JournalEntry,
   JournalInput,
   MockEvent,
@@ -105,24 +103,14 @@ export class DurableObjectStore implements MockStore {
     return this.#control.viewIdentity()
   }
 
-  async registerServer(input: {
-    id: string
-    domain: string
-    delivery?: DeliveryMode | undefined
-    idle?: IdleShape | undefined
-    fleet?: FleetFields | undefined
-  }): Promise<{ created: boolean; server: ServerSummary } | { error: string }> {
+  async registerServer(
+    input: ServerRegistration,
+  ): Promise<{ created: boolean; server: ServerSummary } | { error: string }> {
     const outcome = await this.#control.registerServer(input.id, input.domain)
     if ('error' in outcome) return { error: outcome.error }
     const server = this.#server(input.id)
     if (outcome.created) {
-      await server.init(
-        createServerState(input.id, input.domain, outcome.now, {
-          delivery: input.delivery,
-          idle: input.idle,
-          ...input.fleet,
-        }),
-      )
+      await server.init(registeredServer(input, outcome.now))
     } else {
       await server.update({ delivery: input.delivery, idle: input.idle, fleet: input.fleet })
     }
