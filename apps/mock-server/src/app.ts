@@ -15,7 +15,7 @@ import { createIamHandler } from './routes/iam.ts'
 import { createDirectSmsHandler, createSmsHandler } from './routes/sms.ts'
 import { createSourcesHandler } from './routes/sources.ts'
 import { isThenable } from './routes/steps.ts'
-import { httpDate } from './state/gateway.ts'
+import { httpDate } from './rules/gateway.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 

@@ -21,8 +21,8 @@ import { MockConfigError } from './errors.ts'
 import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
+import { parseRateLimit } from './rules/rate-limit.ts'
 import { parseScenarioText } from './scenario.ts'
-import { parseRateLimit } from './state/rate-limit.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
 
 /** `NAME:SECRET` split at the first colon, both parts non-empty. */

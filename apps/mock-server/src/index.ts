@@ -21,6 +21,7 @@ export {
   type RuntimeAdapter,
   resolveSettings,
 } from './options.ts'
+export { type FaultSpec, FaultSpecSchema } from './rules/faults.ts'
 export {
   DEFAULT_ACCOUNT,
   parseScenario,
@@ -28,7 +29,6 @@ export {
   type Scenario,
   ScenarioSchema,
 } from './scenario.ts'
-export { type FaultSpec, FaultSpecSchema } from './state/faults.ts'
 export { MemoryStore } from './store/memory-store.ts'
 export type * from './store/store.ts'
 export type * from './types.ts'

@@ -6,7 +6,7 @@ import { createMockApp, type MockApp } from './app.ts'
 import { ERROR_CODES, errorBody, MockConfigError } from './errors.ts'
 import { assertBindAllowed, nextRequestId, urlHost } from './http.ts'
 import type { MockOptions, RuntimeAdapter } from './options.ts'
-import { httpDate } from './state/gateway.ts'
+import { httpDate } from './rules/gateway.ts'
 
 /** Node's header limit here: room for a token just over API.md's 16,384 characters. */
 const MAX_HEADER_BYTES = 64 * 1024

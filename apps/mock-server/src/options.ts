@@ -1,9 +1,9 @@
 import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
+import type { AuthErrorStyle } from './rules/gateway.ts'
+import { parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
-import type { AuthErrorStyle } from './state/gateway.ts'
-import { parseRateLimit, type RateLimit } from './state/rate-limit.ts'
-import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './state/server-state.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { DeliveryMode, IdleShape } from './types.ts'
 

@@ -1,9 +1,9 @@
 import { LIMITS, ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from './errors.ts'
-import { FaultSpecSchema } from './state/faults.ts'
-import { AUTH_ERROR_STYLES } from './state/gateway.ts'
-import { parseRateLimit } from './state/rate-limit.ts'
+import { FaultSpecSchema } from './rules/faults.ts'
+import { AUTH_ERROR_STYLES } from './rules/gateway.ts'
+import { parseRateLimit } from './rules/rate-limit.ts'
 import { IDLE_SHAPES } from './types.ts'
 
 const name = (what: string) =>

@@ -1,12 +1,13 @@
 // Cloudflare Workers entry (wrangler.jsonc): the mock app over Durable Objects. Configure with
 // the variables of WorkerEnv (SMS_MOCK_SCENARIO, SMS_MOCK_ADMIN_TOKEN, …).
+
+import { DurableObjectStore } from './adapters/workers/durable-object-store.ts'
+import { type WorkerEnv, workerOptions } from './adapters/workers/env.ts'
 import { createMockApp, type MockApp } from './app.ts'
 import { errorResponse, isLoopbackHost, nextRequestId } from './http.ts'
 import { type RuntimeAdapter, resolveSettings } from './options.ts'
-import { DurableObjectStore } from './workers/durable-object-store.ts'
-import { type WorkerEnv, workerOptions } from './workers/env.ts'
 
-export { SmsControlObject, SmsServerObject } from './workers/objects.ts'
+export { SmsControlObject, SmsServerObject } from './adapters/workers/objects.ts'
 
 /**
  * Workers: a fetch handler can't close its client connection; a failing body stream still

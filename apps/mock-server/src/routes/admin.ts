@@ -5,6 +5,9 @@ import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
 import { ADMIN_CODES } from '../errors.ts'
 import { errorResponse, jsonResponse, nextRequestId, readBodyLimited } from '../http.ts'
+import { describeFault, FaultSpecSchema } from '../rules/faults.ts'
+import { AUTH_ERROR_STYLES } from '../rules/gateway.ts'
+import { parseRateLimit, viewRateLimit } from '../rules/rate-limit.ts'
 import {
   CommandInputSchema,
   DEFAULT_ACCOUNT,
@@ -13,9 +16,6 @@ import {
   RateLimitSchema,
   ScenarioSchema,
 } from '../scenario.ts'
-import { describeFault, FaultSpecSchema } from '../state/faults.ts'
-import { AUTH_ERROR_STYLES } from '../state/gateway.ts'
-import { parseRateLimit, viewRateLimit } from '../state/rate-limit.ts'
 import type { LiveSettings } from '../store/store.ts'
 import { IDLE_SHAPES, type RouteName } from '../types.ts'
 import type { RouteDeps } from './context.ts'

@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
+import { ERROR_CODES } from '../errors.ts'
 import type { RuntimeAdapter } from '../options.ts'
-import type { FaultSelection } from '../state/faults.ts'
+import type { FaultSelection } from '../rules/faults.ts'
 import type { MockStore, StoreSettings } from '../store/store.ts'
 import type { JournalInput } from '../types.ts'
 
@@ -94,5 +95,37 @@ export function baseEntry(
     method: c.req.method,
     path,
     route,
+  }
+}
+
+/**
+ * The SMS-style error answer of an injected status fault: its own error code and message when
+ * the fault gives them, else the code the real API uses for that status, and `Retry-After`.
+ *
+ * @example
+ * const answer = injectedStatusAnswer(faults.status)
+ * return fail(answer.status, answer.code, answer.message, answer.headers)
+ */
+export function injectedStatusAnswer(status: NonNullable<FaultSelection['status']>): {
+  status: number
+  code: string
+  message: string
+  headers: Record<string, string> | undefined
+} {
+  const code =
+    status.errorCode ??
+    (status.status === 429
+      ? ERROR_CODES.throttled
+      : status.status >= 500
+        ? ERROR_CODES.internal
+        : 'MOCK.FAULT')
+  return {
+    status: status.status,
+    code,
+    message: status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
+    headers:
+      status.retryAfterSeconds !== undefined
+        ? { 'retry-after': String(status.retryAfterSeconds) }
+        : undefined,
   }
 }

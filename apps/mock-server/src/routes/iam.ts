@@ -7,8 +7,8 @@ import {
   parseJsonObject,
   readBodyLimited,
 } from '../http.ts'
+import type { FaultSelection } from '../rules/faults.ts'
 import { firstIssue } from '../scenario.ts'
-import type { FaultSelection } from '../state/faults.ts'
 import type { JournalEntry } from '../types.ts'
 import {
   announceFaults,

@@ -11,13 +11,19 @@ import {
   parseJsonObject,
   readBodyLimited,
 } from '../http.ts'
+import type { FaultSelection } from '../rules/faults.ts'
+import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
+import type { ThrottleOutcome } from '../rules/rate-limit.ts'
 import { firstIssue } from '../scenario.ts'
-import type { FaultSelection } from '../state/faults.ts'
-import { gatewayAuthMessage, httpDate } from '../state/gateway.ts'
-import type { ThrottleOutcome } from '../state/rate-limit.ts'
 import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
-import { announceFaults, applyResponseFault, type RouteDeps, rawPath } from './context.ts'
+import {
+  announceFaults,
+  applyResponseFault,
+  injectedStatusAnswer,
+  type RouteDeps,
+  rawPath,
+} from './context.ts'
 import { isThenable, runSteps, type Steps } from './steps.ts'
 
 const SOURCES_PREFIX = '/v3/sources/'
@@ -361,24 +367,9 @@ function* handleSms(
         context ?? contextFor(request, path, env),
       )) as Response
     }
-    const status = faults.status
-    if (status) {
-      const code =
-        status.errorCode ??
-        (status.status === 429
-          ? ERROR_CODES.throttled
-          : status.status >= 500
-            ? ERROR_CODES.internal
-            : 'MOCK.FAULT')
-      return fail(
-        status.status,
-        code,
-        status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
-        undefined,
-        status.retryAfterSeconds !== undefined
-          ? { 'retry-after': String(status.retryAfterSeconds) }
-          : undefined,
-      )
+    if (faults.status) {
+      const answer = injectedStatusAnswer(faults.status)
+      return fail(answer.status, answer.code, answer.message, undefined, answer.headers)
     }
   }
 

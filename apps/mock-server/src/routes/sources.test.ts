@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { SourceServer } from '../state/server-state.ts'
+import type { SourceServer } from '../rules/server-state.ts'
 import { pageOfSources, parseSourcesQuery } from './sources.ts'
 
 const query = (text: string) => parseSourcesQuery(new URLSearchParams(text))

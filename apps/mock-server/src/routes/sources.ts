@@ -1,11 +1,11 @@
 import type { Context } from 'hono'
 import { ERROR_CODES } from '../errors.ts'
 import { errorResponse, jsonHeaders, nextRequestId } from '../http.ts'
-import type { FaultSelection } from '../state/faults.ts'
-import { httpDate } from '../state/gateway.ts'
-import type { SourceServer } from '../state/server-state.ts'
+import type { FaultSelection } from '../rules/faults.ts'
+import { httpDate } from '../rules/gateway.ts'
+import type { SourceServer } from '../rules/server-state.ts'
 import type { JournalInput } from '../types.ts'
-import { announceFaults, baseEntry, type RouteDeps } from './context.ts'
+import { announceFaults, baseEntry, injectedStatusAnswer, type RouteDeps } from './context.ts'
 import { authenticateSmsRequest } from './sms.ts'
 import { runSteps, type Steps } from './steps.ts'
 
@@ -129,22 +129,8 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
   if (faults.hits.length > 0) {
     yield announceFaults(deps, faults, requestId)
     if (faults.status) {
-      const status = faults.status
-      const code =
-        status.errorCode ??
-        (status.status === 429
-          ? ERROR_CODES.throttled
-          : status.status >= 500
-            ? ERROR_CODES.internal
-            : 'MOCK.FAULT')
-      return fail(
-        status.status,
-        code,
-        status.errorMsg ?? `Injected fault ${status.hit.id}: status ${status.status}.`,
-        status.retryAfterSeconds !== undefined
-          ? { 'retry-after': String(status.retryAfterSeconds) }
-          : undefined,
-      )
+      const answer = injectedStatusAnswer(faults.status)
+      return fail(answer.status, answer.code, answer.message, answer.headers)
     }
   }
   const auth = yield* authenticateSmsRequest(deps, request, new Uint8Array(0), now, {

@@ -1,13 +1,11 @@
-import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import {
+  addNumberedFault,
   type ClockChange,
   moveClock,
-  numberedFault,
   serverEvent,
   tokenIssuedEvent,
   tokensInvalidatedEvent,
-} from '../state/control.ts'
-import { EventHub } from '../state/event-hub.ts'
+} from '../rules/control.ts'
 import {
   drawFaults,
   emptySelection,
@@ -16,9 +14,9 @@ import {
   type FaultState,
   removeFault,
   removeScopedFaults,
-} from '../state/faults.ts'
-import type { AuthErrorStyle } from '../state/gateway.ts'
+} from '../rules/faults.ts'
 import {
+  addAccount,
   authenticateSignature,
   authenticateToken,
   type IdentityState,
@@ -29,24 +27,25 @@ import {
   type TokenSelector,
   viewIdentityOf,
   type WireRequest,
-} from '../state/identity.ts'
-import { Journal } from '../state/journal.ts'
+} from '../rules/identity.ts'
+import { LiveControl } from '../rules/live-control.ts'
+import type { ThrottleOutcome } from '../rules/rate-limit.ts'
 import {
-  ALLOWED,
-  identityKey,
-  type RateState,
-  type ThrottleOutcome,
-  takeRequest,
-} from '../state/rate-limit.ts'
-import { applyIdentity, seedState } from '../state/seed.ts'
+  faultsOf,
+  idsOwnedBy,
+  registeredServer,
+  registrationConflict,
+  registryOf,
+  type ServerRegistration,
+  updateServerSettings,
+} from '../rules/registry.ts'
+import { applyIdentity, seedState } from '../rules/seed.ts'
 import {
-  applyFleetFields,
   createServerState,
   deliver,
   type EnqueueItem,
   type EnqueueOutcome,
   enqueue,
-  type FleetFields,
   nextRelease,
   ownedServer,
   type ResultInput,
@@ -59,7 +58,8 @@ import {
   sourceServerOf,
   summarizeServer,
   viewServer,
-} from '../state/server-state.ts'
+} from '../rules/server-state.ts'
+import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
   JournalEntry,
@@ -95,17 +95,13 @@ export class MemoryStore implements MockStore {
   #identity!: IdentityState
   #servers!: Map<string, ServerState>
   #globalFaults!: FaultState[]
-  #faultCounter = 0
+  readonly #numbering = { faultCounter: 0 }
   #offsetMs = 0
-  #rate: RateState = { limit: null, windows: new Map() }
-  #authErrors: AuthErrorStyle = 'gateway'
-  readonly #journal: Journal
-  readonly #events: EventHub
+  readonly #live: LiveControl
   #releaseTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor(readonly settings: StoreSettings) {
-    this.#journal = new Journal(settings.journalSize)
-    this.#events = new EventHub(settings.eventBacklog)
+    this.#live = new LiveControl(settings)
     this.#seed()
   }
 
@@ -119,9 +115,7 @@ export class MemoryStore implements MockStore {
     this.#identity = seeded.identity
     this.#servers = seeded.servers
     this.#globalFaults = seeded.globalFaults
-    this.#faultCounter = seeded.faultCounter
-    this.#rate = { limit: this.settings.rateLimit, windows: new Map() }
-    this.#authErrors = this.settings.authErrors
+    this.#numbering.faultCounter = seeded.faultCounter
     this.#scheduleRelease()
   }
 
@@ -130,7 +124,7 @@ export class MemoryStore implements MockStore {
   }
 
   #emit(events: readonly NewMockEvent[]): void {
-    if (events.length > 0) this.#events.publish(events, this.#now())
+    this.#live.emit(events, this.#now())
   }
 
   /** Arms one timer for the earliest scheduled command of any server. */
@@ -200,30 +194,16 @@ export class MemoryStore implements MockStore {
     return viewIdentityOf(this.#identity)
   }
 
-  async registerServer(input: {
-    id: string
-    domain: string
-    delivery?: StoreSettings['delivery'] | undefined
-    idle?: StoreSettings['idle'] | undefined
-    fleet?: FleetFields | undefined
-  }) {
+  async registerServer(input: ServerRegistration) {
     const existing = this.#servers.get(input.id)
     if (existing) {
-      if (existing.account !== input.domain) {
-        return { error: `server ${input.id} is already registered to account ${existing.account}` }
-      }
-      if (input.delivery) existing.delivery = input.delivery
-      if (input.idle) existing.idle = input.idle
-      if (input.fleet) applyFleetFields(existing, input.fleet)
+      const conflict = registrationConflict(input.id, existing.account, input.domain)
+      if (conflict !== undefined) return { error: conflict }
+      updateServerSettings(existing, input)
       return { created: false, server: summarizeServer(existing, this.settings.delivery) }
     }
-    if (!this.#identity.accounts.has(input.domain))
-      applyIdentity(this.#identity, { accounts: [{ name: input.domain }] }, this.#now())
-    const server = createServerState(input.id, input.domain, this.#now(), {
-      delivery: input.delivery,
-      idle: input.idle,
-      ...input.fleet,
-    })
+    addAccount(this.#identity, input.domain)
+    const server = registeredServer(input, this.#now())
     this.#servers.set(server.id, server)
     this.#emit([serverEvent(server.id, 'registered', server.account)])
     return { created: true, server: summarizeServer(server, this.settings.delivery) }
@@ -240,11 +220,9 @@ export class MemoryStore implements MockStore {
   async listSources(account: string): Promise<SourceServer[]> {
     const now = this.#now()
     const window = this.settings.limits.connectedWindowMs
-    const out: SourceServer[] = []
-    for (const server of this.#servers.values()) {
-      if (server.account === account) out.push(sourceServerOf(server, now, window))
-    }
-    return out
+    return idsOwnedBy(registryOf(this.#servers.values()), account).map((id) =>
+      sourceServerOf(this.#servers.get(id) as ServerState, now, window),
+    )
   }
 
   async viewServer(id: string): Promise<ServerView | undefined> {
@@ -320,17 +298,12 @@ export class MemoryStore implements MockStore {
   }
 
   async addFault(spec: FaultSpec): Promise<FaultState | { error: string }> {
-    const all = [...this.#globalFaults, ...[...this.#servers.values()].flatMap((s) => s.faults)]
-    if (spec.id !== undefined && all.some((f) => f.spec.id === spec.id)) {
-      return { error: `a fault with id ${spec.id} already exists` }
-    }
-    this.#faultCounter++
-    const { fault, events } = numberedFault(
-      spec,
-      this.#faultCounter,
-      this.settings.seed,
-      this.#now(),
+    const taken = faultsOf(this.#globalFaults, this.#servers.values()).some(
+      (f) => f.spec.id === spec.id,
     )
+    const added = addNumberedFault(this.#numbering, spec, taken, this.settings.seed, this.#now())
+    if ('error' in added) return added
+    const { fault, events } = added
     const server = spec.server === undefined ? undefined : this.#servers.get(spec.server)
     if (server) server.faults.push(fault)
     else this.#globalFaults.push(fault)
@@ -339,7 +312,7 @@ export class MemoryStore implements MockStore {
   }
 
   async listFaults(): Promise<FaultState[]> {
-    return [...this.#globalFaults, ...[...this.#servers.values()].flatMap((s) => s.faults)]
+    return faultsOf(this.#globalFaults, this.#servers.values())
   }
 
   async removeFault(id: string): Promise<boolean> {
@@ -370,27 +343,23 @@ export class MemoryStore implements MockStore {
   }
 
   throttle(principal: Principal): ThrottleOutcome {
-    if (this.#rate.limit === null) return ALLOWED
-    return takeRequest(this.#rate, identityKey(principal), this.#now())
+    return this.#live.throttle(principal, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
-    return { authErrors: this.#authErrors, rateLimit: this.#rate.limit }
+    return this.#live.settings()
   }
 
   async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
-    if (changes.authErrors !== undefined) this.#authErrors = changes.authErrors
-    if (changes.rateLimit !== undefined)
-      this.#rate = { limit: changes.rateLimit, windows: new Map() }
-    return this.liveSettings()
+    return this.#live.updateSettings(changes)
   }
 
   journal(entry: JournalInput): void {
-    this.#journal.append(entry)
+    this.#live.journal(entry)
   }
 
   async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
-    return this.#journal.read(filter)
+    return this.#live.readJournal(filter)
   }
 
   async publish(events: readonly NewMockEvent[]): Promise<void> {
@@ -398,13 +367,12 @@ export class MemoryStore implements MockStore {
   }
 
   async subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>> {
-    return this.#events.subscribe(filter, signal)
+    return this.#live.subscribe(filter, signal)
   }
 
   async reset(): Promise<void> {
     this.#offsetMs = 0
-    this.#journal.clear()
-    this.#events.clear()
+    this.#live.reset()
     this.#seed()
     this.#emit([{ type: 'reset' }])
   }

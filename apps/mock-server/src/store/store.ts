@@ -1,15 +1,14 @@
-import type { Scenario } from '../scenario.ts'
-import type { ClockChange } from '../state/control.ts'
-import type { FaultSelection, FaultSpec, FaultState } from '../state/faults.ts'
-import type { AuthErrorStyle } from '../state/gateway.ts'
+import type { ClockChange } from '../rules/control.ts'
+import type { FaultSelection, FaultSpec, FaultState } from '../rules/faults.ts'
+import type { AuthErrorStyle } from '../rules/gateway.ts'
 import type {
   IdentityView,
   IssueOutcome,
   PasswordAuthInput,
   TokenSelector,
   WireRequest,
-} from '../state/identity.ts'
-import type { RateLimit, ThrottleOutcome } from '../state/rate-limit.ts'
+} from '../rules/identity.ts'
+import type { RateLimit, ThrottleOutcome } from '../rules/rate-limit.ts'
 import type {
   EnqueueItem,
   EnqueueOutcome,
@@ -19,7 +18,8 @@ import type {
   ServerSummary,
   ServerView,
   SourceServer,
-} from '../state/server-state.ts'
+} from '../rules/server-state.ts'
+import type { Scenario } from '../scenario.ts'
 import type {
   AuthOutcome,
   DeliveryMode,

@@ -1,8 +1,8 @@
-import { MockConfigError } from '../errors.ts'
-import type { MockOptions } from '../options.ts'
-import { parseScenarioText } from '../scenario.ts'
-import { parseRateLimit } from '../state/rate-limit.ts'
-import { IDLE_SHAPES, type IdleShape } from '../types.ts'
+import { MockConfigError } from '../../errors.ts'
+import type { MockOptions } from '../../options.ts'
+import { parseRateLimit } from '../../rules/rate-limit.ts'
+import { parseScenarioText } from '../../scenario.ts'
+import { IDLE_SHAPES, type IdleShape } from '../../types.ts'
 import type { SmsControlObject, SmsServerObject } from './objects.ts'
 
 /** Bindings and variables of the Worker (see wrangler.jsonc). */

@@ -108,3 +108,24 @@ export function serverEvent(
     ...(domain !== undefined ? { detail: { domain } } : {}),
   }
 }
+
+/**
+ * Adds a fault to a mock that has numbered `book.faultCounter` faults so far: refused when
+ * its id is taken, else numbered (the counter moves on) as {@link numberedFault} does.
+ *
+ * @example
+ * const added = addNumberedFault(book, spec, ids.has(spec.id ?? ''), seed, now)
+ * if ('error' in added) return added
+ */
+export function addNumberedFault(
+  book: { faultCounter: number },
+  spec: FaultSpec,
+  idTaken: boolean,
+  baseSeed: number,
+  now: number,
+): { fault: FaultState; events: NewMockEvent[] } | { error: string } {
+  if (spec.id !== undefined && idTaken)
+    return { error: `a fault with id ${spec.id} already exists` }
+  book.faultCounter++
+  return numberedFault(spec, book.faultCounter, baseSeed, now)
+}

@@ -2,8 +2,8 @@ import type { JournalFilter } from '../store/store.ts'
 import type { JournalEntry, JournalInput } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
 
-/** The request journal: a ring buffer of the last N requests, numbered. */
-export class Journal {
+/** The request log (served as the journal): a ring buffer of the last N requests, numbered. */
+export class RequestLog {
   #seq = 0
   readonly #ring: RingBuffer<JournalInput & { seq: number }>
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  addNumberedFault,
   moveClock,
   numberedFault,
   serverEvent,
@@ -96,5 +97,32 @@ describe('events', () => {
       serverId: 'srv-1',
       reason: 'deleted',
     })
+  })
+})
+
+describe('addNumberedFault', () => {
+  it('numbers each new fault after the last and moves the counter on', () => {
+    const book = { faultCounter: 2 }
+    const added = addNumberedFault(book, { kind: 'status', status: 503 }, false, 42, 7)
+    expect(added).toMatchObject({ fault: { spec: { id: 'f3', seed: deriveSeed(42, 3) } } })
+    expect(book.faultCounter).toBe(3)
+  })
+
+  it('refuses a taken id and leaves the counter alone', () => {
+    const book = { faultCounter: 2 }
+    const added = addNumberedFault(book, { kind: 'latency', id: 'slow', ms: 5 }, true, 42, 7)
+    expect(added).toEqual({ error: 'a fault with id slow already exists' })
+    expect(book.faultCounter).toBe(2)
+  })
+
+  it('keeps a given id that is free', () => {
+    const added = addNumberedFault(
+      { faultCounter: 0 },
+      { kind: 'latency', id: 'slow', ms: 5 },
+      false,
+      1,
+      0,
+    )
+    expect(added).toMatchObject({ fault: { spec: { id: 'slow' } } })
   })
 })

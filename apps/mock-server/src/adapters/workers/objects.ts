@@ -1,14 +1,13 @@
 import { DurableObject } from 'cloudflare:workers'
-import { resolveSettings } from '../options.ts'
+import { resolveSettings } from '../../options.ts'
 import {
+  addNumberedFault,
   type ClockChange,
   moveClock,
-  numberedFault,
   serverEvent,
   tokenIssuedEvent,
   tokensInvalidatedEvent,
-} from '../state/control.ts'
-import { EventHub } from '../state/event-hub.ts'
+} from '../../rules/control.ts'
 import {
   drawFaultsExhausting,
   type FaultSelection,
@@ -16,8 +15,7 @@ import {
   type FaultState,
   removeFault,
   removeScopedFaults,
-} from '../state/faults.ts'
-import type { AuthErrorStyle } from '../state/gateway.ts'
+} from '../../rules/faults.ts'
 import {
   addAccount,
   authenticateSignature,
@@ -31,16 +29,21 @@ import {
   type TokenSelector,
   viewIdentityOf,
   type WireRequest,
-} from '../state/identity.ts'
-import { Journal } from '../state/journal.ts'
-import { type RateState, takeRequest } from '../state/rate-limit.ts'
-import { applyIdentity, seedState } from '../state/seed.ts'
+} from '../../rules/identity.ts'
+import { LiveControl } from '../../rules/live-control.ts'
 import {
-  applyFleetFields,
+  faultsOf,
+  idsOwnedBy,
+  registrationConflict,
+  registryOf,
+  type ServerSettingsChange,
+  updateServerSettings,
+} from '../../rules/registry.ts'
+import { applyIdentity, seedState } from '../../rules/seed.ts'
+import {
   deliver,
   type EnqueueItem,
   enqueue,
-  type FleetFields,
   ownedServer,
   type ResultInput,
   releaseDue,
@@ -50,14 +53,14 @@ import {
   sourceServerOf,
   summarizeServer,
   viewServer,
-} from '../state/server-state.ts'
+} from '../../rules/server-state.ts'
 import type {
   EventFilter,
   IdentityInput,
   JournalFilter,
   LiveSettings,
   StoreSettings,
-} from '../store/store.ts'
+} from '../../store/store.ts'
 import type {
   DeliveryMode,
   IdleShape,
@@ -65,7 +68,7 @@ import type {
   JournalInput,
   NewMockEvent,
   RouteName,
-} from '../types.ts'
+} from '../../types.ts'
 import { type WorkerEnv, workerOptions } from './env.ts'
 
 const CONTROL_KEY = 'control'
@@ -94,21 +97,15 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   #registry = new Map<string, string>()
   #globalFaults: FaultState[] = []
   #faultIds = new Set<string>()
-  #faultCounter = 0
+  readonly #numbering = { faultCounter: 0 }
   #offsetMs = 0
-  // Memory only, like the journal: a budget's counts need not outlive an eviction.
-  #rate: RateState = { limit: null, windows: new Map() }
-  #authErrors: AuthErrorStyle = 'gateway'
-  readonly #journal: Journal
-  readonly #hub: EventHub
+  // Memory only: the journal, event backlog and rate-limit counts need not outlive an eviction.
+  readonly #live: LiveControl
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env)
     this.#settings = resolveSettings(workerOptions(env))
-    this.#journal = new Journal(this.#settings.journalSize)
-    this.#hub = new EventHub(this.#settings.eventBacklog)
-    this.#rate = { limit: this.#settings.rateLimit, windows: new Map() }
-    this.#authErrors = this.#settings.authErrors
+    this.#live = new LiveControl(this.#settings)
     void ctx.blockConcurrencyWhile(async () => {
       const saved = await ctx.storage.get<ControlSnapshot>(CONTROL_KEY)
       if (saved) this.#load(saved)
@@ -125,7 +122,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     this.#registry = new Map(saved.registry)
     this.#globalFaults = saved.globalFaults
     this.#faultIds = new Set(saved.faultIds)
-    this.#faultCounter = saved.faultCounter
+    this.#numbering.faultCounter = saved.faultCounter
     this.#offsetMs = saved.offsetMs
   }
 
@@ -138,12 +135,11 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     )
     this.#identity = seeded.identity
     this.#globalFaults = seeded.globalFaults
-    this.#faultCounter = seeded.faultCounter
-    this.#registry = new Map([...seeded.servers.values()].map((s) => [s.id, s.account]))
-    this.#faultIds = new Set([
-      ...seeded.globalFaults.map((f) => f.spec.id),
-      ...[...seeded.servers.values()].flatMap((s) => s.faults.map((f) => f.spec.id)),
-    ])
+    this.#numbering.faultCounter = seeded.faultCounter
+    this.#registry = registryOf(seeded.servers.values())
+    this.#faultIds = new Set(
+      faultsOf(seeded.globalFaults, seeded.servers.values()).map((f) => f.spec.id),
+    )
     await Promise.all(
       [...seeded.servers.values()].map((server) => serverStub(this.env, server.id).init(server)),
     )
@@ -156,14 +152,14 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
       registry: [...this.#registry],
       globalFaults: this.#globalFaults,
       faultIds: [...this.#faultIds],
-      faultCounter: this.#faultCounter,
+      faultCounter: this.#numbering.faultCounter,
       offsetMs: this.#offsetMs,
     }
     await this.ctx.storage.put(CONTROL_KEY, snapshot)
   }
 
   #emit(events: readonly NewMockEvent[]): void {
-    if (events.length > 0) this.#hub.publish(events, this.#now())
+    this.#live.emit(events, this.#now())
   }
 
   async now(): Promise<number> {
@@ -222,9 +218,8 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   async registerServer(id: string, domain: string) {
     const existing = this.#registry.get(id)
     if (existing !== undefined) {
-      if (existing !== domain) {
-        return { error: `server ${id} is already registered to account ${existing}` } as const
-      }
+      const conflict = registrationConflict(id, existing, domain)
+      if (conflict !== undefined) return { error: conflict } as const
       return { created: false, now: this.#now() } as const
     }
     addAccount(this.#identity, domain)
@@ -239,24 +234,19 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async serverIdsOf(account: string): Promise<string[]> {
-    const ids: string[] = []
-    for (const [id, owner] of this.#registry) if (owner === account) ids.push(id)
-    return ids
+    return idsOwnedBy(this.#registry, account)
   }
 
   async throttle(identity: string) {
-    return takeRequest(this.#rate, identity, this.#now())
+    return this.#live.throttle(identity, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
-    return { authErrors: this.#authErrors, rateLimit: this.#rate.limit }
+    return this.#live.settings()
   }
 
   async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
-    if (changes.authErrors !== undefined) this.#authErrors = changes.authErrors
-    if (changes.rateLimit !== undefined)
-      this.#rate = { limit: changes.rateLimit, windows: new Map() }
-    return this.liveSettings()
+    return this.#live.updateSettings(changes)
   }
 
   async unregister(id: string): Promise<boolean> {
@@ -267,16 +257,10 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async addFault(spec: FaultSpec) {
-    if (spec.id !== undefined && this.#faultIds.has(spec.id)) {
-      return { error: `a fault with id ${spec.id} already exists` } as const
-    }
-    this.#faultCounter++
-    const { fault, events } = numberedFault(
-      spec,
-      this.#faultCounter,
-      this.#settings.seed,
-      this.#now(),
-    )
+    const taken = spec.id !== undefined && this.#faultIds.has(spec.id)
+    const added = addNumberedFault(this.#numbering, spec, taken, this.#settings.seed, this.#now())
+    if ('error' in added) return { error: added.error } as const
+    const { fault, events } = added
     this.#faultIds.add(fault.spec.id)
     const onServer = spec.server !== undefined && this.#registry.has(spec.server)
     if (!onServer) this.#globalFaults.push(fault)
@@ -318,11 +302,11 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async journal(entry: JournalInput): Promise<void> {
-    this.#journal.append(entry)
+    this.#live.journal(entry)
   }
 
   async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
-    return this.#journal.read(filter)
+    return this.#live.readJournal(filter)
   }
 
   async publish(events: readonly NewMockEvent[]): Promise<void> {
@@ -332,10 +316,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   async reset(): Promise<void> {
     await Promise.all([...this.#registry.keys()].map((id) => serverStub(this.env, id).clear()))
     this.#offsetMs = 0
-    this.#journal.clear()
-    this.#hub.clear()
-    this.#rate = { limit: this.#settings.rateLimit, windows: new Map() }
-    this.#authErrors = this.#settings.authErrors
+    this.#live.reset()
     await this.#seed()
     this.#emit([{ type: 'reset' }])
   }
@@ -350,7 +331,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
       ...(since !== null ? { since: Number(since) } : {}),
     }
     const controller = new AbortController()
-    const events = this.#hub.subscribe(filter, controller.signal)
+    const events = this.#live.subscribe(filter, controller.signal)
     const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>()
     const writer = writable.getWriter()
     const encoder = new TextEncoder()
@@ -394,15 +375,9 @@ export class SmsServerObject extends DurableObject<WorkerEnv> {
     await this.#save()
   }
 
-  async update(changes: {
-    delivery?: DeliveryMode | undefined
-    idle?: IdleShape | undefined
-    fleet?: FleetFields | undefined
-  }) {
+  async update(changes: ServerSettingsChange) {
     if (!this.#state) return
-    if (changes.delivery) this.#state.delivery = changes.delivery
-    if (changes.idle) this.#state.idle = changes.idle
-    if (changes.fleet) applyFleetFields(this.#state, changes.fleet)
+    updateServerSettings(this.#state, changes)
     await this.#save()
   }
 

@@ -1,27 +1,27 @@
-import { type ClockChange, serverEvent } from '../state/control.ts'
+import { type ClockChange, serverEvent } from '../../rules/control.ts'
 import {
   emptySelection,
   type FaultSelection,
   type FaultSpec,
   type FaultState,
-} from '../state/faults.ts'
+} from '../../rules/faults.ts'
 import type {
   IssueOutcome,
   PasswordAuthInput,
   TokenSelector,
   WireRequest,
-} from '../state/identity.ts'
-import { identityKey, type ThrottleOutcome } from '../state/rate-limit.ts'
+} from '../../rules/identity.ts'
+import { identityKey, type ThrottleOutcome } from '../../rules/rate-limit.ts'
+import { registeredServer, type ServerRegistration } from '../../rules/registry.ts'
 import {
   createServerState,
   type EnqueueItem,
   type EnqueueOutcome,
-  type FleetFields,
   type ResultInput,
   type ServerSummary,
   type ServerView,
   type SourceServer,
-} from '../state/server-state.ts'
+} from '../../rules/server-state.ts'
 import type {
   DeliverResult,
   EventFilter,
@@ -32,18 +32,16 @@ import type {
   MockStore,
   ReportResult,
   StoreSettings,
-} from '../store/store.ts'
+} from '../../store/store.ts'
 import type {
   AuthOutcome,
-  DeliveryMode,
-  IdleShape,
   JournalEntry,
   JournalInput,
   MockEvent,
   NewMockEvent,
   Principal,
   RouteName,
-} from '../types.ts'
+} from '../../types.ts'
 import type { WorkerEnv } from './env.ts'
 import { controlStub, serverStub } from './objects.ts'
 
@@ -105,24 +103,14 @@ export class DurableObjectStore implements MockStore {
     return this.#control.viewIdentity()
   }
 
-  async registerServer(input: {
-    id: string
-    domain: string
-    delivery?: DeliveryMode | undefined
-    idle?: IdleShape | undefined
-    fleet?: FleetFields | undefined
-  }): Promise<{ created: boolean; server: ServerSummary } | { error: string }> {
+  async registerServer(
+    input: ServerRegistration,
+  ): Promise<{ created: boolean; server: ServerSummary } | { error: string }> {
     const outcome = await this.#control.registerServer(input.id, input.domain)
     if ('error' in outcome) return { error: outcome.error }
     const server = this.#server(input.id)
     if (outcome.created) {
-      await server.init(
-        createServerState(input.id, input.domain, outcome.now, {
-          delivery: input.delivery,
-          idle: input.idle,
-          ...input.fleet,
-        }),
-      )
+      await server.init(registeredServer(input, outcome.now))
     } else {
       await server.update({ delivery: input.delivery, idle: input.idle, fleet: input.fleet })
     }

@@ -1,0 +1,87 @@
+// What both stores keep in memory only, the same way: the request log, the event stream and the
+// live settings. The in-process store holds one; on Workers the control object holds the one
+// instance (an evicted object starts these afresh, while its other state is persisted).
+import type { EventFilter, JournalFilter, LiveSettings } from '../store/store.ts'
+import type { JournalEntry, JournalInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
+import { EventHub } from './event-hub.ts'
+import type { AuthErrorStyle } from './gateway.ts'
+import {
+  initialLiveState,
+  type LiveState,
+  throttleRequest,
+  updateLiveSettings,
+  viewLiveSettings,
+} from './live-settings.ts'
+import type { RateLimit, ThrottleOutcome } from './rate-limit.ts'
+import { RequestLog } from './request-log.ts'
+
+/** The settings a {@link LiveControl} starts (and resets) with. */
+export interface LiveControlSettings {
+  journalSize: number
+  eventBacklog: number
+  authErrors: AuthErrorStyle
+  rateLimit: RateLimit | null
+}
+
+/**
+ * The request log, event stream and live settings of one mock.
+ *
+ * @example
+ * const live = new LiveControl(settings)
+ * live.emit([{ type: 'reset' }], now)
+ */
+export class LiveControl {
+  readonly #settings: LiveControlSettings
+  readonly #log: RequestLog
+  readonly #events: EventHub
+  #live: LiveState
+
+  constructor(settings: LiveControlSettings) {
+    this.#settings = settings
+    this.#log = new RequestLog(settings.journalSize)
+    this.#events = new EventHub(settings.eventBacklog)
+    this.#live = initialLiveState(settings)
+  }
+
+  /** Publishes `events` at mock time `now` (nothing when there are none). */
+  emit(events: readonly NewMockEvent[], now: number): void {
+    if (events.length > 0) this.#events.publish(events, now)
+  }
+
+  /** Live events matching `filter` (after the backlog from `since`) until `signal` aborts. */
+  subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
+    return this.#events.subscribe(filter, signal)
+  }
+
+  /** Logs one request. */
+  journal(entry: JournalInput): void {
+    this.#log.append(entry)
+  }
+
+  /** Logged requests matching `filter`, newest last. */
+  readJournal(filter: JournalFilter): JournalEntry[] {
+    return this.#log.read(filter)
+  }
+
+  /** Counts one request of `caller` against the live rate limit. */
+  throttle(caller: Principal | string, now: number): ThrottleOutcome {
+    return throttleRequest(this.#live, caller, now)
+  }
+
+  /** The live settings as the admin API shows them. */
+  settings(): LiveSettings {
+    return viewLiveSettings(this.#live)
+  }
+
+  /** Applies the changes given and returns the new settings. */
+  updateSettings(changes: Partial<LiveSettings>): LiveSettings {
+    return updateLiveSettings(this.#live, changes)
+  }
+
+  /** Forgets logged requests and events, and goes back to the configured settings. */
+  reset(): void {
+    this.#log.clear()
+    this.#events.clear()
+    this.#live = initialLiveState(this.#settings)
+  }
+}
