@@ -1,7 +1,6 @@
 import {
   fullJitterBackoff,
   isSmsInputError,
-  type PollErrorEvent,
   type PollEvent,
   pollCommands,
   type Scheduler,
@@ -9,6 +8,7 @@ import {
   type SmsCommand,
 } from '@sms-command/core'
 import type { HandlerPaths } from './config/load-config.ts'
+import { type Delivery, dryRunDelivery, NOTHING, SOON, type StepResult } from './delivery.ts'
 import {
   actOnCurrent,
   isDeterministicRefusal,
@@ -24,17 +24,15 @@ import {
   type StoredResult,
 } from './durable/delivery-journal.ts'
 import { isStateError } from './durable/state-error.ts'
-import { chooseHandler, dryRunPlan } from './handler/choose-handler.ts'
+import { chooseHandler } from './handler/choose-handler.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
-import { errorFields, type Logger } from './logger.ts'
-import {
-  errorLabel,
-  type PollAdvice,
-  pollErrorAdvice,
-  reportErrorAdvice,
-} from './observe/advice.ts'
-import type { AgentMetrics } from './observe/metrics.ts'
+import { errorFields } from './logger.ts'
+import { errorLabel, pollErrorAdvice, reportErrorAdvice } from './observe/advice.ts'
+import type { AgentEvents, EmittedAgentEvent } from './observe/agent-events.ts'
+import type { LoopStatus } from './observe/agent-health.ts'
 import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
+
+export type { LoopStatus } from './observe/agent-health.ts'
 
 /** What the agent asks of whoever runs handlers (a real process runner, or a test double). */
 export interface RunRequest {
@@ -77,8 +75,8 @@ export interface AgentDependencies {
   client: SmsClient
   /** `null` only in dry-run without a state directory. */
   journal: DeliveryJournal | null
-  logger: Logger
-  metrics: AgentMetrics
+  /** Where every event goes (logs, metrics and `/healthz` subscribe; see `observeAgent`). */
+  events: AgentEvents
   runCommand: CommandRunner
   scheduler: Scheduler
   random?: () => number
@@ -89,35 +87,8 @@ export interface AgentDependencies {
   stopOrphan?: (pid: number) => Promise<boolean>
 }
 
-/** Where the agent stands, for `/healthz`. */
-export interface AgentStatus {
-  state: 'starting' | 'polling' | 'handling' | 'stopping' | 'stopped'
-  startedAt: number
-  lastPollAt: number | undefined
-  lastSuccessfulPollAt: number | undefined
-  consecutiveErrors: number
-  backoffMs: number
-  outbox: number
-  handler: { command: string; task_id: string; startedAt: number } | undefined
-  /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
-  rejectedReports: { count: number; last: number | undefined }
-  /** The last poll's failure while polls fail (cleared by a successful poll). */
-  lastError: (PollAdvice & { status: string; at: number }) | undefined
-}
-
-/** What one step over the current command decided about the next request. */
-interface StepResult {
-  /** Wait this long before polling again (a failed report backs off). */
-  delayMs: number
-  /** Poll again without the usual interval (to verify before reporting, or to fetch the next). */
-  pollSoon: boolean
-}
-
 /** How long a handler's death by a signal waits for the agent's own stop signal to arrive. */
 const SIGNAL_SETTLE_MS = 500
-
-const NOTHING: StepResult = { delayMs: 0, pollSoon: false }
-const SOON: StepResult = { delayMs: 0, pollSoon: true }
 
 /** Exit codes of the agent (documented in the README and `--help`). */
 export const EXIT = {
@@ -130,8 +101,23 @@ export const EXIT = {
 } as const
 
 /**
+ * A bounded run of verification polls: what `--once` does after its first poll, and the flush
+ * after a stop. Each round polls (after the delay the previous round asked for) and settles or
+ * reports what the poll shows, while results wait in the outbox.
+ */
+interface VerifyRounds {
+  /** Verification polls at most. */
+  rounds: number
+  /** Request attempts of each poll. */
+  attempts: number
+  /** Ends the rounds (and cancels a poll or pause in progress). */
+  signal: AbortSignal
+}
+
+/**
  * The agent's loop. Polls SMS through core's `pollCommands`, journals every delivery before acting
- * on it, runs one handler at a time, and reports each result through a durable outbox.
+ * on it, runs one handler at a time, and reports each result through a durable outbox. It only
+ * emits events; logs, metrics and `/healthz` subscribe to them.
  *
  * Reports follow one rule, which makes re-sending safe under API.md §2 (a result names only
  * `command_name`, and SMS clears the current command when it records one): **a report is sent only
@@ -141,49 +127,48 @@ export const EXIT = {
  * So a re-sent report can never clear a different command that shares the name.
  *
  * @example
- * const agent = new Agent({ settings, client, journal, logger, metrics, runCommand, scheduler })
+ * const { events } = observeAgent({ logger, metrics, now: scheduler.now })
+ * const agent = new Agent({ settings, client, journal, events, runCommand, scheduler })
  * process.on('SIGTERM', () => agent.stop('SIGTERM'))
  * const exitCode = await agent.run()
  */
 export class Agent {
   private readonly settings: AgentSettings
   private readonly client: SmsClient
-  private readonly journal: DeliveryJournal | null
-  private readonly logger: Logger
-  private readonly metrics: AgentMetrics
+  private readonly events: AgentEvents
   private readonly runCommand: CommandRunner
   private readonly scheduler: Scheduler
   private readonly random: () => number
   private readonly stopOrphan: ((pid: number) => Promise<boolean>) | undefined
+  /** Journal, run and report; or, in a dry run, only say what would be done. */
+  private readonly delivery: Delivery
   /** Aborted on the first stop request: no new poll, no new handler. */
   private readonly stopPolling = new AbortController()
   /** Aborted when the shutdown grace is over: the running handler is terminated. */
   private readonly terminateHandler = new AbortController()
-  private readonly seenInDryRun = new Set<string>()
   private reportFailures = 0
   /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
   private readonly refusals = new Map<number, number>()
-  /** Results SMS refused for good, for `/healthz`. */
-  private rejected: { count: number; last: number | undefined } = { count: 0, last: undefined }
-  private lastError: AgentStatus['lastError']
   private journalFailures = 0
-  private state: AgentStatus['state'] = 'starting'
-  private lastPollAt: number | undefined
+  private state: LoopStatus['state'] = 'starting'
   private consecutiveErrors = 0
-  private running: AgentStatus['handler']
+  private running: LoopStatus['handler']
   private readonly startedAt: number
 
   constructor(dependencies: AgentDependencies) {
     this.settings = dependencies.settings
     this.client = dependencies.client
-    this.journal = dependencies.journal
-    this.logger = dependencies.logger
-    this.metrics = dependencies.metrics
+    this.events = dependencies.events
     this.runCommand = dependencies.runCommand
     this.scheduler = dependencies.scheduler
     this.random = dependencies.random ?? Math.random
     this.stopOrphan = dependencies.stopOrphan
     this.startedAt = this.scheduler.now()
+    const journal = dependencies.journal
+    this.delivery =
+      this.settings.dryRun || !journal
+        ? dryRunDelivery({ journal, handlers: this.settings.handlers, events: this.events })
+        : this.journaledDelivery(journal)
   }
 
   /** True once {@link stop} was called. */
@@ -191,19 +176,13 @@ export class Agent {
     return this.stopPolling.signal.aborted
   }
 
-  /** A snapshot for `/healthz`. */
-  status(): AgentStatus {
+  /** Where the loop stands, for `/healthz` and `/metrics`. */
+  status(): LoopStatus {
     return {
       state: this.state,
       startedAt: this.startedAt,
-      lastPollAt: this.lastPollAt,
-      lastSuccessfulPollAt: this.metrics.lastSuccessfulPollAt,
-      consecutiveErrors: this.consecutiveErrors,
-      backoffMs: this.metrics.backoffMs,
-      outbox: this.metrics.outboxSize,
       handler: this.running,
-      rejectedReports: { ...this.rejected },
-      lastError: this.lastError,
+      outbox: this.delivery.outbox(),
     }
   }
 
@@ -214,7 +193,8 @@ export class Agent {
   stop(reason: string): void {
     if (this.stopping) return
     this.state = 'stopping'
-    this.logger.info('agent.stopping', {
+    this.emit({
+      event: 'agent.stopping',
       reason,
       msg: this.running
         ? `stopping; the running handler gets ${this.settings.shutdownGraceMs} ms to finish`
@@ -226,7 +206,8 @@ export class Agent {
       this.scheduler.sleep(this.settings.shutdownGraceMs, this.terminateHandler.signal).then(
         () => {
           if (!this.running) return
-          this.logger.warn('handler.terminating', {
+          this.emit({
+            event: 'handler.terminating',
             command: this.running.command,
             task_id: this.running.task_id,
             msg: 'the shutdown grace ran out: terminating the handler',
@@ -244,9 +225,46 @@ export class Agent {
    * Runs until {@link stop}: recovers the journal, polls, handles, reports, then flushes the
    * outbox. Resolves with the exit code.
    */
-  async run(): Promise<number> {
-    await this.recover()
+  run(): Promise<number> {
+    return this.lifecycle(async () => {
+      await this.pollUntilStopped()
+      await this.flush()
+      return EXIT.ok
+    })
+  }
+
+  /**
+   * `--once`: one poll, the command it brings handled and reported (with a few verification polls
+   * and retries), then the exit code: 0 done, 4 SMS could not be polled, 5 a result is still in
+   * the outbox.
+   */
+  runOnce(): Promise<number> {
+    return this.lifecycle(async () => {
+      const first = await this.pollOnce(3, this.stopPolling.signal)
+      if (first === 'failed') return EXIT.oncePollFailed
+      if (first === 'stopped') return EXIT.ok
+      const step = await this.delivery.step(first, true)
+      await this.verify(step, { rounds: 5, attempts: 2, signal: this.stopPolling.signal })
+      if (this.stopping) await this.flush()
+      return this.outboxLeft('run') > 0 ? EXIT.onceOutboxLeft : EXIT.ok
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** What every run shares: settle what a previous run left behind, then drive. */
+  private async lifecycle(drive: () => Promise<number>): Promise<number> {
+    await this.delivery.recover()
     this.state = 'polling'
+    try {
+      return await drive()
+    } finally {
+      this.state = 'stopped'
+    }
+  }
+
+  /** The daemon: core's poller paces the polls; a step may ask for the next one sooner or later. */
+  private async pollUntilStopped(): Promise<void> {
     const poller = pollCommands(this.client, this.settings.serverId, {
       intervalMs: this.settings.intervalMs,
       firstPollJitterMs: this.settings.firstPollJitterMs,
@@ -260,67 +278,75 @@ export class Agent {
     for await (const event of poller) {
       this.observePoll(event)
       if (event.type === 'error') continue
-      const step = await this.step(event.type === 'command' ? event.command : null, true)
+      const step = await this.delivery.step(event.type === 'command' ? event.command : null, true)
       if (this.stopping) break
       if (step.delayMs > 0) {
-        this.metrics.backoffMs = step.delayMs
-        const slept = await this.pause(step.delayMs)
-        this.metrics.backoffMs = 0
-        if (!slept) break
+        if (!(await this.pause(step.delayMs))) break
         poller.wake()
       } else if (step.pollSoon) {
         poller.wake()
       }
     }
     await poller.return?.(undefined)
-    await this.flush()
-    this.state = 'stopped'
-    return EXIT.ok
   }
 
-  /**
-   * `--once`: one poll, the command it brings handled and reported (with a few verification polls
-   * and retries), then the exit code: 0 done, 4 SMS could not be polled, 5 a result is still in
-   * the outbox.
-   */
-  async runOnce(): Promise<number> {
-    await this.recover()
-    this.state = 'polling'
-    const first = await this.pollOnce(3)
-    if (first === 'failed') return EXIT.oncePollFailed
-    if (first === 'stopped') return EXIT.ok
-    let step = await this.step(first, true)
-    for (let round = 0; round < 5 && this.outboxEntries().length > 0 && !this.stopping; round++) {
-      if (step.delayMs > 0 && !(await this.pause(step.delayMs))) break
-      const current = await this.pollOnce(2)
+  /** Verification polls and reports until the outbox is empty, the rounds are spent or `signal`. */
+  private async verify(first: StepResult, plan: VerifyRounds): Promise<void> {
+    let delayMs = first.delayMs
+    for (let round = 0; round < plan.rounds && this.delivery.outbox() > 0; round++) {
+      if (plan.signal.aborted) break
+      if (delayMs > 0 && !(await this.pause(delayMs, plan.signal))) break
+      const current = await this.pollOnce(plan.attempts, plan.signal)
       if (current === 'stopped') break
-      if (current === 'failed') {
-        step = { delayMs: this.backoff(round + 1), pollSoon: true }
-        continue
-      }
-      step = await this.step(current, false)
+      delayMs =
+        current === 'failed'
+          ? this.backoff(round + 1)
+          : (await this.delivery.step(current, false)).delayMs
     }
-    if (this.stopping) await this.flush()
-    this.state = 'stopped'
-    const left = this.outboxEntries().length
-    if (left > 0) {
-      this.logger.warn('outbox.pending', {
-        outbox: left,
-        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next run`,
-      })
-      return EXIT.onceOutboxLeft
-    }
-    return EXIT.ok
   }
 
-  // -------------------------------------------------------------------------------------------
+  /** After a stop: a few verification polls and reports, within a bounded time. */
+  private async flush(): Promise<void> {
+    if (!this.delivery.flushes || this.delivery.outbox() === 0) return
+    const budget = new AbortController()
+    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
+    this.scheduler.sleep(budgetMs, budget.signal).then(
+      () => budget.abort(new Error('flush budget spent')),
+      () => {},
+    )
+    try {
+      this.emit({ event: 'outbox.flush', outbox: this.delivery.outbox(), delay: budgetMs })
+      await this.verify(NOTHING, { rounds: 4, attempts: 1, signal: budget.signal })
+    } finally {
+      budget.abort()
+    }
+    this.outboxLeft('start')
+  }
 
-  /** Polls once outside the loop (for `--once` and the final flush). */
+  /** Results still in the outbox; warns when there are any. */
+  private outboxLeft(nextTry: 'run' | 'start'): number {
+    const left = this.delivery.outbox()
+    if (left > 0) {
+      this.emit({
+        event: 'outbox.pending',
+        outbox: left,
+        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next ${nextTry}`,
+      })
+    }
+    return left
+  }
+
+  private emit(event: EmittedAgentEvent, cause?: unknown): void {
+    this.events.emit(event, cause === undefined ? undefined : { cause })
+  }
+
+  /** Polls once outside the poller (for `--once` and the final flush). */
   private async pollOnce(
     attempts: number,
-    signal: AbortSignal = this.stopPolling.signal,
+    signal: AbortSignal,
   ): Promise<SmsCommand | null | 'failed' | 'stopped'> {
     const started = this.scheduler.now()
+    const polled = { serverId: this.settings.serverId, sequence: 0, nextDelayMs: 0 }
     try {
       const command = await this.client.getCommand(this.settings.serverId, {
         signal,
@@ -332,25 +358,9 @@ export class Agent {
         },
       })
       const at = this.scheduler.now()
+      const timing = { ...polled, at, latencyMs: at - started }
       this.observePoll(
-        command
-          ? {
-              type: 'command',
-              command,
-              serverId: this.settings.serverId,
-              at,
-              latencyMs: at - started,
-              sequence: 0,
-              nextDelayMs: 0,
-            }
-          : {
-              type: 'idle',
-              serverId: this.settings.serverId,
-              at,
-              latencyMs: at - started,
-              sequence: 0,
-              nextDelayMs: 0,
-            },
+        command ? { type: 'command', command, ...timing } : { type: 'idle', ...timing },
       )
       return command
     } catch (error) {
@@ -359,58 +369,63 @@ export class Agent {
       const at = this.scheduler.now()
       this.observePoll({
         type: 'error',
-        serverId: this.settings.serverId,
+        ...polled,
         at,
         latencyMs: at - started,
-        sequence: 0,
-        nextDelayMs: 0,
         consecutiveErrors: this.consecutiveErrors + 1,
-        error: error as PollErrorEvent['error'],
+        error: error as Extract<PollEvent, { type: 'error' }>['error'],
       })
       return 'failed'
     }
   }
 
   private observePoll(event: PollEvent) {
-    this.lastPollAt = event.at
+    const when = { at: event.at }
     if (event.type === 'error') {
       this.consecutiveErrors = event.consecutiveErrors
-      this.metrics.backoffMs = event.nextDelayMs
-      const status = errorLabel(event.error)
-      this.metrics.countPoll('error', status)
       const advice = pollErrorAdvice(event.error)
-      this.lastError = { ...advice, status, at: event.at }
-      this.logger.warn('poll.error', {
-        attempt: event.consecutiveErrors,
-        delay: event.nextDelayMs,
-        status,
-        latency_ms: event.latencyMs,
-        service: advice.service,
-        ...(advice.check ? { check: advice.check } : {}),
-        msg: advice.msg,
-        error: errorFields(event.error),
-      })
+      this.events.emit(
+        {
+          event: 'poll.error',
+          attempt: event.consecutiveErrors,
+          delay: event.nextDelayMs,
+          status: errorLabel(event.error),
+          latency_ms: event.latencyMs,
+          service: advice.service,
+          ...(advice.check ? { check: advice.check } : {}),
+          msg: advice.msg,
+          error: errorFields(event.error),
+        },
+        { ...when, cause: event.error },
+      )
       return
     }
-    this.lastError = undefined
     if (this.consecutiveErrors > 0) {
-      this.logger.info('poll.recovered', {
-        attempt: this.consecutiveErrors,
-        msg: `SMS answered again after ${this.consecutiveErrors} failed poll(s)`,
-      })
+      this.events.emit(
+        {
+          event: 'poll.recovered',
+          attempt: this.consecutiveErrors,
+          msg: `SMS answered again after ${this.consecutiveErrors} failed poll(s)`,
+        },
+        when,
+      )
     }
     this.consecutiveErrors = 0
-    this.metrics.backoffMs = 0
-    this.metrics.lastSuccessfulPollAt = event.at
-    this.metrics.countPoll(event.type)
     if (event.type === 'idle') {
-      this.logger.debug('poll.idle', { latency_ms: event.latencyMs, delay: event.nextDelayMs })
+      this.events.emit(
+        { event: 'poll.idle', latency_ms: event.latencyMs, delay: event.nextDelayMs },
+        when,
+      )
     } else {
-      this.logger.debug('poll.command', {
-        command: event.command.command_name,
-        task_id: event.command.command_param.task_id,
-        latency_ms: event.latencyMs,
-      })
+      this.events.emit(
+        {
+          event: 'poll.command',
+          command: event.command.command_name,
+          task_id: event.command.command_param.task_id,
+          latency_ms: event.latencyMs,
+        },
+        when,
+      )
     }
   }
 
@@ -432,18 +447,20 @@ export class Agent {
     )
   }
 
-  private outboxEntries(): JournalEntry[] {
-    return this.journal?.active().filter((entry) => entry.state === 'done') ?? []
-  }
+  // ---- Delivery with a journal ----------------------------------------------------------------
 
-  private updateOutboxGauge() {
-    this.metrics.outboxSize = this.outboxEntries().length
+  private journaledDelivery(journal: DeliveryJournal): Delivery {
+    return {
+      recover: () => this.recover(journal),
+      step: (current, allowRun) => this.step(journal, current, allowRun),
+      outbox: () => journal.active().filter((entry) => entry.state === 'done').length,
+      flushes: true,
+    }
   }
 
   /** Deals with what a previous run left behind: handlers it was running when it died. */
-  private async recover() {
-    if (!this.journal || this.settings.dryRun) return
-    const recovered = await this.journal.recover(this.settings.interrupted)
+  private async recover(journal: DeliveryJournal) {
+    const recovered = await journal.recover(this.settings.interrupted)
     for (const { entry, action, handlerPid } of recovered) {
       const fields = {
         command: entry.command.command_name,
@@ -452,7 +469,8 @@ export class Agent {
       if (handlerPid !== undefined && this.stopOrphan) {
         const stopped = await this.stopOrphan(handlerPid).catch(() => false)
         if (stopped) {
-          this.logger.warn('handler.orphan-stopped', {
+          this.emit({
+            event: 'handler.orphan-stopped',
             ...fields,
             pid: handlerPid,
             msg: 'a handler of the previous run was still running; it was terminated',
@@ -460,55 +478,58 @@ export class Agent {
         }
       }
       if (action === 'interrupted') {
-        this.metrics.countCommand(entry.command.command_name, 'fail')
-        this.logger.warn('command.interrupted', {
+        this.emit({
+          event: 'command.interrupted',
           ...fields,
           msg: 'the previous run stopped while this handler ran; reporting fail (reason interrupted), not running it again',
         })
       } else {
-        this.logger.warn('command.rerun', {
+        this.emit({
+          event: 'command.rerun',
           ...fields,
           msg: 'the previous run stopped while this handler ran; it will run once more (--interrupted rerun)',
         })
       }
     }
-    const pending = this.journal.active()
+    const pending = journal.active()
     if (pending.length > 0) {
-      this.logger.info('journal.recovered', {
+      this.emit({
+        event: 'journal.recovered',
         outbox: pending.filter((entry) => entry.state === 'done').length,
         received: pending.filter((entry) => entry.state === 'received').length,
         msg: 'unfinished entries from a previous run are settled at the next poll',
       })
     }
-    this.updateOutboxGauge()
   }
 
   /**
    * One step over what SMS says is current (`null`: nothing). Settles entries that are no longer
    * current, then journals/runs/reports the current command as its entry's state requires.
    */
-  private async step(current: SmsCommand | null, allowRun: boolean): Promise<StepResult> {
-    if (this.settings.dryRun || !this.journal) {
-      this.dryRun(current)
-      return NOTHING
-    }
+  private async step(
+    journal: DeliveryJournal,
+    current: SmsCommand | null,
+    allowRun: boolean,
+  ): Promise<StepResult> {
     try {
-      const result = await this.stepJournaled(this.journal, current, allowRun)
+      const result = await this.stepJournaled(journal, current, allowRun)
       this.journalFailures = 0
       return result
     } catch (error) {
       if (!isStateError(error)) throw error
       this.journalFailures++
       const delay = this.backoff(this.journalFailures)
-      this.logger.error('journal.error', {
-        attempt: this.journalFailures,
-        delay,
-        msg: 'cannot write the journal: nothing is run or reported until it can be',
-        error: errorFields(error),
-      })
+      this.emit(
+        {
+          event: 'journal.error',
+          attempt: this.journalFailures,
+          delay,
+          msg: 'cannot write the journal: nothing is run or reported until it can be',
+          error: errorFields(error),
+        },
+        error,
+      )
       return { delayMs: delay, pollSoon: true }
-    } finally {
-      this.updateOutboxGauge()
     }
   }
 
@@ -532,7 +553,8 @@ export class Agent {
     if (actOnCurrent(entry, permission()) === 'receive') {
       const earlier = journal.findReported(current)
       entry = await journal.receive(current)
-      this.logger.info('command.received', {
+      this.emit({
+        event: 'command.received',
         ...fields,
         bucket: current.command_param.bucket,
         entry: entry.id,
@@ -571,9 +593,9 @@ export class Agent {
       now_current: current ? current.command_name : null,
     }
     await journal.markReported(entry.id, decision.outcome)
-    this.metrics.countReport(decision.outcome)
     if (decision.action === 'drop-unstarted') {
-      this.logger.warn('command.superseded', {
+      this.emit({
+        event: 'command.superseded',
         ...fields,
         msg: 'SMS no longer asks for this command; it was never started and will not be',
       })
@@ -581,13 +603,15 @@ export class Agent {
     }
     this.reportFailures = 0
     if (decision.outcome === 'presumed-recorded') {
-      this.logger.info('report.presumed-recorded', {
+      this.emit({
+        event: 'report.presumed-recorded',
         ...fields,
         attempt: entry.reportAttempts,
         msg: 'the answer to our report was lost, but SMS has moved on: it recorded the result',
       })
     } else {
-      this.logger.warn('report.superseded', {
+      this.emit({
+        event: 'report.superseded',
         ...fields,
         result: entry.result?.result,
         msg: 'SMS moved on before the result could be reported; it is kept in the journal only',
@@ -605,8 +629,8 @@ export class Agent {
         result_detail: { reason: choice.reason, message: choice.message },
       }
       await journal.markDone(entry.id, result)
-      this.metrics.countCommand(command.command_name, 'fail')
-      this.logger.warn('command.rejected', {
+      this.emit({
+        event: 'command.rejected',
         ...fields,
         reason: choice.reason,
         msg: choice.message,
@@ -619,30 +643,32 @@ export class Agent {
       task_id: command.command_param.task_id ?? '',
       startedAt: this.scheduler.now(),
     }
-    this.metrics.handlerRunning = true
     this.state = 'handling'
     let pidWritten: Promise<unknown> = Promise.resolve()
     let outcome: HandlerOutcome
     try {
       await journal.markRunning(entry.id, choice.path)
-      this.logger.info('command.start', { ...fields, handler: choice.path, entry: entry.id })
+      this.emit({ event: 'command.start', ...fields, handler: choice.path, entry: entry.id })
       outcome = await this.runCommand({
         handler: choice.path,
         command,
         signal: this.terminateHandler.signal,
         onSpawn: (pid) => {
           pidWritten = journal.setHandlerPid(entry.id, pid).catch((error: unknown) => {
-            this.logger.warn('journal.error', {
-              ...fields,
-              msg: 'could not journal the handler pid',
-              error: errorFields(error),
-            })
+            this.emit(
+              {
+                event: 'journal.error',
+                ...fields,
+                msg: 'could not journal the handler pid',
+                error: errorFields(error),
+              },
+              error,
+            )
           })
         },
       })
     } finally {
       this.running = undefined
-      this.metrics.handlerRunning = false
       if (this.state === 'handling') this.state = 'polling'
     }
     await pidWritten
@@ -658,7 +684,8 @@ export class Agent {
     })
     if (ending.action === 'rerun-next-start') {
       // Left `running` on purpose: the next start's recovery runs it once more.
-      this.logger.warn('command.interrupted', {
+      this.emit({
+        event: 'command.interrupted',
         ...fields,
         signal: outcome.detail.signal ?? undefined,
         msg: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); it runs once more at the next start (--interrupted rerun)`,
@@ -680,8 +707,8 @@ export class Agent {
       result: outcome.result,
       result_detail: { ...detail },
     })
-    this.metrics.countCommand(command.command_name, outcome.result)
-    this.logger.log(outcome.result === 'success' ? 'info' : 'warn', 'command.finish', {
+    this.emit({
+      event: 'command.finish',
       ...fields,
       result: outcome.result,
       reason: detail.reason,
@@ -705,12 +732,16 @@ export class Agent {
       } catch (error) {
         if (!isStateError(error)) throw error
         const delay = this.backoff(attempt)
-        this.logger.error('journal.error', {
-          attempt,
-          delay,
-          msg: 'cannot journal a finished handler; retrying (if the agent dies now, the command is reported interrupted)',
-          error: errorFields(error),
-        })
+        this.emit(
+          {
+            event: 'journal.error',
+            attempt,
+            delay,
+            msg: 'cannot journal a finished handler; retrying (if the agent dies now, the command is reported interrupted)',
+            error: errorFields(error),
+          },
+          error,
+        )
         await this.scheduler.sleep(delay)
       }
     }
@@ -738,22 +769,23 @@ export class Agent {
       },
     })
     if (fitted.trimmed) {
-      this.logger.info('report.trimmed', {
+      this.emit({
+        event: 'report.trimmed',
         ...fields,
         bytes: fitted.bytes,
         msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
       })
     }
-    this.logger.debug('report.send', { ...fields, result: result.result, bytes: fitted.bytes })
+    this.emit({ event: 'report.send', ...fields, result: result.result, bytes: fitted.bytes })
     try {
       const receipt = await this.client.reportResult(this.settings.serverId, fitted.body, {
         retry: false,
       })
       await journal.markReported(entry.id, 'acknowledged')
-      this.metrics.countReport('acknowledged')
       this.reportFailures = 0
       this.refusals.delete(entry.id)
-      this.logger.info('report.acknowledged', {
+      this.emit({
+        event: 'report.acknowledged',
         ...fields,
         result: result.result,
         status: receipt.status,
@@ -776,87 +808,46 @@ export class Agent {
         await journal.markReported(entry.id, 'rejected', verdict.why)
         this.refusals.delete(entry.id)
         this.reportFailures = 0
-        this.metrics.countReport('rejected')
-        this.rejected = { count: this.rejected.count + 1, last: entry.id }
         if (verdict.why === 'not-current') {
-          this.logger.warn('report.rejected', {
-            ...fields,
-            status: 400,
-            msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
-            error: errorFields(error),
-          })
+          this.emit(
+            {
+              event: 'report.rejected',
+              ...fields,
+              status: 400,
+              msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
+              error: errorFields(error),
+            },
+            error,
+          )
         } else if (verdict.why === 'invalid') {
-          this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
+          this.emit({ event: 'report.invalid', ...fields, error: errorFields(error) }, error)
         } else {
-          this.logger.error('report.refused', {
-            ...fields,
-            status: errorLabel(error),
-            msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and the agent goes on with the next command`,
-            error: errorFields(error),
-          })
+          this.emit(
+            {
+              event: 'report.refused',
+              ...fields,
+              status: errorLabel(error),
+              msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and the agent goes on with the next command`,
+              error: errorFields(error),
+            },
+            error,
+          )
         }
         return SOON
       }
-      const status = errorLabel(error)
-      this.metrics.countReportError(status)
-      this.logger.warn('report.error', {
-        ...fields,
-        delay: verdict.delayMs,
-        status,
-        msg: reportErrorAdvice(error),
-        error: errorFields(error),
-      })
+      this.emit(
+        {
+          event: 'report.error',
+          ...fields,
+          delay: verdict.delayMs,
+          status: errorLabel(error),
+          msg: reportErrorAdvice(error),
+          error: errorFields(error),
+        },
+        error,
+      )
       return { delayMs: verdict.delayMs, pollSoon: true }
     }
-  }
-
-  /** After a stop: a few verification polls and reports, within a bounded time. */
-  private async flush(): Promise<void> {
-    if (this.settings.dryRun || !this.journal || this.outboxEntries().length === 0) return
-    const budget = new AbortController()
-    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
-    this.scheduler.sleep(budgetMs, budget.signal).then(
-      () => budget.abort(new Error('flush budget spent')),
-      () => {},
-    )
-    try {
-      this.logger.info('outbox.flush', { outbox: this.outboxEntries().length, delay: budgetMs })
-      for (let round = 0; round < 4 && this.outboxEntries().length > 0; round++) {
-        const current = await this.pollOnce(1, budget.signal)
-        if (current === 'stopped') break
-        if (current === 'failed') {
-          if (!(await this.pause(this.backoff(round + 1), budget.signal))) break
-          continue
-        }
-        const step = await this.step(current, false)
-        if (step.delayMs > 0 && !(await this.pause(step.delayMs, budget.signal))) break
-      }
-    } finally {
-      budget.abort()
-    }
-    const left = this.outboxEntries().length
-    if (left > 0) {
-      this.logger.warn('outbox.pending', {
-        outbox: left,
-        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next start`,
-      })
-    }
-  }
-
-  private dryRun(current: SmsCommand | null) {
-    if (!current) return
-    const key = `${current.command_name}\u0000${current.command_param.task_id ?? ''}`
-    if (this.seenInDryRun.has(key)) return
-    this.seenInDryRun.add(key)
-    const known = this.journal?.findActive(current)
-    const choice = chooseHandler(current.command_name, this.settings.handlers)
-    const plan = dryRunPlan(known, choice)
-    this.logger.info('command.dry-run', {
-      command: current.command_name,
-      task_id: current.command_param.task_id,
-      bucket: current.command_param.bucket,
-      msg: `dry run, nothing run or reported; ${plan}`,
-    })
   }
 }
 
