@@ -51,7 +51,16 @@ export class AgentHealth {
         this.consecutiveErrors = event.attempt ?? this.consecutiveErrors + 1
         metrics.backoffMs = event.delay ?? 0
         metrics.countPoll('error', status)
-        this.lastError = { ...pollErrorAdvice(context.cause), status, at: context.at }
+        // The advice is in the event; only a held-back login's retry time is in its cause.
+        const retryAt = pollErrorAdvice(context.cause).retryAt
+        this.lastError = {
+          service: event.service === 'iam' ? 'iam' : 'sms',
+          ...(event.check ? { check: event.check } : {}),
+          msg: event.msg ?? '',
+          ...(retryAt !== undefined ? { retryAt } : {}),
+          status,
+          at: context.at,
+        }
         return
       }
       case 'poll.idle':
