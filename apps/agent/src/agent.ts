@@ -8,7 +8,7 @@ import {
   type SmsCommand,
 } from '@sms-command/core'
 import type { HandlerPaths } from './config/load-config.ts'
-import { type Delivery, dryRunDelivery, NOTHING, type StepResult } from './delivery.ts'
+import { type Delivery, dryRunDelivery } from './delivery.ts'
 import type { DeliveryJournal } from './durable/delivery-journal.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { JournaledDelivery } from './journaled-delivery.ts'
@@ -83,16 +83,28 @@ export const EXIT = {
 } as const
 
 /**
- * A bounded run of verification polls: what `--once` does after its first poll, and the flush
- * after a stop. Each round polls (after the delay the previous round asked for) and settles or
- * reports what the poll shows, while results wait in the outbox.
+ * Bounded verification polls: what `--once` does after its first poll, and the flush after a
+ * stop. They go on while results wait in the outbox, a failed poll backing off before the next.
  */
-interface VerifyRounds {
-  /** Verification polls at most. */
+interface VerificationPolls {
+  /** Polls at most. */
   rounds: number
   /** Request attempts of each poll. */
   attempts: number
-  /** Ends the rounds (and cancels a poll or pause in progress). */
+  /** Ends the polls (and cancels a poll or pause in progress). */
+  signal: AbortSignal
+  /** Wait this long before the first poll (what the step before asked for). */
+  firstDelayMs: number
+}
+
+/** Where a driver's polls come from: core's paced poller, or bounded verification polls. */
+type PollSource = AsyncIterableIterator<PollEvent> & { wake?: () => void }
+
+/** How {@link Agent.drive} treats the polls of its source. */
+interface DrivePlan {
+  /** Whether a command the polls bring may be started (false: only verify and report). */
+  allowRun: boolean
+  /** Ends the drive (and cancels a pause in progress). */
   signal: AbortSignal
 }
 
@@ -233,11 +245,14 @@ export class Agent {
    */
   runOnce(): Promise<number> {
     return this.lifecycle(async () => {
-      const first = await this.pollOnce(3, this.stopPolling.signal)
-      if (first === 'failed') return EXIT.oncePollFailed
-      if (first === 'stopped') return EXIT.ok
-      const step = await this.delivery.step(first, true)
-      await this.verify(step, { rounds: 5, attempts: 2, signal: this.stopPolling.signal })
+      const signal = this.stopPolling.signal
+      const first = await this.pollOnce(3, signal)
+      if (!first) return EXIT.ok
+      this.observePoll(first)
+      if (first.type === 'error') return EXIT.oncePollFailed
+      const step = await this.delivery.step(first.type === 'command' ? first.command : null, true)
+      const polls = { rounds: 5, attempts: 2, signal, firstDelayMs: step.delayMs }
+      await this.drive(this.verificationPolls(polls), { allowRun: false, signal })
       if (this.stopping) await this.flush()
       return this.outboxLeft('run') > 0 ? EXIT.onceOutboxLeft : EXIT.ok
     })
@@ -256,8 +271,8 @@ export class Agent {
     }
   }
 
-  /** The daemon: core's poller paces the polls; a step may ask for the next one sooner or later. */
-  private async pollUntilStopped(): Promise<void> {
+  /** The daemon: core's poller paces the polls until a stop. */
+  private pollUntilStopped(): Promise<void> {
     const poller = pollCommands(this.client, this.settings.serverId, {
       intervalMs: this.settings.intervalMs,
       firstPollJitterMs: this.settings.firstPollJitterMs,
@@ -268,33 +283,43 @@ export class Agent {
       scheduler: this.scheduler,
       random: this.random,
     })
-    for await (const event of poller) {
-      this.observePoll(event)
-      if (event.type === 'error') continue
-      const step = await this.delivery.step(event.type === 'command' ? event.command : null, true)
-      if (this.stopping) break
-      if (step.delayMs > 0) {
-        if (!(await this.pause(step.delayMs))) break
-        poller.wake()
-      } else if (step.pollSoon) {
-        poller.wake()
-      }
-    }
-    await poller.return?.(undefined)
+    return this.drive(poller, { allowRun: true, signal: this.stopPolling.signal })
   }
 
-  /** Verification polls and reports until the outbox is empty, the rounds are spent or `signal`. */
-  private async verify(first: StepResult, plan: VerifyRounds): Promise<void> {
-    let delayMs = first.delayMs
+  /**
+   * The one driver: observes each poll, hands what it shows to the delivery, and paces the next
+   * poll as the step asks (later after a failed report, at once to verify or fetch the next).
+   */
+  private async drive(polls: PollSource, plan: DrivePlan): Promise<void> {
+    try {
+      for await (const event of polls) {
+        this.observePoll(event)
+        if (event.type === 'error') continue
+        const current = event.type === 'command' ? event.command : null
+        const step = await this.delivery.step(current, plan.allowRun)
+        if (plan.signal.aborted) break
+        if (step.delayMs > 0) {
+          if (!(await this.pause(step.delayMs, plan.signal))) break
+          polls.wake?.()
+        } else if (step.pollSoon) {
+          polls.wake?.()
+        }
+      }
+    } finally {
+      await polls.return?.(undefined)
+    }
+  }
+
+  /** Verification polls, one at a time, while results wait in the outbox. */
+  private async *verificationPolls(plan: VerificationPolls): PollSource {
+    let delayMs = plan.firstDelayMs
     for (let round = 0; round < plan.rounds && this.delivery.outbox() > 0; round++) {
-      if (plan.signal.aborted) break
-      if (delayMs > 0 && !(await this.pause(delayMs, plan.signal))) break
-      const current = await this.pollOnce(plan.attempts, plan.signal)
-      if (current === 'stopped') break
-      delayMs =
-        current === 'failed'
-          ? this.backoff(round + 1)
-          : (await this.delivery.step(current, false)).delayMs
+      if (plan.signal.aborted) return
+      if (delayMs > 0 && !(await this.pause(delayMs, plan.signal))) return
+      const event = await this.pollOnce(plan.attempts, plan.signal)
+      if (!event) return
+      delayMs = event.type === 'error' ? this.backoff(round + 1) : 0
+      yield event
     }
   }
 
@@ -309,7 +334,8 @@ export class Agent {
     )
     try {
       this.emit({ event: 'outbox.flush', outbox: this.delivery.outbox(), delay: budgetMs })
-      await this.verify(NOTHING, { rounds: 4, attempts: 1, signal: budget.signal })
+      const polls = { rounds: 4, attempts: 1, signal: budget.signal, firstDelayMs: 0 }
+      await this.drive(this.verificationPolls(polls), { allowRun: false, signal: budget.signal })
     } finally {
       budget.abort()
     }
@@ -333,11 +359,8 @@ export class Agent {
     this.events.emit(event, cause === undefined ? undefined : { cause })
   }
 
-  /** Polls once outside the poller (for `--once` and the final flush). */
-  private async pollOnce(
-    attempts: number,
-    signal: AbortSignal,
-  ): Promise<SmsCommand | null | 'failed' | 'stopped'> {
+  /** Polls once outside the poller (`undefined`: stopped by `signal`). */
+  private async pollOnce(attempts: number, signal: AbortSignal): Promise<PollEvent | undefined> {
     const started = this.scheduler.now()
     const polled = { serverId: this.settings.serverId, sequence: 0, nextDelayMs: 0 }
     try {
@@ -352,23 +375,19 @@ export class Agent {
       })
       const at = this.scheduler.now()
       const timing = { ...polled, at, latencyMs: at - started }
-      this.observePoll(
-        command ? { type: 'command', command, ...timing } : { type: 'idle', ...timing },
-      )
-      return command
+      return command ? { type: 'command', command, ...timing } : { type: 'idle', ...timing }
     } catch (error) {
-      if (signal.aborted) return 'stopped'
+      if (signal.aborted) return undefined
       if (isSmsInputError(error)) throw error
       const at = this.scheduler.now()
-      this.observePoll({
+      return {
         type: 'error',
         ...polled,
         at,
         latencyMs: at - started,
         consecutiveErrors: this.consecutiveErrors + 1,
         error: error as Extract<PollEvent, { type: 'error' }>['error'],
-      })
-      return 'failed'
+      }
     }
   }
 
