@@ -10,6 +10,7 @@ import { DeliveryJournal, JOURNAL_FILE } from './durable/delivery-journal.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { AgentMetrics } from './observe/metrics.ts'
+import { observeAgent } from './observe/observe-agent.ts'
 
 const SERVER = 'srv-1'
 const TOKEN = 'tok-SECRET-93c1f0aa'
@@ -94,6 +95,7 @@ async function startAgent(
     now: scheduler.now,
   })
   const metrics = new AgentMetrics(scheduler.now())
+  const observers = observeAgent({ logger, metrics, now: scheduler.now })
   const held: Deferred[] = []
   const client = createSmsClient({
     endpoint: 'https://sms.example.test',
@@ -107,8 +109,7 @@ async function startAgent(
     settings,
     client,
     journal,
-    logger,
-    metrics,
+    events: observers.events,
     scheduler,
     random: () => 0.5,
     runCommand: (request) => {
@@ -126,6 +127,7 @@ async function startAgent(
       })
     },
   })
+  observers.watchLoop(agent)
   let exitCode: number | undefined
   const done = (options.once ? agent.runOnce() : agent.run()).then((code) => {
     exitCode = code
@@ -148,6 +150,7 @@ async function startAgent(
     scheduler,
     journal,
     metrics,
+    health: observers.health,
     lines,
     events,
     held,
@@ -379,7 +382,7 @@ describe('Agent', () => {
     })
     expect(posts().map((request) => request.status)).toEqual([400, 400, 400])
     expect(process.eventNames()).toContain('report.refused')
-    expect(process.agent.status().rejectedReports).toEqual({ count: 1, last: 1 })
+    expect(process.health.snapshot().rejectedReports).toEqual({ count: 1, last: 1 })
     expect(process.metrics.render()).toMatch(/outcome="rejected"\} 1/)
     // SMS still waits for t1: more polls show it, and it is not run a second time.
     const before = sms.requests.length

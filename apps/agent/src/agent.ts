@@ -1,7 +1,6 @@
 import {
   fullJitterBackoff,
   isSmsInputError,
-  type PollErrorEvent,
   type PollEvent,
   pollCommands,
   type Scheduler,
@@ -9,32 +8,16 @@ import {
   type SmsCommand,
 } from '@sms-command/core'
 import type { HandlerPaths } from './config/load-config.ts'
-import {
-  actOnCurrent,
-  isDeterministicRefusal,
-  isHeldAfterRefusal,
-  judgeHandlerEnding,
-  judgeReportFailure,
-  settleNotCurrent,
-} from './delivery-rule.ts'
-import {
-  commandKey,
-  type DeliveryJournal,
-  type JournalEntry,
-  type StoredResult,
-} from './durable/delivery-journal.ts'
-import { isStateError } from './durable/state-error.ts'
-import { chooseHandler, dryRunPlan } from './handler/choose-handler.ts'
+import { type Delivery, dryRunDelivery } from './delivery.ts'
+import type { DeliveryJournal } from './durable/delivery-journal.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
-import { errorFields, type Logger } from './logger.ts'
-import {
-  errorLabel,
-  type PollAdvice,
-  pollErrorAdvice,
-  reportErrorAdvice,
-} from './observe/advice.ts'
-import type { AgentMetrics } from './observe/metrics.ts'
-import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
+import { JournaledDelivery } from './journaled-delivery.ts'
+import { errorFields } from './logger.ts'
+import { errorLabel, pollErrorAdvice } from './observe/advice.ts'
+import type { AgentEvents, EmittedAgentEvent } from './observe/agent-events.ts'
+import type { LoopStatus } from './observe/agent-health.ts'
+
+export type { LoopStatus } from './observe/agent-health.ts'
 
 /** What the agent asks of whoever runs handlers (a real process runner, or a test double). */
 export interface RunRequest {
@@ -77,8 +60,8 @@ export interface AgentDependencies {
   client: SmsClient
   /** `null` only in dry-run without a state directory. */
   journal: DeliveryJournal | null
-  logger: Logger
-  metrics: AgentMetrics
+  /** Where every event goes (logs, metrics and `/healthz` subscribe; see `observeAgent`). */
+  events: AgentEvents
   runCommand: CommandRunner
   scheduler: Scheduler
   random?: () => number
@@ -88,36 +71,6 @@ export interface AgentDependencies {
    */
   stopOrphan?: (pid: number) => Promise<boolean>
 }
-
-/** Where the agent stands, for `/healthz`. */
-export interface AgentStatus {
-  state: 'starting' | 'polling' | 'handling' | 'stopping' | 'stopped'
-  startedAt: number
-  lastPollAt: number | undefined
-  lastSuccessfulPollAt: number | undefined
-  consecutiveErrors: number
-  backoffMs: number
-  outbox: number
-  handler: { command: string; task_id: string; startedAt: number } | undefined
-  /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
-  rejectedReports: { count: number; last: number | undefined }
-  /** The last poll's failure while polls fail (cleared by a successful poll). */
-  lastError: (PollAdvice & { status: string; at: number }) | undefined
-}
-
-/** What one step over the current command decided about the next request. */
-interface StepResult {
-  /** Wait this long before polling again (a failed report backs off). */
-  delayMs: number
-  /** Poll again without the usual interval (to verify before reporting, or to fetch the next). */
-  pollSoon: boolean
-}
-
-/** How long a handler's death by a signal waits for the agent's own stop signal to arrive. */
-const SIGNAL_SETTLE_MS = 500
-
-const NOTHING: StepResult = { delayMs: 0, pollSoon: false }
-const SOON: StepResult = { delayMs: 0, pollSoon: true }
 
 /** Exit codes of the agent (documented in the README and `--help`). */
 export const EXIT = {
@@ -130,8 +83,35 @@ export const EXIT = {
 } as const
 
 /**
+ * Bounded verification polls: what `--once` does after its first poll, and the flush after a
+ * stop. They go on while results wait in the outbox, a failed poll backing off before the next.
+ */
+interface VerificationPolls {
+  /** Polls at most. */
+  rounds: number
+  /** Request attempts of each poll. */
+  attempts: number
+  /** Ends the polls (and cancels a poll or pause in progress). */
+  signal: AbortSignal
+  /** Wait this long before the first poll (what the step before asked for). */
+  firstDelayMs: number
+}
+
+/** Where a driver's polls come from: core's paced poller, or bounded verification polls. */
+type PollSource = AsyncIterableIterator<PollEvent> & { wake?: () => void }
+
+/** How {@link Agent.drive} treats the polls of its source. */
+interface DrivePlan {
+  /** Whether a command the polls bring may be started (false: only verify and report). */
+  allowRun: boolean
+  /** Ends the drive (and cancels a pause in progress). */
+  signal: AbortSignal
+}
+
+/**
  * The agent's loop. Polls SMS through core's `pollCommands`, journals every delivery before acting
- * on it, runs one handler at a time, and reports each result through a durable outbox.
+ * on it, runs one handler at a time, and reports each result through a durable outbox. It only
+ * emits events; logs, metrics and `/healthz` subscribe to them.
  *
  * Reports follow one rule, which makes re-sending safe under API.md §2 (a result names only
  * `command_name`, and SMS clears the current command when it records one): **a report is sent only
@@ -141,49 +121,59 @@ export const EXIT = {
  * So a re-sent report can never clear a different command that shares the name.
  *
  * @example
- * const agent = new Agent({ settings, client, journal, logger, metrics, runCommand, scheduler })
+ * const { events } = observeAgent({ logger, metrics, now: scheduler.now })
+ * const agent = new Agent({ settings, client, journal, events, runCommand, scheduler })
  * process.on('SIGTERM', () => agent.stop('SIGTERM'))
  * const exitCode = await agent.run()
  */
 export class Agent {
   private readonly settings: AgentSettings
   private readonly client: SmsClient
-  private readonly journal: DeliveryJournal | null
-  private readonly logger: Logger
-  private readonly metrics: AgentMetrics
-  private readonly runCommand: CommandRunner
+  private readonly events: AgentEvents
   private readonly scheduler: Scheduler
   private readonly random: () => number
-  private readonly stopOrphan: ((pid: number) => Promise<boolean>) | undefined
+  /** Journal, run and report; or, in a dry run, only say what would be done. */
+  private readonly delivery: Delivery
   /** Aborted on the first stop request: no new poll, no new handler. */
   private readonly stopPolling = new AbortController()
   /** Aborted when the shutdown grace is over: the running handler is terminated. */
   private readonly terminateHandler = new AbortController()
-  private readonly seenInDryRun = new Set<string>()
-  private reportFailures = 0
-  /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
-  private readonly refusals = new Map<number, number>()
-  /** Results SMS refused for good, for `/healthz`. */
-  private rejected: { count: number; last: number | undefined } = { count: 0, last: undefined }
-  private lastError: AgentStatus['lastError']
-  private journalFailures = 0
-  private state: AgentStatus['state'] = 'starting'
-  private lastPollAt: number | undefined
+  private state: LoopStatus['state'] = 'starting'
   private consecutiveErrors = 0
-  private running: AgentStatus['handler']
+  private running: LoopStatus['handler']
   private readonly startedAt: number
 
   constructor(dependencies: AgentDependencies) {
     this.settings = dependencies.settings
     this.client = dependencies.client
-    this.journal = dependencies.journal
-    this.logger = dependencies.logger
-    this.metrics = dependencies.metrics
-    this.runCommand = dependencies.runCommand
+    this.events = dependencies.events
     this.scheduler = dependencies.scheduler
     this.random = dependencies.random ?? Math.random
-    this.stopOrphan = dependencies.stopOrphan
     this.startedAt = this.scheduler.now()
+    const journal = dependencies.journal
+    this.delivery =
+      this.settings.dryRun || !journal
+        ? dryRunDelivery({ journal, handlers: this.settings.handlers, events: this.events })
+        : new JournaledDelivery({
+            journal,
+            settings: this.settings,
+            client: this.client,
+            events: this.events,
+            runCommand: dependencies.runCommand,
+            scheduler: this.scheduler,
+            random: this.random,
+            stopOrphan: dependencies.stopOrphan,
+            loop: {
+              stopping: () => this.stopping,
+              terminate: this.terminateHandler.signal,
+              pause: (ms) => this.pause(ms),
+              onHandler: (handler) => {
+                this.running = handler
+                if (handler) this.state = 'handling'
+                else if (this.state === 'handling') this.state = 'polling'
+              },
+            },
+          })
   }
 
   /** True once {@link stop} was called. */
@@ -191,19 +181,13 @@ export class Agent {
     return this.stopPolling.signal.aborted
   }
 
-  /** A snapshot for `/healthz`. */
-  status(): AgentStatus {
+  /** Where the loop stands, for `/healthz` and `/metrics`. */
+  status(): LoopStatus {
     return {
       state: this.state,
       startedAt: this.startedAt,
-      lastPollAt: this.lastPollAt,
-      lastSuccessfulPollAt: this.metrics.lastSuccessfulPollAt,
-      consecutiveErrors: this.consecutiveErrors,
-      backoffMs: this.metrics.backoffMs,
-      outbox: this.metrics.outboxSize,
       handler: this.running,
-      rejectedReports: { ...this.rejected },
-      lastError: this.lastError,
+      outbox: this.delivery.outbox(),
     }
   }
 
@@ -214,7 +198,8 @@ export class Agent {
   stop(reason: string): void {
     if (this.stopping) return
     this.state = 'stopping'
-    this.logger.info('agent.stopping', {
+    this.emit({
+      event: 'agent.stopping',
       reason,
       msg: this.running
         ? `stopping; the running handler gets ${this.settings.shutdownGraceMs} ms to finish`
@@ -226,7 +211,8 @@ export class Agent {
       this.scheduler.sleep(this.settings.shutdownGraceMs, this.terminateHandler.signal).then(
         () => {
           if (!this.running) return
-          this.logger.warn('handler.terminating', {
+          this.emit({
+            event: 'handler.terminating',
             command: this.running.command,
             task_id: this.running.task_id,
             msg: 'the shutdown grace ran out: terminating the handler',
@@ -244,9 +230,49 @@ export class Agent {
    * Runs until {@link stop}: recovers the journal, polls, handles, reports, then flushes the
    * outbox. Resolves with the exit code.
    */
-  async run(): Promise<number> {
-    await this.recover()
+  run(): Promise<number> {
+    return this.lifecycle(async () => {
+      await this.pollUntilStopped()
+      await this.flush()
+      return EXIT.ok
+    })
+  }
+
+  /**
+   * `--once`: one poll, the command it brings handled and reported (with a few verification polls
+   * and retries), then the exit code: 0 done, 4 SMS could not be polled, 5 a result is still in
+   * the outbox.
+   */
+  runOnce(): Promise<number> {
+    return this.lifecycle(async () => {
+      const signal = this.stopPolling.signal
+      const first = await this.pollOnce(3, signal)
+      if (!first) return EXIT.ok
+      this.observePoll(first)
+      if (first.type === 'error') return EXIT.oncePollFailed
+      const step = await this.delivery.step(first.type === 'command' ? first.command : null, true)
+      const polls = { rounds: 5, attempts: 2, signal, firstDelayMs: step.delayMs }
+      await this.drive(this.verificationPolls(polls), { allowRun: false, signal })
+      if (this.stopping) await this.flush()
+      return this.outboxLeft('run') > 0 ? EXIT.onceOutboxLeft : EXIT.ok
+    })
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  /** What every run shares: settle what a previous run left behind, then drive. */
+  private async lifecycle(drive: () => Promise<number>): Promise<number> {
+    await this.delivery.recover()
     this.state = 'polling'
+    try {
+      return await drive()
+    } finally {
+      this.state = 'stopped'
+    }
+  }
+
+  /** The daemon: core's poller paces the polls until a stop. */
+  private pollUntilStopped(): Promise<void> {
     const poller = pollCommands(this.client, this.settings.serverId, {
       intervalMs: this.settings.intervalMs,
       firstPollJitterMs: this.settings.firstPollJitterMs,
@@ -257,70 +283,86 @@ export class Agent {
       scheduler: this.scheduler,
       random: this.random,
     })
-    for await (const event of poller) {
-      this.observePoll(event)
-      if (event.type === 'error') continue
-      const step = await this.step(event.type === 'command' ? event.command : null, true)
-      if (this.stopping) break
-      if (step.delayMs > 0) {
-        this.metrics.backoffMs = step.delayMs
-        const slept = await this.pause(step.delayMs)
-        this.metrics.backoffMs = 0
-        if (!slept) break
-        poller.wake()
-      } else if (step.pollSoon) {
-        poller.wake()
-      }
-    }
-    await poller.return?.(undefined)
-    await this.flush()
-    this.state = 'stopped'
-    return EXIT.ok
+    return this.drive(poller, { allowRun: true, signal: this.stopPolling.signal })
   }
 
   /**
-   * `--once`: one poll, the command it brings handled and reported (with a few verification polls
-   * and retries), then the exit code: 0 done, 4 SMS could not be polled, 5 a result is still in
-   * the outbox.
+   * The one driver: observes each poll, hands what it shows to the delivery, and paces the next
+   * poll as the step asks (later after a failed report, at once to verify or fetch the next).
    */
-  async runOnce(): Promise<number> {
-    await this.recover()
-    this.state = 'polling'
-    const first = await this.pollOnce(3)
-    if (first === 'failed') return EXIT.oncePollFailed
-    if (first === 'stopped') return EXIT.ok
-    let step = await this.step(first, true)
-    for (let round = 0; round < 5 && this.outboxEntries().length > 0 && !this.stopping; round++) {
-      if (step.delayMs > 0 && !(await this.pause(step.delayMs))) break
-      const current = await this.pollOnce(2)
-      if (current === 'stopped') break
-      if (current === 'failed') {
-        step = { delayMs: this.backoff(round + 1), pollSoon: true }
-        continue
+  private async drive(polls: PollSource, plan: DrivePlan): Promise<void> {
+    try {
+      for await (const event of polls) {
+        this.observePoll(event)
+        if (event.type === 'error') continue
+        const current = event.type === 'command' ? event.command : null
+        const step = await this.delivery.step(current, plan.allowRun)
+        if (plan.signal.aborted) break
+        if (step.delayMs > 0) {
+          if (!(await this.pause(step.delayMs, plan.signal))) break
+          polls.wake?.()
+        } else if (step.pollSoon) {
+          polls.wake?.()
+        }
       }
-      step = await this.step(current, false)
+    } finally {
+      await polls.return?.(undefined)
     }
-    if (this.stopping) await this.flush()
-    this.state = 'stopped'
-    const left = this.outboxEntries().length
-    if (left > 0) {
-      this.logger.warn('outbox.pending', {
-        outbox: left,
-        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next run`,
-      })
-      return EXIT.onceOutboxLeft
-    }
-    return EXIT.ok
   }
 
-  // -------------------------------------------------------------------------------------------
+  /** Verification polls, one at a time, while results wait in the outbox. */
+  private async *verificationPolls(plan: VerificationPolls): PollSource {
+    let delayMs = plan.firstDelayMs
+    for (let round = 0; round < plan.rounds && this.delivery.outbox() > 0; round++) {
+      if (plan.signal.aborted) return
+      if (delayMs > 0 && !(await this.pause(delayMs, plan.signal))) return
+      const event = await this.pollOnce(plan.attempts, plan.signal)
+      if (!event) return
+      delayMs = event.type === 'error' ? this.backoff(round + 1) : 0
+      yield event
+    }
+  }
 
-  /** Polls once outside the loop (for `--once` and the final flush). */
-  private async pollOnce(
-    attempts: number,
-    signal: AbortSignal = this.stopPolling.signal,
-  ): Promise<SmsCommand | null | 'failed' | 'stopped'> {
+  /** After a stop: a few verification polls and reports, within a bounded time. */
+  private async flush(): Promise<void> {
+    if (!this.delivery.flushes || this.delivery.outbox() === 0) return
+    const budget = new AbortController()
+    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
+    this.scheduler.sleep(budgetMs, budget.signal).then(
+      () => budget.abort(new Error('flush budget spent')),
+      () => {},
+    )
+    try {
+      this.emit({ event: 'outbox.flush', outbox: this.delivery.outbox(), delay: budgetMs })
+      const polls = { rounds: 4, attempts: 1, signal: budget.signal, firstDelayMs: 0 }
+      await this.drive(this.verificationPolls(polls), { allowRun: false, signal: budget.signal })
+    } finally {
+      budget.abort()
+    }
+    this.outboxLeft('start')
+  }
+
+  /** Results still in the outbox; warns when there are any. */
+  private outboxLeft(nextTry: 'run' | 'start'): number {
+    const left = this.delivery.outbox()
+    if (left > 0) {
+      this.emit({
+        event: 'outbox.pending',
+        outbox: left,
+        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next ${nextTry}`,
+      })
+    }
+    return left
+  }
+
+  private emit(event: EmittedAgentEvent, cause?: unknown): void {
+    this.events.emit(event, cause === undefined ? undefined : { cause })
+  }
+
+  /** Polls once outside the poller (`undefined`: stopped by `signal`). */
+  private async pollOnce(attempts: number, signal: AbortSignal): Promise<PollEvent | undefined> {
     const started = this.scheduler.now()
+    const polled = { serverId: this.settings.serverId, sequence: 0, nextDelayMs: 0 }
     try {
       const command = await this.client.getCommand(this.settings.serverId, {
         signal,
@@ -332,85 +374,70 @@ export class Agent {
         },
       })
       const at = this.scheduler.now()
-      this.observePoll(
-        command
-          ? {
-              type: 'command',
-              command,
-              serverId: this.settings.serverId,
-              at,
-              latencyMs: at - started,
-              sequence: 0,
-              nextDelayMs: 0,
-            }
-          : {
-              type: 'idle',
-              serverId: this.settings.serverId,
-              at,
-              latencyMs: at - started,
-              sequence: 0,
-              nextDelayMs: 0,
-            },
-      )
-      return command
+      const timing = { ...polled, at, latencyMs: at - started }
+      return command ? { type: 'command', command, ...timing } : { type: 'idle', ...timing }
     } catch (error) {
-      if (signal.aborted) return 'stopped'
+      if (signal.aborted) return undefined
       if (isSmsInputError(error)) throw error
       const at = this.scheduler.now()
-      this.observePoll({
+      return {
         type: 'error',
-        serverId: this.settings.serverId,
+        ...polled,
         at,
         latencyMs: at - started,
-        sequence: 0,
-        nextDelayMs: 0,
         consecutiveErrors: this.consecutiveErrors + 1,
-        error: error as PollErrorEvent['error'],
-      })
-      return 'failed'
+        error: error as Extract<PollEvent, { type: 'error' }>['error'],
+      }
     }
   }
 
   private observePoll(event: PollEvent) {
-    this.lastPollAt = event.at
+    const when = { at: event.at }
     if (event.type === 'error') {
       this.consecutiveErrors = event.consecutiveErrors
-      this.metrics.backoffMs = event.nextDelayMs
-      const status = errorLabel(event.error)
-      this.metrics.countPoll('error', status)
       const advice = pollErrorAdvice(event.error)
-      this.lastError = { ...advice, status, at: event.at }
-      this.logger.warn('poll.error', {
-        attempt: event.consecutiveErrors,
-        delay: event.nextDelayMs,
-        status,
-        latency_ms: event.latencyMs,
-        service: advice.service,
-        ...(advice.check ? { check: advice.check } : {}),
-        msg: advice.msg,
-        error: errorFields(event.error),
-      })
+      this.events.emit(
+        {
+          event: 'poll.error',
+          attempt: event.consecutiveErrors,
+          delay: event.nextDelayMs,
+          status: errorLabel(event.error),
+          latency_ms: event.latencyMs,
+          service: advice.service,
+          ...(advice.check ? { check: advice.check } : {}),
+          msg: advice.msg,
+          error: errorFields(event.error),
+        },
+        { ...when, cause: event.error },
+      )
       return
     }
-    this.lastError = undefined
     if (this.consecutiveErrors > 0) {
-      this.logger.info('poll.recovered', {
-        attempt: this.consecutiveErrors,
-        msg: `SMS answered again after ${this.consecutiveErrors} failed poll(s)`,
-      })
+      this.events.emit(
+        {
+          event: 'poll.recovered',
+          attempt: this.consecutiveErrors,
+          msg: `SMS answered again after ${this.consecutiveErrors} failed poll(s)`,
+        },
+        when,
+      )
     }
     this.consecutiveErrors = 0
-    this.metrics.backoffMs = 0
-    this.metrics.lastSuccessfulPollAt = event.at
-    this.metrics.countPoll(event.type)
     if (event.type === 'idle') {
-      this.logger.debug('poll.idle', { latency_ms: event.latencyMs, delay: event.nextDelayMs })
+      this.events.emit(
+        { event: 'poll.idle', latency_ms: event.latencyMs, delay: event.nextDelayMs },
+        when,
+      )
     } else {
-      this.logger.debug('poll.command', {
-        command: event.command.command_name,
-        task_id: event.command.command_param.task_id,
-        latency_ms: event.latencyMs,
-      })
+      this.events.emit(
+        {
+          event: 'poll.command',
+          command: event.command.command_name,
+          task_id: event.command.command_param.task_id,
+          latency_ms: event.latencyMs,
+        },
+        when,
+      )
     }
   }
 
@@ -430,433 +457,6 @@ export class Agent {
       { baseDelayMs: this.settings.backoffBaseMs, maxDelayMs: this.settings.backoffMaxMs },
       this.random,
     )
-  }
-
-  private outboxEntries(): JournalEntry[] {
-    return this.journal?.active().filter((entry) => entry.state === 'done') ?? []
-  }
-
-  private updateOutboxGauge() {
-    this.metrics.outboxSize = this.outboxEntries().length
-  }
-
-  /** Deals with what a previous run left behind: handlers it was running when it died. */
-  private async recover() {
-    if (!this.journal || this.settings.dryRun) return
-    const recovered = await this.journal.recover(this.settings.interrupted)
-    for (const { entry, action, handlerPid } of recovered) {
-      const fields = {
-        command: entry.command.command_name,
-        task_id: entry.command.command_param.task_id,
-      }
-      if (handlerPid !== undefined && this.stopOrphan) {
-        const stopped = await this.stopOrphan(handlerPid).catch(() => false)
-        if (stopped) {
-          this.logger.warn('handler.orphan-stopped', {
-            ...fields,
-            pid: handlerPid,
-            msg: 'a handler of the previous run was still running; it was terminated',
-          })
-        }
-      }
-      if (action === 'interrupted') {
-        this.metrics.countCommand(entry.command.command_name, 'fail')
-        this.logger.warn('command.interrupted', {
-          ...fields,
-          msg: 'the previous run stopped while this handler ran; reporting fail (reason interrupted), not running it again',
-        })
-      } else {
-        this.logger.warn('command.rerun', {
-          ...fields,
-          msg: 'the previous run stopped while this handler ran; it will run once more (--interrupted rerun)',
-        })
-      }
-    }
-    const pending = this.journal.active()
-    if (pending.length > 0) {
-      this.logger.info('journal.recovered', {
-        outbox: pending.filter((entry) => entry.state === 'done').length,
-        received: pending.filter((entry) => entry.state === 'received').length,
-        msg: 'unfinished entries from a previous run are settled at the next poll',
-      })
-    }
-    this.updateOutboxGauge()
-  }
-
-  /**
-   * One step over what SMS says is current (`null`: nothing). Settles entries that are no longer
-   * current, then journals/runs/reports the current command as its entry's state requires.
-   */
-  private async step(current: SmsCommand | null, allowRun: boolean): Promise<StepResult> {
-    if (this.settings.dryRun || !this.journal) {
-      this.dryRun(current)
-      return NOTHING
-    }
-    try {
-      const result = await this.stepJournaled(this.journal, current, allowRun)
-      this.journalFailures = 0
-      return result
-    } catch (error) {
-      if (!isStateError(error)) throw error
-      this.journalFailures++
-      const delay = this.backoff(this.journalFailures)
-      this.logger.error('journal.error', {
-        attempt: this.journalFailures,
-        delay,
-        msg: 'cannot write the journal: nothing is run or reported until it can be',
-        error: errorFields(error),
-      })
-      return { delayMs: delay, pollSoon: true }
-    } finally {
-      this.updateOutboxGauge()
-    }
-  }
-
-  private async stepJournaled(
-    journal: DeliveryJournal,
-    current: SmsCommand | null,
-    allowRun: boolean,
-  ): Promise<StepResult> {
-    const currentEntry = current ? journal.findActive(current) : undefined
-    for (const entry of journal.active()) {
-      if (entry.id !== currentEntry?.id) await this.settleNotCurrent(journal, entry, current)
-    }
-    if (!current) return NOTHING
-    const fields = { command: current.command_name, task_id: current.command_param.task_id }
-    const permission = () => ({ allowRun, stopping: this.stopping })
-    let entry = currentEntry
-    if (!entry && isHeldAfterRefusal(journal.latest(), commandKey(current), commandKey)) {
-      // SMS refused this result for good and still waits for it: never run it a second time.
-      return NOTHING
-    }
-    if (actOnCurrent(entry, permission()) === 'receive') {
-      const earlier = journal.findReported(current)
-      entry = await journal.receive(current)
-      this.logger.info('command.received', {
-        ...fields,
-        bucket: current.command_param.bucket,
-        entry: entry.id,
-        ...(earlier
-          ? {
-              msg: `issued again after entry ${earlier.id} was reported (${earlier.outcome}): a new command`,
-            }
-          : {}),
-      })
-    }
-    if (!entry) return NOTHING
-    switch (actOnCurrent(entry, permission())) {
-      case 'run':
-        await this.execute(journal, entry)
-        // Report only after a poll confirms the command is still current.
-        return SOON
-      case 'report':
-        return this.report(journal, entry)
-      default:
-        // `running` entries exist only while this process runs them (recover() settles the rest).
-        return NOTHING
-    }
-  }
-
-  private async settleNotCurrent(
-    journal: DeliveryJournal,
-    entry: JournalEntry,
-    current: SmsCommand | null,
-  ): Promise<void> {
-    const decision = settleNotCurrent(entry)
-    if (decision.action === 'keep') return
-    const fields = {
-      command: entry.command.command_name,
-      task_id: entry.command.command_param.task_id,
-      entry: entry.id,
-      now_current: current ? current.command_name : null,
-    }
-    await journal.markReported(entry.id, decision.outcome)
-    this.metrics.countReport(decision.outcome)
-    if (decision.action === 'drop-unstarted') {
-      this.logger.warn('command.superseded', {
-        ...fields,
-        msg: 'SMS no longer asks for this command; it was never started and will not be',
-      })
-      return
-    }
-    this.reportFailures = 0
-    if (decision.outcome === 'presumed-recorded') {
-      this.logger.info('report.presumed-recorded', {
-        ...fields,
-        attempt: entry.reportAttempts,
-        msg: 'the answer to our report was lost, but SMS has moved on: it recorded the result',
-      })
-    } else {
-      this.logger.warn('report.superseded', {
-        ...fields,
-        result: entry.result?.result,
-        msg: 'SMS moved on before the result could be reported; it is kept in the journal only',
-      })
-    }
-  }
-
-  private async execute(journal: DeliveryJournal, entry: JournalEntry): Promise<void> {
-    const { command } = entry
-    const fields = { command: command.command_name, task_id: command.command_param.task_id }
-    const choice = chooseHandler(command.command_name, this.settings.handlers)
-    if ('reason' in choice) {
-      const result: StoredResult = {
-        result: 'fail',
-        result_detail: { reason: choice.reason, message: choice.message },
-      }
-      await journal.markDone(entry.id, result)
-      this.metrics.countCommand(command.command_name, 'fail')
-      this.logger.warn('command.rejected', {
-        ...fields,
-        reason: choice.reason,
-        msg: choice.message,
-      })
-      return
-    }
-    // Marked as running before the journal write, so a stop arriving meanwhile grants the grace.
-    this.running = {
-      command: command.command_name,
-      task_id: command.command_param.task_id ?? '',
-      startedAt: this.scheduler.now(),
-    }
-    this.metrics.handlerRunning = true
-    this.state = 'handling'
-    let pidWritten: Promise<unknown> = Promise.resolve()
-    let outcome: HandlerOutcome
-    try {
-      await journal.markRunning(entry.id, choice.path)
-      this.logger.info('command.start', { ...fields, handler: choice.path, entry: entry.id })
-      outcome = await this.runCommand({
-        handler: choice.path,
-        command,
-        signal: this.terminateHandler.signal,
-        onSpawn: (pid) => {
-          pidWritten = journal.setHandlerPid(entry.id, pid).catch((error: unknown) => {
-            this.logger.warn('journal.error', {
-              ...fields,
-              msg: 'could not journal the handler pid',
-              error: errorFields(error),
-            })
-          })
-        },
-      })
-    } finally {
-      this.running = undefined
-      this.metrics.handlerRunning = false
-      if (this.state === 'handling') this.state = 'polling'
-    }
-    await pidWritten
-    if (outcome.detail.reason === 'signal' && !this.stopping) {
-      // A service manager signals the handler and the agent in the same instant, in no order:
-      // give the agent's own signal a moment to arrive before judging the handler's death.
-      await this.pause(SIGNAL_SETTLE_MS)
-    }
-    const ending = judgeHandlerEnding(outcome.detail, {
-      stopping: this.stopping,
-      interrupted: this.settings.interrupted,
-      runs: entry.runs + 1,
-    })
-    if (ending.action === 'rerun-next-start') {
-      // Left `running` on purpose: the next start's recovery runs it once more.
-      this.logger.warn('command.interrupted', {
-        ...fields,
-        signal: outcome.detail.signal ?? undefined,
-        msg: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); it runs once more at the next start (--interrupted rerun)`,
-      })
-      return
-    }
-    if (ending.action === 'record-interrupted') {
-      outcome = {
-        result: 'fail',
-        detail: {
-          ...outcome.detail,
-          reason: 'interrupted',
-          message: `the handler was killed by ${outcome.detail.signal} while the agent was stopping (a signal the agent did not send, e.g. systemd KillMode=control-group); not run again (--interrupted fail)`,
-        },
-      }
-    }
-    const detail = outcome.detail
-    await this.persistDone(journal, entry.id, {
-      result: outcome.result,
-      result_detail: { ...detail },
-    })
-    this.metrics.countCommand(command.command_name, outcome.result)
-    this.logger.log(outcome.result === 'success' ? 'info' : 'warn', 'command.finish', {
-      ...fields,
-      result: outcome.result,
-      reason: detail.reason,
-      exit_code: detail.exit_code,
-      signal: detail.signal,
-      duration_ms: detail.duration_ms,
-      ...(detail.message ? { msg: detail.message } : {}),
-    })
-  }
-
-  /** The handler ran: its result must reach the journal, so retry the write until it does. */
-  private async persistDone(
-    journal: DeliveryJournal,
-    id: number,
-    result: StoredResult,
-  ): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await journal.markDone(id, result)
-        return
-      } catch (error) {
-        if (!isStateError(error)) throw error
-        const delay = this.backoff(attempt)
-        this.logger.error('journal.error', {
-          attempt,
-          delay,
-          msg: 'cannot journal a finished handler; retrying (if the agent dies now, the command is reported interrupted)',
-          error: errorFields(error),
-        })
-        await this.scheduler.sleep(delay)
-      }
-    }
-  }
-
-  /** Sends the result of `entry`, whose command the poll just showed to be current. */
-  private async report(journal: DeliveryJournal, entry: JournalEntry): Promise<StepResult> {
-    const result = entry.result as StoredResult
-    const counted = await journal.recordReportAttempt(entry.id)
-    const fields = {
-      command: entry.command.command_name,
-      task_id: entry.command.command_param.task_id,
-      attempt: counted.reportAttempts,
-      entry: entry.id,
-    }
-    const fitted = fitReportBody({
-      command_name: entry.command.command_name,
-      result: result.result,
-      // Every report names its task (and host: clones show up as duplicates on the SMS side), so
-      // a result can be matched to its command and machine in SMS.
-      result_detail: {
-        task_id: entry.command.command_param.task_id ?? null,
-        ...(this.settings.host !== undefined ? { host: this.settings.host } : {}),
-        ...result.result_detail,
-      },
-    })
-    if (fitted.trimmed) {
-      this.logger.info('report.trimmed', {
-        ...fields,
-        bytes: fitted.bytes,
-        msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
-      })
-    }
-    this.logger.debug('report.send', { ...fields, result: result.result, bytes: fitted.bytes })
-    try {
-      const receipt = await this.client.reportResult(this.settings.serverId, fitted.body, {
-        retry: false,
-      })
-      await journal.markReported(entry.id, 'acknowledged')
-      this.metrics.countReport('acknowledged')
-      this.reportFailures = 0
-      this.refusals.delete(entry.id)
-      this.logger.info('report.acknowledged', {
-        ...fields,
-        result: result.result,
-        status: receipt.status,
-        request_id: receipt.requestId,
-      })
-      return SOON
-    } catch (error) {
-      if (isStateError(error)) throw error
-      this.reportFailures++
-      const refusals = isDeterministicRefusal(error) ? (this.refusals.get(entry.id) ?? 0) + 1 : 0
-      if (refusals > 0) this.refusals.set(entry.id, refusals)
-      const verdict = judgeReportFailure(error, {
-        refusals,
-        refusalLimit: this.settings.reportRefusalLimit,
-        backoffMs: this.backoff(this.reportFailures),
-        slowRetryMs: this.settings.slowRetryMs,
-        requestTimeoutMs: this.settings.requestTimeoutMs,
-      })
-      if (verdict.action === 'reject') {
-        await journal.markReported(entry.id, 'rejected', verdict.why)
-        this.refusals.delete(entry.id)
-        this.reportFailures = 0
-        this.metrics.countReport('rejected')
-        this.rejected = { count: this.rejected.count + 1, last: entry.id }
-        if (verdict.why === 'not-current') {
-          this.logger.warn('report.rejected', {
-            ...fields,
-            status: 400,
-            msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
-            error: errorFields(error),
-          })
-        } else if (verdict.why === 'invalid') {
-          this.logger.error('report.invalid', { ...fields, error: errorFields(error) })
-        } else {
-          this.logger.error('report.refused', {
-            ...fields,
-            status: errorLabel(error),
-            msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and the agent goes on with the next command`,
-            error: errorFields(error),
-          })
-        }
-        return SOON
-      }
-      const status = errorLabel(error)
-      this.metrics.countReportError(status)
-      this.logger.warn('report.error', {
-        ...fields,
-        delay: verdict.delayMs,
-        status,
-        msg: reportErrorAdvice(error),
-        error: errorFields(error),
-      })
-      return { delayMs: verdict.delayMs, pollSoon: true }
-    }
-  }
-
-  /** After a stop: a few verification polls and reports, within a bounded time. */
-  private async flush(): Promise<void> {
-    if (this.settings.dryRun || !this.journal || this.outboxEntries().length === 0) return
-    const budget = new AbortController()
-    const budgetMs = flushBudgetMs(this.settings.requestTimeoutMs)
-    this.scheduler.sleep(budgetMs, budget.signal).then(
-      () => budget.abort(new Error('flush budget spent')),
-      () => {},
-    )
-    try {
-      this.logger.info('outbox.flush', { outbox: this.outboxEntries().length, delay: budgetMs })
-      for (let round = 0; round < 4 && this.outboxEntries().length > 0; round++) {
-        const current = await this.pollOnce(1, budget.signal)
-        if (current === 'stopped') break
-        if (current === 'failed') {
-          if (!(await this.pause(this.backoff(round + 1), budget.signal))) break
-          continue
-        }
-        const step = await this.step(current, false)
-        if (step.delayMs > 0 && !(await this.pause(step.delayMs, budget.signal))) break
-      }
-    } finally {
-      budget.abort()
-    }
-    const left = this.outboxEntries().length
-    if (left > 0) {
-      this.logger.warn('outbox.pending', {
-        outbox: left,
-        msg: `${left} result(s) not yet acknowledged; they stay in the journal and go out on the next start`,
-      })
-    }
-  }
-
-  private dryRun(current: SmsCommand | null) {
-    if (!current) return
-    const key = `${current.command_name}\u0000${current.command_param.task_id ?? ''}`
-    if (this.seenInDryRun.has(key)) return
-    this.seenInDryRun.add(key)
-    const known = this.journal?.findActive(current)
-    const choice = chooseHandler(current.command_name, this.settings.handlers)
-    const plan = dryRunPlan(known, choice)
-    this.logger.info('command.dry-run', {
-      command: current.command_name,
-      task_id: current.command_param.task_id,
-      bucket: current.command_param.bucket,
-      msg: `dry run, nothing run or reported; ${plan}`,
-    })
   }
 }
 

@@ -9,9 +9,9 @@ export {
   Agent,
   type AgentDependencies,
   type AgentSettings,
-  type AgentStatus,
   type CommandRunner,
   EXIT,
+  type LoopStatus,
   type RunRequest,
 } from './agent.ts'
 export { createAuth } from './auth.ts'
@@ -48,7 +48,16 @@ export {
   type PublishedEvent,
 } from './logger.ts'
 export { main } from './main.ts'
+export {
+  type AgentEventListener,
+  type AgentEvents,
+  createAgentEvents,
+  type EmittedAgentEvent,
+} from './observe/agent-events.ts'
+export { AgentHealth, type HealthSnapshot } from './observe/agent-health.ts'
+export { levelOf, logAgentEvents } from './observe/log-events.ts'
 export { AgentMetrics } from './observe/metrics.ts'
+export { type AgentObservers, observeAgent } from './observe/observe-agent.ts'
 export { healthReport, startStatusServer } from './observe/status-server.ts'
 export { currentPlatform, type Platform } from './platform/platform.ts'
 export { VERSION } from './version.ts'

@@ -11,7 +11,8 @@ import { runHandler } from './handler/run-handler.ts'
 import { createLogger, errorFields } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
-import { healthReport, type StatusServer, startStatusServer } from './observe/status-server.ts'
+import { observeAgent } from './observe/observe-agent.ts'
+import { type StatusServer, startStatusServer } from './observe/status-server.ts'
 import {
   denoPermissionAdvice,
   HANDLER_ENV_FALLBACK,
@@ -168,12 +169,12 @@ export async function main(options: MainOptions = {}): Promise<number> {
         }),
     })
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
+    const observers = observeAgent({ logger, metrics, now: scheduler.now })
     const agent = new Agent({
       settings: { ...config, host: machine.hostname },
       client,
       journal,
-      logger,
-      metrics,
+      events: observers.events,
       scheduler,
       runCommand: async (request) => {
         try {
@@ -198,6 +199,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
       },
       stopOrphan: (pid) => stopProcessGroup(platform, pid, config.killGraceMs),
     })
+    observers.watchLoop(agent)
 
     let signals = 0
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -231,37 +233,8 @@ export async function main(options: MainOptions = {}): Promise<number> {
         port: config.statusPort,
         logger,
         metrics,
-        health: () => {
-          const snapshot = agent.status()
-          return healthReport({
-            now: scheduler.now(),
-            state: snapshot.state,
-            lastSuccessfulPollAt: snapshot.lastSuccessfulPollAt,
-            handlerRunning: snapshot.handler !== undefined,
-            maxAgeMs,
-            extra: {
-              consecutive_errors: snapshot.consecutiveErrors,
-              backoff_ms: snapshot.backoffMs,
-              outbox: snapshot.outbox,
-              handler: snapshot.handler ?? null,
-              rejected_reports: snapshot.rejectedReports.count,
-              last_rejected_entry: snapshot.rejectedReports.last ?? null,
-              clock_offset_ms: metrics.clockOffsetMs ?? null,
-              last_error: snapshot.lastError
-                ? {
-                    service: snapshot.lastError.service,
-                    status: snapshot.lastError.status,
-                    check: snapshot.lastError.check ?? null,
-                    msg: snapshot.lastError.msg,
-                    at: new Date(snapshot.lastError.at).toISOString(),
-                    ...(snapshot.lastError.retryAt !== undefined
-                      ? { retry_at: new Date(snapshot.lastError.retryAt).toISOString() }
-                      : {}),
-                  }
-                : null,
-            },
-          })
-        },
+        health: () =>
+          observers.health.report({ now: scheduler.now(), loop: agent.status(), maxAgeMs }),
       })
       logger.info('status.listening', {
         url: status.url,

@@ -25,6 +25,8 @@ export class AgentMetrics {
   /** SMS's clock minus this machine's, in ms, once measured (from a `Date` header or a 401). */
   clockOffsetMs: number | undefined
   readonly startedAt: number
+  /** Called before each render, to read gauges that live elsewhere (the loop's outbox). */
+  sampleGauges: (() => void) | undefined
 
   constructor(now: number = Date.now()) {
     this.startedAt = now
@@ -56,6 +58,7 @@ export class AgentMetrics {
 
   /** The OpenMetrics 1.0 exposition, ending with `# EOF`. */
   render(): string {
+    this.sampleGauges?.()
     const lines: string[] = []
     const family = (name: string, type: string, help: string) => {
       lines.push(`# TYPE ${name} ${type}`, `# HELP ${name} ${help}`)

@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
-import { errorFields, type Logger, type PublishedEvent } from '../logger.ts'
+import { errorFields, type Logger } from '../logger.ts'
+import { streamEvents } from './event-stream.ts'
 import type { AgentMetrics } from './metrics.ts'
 
 /** What `/healthz` answers. */
@@ -100,25 +101,17 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     })
-    const lastId = Number(request.headers['last-event-id'] ?? Number.NaN)
-    const send = (event: PublishedEvent) => {
-      // A client that stops reading is dropped rather than buffered without bound.
-      if (response.writableLength > 1_048_576) {
-        response.destroy()
-        return
-      }
-      response.write(`id: ${event.id}\ndata: ${event.json}\n\n`)
-    }
-    response.write('retry: 2000\n\n')
-    for (const event of options.logger.history()) {
-      if (Number.isNaN(lastId) || event.id > lastId) send(event)
-    }
-    const unsubscribe = options.logger.subscribe(send)
-    const keepAlive = setInterval(() => response.write(': keep-alive\n\n'), keepAliveMs)
-    keepAlive.unref?.()
+    const unsubscribe = streamEvents(
+      options.logger,
+      {
+        write: (chunk) => response.write(chunk),
+        backlog: () => response.writableLength,
+        destroy: () => response.destroy(),
+      },
+      { lastEventId: Number(request.headers['last-event-id'] ?? Number.NaN), keepAliveMs },
+    )
     streams.add(response)
     const cleanUp = () => {
-      clearInterval(keepAlive)
       unsubscribe()
       streams.delete(response)
     }
