@@ -206,6 +206,9 @@ describe('iamPasswordToken: the IAM endpoint', () => {
     'https://iam.example.test/v3/',
     'https://iam.example.test/v3/auth/tokens',
     'https://iam.example.test/v3/auth/tokens/',
+    'https://iam.example.test/V3',
+    'https://iam.example.test/v3/auth',
+    'https://iam.example.test/V3/Auth/Tokens',
   ])('reads %s as the same endpoint', async (iamEndpoint) => {
     const { auth, iam } = setup([issued('tok-1', Date.UTC(2026, 10, 28))], { iamEndpoint })
     await auth.authorize(request)

@@ -82,12 +82,13 @@ function parseIsoDate(value: string): number {
 
 /**
  * The token URL of an IAM endpoint written any of the usual ways: `https://iam.example`,
- * `…/v3`, `…/v3/` or `…/v3/auth/tokens` (a path prefix before them is kept).
+ * `…/v3`, `…/v3/`, `…/v3/auth` or `…/v3/auth/tokens`, in any letter case (a path prefix before them
+ * is kept).
  */
 function iamTokensUrl(endpoint: string | URL): URL {
   const url = new URL(String(endpoint))
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new TypeError('not http(s)')
-  const base = url.pathname.replace(/\/+$/, '').replace(/\/v3(\/auth\/tokens)?$/, '')
+  const base = url.pathname.replace(/\/+$/, '').replace(/\/v3(\/auth(\/tokens)?)?$/i, '')
   url.pathname = `${base}${TOKENS_PATH}`
   url.search = '?nocatalog=true'
   url.hash = ''

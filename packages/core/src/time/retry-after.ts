@@ -28,17 +28,59 @@ export function parseRetryAfter(value: string | null | undefined, now: number): 
   return Math.max(0, date - now)
 }
 
+const MONTHS = 'janfebmaraprmayjunjulaugsepoctnovdec'
+
 /**
  * Reads an HTTP date header (`Date`, `Retry-After`) as ms since the epoch; NaN unless it is one.
- * Stricter than `Date.parse`, which reads `"0"` as the year 2000: a date from a broken proxy must
- * not become the clock AK/SK requests are signed with.
+ * Accepts the three forms RFC 9110 §5.6.7 obliges a recipient to read (IMF-fixdate, the obsolete
+ * RFC 850 form with a two-digit year, and asctime), and nothing else: `Date.parse` reads `"0"` as
+ * the year 2000, and a date from a broken proxy must not become the clock AK/SK requests are
+ * signed with.
  *
  * @example
  * parseHttpDate('Sun, 29 Nov 2026 18:42:17 GMT') // 1795977737000
+ * parseHttpDate('Sunday, 29-Nov-26 18:42:17 GMT') // 1795977737000
+ * parseHttpDate('Sun Nov 29 18:42:17 2026') // 1795977737000
  * parseHttpDate('0') // NaN
  */
 export function parseHttpDate(value: string | null | undefined): number {
-  return value && /[a-z]{3}.*\d{4}.*\d\d:\d\d/i.test(value) ? Date.parse(value) : Number.NaN
+  const text = value?.trim() ?? ''
+  const match =
+    /^[a-z]{3}, (\d\d) ([a-z]{3}) (\d{4}) (\d\d):(\d\d):(\d\d) GMT$/i.exec(text) ??
+    /^[a-z]{6,9}, (\d\d)-([a-z]{3})-(\d\d) (\d\d):(\d\d):(\d\d) GMT$/i.exec(text)
+  const asctime = match
+    ? undefined
+    : /^[a-z]{3} ([a-z]{3}) ([ \d]\d) (\d\d):(\d\d):(\d\d) (\d{4})$/i.exec(text)
+  const [day, month, year, hour, minute, second] = match
+    ? match.slice(1)
+    : asctime
+      ? [asctime[2], asctime[1], asctime[6], asctime[3], asctime[4], asctime[5]]
+      : []
+  const monthIndex = MONTHS.indexOf(month?.toLowerCase() ?? '?') / 3
+  if (!Number.isInteger(monthIndex) || monthIndex < 0) return Number.NaN
+  let fullYear = Number(year)
+  if (year?.length === 2) {
+    // RFC 9110: a two-digit year more than 50 years ahead means the most recent past such year.
+    const thisYear = new Date().getUTCFullYear()
+    fullYear += Math.floor(thisYear / 100) * 100
+    if (fullYear > thisYear + 50) fullYear -= 100
+  }
+  const at = Date.UTC(
+    fullYear,
+    monthIndex,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  )
+  // Date.UTC rolls 31 April over into May: a day or time out of range is no date.
+  const check = new Date(at)
+  return check.getUTCDate() === Number(day) &&
+    check.getUTCHours() === Number(hour) &&
+    Number(minute) < 60 &&
+    Number(second) < 61
+    ? at
+    : Number.NaN
 }
 
 /** A server-supplied delay after {@link clampServerDelay}. */

@@ -26,6 +26,11 @@ describe('parseRetryAfter', () => {
   it.each([null, undefined, '', 'soon', '-5'])('ignores %j', (value) => {
     expect(parseRetryAfter(value, now)).toBeUndefined()
   })
+
+  it('reads the obsolete date forms a server may still send as a delay', () => {
+    expect(parseRetryAfter('Friday, 27-Nov-26 12:01:00 GMT', now)).toBe(60_000)
+    expect(parseRetryAfter('Fri Nov 27 12:02:00 2026', now)).toBe(120_000)
+  })
 })
 
 describe('fullJitterBackoff', () => {
@@ -170,10 +175,40 @@ describe('parseHttpDate', () => {
   it('reads an IMF-fixdate', () => {
     expect(parseHttpDate('Sun, 29 Nov 2026 18:42:17 GMT')).toBe(Date.UTC(2026, 10, 29, 18, 42, 17))
   })
-  it.each([null, undefined, '', '0', '2026', '-5', 'soon'])(
-    'is NaN for %j, which Date.parse might read',
-    (value) => {
-      expect(parseHttpDate(value)).toBeNaN()
-    },
-  )
+  it.each([
+    [
+      'the obsolete RFC 850 form',
+      'Sunday, 29-Nov-26 18:42:17 GMT',
+      Date.UTC(2026, 10, 29, 18, 42, 17),
+    ],
+    [
+      'a two-digit year over 50 years ahead as the past',
+      'Sunday, 06-Nov-94 08:49:37 GMT',
+      Date.UTC(1994, 10, 6, 8, 49, 37),
+    ],
+    ['the asctime form', 'Sun Nov  6 08:49:37 1994', Date.UTC(1994, 10, 6, 8, 49, 37)],
+    [
+      'the asctime form with a two-digit day',
+      'Sun Nov 29 18:42:17 2100',
+      Date.UTC(2100, 10, 29, 18, 42, 17),
+    ],
+    ['any letter case', 'SUN, 29 NOV 2026 18:42:17 gmt', Date.UTC(2026, 10, 29, 18, 42, 17)],
+  ])('reads %s', (_form, value, expected) => {
+    expect(parseHttpDate(value)).toBe(expected)
+  })
+  it.each([
+    null,
+    undefined,
+    '',
+    '0',
+    '2026',
+    '-5',
+    'soon',
+    'Thu, 31 Apr 2026 10:00:00 GMT',
+    'Sun, 29 Nov 2026 25:00:00 GMT',
+    'Sun, 29 Foo 2026 10:00:00 GMT',
+    '2026-11-29T18:42:17Z',
+  ])('is NaN for %j, which Date.parse might read', (value) => {
+    expect(parseHttpDate(value)).toBeNaN()
+  })
 })
