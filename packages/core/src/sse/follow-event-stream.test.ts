@@ -137,6 +137,33 @@ describe('followEventStream: connection', () => {
     expect(statuses.join('\n')).not.toContain('admin-secret')
   })
 
+  it('resumes without Last-Event-ID after an empty id: line, and ignores an id holding NUL', async () => {
+    const scheduler = createVirtualScheduler()
+    const controller = new AbortController()
+    const lastIds: (string | null)[] = []
+    let call = 0
+    const fetch = (async (_url: URL, init: RequestInit) => {
+      lastIds.push(new Headers(init.headers).get('Last-Event-ID'))
+      call++
+      if (call === 1) return streamResponse(['id: 7\ndata: one\n\nid\ndata: two\n\n'])
+      if (call === 2) return streamResponse(['id: 9\ndata: three\n\nid: 1\u00002\ndata: four\n\n'])
+      controller.abort()
+      return streamResponse([])
+    }) as typeof globalThis.fetch
+    const done = followEventStream({
+      url: 'http://mock.test/events',
+      onMessage: () => {},
+      onStatus: () => {},
+      signal: controller.signal,
+      fetch,
+      scheduler,
+      random: () => 0.5,
+    })
+    for (let i = 0; i < 5 && !controller.signal.aborted; i++) await scheduler.runNext()
+    await done
+    expect(lastIds).toEqual([null, null, '9'])
+  })
+
   it("waits at least the server's retry: before reconnecting, clamped to a sane maximum", async () => {
     for (const [retry, expected] of [
       [4_000, 4_000],

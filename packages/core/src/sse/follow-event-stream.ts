@@ -166,7 +166,8 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
     }
     try {
       const headers: Record<string, string> = { Accept: 'text/event-stream', ...options.headers }
-      if (lastEventId !== undefined && options.resume !== false) {
+      // The SSE standard sends the header only for a non-empty last id; an empty `id:` resets it.
+      if (lastEventId && options.resume !== false) {
         headers['Last-Event-ID'] = lastEventId
       }
       const response = await fetchImpl(options.url, { headers, signal: attempt.signal })
@@ -192,7 +193,8 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
       const parser = createParser({
         onEvent(message: EventSourceMessage) {
           pendingChars = 0
-          if (message.id !== undefined) lastEventId = message.id
+          // An id holding NUL is ignored, as the SSE standard says.
+          if (message.id !== undefined && !message.id.includes('\0')) lastEventId = message.id
           options.onMessage({
             event: message.event ?? 'message',
             data: message.data,
