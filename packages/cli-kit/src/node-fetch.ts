@@ -1,0 +1,130 @@
+/**
+ * The `fetch` the sms-command CLIs send every request with. On Node it goes through undici's
+ * `EnvHttpProxyAgent`: Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
+ * Deno's honour them) and refuses response headers past 16 KiB, while an IAM `X-Subject-Token`
+ * may be 16,384 characters (API.md §7). On Bun and Deno it is the runtime's own `fetch`.
+ * Core stays Web-APIs-only and takes this as its `fetch` option.
+ *
+ * @module
+ */
+import process from 'node:process'
+import { type ProxyEnvironment, proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
+
+export type { ProxyEnvironment } from './proxy.ts'
+export { proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
+
+/** Response headers the Node fetch accepts: a 16,384-character token and then some. */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024
+
+/** The runtime a fetch is built for. */
+export type FetchRuntime = 'node' | 'bun' | 'deno'
+
+/**
+ * The runtime this process runs on.
+ *
+ * @example
+ * detectFetchRuntime() // 'node'
+ */
+export function detectFetchRuntime(): FetchRuntime {
+  if (process.versions.bun) return 'bun'
+  if (process.versions.deno) return 'deno'
+  return 'node'
+}
+
+/** Reads the process environment; `undefined` where Deno grants no read. */
+function processEnv(name: string): string | undefined {
+  try {
+    return process.env[name]
+  } catch {
+    return undefined
+  }
+}
+
+/** Options of {@link createRuntimeFetch}. */
+export interface RuntimeFetchOptions {
+  /** Where the proxy variables are read (default: the process environment). */
+  env?: (name: string) => string | undefined
+  /** Default: the runtime this process runs on. */
+  runtime?: FetchRuntime
+  /** Largest response head accepted on Node, in bytes (default {@link MAX_RESPONSE_HEADER_BYTES}). */
+  maxHeaderSize?: number
+}
+
+/**
+ * A `fetch` that honours the proxy variables and accepts the API's largest headers on every
+ * runtime. On Node, undici is loaded on the first request and given the proxy values read from
+ * `env`, so what {@link describeProxies} says and what the fetch does cannot differ.
+ *
+ * @example
+ * const fetch = createRuntimeFetch()
+ * const client = createSmsClient({ endpoint, auth, fetch })
+ */
+export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fetch {
+  const runtime = options.runtime ?? detectFetchRuntime()
+  if (runtime !== 'node') return (input, init) => globalThis.fetch(input, init)
+  const environment = readProxyEnvironment(options.env ?? processEnv)
+  const maxHeaderSize = options.maxHeaderSize ?? MAX_RESPONSE_HEADER_BYTES
+  // Loaded on first use, and only on Node: Bun and Deno never need undici.
+  let dispatcher: Promise<unknown> | undefined
+  return async (input, init) => {
+    dispatcher ??= import('undici').then(
+      ({ EnvHttpProxyAgent }) =>
+        new EnvHttpProxyAgent({
+          maxHeaderSize,
+          // '' rather than undefined: undici would read process.env again, and an injected
+          // environment (tests, an agent's config) must be the only source.
+          httpProxy: environment.httpProxy ?? '',
+          httpsProxy: environment.httpsProxy ?? '',
+          noProxy: environment.noProxy ?? '',
+        }),
+    )
+    return globalThis.fetch(input, { ...init, dispatcher: await dispatcher } as RequestInit)
+  }
+}
+
+/** Which proxy each named endpoint goes through, for a start log line. */
+export interface ProxyDescription {
+  /** The first proxy in use, without credentials. */
+  proxy: string
+  /** Each endpoint that goes through a proxy, by label, without credentials. */
+  byLabel: Record<string, string>
+  /** `requests go through the egress proxy http://proxy.corp:3128 (SMS, IAM), from …`. */
+  message: string
+}
+
+/**
+ * Says which proxy each endpoint goes through, without the proxy's credentials; `undefined` when
+ * every endpoint goes direct.
+ *
+ * @example
+ * describeProxies({ SMS: 'https://sms.example' }, readProxyEnvironment((name) => process.env[name]))
+ * // { proxy: 'http://proxy.corp:3128', byLabel: { SMS: 'http://proxy.corp:3128' }, message: '…' }
+ */
+export function describeProxies(
+  endpoints: Readonly<Record<string, string | undefined>>,
+  environment: ProxyEnvironment,
+): ProxyDescription | undefined {
+  const byLabel: Record<string, string> = {}
+  const labelsByProxy = new Map<string, string[]>()
+  for (const [label, url] of Object.entries(endpoints)) {
+    if (url === undefined) continue
+    let proxy: string | undefined
+    try {
+      proxy = proxyFor(url, environment)
+    } catch {
+      continue
+    }
+    if (proxy === undefined) continue
+    const shown = redactProxyUrl(proxy)
+    byLabel[label] = shown
+    labelsByProxy.set(shown, [...(labelsByProxy.get(shown) ?? []), label])
+  }
+  const [first] = labelsByProxy.keys()
+  if (first === undefined) return undefined
+  const parts = [...labelsByProxy].map(([proxy, labels]) => `${proxy} (${labels.join(', ')})`)
+  return {
+    proxy: first,
+    byLabel,
+    message: `requests go through the egress proxy ${parts.join(', ')}, from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)`,
+  }
+}
