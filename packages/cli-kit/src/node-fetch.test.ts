@@ -91,6 +91,23 @@ describe('createRuntimeFetch on Node', () => {
     )
   })
 
+  it('routes a Request object by its URL', async () => {
+    const iam = await bigTokenServer()
+    const proxy = await proxyResolving(['sms.proxy-only.test'])
+    const port = new URL(iam.url).port
+    const response = await createRuntimeFetch({ env: env({ HTTP_PROXY: proxy.url }) })(
+      new Request(`http://sms.proxy-only.test:${port}/v3/sources`),
+    )
+    expect(response.headers.get('x-subject-token')).toBe(TOKEN)
+    expect(proxy.seen.map((entry) => entry.request)).toEqual([
+      `CONNECT sms.proxy-only.test:${port}`,
+    ])
+  })
+
+  it('rejects a URL fetch refuses, as fetch does', async () => {
+    await expect(createRuntimeFetch({ env: env({}) })('not a url')).rejects.toThrow()
+  })
+
   it('goes direct for a NO_PROXY host and ignores the process environment when env is given', async () => {
     const iam = await bigTokenServer()
     const proxy = await proxyResolving([])

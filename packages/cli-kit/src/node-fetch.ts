@@ -1,6 +1,6 @@
 /**
- * The `fetch` the sms-command CLIs send every request with. On Node it goes through undici's
- * `EnvHttpProxyAgent`: Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
+ * The `fetch` the sms-command CLIs send every request with. On Node it goes through undici
+ * (`ProxyAgent` per proxy, `Agent` direct): Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
  * Deno's honour them) and refuses response headers past 16 KiB, while an IAM `X-Subject-Token`
  * may be 16,384 characters (API.md §7). On Bun and Deno it is the runtime's own `fetch`.
  * Core stays Web-APIs-only and takes this as its `fetch` option.
@@ -40,6 +40,15 @@ function processEnv(name: string): string | undefined {
   }
 }
 
+/** The proxy of a request; a URL fetch will refuse goes "direct", for fetch's own error. */
+function proxyOf(url: string, environment: ProxyEnvironment): string | undefined {
+  try {
+    return proxyFor(url, environment)
+  } catch {
+    return undefined
+  }
+}
+
 /** Options of {@link createRuntimeFetch}. */
 export interface RuntimeFetchOptions {
   /** Where the proxy variables are read (default: the process environment). */
@@ -52,8 +61,10 @@ export interface RuntimeFetchOptions {
 
 /**
  * A `fetch` that honours the proxy variables and accepts the API's largest headers on every
- * runtime. On Node, undici is loaded on the first request and given the proxy values read from
- * `env`, so what {@link describeProxies} says and what the fetch does cannot differ.
+ * runtime. On Node each request goes through undici's `ProxyAgent` for the proxy
+ * {@link proxyFor} names (credentials in the proxy URL become `Proxy-Authorization`), or an
+ * `Agent` when it goes direct, both with `maxHeaderSize`; so what {@link describeProxies} says is
+ * what the requests do. undici is loaded on the first request.
  *
  * @example
  * const fetch = createRuntimeFetch()
@@ -65,20 +76,25 @@ export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fe
   const environment = readProxyEnvironment(options.env ?? processEnv)
   const maxHeaderSize = options.maxHeaderSize ?? MAX_RESPONSE_HEADER_BYTES
   // Loaded on first use, and only on Node: Bun and Deno never need undici.
-  let dispatcher: Promise<unknown> | undefined
+  let undici: Promise<typeof import('undici')> | undefined
+  let direct: unknown
+  const viaProxy = new Map<string, unknown>()
   return async (input, init) => {
-    dispatcher ??= import('undici').then(
-      ({ EnvHttpProxyAgent }) =>
-        new EnvHttpProxyAgent({
-          maxHeaderSize,
-          // '' rather than undefined: undici would read process.env again, and an injected
-          // environment (tests, an agent's config) must be the only source.
-          httpProxy: environment.httpProxy ?? '',
-          httpsProxy: environment.httpsProxy ?? '',
-          noProxy: environment.noProxy ?? '',
-        }),
-    )
-    return globalThis.fetch(input, { ...init, dispatcher: await dispatcher } as RequestInit)
+    undici ??= import('undici')
+    const { Agent, ProxyAgent } = await undici
+    const proxy = proxyOf(input instanceof Request ? input.url : String(input), environment)
+    let dispatcher: unknown
+    if (proxy === undefined) {
+      direct ??= new Agent({ maxHeaderSize })
+      dispatcher = direct
+    } else {
+      dispatcher = viaProxy.get(proxy)
+      if (dispatcher === undefined) {
+        dispatcher = new ProxyAgent({ uri: proxy, maxHeaderSize })
+        viaProxy.set(proxy, dispatcher)
+      }
+    }
+    return globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
   }
 }
 

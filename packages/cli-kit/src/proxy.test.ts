@@ -33,9 +33,9 @@ describe('proxyFor', () => {
     expect(proxyFor(url, proxies)).toBe(expected)
   })
 
-  it('sends an https URL through HTTP_PROXY when HTTPS_PROXY is unset, as undici does', () => {
+  it('sends an https URL direct when only HTTP_PROXY is set, as curl and Deno do', () => {
     expect(proxyFor('https://sms.example.com', { ...proxies, httpsProxy: undefined })).toBe(
-      'http://plain:3128',
+      undefined,
     )
   })
 

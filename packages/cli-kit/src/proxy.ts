@@ -2,8 +2,8 @@
  * Egress proxies from the environment, as curl and undici read them: `https_proxy`/`HTTPS_PROXY`
  * for https URLs, `http_proxy`/`HTTP_PROXY` for http, `no_proxy`/`NO_PROXY` for exceptions (the
  * lower-case name wins, as in undici). Bun and Deno honour these in their `fetch`; Node's `fetch`
- * does not, so `createRuntimeFetch` (`./node-fetch.ts`) routes Node's requests through undici's
- * `EnvHttpProxyAgent`, given the same values. This module says which proxy a URL goes through,
+ * does not, so `createRuntimeFetch` (`./node-fetch.ts`) routes each of Node's requests through
+ * undici's `ProxyAgent` for the proxy this module names. This module says which proxy a URL goes through,
  * for the start logs of the CLIs and for Deno's permission hint.
  *
  * @module
@@ -48,9 +48,10 @@ function bypassed(url: URL, noProxy: string | undefined): boolean {
 }
 
 /**
- * The proxy `url` is fetched through, or `undefined` when it goes direct. An https URL with only
- * `HTTP_PROXY` set goes through that proxy, as undici's `EnvHttpProxyAgent` sends it, so the start
- * log says what Node's fetch really does.
+ * The proxy `url` is fetched through, or `undefined` when it goes direct: `HTTPS_PROXY` for https,
+ * `HTTP_PROXY` for http (as curl, Deno and Go read them; an https URL never falls back to
+ * `HTTP_PROXY`). On Node, `createRuntimeFetch` routes each request by this very function, so the
+ * start log and the requests cannot disagree.
  *
  * @example
  * proxyFor('https://sms.example.com', { httpsProxy: 'http://p:3128', httpProxy: undefined, noProxy: undefined })
@@ -58,10 +59,7 @@ function bypassed(url: URL, noProxy: string | undefined): boolean {
  */
 export function proxyFor(url: string, environment: ProxyEnvironment): string | undefined {
   const target = new URL(url)
-  const proxy =
-    target.protocol === 'https:'
-      ? (environment.httpsProxy ?? environment.httpProxy)
-      : environment.httpProxy
+  const proxy = target.protocol === 'https:' ? environment.httpsProxy : environment.httpProxy
   if (!proxy || bypassed(target, environment.noProxy)) return undefined
   return proxy
 }

@@ -57,7 +57,7 @@ export interface Platform {
    * POSTs included, when a pooled keep-alive connection closes after the server received it; a
    * result report sent twice could clear the next command of the same name (API.md §2). On Deno
    * this sends every non-GET request on a fresh connection. On Node it is cli-kit's
-   * `createRuntimeFetch` (undici's `EnvHttpProxyAgent`): Node's own `fetch` ignores
+   * `createRuntimeFetch` (undici, routed by the proxy variables): Node's own `fetch` ignores
    * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and Deno's honour them) and refuses response
    * headers past 16 KiB (an IAM token may be 16,384 characters). Elsewhere it is the global `fetch`.
    */
