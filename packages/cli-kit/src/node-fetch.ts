@@ -11,7 +11,7 @@ import process from 'node:process'
 import { type ProxyEnvironment, proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
 
 export type { ProxyEnvironment } from './proxy.ts'
-export { proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
+export { normalizeProxyUrl, proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
 
 /** Response headers the Node fetch accepts: a 16,384-character token and then some. */
 export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { ConfigError } from './config-error.ts'
 
 /** The proxy variables as read. */
 export interface ProxyEnvironment {
@@ -16,18 +17,76 @@ export interface ProxyEnvironment {
   noProxy: string | undefined
 }
 
+/** A value with a scheme (`http://…`); without one it is read as curl does, as `http://…`. */
+const HAS_SCHEME = /^[a-z][a-z0-9+.-]*:\/\//i
+
+/** A proxy value fit for an error message: whatever precedes an `@` (credentials) removed. */
+function shownValue(value: string): string {
+  const at = value.lastIndexOf('@')
+  return at === -1 ? value : `…@${value.slice(at + 1)}`
+}
+
 /**
- * Reads the proxy variables, lower case first.
+ * A proxy variable's value as a URL: `host:port` (no scheme) is read as `http://host:port`, as
+ * curl reads it; anything that is not then an `http:` or `https:` URL with a host is a
+ * {@link ConfigError} naming the variable (credentials never shown).
+ *
+ * @example
+ * normalizeProxyUrl('proxy.corp:3128', 'HTTPS_PROXY') // 'http://proxy.corp:3128'
+ */
+export function normalizeProxyUrl(value: string, variable: string): string {
+  const trimmed = value.trim()
+  const candidate = HAS_SCHEME.test(trimmed) ? trimmed : `http://${trimmed}`
+  const expected = 'expected a proxy URL such as http://proxy.corp:3128 (or proxy.corp:3128)'
+  let url: URL
+  try {
+    url = new URL(candidate)
+  } catch (cause) {
+    throw new ConfigError(
+      variable,
+      `Invalid ${variable}: ${expected}, received "${shownValue(trimmed)}"`,
+      { cause },
+    )
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(
+      variable,
+      `Invalid ${variable}: expected an http:// or https:// proxy, received a ${url.protocol.slice(0, -1)}:// one ("${shownValue(trimmed)}")`,
+    )
+  }
+  if (!url.hostname) {
+    throw new ConfigError(
+      variable,
+      `Invalid ${variable}: ${expected}, received "${shownValue(trimmed)}"`,
+    )
+  }
+  return candidate
+}
+
+/**
+ * Reads the proxy variables, lower case first; an empty value counts as unset. Proxy values are
+ * checked and a scheme-less `host:port` gets `http://` ({@link normalizeProxyUrl}); throws a
+ * {@link ConfigError} naming the variable for a value no fetch could use.
  *
  * @example
  * readProxyEnvironment((name) => process.env[name]).httpsProxy // 'http://proxy.corp:3128'
  */
 export function readProxyEnvironment(env: (name: string) => string | undefined): ProxyEnvironment {
-  const read = (name: string) => env(name.toLowerCase()) || env(name.toUpperCase()) || undefined
+  const read = (name: string) => {
+    for (const variable of [name.toLowerCase(), name.toUpperCase()]) {
+      const value = env(variable)
+      if (value?.trim()) return { variable, value }
+    }
+    return undefined
+  }
+  const proxy = (name: string) => {
+    const found = read(name)
+    return found && normalizeProxyUrl(found.value, found.variable)
+  }
   return {
-    httpProxy: read('http_proxy'),
-    httpsProxy: read('https_proxy'),
-    noProxy: read('no_proxy'),
+    httpProxy: proxy('http_proxy'),
+    httpsProxy: proxy('https_proxy'),
+    noProxy: read('no_proxy')?.value,
   }
 }
 
