@@ -126,6 +126,51 @@ describe('sms-watch behind an egress proxy', () => {
     expect(run.stdout.text + run.stderr.text).not.toContain('PROXY-SECRET-77')
   })
 
+  it('reads a scheme-less HTTP_PROXY=127.0.0.1:PORT as http:// and polls through it', async () => {
+    const mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
+    cleanups.push(() => mock.close())
+    const proxy = await proxyResolving(['sms.proxy-only.test'])
+    const port = new URL(mock.url).port
+    const run = io({ SMS_TOKEN: 't', HTTP_PROXY: proxy.url.replace('http://', '') })
+    const code = await main(
+      [
+        '--endpoint',
+        `http://sms.proxy-only.test:${port}`,
+        '--servers',
+        'a',
+        '--duration',
+        '1500ms',
+      ],
+      run.io,
+    )
+    expect(code).toBe(0)
+    expect(proxy.seen.map((entry) => entry.request)).toContain(
+      `CONNECT sms.proxy-only.test:${port}`,
+    )
+    // The mock itself answered through the tunnel (its 404 for an unknown server).
+    expect(run.stdout.lines()).toContainEqual(
+      expect.objectContaining({
+        type: 'server',
+        server_id: 'a',
+        error: expect.objectContaining({ status: 404, code: 'SMS.0404' }),
+      }),
+    )
+    expect(run.stderr.text).toContain(`the egress proxy ${proxy.url} (SMS)`)
+  })
+
+  it('refuses an unusable proxy value with exit 2 and one line naming the variable', async () => {
+    const run = io({ SMS_TOKEN: 't', https_proxy: 'socks5://ops:PROXY-SECRET-77@proxy.corp:1080' })
+    const code = await main(
+      ['--endpoint', 'https://sms.example', '--servers', 'a', '--duration', '1500ms'],
+      run.io,
+    )
+    expect(code).toBe(2)
+    expect(run.stderr.text).toBe(
+      'sms-watch: Invalid https_proxy: expected an http:// or https:// proxy, received a socks5:// one ("…@proxy.corp:1080")\n',
+    )
+    expect(run.stdout.text).toBe('')
+  })
+
   it('goes direct, and says nothing about a proxy, for a host in NO_PROXY', async () => {
     const mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
     cleanups.push(() => mock.close())

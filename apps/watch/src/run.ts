@@ -279,7 +279,8 @@ export function startSources(
 /**
  * Runs `sms-watch` with a parsed configuration: the full-screen TUI on a terminal, NDJSON lines
  * otherwise. Resolves with the exit code once the user quits, a signal arrives or `--duration`
- * ends; the terminal is restored and every source stopped by then.
+ * ends; the terminal is restored and every source stopped by then. Throws a `ConfigError`, before
+ * starting anything, for a proxy variable no fetch could use.
  *
  * @example
  * process.exitCode = await runWatch(config, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr })
@@ -287,6 +288,12 @@ export function startSources(
 export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number> {
   const now = io.now ?? Date.now
   const interactive = config.json !== true && io.stdout.isTTY === true && io.stdin.isTTY === true
+  // Proxy variables as the fetch reads them, so the announcement is what the requests do. Read
+  // before anything starts: an unusable value is a ConfigError (exit 2), with nothing to undo.
+  const env = io.env ?? process.env
+  const readEnv = (name: string) => env[name]
+  const proxies = describeProxies(watchEndpoints(config), readProxyEnvironment(readEnv))
+  const fetchImpl = io.fetch ?? createRuntimeFetch({ env: readEnv })
   const store = createStore(
     initialState({
       now: now(),
@@ -311,16 +318,11 @@ export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number
     io.stdout.on('error', stop)
   }
 
-  // Proxy variables as the fetch reads them, so the announcement is what the requests do.
-  const env = io.env ?? process.env
-  const readEnv = (name: string) => env[name]
-  const proxies = describeProxies(watchEndpoints(config), readProxyEnvironment(readEnv))
   if (proxies) {
     store.dispatch({ type: 'log', entry: { at: now(), level: 'info', text: proxies.message } })
     // NDJSON carries no log entries; stderr keeps stdout parseable.
     if (!interactive) io.stderr.write(`sms-watch: ${proxies.message}\n`)
   }
-  const fetchImpl = io.fetch ?? createRuntimeFetch({ env: readEnv })
   const sources = startSources(config, store, controller.signal, now, fetchImpl)
   try {
     if (interactive) {
