@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { configErrorLine } from '@sms-command/cli-kit'
+import { configErrorLine, isConfigError } from '@sms-command/cli-kit'
 import { ConfigError, helpText, parseCommandLine } from './config.ts'
 import { runWatch, type WatchIo } from './run.ts'
 
@@ -57,6 +57,11 @@ export async function main(
   try {
     return await runWatch(parsed.config, io)
   } catch (error) {
+    // Settings read at start (the proxy variables) are the user's to fix, like any flag.
+    if (isConfigError(error)) {
+      io.stderr.write(configErrorLine('sms-watch', error))
+      return error.exitCode
+    }
     io.stderr.write(
       `sms-watch: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`,
     )

@@ -1,3 +1,8 @@
+import {
+  createRuntimeFetch,
+  describeProxies,
+  readProxyEnvironment,
+} from '@sms-command/cli-kit/node-fetch'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
@@ -25,6 +30,10 @@ export interface WatchIo {
   /** Registers a handler for SIGINT/SIGTERM/SIGHUP; returns its removal. */
   onSignal?: (handler: () => void) => () => void
   now?: () => number
+  /** Where the proxy variables are read (default: the process environment). */
+  env?: Readonly<Record<string, string | undefined>>
+  /** The fetch of every request (default: cli-kit's runtime fetch, built from `env`). */
+  fetch?: typeof fetch
 }
 
 const VERSION_AGENT = 'sms-watch/0.1.0'
@@ -111,11 +120,31 @@ function discoverServers(
 }
 
 /**
- * Starts every configured source, feeding the store. Never throws: a source that can't even start
- * (credentials core refuses, say) shows as a source error in the header.
+ * The endpoints the watch requests, by the label its proxy announcement uses.
  *
  * @example
- * const running = startSources(config, store, controller.signal)
+ * describeProxies(watchEndpoints(config), readProxyEnvironment((name) => process.env[name]))
+ */
+export function watchEndpoints(config: WatchConfig): Record<string, string | undefined> {
+  const endpoints: Record<string, string | undefined> = {}
+  if (config.api) {
+    endpoints.SMS = config.api.endpoint
+    if (config.api.auth.kind === 'iam-password') endpoints.IAM = config.api.auth.iamEndpoint
+  }
+  if (config.mock) endpoints.mock = config.mock.url.href
+  config.agents.forEach((url, index) => {
+    endpoints[config.agents.length === 1 ? 'agent' : `agent ${index + 1}`] = url.href
+  })
+  return endpoints
+}
+
+/**
+ * Starts every configured source, feeding the store. Never throws: a source that can't even start
+ * (credentials core refuses, say) shows as a source error in the header. Every request (polls,
+ * the fleet list, IAM logins, the mock's and agents' streams) goes through `fetchImpl`.
+ *
+ * @example
+ * const running = startSources(config, store, controller.signal, Date.now, createRuntimeFetch())
  * await running.done
  */
 export function startSources(
@@ -123,6 +152,7 @@ export function startSources(
   store: WatchStore,
   signal: AbortSignal,
   now: () => number = Date.now,
+  fetchImpl: typeof fetch = createRuntimeFetch(),
 ): { done: Promise<void>; flush: () => void } {
   const batcher = createUpdateBatcher((updates) => store.dispatch({ type: 'updates', updates }), 50)
   const emit = (update: Parameters<typeof batcher.push>[0]) => batcher.push(update)
@@ -141,8 +171,9 @@ export function startSources(
     try {
       const client = createSmsClient({
         endpoint: api.endpoint,
-        auth: authProvider(api.auth),
+        auth: authProvider(api.auth, fetchImpl),
         timeoutMs: api.requestTimeoutMs,
+        fetch: fetchImpl,
         retry: false,
         userAgent: VERSION_AGENT,
       })
@@ -223,6 +254,7 @@ export function startSources(
         status: (s) => status({ type: 'source', status: s }),
         log,
         signal,
+        fetch: fetchImpl,
       }),
     )
   }
@@ -234,6 +266,7 @@ export function startSources(
         status: (s) => status({ type: 'source', status: s }),
         log,
         signal,
+        fetch: fetchImpl,
       }),
     )
   }
@@ -246,7 +279,8 @@ export function startSources(
 /**
  * Runs `sms-watch` with a parsed configuration: the full-screen TUI on a terminal, NDJSON lines
  * otherwise. Resolves with the exit code once the user quits, a signal arrives or `--duration`
- * ends; the terminal is restored and every source stopped by then.
+ * ends; the terminal is restored and every source stopped by then. Throws a `ConfigError`, before
+ * starting anything, for a proxy variable no fetch could use.
  *
  * @example
  * process.exitCode = await runWatch(config, { stdout: process.stdout, stdin: process.stdin, stderr: process.stderr })
@@ -254,6 +288,12 @@ export function startSources(
 export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number> {
   const now = io.now ?? Date.now
   const interactive = config.json !== true && io.stdout.isTTY === true && io.stdin.isTTY === true
+  // Proxy variables as the fetch reads them, so the announcement is what the requests do. Read
+  // before anything starts: an unusable value is a ConfigError (exit 2), with nothing to undo.
+  const env = io.env ?? process.env
+  const readEnv = (name: string) => env[name]
+  const proxies = describeProxies(watchEndpoints(config), readProxyEnvironment(readEnv))
+  const fetchImpl = io.fetch ?? createRuntimeFetch({ env: readEnv })
   const store = createStore(
     initialState({
       now: now(),
@@ -278,7 +318,12 @@ export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number
     io.stdout.on('error', stop)
   }
 
-  const sources = startSources(config, store, controller.signal, now)
+  if (proxies) {
+    store.dispatch({ type: 'log', entry: { at: now(), level: 'info', text: proxies.message } })
+    // NDJSON carries no log entries; stderr keeps stdout parseable.
+    if (!interactive) io.stderr.write(`sms-watch: ${proxies.message}\n`)
+  }
+  const sources = startSources(config, store, controller.signal, now, fetchImpl)
   try {
     if (interactive) {
       enterFullScreen(io.stdout)

@@ -21,6 +21,10 @@ export const HANDLER_ENV_FALLBACK = [
   'HTTP_PROXY',
   'HTTPS_PROXY',
   'NO_PROXY',
+  // The lower-case names win where both are set (curl, undici, cli-kit's readProxyEnvironment).
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
 ] as const
 
 /** What {@link requiredGrants} needs of the configuration. */

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import process from 'node:process'
+import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/node-fetch'
 
 /** The JavaScript runtime the agent runs on. */
 export type RuntimeName = 'node' | 'bun' | 'deno'
@@ -55,10 +56,10 @@ export interface Platform {
    * A `fetch` that never sends a request twice on its own. Deno's `fetch` re-sends a request,
    * POSTs included, when a pooled keep-alive connection closes after the server received it; a
    * result report sent twice could clear the next command of the same name (API.md §2). On Deno
-   * this sends every non-GET request on a fresh connection. On Node it goes through undici's
-   * `EnvHttpProxyAgent`: Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's
-   * and Deno's honour them) and refuses response headers past 16 KiB (an IAM token may be 16,384
-   * characters). Elsewhere it is the global `fetch`.
+   * this sends every non-GET request on a fresh connection. On Node it is cli-kit's
+   * `createRuntimeFetch` (undici, routed by the proxy variables): Node's own `fetch` ignores
+   * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and Deno's honour them) and refuses response
+   * headers past 16 KiB (an IAM token may be 16,384 characters). Elsewhere it is the global `fetch`.
    */
   safeFetch(): typeof fetch
 }
@@ -197,25 +198,13 @@ export function currentPlatform(): Platform {
       runtime === 'deno'
         ? denoSafeFetch()
         : runtime === 'node'
-          ? nodeProxyFetch()
+          ? createRuntimeFetch({ runtime: 'node' })
           : (input, init) => fetch(input, init),
   }
 }
 
 /** Response headers Node's fetch accepts here: a 16,384-character token and then some. */
-export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024
-
-function nodeProxyFetch(): typeof fetch {
-  // Loaded on first use, and only on Node: Bun and Deno never need undici.
-  let dispatcher: Promise<unknown> | undefined
-  return async (input, init) => {
-    dispatcher ??= import('undici').then(
-      ({ EnvHttpProxyAgent }) =>
-        new EnvHttpProxyAgent({ maxHeaderSize: MAX_RESPONSE_HEADER_BYTES }),
-    )
-    return fetch(input, { ...init, dispatcher: await dispatcher } as RequestInit)
-  }
-}
+export { MAX_RESPONSE_HEADER_BYTES }
 
 interface DenoHttpApi {
   createHttpClient(options: { poolMaxIdlePerHost?: number }): unknown

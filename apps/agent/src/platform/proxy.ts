@@ -1,77 +1,8 @@
 /**
- * Egress proxies from the environment, as curl and undici read them: `https_proxy`/`HTTPS_PROXY`
- * for https URLs, `http_proxy`/`HTTP_PROXY` for http, `no_proxy`/`NO_PROXY` for exceptions (the
- * lower-case name wins, as in undici). Bun and Deno honour these in their `fetch`; Node's `fetch`
- * does not, so the Node platform routes through undici's `EnvHttpProxyAgent`, which reads the
- * same variables. This module says which proxy a URL goes through, for the start log and for
- * Deno's permission hint.
+ * The proxy variables as the agent reads them: moved to `@sms-command/cli-kit/node-fetch`, shared
+ * with `sms-watch`, so both CLIs log and fetch alike.
  *
  * @module
  */
-
-/** The proxy variables as read. */
-export interface ProxyEnvironment {
-  httpProxy: string | undefined
-  httpsProxy: string | undefined
-  noProxy: string | undefined
-}
-
-/**
- * Reads the proxy variables, lower case first.
- *
- * @example
- * readProxyEnvironment((name) => process.env[name]).httpsProxy // 'http://proxy.corp:3128'
- */
-export function readProxyEnvironment(env: (name: string) => string | undefined): ProxyEnvironment {
-  const read = (name: string) => env(name.toLowerCase()) || env(name.toUpperCase()) || undefined
-  return {
-    httpProxy: read('http_proxy'),
-    httpsProxy: read('https_proxy'),
-    noProxy: read('no_proxy'),
-  }
-}
-
-function bypassed(url: URL, noProxy: string | undefined): boolean {
-  if (!noProxy) return false
-  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '')
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80')
-  for (const raw of noProxy.split(/[\s,]+/)) {
-    const entry = raw.trim().toLowerCase()
-    if (!entry) continue
-    if (entry === '*') return true
-    const [name = '', entryPort] = entry.split(/:(?=\d+$)/)
-    if (entryPort && entryPort !== port) continue
-    const suffix = name.replace(/^\*?\./, '')
-    if (host === suffix || host.endsWith(`.${suffix}`)) return true
-  }
-  return false
-}
-
-/**
- * The proxy `url` is fetched through, or `undefined` when it goes direct.
- *
- * @example
- * proxyFor('https://sms.example.com', { httpsProxy: 'http://p:3128', httpProxy: undefined, noProxy: undefined })
- * // 'http://p:3128'
- */
-export function proxyFor(url: string, environment: ProxyEnvironment): string | undefined {
-  const target = new URL(url)
-  const proxy = target.protocol === 'https:' ? environment.httpsProxy : environment.httpProxy
-  if (!proxy || bypassed(target, environment.noProxy)) return undefined
-  return proxy
-}
-
-/**
- * A proxy URL fit for a log line: user and password removed.
- *
- * @example
- * redactProxyUrl('http://alice:s3cret@proxy.corp:3128') // 'http://proxy.corp:3128'
- */
-export function redactProxyUrl(proxy: string): string {
-  try {
-    const url = new URL(proxy)
-    return `${url.protocol}//${url.host}`
-  } catch {
-    return '(not a URL)'
-  }
-}
+export type { ProxyEnvironment } from '@sms-command/cli-kit/node-fetch'
+export { proxyFor, readProxyEnvironment, redactProxyUrl } from '@sms-command/cli-kit/node-fetch'

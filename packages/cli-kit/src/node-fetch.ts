@@ -1,0 +1,146 @@
+/**
+ * The `fetch` the sms-command CLIs send every request with. On Node it goes through undici
+ * (`ProxyAgent` per proxy, `Agent` direct): Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
+ * Deno's honour them) and refuses response headers past 16 KiB, while an IAM `X-Subject-Token`
+ * may be 16,384 characters (API.md §7). On Bun and Deno it is the runtime's own `fetch`.
+ * Core stays Web-APIs-only and takes this as its `fetch` option.
+ *
+ * @module
+ */
+import process from 'node:process'
+import { type ProxyEnvironment, proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
+
+export type { ProxyEnvironment } from './proxy.ts'
+export { normalizeProxyUrl, proxyFor, readProxyEnvironment, redactProxyUrl } from './proxy.ts'
+
+/** Response headers the Node fetch accepts: a 16,384-character token and then some. */
+export const MAX_RESPONSE_HEADER_BYTES = 64 * 1024
+
+/** The runtime a fetch is built for. */
+export type FetchRuntime = 'node' | 'bun' | 'deno'
+
+/**
+ * The runtime this process runs on.
+ *
+ * @example
+ * detectFetchRuntime() // 'node'
+ */
+export function detectFetchRuntime(): FetchRuntime {
+  if (process.versions.bun) return 'bun'
+  if (process.versions.deno) return 'deno'
+  return 'node'
+}
+
+/** Reads the process environment; `undefined` where Deno grants no read. */
+function processEnv(name: string): string | undefined {
+  try {
+    return process.env[name]
+  } catch {
+    return undefined
+  }
+}
+
+/** The proxy of a request; a URL fetch will refuse goes "direct", for fetch's own error. */
+function proxyOf(url: string, environment: ProxyEnvironment): string | undefined {
+  try {
+    return proxyFor(url, environment)
+  } catch {
+    return undefined
+  }
+}
+
+/** Options of {@link createRuntimeFetch}. */
+export interface RuntimeFetchOptions {
+  /** Where the proxy variables are read (default: the process environment). */
+  env?: (name: string) => string | undefined
+  /** Default: the runtime this process runs on. */
+  runtime?: FetchRuntime
+  /** Largest response head accepted on Node, in bytes (default {@link MAX_RESPONSE_HEADER_BYTES}). */
+  maxHeaderSize?: number
+}
+
+/**
+ * A `fetch` that honours the proxy variables and accepts the API's largest headers on every
+ * runtime. On Node each request goes through undici's `ProxyAgent` for the proxy
+ * {@link proxyFor} names (credentials in the proxy URL become `Proxy-Authorization`), or an
+ * `Agent` when it goes direct, both with `maxHeaderSize`; so what {@link describeProxies} says is
+ * what the requests do. undici is loaded on the first request.
+ *
+ * @example
+ * const fetch = createRuntimeFetch()
+ * const client = createSmsClient({ endpoint, auth, fetch })
+ */
+export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fetch {
+  const runtime = options.runtime ?? detectFetchRuntime()
+  if (runtime !== 'node') return (input, init) => globalThis.fetch(input, init)
+  const environment = readProxyEnvironment(options.env ?? processEnv)
+  const maxHeaderSize = options.maxHeaderSize ?? MAX_RESPONSE_HEADER_BYTES
+  // Loaded on first use, and only on Node: Bun and Deno never need undici.
+  let undici: Promise<typeof import('undici')> | undefined
+  let direct: unknown
+  const viaProxy = new Map<string, unknown>()
+  return async (input, init) => {
+    undici ??= import('undici')
+    const { Agent, ProxyAgent } = await undici
+    const proxy = proxyOf(input instanceof Request ? input.url : String(input), environment)
+    let dispatcher: unknown
+    if (proxy === undefined) {
+      direct ??= new Agent({ maxHeaderSize })
+      dispatcher = direct
+    } else {
+      dispatcher = viaProxy.get(proxy)
+      if (dispatcher === undefined) {
+        dispatcher = new ProxyAgent({ uri: proxy, maxHeaderSize })
+        viaProxy.set(proxy, dispatcher)
+      }
+    }
+    return globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
+  }
+}
+
+/** Which proxy each named endpoint goes through, for a start log line. */
+export interface ProxyDescription {
+  /** The first proxy in use, without credentials. */
+  proxy: string
+  /** Each endpoint that goes through a proxy, by label, without credentials. */
+  byLabel: Record<string, string>
+  /** `requests go through the egress proxy http://proxy.corp:3128 (SMS, IAM), from …`. */
+  message: string
+}
+
+/**
+ * Says which proxy each endpoint goes through, without the proxy's credentials; `undefined` when
+ * every endpoint goes direct.
+ *
+ * @example
+ * describeProxies({ SMS: 'https://sms.example' }, readProxyEnvironment((name) => process.env[name]))
+ * // { proxy: 'http://proxy.corp:3128', byLabel: { SMS: 'http://proxy.corp:3128' }, message: '…' }
+ */
+export function describeProxies(
+  endpoints: Readonly<Record<string, string | undefined>>,
+  environment: ProxyEnvironment,
+): ProxyDescription | undefined {
+  const byLabel: Record<string, string> = {}
+  const labelsByProxy = new Map<string, string[]>()
+  for (const [label, url] of Object.entries(endpoints)) {
+    if (url === undefined) continue
+    let proxy: string | undefined
+    try {
+      proxy = proxyFor(url, environment)
+    } catch {
+      continue
+    }
+    if (proxy === undefined) continue
+    const shown = redactProxyUrl(proxy)
+    byLabel[label] = shown
+    labelsByProxy.set(shown, [...(labelsByProxy.get(shown) ?? []), label])
+  }
+  const [first] = labelsByProxy.keys()
+  if (first === undefined) return undefined
+  const parts = [...labelsByProxy].map(([proxy, labels]) => `${proxy} (${labels.join(', ')})`)
+  return {
+    proxy: first,
+    byLabel,
+    message: `requests go through the egress proxy ${parts.join(', ')}, from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)`,
+  }
+}
