@@ -105,6 +105,14 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
     text = await until((t) => t.includes('filter "web-02"'), 'the filter')
     expect(text).not.toContain('db-01')
     expect(text).toMatch(/\/ {2}web-02█/)
+    // Keys that reach the terminal together (fast typing, a paste, a slow link) arrive as one
+    // read: each backspace in it still deletes one character, DEL and BS alike.
+    tmux('send-keys', '-t', 'watch', '-l', '\u007f\u007f')
+    text = await until((t) => /\/ {2}web-█/.test(t), 'two batched DEL bytes to delete "02"')
+    tmux('send-keys', '-t', 'watch', '-l', '\b\b')
+    text = await until((t) => /\/ {2}we█/.test(t), 'two batched BS bytes to delete "b-"')
+    tmux('send-keys', '-t', 'watch', '-l', 'b-02')
+    text = await until((t) => t.includes('filter "web-02"'), 'the filter typed again')
 
     tmux('send-keys', '-t', 'watch', 'Enter')
     await until((t) => !t.includes('█'), 'Enter to keep the filter')
