@@ -16,6 +16,7 @@ import { createFleetBudget, type FleetBudget } from './sources/fleet-budget.ts'
 import { startMockSource } from './sources/mock-source.ts'
 import { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
 import { enterFullScreen, leaveFullScreen } from './terminal.ts'
+import { formatClock } from './view/format.ts'
 
 /** The streams and process hooks `sms-watch` runs with (injectable for tests). */
 export interface WatchIo {
@@ -97,13 +98,14 @@ function discoverServers(
         at,
       })
     },
-    failed: (error) => {
+    failed: (error, retryAt) => {
       const code = shortError(error)
       hooks.status({
         kind: 'fleet',
         target,
         status: 'error',
-        message: `listing servers failed: ${code ? `${code} ` : ''}${error.message}`,
+        // The retry time first: a long error message is cut at the terminal's edge.
+        message: `listing servers failed (retry at ${formatClock(retryAt)}): ${code ? `${code} ` : ''}${error.message}`,
         at: error.at,
       })
     },
