@@ -419,6 +419,13 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
       expect(text).toContain('replicate')
       // Names, not ids, in the table.
       expect(text).not.toMatch(/^[› ] a1 /m)
+      if (cols === 140) {
+        // Room enough: names in full; the columns with nothing in them (no command: task,
+        // bucket) don't keep it from them.
+        expect(text).toContain('北京-数据库-01')
+        expect(text).toContain('db-🚀-01')
+        expect(text).not.toMatch(/BUCKET {2,}/)
+      }
     }
     tmux('send-keys', '-t', 'watch', 'q')
   })

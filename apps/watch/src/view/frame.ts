@@ -35,6 +35,7 @@ import {
   formatClock,
   formatLatency,
   MARKER_WIDTH,
+  MAYBE_EMPTY_COLUMNS,
   sparkline,
   truncateCells,
 } from './format.ts'
@@ -589,11 +590,19 @@ export function buildFrame(state: WatchState): Line[] {
     const rows = tableRows(state)
     let longest = 0
     let sms = false
+    // Judged over the whole table (as the longest name is), not the rows scrolled into view, so
+    // columns don't come and go while scrolling.
+    const empty = new Set(MAYBE_EMPTY_COLUMNS)
     for (const server of rows) {
       longest = Math.max(longest, cellWidth(clean(displayName(server))))
       if (server.sms !== null) sms = true
+      if (empty.size === 0) continue
+      const status = serverState(server)
+      for (const key of empty) {
+        if (cellText(key, server, state.now, status) !== '') empty.delete(key)
+      }
     }
-    const columns = fitColumns(cols, longest, { sms, sort: state.sort })
+    const columns = fitColumns(cols, longest, { sms, sort: state.sort, empty })
     lines.push(...tableLines(state, layout, columns, rows))
     lines.push(...detailLines(state, layout.detail, cols))
     lines.push(...eventLogLines(state, layout.log, cols))
