@@ -66,6 +66,8 @@ function discoverServers(
     emit: (update: ServerUpdate) => void
     status: (status: SourceStatus) => void
     servers: (ids: string[], at: number) => void
+    /** The list failed: a 429 on it may have lowered or held the shared budget. */
+    budgetChanged: () => void
   },
 ): Promise<void> {
   const target = api.endpoint
@@ -99,6 +101,7 @@ function discoverServers(
       })
     },
     failed: (error, retryAt) => {
+      hooks.budgetChanged()
       const code = shortError(error)
       hooks.status({
         kind: 'fleet',
@@ -164,6 +167,7 @@ export function startSources(
               rps: report.rps,
               servers: report.servers,
               throttledAt: report.throttledAt,
+              heldUntil: report.heldUntil,
             },
           })
           if (report.reason) {
@@ -186,6 +190,7 @@ export function startSources(
           now,
           emit,
           status: (s) => status({ type: 'source', status: s }),
+          budgetChanged: () => source.reportBudget(),
           servers: (ids, at) => {
             source.setServers(ids)
             batcher.flush()
