@@ -108,7 +108,7 @@ function discoverServers(
         target,
         status: 'error',
         // The retry time first: a long error message is cut at the terminal's edge.
-        message: `listing servers failed (retry at ${formatClock(retryAt)}): ${code ? `${code} ` : ''}${error.message}`,
+        message: `listing failed, retry at ${formatClock(retryAt)}: ${code ? `${code} ` : ''}${error.message}`,
         at: error.at,
       })
     },

@@ -498,6 +498,12 @@ describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS thrott
   }
 
   it('lists the fleet soon after a throttled list, and keeps budget and hold in the header', async () => {
+    // The header says the list failed and when it is tried again, at 80 columns too.
+    const failed = await until(
+      (t) => /✗ listing failed, retry at \d\d:\d\d:\d\d/.test(t.split('\n')[0] ?? ''),
+      'the failed list and its retry time in the header',
+    )
+    expect(stringWidth(failed.split('\n')[0] ?? '')).toBeLessThanOrEqual(80)
     // Retried after its Retry-After (2 s), not a minute later.
     const listed = await until(
       (t) => t.split('\n')[1]?.includes(`${COMMANDS.length} servers`) === true,

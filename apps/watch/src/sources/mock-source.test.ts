@@ -361,7 +361,7 @@ describe('startMockSource against the mock server (in process)', () => {
       scheduler,
     })
     await until(
-      () => statuses.some((status) => status.message?.startsWith('snapshot failed (retry at')),
+      () => statuses.some((status) => status.message?.startsWith('snapshot failed, retry at')),
       'the failed snapshot, with its retry time',
     )
     expect(statuses.at(-1)?.message).toContain('HTTP 503')

@@ -451,7 +451,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           const delayMs = retryDelayMs(failures, undefined, DISCOVERY_RETRY_MAX_MS)
           status(
             'error',
-            `snapshot failed (retry at ${formatClock(scheduler.now() + delayMs)}): ${error instanceof Error ? error.message : String(error)}`,
+            `snapshot failed, retry at ${formatClock(scheduler.now() + delayMs)}): ${error instanceof Error ? error.message : String(error)}`,
           )
           scheduler.sleep(delayMs, signal).then(
             () => {

@@ -181,18 +181,22 @@ export function lineWidth(line: Line): number {
 }
 
 /**
- * Segments of the sources line that may be cut when it is too long, and the fewest cells each
- * keeps: error messages first, then targets (URLs); status markers are never cut.
+ * Segments of the sources line that may be cut when it is too long, with the fewest cells each
+ * keeps and the pass that cuts it: targets (URLs) first, then error messages; status markers are
+ * never cut.
  */
-const SHRINKABLE = new WeakMap<Segment, number>()
-const shrinkable = (segment: Segment, minCells: number): Segment => {
-  SHRINKABLE.set(segment, minCells)
+const SHRINKABLE = new WeakMap<Segment, { min: number; pass: number }>()
+const TARGET_PASS = 0
+const MESSAGE_PASS = 1
+const shrinkable = (segment: Segment, min: number, pass = MESSAGE_PASS): Segment => {
+  SHRINKABLE.set(segment, { min, pass })
   return segment
 }
 
 function sourceText(source: SourceStatus): Segment[] {
   const label = `${source.kind} ${clean(source.target)}`
-  const labelSegment = shrinkable(seg(`${label} `), source.kind.length + 10)
+  // Cut to the kind and an ellipsis ("api … ") before any status or message is.
+  const labelSegment = shrinkable(seg(`${label} `), source.kind.length + 3, TARGET_PASS)
   if (source.status === 'ok') {
     // The fleet list isn't a stream: it says what it found rather than "live".
     const text = source.kind === 'fleet' && source.message ? `● ${source.message}` : '● live'
@@ -384,9 +388,10 @@ function headerLines(state: WatchState): Line[] {
  */
 function shortenMessages(line: Line, cols: number): Line {
   const out = [...line]
+  let pass = TARGET_PASS
   const room = (segment: Segment) => {
-    const min = SHRINKABLE.get(segment)
-    return min === undefined ? 0 : cellWidth(segment.text) - min
+    const shrink = SHRINKABLE.get(segment)
+    return shrink === undefined || shrink.pass !== pass ? 0 : cellWidth(segment.text) - shrink.min
   }
   for (;;) {
     const over = lineWidth(out) - cols
@@ -397,13 +402,18 @@ function shortenMessages(line: Line, cols: number): Line {
       if (room(segment) > 0 && (most < 0 || room(segment) > room(out[most] as Segment)))
         most = index
     }
-    if (most < 0) return out
+    if (most < 0) {
+      if (pass === MESSAGE_PASS) return out
+      pass = MESSAGE_PASS
+      continue
+    }
     const segment = out[most] as Segment
     const width = cellWidth(segment.text)
     const min = width - room(segment)
     const cut = shrinkable(
       { ...segment, text: truncateCells(clean(segment.text), Math.max(min, width - over)) },
       min,
+      pass,
     )
     // A label keeps its trailing space, so the status after it doesn't run into it.
     if (segment.text.endsWith(' ') && !cut.text.endsWith(' '))
