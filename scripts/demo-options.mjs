@@ -18,7 +18,7 @@ export const DEMO_OPTIONS = {
     flag: '--duration',
     schema: optional(duration({ min: 1_000, max: 3_600_000 })),
     as: 'durationMs',
-    help: 'stop after this long (1s–60m); with a terminal, the UI closes itself',
+    help: 'stop after this long (1s–1h); with a terminal, the UI closes itself',
   },
   json: {
     flag: '--json',

@@ -86,7 +86,7 @@ describe('parseCli', () => {
     [
       ['--auto-register', '--auto-register'],
       '--auto-register',
-      'Repeated flag --auto-register: expected it once (it takes one value)',
+      'Repeated flag --auto-register: expected it once (it is an on/off switch)',
     ],
     [
       ['--port', '1', '--port', '2'],

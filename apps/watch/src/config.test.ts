@@ -225,7 +225,11 @@ describe('helpText', () => {
 describe('the shared option engine (same answers as every CLI)', () => {
   it.each([
     [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
-    [['--json', '--json'], '--json', 'Repeated flag --json: expected it once (it takes one value)'],
+    [
+      ['--json', '--json'],
+      '--json',
+      'Repeated flag --json: expected it once (it is an on/off switch)',
+    ],
     [
       ['--interval', '1s', '--interval', '2s'],
       '--interval',

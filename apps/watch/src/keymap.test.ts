@@ -15,6 +15,28 @@ describe('keyNames', () => {
     expect(keyNames('jjk', {})).toEqual(['j', 'j', 'k'])
     expect(keyNames('G', {})).toEqual(['G'])
   })
+
+  it('names control bytes that arrive together as they would be named alone', () => {
+    expect(keyNames('\u007f\u007f', {})).toEqual(['backspace', 'backspace'])
+    expect(keyNames('\b\b', {})).toEqual(['backspace', 'backspace'])
+    expect(keyNames('ab\u007fc', {})).toEqual(['a', 'b', 'backspace', 'c'])
+    expect(keyNames('x\r\r', {})).toEqual(['x', 'enter', 'enter'])
+    expect(keyNames('\n', {})).toEqual(['enter'])
+    expect(keyNames('\t\u0003', {})).toEqual(['tab', 'ctrl+c'])
+    expect(keyNames('\u001b\u001b', {})).toEqual(['escape', 'escape'])
+    expect(keyNames('\u001b[A\u001b[B\u001b[6~\u001b[3~', {})).toEqual([
+      'up',
+      'down',
+      'pagedown',
+      'backspace',
+    ])
+    expect(keyNames('db-🚀', {})).toEqual(['d', 'b', '-', '🚀'])
+  })
+
+  it('turns batched backspaces into filter deletions, not typed text', () => {
+    const actions = keyNames('\u007f\b', {}).map((name) => keyToAction('filter', name))
+    expect(actions).toEqual([{ type: 'filter-backspace' }, { type: 'filter-backspace' }])
+  })
 })
 
 describe('keyToAction', () => {

@@ -270,7 +270,69 @@ export function keyNames(input: string, key: InkKey): string[] {
   if (key.backspace || key.delete) return ['backspace']
   if (key.tab) return ['tab']
   if (key.ctrl) return input ? [`ctrl+${input.toLowerCase()}`] : []
-  return Array.from(input)
+  return splitKeys(input)
+}
+
+/** Escape sequences of the keys the keymap binds, as terminals send them (CSI and SS3 forms). */
+const ESCAPE_SEQUENCES: ReadonlyArray<readonly [string, string]> = [
+  ['\u001b[A', 'up'],
+  ['\u001bOA', 'up'],
+  ['\u001b[B', 'down'],
+  ['\u001bOB', 'down'],
+  ['\u001b[5~', 'pageup'],
+  ['\u001b[6~', 'pagedown'],
+  ['\u001b[H', 'home'],
+  ['\u001bOH', 'home'],
+  ['\u001b[1~', 'home'],
+  ['\u001b[F', 'end'],
+  ['\u001bOF', 'end'],
+  ['\u001b[4~', 'end'],
+  // The Delete key: Ink calls it `delete`, which a lone keypress maps to backspace too.
+  ['\u001b[3~', 'backspace'],
+]
+
+/**
+ * Names for a run of bytes that arrived together (typed fast, pasted, `tmux send -l`): Ink then
+ * passes the whole run as text with no key flags, so each control byte is named here exactly as
+ * it would be when it arrives alone — DEL and BS are `backspace`, CR and LF `enter`, ESC
+ * `escape`, other C0 bytes `ctrl+letter`.
+ *
+ * @example
+ * splitKeys('ab\u007f\u007f') // ['a', 'b', 'backspace', 'backspace']
+ */
+export function splitKeys(input: string): string[] {
+  const names: string[] = []
+  let index = 0
+  while (index < input.length) {
+    const char = input[index] as string
+    if (char === '\u001b') {
+      const sequence = ESCAPE_SEQUENCES.find(([bytes]) => input.startsWith(bytes, index))
+      if (sequence) {
+        names.push(sequence[1])
+        index += sequence[0].length
+      } else {
+        names.push('escape')
+        index++
+      }
+      continue
+    }
+    const code = char.charCodeAt(0)
+    if (char === '\u007f' || char === '\b') names.push('backspace')
+    else if (char === '\r' || char === '\n') names.push('enter')
+    else if (char === '\t') names.push('tab')
+    else if (code >= 1 && code <= 26) names.push(`ctrl+${String.fromCharCode(code + 96)}`)
+    else if (code < 0x20) {
+      // Other C0 bytes (NUL, FS…) mean nothing to the watch.
+    } else {
+      const point = input.codePointAt(index) as number
+      const text = String.fromCodePoint(point)
+      names.push(text)
+      index += text.length
+      continue
+    }
+    index++
+  }
+  return names
 }
 
 /**

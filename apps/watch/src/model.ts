@@ -155,6 +155,8 @@ export interface BudgetView {
   servers: number
   /** When a throttling answer last lowered the rate. */
   throttledAt?: number | undefined
+  /** While a throttling answer's `Retry-After` holds every poll: until when. */
+  heldUntil?: number | undefined
 }
 
 /** Bounds that keep memory flat however long the watch runs. */

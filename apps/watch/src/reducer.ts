@@ -394,7 +394,8 @@ export function reduce(state: WatchState, action: WatchAction): WatchState {
         previous.rps === next.rps &&
         previous.maxRps === next.maxRps &&
         previous.servers === next.servers &&
-        previous.throttledAt === next.throttledAt
+        previous.throttledAt === next.throttledAt &&
+        previous.heldUntil === next.heldUntil
       )
         return state
       return { ...state, budget: next }

@@ -21,6 +21,7 @@ import { createFleetBudget, type FleetBudget } from './sources/fleet-budget.ts'
 import { startMockSource } from './sources/mock-source.ts'
 import { createStore, createUpdateBatcher, type WatchStore } from './store.ts'
 import { enterFullScreen, leaveFullScreen } from './terminal.ts'
+import { formatClock } from './view/format.ts'
 
 /** The streams and process hooks `sms-watch` runs with (injectable for tests). */
 export interface WatchIo {
@@ -74,6 +75,8 @@ function discoverServers(
     emit: (update: ServerUpdate) => void
     status: (status: SourceStatus) => void
     servers: (ids: string[], at: number) => void
+    /** The list failed: a 429 on it may have lowered or held the shared budget. */
+    budgetChanged: () => void
   },
 ): Promise<void> {
   const target = api.endpoint
@@ -106,13 +109,15 @@ function discoverServers(
         at,
       })
     },
-    failed: (error) => {
+    failed: (error, retryAt) => {
+      hooks.budgetChanged()
       const code = shortError(error)
       hooks.status({
         kind: 'fleet',
         target,
         status: 'error',
-        message: `listing servers failed: ${code ? `${code} ` : ''}${error.message}`,
+        // The retry time first: a long error message is cut at the terminal's edge.
+        message: `listing failed, retry at ${formatClock(retryAt)}: ${code ? `${code} ` : ''}${error.message}`,
         at: error.at,
       })
     },
@@ -193,6 +198,7 @@ export function startSources(
               rps: report.rps,
               servers: report.servers,
               throttledAt: report.throttledAt,
+              heldUntil: report.heldUntil,
             },
           })
           if (report.reason) {
@@ -215,6 +221,7 @@ export function startSources(
           now,
           emit,
           status: (s) => status({ type: 'source', status: s }),
+          budgetChanged: () => source.reportBudget(),
           servers: (ids, at) => {
             source.setServers(ids)
             batcher.flush()

@@ -130,3 +130,22 @@ describe.skipIf(!hasTmux)('pnpm demo in a terminal', () => {
     }
   }, 60_000)
 })
+
+describe('pnpm demo options', () => {
+  it('states the same --duration range in its help and in its error', async () => {
+    const options = (await import(
+      fileURLToPath(new URL('../../../scripts/demo-options.mjs', import.meta.url))
+    )) as {
+      demoHelp: () => string
+      parseDemoOptions: (argv: string[]) => Promise<unknown>
+    }
+    const error = await options.parseDemoOptions(['--duration', '2h']).then(
+      () => undefined,
+      (caught: Error) => caught,
+    )
+    const range = /between (\S+) and (\S+),/.exec(error?.message ?? '')
+    expect(range, `error: ${error?.message}`).not.toBeNull()
+    const [, min, max] = range as RegExpExecArray
+    expect(options.demoHelp()).toContain(`(${min}–${max})`)
+  })
+})

@@ -25,7 +25,7 @@ function run(entry: string, args: string[]) {
 describe.each(CLIS)('$program', ({ program, entry, flag }) => {
   it.each([
     [['--bogus'], 'Unknown flag --bogus: see --help'],
-    [[flag, flag], `Repeated flag ${flag}: expected it once (it takes one value)`],
+    [[flag, flag], `Repeated flag ${flag}: expected it once (it is an on/off switch)`],
     [[`${flag}=perhaps`], `Invalid ${flag}: expected true or false, received "perhaps"`],
     [['stray'], 'Unexpected argument "stray": every option is a --flag (see --help)'],
   ])('answers %j with exit 2 and the shared one-line message', (args, message) => {

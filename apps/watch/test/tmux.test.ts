@@ -105,6 +105,14 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
     text = await until((t) => t.includes('filter "web-02"'), 'the filter')
     expect(text).not.toContain('db-01')
     expect(text).toMatch(/\/ {2}web-02█/)
+    // Keys that reach the terminal together (fast typing, a paste, a slow link) arrive as one
+    // read: each backspace in it still deletes one character, DEL and BS alike.
+    tmux('send-keys', '-t', 'watch', '-l', '\u007f\u007f')
+    text = await until((t) => /\/ {2}web-█/.test(t), 'two batched DEL bytes to delete "02"')
+    tmux('send-keys', '-t', 'watch', '-l', '\b\b')
+    text = await until((t) => /\/ {2}we█/.test(t), 'two batched BS bytes to delete "b-"')
+    tmux('send-keys', '-t', 'watch', '-l', 'b-02')
+    text = await until((t) => t.includes('filter "web-02"'), 'the filter typed again')
 
     tmux('send-keys', '-t', 'watch', 'Enter')
     await until((t) => !t.includes('█'), 'Enter to keep the filter')
@@ -411,7 +419,119 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
       expect(text).toContain('replicate')
       // Names, not ids, in the table.
       expect(text).not.toMatch(/^[› ] a1 /m)
+      if (cols === 140) {
+        // Room enough: names in full; the columns with nothing in them (no command: task,
+        // bucket) don't keep it from them.
+        expect(text).toContain('北京-数据库-01')
+        expect(text).toContain('db-🚀-01')
+        expect(text).not.toMatch(/BUCKET {2,}/)
+      }
     }
+    tmux('send-keys', '-t', 'watch', 'q')
+  })
+})
+
+describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS throttles (tmux)', () => {
+  let mock: RunningNodeServer
+  let dir: string
+  const socket = `sms-watch-throttle-${process.pid}`
+  const tmux = (...args: string[]) =>
+    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LANG: 'C.UTF-8' },
+    })
+  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const mockPost = (path: string, body: unknown) =>
+    fetch(`${mock.url}/_mock${path}`, { method: 'POST', body: JSON.stringify(body) })
+  const COMMANDS = ['START', 'STOP', 'SYNC', 'DELETE', 'START', 'STOP']
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
+    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    mock = await startNodeServer({ port: 0, tokens: ['throttle-token'], demo: false })
+    for (const [index, command] of COMMANDS.entries()) {
+      const id = `t${index}`
+      expect((await mockPost('/servers', { id, name: `host-${index}` })).ok).toBe(true)
+      const queued = await mockPost(`/servers/${id}/commands`, {
+        command_name: command,
+        command_param: { task_id: `task-${index}` },
+      })
+      expect(queued.ok).toBe(true)
+    }
+    // The reviewer's fault: the fleet list is throttled once, with Retry-After 2 s.
+    const fault = await mockPost('/faults', {
+      kind: 'status',
+      route: 'sources',
+      status: 429,
+      count: 1,
+      retryAfterSeconds: 2,
+    })
+    expect(fault.ok).toBe(true)
+    tmux(
+      'new-session',
+      '-d',
+      '-s',
+      'watch',
+      '-x',
+      '80',
+      '-y',
+      '24',
+      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=throttle-token ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --endpoint ${mock.url} --servers all --max-rps 20 --interval 1s`,
+    )
+  })
+
+  afterAll(async () => {
+    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    await mock?.close()
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  })
+
+  async function until(check: (text: string) => boolean, what: string, timeoutMs = 8_000) {
+    const deadline = Date.now() + timeoutMs
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
+
+  it('lists the fleet soon after a throttled list, and keeps budget and hold in the header', async () => {
+    // The header says the list failed and when it is tried again, at 80 columns too.
+    const failed = await until(
+      (t) => /✗ listing failed, retry at \d\d:\d\d:\d\d/.test(t.split('\n')[0] ?? ''),
+      'the failed list and its retry time in the header',
+    )
+    expect(stringWidth(failed.split('\n')[0] ?? '')).toBeLessThanOrEqual(80)
+    // Retried after its Retry-After (2 s), not a minute later.
+    const listed = await until(
+      (t) => t.split('\n')[1]?.includes(`${COMMANDS.length} servers`) === true,
+      'the fleet listed after the 429',
+      8_000,
+    )
+    expect(listed).toContain('host-0')
+    // A poll throttled with a long Retry-After: every poll is held, the rate halved.
+    const fault = await mockPost('/faults', {
+      kind: 'status',
+      route: 'command',
+      status: 429,
+      count: 1,
+      retryAfterSeconds: 30,
+    })
+    expect(fault.ok).toBe(true)
+    const text = await until(
+      (t) => (t.split('\n')[1] ?? '').includes('held until'),
+      'the header to say the polls are held',
+    )
+    const lines = text.split('\n')
+    for (const line of lines) expect(stringWidth(line), line).toBeLessThanOrEqual(80)
+    const header = lines[1] ?? ''
+    expect(header).toMatch(
+      /every \S+ \(budget [\d.]+ of 20\/s after a 429\) held until \d\d:\d\d:\d\d/,
+    )
+    expect(header).toContain(`${COMMANDS.length} servers`)
+    expect(text).toContain('pending')
     tmux('send-keys', '-t', 'watch', 'q')
   })
 })

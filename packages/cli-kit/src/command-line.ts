@@ -261,9 +261,11 @@ function readArgv(
   if (spec.version && named('version')) return { ...result, action: 'version' }
 
   const seen = new Set<string>()
-  const once = (flag: string) => {
+  const once = (flag: string, isSwitch: boolean) => {
     if (seen.has(flag)) {
-      throw new ConfigError(flag, `Repeated flag ${flag}: expected it once (it takes one value)`)
+      // A switch takes no value at all: "it takes one value" would send the user looking for one.
+      const why = isSwitch ? 'it is an on/off switch' : 'it takes one value'
+      throw new ConfigError(flag, `Repeated flag ${flag}: expected it once (${why})`)
     }
     seen.add(flag)
   }
@@ -291,12 +293,12 @@ function readArgv(
       return token.value
     }
     if (token.name === 'print-config') {
-      once(flag)
+      once(flag, true)
       result.action = 'print-config'
       continue
     }
     if (spec.configFile && flag === spec.configFile.flag) {
-      once(flag)
+      once(flag, false)
       result.configPath = missing('PATH')
       continue
     }
@@ -319,7 +321,7 @@ function readArgv(
       result.flags.set(key, list)
       continue
     }
-    once(row.flag as string)
+    once(row.flag as string, hints.argv === 'boolean')
     if (hints.argv === 'boolean') {
       if (option === negated && token.value !== undefined) {
         throw new ConfigError(

@@ -300,7 +300,11 @@ describe('helpText', () => {
 describe('the shared option engine (same answers as every CLI)', () => {
   it.each([
     [['--bogus'], '--bogus', 'Unknown flag --bogus: see --help'],
-    [['--once', '--once'], '--once', 'Repeated flag --once: expected it once (it takes one value)'],
+    [
+      ['--once', '--once'],
+      '--once',
+      'Repeated flag --once: expected it once (it is an on/off switch)',
+    ],
     [
       ['--interval', '1s', '--interval', '2s'],
       '--interval',

@@ -55,6 +55,11 @@ export interface ApiSource {
   wakeAll(): void
   /** Polls exactly these servers from now on: new ones start, missing ones stop. */
   setServers(ids: readonly string[]): void
+  /**
+   * Reports the budget again if it changed (after the fleet list, which shares it, was
+   * throttled and the budget now holds every request until its Retry-After).
+   */
+  reportBudget(): void
   /** The servers polled now. */
   readonly servers: readonly string[]
   /** Settles when every poller has stopped (after `signal` aborts). */
@@ -163,7 +168,7 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
     const status = budget.status()
     const servers = pollers.size
     const intervalMs = budget.intervalFor(servers, options.intervalMs())
-    const key = `${status.rps}:${servers}:${intervalMs}`
+    const key = `${status.rps}:${servers}:${intervalMs}:${status.heldUntil}`
     if (key === lastBudget && reason === undefined) return
     lastBudget = key
     options.budgetStatus({ ...status, servers, intervalMs, ...(reason ? { reason } : {}) })
@@ -323,6 +328,9 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
       for (const entry of pollers.values()) entry.poller?.wake()
     },
     setServers,
+    reportBudget() {
+      reportBudget()
+    },
     get servers() {
       return [...pollers.keys()]
     },

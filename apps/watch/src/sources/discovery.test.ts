@@ -8,6 +8,7 @@ import {
   type ListedServer,
   listFleet,
   refreshDelayMs,
+  retryDelayMs,
   startDiscovery,
 } from './discovery.ts'
 import { createFleetBudget } from './fleet-budget.ts'
@@ -141,31 +142,97 @@ describe('startDiscovery', () => {
     await running
   })
 
-  it('reports a failed reading and tries again a minute later', async () => {
+  it('retries a failed reading soon, backing off up to a cap, then reads every minute again', async () => {
     const scheduler = createVirtualScheduler()
-    let calls = 0
+    const t0 = scheduler.now()
+    const callsAt: number[] = []
+    let failing = 5
     const lister = {
-      // biome-ignore lint/correctness/useYield: a listing that fails before its first page
       async *listServers(): AsyncGenerator<SourceServer> {
-        calls++
-        throw new Error('gateway down')
+        callsAt.push(scheduler.now() - t0)
+        if (failing-- > 0) throw new Error('gateway down')
+        yield server('a')
       },
     }
-    const failures: ErrorInfo[] = []
+    const failures: { error: ErrorInfo; retryAt: number }[] = []
+    const found: number[] = []
     const controller = new AbortController()
     const running = startDiscovery({
       lister,
       filters: {},
       scheduler,
       signal: controller.signal,
-      found: () => {},
-      failed: (error) => failures.push(error),
+      found: (_servers, at) => found.push(at - t0),
+      failed: (error, retryAt) => failures.push({ error, retryAt: retryAt - t0 }),
     })
-    await scheduler.advance(60_000)
-    expect(calls).toBe(2)
-    expect(failures[0]?.message).toBe('gateway down')
+    await scheduler.advance(0)
+    // Not a full minute after the failure: 2 s, then doubling.
+    expect(failures[0]).toMatchObject({ error: { message: 'gateway down' }, retryAt: 2_000 })
+    await scheduler.advance(2_000)
+    expect(callsAt).toEqual([0, 2_000])
+    await scheduler.advance(200_000)
+    // 2, 4, 8, 16 s apart, then the list comes, then a minute's pause.
+    expect(callsAt.slice(0, 6)).toEqual([0, 2_000, 6_000, 14_000, 30_000, 60_000])
+    expect(failures.map((failure) => failure.retryAt)).toEqual([
+      2_000, 6_000, 14_000, 30_000, 60_000,
+    ])
+    expect(found[0]).toBe(60_000)
+    expect(callsAt[6]).toBe(120_000)
     controller.abort()
     await running
+  })
+
+  it('after a throttled list waits its Retry-After, through the fleet budget, then lists', async () => {
+    // The reviewer's case: `--servers all`, the mock answers the list with 429 Retry-After 2 s.
+    const fleet = await namedFleet([{ id: 'a', name: 'web-a' }])
+    await fleet.app.request('/_mock/faults', {
+      method: 'POST',
+      body: JSON.stringify({
+        kind: 'status',
+        route: 'sources',
+        status: 429,
+        count: 1,
+        retryAfterSeconds: 3,
+      }),
+    })
+    const budget = createFleetBudget({ maxRps: 100, scheduler: fleet.scheduler })
+    const t0 = fleet.scheduler.now()
+    const failures: number[] = []
+    const found: { ids: string[]; at: number }[] = []
+    const controller = new AbortController()
+    const running = startDiscovery({
+      lister: fleet.client,
+      filters: {},
+      budget,
+      scheduler: fleet.scheduler,
+      signal: controller.signal,
+      found: (servers, at) => found.push({ ids: servers.map((entry) => entry.id), at: at - t0 }),
+      failed: (_error, retryAt) => failures.push(retryAt - t0),
+    })
+    await fleet.scheduler.advance(0)
+    expect(failures).toEqual([3_000])
+    expect(budget.status().rps).toBe(50)
+    await fleet.scheduler.advance(2_999)
+    expect(fleet.listRequests).toHaveLength(1)
+    await fleet.scheduler.advance(1)
+    await fleet.scheduler.advance(0)
+    expect(fleet.listRequests).toHaveLength(2)
+    expect(found).toEqual([{ ids: ['a'], at: 3_000 }])
+    controller.abort()
+    await running
+  })
+})
+
+describe('retryDelayMs', () => {
+  it('doubles from 2 s up to 30 s, honours Retry-After up to a minute, never past the refresh', () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => retryDelayMs(n, undefined, 60_000))).toEqual([
+      2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000,
+    ])
+    expect(retryDelayMs(1, 5_000, 60_000)).toBe(5_000)
+    expect(retryDelayMs(4, 5_000, 60_000)).toBe(16_000)
+    expect(retryDelayMs(1, 3_600_000, 60_000)).toBe(60_000)
+    expect(retryDelayMs(1, Number.NaN, 60_000)).toBe(2_000)
+    expect(retryDelayMs(3, undefined, 5_000)).toBe(5_000)
   })
 })
 

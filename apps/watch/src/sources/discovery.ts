@@ -117,6 +117,41 @@ export async function listFleet(
   return [...found.values()]
 }
 
+/** The first retry after a failed reading; each further failure doubles it. */
+export const DISCOVERY_RETRY_BASE_MS = 2_000
+
+/** Retries never wait longer than this (nor longer than the normal refresh). */
+export const DISCOVERY_RETRY_MAX_MS = 30_000
+
+/** A `Retry-After` longer than this is not believed (API.md §7: it may be absurd). */
+export const DISCOVERY_RETRY_AFTER_CAP_MS = 60_000
+
+/**
+ * The pause before reading the list again after `failures` failed readings in a row: a capped
+ * doubling backoff, at least the server's `Retry-After` (clamped), and never longer than the
+ * normal pause `refreshMs` — a failed list must not leave the watch empty for a whole period.
+ *
+ * @example
+ * retryDelayMs(1, undefined, 60_000) // 2_000
+ * retryDelayMs(1, 5_000, 60_000) // 5_000: the 429's Retry-After
+ * retryDelayMs(9, undefined, 60_000) // 30_000: capped
+ */
+export function retryDelayMs(
+  failures: number,
+  retryAfterMs: number | undefined,
+  refreshMs: number,
+): number {
+  const backoff = Math.min(
+    DISCOVERY_RETRY_MAX_MS,
+    DISCOVERY_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20)),
+  )
+  const told =
+    retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
+      ? Math.min(retryAfterMs, DISCOVERY_RETRY_AFTER_CAP_MS)
+      : 0
+  return Math.min(Math.max(backoff, told), Math.max(refreshMs, told))
+}
+
 /** Options of {@link startDiscovery}. */
 export interface DiscoveryOptions {
   lister: ServerLister
@@ -130,12 +165,16 @@ export interface DiscoveryOptions {
   signal: AbortSignal
   /** Every successful reading of the list, whole. */
   found: (servers: ListedServer[], at: number) => void
-  /** A reading that failed (the previous list stays in force). */
-  failed: (error: ErrorInfo) => void
+  /**
+   * A reading that failed (the previous list stays in force); `retryAt` is when it is read
+   * again (soon, with backoff, not after a full refresh period).
+   */
+  failed: (error: ErrorInfo, retryAt: number) => void
 }
 
 /**
- * Reads the list now and every `refreshMs` until `signal` aborts. Never throws.
+ * Reads the list now and every `refreshMs` until `signal` aborts; after a failed reading, again
+ * soon ({@link retryDelayMs}). Never throws.
  *
  * @example
  * await startDiscovery({ lister: client, filters: {}, signal, found: (servers) => …, failed: (e) => … })
@@ -152,21 +191,31 @@ export async function startDiscovery(options: DiscoveryOptions): Promise<void> {
     }
   }
   let pages = 1
+  let failures = 0
   while (!signal.aborted) {
+    let delayMs: number
     try {
       const servers = await listFleet(options.lister, options.filters, {
         budget: options.budget,
         signal,
       })
       if (signal.aborted) return
+      failures = 0
       pages = Math.max(1, Math.ceil(servers.length / DISCOVERY_PAGE))
       options.found(servers, scheduler.now())
+      delayMs = refreshDelayMs(refreshMs, pages, options.budget?.status().rps)
     } catch (error) {
       if (signal.aborted) return
-      options.failed(toErrorInfo(error, scheduler.now()))
+      failures++
+      const retryAfterMs = isSmsApiError(error) ? error.retryAfterMs : undefined
+      // The retry still goes through the budget (listFleet acquires it), which also holds every
+      // request for a throttling answer's Retry-After.
+      delayMs = retryDelayMs(failures, retryAfterMs, refreshMs)
+      const now = scheduler.now()
+      options.failed(toErrorInfo(error, now), now + delayMs)
     }
     try {
-      await scheduler.sleep(refreshDelayMs(refreshMs, pages, options.budget?.status().rps), signal)
+      await scheduler.sleep(delayMs, signal)
     } catch {
       return
     }

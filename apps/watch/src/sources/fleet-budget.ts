@@ -39,6 +39,8 @@ export interface BudgetStatus {
   rps: number
   /** When the last throttling answer lowered the rate, if ever. */
   throttledAt: number | undefined
+  /** While a throttling answer's `Retry-After` (capped) holds every request: until when. */
+  heldUntil?: number | undefined
 }
 
 /** A grant: when the request was let through (pass it back to `throttled`). */
@@ -93,6 +95,7 @@ export function createFleetBudget(options: FleetBudgetOptions): FleetBudget {
   let rps = maxRps
   let generation = 0
   let throttledAt: number | undefined
+  let heldUntil: number | undefined
   let lastChangeAt = scheduler.now()
   // The earliest time the next request may go.
   let nextAt = scheduler.now()
@@ -155,7 +158,9 @@ export function createFleetBudget(options: FleetBudgetOptions): FleetBudget {
     throttled(grant, retryAfterMs) {
       const now = scheduler.now()
       if (retryAfterMs !== undefined && retryAfterMs > 0) {
-        nextAt = Math.max(nextAt, now + Math.min(retryAfterMs, retryAfterCapMs))
+        const until = now + Math.min(retryAfterMs, retryAfterCapMs)
+        nextAt = Math.max(nextAt, until)
+        heldUntil = Math.max(heldUntil ?? 0, until)
       }
       if (grant.generation !== generation) return false
       generation++
@@ -167,8 +172,14 @@ export function createFleetBudget(options: FleetBudgetOptions): FleetBudget {
       return true
     },
     status() {
-      recover(scheduler.now())
-      return { maxRps, rps, throttledAt }
+      const now = scheduler.now()
+      recover(now)
+      return {
+        maxRps,
+        rps,
+        throttledAt,
+        ...(heldUntil !== undefined && heldUntil > now ? { heldUntil } : {}),
+      }
     },
     intervalFor(servers, intervalMs) {
       recover(scheduler.now())

@@ -1,4 +1,5 @@
 import type { MockServerSummary, NewMockEvent } from '@sms-command/core/events'
+import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
 import { applyServerUpdate, emptyServer } from '../fleet.ts'
@@ -322,6 +323,56 @@ describe('startMockSource against the mock server (in process)', () => {
     controller.abort()
     await done
     expect(JSON.stringify([...servers.values(), statuses, log])).not.toContain('admin-secret')
+  })
+
+  it('retries a failed snapshot soon (capped backoff), not only when the stream reconnects', async () => {
+    const app = createMockApp({ tokens: ['t'], demo: false })
+    await app.request('/_mock/servers', { method: 'POST', body: JSON.stringify({ id: 'web-1' }) })
+    await app.request('/_mock/servers/web-1/commands', {
+      method: 'POST',
+      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 'queued' } }),
+    })
+    let listFailures = 1
+    const listRequests: number[] = []
+    const scheduler = createVirtualScheduler()
+    const fetchThrough = (async (input: URL, init?: RequestInit) => {
+      if (new URL(input).pathname === '/_mock/servers') {
+        listRequests.push(scheduler.now())
+        if (listFailures-- > 0) return new Response('busy', { status: 503 })
+      }
+      return app.request(input, init)
+    }) as typeof fetch
+    const controller = new AbortController()
+    controllers.push(controller)
+    const servers = new Map<string, ServerView>()
+    const statuses: SourceStatus[] = []
+    const done = startMockSource({
+      url: new URL('http://mock.test'),
+      emit: (update) =>
+        servers.set(
+          update.serverId,
+          applyServerUpdate(servers.get(update.serverId) ?? emptyServer(update.serverId), update)
+            .server,
+        ),
+      servers: () => {},
+      status: (status) => statuses.push(status),
+      signal: controller.signal,
+      fetch: fetchThrough,
+      scheduler,
+    })
+    await until(
+      () => statuses.some((status) => status.message?.startsWith('snapshot failed, retry at')),
+      'the failed snapshot, with its retry time',
+    )
+    expect(statuses.at(-1)?.message).toContain('HTTP 503')
+    expect(servers.size).toBe(0)
+    await scheduler.advance(2_000)
+    await until(() => servers.get('web-1')?.command?.taskId === 'queued', 'the retried snapshot')
+    expect(listRequests).toHaveLength(2)
+    expect((listRequests[1] ?? 0) - (listRequests[0] ?? 0)).toBe(2_000)
+    await until(() => statuses.at(-1)?.status === 'ok', 'the source live again')
+    controller.abort()
+    await done
   })
 
   it('reports a wrong admin token as a source error naming the status', async () => {

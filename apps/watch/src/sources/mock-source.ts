@@ -4,7 +4,9 @@ import { followEventStream, type SseMessage } from '@sms-command/core/sse'
 import type * as v from 'valibot'
 import { describeCommand } from '../fleet.ts'
 import type { CommandInfo, ErrorInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
+import { formatClock } from '../view/format.ts'
 import { createSemaphore } from './api-source.ts'
+import { DISCOVERY_RETRY_MAX_MS, retryDelayMs } from './discovery.ts'
 import {
   countDropped,
   MockServerDetailSchema,
@@ -380,6 +382,9 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   const { signal } = options
   let snapshotting: Promise<void> | undefined
   let buffered: MockEvent[] | undefined
+  // Failed snapshots in a row: the next is tried soon (capped backoff), not only when the
+  // stream happens to reconnect — a failed list would otherwise leave the table empty.
+  let snapshotFailures = 0
 
   const status = (state: SourceStatus['status'], message?: string, since?: number) =>
     options.status({
@@ -436,12 +441,26 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
             }
           }),
         )
+        // The failure shown in the header is over (the stream itself reported live before).
+        if (snapshotFailures > 0 && !signal.aborted) status('ok')
+        snapshotFailures = 0
       } catch (error) {
-        if (!signal.aborted)
+        if (!signal.aborted) {
+          snapshotFailures++
+          const failures = snapshotFailures
+          const delayMs = retryDelayMs(failures, undefined, DISCOVERY_RETRY_MAX_MS)
           status(
             'error',
-            `snapshot failed: ${error instanceof Error ? error.message : String(error)}`,
+            `snapshot failed, retry at ${formatClock(scheduler.now() + delayMs)}): ${error instanceof Error ? error.message : String(error)}`,
           )
+          scheduler.sleep(delayMs, signal).then(
+            () => {
+              // A reconnection may have loaded it meanwhile.
+              if (snapshotFailures === failures) void resync()
+            },
+            () => {},
+          )
+        }
       } finally {
         const pending = buffered ?? []
         buffered = undefined

@@ -43,6 +43,37 @@ describe('fitColumns', () => {
     expect(keys(60)).not.toContain('activity')
     expect(keys(60)).toContain('error')
   })
+
+  it('gives server names room before columns with nothing to show (140 columns, SMS on)', () => {
+    const width = (columns: ReturnType<typeof fitColumns>, key: string) =>
+      columns.find((column) => column.key === key)?.width
+    // The reviewer's screen: names of 30 cells, no cycle or bucket in any row.
+    const empty = new Set(['cycle', 'bucket'] as const)
+    const columns = fitColumns(140, 30, { sms: true, sort: 'server', empty })
+    expect(width(columns, 'server')).toBe(30)
+    // A blank column keeps at most its header's width.
+    for (const column of columns.filter((c) => empty.has(c.key as 'cycle' | 'bucket'))) {
+      expect(column.width).toBe(column.title.length)
+    }
+    const total =
+      MARKER_WIDTH + columns.reduce((sum, column) => sum + column.width, 0) + columns.length - 1
+    expect(total).toBeLessThanOrEqual(140)
+    // Longer names: the empty columns go before the name is cut.
+    const wide = fitColumns(140, 40, { sms: true, sort: 'server', empty })
+    expect(wide.map((column) => column.key)).not.toContain('cycle')
+    expect(wide.map((column) => column.key)).not.toContain('bucket')
+    expect(width(wide, 'server')).toBeGreaterThan(30)
+    expect(wide.map((column) => column.key)).toEqual(
+      expect.arrayContaining(['task', 'error', 'activity', 'sms', 'agent']),
+    )
+  })
+
+  it('shrinks an empty column to its header when there is room, and hides none', () => {
+    const columns = fitColumns(220, 10, { empty: new Set(['bucket', 'task']) })
+    expect(columns.find((column) => column.key === 'bucket')?.width).toBe('BUCKET'.length)
+    expect(columns.find((column) => column.key === 'task')?.width).toBe('TASK'.length)
+    expect(columns.find((column) => column.key === 'server')?.width).toBe(10)
+  })
 })
 
 describe('sparkline', () => {

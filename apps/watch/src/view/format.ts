@@ -168,12 +168,30 @@ export interface FitColumnsOptions {
   sms?: boolean
   /** The sort key: its column's header carries a marker, one cell more. */
   sort?: string
+  /**
+   * Columns with nothing to show in the table's rows: they take only their header's width and
+   * are the first hidden when the server names need the room.
+   */
+  empty?: ReadonlySet<Column['key']>
 }
 
+/** Columns whose cells may all be blank (the others always show a value or a dash). */
+export const MAYBE_EMPTY_COLUMNS: readonly Column['key'][] = [
+  'sms',
+  'cycle',
+  'agent',
+  'task',
+  'bucket',
+  'age',
+  'error',
+]
+
 /**
- * The columns that fit `cols`: the least useful are dropped first (bucket, task, activity, …).
- * Spare width goes to the server column (up to the widest name shown, in cells, at most 40),
- * then the task, error, bucket and activity columns, each up to a useful maximum. A column is
+ * The columns that fit `cols`: the least useful are dropped first (bucket, task, activity, …),
+ * and columns with nothing to show (`options.empty`) before any of those: they take only their
+ * header's width, and are hidden when the server names need the room. Spare width goes to the
+ * server column first (up to the widest name shown, in cells, at most 40), then the task, error,
+ * bucket and activity columns, each up to a useful maximum. A column is
  * never narrower than its header (with the sort marker) unless the terminal is too narrow for
  * even the three columns that always stay; then they shrink, so a line never outgrows `cols`.
  *
@@ -186,11 +204,17 @@ export function fitColumns(
   options: FitColumnsOptions = {},
 ): Column[] {
   const available = cols - MARKER_WIDTH
+  const empty = options.empty ?? new Set<Column['key']>()
+  // An empty column is dropped before any column with something in it.
+  const EMPTY_FIRST = 100
   let chosen = ALL_COLUMNS.filter((column) => options.sms || !column.smsOnly).map((column) => {
     const least = headerWidth(column, options.sort)
     if (column.key === 'server') {
       const serverWidth = Math.min(40, Math.max(least, longestServer))
       return { ...column, width: Math.min(column.width, serverWidth), max: serverWidth }
+    }
+    if (empty.has(column.key) && column.drop > 0) {
+      return { ...column, width: least, max: least, drop: column.drop + EMPTY_FIRST }
     }
     return { ...column, width: Math.max(column.width, least), max: Math.max(column.max, least) }
   })
@@ -200,6 +224,24 @@ export function fitColumns(
     const victim = chosen.reduce((worst, column) => (column.drop > worst.drop ? column : worst))
     if (victim.drop === 0) break
     chosen = chosen.filter((column) => column !== victim)
+  }
+  // Names come before blank columns: while the server column is short of its names, hide the
+  // empty columns (least useful first) and give it their room.
+  const server = chosen.find((column) => column.key === 'server')
+  if (server) {
+    for (;;) {
+      const spareNow = Math.max(0, available - needed(chosen))
+      server.width = Math.min(server.max, Math.max(server.width, server.width + spareNow))
+      if (server.width >= server.max) break
+      const blank = chosen
+        .filter((column) => column.drop >= EMPTY_FIRST)
+        .reduce<(typeof chosen)[number] | undefined>(
+          (worst, column) => (worst === undefined || column.drop > worst.drop ? column : worst),
+          undefined,
+        )
+      if (!blank) break
+      chosen = chosen.filter((column) => column !== blank)
+    }
   }
   // Too narrow for even the columns that always stay: shrink the widest, a cell at a time.
   while (needed(chosen) > available) {

@@ -225,6 +225,96 @@ describe('the header under a fleet budget', () => {
   })
 })
 
+describe('the header at 80 columns', () => {
+  function busyFleet(): WatchState {
+    let state = fleetState(500, { rows: 24, cols: 80 })
+    state = apply(
+      state,
+      {
+        type: 'updates',
+        updates: [
+          { serverId: 'srv-0001', at: T0 + 1_000, command: { name: 'START', taskId: 't1' } },
+          { serverId: 'srv-0002', at: T0 + 1_000, command: { name: 'STOP', taskId: 't2' } },
+          { serverId: 'srv-0003', at: T0 + 1_000, command: { name: 'SYNC', taskId: 't3' } },
+          { serverId: 'srv-0004', at: T0 + 1_000, command: { name: 'CUTOVER', taskId: 't4' } },
+          {
+            serverId: 'srv-0005',
+            at: T0 + 1_000,
+            poll: { latencyMs: 20 },
+            error: { status: 500, code: 'SMS.9999', message: 'boom', at: T0 + 1_000 },
+          },
+        ],
+      },
+      {
+        type: 'budget',
+        budget: { maxRps: 5, rps: 2.5, servers: 500, throttledAt: T0, heldUntil: T0 + 7_000 },
+      },
+      { type: 'tick', now: T0 + 2_000 },
+    )
+    return state
+  }
+
+  it('keeps the interval and the budget after a 429 when commands are pending', () => {
+    const state = busyFleet()
+    const header = lineText(buildFrame(state)[1] ?? [])
+    expect(stringWidth(header)).toBeLessThanOrEqual(80)
+    expect(header).toContain('every 3m (budget 2.5 of 5.0/s after a 429)')
+    expect(header).toContain(' 500 servers')
+    // The less important parts went first: the sort order, the per-command breakdown.
+    expect(header).not.toContain('sort ')
+    expect(header).not.toContain('(START')
+  })
+
+  it('says until when a Retry-After pause holds the polls, and not after it ends', () => {
+    let state = busyFleet()
+    const clock = new Date(T0 + 7_000)
+    const until = [clock.getHours(), clock.getMinutes(), clock.getSeconds()]
+      .map((part) => String(part).padStart(2, '0'))
+      .join(':')
+    expect(lineText(buildFrame(state)[1] ?? [])).toContain(`held until ${until}`)
+    state = apply(state, { type: 'tick', now: T0 + 8_000 })
+    expect(lineText(buildFrame(state)[1] ?? [])).not.toContain('held until')
+  })
+
+  it('keeps every part on a wide terminal', () => {
+    const state = apply(busyFleet(), { type: 'resize', rows: 24, cols: 200 })
+    const header = lineText(buildFrame(state)[1] ?? [])
+    expect(header).toContain('sort ')
+    expect(header).toContain('START 1')
+    expect(header).toContain('polls/s')
+  })
+
+  it("cuts a long error message before it hides another source's stale marker", () => {
+    const state = apply(
+      fleetState(3, { rows: 24, cols: 80 }),
+      {
+        type: 'source',
+        status: {
+          kind: 'api',
+          target: 'http://127.0.0.1:8080/',
+          status: 'error',
+          message: `listing failed: ${'very long reason '.repeat(6)}`,
+          at: T0,
+        },
+      },
+      {
+        type: 'source',
+        status: {
+          kind: 'mock',
+          target: 'http://127.0.0.1:9/',
+          status: 'stale',
+          since: T0,
+          at: T0,
+        },
+      },
+    )
+    const first = lineText(buildFrame(state)[0] ?? [])
+    expect(stringWidth(first)).toBeLessThanOrEqual(80)
+    expect(first).toContain('◌ stale since')
+    expect(first).toContain('✗ listing')
+  })
+})
+
 describe('servers listed by discovery', () => {
   it('drops the rows SMS no longer lists, keeps the rest', () => {
     let state = fleetState(3)

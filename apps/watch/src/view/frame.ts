@@ -35,6 +35,7 @@ import {
   formatClock,
   formatLatency,
   MARKER_WIDTH,
+  MAYBE_EMPTY_COLUMNS,
   sparkline,
   truncateCells,
 } from './format.ts'
@@ -179,23 +180,38 @@ export function lineWidth(line: Line): number {
   return line.reduce((sum, segment) => sum + cellWidth(segment.text), 0)
 }
 
+/**
+ * Segments of the sources line that may be cut when it is too long, with the fewest cells each
+ * keeps and the pass that cuts it: targets (URLs) first, then error messages; status markers are
+ * never cut.
+ */
+const SHRINKABLE = new WeakMap<Segment, { min: number; pass: number }>()
+const TARGET_PASS = 0
+const MESSAGE_PASS = 1
+const shrinkable = (segment: Segment, min: number, pass = MESSAGE_PASS): Segment => {
+  SHRINKABLE.set(segment, { min, pass })
+  return segment
+}
+
 function sourceText(source: SourceStatus): Segment[] {
   const label = `${source.kind} ${clean(source.target)}`
+  // Cut to the kind and an ellipsis ("api … ") before any status or message is.
+  const labelSegment = shrinkable(seg(`${label} `), source.kind.length + 3, TARGET_PASS)
   if (source.status === 'ok') {
     // The fleet list isn't a stream: it says what it found rather than "live".
     const text = source.kind === 'fleet' && source.message ? `● ${source.message}` : '● live'
-    return [seg(`${label} `), seg(text, { color: 'green' })]
+    return [labelSegment, seg(text, { color: 'green' })]
   }
   if (source.status === 'connecting')
-    return [seg(`${label} `), seg('○ connecting', { color: 'yellow' })]
+    return [labelSegment, seg('○ connecting', { color: 'yellow' })]
   if (source.status === 'stale')
     return [
-      seg(`${label} `),
+      labelSegment,
       seg(`◌ stale since ${formatClock(source.since ?? source.at)}`, { color: 'yellow' }),
     ]
   return [
-    seg(`${label} `),
-    seg(`✗ ${clean(source.message ?? 'error')}`, { color: 'red', bold: true }),
+    labelSegment,
+    shrinkable(seg(`✗ ${clean(source.message ?? 'error')}`, { color: 'red', bold: true }), 12),
   ]
 }
 
@@ -225,12 +241,12 @@ function sourceGroups(sources: readonly SourceStatus[]): Segment[][] {
     const first = failed[0]
     if (first) {
       group.push(
-        seg(
-          ` ✗ ${failed.length} failing (${clean(first.target)}: ${clean(first.message ?? 'error')})`,
-          {
-            color: 'red',
-            bold: true,
-          },
+        shrinkable(
+          seg(
+            ` ✗ ${failed.length} failing (${clean(first.target)}: ${clean(first.message ?? 'error')})`,
+            { color: 'red', bold: true },
+          ),
+          12,
         ),
       )
     }
@@ -258,7 +274,36 @@ function pollingSegments(state: WatchState): Segment[] {
       throttled ? { color: 'yellow' } : { dim: every <= state.intervalMs },
     ),
   )
+  if (budget.heldUntil !== undefined && budget.heldUntil > state.now) {
+    // A Retry-After pause: no poll goes out until then, whatever the rate says.
+    out.push(seg(` held until ${formatClock(budget.heldUntil)}`, { color: 'yellow', bold: true }))
+  }
   return out
+}
+
+/** A part of a header line; `drop` says which go first when the line is too long (0: never). */
+interface HeaderPart {
+  segments: Segment[]
+  drop: number
+}
+
+/**
+ * Joins header parts into a line of at most `cols` cells by leaving out the least important
+ * parts first (highest `drop`), keeping the order of those that stay. Parts with `drop` 0 (the
+ * budget, the interval, a stale marker) always stay; what still doesn't fit is cut at the edge.
+ */
+function fitHeader(parts: readonly HeaderPart[], cols: number): Line {
+  const kept = [...parts]
+  const width = () => kept.reduce((sum, part) => sum + lineWidth(part.segments), 0)
+  while (width() > cols) {
+    const victim = kept.reduce<HeaderPart | undefined>(
+      (worst, part) => (part.drop > 0 && (!worst || part.drop >= worst.drop) ? part : worst),
+      undefined,
+    )
+    if (!victim) break
+    kept.splice(kept.indexOf(victim), 1)
+  }
+  return kept.flatMap((part) => part.segments)
 }
 
 function headerLines(state: WatchState): Line[] {
@@ -284,33 +329,97 @@ function headerLines(state: WatchState): Line[] {
     first.push(...group)
   })
 
-  const second: Line = [
-    seg(` ${totals.servers} server${totals.servers === 1 ? '' : 's'}`, { bold: true }),
+  // At 80 columns not everything fits: the budget and interval (why polls are slow, and when
+  // they resume) matter more than the sort order or the per-command breakdown.
+  const second: HeaderPart[] = [
+    {
+      segments: [
+        seg(` ${totals.servers} server${totals.servers === 1 ? '' : 's'}`, { bold: true }),
+      ],
+      drop: 0,
+    },
   ]
   const pending = totals.pendingByCommand.reduce((sum, [, count]) => sum + count, 0)
-  second.push(seg(' · pending '), seg(String(pending), { bold: true }))
+  second.push({ segments: [seg(' · pending '), seg(String(pending), { bold: true })], drop: 3 })
   if (totals.pendingByCommand.length > 0) {
-    second.push(seg(' ('))
+    const breakdown: Segment[] = [seg(' (')]
     totals.pendingByCommand.forEach(([name, count], index) => {
-      if (index > 0) second.push(seg(' '))
-      second.push(seg(clean(name), { color: commandColor(name) }), seg(` ${count}`))
+      if (index > 0) breakdown.push(seg(' '))
+      breakdown.push(seg(clean(name), { color: commandColor(name) }), seg(` ${count}`))
     })
-    second.push(seg(')'))
+    breakdown.push(seg(')'))
+    second.push({ segments: breakdown, drop: 7 })
   }
   if (totals.byState.running > 0)
-    second.push(seg(` · running ${totals.byState.running}`, { color: 'blue' }))
-  second.push(
-    seg(' · errors '),
-    seg(String(totals.failing), totals.failing > 0 ? { color: 'red', bold: true } : undefined),
-  )
-  second.push(
-    seg(` · ${pollRate(state).toFixed(1)} ${state.intervalApplies ? 'polls' : 'events'}/s`),
-  )
-  second.push(...pollingSegments(state))
+    second.push({
+      segments: [seg(` · running ${totals.byState.running}`, { color: 'blue' })],
+      drop: 4,
+    })
+  second.push({
+    segments: [
+      seg(' · errors '),
+      seg(String(totals.failing), totals.failing > 0 ? { color: 'red', bold: true } : undefined),
+    ],
+    drop: 2,
+  })
+  second.push({
+    segments: [
+      seg(` · ${pollRate(state).toFixed(1)} ${state.intervalApplies ? 'polls' : 'events'}/s`),
+    ],
+    drop: 6,
+  })
+  second.push({ segments: pollingSegments(state), drop: 0 })
   if (state.filter)
-    second.push(seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' }))
-  second.push(seg(` · sort ${state.sort} ${state.sortReversed ? '▼' : '▲'}`, { dim: true }))
-  return [first, second]
+    second.push({
+      segments: [seg(' · filter '), seg(`"${clean(state.filter)}"`, { color: 'cyan' })],
+      drop: 1,
+    })
+  second.push({
+    segments: [seg(` · sort ${state.sort} ${state.sortReversed ? '▼' : '▲'}`, { dim: true })],
+    drop: 8,
+  })
+  return [shortenMessages(first, state.terminal.cols), fitHeader(second, state.terminal.cols)]
+}
+
+/**
+ * Fits the sources line to `cols` by cutting its long texts (error messages, then targets) a
+ * step at a time, longest first, so one long message never pushes another source's status
+ * (`● live`, `◌ stale since …`) off the edge.
+ */
+function shortenMessages(line: Line, cols: number): Line {
+  const out = [...line]
+  let pass = TARGET_PASS
+  const room = (segment: Segment) => {
+    const shrink = SHRINKABLE.get(segment)
+    return shrink === undefined || shrink.pass !== pass ? 0 : cellWidth(segment.text) - shrink.min
+  }
+  for (;;) {
+    const over = lineWidth(out) - cols
+    if (over <= 0) return out
+    let most = -1
+    for (let index = 0; index < out.length; index++) {
+      const segment = out[index] as Segment
+      if (room(segment) > 0 && (most < 0 || room(segment) > room(out[most] as Segment)))
+        most = index
+    }
+    if (most < 0) {
+      if (pass === MESSAGE_PASS) return out
+      pass = MESSAGE_PASS
+      continue
+    }
+    const segment = out[most] as Segment
+    const width = cellWidth(segment.text)
+    const min = width - room(segment)
+    const cut = shrinkable(
+      { ...segment, text: truncateCells(clean(segment.text), Math.max(min, width - over)) },
+      min,
+      pass,
+    )
+    // A label keeps its trailing space, so the status after it doesn't run into it.
+    if (segment.text.endsWith(' ') && !cut.text.endsWith(' '))
+      cut.text = `${truncateCells(clean(segment.text), Math.max(min, width - over) - 1)} `
+    out[most] = cut
+  }
 }
 
 function tableHeaderLine(state: WatchState, columns: readonly Column[]): Line {
@@ -589,11 +698,19 @@ export function buildFrame(state: WatchState): Line[] {
     const rows = tableRows(state)
     let longest = 0
     let sms = false
+    // Judged over the whole table (as the longest name is), not the rows scrolled into view, so
+    // columns don't come and go while scrolling.
+    const empty = new Set(MAYBE_EMPTY_COLUMNS)
     for (const server of rows) {
       longest = Math.max(longest, cellWidth(clean(displayName(server))))
       if (server.sms !== null) sms = true
+      if (empty.size === 0) continue
+      const status = serverState(server)
+      for (const key of empty) {
+        if (cellText(key, server, state.now, status) !== '') empty.delete(key)
+      }
     }
-    const columns = fitColumns(cols, longest, { sms, sort: state.sort })
+    const columns = fitColumns(cols, longest, { sms, sort: state.sort, empty })
     lines.push(...tableLines(state, layout, columns, rows))
     lines.push(...detailLines(state, layout.detail, cols))
     lines.push(...eventLogLines(state, layout.log, cols))
