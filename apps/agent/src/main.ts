@@ -129,7 +129,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
             logger.warn('lock.stale', {
               pid: owner?.pid,
               reason: why,
-              msg: `took over the lock of an agent that no longer runs: ${why}`,
+              msg: `took over a stale lock (no live agent holds it): ${why}`,
             }),
         })
       }
