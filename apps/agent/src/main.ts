@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { Agent, EXIT } from './agent.ts'
-import { createAuth } from './auth.ts'
+import { createAuth, keptIamRejection } from './auth.ts'
 import { ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
 import { helpText } from './config/options.ts'
 import { DeliveryJournal } from './durable/delivery-journal.ts'
@@ -148,7 +148,13 @@ export async function main(options: MainOptions = {}): Promise<number> {
     }
 
     const fetchThroughProxy = options.fetch ?? platform.safeFetch()
-    const auth = createAuth(config.auth, { logger, fetch: fetchThroughProxy })
+    const auth = createAuth(config.auth, {
+      logger,
+      fetch: fetchThroughProxy,
+      ...(config.stateDir === undefined
+        ? {}
+        : { iamRejections: keptIamRejection(config.stateDir, logger) }),
+    })
     const client = createSmsClient({
       endpoint: config.endpoint,
       auth,

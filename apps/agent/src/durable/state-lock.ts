@@ -188,7 +188,10 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
 
 /** A short, safe description of a lock file that is no lock (its start, printable, bounded). */
 function describeUnreadable(text: string): string {
-  const start = text.trim().slice(0, 40).replace(/[^\x20-\x7e]/g, '?')
+  const start = text
+    .trim()
+    .slice(0, 40)
+    .replace(/[^\x20-\x7e]/g, '?')
   return `it reads ${JSON.stringify(start)}${text.trim().length > 40 ? '…' : ''}`
 }
 

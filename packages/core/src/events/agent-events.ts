@@ -95,6 +95,8 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('handler.terminating', {}),
   agentEvent('auth.refresh', { auth: optionalText(64) }),
   agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
+  /** A rejected IAM password kept from an earlier run: no login with it inside the window. */
+  agentEvent('auth.rejection-kept', { path: optionalText(4_096), rejected_at: optionalText(64) }),
   agentEvent('request.retry', { method: optionalText(16), error }),
   agentEvent('poll.idle', { latency_ms: optionalNumber }),
   agentEvent('poll.command', { command: text(255), latency_ms: optionalNumber }),

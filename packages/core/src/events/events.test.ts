@@ -38,6 +38,10 @@ const AGENT_SAMPLES: Record<AgentEventName, Record<string, unknown>> = {
   'handler.terminating': { ...command, msg: 'grace ran out' },
   'auth.refresh': { auth: 'iam-password', msg: 'token refreshed' },
   'auth.refresh-failed': { auth: 'iam-password', error },
+  'auth.rejection-kept': {
+    path: '/var/lib/sms-agent/iam-rejection.json',
+    rejected_at: '2026-11-29T20:00:00.000Z',
+  },
   'request.retry': { attempt: 1, delay: 500, method: 'GET', error },
   'poll.idle': { latency_ms: 12, delay: 10_000 },
   'poll.command': { ...command, latency_ms: 15 },
