@@ -1,5 +1,6 @@
 import {
   fullJitterBackoff,
+  isSmsApiError,
   type Scheduler,
   type SmsClient,
   type SmsCommand,
@@ -452,13 +453,15 @@ export class JournaledDelivery implements Delivery {
         }
         return SOON
       }
+      const requested = isSmsApiError(error) ? error.retryAfterClampedFromMs : undefined
       this.emit(
         {
           event: 'report.error',
           ...fields,
           delay: verdict.delayMs,
+          ...(requested === undefined ? {} : { retry_after_requested_ms: requested }),
           status: errorLabel(error),
-          msg: reportErrorAdvice(error),
+          msg: reportErrorAdvice(error, { delayMs: verdict.delayMs, clampedFromMs: requested }),
           error: errorFields(error),
         },
         error,

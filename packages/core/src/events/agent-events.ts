@@ -108,6 +108,8 @@ export const AGENT_EVENT_SCHEMAS = [
     service: optionalText(16),
     /** The setting(s) to check, e.g. `--iam-endpoint`. */
     check: optionalText(255),
+    /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
+    retry_after_requested_ms: optionalNumber,
   }),
   agentEvent('poll.recovered', {}),
   agentEvent('command.received', { bucket: optionalText(255), entry }),
@@ -135,7 +137,13 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('report.rejected', { status: statusLabel, error, entry }),
   agentEvent('report.invalid', { error, entry }),
   agentEvent('report.refused', { status: statusLabel, error, entry }),
-  agentEvent('report.error', { status: statusLabel, error, entry }),
+  agentEvent('report.error', {
+    status: statusLabel,
+    error,
+    entry,
+    /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
+    retry_after_requested_ms: optionalNumber,
+  }),
   agentEvent('report.superseded', { result: v.optional(result), entry }),
   agentEvent('report.presumed-recorded', { entry }),
   agentEvent('outbox.flush', { outbox: optionalNumber }),
