@@ -145,6 +145,16 @@ export const AGENT_EVENT_SCHEMAS = [
     retry_after_requested_ms: optionalNumber,
   }),
   agentEvent('report.superseded', { result: v.optional(result), entry }),
+  /**
+   * SMS still keeps current a command whose result it refused for good (settled `rejected`): the
+   * agent won't run it again. Emitted at every such poll; `reminder` marks the bounded-rate
+   * warnings (the first, then one per interval), the rest are debug lines.
+   */
+  agentEvent('report.held', {
+    entry,
+    held_since: optionalText(64),
+    reminder: v.optional(v.boolean()),
+  }),
   agentEvent('report.presumed-recorded', { entry }),
   agentEvent('outbox.flush', { outbox: optionalNumber }),
   agentEvent('outbox.pending', { outbox: optionalNumber }),

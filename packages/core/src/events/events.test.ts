@@ -68,6 +68,12 @@ const AGENT_SAMPLES: Record<AgentEventName, Record<string, unknown>> = {
   'report.invalid': { ...command, error },
   'report.refused': { ...command, status: 400, error, entry: 3 },
   'report.trimmed': { ...command, entry: 3, bytes: 9_700 },
+  'report.held': {
+    ...command,
+    entry: 'e-1',
+    held_since: '2026-11-29T20:00:00.000Z',
+    reminder: true,
+  },
   'report.error': { ...command, delay: 2_000, status: 'timeout', error },
   'report.superseded': { ...command, result: 'fail' },
   'report.presumed-recorded': { ...command, attempt: 2 },
