@@ -86,6 +86,8 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('status.error', { error }),
   agentEvent('lock.stale', { pid: optionalNumber, reason: optionalText(1_024) }),
   agentEvent('state.adopted', {}),
+  /** The journal's machine can't be proven to be this one (only a hostname is known, or it changed). */
+  agentEvent('state.machine-unproven', {}),
   agentEvent('proxy.configured', { proxy: optionalText(2_048) }),
   agentEvent('clock.skew', { offset_ms: v.number(), source: optionalText(16) }),
   agentEvent('journal.recovered', { outbox: optionalNumber, received: optionalNumber }),

@@ -28,6 +28,7 @@ const AGENT_SAMPLES: Record<AgentEventName, Record<string, unknown>> = {
   'status.listening': { url: 'http://127.0.0.1:9464', msg: 'status on …' },
   'status.error': { error },
   'lock.stale': { pid: 1, reason: 'pid 1 now belongs to "/sbin/init"', msg: 'took over the lock' },
+  'state.machine-unproven': { msg: 'no machine id or firmware uuid is readable' },
   'state.adopted': { msg: 'took over a journal written on another machine' },
   'proxy.configured': { proxy: 'http://proxy.corp:3128', msg: 'requests go through a proxy' },
   'clock.skew': { offset_ms: -1_200_000, source: 'gateway', msg: 'the clock is 20 min behind' },
