@@ -96,7 +96,8 @@ describe('IAM password authentication in the field', () => {
       expect(String(pollErrors().at(-1)?.check)).toContain('--iam-password-file')
       expect(String(pollErrors().at(-1)?.msg)).toContain('IAM refused')
       const health = await (await fetch(`${String(listening.url)}/healthz`)).json()
-      expect(health.last_error).toMatchObject({ service: 'iam', status: expect.any(String) })
+      // A login held back in the lockout window is named, not "other".
+      expect(health.last_error).toMatchObject({ service: 'iam', status: 'iam-locked-out' })
       expect(health.last_error.check).toContain('--iam-user')
       // The operator fixes the password file: the next attempt reads it and logs in.
       await writeFile(passwordFile, `${GOOD}\n`)
@@ -152,6 +153,30 @@ describe('IAM password authentication in the field', () => {
         { result: 'success', result_detail: { task_id: 'big' } },
       ])
       expect(agent.lines.join('\n')).not.toContain(BIG_TOKEN.slice(0, 40))
+    } finally {
+      issue = TOKEN
+    }
+  }, 30_000)
+
+  it('says that IAM answered with oversized headers (a 70,000-character token), not "no connection"', async () => {
+    issue = `huge-SECRET-${'t'.repeat(70_000)}`
+    try {
+      await mock.register('srv-huge-token')
+      const agent = startAgentProcess(
+        'node',
+        [
+          ...['--endpoint', mock.url, '--server-id', 'srv-huge-token', '--once'],
+          ...['--state-dir', join(dir, 's5')],
+          ...['--iam-user', 'ops', '--iam-domain', 'demo', '--iam-endpoint', iamUrl],
+        ],
+        { SMS_IAM_PASSWORD: GOOD },
+      )
+      expect(await agent.exited).not.toBe(0)
+      const error = agent.events().find((event) => event.event === 'poll.error')
+      expect(error).toMatchObject({ service: 'iam', status: 'headers-too-large' })
+      expect(String(error?.msg)).toContain('headers larger than this runtime accepts')
+      expect(String(error?.msg)).not.toContain('no connection')
+      expect(agent.lines.join('\n')).not.toContain('huge-SECRET')
     } finally {
       issue = TOKEN
     }
