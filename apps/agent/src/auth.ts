@@ -22,9 +22,10 @@ const IAM_LOCKOUT_MS = 15 * 60_000
 export function keptIamRejection(
   stateDir: string,
   logger: Logger,
-  now: () => number = Date.now,
+  options: { readOnly?: boolean; now?: () => number } = {},
 ): IamRejectionStore {
-  return iamRejectionFile(stateDir, {
+  const now = options.now ?? Date.now
+  const file = iamRejectionFile(stateDir, {
     onError: (action, path, error) =>
       logger.warn('state.error', {
         kind: 'io',
@@ -40,6 +41,9 @@ export function keptIamRejection(
       })
     },
   })
+  // --dry-run writes nothing to the state directory: it honours a kept rejection, keeps its own
+  // in memory only.
+  return options.readOnly ? { load: () => file.load(), save: () => {} } : file
 }
 
 /** Options of {@link createAuth}. */

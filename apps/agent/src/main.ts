@@ -165,7 +165,11 @@ export async function main(options: MainOptions = {}): Promise<number> {
       fetch: fetchThroughProxy,
       ...(config.stateDir === undefined
         ? {}
-        : { iamRejections: keptIamRejection(config.stateDir, logger) }),
+        : {
+            iamRejections: keptIamRejection(config.stateDir, logger, {
+              readOnly: config.dryRun,
+            }),
+          }),
     })
     const client = createSmsClient({
       endpoint: config.endpoint,
