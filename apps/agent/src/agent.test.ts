@@ -396,6 +396,49 @@ describe('Agent', () => {
     await process.stop()
   })
 
+  it('keeps saying (at a bounded rate, and in /healthz) that SMS waits for a command whose result it refused', async () => {
+    sms.enqueue(SERVER, START('t1'), START('t2'))
+    sms.fault('command_result', { kind: 'status', status: 400, errorCode: 'SMS.2004' }, 1_000)
+    const process = await startAgent({
+      settings: { slowRetryMs: 50, reportRefusalLimit: 3, intervalMs: 10_000 },
+    })
+    await process.until(() => process.journal.entries()[0]?.state === 'reported', 'settled')
+    const healthz = () =>
+      process.health.report({
+        now: process.scheduler.now(),
+        loop: process.agent.status(),
+        maxAgeMs: 60_000,
+      })
+    const held = () => process.events().filter((event) => event.event === 'report.held')
+    await process.until(() => held().length > 0, 'the first held poll')
+    const settledAt = process.scheduler.now()
+    expect(healthz().ok).toBe(true)
+    expect(healthz().body).toMatchObject({
+      status: 'degraded',
+      held_report: { command: 'START', task_id: 't1', entry: 1 },
+    })
+    expect(String((healthz().body.held_report as { msg: string }).msg)).toContain(
+      'Cancel or re-issue the command in SMS',
+    )
+    // 25 minutes of polls every 10 s: a warning at once and one per 10 minutes, the rest debug.
+    await process.until(
+      () => process.scheduler.now() >= settledAt + 25 * 60_000,
+      '25 minutes of polls',
+    )
+    const warnings = held().filter((event) => event.level === 'warn')
+    expect(warnings).toHaveLength(3)
+    expect(warnings[0]).toMatchObject({ command: 'START', task_id: 't1', entry: 1, reminder: true })
+    expect(held().length).toBeGreaterThan(100)
+    expect(held().every((event) => event.level === 'warn' || event.level === 'debug')).toBe(true)
+    expect(taskIds(runs)).toEqual(['t1'])
+    // SMS moves on: the next command runs and the status is ok again.
+    sms.cancelCurrent(SERVER)
+    await process.until(() => runs.length === 2, "t2's handler")
+    await process.until(() => healthz().body.status === 'ok', 'status ok')
+    expect(healthz().body.held_report).toBeNull()
+    await process.stop()
+  })
+
   it('backs off with capped full jitter on poll errors and slowly on 404', async () => {
     sms.fault('command', { kind: 'status', status: 500 }, 5)
     const process = await startAgent()

@@ -1,5 +1,6 @@
 import {
   fullJitterBackoff,
+  isSmsApiError,
   isSmsInputError,
   type PollEvent,
   pollCommands,
@@ -395,12 +396,20 @@ export class Agent {
     const when = { at: event.at }
     if (event.type === 'error') {
       this.consecutiveErrors = event.consecutiveErrors
-      const advice = pollErrorAdvice(event.error)
+      // What the server asked for when it was more than the agent waits (core capped it).
+      const requested =
+        event.retryAfterClampedFromMs ??
+        (isSmsApiError(event.error) ? event.error.retryAfterClampedFromMs : undefined)
+      const advice = pollErrorAdvice(event.error, {
+        delayMs: event.nextDelayMs,
+        clampedFromMs: requested,
+      })
       this.events.emit(
         {
           event: 'poll.error',
           attempt: event.consecutiveErrors,
           delay: event.nextDelayMs,
+          ...(requested === undefined ? {} : { retry_after_requested_ms: requested }),
           status: errorLabel(event.error),
           latency_ms: event.latencyMs,
           service: advice.service,

@@ -1,9 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSmsClient } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
-import { createAuth } from './auth.ts'
+import { createAuth, keptIamRejection } from './auth.ts'
 import { createLogger, type UntypedEvents } from './logger.ts'
 
 function setup() {
@@ -92,5 +92,39 @@ describe('createAuth', () => {
     )
     expect(iam.kind).toBe('iam-password')
     expect(typeof iam.refresh).toBe('function')
+  })
+})
+
+describe('keptIamRejection', () => {
+  const record = (at: number) => ({ at, salt: 'ab'.repeat(8), fingerprint: 'cd'.repeat(32) })
+
+  it('writes the record 0600, reads it back, names it at start, and removes it when cleared', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-kept-'))
+    const { logger, lines } = setup()
+    const now = Date.UTC(2026, 10, 29, 20, 5)
+    const store = keptIamRejection(dir, logger, { now: () => now })
+    await store.save(record(Date.UTC(2026, 10, 29, 20, 0)))
+    expect((await stat(join(dir, 'iam-rejection.json'))).mode & 0o777).toBe(0o600)
+    expect(await keptIamRejection(dir, logger, { now: () => now }).load()).toEqual(
+      record(Date.UTC(2026, 10, 29, 20, 0)),
+    )
+    const kept = lines
+      .map((line) => JSON.parse(line))
+      .find((e) => e.event === 'auth.rejection-kept')
+    expect(kept).toMatchObject({ level: 'warn', rejected_at: '2026-11-29T20:00:00.000Z' })
+    expect(kept.msg).toContain('2026-11-29T20:15:00.000Z')
+    await store.save(undefined)
+    expect(await readdir(dir)).toEqual([])
+  })
+
+  it('writes nothing in a dry run, and reports a file it cannot read without failing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agent-kept-'))
+    const { logger, lines } = setup()
+    await keptIamRejection(dir, logger, { readOnly: true }).save(record(Date.now()))
+    expect(await readdir(dir)).toEqual([])
+    await writeFile(join(dir, 'iam-rejection.json'), '{"at":')
+    expect(await keptIamRejection(dir, logger).load()).toBeUndefined()
+    const error = lines.map((line) => JSON.parse(line)).find((e) => e.event === 'state.error')
+    expect(error?.msg).toContain('iam-rejection.json')
   })
 })

@@ -1,5 +1,6 @@
 import {
   fullJitterBackoff,
+  isSmsApiError,
   type Scheduler,
   type SmsClient,
   type SmsCommand,
@@ -57,6 +58,9 @@ export interface JournaledDeliveryOptions {
   loop: LoopControl
 }
 
+/** How often a command held after a refused result is named again in a warning. */
+export const HELD_WARNING_INTERVAL_MS = 10 * 60_000
+
 /**
  * Delivery with a journal: every command is journaled before it is acted on, run at most once,
  * and its result reported through the outbox under the delivery rule (`delivery-rule.ts`): a
@@ -76,6 +80,8 @@ export class JournaledDelivery implements Delivery {
   /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
   private readonly refusals = new Map<number, number>()
   private journalFailures = 0
+  /** The refused entry SMS still keeps current, and when it was last named in a warning. */
+  private held: { entry: number; since: number; warnedAt: number } | undefined
 
   constructor(private readonly options: JournaledDeliveryOptions) {
     this.journal = options.journal
@@ -169,10 +175,14 @@ export class JournaledDelivery implements Delivery {
     const fields = { command: current.command_name, task_id: current.command_param.task_id }
     const permission = () => ({ allowRun, stopping: this.loop.stopping() })
     let entry = currentEntry
-    if (!entry && isHeldAfterRefusal(this.journal.latest(), commandKey(current), commandKey)) {
-      // SMS refused this result for good and still waits for it: never run it a second time.
+    const latest = this.journal.latest()
+    if (!entry && latest && isHeldAfterRefusal(latest, commandKey(current), commandKey)) {
+      // SMS refused this result for good and still waits for it: never run it a second time,
+      // and keep saying so (at a bounded rate): SMS shows the command as pending forever.
+      this.emitHeld(latest.id, current)
       return NOTHING
     }
+    this.held = undefined
     if (actOnCurrent(entry, permission()) === 'receive') {
       const earlier = this.journal.findReported(current)
       entry = await this.journal.receive(current)
@@ -200,6 +210,24 @@ export class JournaledDelivery implements Delivery {
         // `running` entries exist only while this process runs them (recover() settles the rest).
         return NOTHING
     }
+  }
+
+  private emitHeld(entryId: number, current: SmsCommand): void {
+    const now = this.scheduler.now()
+    if (this.held?.entry !== entryId) this.held = { entry: entryId, since: now, warnedAt: -1 }
+    const held = this.held
+    const reminder = held.warnedAt < 0 || now - held.warnedAt >= HELD_WARNING_INTERVAL_MS
+    if (reminder) held.warnedAt = now
+    const task = current.command_param.task_id
+    this.emit({
+      event: 'report.held',
+      command: current.command_name,
+      task_id: task,
+      entry: entryId,
+      held_since: new Date(held.since).toISOString(),
+      reminder,
+      msg: `SMS still asks for ${current.command_name}${task ? ` (task ${task})` : ''}, whose result it refused (journal entry ${entryId}, settled rejected): the agent will not run it again, and SMS shows it pending until someone acts. Cancel or re-issue the command in SMS (the report.refused error says what SMS objected to)`,
+    })
   }
 
   private async settleNotCurrent(entry: JournalEntry, current: SmsCommand | null): Promise<void> {
@@ -452,13 +480,15 @@ export class JournaledDelivery implements Delivery {
         }
         return SOON
       }
+      const requested = isSmsApiError(error) ? error.retryAfterClampedFromMs : undefined
       this.emit(
         {
           event: 'report.error',
           ...fields,
           delay: verdict.delayMs,
+          ...(requested === undefined ? {} : { retry_after_requested_ms: requested }),
           status: errorLabel(error),
-          msg: reportErrorAdvice(error),
+          msg: reportErrorAdvice(error, { delayMs: verdict.delayMs, clampedFromMs: requested }),
           error: errorFields(error),
         },
         error,

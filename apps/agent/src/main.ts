@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { Agent, EXIT } from './agent.ts'
-import { createAuth } from './auth.ts'
+import { createAuth, keptIamRejection } from './auth.ts'
 import { ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
 import { helpText } from './config/options.ts'
 import { DeliveryJournal } from './durable/delivery-journal.ts'
@@ -100,7 +100,11 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const scheduler = systemScheduler
   const metrics = new AgentMetrics(scheduler.now())
   const identity = linuxHostIdentity()
-  const machine = { machineId: await identity.machineId(), hostname: identity.hostname() }
+  const machine = {
+    productUuid: await identity.productUuid(),
+    machineId: await identity.machineId(),
+    hostname: identity.hostname(),
+  }
   let lock: StateLock | undefined
   let journal: DeliveryJournal | null = null
   let status: StatusServer | undefined
@@ -129,7 +133,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
             logger.warn('lock.stale', {
               pid: owner?.pid,
               reason: why,
-              msg: `took over the lock of an agent that no longer runs: ${why}`,
+              msg: `took over a stale lock (no live agent holds it): ${why}`,
             }),
         })
       }
@@ -140,6 +144,14 @@ export async function main(options: MainOptions = {}): Promise<number> {
         readOnly: config.dryRun,
         machine,
         adopt: config.adoptState,
+        onUnproven: (why, previous) =>
+          why === 'changed'
+            ? logger.warn('state.machine-unproven', {
+                msg: `the journal was written under another hostname (${previous?.hostname ?? 'unknown'}; this is ${machine.hostname ?? 'unknown'}) and no machine id or firmware uuid is known on both sides to tell a clone from a recreated container: taking it over. If this is a clone of another agent's machine, stop it and give it a fresh --state-dir`,
+              })
+            : logger.info('state.machine-unproven', {
+                msg: 'no machine id (/etc/machine-id, /var/lib/dbus/machine-id) or firmware uuid (/sys/class/dmi/id/product_uuid) is readable: a clone of this machine that keeps its hostname would not be noticed',
+              }),
         onAdopt: (previous) =>
           logger.warn('state.adopted', {
             msg: `took over a journal written on another machine (${[previous.hostname, previous.machineId].filter(Boolean).join(', ')}) as --adopt-state asked`,
@@ -148,7 +160,17 @@ export async function main(options: MainOptions = {}): Promise<number> {
     }
 
     const fetchThroughProxy = options.fetch ?? platform.safeFetch()
-    const auth = createAuth(config.auth, { logger, fetch: fetchThroughProxy })
+    const auth = createAuth(config.auth, {
+      logger,
+      fetch: fetchThroughProxy,
+      ...(config.stateDir === undefined
+        ? {}
+        : {
+            iamRejections: keptIamRejection(config.stateDir, logger, {
+              readOnly: config.dryRun,
+            }),
+          }),
+    })
     const client = createSmsClient({
       endpoint: config.endpoint,
       auth,

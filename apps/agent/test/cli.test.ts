@@ -238,6 +238,33 @@ describe('sms-agent (node dist/cli.js)', () => {
     expect(String(stale?.reason)).toContain('not an sms-agent')
   })
 
+  it('starts over a torn or garbage lock file (a crash mid-write), taking it over with a warning instead of exit 3', async () => {
+    for (const [index, text] of [
+      '{"pid":12345,"runt',
+      'xyz garbage',
+      '{"pid":"1"}',
+      '[]',
+    ].entries()) {
+      const stateDir = join(dir, `torn-lock-${index}`)
+      await mkdir(stateDir, { recursive: true })
+      await writeFile(join(stateDir, 'agent.lock'), text)
+      await mock.register(`srv-torn-${index}`)
+      const args = [
+        '--endpoint',
+        mock.url,
+        '--server-id',
+        `srv-torn-${index}`,
+        '--state-dir',
+        stateDir,
+      ]
+      const agent = startAgentProcess('node', [...args, '--once'], { SMS_TOKEN: TOKEN })
+      expect(await agent.exited, agent.lines.join('\n')).toBe(0)
+      const stale = agent.events().find((event) => event.event === 'lock.stale')
+      expect(stale).toMatchObject({ level: 'warn' })
+      expect(String(stale?.reason)).toContain('not a readable sms-agent lock')
+    }
+  })
+
   it('on a cloned machine exits 3 saying what to do; --adopt-state takes the journal over; results name the host', async () => {
     const stateDir = join(dir, 'cloned')
     await mock.register('srv-clone')

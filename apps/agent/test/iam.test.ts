@@ -3,7 +3,7 @@
  * that IAM refused and which setting to check (log and /healthz), a fixed password file is used
  * at the next attempt, and a 404 from IAM points at --iam-endpoint, not --server-id.
  */
-import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
+import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -96,7 +96,8 @@ describe('IAM password authentication in the field', () => {
       expect(String(pollErrors().at(-1)?.check)).toContain('--iam-password-file')
       expect(String(pollErrors().at(-1)?.msg)).toContain('IAM refused')
       const health = await (await fetch(`${String(listening.url)}/healthz`)).json()
-      expect(health.last_error).toMatchObject({ service: 'iam', status: expect.any(String) })
+      // A login held back in the lockout window is named, not "other".
+      expect(health.last_error).toMatchObject({ service: 'iam', status: 'iam-locked-out' })
       expect(health.last_error.check).toContain('--iam-user')
       // The operator fixes the password file: the next attempt reads it and logs in.
       await writeFile(passwordFile, `${GOOD}\n`)
@@ -156,4 +157,69 @@ describe('IAM password authentication in the field', () => {
       issue = TOKEN
     }
   }, 30_000)
+
+  it('says that IAM answered with oversized headers (a 70,000-character token), not "no connection"', async () => {
+    issue = `huge-SECRET-${'t'.repeat(70_000)}`
+    try {
+      await mock.register('srv-huge-token')
+      const agent = startAgentProcess(
+        'node',
+        [
+          ...['--endpoint', mock.url, '--server-id', 'srv-huge-token', '--once'],
+          ...['--state-dir', join(dir, 's5')],
+          ...['--iam-user', 'ops', '--iam-domain', 'demo', '--iam-endpoint', iamUrl],
+        ],
+        { SMS_IAM_PASSWORD: GOOD },
+      )
+      expect(await agent.exited).not.toBe(0)
+      const error = agent.events().find((event) => event.event === 'poll.error')
+      expect(error).toMatchObject({ service: 'iam', status: 'headers-too-large' })
+      expect(String(error?.msg)).toContain('headers larger than this runtime accepts')
+      expect(String(error?.msg)).not.toContain('no connection')
+      expect(agent.lines.join('\n')).not.toContain('huge-SECRET')
+    } finally {
+      issue = TOKEN
+    }
+  }, 30_000)
+
+  it('sends one rejected password over several restarts (--once from cron), keeping only a fingerprint in the state directory', async () => {
+    const passwordFile = join(dir, 'iam-password-cron')
+    await writeFile(passwordFile, `${WRONG}\n`)
+    await chmod(passwordFile, 0o600)
+    await mock.register('srv-iam-cron')
+    logins.length = 0
+    const stateDir = join(dir, 's4')
+    const run = () =>
+      startAgentProcess(
+        'node',
+        [
+          ...['--endpoint', mock.url, '--server-id', 'srv-iam-cron', '--state-dir', stateDir],
+          ...['--iam-user', 'ops', '--iam-domain', 'demo', '--iam-endpoint', iamUrl],
+          ...['--iam-password-file', passwordFile, '--once'],
+        ],
+        {},
+      )
+    const runs = []
+    for (let restart = 0; restart < 3; restart++) {
+      const agent = run()
+      expect(await agent.exited).not.toBe(0)
+      runs.push(agent)
+    }
+    // Three processes, one login: the rejection outlived the process that got it.
+    expect(logins).toEqual([WRONG])
+    expect(runs[2]?.events().some((event) => event.event === 'auth.rejection-kept')).toBe(true)
+    const kept = join(stateDir, 'iam-rejection.json')
+    expect((await stat(kept)).mode & 0o777).toBe(0o600)
+    const record = await readFile(kept, 'utf8')
+    expect(record).not.toContain(WRONG)
+    expect(JSON.parse(record)).toMatchObject({
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
+    })
+    // The password file is fixed: the next run logs in at once, and the record is cleared.
+    await writeFile(passwordFile, `${GOOD}\n`)
+    const fixed = run()
+    expect(await fixed.exited).toBe(0)
+    expect(logins).toEqual([WRONG, GOOD])
+    await expect(stat(kept)).rejects.toThrow(/ENOENT/)
+  }, 60_000)
 })

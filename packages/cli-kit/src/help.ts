@@ -92,8 +92,18 @@ export function printableConfig<T extends OptionTable>(
     if (value === undefined) continue
     printed[row.as ?? key] = row.secret ? '[redacted]' : value
     const source = (parsed.sources as Record<string, SettingSource | undefined>)[key]
-    if (source)
-      sources[key] = source.kind === 'default' ? 'default' : `${source.kind} ${source.name}`
+    if (source) sources[key] = describeSettingSource(source)
   }
   return { ...printed, sources }
+}
+
+/**
+ * Where a setting came from, as `--print-config` shows it: `flag --interval`, `env SMS_INTERVAL`,
+ * `file /etc/sms-agent.json` or `default`.
+ *
+ * @example
+ * describeSettingSource({ kind: 'default', name: 'default' }) // 'default'
+ */
+export function describeSettingSource(source: SettingSource): string {
+  return source.kind === 'default' ? 'default' : `${source.kind} ${source.name}`
 }

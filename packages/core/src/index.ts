@@ -44,6 +44,8 @@ export {
 } from './auth/create-auth-provider.ts'
 export {
   type IamPasswordTokenOptions,
+  type IamRejectionRecord,
+  type IamRejectionStore,
   type IamScope,
   iamPasswordToken,
 } from './auth/iam-password-token.ts'

@@ -83,6 +83,13 @@ describe('loadConfig', () => {
     expect(config.sources.interval).toEqual({ kind: 'flag', name: '--interval' })
     expect(config.sources.requestTimeout).toEqual({ kind: 'env', name: 'SMS_REQUEST_TIMEOUT' })
     expect(config.sources.handlerTimeout).toEqual({ kind: 'file', name: file })
+    // --print-config names each setting's source the way every CLI does (cli-kit).
+    expect(redactConfig(config).sources).toMatchObject({
+      interval: 'flag --interval',
+      requestTimeout: 'env SMS_REQUEST_TIMEOUT',
+      handlerTimeout: `file ${file}`,
+      killGrace: 'default',
+    })
   })
 
   it('reads --flag=value and boolean flags', async () => {

@@ -3,6 +3,7 @@ import {
   AUTH_SETTINGS,
   authSecrets,
   ConfigError,
+  describeSettingSource,
   errorText,
   type OptionValues,
   parseCommandLine,
@@ -157,7 +158,7 @@ export function redactConfig(config: AgentConfig): Record<string, unknown> {
     ...rest,
     auth,
     sources: Object.fromEntries(
-      Object.entries(sources).map(([key, source]) => [key, `${source.kind} ${source.name}`]),
+      Object.entries(sources).map(([key, source]) => [key, describeSettingSource(source)]),
     ),
   }
 }

@@ -212,8 +212,12 @@ describe('DeliveryJournal', () => {
 describe('DeliveryJournal on a cloned machine', () => {
   const golden = { machineId: 'a'.repeat(32), hostname: 'golden-image' }
   const clone = { machineId: 'a'.repeat(32), hostname: 'clone-17' }
-  const openOn = (machine: { machineId?: string; hostname?: string }, adopt = false) => {
+  const openOn = (
+    machine: { productUuid?: string; machineId?: string; hostname?: string },
+    adopt = false,
+  ) => {
     const adopted: unknown[] = []
+    const unproven: string[] = []
     const journal = DeliveryJournal.open({
       dir,
       serverId: 'srv-1',
@@ -221,8 +225,9 @@ describe('DeliveryJournal on a cloned machine', () => {
       machine,
       adopt,
       onAdopt: (previous) => adopted.push(previous),
+      onUnproven: (why) => unproven.push(why),
     })
-    return { journal, adopted }
+    return { journal, adopted, unproven }
   }
 
   it('stamps a new journal with its machine and reopens it there', async () => {
@@ -263,5 +268,65 @@ describe('DeliveryJournal on a cloned machine', () => {
     await expect(openOn({ hostname: 'golden-image' }).journal).resolves.toBeInstanceOf(
       DeliveryJournal,
     )
+  })
+
+  // Facts as injected: the firmware uuid of a VM (a clone gets a new one), the machine id that
+  // an unprepared image carries to its clones, and the hostname a container changes when recreated.
+  const UUID_A = '4c4c4544-0042-3510-8051-b2c04f4a3732'
+  const UUID_B = '4c4c4544-0042-3510-8051-b2c04f4a3799'
+
+  it('refuses a clone that kept machine id and hostname when the firmware uuid differs', async () => {
+    await (await openOn({ productUuid: UUID_A, ...golden }).journal).receive(START)
+    const error = await refusal(openOn({ productUuid: UUID_B, ...golden }).journal)
+    expect(error.kind).toBe('foreign')
+    expect(error.message).toContain(`firmware uuid ${UUID_A}`)
+  })
+
+  it('refuses a clone without a machine id that kept the hostname, when the firmware uuid tells', async () => {
+    await (await openOn({ productUuid: UUID_A, hostname: 'web-1' }).journal).receive(START)
+    expect((await refusal(openOn({ productUuid: UUID_B, hostname: 'web-1' }).journal)).kind).toBe(
+      'foreign',
+    )
+  })
+
+  it('keeps the journal of the same firmware after a rename or reinstall (new machine id, hostname)', async () => {
+    await (await openOn({ productUuid: UUID_A, ...golden }).journal).receive(START)
+    const renamed = { productUuid: UUID_A, machineId: 'c'.repeat(32), hostname: 'renamed' }
+    const { journal, adopted } = openOn(renamed)
+    expect((await journal).active()).toHaveLength(1)
+    expect(adopted).toEqual([])
+    expect(await onDisk()).toMatchObject({ machine: renamed })
+  })
+
+  it('compares only facts both sides have: a uuid one side lacks decides nothing', async () => {
+    await (await openOn(golden).journal).receive(START)
+    // This start can read the firmware uuid (root), the journal's writer could not: machine id decides.
+    await expect(openOn({ productUuid: UUID_A, ...golden }).journal).resolves.toBeInstanceOf(
+      DeliveryJournal,
+    )
+    expect(await onDisk()).toMatchObject({ machine: { productUuid: UUID_A, ...golden } })
+    const otherId = await refusal(openOn({ ...golden, machineId: 'b'.repeat(32) }).journal)
+    expect(otherId.kind).toBe('foreign')
+  })
+
+  it('takes over with a warning, never refuses, when only a hostname is known and it changed (a recreated container)', async () => {
+    await (await openOn({ hostname: 'c0ffee12' }).journal).receive(START)
+    for (const name of ['deadbeef34', 'feedface56']) {
+      const { journal, unproven, adopted } = openOn({ hostname: name })
+      expect((await journal).active()).toHaveLength(1)
+      expect(unproven).toEqual(['changed'])
+      expect(adopted).toEqual([])
+      expect(await onDisk()).toMatchObject({ machine: { hostname: name } })
+    }
+  })
+
+  it('says that clone detection is weak when no machine id or firmware uuid is known', async () => {
+    expect(await openOn({ hostname: 'web-1' }).unproven).toEqual([])
+    const fresh = openOn({ hostname: 'web-1' })
+    await fresh.journal
+    expect(fresh.unproven).toEqual(['weak'])
+    const strong = openOn({ ...golden, hostname: 'web-1' })
+    await strong.journal
+    expect(strong.unproven).toEqual([])
   })
 })

@@ -115,6 +115,7 @@ const EntrySchema = v.object({
 })
 
 const MachineSchema = v.object({
+  productUuid: v.exactOptional(v.string()),
   machineId: v.exactOptional(v.string()),
   hostname: v.exactOptional(v.string()),
 })
@@ -134,10 +135,29 @@ const JournalFileSchema = v.object({
  * this tells the clone's journal from its own.
  */
 export interface MachineFingerprint {
-  /** `/etc/machine-id`. */
+  /**
+   * The firmware's machine UUID (`/sys/class/dmi/id/product_uuid`, readable by root only on most
+   * systems). Hypervisors give a cloned VM a new one, so it tells a clone even when the image's
+   * machine id and hostname were copied.
+   */
+  productUuid?: string | undefined
+  /** `/etc/machine-id` (or `/var/lib/dbus/machine-id`); copied along with an unprepared image. */
   machineId?: string | undefined
+  /** Weak: containers get a new one when recreated, clones often keep the image's. */
   hostname?: string | undefined
 }
+
+/** How a journal's machine compares with this one. */
+type MachineVerdict =
+  /** Nothing comparable differs. */
+  | { kind: 'same' }
+  /** A fact that proves another machine differs: refuse unless adopted. */
+  | { kind: 'foreign'; differs: (keyof MachineFingerprint)[] }
+  /**
+   * Only the hostname differs and nothing stronger is known on both sides: a container recreated
+   * with a new hostname as likely as a clone. Taken over with a warning, never refused.
+   */
+  | { kind: 'unproven'; differs: (keyof MachineFingerprint)[] }
 
 interface JournalFile {
   format: typeof FORMAT
@@ -167,23 +187,41 @@ export interface JournalOptions {
   adopt?: boolean
   /** Called when a journal of another machine was adopted, with the machine it came from. */
   onAdopt?: (previous: MachineFingerprint) => void
+  /**
+   * Called when the journal is kept although its machine can't be proven to be this one: only
+   * the hostname differs and no stronger fact is known on both sides (`changed`), or no fact but
+   * the hostname is known at all, so a clone that kept the hostname would pass (`weak`).
+   */
+  onUnproven?: (why: 'changed' | 'weak', previous: MachineFingerprint | undefined) => void
 }
 
-/** The facts on which `recorded` and `current` differ (facts one side lacks are not compared). */
-function machineMismatch(
+const MACHINE_FACTS = ['productUuid', 'machineId', 'hostname'] as const
+
+/**
+ * Compares the journal's machine with this one on the facts both sides have. The firmware UUID
+ * decides when both have it (equal: the same machine, renamed or reinstalled); otherwise a
+ * different machine id, or an equal machine id with another hostname (a clone of an unprepared
+ * image, renamed), is foreign. A hostname alone proves nothing either way.
+ */
+function compareMachines(
   recorded: MachineFingerprint | undefined,
   current: MachineFingerprint | undefined,
-): (keyof MachineFingerprint)[] {
-  if (!recorded || !current) return []
-  return (['machineId', 'hostname'] as const).filter(
-    (key) =>
-      recorded[key] !== undefined && current[key] !== undefined && recorded[key] !== current[key],
-  )
+): MachineVerdict {
+  if (!recorded || !current) return { kind: 'same' }
+  const both = (key: keyof MachineFingerprint) =>
+    recorded[key] !== undefined && current[key] !== undefined
+  const differs = MACHINE_FACTS.filter((key) => both(key) && recorded[key] !== current[key])
+  if (both('productUuid')) {
+    return differs.includes('productUuid') ? { kind: 'foreign', differs } : { kind: 'same' }
+  }
+  if (both('machineId')) return differs.length > 0 ? { kind: 'foreign', differs } : { kind: 'same' }
+  return differs.length > 0 ? { kind: 'unproven', differs } : { kind: 'same' }
 }
 
 function knownFacts(machine: MachineFingerprint | undefined): MachineFingerprint | undefined {
   if (!machine) return undefined
   const facts: MachineFingerprint = {
+    ...(machine.productUuid ? { productUuid: machine.productUuid } : {}),
     ...(machine.machineId ? { machineId: machine.machineId } : {}),
     ...(machine.hostname ? { hostname: machine.hostname } : {}),
   }
@@ -265,13 +303,17 @@ export class DeliveryJournal {
         entries: [],
       }
       const journal = new DeliveryJournal(path, fresh, now, readOnly)
+      if (machine && machine.productUuid === undefined && machine.machineId === undefined) {
+        options.onUnproven?.('weak', undefined)
+      }
       if (!readOnly) await journal.persist(fresh)
       return journal
     }
     const data = parseJournal(path, text, options.serverId)
     const journal = new DeliveryJournal(path, data, now, readOnly)
-    const differs = machineMismatch(data.machine, machine)
-    if (differs.length > 0 && !options.adopt) {
+    const verdict = compareMachines(data.machine, machine)
+    const differs = verdict.kind === 'same' ? [] : verdict.differs
+    if (verdict.kind === 'foreign' && !options.adopt) {
       const was = describeMachine(data.machine)
       const is = describeMachine(machine)
       throw new StateError(
@@ -285,8 +327,19 @@ export class DeliveryJournal {
       (Object.keys(machine) as (keyof MachineFingerprint)[]).some(
         (key) => data.machine?.[key] !== machine[key],
       )
+    if (verdict.kind === 'unproven' && !options.adopt) {
+      options.onUnproven?.('changed', data.machine)
+    } else if (
+      machine !== undefined &&
+      machine.productUuid === undefined &&
+      machine.machineId === undefined
+    ) {
+      options.onUnproven?.('weak', data.machine)
+    }
     if (stale && !readOnly) {
-      if (differs.length > 0 && data.machine) options.onAdopt?.(data.machine)
+      if (differs.length > 0 && data.machine && (verdict.kind === 'foreign' || options.adopt)) {
+        options.onAdopt?.(data.machine)
+      }
       await journal.update((next) => {
         next.machine = { ...next.machine, ...machine }
       })
@@ -485,6 +538,7 @@ function describeMachine(machine: MachineFingerprint | undefined): string {
   return [
     machine.hostname !== undefined ? `host ${JSON.stringify(machine.hostname)}` : undefined,
     machine.machineId !== undefined ? `machine id ${machine.machineId}` : undefined,
+    machine.productUuid !== undefined ? `firmware uuid ${machine.productUuid}` : undefined,
   ]
     .filter(Boolean)
     .join(', ')

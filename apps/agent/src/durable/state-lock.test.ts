@@ -56,10 +56,33 @@ describe('acquireStateLock', () => {
     expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(200)
   })
 
-  it('refuses a lock file it did not write', async () => {
-    await writeFile(join(dir, LOCK_FILE), 'someone else')
-    const error = await acquireStateLock(options(200)).catch((caught: unknown) => caught)
-    expect(isStateError(error) && error.kind).toBe('corrupt')
+  // A file that proves no live holder is stale, whatever it holds: refusing it stopped the agent
+  // for good (exit 3 is in the unit's RestartPreventExitStatus).
+  it.each([
+    ['someone else'],
+    ['{"pid":12345,"runt'],
+    ['xyz garbage'],
+    ['{"pid":"1"}'],
+    ['{"pid":1.5}'],
+    ['{"pid":0}'],
+    ['{"pid":-4}'],
+    ['null'],
+    ['[]'],
+    ['{}'],
+    ['\u0000\u0000\u0000'],
+  ])('takes over a lock file that is no sms-agent lock (%j) with a warning', async (text) => {
+    alive.add(1)
+    alive.add(12345)
+    await writeFile(join(dir, LOCK_FILE), text)
+    const stale: { owner: unknown; why: string }[] = []
+    const lock = await acquireStateLock(
+      options(200, { onStale: (owner, why) => stale.push({ owner, why }) }),
+    )
+    expect(JSON.parse(await readFile(lock.path, 'utf8')).pid).toBe(200)
+    expect(stale).toHaveLength(1)
+    expect(stale[0]?.owner).toBeUndefined()
+    expect(stale[0]?.why).toContain('not a readable sms-agent lock')
+    expect(await readdir(dir)).toEqual([LOCK_FILE])
   })
 
   it('does not remove a lock that another agent took over', async () => {

@@ -77,7 +77,8 @@ async function judgeHolder(
  * created with `O_EXCL` and records what proves its holder alive: pid, boot id and the holder's
  * start time. A lock is refused only while that very process runs; one of an earlier boot, of a
  * dead pid, or whose pid now belongs to another process (pids are reused after a reboot or a
- * container restart) is stale and taken over through `onStale`. A lock without that proof (an
+ * container restart) is stale and taken over through `onStale`; so is a file that is no lock at
+ * all (torn JSON, garbage, a pid that is no positive integer). A lock without that proof (an
  * older agent's) counts as live only while its pid runs something that looks like an agent.
  *
  * @throws {StateError}
@@ -133,7 +134,10 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
     const holder = parseOwner(text)
     let verdict: Awaited<ReturnType<typeof judgeHolder>> = {
       live: false,
-      why: 'an empty lock file (a crash while it was being written)',
+      why:
+        text.trim() === ''
+          ? 'an empty lock file (a crash while it was being written)'
+          : `not a readable sms-agent lock (${describeUnreadable(text)}): a crash while it was written, or a stray file; no live agent can be proven`,
     }
     if (holder && holder.pid === options.pid) {
       verdict = { live: false, why: `its pid ${holder.pid} is this process's own (a restart)` }
@@ -156,14 +160,9 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
         `State directory ${options.dir} is locked by another agent (pid ${holder.pid}, ${holder.runtime}, since ${holder.startedAt}). Two agents must not share a journal; stop it or give this one another --state-dir.`,
       )
     }
-    if (!holder && text.trim() !== '') {
-      throw new StateError(
-        'corrupt',
-        path,
-        `Lock file ${path} is not an sms-agent lock; remove it if no agent uses ${options.dir}.`,
-      )
-    }
-    // Stale (holder gone, or an empty file from a crash mid-creation). Move it aside rather than
+    // Stale: holder gone, or a file that proves no holder (empty, torn by a crash mid-write,
+    // garbage). Refusing it would stop the agent for good under systemd's
+    // RestartPreventExitStatus, and only a live agent is a reason to refuse. Move it aside rather than
     // delete it: if another agent replaced it meanwhile, the content check below notices.
     const aside = `${path}.stale.${options.pid}`
     try {
@@ -185,6 +184,15 @@ export async function acquireStateLock(options: LockOptions): Promise<StateLock>
     options.onStale?.(holder, verdict.live ? '' : verdict.why)
   }
   throw new StateError('locked', path, `Could not take the lock ${path}; try again.`)
+}
+
+/** A short, safe description of a lock file that is no lock (its start, printable, bounded). */
+function describeUnreadable(text: string): string {
+  const start = text
+    .trim()
+    .slice(0, 40)
+    .replace(/[^\x20-\x7e]/g, '?')
+  return `it reads ${JSON.stringify(start)}${text.trim().length > 40 ? '…' : ''}`
 }
 
 function parseOwner(text: string): LockOwner | undefined {

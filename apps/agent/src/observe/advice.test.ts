@@ -1,6 +1,6 @@
 import { SmsApiError, SmsNetworkError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
-import { errorLabel, pollErrorAdvice } from './advice.ts'
+import { errorLabel, pollErrorAdvice, readableDuration, reportErrorAdvice } from './advice.ts'
 
 const iam = (status: number) =>
   new SmsApiError({ status, service: 'iam', url: 'https://iam.example/v3/auth/tokens' })
@@ -38,6 +38,46 @@ describe('pollErrorAdvice', () => {
     }
   })
 
+  // Every reason of a network failure has its own advice: an answer with oversized headers
+  // came through the connection and the proxy, so "no connection" sends the operator astray.
+  it.each([
+    ['iam', 'headers-too-large', 'headers larger than this runtime accepts', '--iam-endpoint'],
+    ['iam', 'timeout', 'did not answer within --request-timeout', '--iam-endpoint'],
+    ['iam', 'network', 'no connection to IAM', '--iam-endpoint'],
+    ['sms', 'headers-too-large', 'headers larger than this runtime accepts', '--endpoint'],
+    ['sms', 'timeout', 'did not answer within --request-timeout', '--endpoint'],
+    ['sms', 'network', 'no connection to SMS', '--endpoint'],
+  ] as const)('%s %s: says what happened, not another reason', (service, reason, text, check) => {
+    const error = new SmsNetworkError(reason, {
+      service,
+      cause: new Error('x'),
+      ...(service === 'iam' ? { url: 'https://iam.example/v3/auth/tokens' } : { serverId: 's' }),
+    })
+    const advice = pollErrorAdvice(error)
+    expect(advice.service).toBe(service)
+    expect(advice.msg).toContain(text)
+    expect(advice.check).toContain(check)
+    if (reason !== 'network') expect(advice.msg).not.toContain('no connection')
+  })
+
+  it('says what the server asked for when the wait was capped', () => {
+    const throttled = new SmsApiError({
+      status: 429,
+      serverId: 's',
+      retryAfterMs: 300_000,
+      retryAfterClampedFromMs: 86_400_000,
+    })
+    expect(pollErrorAdvice(throttled, { delayMs: 300_000, clampedFromMs: 86_400_000 }).msg).toBe(
+      'SMS is throttling (429): server asked for 1 d; waiting 5 min (capped)',
+    )
+    expect(pollErrorAdvice(sms(429), { delayMs: 30_000 }).msg).toBe(
+      'SMS is throttling (429): waiting 30 s as asked',
+    )
+    expect(reportErrorAdvice(throttled, { delayMs: 300_000 })).toContain(
+      'server asked for 1 d; waiting 5 min (capped)',
+    )
+  })
+
   it('keeps the retry time of a held-back login', () => {
     expect(pollErrorAdvice(lockout).retryAt).toBe(lockout.retryAt)
   })
@@ -48,5 +88,16 @@ describe('errorLabel', () => {
     expect(errorLabel(sms(503))).toBe('503')
     expect(errorLabel(new SmsNetworkError('timeout', {}))).toBe('timeout')
     expect(errorLabel(new Error('x'))).toBe('other')
+    expect(errorLabel(new SmsNetworkError('headers-too-large', {}))).toBe('headers-too-large')
+    // A login held back during an IAM lockout window is named, not "other".
+    expect(errorLabel(lockout)).toBe('iam-locked-out')
+  })
+
+  it('writes durations as a person reads them', () => {
+    expect(readableDuration(86_400_000)).toBe('1 d')
+    expect(readableDuration(2_592_000_000)).toBe('30 d')
+    expect(readableDuration(300_000)).toBe('5 min')
+    expect(readableDuration(90_000)).toBe('1.5 min')
+    expect(readableDuration(250)).toBe('250 ms')
   })
 })

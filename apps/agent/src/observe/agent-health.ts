@@ -20,6 +20,13 @@ export interface HealthSnapshot {
   backoffMs: number
   /** Results settled `rejected` since start (SMS refused them), and the last one's entry id. */
   rejectedReports: { count: number; last: number | undefined }
+  /**
+   * A command SMS still keeps current although it refused its result for good (settled
+   * `rejected`): the migration waits for a person. Cleared when SMS moves on.
+   */
+  heldReport:
+    | { command: string; taskId: string | undefined; entry: unknown; since: string; msg: string }
+    | undefined
   /** The last poll's failure while polls fail (cleared by a successful poll). */
   lastError: (PollAdvice & { status: string; at: number }) | undefined
 }
@@ -38,6 +45,7 @@ export class AgentHealth {
   private consecutiveErrors = 0
   private rejected: HealthSnapshot['rejectedReports'] = { count: 0, last: undefined }
   private lastError: HealthSnapshot['lastError']
+  private heldReport: HealthSnapshot['heldReport']
 
   constructor(readonly metrics: AgentMetrics) {}
 
@@ -63,8 +71,25 @@ export class AgentHealth {
         }
         return
       }
+      case 'report.held':
+        this.heldReport = {
+          command: event.command ?? '',
+          taskId: event.task_id,
+          entry: event.entry,
+          since: event.held_since ?? new Date(context.at).toISOString(),
+          msg: event.msg ?? '',
+        }
+        return
       case 'poll.idle':
       case 'poll.command':
+        // SMS moved on from the held command (nothing pending, or another command).
+        if (
+          event.event === 'poll.idle' ||
+          (this.heldReport &&
+            (event.command !== this.heldReport.command || event.task_id !== this.heldReport.taskId))
+        ) {
+          this.heldReport = undefined
+        }
         this.lastPollAt = context.at
         this.lastError = undefined
         this.consecutiveErrors = 0
@@ -123,6 +148,7 @@ export class AgentHealth {
       backoffMs: this.metrics.backoffMs,
       rejectedReports: { ...this.rejected },
       lastError: this.lastError,
+      heldReport: this.heldReport,
     }
   }
 
@@ -134,7 +160,8 @@ export class AgentHealth {
     const { loop } = inputs
     const seen = this.snapshot()
     const lastError = seen.lastError
-    return healthReport({
+    const held = seen.heldReport
+    const report = healthReport({
       now: inputs.now,
       state: loop.state,
       lastSuccessfulPollAt: seen.lastSuccessfulPollAt,
@@ -160,8 +187,21 @@ export class AgentHealth {
                 : {}),
             }
           : null,
+        held_report: held
+          ? {
+              command: held.command,
+              task_id: held.taskId ?? null,
+              entry: held.entry ?? null,
+              since: held.since,
+              msg: held.msg,
+            }
+          : null,
       },
     })
+    // Polls work, so the agent is alive (200, no restart: it can't help), but SMS waits for a
+    // person: `degraded` makes that visible to whoever reads the status.
+    if (held && report.body.status === 'ok') report.body.status = 'degraded'
+    return report
   }
 
   /** Lets `/metrics` read the loop's gauges (outbox, running handler) when it renders. */

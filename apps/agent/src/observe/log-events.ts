@@ -28,6 +28,7 @@ export type LoopEventName =
   | 'report.refused'
   | 'report.error'
   | 'report.superseded'
+  | 'report.held'
   | 'report.presumed-recorded'
   | 'outbox.flush'
   | 'outbox.pending'
@@ -68,6 +69,8 @@ export const LOOP_EVENT_LEVELS: { readonly [Name in LoopEventName]: LevelRule<Na
   'report.refused': 'error',
   'report.error': 'warn',
   'report.superseded': 'warn',
+  // Every poll while SMS keeps a refused command current: a warning at a bounded rate only.
+  'report.held': (event) => (event.reminder ? 'warn' : 'debug'),
   'report.presumed-recorded': 'info',
   'outbox.flush': 'info',
   'outbox.pending': 'warn',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { AgentConfig } from '../config/load-config.ts'
-import { denoPermissionAdvice, requiredGrants } from './deno-permissions.ts'
+import { agentEntryPath, denoPermissionAdvice, requiredGrants } from './deno-permissions.ts'
 
 const config = {
   endpoint: 'https://sms.ap-southeast-1.myhuaweicloud.com',
@@ -48,5 +48,22 @@ describe('requiredGrants', () => {
       '--allow-net=sms.ap-southeast-1.myhuaweicloud.com:443,127.0.0.1:8080,proxy.corp:3128',
     )
     expect(hint).not.toContain('pw')
+  })
+
+  // Deno refuses to strip types under node_modules: an installed agent runs from dist/cli.js.
+  it('names the CLI file where this copy is installed, not src/cli.ts', () => {
+    const installed =
+      'file:///srv/app/node_modules/@sms-command/agent/dist/platform/deno-permissions.js'
+    expect(agentEntryPath(installed)).toBe('/srv/app/node_modules/@sms-command/agent/dist/cli.js')
+    expect(agentEntryPath('file:///work/apps/agent/src/platform/deno-permissions.ts')).toBe(
+      '/work/apps/agent/src/cli.ts',
+    )
+    const hint = denoPermissionAdvice(
+      requiredGrants(config),
+      [{ name: 'read', value: '/opt/h' }],
+      agentEntryPath(installed),
+    )
+    expect(hint).toMatch(/ \/srv\/app\/node_modules\/@sms-command\/agent\/dist\/cli\.js …$/)
+    expect(hint).not.toContain('src/cli.ts')
   })
 })

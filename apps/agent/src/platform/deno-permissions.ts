@@ -86,9 +86,13 @@ export function requiredGrants(config: GrantInputs, proxyUrls: readonly string[]
  *
  * @example
  * denoPermissionAdvice(requiredGrants(config), missing)
- * // 'Deno lacks permissions … Run it as: deno run --allow-net=sms.example.com:443 … src/cli.ts …'
+ * // 'Deno lacks permissions … Run it as: deno run --allow-net=sms.example.com:443 … /opt/…/dist/cli.js …'
  */
-export function denoPermissionAdvice(all: readonly Grant[], missing: readonly Grant[]): string {
+export function denoPermissionAdvice(
+  all: readonly Grant[],
+  missing: readonly Grant[],
+  entry: string = agentEntryPath(),
+): string {
   const list = (name: Grant['name']) =>
     [...new Set(all.filter((grant) => grant.name === name).map((grant) => grant.value))].join(',')
   const flags = [
@@ -99,5 +103,19 @@ export function denoPermissionAdvice(all: readonly Grant[], missing: readonly Gr
     `--allow-env=SMS_*,${['NODE_V8_COVERAGE', ...HANDLER_ENV_FALLBACK].join(',')}`,
   ].filter(Boolean)
   const lacking = missing.map((grant) => `--allow-${grant.name}=${grant.value}`).join(' ')
-  return `Deno lacks permissions this configuration needs (${lacking}). Run it as: deno run ${flags.join(' ')} src/cli.ts …`
+  return `Deno lacks permissions this configuration needs (${lacking}). Run it as: deno run ${flags.join(' ')} ${entry} …`
+}
+
+/**
+ * The CLI file to give `deno run`, where this copy of the agent is: `…/src/cli.ts` in the
+ * workspace, `…/dist/cli.js` when installed (Deno refuses to strip types under `node_modules`,
+ * so the published package runs from dist).
+ *
+ * @example
+ * agentEntryPath() // '/srv/app/node_modules/@sms-command/agent/dist/cli.js'
+ */
+export function agentEntryPath(moduleUrl: string = import.meta.url): string {
+  const url = new URL(moduleUrl.endsWith('.ts') ? '../cli.ts' : '../cli.js', moduleUrl)
+  if (url.protocol !== 'file:') return moduleUrl.endsWith('.ts') ? 'src/cli.ts' : 'dist/cli.js'
+  return decodeURIComponent(url.pathname)
 }

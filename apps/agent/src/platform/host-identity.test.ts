@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { linuxHostIdentity, looksLikeAgent, processStartFromStat } from './host-identity.ts'
+import {
+  linuxHostIdentity,
+  looksLikeAgent,
+  processStartFromStat,
+  usableMachineId,
+  usableProductUuid,
+} from './host-identity.ts'
 
 describe('processStartFromStat', () => {
   it('reads field 22 even when the command name holds spaces and parentheses', () => {
@@ -31,5 +37,28 @@ describe('looksLikeAgent', () => {
     [['node', 'server.js'], false],
   ])('%o → %s', (argv, expected) => {
     expect(looksLikeAgent(argv)).toBe(expected)
+  })
+})
+
+describe('usableMachineId and usableProductUuid', () => {
+  it.each([
+    ['', undefined],
+    ['\n', undefined],
+    ['uninitialized\n', undefined],
+    ['0'.repeat(32), undefined],
+    [`${'A'.repeat(32)}\n`, 'a'.repeat(32)],
+  ])('machine id %j → %j', (text, expected) => {
+    expect(usableMachineId(text)).toBe(expected)
+  })
+
+  it.each([
+    ['', undefined],
+    ['00000000-0000-0000-0000-000000000000', undefined],
+    ['FFFFFFFF-FFFF-FFFF-FFFF-FFFFFFFFFFFF', undefined],
+    ['03000200-0400-0500-0006-000700080009', undefined],
+    ['Not Settable', undefined],
+    ['4C4C4544-0042-3510-8051-B2C04F4A3732\n', '4c4c4544-0042-3510-8051-b2c04f4a3732'],
+  ])('firmware uuid %j → %j', (text, expected) => {
+    expect(usableProductUuid(text)).toBe(expected)
   })
 })

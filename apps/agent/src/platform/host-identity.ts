@@ -16,8 +16,16 @@ export interface HostIdentity {
   processStart(pid: number): Promise<string | undefined>
   /** The argv of process `pid` (`/proc/<pid>/cmdline`). */
   commandLine(pid: number): Promise<string[] | undefined>
-  /** `/etc/machine-id` (the same on every clone of an image that carries it). */
+  /**
+   * `/etc/machine-id`, else `/var/lib/dbus/machine-id` (the same on every clone of an image that
+   * carries it). Empty or `uninitialized` counts as absent.
+   */
   machineId(): Promise<string | undefined>
+  /**
+   * The firmware's machine UUID (`/sys/class/dmi/id/product_uuid`): hypervisors give a clone a
+   * new one. Readable by root only on most systems; placeholder values count as absent.
+   */
+  productUuid(): Promise<string | undefined>
   hostname(): string | undefined
 }
 
@@ -65,6 +73,35 @@ export function processStartFromStat(stat: string): string | undefined {
 }
 
 /**
+ * A machine id as read from its file, or undefined when it is no id: empty (an image prepared for
+ * cloning), `uninitialized` (systemd's first boot) or not 32 hex digits.
+ *
+ * @example
+ * usableMachineId('\n') // undefined
+ */
+export function usableMachineId(text: string | undefined): string | undefined {
+  const id = text?.trim().toLowerCase()
+  return id && /^[0-9a-f]{32}$/.test(id) && !/^0+$/.test(id) ? id : undefined
+}
+
+/**
+ * A firmware UUID, or undefined for what firmware puts there when it has none: empty, all one
+ * digit (`00000000-…`, `FFFFFFFF-…`) or the well-known placeholder `03000200-0400-0500-0006-000700080009`.
+ *
+ * @example
+ * usableProductUuid('4C4C4544-0042-3510-8051-B2C04F4A3732\n') // '4c4c4544-0042-3510-8051-b2c04f4a3732'
+ */
+export function usableProductUuid(text: string | undefined): string | undefined {
+  const uuid = text?.trim().toLowerCase()
+  if (!uuid || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(uuid)) {
+    return undefined
+  }
+  const digits = uuid.replaceAll('-', '')
+  if (/^(.)\1*$/.test(digits) || uuid === '03000200-0400-0500-0006-000700080009') return undefined
+  return uuid
+}
+
+/**
  * The host identity of the machine this runs on.
  *
  * @example
@@ -84,8 +121,14 @@ export function linuxHostIdentity(): HostIdentity {
       return text === undefined ? undefined : text.split('\0').filter((arg) => arg !== '')
     },
     async machineId() {
-      const id = (await readText('/etc/machine-id')) ?? (await readText('/var/lib/dbus/machine-id'))
-      return id?.trim() || undefined
+      for (const path of ['/etc/machine-id', '/var/lib/dbus/machine-id']) {
+        const id = usableMachineId(await readText(path))
+        if (id) return id
+      }
+      return undefined
+    },
+    async productUuid() {
+      return usableProductUuid(await readText('/sys/class/dmi/id/product_uuid'))
     },
     hostname() {
       if (!denoGranted({ name: 'sys', kind: 'hostname' })) return undefined

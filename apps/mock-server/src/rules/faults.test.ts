@@ -1,3 +1,4 @@
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import {
   createFault,
@@ -6,6 +7,7 @@ import {
   drawFaultsExhausting,
   emptySelection,
   type FaultSpec,
+  FaultSpecSchema,
   removeFault,
   removeScopedFaults,
 } from './faults.ts'
@@ -113,5 +115,28 @@ describe('drawFaultsExhausting, removeFault, removeScopedFaults', () => {
     expect(faults.map((f) => f.spec.id)).toEqual(['f2', 'f3'])
     expect(removeScopedFaults(faults, undefined).map((f) => f.spec.id)).toEqual(['f3', 'f2'])
     expect(faults).toHaveLength(0)
+  })
+})
+
+describe('FaultSpecSchema: retryAfterSeconds', () => {
+  // Clients must survive absurd hints (issue 9: a 30-day Retry-After), so the mock must send them.
+  it.each([0, 1, 86_400, 86_401, 2_592_000, 1.5, 1e12])('accepts %s', (seconds) => {
+    const parsed = v.safeParse(FaultSpecSchema, {
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: seconds,
+    })
+    expect(parsed.success).toBe(true)
+    const faults = make([{ kind: 'status', status: 429, retryAfterSeconds: seconds, count: 1 }])
+    expect(drawFaults(faults, request, emptySelection()).status?.retryAfterSeconds).toBe(seconds)
+  })
+
+  it.each([-1, Number.POSITIVE_INFINITY, Number.NaN, '30'])('refuses %s', (seconds) => {
+    const parsed = v.safeParse(FaultSpecSchema, {
+      kind: 'status',
+      status: 429,
+      retryAfterSeconds: seconds,
+    })
+    expect(parsed.success).toBe(false)
   })
 })

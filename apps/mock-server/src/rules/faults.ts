@@ -65,8 +65,17 @@ export const FaultSpecSchema = v.variant(
         v.minValue(400, 'expected 400–599'),
         v.maxValue(599, 'expected 400–599'),
       ),
-      /** Sent as `Retry-After` (seconds); 429 and 503 get 1 unless given. */
-      retryAfterSeconds: v.optional(v.pipe(uint32, v.maxValue(86_400, 'expected at most 86400'))),
+      /**
+       * Sent as `Retry-After` (seconds, written as given); 429 and 503 get 1 unless given. Any
+       * non-negative finite number: absurd hints (30 days, fractions) are what clients must survive.
+       */
+      retryAfterSeconds: v.optional(
+        v.pipe(
+          v.number('expected a number of seconds'),
+          v.finite('expected a finite number'),
+          v.minValue(0, 'expected at least 0'),
+        ),
+      ),
       error_code: v.optional(v.pipe(v.string(), v.maxLength(255, 'expected at most 255'))),
       error_msg: v.optional(v.pipe(v.string(), v.maxLength(1024, 'expected at most 1024'))),
     }),

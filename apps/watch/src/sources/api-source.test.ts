@@ -189,6 +189,37 @@ describe('startApiSource', () => {
     })
   })
 
+  it.each([
+    ['timeout', 'timeout on every server (no answer within the request timeout)'],
+    [
+      'headers-too-large',
+      'headers-too-large on every server (answers arrive, but with headers larger',
+    ],
+  ] as const)(
+    'names a %s failure as itself, not as an unreachable endpoint',
+    async (reason, text) => {
+      const fetch = ((_input: unknown, init?: RequestInit) =>
+        reason === 'timeout'
+          ? // Never answers: core's own deadline (30 s by default) ends the attempt.
+            new Promise((_resolve, reject) =>
+              init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)),
+            )
+          : Promise.reject(
+              Object.assign(new TypeError('fetch failed'), {
+                cause: Object.assign(new Error('Headers Overflow Error'), {
+                  code: 'UND_ERR_HEADERS_OVERFLOW',
+                }),
+              }),
+            )) as typeof globalThis.fetch
+      const sms = { ...fakeSms(idle), fetch }
+      const { scheduler, statuses, updates } = run(sms, ['a'])
+      await scheduler.advance(31_000)
+      expect(updates[0]?.error).toMatchObject({ code: reason })
+      expect(statuses.at(-1)?.message).toContain(text)
+      expect(statuses.at(-1)?.message).not.toContain('unreachable')
+    },
+  )
+
   it('turns healthy again (status ok) once any server answers', async () => {
     let fail = true
     const sms = fakeSms(() => (fail ? { status: 503 } : idle()))

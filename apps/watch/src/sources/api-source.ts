@@ -227,6 +227,7 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
       return
     }
     const code = shortError(sample)
+    // Each failure kind has its own cause: headers too large or a timeout is not "unreachable".
     const hint =
       sample.status === 401
         ? ' (check the credentials)'
@@ -234,7 +235,11 @@ export function startApiSource(options: ApiSourceOptions): ApiSource {
           ? ' (no permission)'
           : sample.code === 'network'
             ? ' (endpoint unreachable)'
-            : ''
+            : sample.code === 'timeout'
+              ? ' (no answer within the request timeout)'
+              : sample.code === 'headers-too-large'
+                ? ' (answers arrive, but with headers larger than this runtime accepts: a proxy or gateway in between?)'
+                : ''
     announce('error', `${code ? `${code} ` : ''}on every server${hint}`)
   }
 

@@ -1,7 +1,7 @@
 import type { Scheduler } from '../time/scheduler.ts'
 import { akSk } from './ak-sk.ts'
 import type { AuthProvider } from './auth-provider.ts'
-import { type IamScope, iamPasswordToken } from './iam-password-token.ts'
+import { type IamRejectionStore, type IamScope, iamPasswordToken } from './iam-password-token.ts'
 import { refreshableToken } from './refreshable-token.ts'
 import { staticToken } from './static-token.ts'
 
@@ -35,6 +35,8 @@ export interface CreateAuthProviderOptions {
   readTextFile?: (path: string) => Promise<string>
   /** Told about every credential refresh (a 401 from SMS), for logs. Never given a secret. */
   onRefresh?: (event: AuthRefreshEvent) => void
+  /** Keeps a rejected IAM password's fingerprint across restarts (see `iamPasswordToken`). */
+  iamRejections?: IamRejectionStore
 }
 
 /** A credential refresh, as told to {@link CreateAuthProviderOptions.onRefresh}. */
@@ -104,6 +106,7 @@ export function createAuthProvider(
         ...(config.scope ? { scope: config.scope } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        ...(options.iamRejections ? { rejections: options.iamRejections } : {}),
       })
       const refresh = provider.refresh?.bind(provider)
       if (!onRefresh || !refresh) return provider

@@ -11,7 +11,7 @@ import { isSmsNetworkError } from '../errors/sms-network-error.ts'
 import type { SmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
 import type { AuthRequest } from './auth-provider.ts'
-import { iamPasswordToken } from './iam-password-token.ts'
+import { type IamRejectionRecord, iamPasswordToken } from './iam-password-token.ts'
 
 const PASSWORD = 'Pa55-secret-word!'
 const HOUR = 3_600_000
@@ -331,6 +331,115 @@ describe('iamPasswordToken: a wrong password', () => {
     expect(iam.requests).toHaveLength(0)
     fail = false
     expect(await auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+  })
+})
+
+describe('iamPasswordToken: a rejection kept across restarts', () => {
+  const wrongPassword = () =>
+    json(
+      {
+        error: { code: 401, message: 'The username or password is wrong.', title: 'Unauthorized' },
+      },
+      401,
+    )
+  /** A store as a state file would be: survives the provider (the "process"). */
+  function memoryStore() {
+    const saved: (IamRejectionRecord | undefined)[] = []
+    let record: IamRejectionRecord | undefined
+    return {
+      saved,
+      get record() {
+        return record
+      },
+      store: {
+        load: async () => record,
+        save: async (next: IamRejectionRecord | undefined) => {
+          saved.push(next)
+          record = next
+        },
+      },
+    }
+  }
+
+  it('sends one rejected login over many restarts inside the window', async () => {
+    const kept = memoryStore()
+    const scheduler = createVirtualScheduler(Date.UTC(2026, 10, 27))
+    const iam = fakeFetch([wrongPassword(), wrongPassword(), wrongPassword()])
+    const restart = () =>
+      iamPasswordToken({
+        iamEndpoint: 'https://iam.example.test/',
+        user: 'ops',
+        password: 'wrong-password',
+        domain: 'acme',
+        fetch: iam.fetch,
+        scheduler,
+        rejections: kept.store,
+      })
+    expect(((await rejection(restart().authorize(request))) as SmsApiError).status).toBe(401)
+    for (let run = 0; run < 5; run++) {
+      const error = (await rejection(restart().authorize(request))) as IamPasswordRejectedError
+      expect(isIamPasswordRejectedError(error)).toBe(true)
+      expect(error.retryAt).toBe(Date.UTC(2026, 10, 27, 0, 15))
+      await scheduler.advance(60_000)
+    }
+    expect(iam.requests).toHaveLength(1)
+    await scheduler.advance(10 * 60_000)
+    expect(((await rejection(restart().authorize(request))) as SmsApiError).status).toBe(401)
+    expect(iam.requests).toHaveLength(2)
+  })
+
+  it('keeps only a salted fingerprint, never the password, and clears it after a success', async () => {
+    const kept = memoryStore()
+    let password = 'wrong-password'
+    const make = (answer: ReturnType<typeof wrongPassword>) =>
+      setup([answer], { password: async () => password, rejections: kept.store })
+    await rejection(make(wrongPassword()).auth.authorize(request))
+    const record = kept.record
+    expect(record).toMatchObject({ at: Date.UTC(2026, 10, 27) })
+    expect(record?.fingerprint).toMatch(/^[0-9a-f]{64}$/)
+    expect(JSON.stringify(record)).not.toContain('wrong-password')
+    // A fixed password (file) is sent at once by the next process, and the record is cleared.
+    password = PASSWORD
+    const next = make(issued('tok-1', Date.UTC(2026, 10, 28)))
+    expect(await next.auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    expect(kept.saved.at(-1)).toBeUndefined()
+  })
+
+  it('does not apply a kept rejection to another user, and ignores a malformed record', async () => {
+    const kept = memoryStore()
+    await rejection(
+      setup([wrongPassword()], { password: 'same', rejections: kept.store }).auth.authorize(
+        request,
+      ),
+    )
+    const other = setup([issued('tok-1', Date.UTC(2026, 10, 28))], {
+      user: 'other',
+      password: 'same',
+      rejections: kept.store,
+    })
+    expect(await other.auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
+    const garbage = setup([issued('tok-2', Date.UTC(2026, 10, 28))], {
+      password: 'same',
+      rejections: { load: async () => ({ at: 'x' }) as never, save: async () => {} },
+    })
+    expect(await garbage.auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-2' })
+  })
+
+  it('still fails fast in memory when the store cannot save', async () => {
+    const { auth, iam } = setup([wrongPassword()], {
+      password: 'wrong-password',
+      rejections: {
+        load: async () => {
+          throw new Error('EACCES')
+        },
+        save: async () => {
+          throw new Error('ENOSPC')
+        },
+      },
+    })
+    expect(((await rejection(auth.authorize(request))) as SmsApiError).status).toBe(401)
+    expect(isIamPasswordRejectedError(await rejection(auth.authorize(request)))).toBe(true)
+    expect(iam.requests).toHaveLength(1)
   })
 })
 

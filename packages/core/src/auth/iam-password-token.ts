@@ -59,6 +59,67 @@ export interface IamPasswordTokenOptions {
    */
   /** Clock and timers; defaults to the system's. */
   scheduler?: Scheduler
+  /**
+   * Where the last rejection is kept beyond this process (a file in an agent's state directory),
+   * so a restarted process (a crash loop, a cron job, a redeploy) still sends no second rejected
+   * login inside the window. Only a salted SHA-256 fingerprint of the password is given to it,
+   * never the password. Without it the rejection lives in memory only.
+   */
+  rejections?: IamRejectionStore
+}
+
+/**
+ * A rejected IAM login as kept by an {@link IamRejectionStore}: when, and a fingerprint of the
+ * password IAM refused (SHA-256 over a random salt, the endpoint, user, domain and password).
+ */
+export interface IamRejectionRecord {
+  /** When IAM refused the password, in ms since the epoch. */
+  at: number
+  /** Random salt, hex. */
+  salt: string
+  /** SHA-256 hex of salt, endpoint, user, domain and password. */
+  fingerprint: string
+}
+
+/**
+ * Keeps the last rejection of {@link iamPasswordToken} across restarts. `load` is called once,
+ * before the first login; `save(record)` after IAM refuses a password, `save(undefined)` after a
+ * login succeeds where a rejection had been loaded or saved. A `save` that fails doesn't fail the
+ * login (the in-memory guard still holds); the store reports its own failures.
+ *
+ * @example
+ * const rejections: IamRejectionStore = {
+ *   load: async () => JSON.parse(await readFile(path, 'utf8')),
+ *   save: async (record) => (record ? writeFile(path, JSON.stringify(record), { mode: 0o600 }) : rm(path, { force: true })),
+ * }
+ */
+export interface IamRejectionStore {
+  load(): IamRejectionRecord | undefined | Promise<IamRejectionRecord | undefined>
+  save(record: IamRejectionRecord | undefined): void | Promise<void>
+}
+
+function toHex(bytes: ArrayBuffer | Uint8Array): string {
+  return Array.from(new Uint8Array(bytes), (byte) => byte.toString(16).padStart(2, '0')).join('')
+}
+
+/** A salted fingerprint of a password bound to the login it was used for (WebCrypto SHA-256). */
+async function passwordFingerprint(salt: string, login: string, password: string): Promise<string> {
+  const data = new TextEncoder().encode(`${salt}\u0000${login}\u0000${password}`)
+  return toHex(await globalThis.crypto.subtle.digest('SHA-256', data))
+}
+
+function isRejectionRecord(value: unknown): value is IamRejectionRecord {
+  const record = value as Partial<IamRejectionRecord> | null
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.at === 'number' &&
+    Number.isFinite(record.at) &&
+    typeof record.salt === 'string' &&
+    /^[0-9a-f]{16,}$/.test(record.salt) &&
+    typeof record.fingerprint === 'string' &&
+    /^[0-9a-f]{64}$/.test(record.fingerprint)
+  )
 }
 
 const TokenBodySchema = v.object({
@@ -160,6 +221,45 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
   let inFlight: Promise<AuthHeaders> | undefined
   // The last password IAM refused, and when: the closure is where the secret already lives.
   let rejected: { password: string; at: number; error: SmsApiError } | undefined
+  // A rejection an earlier process kept (only a fingerprint of its password), loaded once.
+  const store = options.rejections
+  const login = `${tokensUrl.origin}${tokensUrl.pathname}\u0000${options.user}\u0000${options.domain}`
+  let kept: Promise<IamRejectionRecord | undefined> | undefined
+  let keptActive = false
+
+  function loadKept(): Promise<IamRejectionRecord | undefined> {
+    kept ??= (async () => {
+      try {
+        const record = await store?.load()
+        if (!isRejectionRecord(record)) return undefined
+        keptActive = true
+        return record
+      } catch {
+        return undefined // an unreadable record protects nothing; the store reports it
+      }
+    })()
+    return kept
+  }
+
+  async function save(record: IamRejectionRecord | undefined): Promise<void> {
+    try {
+      await store?.save(record)
+    } catch {
+      // The in-memory guard still holds; the store reports its own failures.
+    }
+  }
+
+  /** When a kept rejection of this very password still bars a login, its end. */
+  async function keptRejectionEnd(password: string): Promise<number | undefined> {
+    if (!store) return undefined
+    const record = await loadKept()
+    if (!record) return undefined
+    const elapsed = scheduler.now() - record.at
+    // A clock set back by more than a window can't prove the window is still running.
+    if (elapsed >= lockoutMs || elapsed <= -lockoutMs) return undefined
+    const fingerprint = await passwordFingerprint(record.salt, login, password)
+    return fingerprint === record.fingerprint ? record.at + lockoutMs : undefined
+  }
 
   async function readPassword(): Promise<string> {
     const source = options.password
@@ -199,6 +299,11 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
         cause: rejected.error,
       })
     }
+    const keptEnd = rejected ? undefined : await keptRejectionEnd(password)
+    if (keptEnd !== undefined) {
+      // Refused in an earlier run (a restart, a cron job): IAM's answer is gone, the window isn't.
+      throw new IamPasswordRejectedError(keptEnd, context)
+    }
     const requestBody = loginBody(password)
     const { response, text } = await sendOnce(
       (exchangeSignal) =>
@@ -223,10 +328,22 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
             }
           : {}),
       })
-      if (response.status === 401) rejected = { password, at: scheduler.now(), error }
+      if (response.status === 401) {
+        rejected = { password, at: scheduler.now(), error }
+        if (store) {
+          const salt = toHex(globalThis.crypto.getRandomValues(new Uint8Array(16)))
+          const fingerprint = await passwordFingerprint(salt, login, password)
+          keptActive = true
+          await save({ at: rejected.at, salt, fingerprint })
+        }
+      }
       throw error
     }
     rejected = undefined
+    if (keptActive) {
+      keptActive = false
+      await save(undefined)
+    }
     const token = response.headers.get('X-Subject-Token') ?? ''
     if (!v.is(AuthTokenSchema, token)) {
       throw new SmsResponseValidationError(

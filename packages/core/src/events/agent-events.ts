@@ -86,6 +86,8 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('status.error', { error }),
   agentEvent('lock.stale', { pid: optionalNumber, reason: optionalText(1_024) }),
   agentEvent('state.adopted', {}),
+  /** The journal's machine can't be proven to be this one (only a hostname is known, or it changed). */
+  agentEvent('state.machine-unproven', {}),
   agentEvent('proxy.configured', { proxy: optionalText(2_048) }),
   agentEvent('clock.skew', { offset_ms: v.number(), source: optionalText(16) }),
   agentEvent('journal.recovered', { outbox: optionalNumber, received: optionalNumber }),
@@ -95,6 +97,8 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('handler.terminating', {}),
   agentEvent('auth.refresh', { auth: optionalText(64) }),
   agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
+  /** A rejected IAM password kept from an earlier run: no login with it inside the window. */
+  agentEvent('auth.rejection-kept', { path: optionalText(4_096), rejected_at: optionalText(64) }),
   agentEvent('request.retry', { method: optionalText(16), error }),
   agentEvent('poll.idle', { latency_ms: optionalNumber }),
   agentEvent('poll.command', { command: text(255), latency_ms: optionalNumber }),
@@ -106,6 +110,8 @@ export const AGENT_EVENT_SCHEMAS = [
     service: optionalText(16),
     /** The setting(s) to check, e.g. `--iam-endpoint`. */
     check: optionalText(255),
+    /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
+    retry_after_requested_ms: optionalNumber,
   }),
   agentEvent('poll.recovered', {}),
   agentEvent('command.received', { bucket: optionalText(255), entry }),
@@ -133,8 +139,24 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('report.rejected', { status: statusLabel, error, entry }),
   agentEvent('report.invalid', { error, entry }),
   agentEvent('report.refused', { status: statusLabel, error, entry }),
-  agentEvent('report.error', { status: statusLabel, error, entry }),
+  agentEvent('report.error', {
+    status: statusLabel,
+    error,
+    entry,
+    /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
+    retry_after_requested_ms: optionalNumber,
+  }),
   agentEvent('report.superseded', { result: v.optional(result), entry }),
+  /**
+   * SMS still keeps current a command whose result it refused for good (settled `rejected`): the
+   * agent won't run it again. Emitted at every such poll; `reminder` marks the bounded-rate
+   * warnings (the first, then one per interval), the rest are debug lines.
+   */
+  agentEvent('report.held', {
+    entry,
+    held_since: optionalText(64),
+    reminder: v.optional(v.boolean()),
+  }),
   agentEvent('report.presumed-recorded', { entry }),
   agentEvent('outbox.flush', { outbox: optionalNumber }),
   agentEvent('outbox.pending', { outbox: optionalNumber }),
