@@ -107,6 +107,8 @@ const AccessKeySchema = v.object({
   ak: AccessKeyIdSchema,
   sk: SecretKeySchema,
   account: v.optional(name('account name')),
+  /** The IAM user it belongs to (a user of the same account): it then shares that user's rate limit. */
+  user: v.optional(UserNameSchema),
   securityToken: v.optional(secret('security token')),
 })
 
@@ -228,6 +230,16 @@ export function parseScenario(input: unknown): Scenario {
     'tokens',
   )
   check(scenario.accessKeys, 'accessKeys')
+  const users = new Set(scenario.users?.map((u) => `${u.account ?? DEFAULT_ACCOUNT}/${u.name}`))
+  scenario.accessKeys?.forEach((key, index) => {
+    const account = key.account ?? DEFAULT_ACCOUNT
+    if (key.user !== undefined && !users.has(`${account}/${key.user}`)) {
+      throw new MockConfigError(
+        `scenario.accessKeys[${index}].user`,
+        `unknown user ${JSON.stringify(key.user)} of account ${JSON.stringify(account)}; declare it in "users"`,
+      )
+    }
+  })
   scenario.servers?.forEach((server, index) => {
     if (server.domain !== undefined && !accounts.has(server.domain)) {
       throw new MockConfigError(

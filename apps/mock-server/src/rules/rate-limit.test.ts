@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { MockConfigError } from '../errors.ts'
-import { describeWindow, parseRateLimit, type RateState, takeRequest } from './rate-limit.ts'
+import {
+  describeWindow,
+  identityKey,
+  parseRateLimit,
+  type RateState,
+  takeRequest,
+} from './rate-limit.ts'
 
 describe('parseRateLimit', () => {
   it('reads LIMIT/UNIT with an optional count of units', () => {
@@ -49,6 +55,24 @@ describe('parseRateLimit', () => {
         /^--rate-limit: expected LIMIT\/UNIT/,
       )
     }
+  })
+})
+
+describe('identityKey', () => {
+  it('is the IAM user for a password token and for an access key that names its user', () => {
+    expect(identityKey({ kind: 'iam-token', account: 'acme', name: 'ops' })).toBe('user:acme:ops')
+    expect(identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1', user: 'ops' })).toBe(
+      'user:acme:ops',
+    )
+  })
+
+  it('keeps an access key without a user, and a static token, apart', () => {
+    expect(identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' })).toBe('ak-sk:acme:AK1')
+    expect(identityKey({ kind: 'static-token', account: 'acme', name: 'token#1' })).toBe(
+      'static-token:acme:token#1',
+    )
+    // same user name in another account is another user
+    expect(identityKey({ kind: 'iam-token', account: 'other', name: 'ops' })).toBe('user:other:ops')
   })
 })
 

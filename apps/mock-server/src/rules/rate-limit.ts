@@ -85,15 +85,22 @@ export const ALLOWED: ThrottleOutcome = Object.freeze({ ok: true })
 const keys = new WeakMap<Principal, string>()
 
 /**
- * The identity a budget belongs to: the token's user (or the static token), or the AK.
+ * The identity a budget belongs to: the IAM user when known (a password token's user, or the
+ * user an access key names), so an agent on AK/SK and a watch logged in as the same user share
+ * one budget, as API Gateway's per-user limits do (API.md §7); else the static token or the AK.
  *
  * @example
  * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' }) // 'ak-sk:acme:AK1'
+ * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1', user: 'ops' }) // 'user:acme:ops'
  */
 export function identityKey(principal: Principal): string {
   let key = keys.get(principal)
   if (key === undefined) {
-    key = `${principal.kind}:${principal.account}:${principal.name}`
+    const user = principal.kind === 'iam-token' ? principal.name : principal.user
+    key =
+      user !== undefined
+        ? `user:${principal.account}:${user}`
+        : `${principal.kind}:${principal.account}:${principal.name}`
     keys.set(principal, key)
   }
   return key

@@ -27,6 +27,7 @@ export const CONFORMANCE_SCENARIO = {
   accessKeys: [
     { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
     { ak: 'AKLOCK0000000000', sk: 'sk-lock-secret' },
+    { ak: 'AKALICE000000000', sk: 'sk-alice-secret', user: 'alice' },
   ],
   servers: [
     {

@@ -1193,6 +1193,49 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       await expectCommand(await api.getCommand('seeded-1'))
     })
 
+    it('counts an access key that names its IAM user against that user’s budget, shared with the user’s token', async () => {
+      await api.admin('POST', '/settings', { rateLimit: '2/min' })
+      const login = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: {
+                user: { name: 'alice', password: 'alice-password', domain: { name: 'demo' } },
+              },
+            },
+            scope: { domain: { name: 'demo' } },
+          },
+        }),
+      })
+      expect(login.status).toBe(201)
+      await login.text()
+      const aliceToken = login.headers.get('x-subject-token') ?? ''
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const alice = { ak: 'AKALICE000000000', sk: 'sk-alice-secret' }
+      // the watch (alice's token) and the agent (alice's AK) draw on one budget of 2
+      await expectCommand(await target.fetch(url, { headers: { 'x-auth-token': aliceToken } }))
+      await expectCommand(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, alice) }),
+      )
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, alice) }),
+        429,
+        'APIGW.0308',
+      )
+      await expectError(
+        await target.fetch(url, { headers: { 'x-auth-token': aliceToken } }),
+        429,
+        'APIGW.0308',
+      )
+      // an access key without a user keeps its own budget
+      await expectCommand(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined) }),
+      )
+    })
+
     it('is off by default and after a reset', async () => {
       await api.admin('POST', '/settings', { rateLimit: '1/hour' })
       await expectCommand(await api.getCommand('seeded-1'))
