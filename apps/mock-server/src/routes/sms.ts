@@ -391,10 +391,13 @@ function* handleSms(
     bodyTooLarge = body.byteLength > MAX_BODY_BYTES
   }
 
-  const auth = yield* authenticateSmsRequest(deps, request, body, now, {
-    ...(serverId !== null ? { serverId } : {}),
-    requestId,
-  })
+  const auth = yield* authenticateSmsRequest(
+    deps,
+    request,
+    body,
+    now,
+    serverId !== null ? { serverId, requestId } : { requestId },
+  )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
   entry.auth = auth.principal
 
