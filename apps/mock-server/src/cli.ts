@@ -169,6 +169,7 @@ export const OPTIONS = {
         }),
       ),
     ),
+    meta: 'BUDGET',
     help: 'requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
   },
   authErrors: {
