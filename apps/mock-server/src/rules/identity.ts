@@ -348,7 +348,13 @@ export interface IdentityView {
     expiresAt: string | null
     revoked: boolean
   }[]
-  accessKeys: { ak: string; account: string; lockedUntil: string | null; temporary: boolean }[]
+  accessKeys: {
+    ak: string
+    account: string
+    user?: string
+    lockedUntil: string | null
+    temporary: boolean
+  }[]
 }
 
 /** The admin view of identities: names, fingerprints and states, never a secret. */

@@ -1236,6 +1236,22 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       )
     })
 
+    it('takes an access key naming its user at run time, refusing an unknown user naming the field', async () => {
+      const bad = await api.admin('POST', '/identity', {
+        accessKeys: [{ ak: 'AKRUN00000000000', sk: 'sk-run-secret', user: 'nobody' }],
+      })
+      expect(bad.status).toBe(400)
+      expect(JSON.stringify(bad.body)).toMatch(/accessKeys\[0\]\.user: unknown user \\"nobody\\"/)
+      const added = await api.admin('POST', '/identity', {
+        users: [{ name: 'carol', password: 'carol-password' }],
+        accessKeys: [{ ak: 'AKRUN00000000000', sk: 'sk-run-secret', user: 'carol' }],
+      })
+      expect(added.status, JSON.stringify(added.body)).toBe(200)
+      expect(added.body.accessKeys).toContainEqual(
+        expect.objectContaining({ ak: 'AKRUN00000000000', user: 'carol' }),
+      )
+    })
+
     it('is off by default and after a reset', async () => {
       await api.admin('POST', '/settings', { rateLimit: '1/hour' })
       await expectCommand(await api.getCommand('seeded-1'))
