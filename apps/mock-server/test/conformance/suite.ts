@@ -1099,6 +1099,18 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(view.body.resultsTotal).toBe(0)
     })
 
+    it('refuses a body past the gateway bound (1 MiB) with SMS.2004 without buffering it', async () => {
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'nope', 'content-type': 'application/json' },
+          body: result('x'.repeat(1_048_576)),
+        }),
+        401,
+        'SMS.2004',
+      )
+    })
+
     it('throttles before SMS looks at the body', async () => {
       await api.admin('POST', '/settings', { rateLimit: '1/min' })
       await expectCommand(await api.getCommand('seeded-1'))
