@@ -1,4 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { ConfigError } from '@sms-command/cli-kit'
@@ -108,6 +109,68 @@ describe('parseCli', () => {
     expect(error.setting).toBe(setting)
     expect(error.message).toBe(message)
     expect(error.exitCode).toBe(2)
+  })
+
+  it.each([
+    [['--aksk', 'A K:SK'], '--aksk', /^Invalid --aksk: expected no spaces, commas/],
+    [
+      ['--aksk', `AK:${'s'.repeat(16_385)}`],
+      '--aksk',
+      /^Invalid --aksk: expected secret key of at most/,
+    ],
+    [['--token', 't'.repeat(16_385)], '--token', /^Invalid --token: expected token of at most/],
+    [
+      ['--user', `${'u'.repeat(256)}:pw`],
+      '--user',
+      /^Invalid --user: expected user name of at most/,
+    ],
+    [
+      ['--rate-limit', '20/ms'],
+      '--rate-limit',
+      /^Invalid --rate-limit: expected LIMIT\/UNIT .*units/,
+    ],
+    [['--rate-limit', '20/hs'], '--rate-limit', /^Invalid --rate-limit: expected LIMIT\/UNIT/],
+  ])(
+    'refuses %j in the flag, naming %s, never echoing a secret',
+    async (args, setting, message) => {
+      const error = (await parseCli(args, {}).catch((e: unknown) => e)) as ConfigError
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.setting).toBe(setting)
+      expect(error.message).toMatch(message)
+      expect(error.message).not.toContain('scenario')
+      expect(error.message).not.toContain('sss')
+      expect(error.exitCode).toBe(2)
+    },
+  )
+
+  it('reads the rate limit and the auth-error style from the documented variables', async () => {
+    const command = await parseCli([], {
+      SMS_MOCK_RATE_LIMIT: '5/10s',
+      SMS_MOCK_AUTH_ERRORS: 'sms',
+    })
+    expect(command).toMatchObject({
+      help: false,
+      options: { rateLimit: { limit: 5, windowMs: 10_000 }, authErrors: 'sms' },
+    })
+    const error = (await parseCli([], { SMS_MOCK_RATE_LIMIT: '20/ms' }).catch(
+      (e: unknown) => e,
+    )) as ConfigError
+    expect(error.message).toMatch(
+      /^Invalid --rate-limit \(from SMS_MOCK_RATE_LIMIT\): expected LIMIT\/UNIT/,
+    )
+    expect(error.exitCode).toBe(2)
+  })
+
+  it('reads every SMS_MOCK_ variable the README documents for the command line', async () => {
+    const readme = await readFile(new URL('../README.md', import.meta.url), 'utf8')
+    // the Workers paragraph lists its bindings (SMS_MOCK_SCENARIO holds JSON there, not a path)
+    const cliPart = readme.slice(0, readme.indexOf('**Workers** ('))
+    const documented = new Set(cliPart.match(/SMS_MOCK_[A-Z_]+/g))
+    const read = new Set<string>(
+      Object.values(OPTIONS).flatMap((row) => ('env' in row ? [row.env] : [])),
+    )
+    expect(documented.size).toBeGreaterThan(0)
+    expect([...documented].filter((name) => !read.has(name))).toEqual([])
   })
 
   it('reads the rate limit and the auth-error style', async () => {

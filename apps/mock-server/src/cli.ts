@@ -22,11 +22,26 @@ import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
 import { parseRateLimit } from './rules/rate-limit.ts'
-import { parseScenarioText } from './scenario.ts'
+import {
+  AccessKeyIdSchema,
+  PasswordSchema,
+  parseScenarioText,
+  SecretKeySchema,
+  TokenValueSchema,
+  UserNameSchema,
+} from './scenario.ts'
 import { IDLE_SHAPES, type IdleShape } from './types.ts'
 
-/** `NAME:SECRET` split at the first colon, both parts non-empty. */
-const pair = <A extends string, B extends string>(first: A, second: B, expected: string) =>
+/**
+ * `NAME:SECRET` split at the first colon, both parts non-empty, each part then checked by the
+ * scenario's own schema for it, so a bad value is refused naming the flag (not a scenario path).
+ */
+const pair = <A extends string, B extends string>(
+  first: A,
+  second: B,
+  expected: string,
+  parts: { [K in A | B]: v.GenericSchema<string, string> },
+) =>
   v.pipe(
     v.string(expected),
     v.check((value) => value.indexOf(':') > 0 && value.indexOf(':') < value.length - 1, expected),
@@ -37,6 +52,7 @@ const pair = <A extends string, B extends string>(first: A, second: B, expected:
         string
       >
     }),
+    v.object(parts as Record<A | B, v.GenericSchema<string, string>>),
   )
 
 /** Every option of `sms-mock`, in `--help` order (cli-kit rows: flag, variable, schema, help). */
@@ -67,23 +83,28 @@ export const OPTIONS = {
   },
   seed: {
     flag: '--seed',
+    env: 'SMS_MOCK_SEED',
     schema: v.optional(integer({ min: 0, max: 0xffff_ffff })),
     help: 'seed of probabilistic faults (default: random, shown by GET /_mock)',
   },
   delivery: {
     flag: '--delivery',
+    env: 'SMS_MOCK_DELIVERY',
     schema: v.optional(oneOf(['ack', 'pop'])),
     help: 'ack: a command stays current until its result (default); pop: GET hands it out once',
   },
   idle: {
     flag: '--idle',
+    env: 'SMS_MOCK_IDLE',
     schema: v.optional(oneOf(IDLE_SHAPES as readonly [IdleShape, ...IdleShape[]])),
     meta: 'SHAPE',
     help: `answer when idle: ${IDLE_SHAPES.join(', ')}`,
   },
   token: {
     flag: '--token',
-    schema: v.optional(list(secretText({ meta: 'VALUE' }), { separator: null })),
+    schema: v.optional(
+      list(v.pipe(secretText({ meta: 'VALUE' }), TokenValueSchema), { separator: null }),
+    ),
     secret: true,
     as: 'tokens',
     help: 'static token of account "demo"',
@@ -91,10 +112,16 @@ export const OPTIONS = {
   user: {
     flag: '--user',
     schema: v.optional(
-      list(pair('name', 'password', 'expected NAME:PASSWORD'), {
-        separator: null,
-        meta: 'NAME:PASSWORD',
-      }),
+      list(
+        pair('name', 'password', 'expected NAME:PASSWORD', {
+          name: UserNameSchema,
+          password: PasswordSchema,
+        }),
+        {
+          separator: null,
+          meta: 'NAME:PASSWORD',
+        },
+      ),
     ),
     secret: true,
     as: 'users',
@@ -103,7 +130,10 @@ export const OPTIONS = {
   aksk: {
     flag: '--aksk',
     schema: v.optional(
-      list(pair('ak', 'sk', 'expected AK:SK'), { separator: null, meta: 'AK:SK' }),
+      list(pair('ak', 'sk', 'expected AK:SK', { ak: AccessKeyIdSchema, sk: SecretKeySchema }), {
+        separator: null,
+        meta: 'AK:SK',
+      }),
     ),
     secret: true,
     as: 'accessKeys',
@@ -111,6 +141,7 @@ export const OPTIONS = {
   },
   autoRegister: {
     flag: '--auto-register',
+    env: 'SMS_MOCK_AUTO_REGISTER',
     schema: boolean(),
     default: false,
     help: 'create unknown servers on first use instead of answering 404',
@@ -122,23 +153,28 @@ export const OPTIONS = {
   },
   rateLimit: {
     flag: '--rate-limit',
+    env: 'SMS_MOCK_RATE_LIMIT',
     schema: v.optional(
       v.pipe(
         text({ meta: 'BUDGET' }),
         v.rawTransform(({ dataset, addIssue, NEVER }) => {
           try {
             return parseRateLimit(dataset.value, '--rate-limit')
-          } catch {
-            addIssue({ message: 'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour"' })
+          } catch (error) {
+            // the parser's words without its `--rate-limit: ` prefix (cli-kit adds the flag)
+            const detail = error instanceof MockConfigError ? error.message : String(error)
+            addIssue({ message: detail.replace(/^--rate-limit: /, '').replace(/, got .*$/s, '') })
             return NEVER
           }
         }),
       ),
     ),
+    meta: 'BUDGET',
     help: 'requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
   },
   authErrors: {
     flag: '--auth-errors',
+    env: 'SMS_MOCK_AUTH_ERRORS',
     schema: v.optional(oneOf(['gateway', 'sms'])),
     meta: 'STYLE',
     help: 'gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205',

@@ -57,6 +57,33 @@ describe('parseScenario', () => {
     expect(errorOf(() => parseScenario([])).field).toBe('scenario')
   })
 
+  it('lets an access key name an IAM user of its account, and refuses one that is not declared', () => {
+    const users = [
+      { name: 'ops', password: 'pw' },
+      { name: 'ops', password: 'pw', account: 'acme' },
+    ]
+    const accounts = [{ name: 'acme' }]
+    expect(
+      parseScenario({ accounts, users, accessKeys: [{ ak: 'AK1', sk: 'sk', user: 'ops' }] })
+        .accessKeys?.[0]?.user,
+    ).toBe('ops')
+    const unknown = errorOf(() =>
+      parseScenario({ accounts, users, accessKeys: [{ ak: 'AK1', sk: 'sk', user: 'nobody' }] }),
+    )
+    expect(unknown.field).toBe('scenario.accessKeys[0].user')
+    expect(unknown.message).toMatch(/unknown user "nobody" of account "demo"/)
+    // a user of another account does not count
+    expect(
+      errorOf(() =>
+        parseScenario({
+          accounts: [{ name: 'acme' }, { name: 'zeta' }],
+          users: [{ name: 'ops', password: 'pw', account: 'zeta' }],
+          accessKeys: [{ ak: 'AK1', sk: 'sk', account: 'acme', user: 'ops' }],
+        }),
+      ).field,
+    ).toBe('scenario.accessKeys[0].user')
+  })
+
   it('reports text that is not JSON', () => {
     expect(errorOf(() => parseScenarioText('{nope', 'scenario a.json')).message).toMatch(
       /^scenario a\.json: is not valid JSON/,

@@ -59,6 +59,24 @@ export const CommandInputSchema = v.object({
 
 export type CommandInput = v.InferOutput<typeof CommandInputSchema>
 
+/** A static token's value (also `--token`'s, so the flag is refused as a scenario would be). */
+export const TokenValueSchema = secret('token')
+
+/** An access key id (also `--aksk`'s AK part). */
+export const AccessKeyIdSchema = v.pipe(
+  name('access key'),
+  v.regex(/^[^\s,;=]+$/, 'expected no spaces, commas, ";" or "="'),
+)
+
+/** A secret key (also `--aksk`'s SK part). */
+export const SecretKeySchema = secret('secret key')
+
+/** An IAM user name (also `--user`'s NAME part). */
+export const UserNameSchema = name('user name')
+
+/** A password (also `--user`'s PASSWORD part). */
+export const PasswordSchema = secret('password')
+
 const AccountSchema = v.object({
   name: name('account name'),
   id: v.optional(name('account id')),
@@ -66,15 +84,15 @@ const AccountSchema = v.object({
 })
 
 const UserSchema = v.object({
-  name: name('user name'),
-  password: secret('password'),
+  name: UserNameSchema,
+  password: PasswordSchema,
   account: v.optional(name('account name')),
   enabled: v.optional(v.boolean('expected true or false')),
 })
 
 const TokenSchema = v.union(
   [
-    secret('token'),
+    TokenValueSchema,
     v.object({
       token: secret('token'),
       account: v.optional(name('account name')),
@@ -86,9 +104,11 @@ const TokenSchema = v.union(
 )
 
 const AccessKeySchema = v.object({
-  ak: v.pipe(name('access key'), v.regex(/^[^\s,;=]+$/, 'expected no spaces, commas, ";" or "="')),
-  sk: secret('secret key'),
+  ak: AccessKeyIdSchema,
+  sk: SecretKeySchema,
   account: v.optional(name('account name')),
+  /** The IAM user it belongs to (a user of the same account): it then shares that user's rate limit. */
+  user: v.optional(UserNameSchema),
   securityToken: v.optional(secret('security token')),
 })
 
@@ -210,6 +230,16 @@ export function parseScenario(input: unknown): Scenario {
     'tokens',
   )
   check(scenario.accessKeys, 'accessKeys')
+  const users = new Set(scenario.users?.map((u) => `${u.account ?? DEFAULT_ACCOUNT}/${u.name}`))
+  scenario.accessKeys?.forEach((key, index) => {
+    const account = key.account ?? DEFAULT_ACCOUNT
+    if (key.user !== undefined && !users.has(`${account}/${key.user}`)) {
+      throw new MockConfigError(
+        `scenario.accessKeys[${index}].user`,
+        `unknown user ${JSON.stringify(key.user)} of account ${JSON.stringify(account)}; declare it in "users"`,
+      )
+    }
+  })
   scenario.servers?.forEach((server, index) => {
     if (server.domain !== undefined && !accounts.has(server.domain)) {
       throw new MockConfigError(

@@ -66,6 +66,11 @@ export interface Principal {
   account: string
   /** User name, AK, or a fingerprint of a static token. */
   name: string
+  /**
+   * The IAM user an access key belongs to, when its scenario names one: the rate limit then
+   * counts the key against that user's budget, as API Gateway's per-user limits do.
+   */
+  user?: string
 }
 
 export type AuthFailureReason =

@@ -378,6 +378,28 @@ export function createAdminApp(
   admin.post('/identity', async (c) => {
     const body = await readJson(c, IdentitySchema)
     if (!body.ok) return body.response
+    // An access key's user must exist (already, or in this same call) in the key's account.
+    const keys = body.value.accessKeys ?? []
+    if (keys.some((key) => key.user !== undefined)) {
+      const known = new Set(
+        (await store.viewIdentity()).users.map((user) => `${user.account}/${user.name}`),
+      )
+      for (const user of body.value.users ?? []) {
+        known.add(`${user.account ?? DEFAULT_ACCOUNT}/${user.name}`)
+      }
+      const index = keys.findIndex(
+        (key) =>
+          key.user !== undefined && !known.has(`${key.account ?? DEFAULT_ACCOUNT}/${key.user}`),
+      )
+      const key = keys[index]
+      if (key) {
+        return fail(
+          400,
+          ADMIN_CODES.badRequest,
+          `accessKeys[${index}].user: unknown user ${JSON.stringify(key.user)} of account ${JSON.stringify(key.account ?? DEFAULT_ACCOUNT)}`,
+        )
+      }
+    }
     await store.addIdentity(body.value)
     return ok(200, await store.viewIdentity())
   })

@@ -100,6 +100,13 @@ function smsAuthFailureCode(outcome: Extract<AuthOutcome, { ok: false }>): strin
 const BODY_REFUSAL_STATUS = 401
 
 /**
+ * The largest body read to verify a signature before SMS's own 10,240-byte limit answers
+ * `SMS.2004`: API Gateway accepts far larger bodies, so a body a little over SMS's limit still
+ * has its credential checked first; past this the mock answers `SMS.2004` without buffering more.
+ */
+const GATEWAY_MAX_BODY_BYTES = 1_048_576
+
+/**
  * Checks `command_result`'s Content-Type: `application/json`, parameters allowed, any case and
  * spacing; a `charset` must be UTF-8 (JSON has no other).
  */
@@ -240,10 +247,10 @@ export function* authenticateSmsRequest(
 
 /**
  * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (API.md §1–2),
- * checking, in order: path (404) and method (401 `SMS.2003`) → server id (400) → injected
- * faults → Content-Type (401 `SMS.2005`/`SMS.2006`) and body size (401 `SMS.2004`) →
- * credentials (400 when malformed, 401) → rate limit (429) → body (400) → server (404, 403) →
- * delivery model (400 `SMS.2009`).
+ * checking, in order: path (404) → injected faults → body read (bounded) → credentials (400 when
+ * malformed, 401) → rate limit (429) → method (401 `SMS.2003`) → server id (400) → Content-Type
+ * (401 `SMS.2005`/`SMS.2006`) and body size (401 `SMS.2004`) → body (400) → server (404, 403) →
+ * delivery model (400 `SMS.2009`): the gateway's answers before SMS's, as in production.
  */
 export function createSmsHandler(deps: RouteDeps) {
   return (c: Context) =>
@@ -328,57 +335,50 @@ function* handleSms(
   }
   const method = requestMethod === 'HEAD' ? 'GET' : requestMethod
   const expected = route === 'command' ? 'GET' : 'POST'
-  if (method !== expected) {
-    return fail(
-      BODY_REFUSAL_STATUS,
-      ERROR_CODES.badMethod,
-      `The request method ${requestMethod.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
-    )
-  }
-  let serverId: string
+  // SMS's own answers (SMS.*) come only after API Gateway has accepted the credential, as in
+  // production: the refusals below are found now but answered after the credential check.
+  let serverId: string | null = null
+  let serverIdError: string | undefined
   try {
     serverId = match.segment.includes('%') ? decodeURIComponent(match.segment) : match.segment
   } catch {
-    return fail(
-      400,
-      ERROR_CODES.badRequest,
-      'server_id: expected a valid percent-encoded path segment',
-    )
+    serverIdError = 'server_id: expected a valid percent-encoded path segment'
   }
-  if (serverId.length < MIN_SERVER_ID || serverId.length > MAX_SERVER_ID) {
-    return fail(
-      400,
-      ERROR_CODES.badRequest,
+  if (serverId !== null && (serverId.length < MIN_SERVER_ID || serverId.length > MAX_SERVER_ID)) {
+    serverIdError =
       serverId.length === 0
         ? 'server_id: expected a non-empty string'
-        : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`,
-    )
+        : `server_id: expected at most ${LIMITS.serverId.max} characters, got ${serverId.length}`
+    serverId = null
   }
-  entry.serverId = serverId
+  if (serverId !== null) entry.serverId = serverId
 
-  const drawn = store.drawFaults(serverId, route)
-  faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
-  if (faults.hits.length > 0) {
-    yield announceFaults(deps, faults, requestId, serverId)
-    if (faults.dropBefore && deps.runtime.dropConnection) {
-      // Status 0: no answer was sent.
-      yield record(0)
-      return (yield deps.runtime.dropConnection(
-        context ?? contextFor(request, path, env),
-      )) as Response
-    }
-    if (faults.status) {
-      const answer = injectedStatusAnswer(faults.status)
-      return fail(answer.status, answer.code, answer.message, undefined, answer.headers)
+  if (serverId !== null) {
+    const drawn = store.drawFaults(serverId, route)
+    faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
+    if (faults.hits.length > 0) {
+      yield announceFaults(deps, faults, requestId, serverId)
+      if (faults.dropBefore && deps.runtime.dropConnection) {
+        // Status 0: no answer was sent.
+        yield record(0)
+        return (yield deps.runtime.dropConnection(
+          context ?? contextFor(request, path, env),
+        )) as Response
+      }
+      if (faults.status) {
+        const answer = injectedStatusAnswer(faults.status)
+        return fail(answer.status, answer.code, answer.message, undefined, answer.headers)
+      }
     }
   }
 
+  // The body is read (bounded) before the credential check, since an AK/SK signature covers it.
   let body = EMPTY_BODY
-  if (route === 'command_result') {
-    const type = checkJsonContentType(request.headers.get('content-type'))
-    if (!type.ok) return fail(BODY_REFUSAL_STATUS, type.code, type.message)
-    const read = (yield readBodyLimited(request, MAX_BODY_BYTES)) as BodyRead
+  let bodyTooLarge = false
+  if (method !== 'GET') {
+    const read = (yield readBodyLimited(request, GATEWAY_MAX_BODY_BYTES)) as BodyRead
     if (!read.ok) {
+      // Past the gateway's own bound the mock will not buffer the body to verify a signature.
       return read.reason === 'too-large'
         ? fail(
             BODY_REFUSAL_STATUS,
@@ -388,12 +388,42 @@ function* handleSms(
         : fail(400, ERROR_CODES.badRequest, read.message)
     }
     body = read.bytes
+    bodyTooLarge = body.byteLength > MAX_BODY_BYTES
   }
 
-  const auth = yield* authenticateSmsRequest(deps, request, body, now, { serverId, requestId })
+  const auth = yield* authenticateSmsRequest(
+    deps,
+    request,
+    body,
+    now,
+    serverId !== null ? { serverId, requestId } : { requestId },
+  )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
+  entry.auth = auth.principal
+
+  // Where API Gateway answers a wrong method is not on record; SMS's error list has SMS.2003
+  // for it, so the gateway passes it on and SMS answers, after the credential check.
+  if (method !== expected) {
+    return fail(
+      BODY_REFUSAL_STATUS,
+      ERROR_CODES.badMethod,
+      `The request method ${requestMethod.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
+    )
+  }
+  if (serverId === null) return fail(400, ERROR_CODES.badRequest, serverIdError ?? 'server_id')
+  if (route === 'command_result') {
+    const type = checkJsonContentType(request.headers.get('content-type'))
+    if (!type.ok) return fail(BODY_REFUSAL_STATUS, type.code, type.message)
+    if (bodyTooLarge) {
+      return fail(
+        BODY_REFUSAL_STATUS,
+        ERROR_CODES.bodyTooLarge,
+        `The request body is larger than ${MAX_BODY_BYTES} bytes.`,
+      )
+    }
+  }
+
   const principal = auth.principal
-  entry.auth = principal
 
   let response: Response
   if (route === 'command') {
@@ -457,7 +487,7 @@ function* handleSms(
     }
     response = new Response('"OK"', { status: 200, headers: datedJsonHeaders(requestId, date) })
   }
-  if (faults.response) {
+  if (faults?.response) {
     yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
     return (yield applyResponseFault(
       context ?? contextFor(request, path, env),

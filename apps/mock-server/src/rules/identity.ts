@@ -31,6 +31,8 @@ export interface AccessKeyRecord {
   ak: string
   sk: string
   account: string
+  /** The IAM user it belongs to, when known: its requests share that user's rate limit. */
+  user?: string
   /** Temporary credentials: requests must carry it as `X-Security-Token`. */
   securityToken?: string
   failures: number
@@ -280,7 +282,15 @@ export async function authenticateSignature(
       message: `Access key ${record.ak} is temporary: X-Security-Token is missing or wrong.`,
     }
   }
-  return { ok: true, principal: { kind: 'ak-sk', account: record.account, name: record.ak } }
+  return {
+    ok: true,
+    principal: {
+      kind: 'ak-sk',
+      account: record.account,
+      name: record.ak,
+      ...(record.user !== undefined ? { user: record.user } : {}),
+    },
+  }
 }
 
 /** A request as plain data (it crosses Durable Object boundaries), for signature checks. */
@@ -338,7 +348,13 @@ export interface IdentityView {
     expiresAt: string | null
     revoked: boolean
   }[]
-  accessKeys: { ak: string; account: string; lockedUntil: string | null; temporary: boolean }[]
+  accessKeys: {
+    ak: string
+    account: string
+    user?: string
+    lockedUntil: string | null
+    temporary: boolean
+  }[]
 }
 
 /** The admin view of identities: names, fingerprints and states, never a secret. */
@@ -362,6 +378,7 @@ export function viewIdentityOf(identity: IdentityState): IdentityView {
     accessKeys: [...identity.accessKeys.values()].map((k) => ({
       ak: k.ak,
       account: k.account,
+      ...(k.user !== undefined ? { user: k.user } : {}),
       lockedUntil: iso(k.lockedUntil),
       temporary: k.securityToken !== undefined,
     })),

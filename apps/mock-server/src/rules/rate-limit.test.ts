@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { MockConfigError } from '../errors.ts'
-import { describeWindow, parseRateLimit, type RateState, takeRequest } from './rate-limit.ts'
+import {
+  describeWindow,
+  identityKey,
+  parseRateLimit,
+  type RateState,
+  takeRequest,
+} from './rate-limit.ts'
 
 describe('parseRateLimit', () => {
   it('reads LIMIT/UNIT with an optional count of units', () => {
@@ -10,6 +16,38 @@ describe('parseRateLimit', () => {
     expect(parseRateLimit('3/2minutes')).toEqual({ limit: 3, windowMs: 120_000 })
   })
 
+  it('reads every documented unit word, in any letter case', () => {
+    for (const unit of ['s', 'sec', 'secs', 'second', 'seconds', 'SEC']) {
+      expect(parseRateLimit(`5/${unit}`).windowMs, unit).toBe(1_000)
+    }
+    for (const unit of ['min', 'mins', 'minute', 'minutes', 'Min']) {
+      expect(parseRateLimit(`5/${unit}`).windowMs, unit).toBe(60_000)
+    }
+    for (const unit of ['h', 'hour', 'hours', 'HOUR']) {
+      expect(parseRateLimit(`5/${unit}`).windowMs, unit).toBe(3_600_000)
+    }
+    expect(parseRateLimit('5/day').windowMs).toBe(86_400_000)
+    expect(parseRateLimit('5/2days').windowMs).toBe(172_800_000)
+  })
+
+  it('refuses unit words it does not document, rather than guessing a neighbour', () => {
+    // `ms` once read as minutes, `hs` as hours, `ss` as seconds
+    for (const bad of [
+      '20/ms',
+      '20/hs',
+      '20/ss',
+      '20/m',
+      '20/mn',
+      '20/hrs',
+      '20/secondss',
+      '20/msec',
+    ]) {
+      expect(() => parseRateLimit(bad, '--rate-limit'), bad).toThrow(
+        /^--rate-limit: expected LIMIT\/UNIT .*units: s, sec/,
+      )
+    }
+  })
+
   it('refuses anything else, naming the field', () => {
     for (const bad of ['20', '0/min', '20/fortnight', 'x/min', '20/0s']) {
       expect(() => parseRateLimit(bad, '--rate-limit')).toThrow(MockConfigError)
@@ -17,6 +55,24 @@ describe('parseRateLimit', () => {
         /^--rate-limit: expected LIMIT\/UNIT/,
       )
     }
+  })
+})
+
+describe('identityKey', () => {
+  it('is the IAM user for a password token and for an access key that names its user', () => {
+    expect(identityKey({ kind: 'iam-token', account: 'acme', name: 'ops' })).toBe('user:acme:ops')
+    expect(identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1', user: 'ops' })).toBe(
+      'user:acme:ops',
+    )
+  })
+
+  it('keeps an access key without a user, and a static token, apart', () => {
+    expect(identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' })).toBe('ak-sk:acme:AK1')
+    expect(identityKey({ kind: 'static-token', account: 'acme', name: 'token#1' })).toBe(
+      'static-token:acme:token#1',
+    )
+    // same user name in another account is another user
+    expect(identityKey({ kind: 'iam-token', account: 'other', name: 'ops' })).toBe('user:other:ops')
   })
 })
 
@@ -55,5 +111,6 @@ describe('takeRequest', () => {
     expect(describeWindow(60_000)).toBe('1 minute')
     expect(describeWindow(10_000)).toBe('10 seconds')
     expect(describeWindow(7_200_000)).toBe('2 hours')
+    expect(describeWindow(86_400_000)).toBe('1 day')
   })
 })

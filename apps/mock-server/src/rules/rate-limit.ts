@@ -7,16 +7,31 @@ export interface RateLimit {
   windowMs: number
 }
 
-const UNITS: Record<string, { ms: number; name: string }> = {
-  s: { ms: 1_000, name: 'second' },
-  sec: { ms: 1_000, name: 'second' },
-  second: { ms: 1_000, name: 'second' },
-  m: { ms: 60_000, name: 'minute' },
-  min: { ms: 60_000, name: 'minute' },
-  minute: { ms: 60_000, name: 'minute' },
-  h: { ms: 3_600_000, name: 'hour' },
-  hour: { ms: 3_600_000, name: 'hour' },
-}
+const SECOND = { ms: 1_000, name: 'second' }
+const MINUTE = { ms: 60_000, name: 'minute' }
+const HOUR = { ms: 3_600_000, name: 'hour' }
+const DAY = { ms: 86_400_000, name: 'day' }
+
+/**
+ * The units a budget may be written in, whole words only: a lax pattern once read `20/ms` as
+ * 20 per minute and `20/hs` as 20 per hour. `m` alone is refused (minute or millisecond?).
+ */
+const UNITS: ReadonlyMap<string, { ms: number; name: string }> = new Map([
+  ['s', SECOND],
+  ['sec', SECOND],
+  ['secs', SECOND],
+  ['second', SECOND],
+  ['seconds', SECOND],
+  ['min', MINUTE],
+  ['mins', MINUTE],
+  ['minute', MINUTE],
+  ['minutes', MINUTE],
+  ['h', HOUR],
+  ['hour', HOUR],
+  ['hours', HOUR],
+  ['day', DAY],
+  ['days', DAY],
+])
 
 /**
  * Parses a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`).
@@ -26,13 +41,13 @@ const UNITS: Record<string, { ms: number; name: string }> = {
  * parseRateLimit('20/min') // { limit: 20, windowMs: 60000 }
  */
 export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
-  const match = /^\s*(\d{1,9})\s*\/\s*(\d{0,6})\s*([a-z]+?)s?\s*$/i.exec(text)
-  const unit = match?.[3] ? UNITS[match[3].toLowerCase()] : undefined
+  const match = /^\s*(\d{1,9})\s*\/\s*(\d{0,6})\s*([a-z]+)\s*$/i.exec(text)
+  const unit = match?.[3] ? UNITS.get(match[3].toLowerCase()) : undefined
   const count = match?.[2] ? Number(match[2]) : 1
   if (!match || !unit || Number(match[1]) < 1 || count < 1) {
     throw new MockConfigError(
       field,
-      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour", got ${JSON.stringify(text)}`,
+      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s)), got ${JSON.stringify(text)}`,
     )
   }
   return { limit: Number(match[1]), windowMs: count * unit.ms }
@@ -45,11 +60,10 @@ export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
  * describeWindow(60_000) // '1 minute'
  */
 export function describeWindow(windowMs: number): string {
-  for (const ms of [3_600_000, 60_000, 1_000]) {
-    if (windowMs % ms === 0) {
-      const n = windowMs / ms
-      const name = ms === 1_000 ? 'second' : ms === 60_000 ? 'minute' : 'hour'
-      return `${n} ${name}${n === 1 ? '' : 's'}`
+  for (const unit of [DAY, HOUR, MINUTE, SECOND]) {
+    if (windowMs % unit.ms === 0) {
+      const n = windowMs / unit.ms
+      return `${n} ${unit.name}${n === 1 ? '' : 's'}`
     }
   }
   return `${windowMs} ms`
@@ -71,15 +85,22 @@ export const ALLOWED: ThrottleOutcome = Object.freeze({ ok: true })
 const keys = new WeakMap<Principal, string>()
 
 /**
- * The identity a budget belongs to: the token's user (or the static token), or the AK.
+ * The identity a budget belongs to: the IAM user when known (a password token's user, or the
+ * user an access key names), so an agent on AK/SK and a watch logged in as the same user share
+ * one budget, as API Gateway's per-user limits do (API.md §7); else the static token or the AK.
  *
  * @example
  * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' }) // 'ak-sk:acme:AK1'
+ * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1', user: 'ops' }) // 'user:acme:ops'
  */
 export function identityKey(principal: Principal): string {
   let key = keys.get(principal)
   if (key === undefined) {
-    key = `${principal.kind}:${principal.account}:${principal.name}`
+    const user = principal.kind === 'iam-token' ? principal.name : principal.user
+    key =
+      user !== undefined
+        ? `user:${principal.account}:${user}`
+        : `${principal.kind}:${principal.account}:${principal.name}`
     keys.set(principal, key)
   }
   return key

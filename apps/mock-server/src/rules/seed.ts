@@ -44,6 +44,7 @@ export function applyIdentity(identity: IdentityState, input: IdentityInput, now
       ak: key.ak,
       sk: key.sk,
       account: accountOf(key.account),
+      ...(key.user !== undefined ? { user: key.user } : {}),
       ...(key.securityToken !== undefined ? { securityToken: key.securityToken } : {}),
       failures: 0,
       lockedUntil: null,

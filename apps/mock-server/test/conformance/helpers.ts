@@ -1,8 +1,9 @@
 import { CommandResponseSchema, ErrorBodySchema } from '@sms-command/core'
+import { parseMockEvent } from '@sms-command/core/events'
+import { followEventStream, type SseMessage } from '@sms-command/core/sse'
 import * as v from 'valibot'
 import { expect } from 'vitest'
 import type { Scenario } from '../../src/scenario.ts'
-import type { MockEvent } from '../../src/types.ts'
 
 /** A mock to test: where it is and how to reach it. */
 export interface ConformanceTarget {
@@ -27,6 +28,7 @@ export const CONFORMANCE_SCENARIO = {
   accessKeys: [
     { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
     { ak: 'AKLOCK0000000000', sk: 'sk-lock-secret' },
+    { ak: 'AKALICE000000000', sk: 'sk-alice-secret', user: 'alice' },
   ],
   servers: [
     {
@@ -115,65 +117,75 @@ export async function expectCommand(response: Response) {
   return v.parse(CommandResponseSchema, JSON.parse(text))
 }
 
-/** Reads a Server-Sent Events stream as parsed messages. */
+/**
+ * Reads an open `/_mock/events` response with core's SSE reader (the one every consumer uses),
+ * each event checked by core's `parseMockEvent`: an event core can't read fails the test.
+ */
 export function readEvents(response: Response) {
   if (!response.body) throw new Error('the event stream has no body')
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
-  let buffer = ''
-  const queue: { event: string; data: string; id?: string }[] = []
-  async function pull(): Promise<boolean> {
-    const { done, value } = await reader.read()
-    if (done) return false
-    buffer += value
-    for (;;) {
-      const end = buffer.indexOf('\n\n')
-      if (end < 0) break
-      const block = buffer.slice(0, end)
-      buffer = buffer.slice(end + 2)
-      const message: { event: string; data: string; id?: string } = { event: 'message', data: '' }
-      for (const line of block.split('\n')) {
-        if (line.startsWith(':')) continue
-        const colon = line.indexOf(':')
-        const field = colon < 0 ? line : line.slice(0, colon)
-        const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '')
-        if (field === 'event') message.event = value
-        else if (field === 'data') message.data += message.data === '' ? value : `\n${value}`
-        else if (field === 'id') message.id = value
+  const stop = new AbortController()
+  const queue: SseMessage[] = []
+  let ended: string | undefined
+  let wake: (() => void) | undefined
+  let handed = false
+  const following = followEventStream({
+    url: response.url || 'http://conformance.invalid/_mock/events',
+    // The response is already open: hand it over once; a reconnection means the stream ended.
+    fetch: async () => {
+      if (handed) throw new Error('the event stream ended')
+      handed = true
+      return response
+    },
+    keepAliveMs: 0,
+    signal: stop.signal,
+    onMessage: (message) => {
+      queue.push(message)
+      wake?.()
+    },
+    onStatus: (status, why) => {
+      if (status === 'error') {
+        ended = `the event stream ended${why ? ` (${why})` : ''}`
+        stop.abort()
+        wake?.()
       }
-      if (message.data !== '' || message.event !== 'message') queue.push(message)
-    }
-    return true
+    },
+  })
+  const decode = (message: SseMessage) => {
+    if (message.event === 'ready') return JSON.parse(message.data) as ReturnType<typeof JSON.parse>
+    const parsed = parseMockEvent(message.data)
+    if (!parsed.success) throw parsed.error
+    expect(parsed.event.type).toBe(message.event)
+    return parsed.event as ReturnType<typeof JSON.parse>
   }
   return {
     /** The next message matching `predicate`, within `timeoutMs`. */
-    async next(predicate: (m: { event: string; data: MockEvent }) => boolean, timeoutMs = 5_000) {
+    async next(
+      predicate: (m: { event: string; data: ReturnType<typeof JSON.parse> }) => boolean,
+      timeoutMs = 5_000,
+    ) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
         while (queue.length > 0) {
           const raw = queue.shift()
           if (!raw) break
-          const message = {
-            event: raw.event,
-            data: raw.data === '' ? undefined : JSON.parse(raw.data),
-          }
+          const message = { event: raw.event, data: decode(raw) }
           if (predicate(message)) return message
         }
+        if (ended !== undefined) throw new Error(ended)
         const remaining = deadline - Date.now()
         if (remaining <= 0) throw new Error('timed out waiting for an event')
         let timer: ReturnType<typeof setTimeout> | undefined
-        const more = await Promise.race([
-          pull(),
-          new Promise<'timeout'>((resolve) => {
-            timer = setTimeout(() => resolve('timeout'), remaining)
-          }),
-        ])
+        await new Promise<void>((resolve) => {
+          wake = resolve
+          timer = setTimeout(resolve, remaining)
+        })
+        wake = undefined
         clearTimeout(timer)
-        if (more === 'timeout') throw new Error('timed out waiting for an event')
-        if (!more) throw new Error('the event stream ended')
       }
     },
     async close() {
-      await reader.cancel().catch(() => {})
+      stop.abort()
+      await following
     },
   }
 }

@@ -1065,6 +1065,109 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
     })
   })
 
+  describe('the gateway answers before SMS (credentials, then SMS.2003–2006)', () => {
+    const url = (route = 'command_result', id = 'seeded-1') =>
+      `${target.baseUrl}/v3/sources/${id}/${route}`
+    const result = (pad = '') =>
+      JSON.stringify({ command_name: 'START', result: 'success', result_detail: { pad } })
+    const bytes = (text: string) => new TextEncoder().encode(text)
+
+    it('answers a bad credential with APIGW.0301 whatever SMS would say of the request', async () => {
+      const cases: [string, RequestInit][] = [
+        // no Content-Type (SMS.2005 with a good token)
+        [url(), { method: 'POST', headers: { 'x-auth-token': 'nope' }, body: bytes(result()) }],
+        // not JSON (SMS.2006)
+        [url(), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: result() }],
+        // over 10,240 bytes (SMS.2004)
+        [
+          url(),
+          {
+            method: 'POST',
+            headers: { 'x-auth-token': 'nope', 'content-type': 'application/json' },
+            body: result('x'.repeat(11_000)),
+          },
+        ],
+        // wrong method (SMS.2003)
+        [url('command'), { method: 'DELETE', headers: { 'x-auth-token': 'nope' } }],
+        // server id over 255 characters (400 naming server_id)
+        [url('command', 'x'.repeat(256)), { headers: { 'x-auth-token': 'nope' } }],
+      ]
+      for (const [address, init] of cases) {
+        await expectError(await target.fetch(address, init), 401, 'APIGW.0301')
+      }
+      const view = await api.admin('GET', '/servers/seeded-1')
+      expect(view.body.resultsTotal).toBe(0)
+    })
+
+    it('refuses a body past the gateway bound (1 MiB) with SMS.2004 without buffering it', async () => {
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'nope', 'content-type': 'application/json' },
+          body: result('x'.repeat(1_048_576)),
+        }),
+        401,
+        'SMS.2004',
+      )
+    })
+
+    it('throttles before SMS looks at the body', async () => {
+      await api.admin('POST', '/settings', { rateLimit: '1/min' })
+      await expectCommand(await api.getCommand('seeded-1'))
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'tok-demo' },
+          body: bytes(result()),
+        }),
+        429,
+        'APIGW.0308',
+      )
+    })
+
+    it('verifies an AK/SK signature over the body, then answers SMS.2005 and SMS.2004', async () => {
+      const body = result()
+      // signed without a Content-Type: the gateway accepts the signature, SMS refuses the type
+      const headers: Record<string, string> = { host: new URL(url()).host }
+      const signed = await signRequest(
+        { method: 'POST', url: url(), headers, body },
+        { ak: 'AKDEMO0000000000', sk: 'sk-demo-secret' },
+        new Date(),
+      )
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { ...headers, ...signed },
+          body: bytes(body),
+        }),
+        401,
+        'SMS.2005',
+      )
+      const large = result('x'.repeat(11_000))
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: await signedHeaders('POST', url(), large),
+          body: large,
+        }),
+        401,
+        'SMS.2004',
+      )
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: await signedHeaders('POST', url(), large, {
+            ak: 'AKDEMO0000000000',
+            sk: 'wrong-secret',
+          }),
+          body: large,
+        }),
+        401,
+        'APIGW.0301',
+      )
+    })
+  })
+
   describe('rate limit per identity', () => {
     it('answers 429 APIGW.0308 with Retry-After past the budget, per identity, on the mock clock', async () => {
       const set = await api.admin('POST', '/settings', { rateLimit: '3/min' })
@@ -1100,6 +1203,65 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       )
       await api.admin('POST', '/clock', { advanceMs: 60_000 })
       await expectCommand(await api.getCommand('seeded-1'))
+    })
+
+    it('counts an access key that names its IAM user against that user’s budget, shared with the user’s token', async () => {
+      await api.admin('POST', '/settings', { rateLimit: '2/min' })
+      const login = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: {
+                user: { name: 'alice', password: 'alice-password', domain: { name: 'demo' } },
+              },
+            },
+            scope: { domain: { name: 'demo' } },
+          },
+        }),
+      })
+      expect(login.status).toBe(201)
+      await login.text()
+      const aliceToken = login.headers.get('x-subject-token') ?? ''
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const alice = { ak: 'AKALICE000000000', sk: 'sk-alice-secret' }
+      // the watch (alice's token) and the agent (alice's AK) draw on one budget of 2
+      await expectCommand(await target.fetch(url, { headers: { 'x-auth-token': aliceToken } }))
+      await expectCommand(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, alice) }),
+      )
+      await expectError(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined, alice) }),
+        429,
+        'APIGW.0308',
+      )
+      await expectError(
+        await target.fetch(url, { headers: { 'x-auth-token': aliceToken } }),
+        429,
+        'APIGW.0308',
+      )
+      // an access key without a user keeps its own budget
+      await expectCommand(
+        await target.fetch(url, { headers: await signedHeaders('GET', url, undefined) }),
+      )
+    })
+
+    it('takes an access key naming its user at run time, refusing an unknown user naming the field', async () => {
+      const bad = await api.admin('POST', '/identity', {
+        accessKeys: [{ ak: 'AKRUN00000000000', sk: 'sk-run-secret', user: 'nobody' }],
+      })
+      expect(bad.status).toBe(400)
+      expect(JSON.stringify(bad.body)).toMatch(/accessKeys\[0\]\.user: unknown user \\"nobody\\"/)
+      const added = await api.admin('POST', '/identity', {
+        users: [{ name: 'carol', password: 'carol-password' }],
+        accessKeys: [{ ak: 'AKRUN00000000000', sk: 'sk-run-secret', user: 'carol' }],
+      })
+      expect(added.status, JSON.stringify(added.body)).toBe(200)
+      expect(added.body.accessKeys).toContainEqual(
+        expect.objectContaining({ ak: 'AKRUN00000000000', user: 'carol' }),
+      )
     })
 
     it('is off by default and after a reset', async () => {

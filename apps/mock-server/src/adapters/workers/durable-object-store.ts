@@ -43,6 +43,7 @@ import type {
   RouteName,
 } from '../../types.ts'
 import type { WorkerEnv } from './env.ts'
+import { decodeEventLine, type EventLineTally } from './event-lines.ts'
 import { controlStub, serverStub } from './objects.ts'
 
 /**
@@ -53,6 +54,8 @@ import { controlStub, serverStub } from './objects.ts'
  */
 export class DurableObjectStore implements MockStore {
   readonly kind = 'durable-object'
+  /** Event lines from the control object that were not valid events, dropped (all subscriptions). */
+  readonly eventLines: EventLineTally = { dropped: 0 }
 
   constructor(
     readonly settings: StoreSettings,
@@ -309,13 +312,15 @@ export class DurableObjectStore implements MockStore {
     }
     // The first line says the subscription is live.
     await nextLine()
+    const tally = this.eventLines
     return {
       async *[Symbol.asyncIterator]() {
         try {
           while (!signal.aborted) {
             const line = await nextLine()
             if (line === undefined) return
-            yield JSON.parse(line) as MockEvent
+            const event = decodeEventLine(line, tally)
+            if (event !== undefined) yield event
           }
         } finally {
           await reader.cancel().catch(() => {})
