@@ -511,6 +511,8 @@ describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS thrott
       8_000,
     )
     expect(listed).toContain('host-0')
+    // The first polls have answered before the throttle, so there is something held to show.
+    await until((t) => t.includes('pending'), 'the first polls to show pending commands', 8_000)
     // A poll throttled with a long Retry-After: every poll is held, the rate halved.
     const fault = await mockPost('/faults', {
       kind: 'status',
