@@ -4,62 +4,37 @@
  * from node_modules on Node, Bun and Deno, and type-checks a TypeScript consumer.
  */
 import { execFileSync } from 'node:child_process'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import {
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  realpathSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+  CORE_DEPENDENCIES,
+  type PackedConsumer,
+  packIntoConsumer,
+  runInConsumer,
+  runtimes,
+} from '@sms-command/vitest-config/pack'
 import { publint } from 'publint'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const packageDir = join(import.meta.dirname, '..')
-const rootDir = join(packageDir, '..', '..')
-const { packageManager } = JSON.parse(readFileSync(join(rootDir, 'package.json'), 'utf8')) as {
-  packageManager: string
-}
-let workDir = ''
+let packed: PackedConsumer | undefined
 let tarball = ''
 let consumer = ''
 
 beforeAll(() => {
-  workDir = mkdtempSync(join(tmpdir(), 'sms-core-pack-'))
-  execFileSync('npx', ['-y', packageManager, 'pack', '--pack-destination', workDir], {
-    cwd: packageDir,
-    stdio: 'pipe',
-    env: { ...process.env, npm_config_yes: 'true' },
+  packed = packIntoConsumer({
+    prefix: 'sms-core-pack-',
+    packages: [{ dir: packageDir, name: '@sms-command/core' }],
+    // The published dependencies, linked from the workspace so the test needs no network.
+    links: [{ fromDir: packageDir, dependencies: CORE_DEPENDENCIES }],
   })
-  tarball = join(workDir, readdirTgz(workDir))
-  consumer = join(workDir, 'consumer')
-  const installed = join(consumer, 'node_modules', '@sms-command', 'core')
-  mkdirSync(installed, { recursive: true })
-  execFileSync('tar', ['-xzf', tarball, '-C', installed, '--strip-components=1'])
-  // The published dependencies, linked from the workspace so the test needs no network.
-  for (const dependency of ['ky', 'valibot', '@valibot/to-json-schema', 'eventsource-parser']) {
-    const target = join(consumer, 'node_modules', dependency)
-    mkdirSync(dirname(target), { recursive: true })
-    symlinkSync(realpathSync(join(packageDir, 'node_modules', dependency)), target)
-  }
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module', private: true }))
+  tarball = packed.tarballs['@sms-command/core'] ?? ''
+  consumer = packed.consumer
 }, 120_000)
 
 afterAll(() => {
-  if (workDir) rmSync(workDir, { recursive: true, force: true })
+  packed?.remove()
 })
-
-function readdirTgz(dir: string): string {
-  const name = execFileSync('ls', [dir])
-    .toString()
-    .split('\n')
-    .find((file) => file.endsWith('.tgz'))
-  if (!name) throw new Error('pnpm pack produced no tarball')
-  return name
-}
 
 describe('the published package', () => {
   it('is publint clean', async () => {
@@ -101,19 +76,9 @@ describe('the published package', () => {
     ])
   })
 
-  const runtimes: [string, string, string[]][] = [
-    ['Node', process.execPath, ['main.mjs']],
-    ['Bun', join(packageDir, 'node_modules', '.bin', 'bun'), ['main.mjs']],
-    [
-      'Deno',
-      join(packageDir, 'node_modules', '.bin', 'deno'),
-      ['run', '--no-prompt', '--quiet', 'main.mjs'],
-    ],
-  ]
-
-  it.each(runtimes)(
+  it.each(runtimes(join(packageDir, 'node_modules', '.bin')))(
     'runs a call from node_modules on %s, with a signed request and the virtual clock',
-    (_runtime, command, args) => {
+    async (_runtime, command, argv) => {
       writeFileSync(
         join(consumer, 'main.mjs'),
         `import { akSk, createSmsClient, isKnownCommand } from '@sms-command/core'
@@ -137,15 +102,8 @@ const client = createSmsClient({ endpoint: 'http://sms.local', auth, fetch, sche
 const command = await client.getCommand('srv')
 console.log(JSON.stringify({ command, known: isKnownCommand(command.command_name), verified: verdict.ok }))`,
       )
-      const output = execFileSync(command, args, {
-        cwd: consumer,
-        env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1' },
-        stdio: 'pipe',
-        timeout: 60_000,
-      })
-        .toString()
-        .trim()
-      expect(JSON.parse(output)).toEqual({
+      const { stdout } = await runInConsumer(consumer, command, argv(['main.mjs']))
+      expect(JSON.parse(stdout.trim())).toEqual({
         command: { command_name: 'START', command_param: { task_id: 't' } },
         known: true,
         verified: true,

@@ -1,0 +1,168 @@
+// The steps every pack test shares: pack workspace packages as they would be published (pnpm pack
+// rewrites catalog:/workspace: ranges and applies publishConfig), unpack the tarballs into a fresh
+// consumer project, link their published dependencies from the workspace (no network), and run
+// something from that project on Node, Bun and Deno. Each pack test keeps its own assertions.
+import { execFile, execFileSync } from 'node:child_process'
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { promisify } from 'node:util'
+
+const run = promisify(execFile)
+
+/** The monorepo root (this file lives in tooling/vitest). */
+export const repoRoot: string = join(import.meta.dirname, '..', '..')
+
+/** @sms-command/core's directory: its node_modules hold the dependencies core publishes. */
+export const coreDir: string = join(repoRoot, 'packages', 'core')
+
+/** The dependencies @sms-command/core publishes, linked from {@link coreDir}. */
+export const CORE_DEPENDENCIES: readonly string[] = [
+  'ky',
+  'valibot',
+  '@valibot/to-json-schema',
+  'eventsource-parser',
+]
+
+/** A workspace package to pack and install: its directory and published name. */
+export interface PackedPackage {
+  dir: string
+  name: string
+}
+
+/** Dependencies to symlink from `fromDir`'s node_modules into the consumer's. */
+export interface LinkedDependencies {
+  fromDir: string
+  dependencies: readonly string[]
+}
+
+/** A fresh project with the packed tarballs unpacked into its node_modules. */
+export interface PackedConsumer {
+  /** Temporary directory holding the tarballs and the consumer project. */
+  workDir: string
+  /** The consumer project (has a `package.json` with `type: module`). */
+  consumer: string
+  /** Path of the tarball pnpm pack produced, by package name. */
+  tarballs: Record<string, string>
+  /** Where a package was unpacked: `consumer/node_modules/<name>`. */
+  installedDir(name: string): string
+  /** Removes everything under {@link PackedConsumer.workDir}. */
+  remove(): void
+}
+
+function packageManager(): string {
+  const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
+    packageManager: string
+  }
+  return manifest.packageManager
+}
+
+/**
+ * Packs each package with the repo's pinned pnpm, unpacks it into a fresh consumer project and
+ * links the given dependencies, in the order given.
+ *
+ * @example
+ * const packed = packIntoConsumer({
+ *   prefix: 'sms-core-pack-',
+ *   packages: [{ dir: coreDir, name: '@sms-command/core' }],
+ *   links: [{ fromDir: coreDir, dependencies: CORE_DEPENDENCIES }],
+ * })
+ */
+export function packIntoConsumer(options: {
+  prefix: string
+  packages: readonly PackedPackage[]
+  links: readonly LinkedDependencies[]
+}): PackedConsumer {
+  const workDir = mkdtempSync(join(tmpdir(), options.prefix))
+  const consumer = join(workDir, 'consumer')
+  const installedDir = (name: string) => join(consumer, 'node_modules', name)
+  const pnpm = packageManager()
+  mkdirSync(consumer)
+  const tarballs: Record<string, string> = {}
+  for (const { dir, name } of options.packages) {
+    const packDir = join(workDir, name.replace('/', '+'))
+    mkdirSync(packDir)
+    execFileSync('npx', ['-y', pnpm, 'pack', '--pack-destination', packDir], {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, npm_config_yes: 'true' },
+    })
+    const tarball = readdirSync(packDir).find((file) => file.endsWith('.tgz'))
+    if (!tarball) throw new Error(`pnpm pack produced no tarball for ${name}`)
+    tarballs[name] = join(packDir, tarball)
+    mkdirSync(installedDir(name), { recursive: true })
+    execFileSync('tar', ['-xzf', tarballs[name], '-C', installedDir(name), '--strip-components=1'])
+  }
+  for (const { fromDir, dependencies } of options.links) {
+    for (const dependency of dependencies) {
+      const target = installedDir(dependency)
+      mkdirSync(dirname(target), { recursive: true })
+      symlinkSync(realpathSync(join(fromDir, 'node_modules', dependency)), target)
+    }
+  }
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ type: 'module', private: true }))
+  return {
+    workDir,
+    consumer,
+    tarballs,
+    installedDir,
+    remove: () => rmSync(workDir, { recursive: true, force: true }),
+  }
+}
+
+/** A runtime's name, its binary, and how it is asked to run a module with arguments. */
+export type Runtime = readonly [
+  name: 'Node' | 'Bun' | 'Deno',
+  command: string,
+  argv: (args: readonly string[]) => string[],
+]
+
+/**
+ * Node (this process's binary) and the pinned Bun and Deno from `binDir` (a node_modules/.bin
+ * that has the `bun` and `deno` packages). The first argument given to `argv` is the module.
+ *
+ * @example
+ * it.each(runtimes(join(packageDir, 'node_modules', '.bin')))('runs on %s', async (_, command, argv) => {
+ *   await runInConsumer(consumer, command, argv(['main.mjs']))
+ * })
+ */
+export function runtimes(binDir: string, denoPermissions: readonly string[] = []): Runtime[] {
+  return [
+    ['Node', process.execPath, (args) => [...args]],
+    ['Bun', join(binDir, 'bun'), (args) => [...args]],
+    [
+      'Deno',
+      join(binDir, 'deno'),
+      (args) => ['run', '--no-prompt', '--quiet', ...denoPermissions, ...args],
+    ],
+  ]
+}
+
+/**
+ * Runs a command in the consumer project (60 s limit, no colours, no Deno update check) and
+ * resolves with its output; rejects when it exits non-zero.
+ *
+ * @example
+ * const { stdout } = await runInConsumer(consumer, process.execPath, ['main.mjs'], { SMS_TOKEN: 't' })
+ */
+export function runInConsumer(
+  consumer: string,
+  command: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ stdout: string; stderr: string }> {
+  return run(command, [...args], {
+    cwd: consumer,
+    env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...env },
+    timeout: 60_000,
+  })
+}
