@@ -1,57 +1,26 @@
-import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync } from 'node:fs'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 import stringWidth from 'string-width'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cli, hasTmux, postToMock, tmuxSession, watchCommand } from './tmux-harness.ts'
 
 // A real terminal: tmux runs the built `sms-watch` against the mock server over HTTP, the test
 // types keys into it and reads the screen back. CI installs tmux (`apt-get install -y tmux`).
-const tmuxVersion = spawnSync('tmux', ['-V'], { encoding: 'utf8' })
-const hasTmux = tmuxVersion.status === 0
 if (!hasTmux) {
   console.warn('tmux.test.ts skipped: tmux is not installed (apt-get install -y tmux)')
 }
 
-const cli = fileURLToPath(new URL('../dist/cli.js', import.meta.url))
 const ADMIN = 'tmux-admin-token'
 
 describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
   let mock: RunningNodeServer
-  let dir: string
-  const socket = `sms-watch-test-${process.pid}`
-  const tmux = (...args: string[]) =>
-    execFileSync('tmux', ['-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
-      encoding: 'utf8',
-    })
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
-  const pane = (format: string) => tmux('display-message', '-p', '-t', 'watch', format).trim()
-
-  async function until(check: (text: string) => boolean, what: string, timeoutMs = 8_000) {
-    const deadline = Date.now() + timeoutMs
-    let text = ''
-    while (Date.now() < deadline) {
-      text = screen()
-      if (check(text)) return text
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
-  }
-
-  const admin = (path: string, body: unknown) =>
-    fetch(`${mock.url}/_mock${path}`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify(body),
-    })
+  const { tmux, pane, until, ...session } = tmuxSession('sms-watch-test')
+  const admin = (path: string, body: unknown) => postToMock(mock.url, path, body, ADMIN)
 
   beforeAll(async () => {
     if (!existsSync(cli))
       throw new Error(`${cli} is missing: build first (pnpm --filter @sms-command/watch build)`)
-    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    session.open()
     mock = await startNodeServer({
       port: 0,
       tokens: ['agent-token'],
@@ -63,26 +32,18 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
       command_name: 'START',
       command_param: { task_id: 'task-42' },
     })
-    // Ink draws only the last frame when CI is set; a terminal user has no CI variable.
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'watch',
-      '-x',
-      '120',
-      '-y',
-      '30',
+    session.start(
+      120,
+      30,
       // The shell prints the exit status once sms-watch is gone, then idles without touching the
       // terminal, so what tmux reports afterwards is what sms-watch left behind.
-      `env -u CI -u CONTINUOUS_INTEGRATION TERM=xterm-256color ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url} --admin-token ${ADMIN}; echo "exit status $?"; exec sleep 60`,
+      `${watchCommand('TERM=xterm-256color', `--mock ${mock.url} --admin-token ${ADMIN}`)}; echo "exit status $?"; exec sleep 60`,
     )
   })
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    session.close()
     await mock?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
   })
 
   it('draws the fleet full screen, then answers j, /, Enter, p, ? and q', async () => {
@@ -149,51 +110,22 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
 
 describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
   let mock: RunningNodeServer
-  let dir: string
-  const socket = `sms-watch-resize-${process.pid}`
-  const tmux = (...args: string[]) =>
-    execFileSync('tmux', ['-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
-      encoding: 'utf8',
-    })
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const { tmux, until, ...session } = tmuxSession('sms-watch-resize')
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    session.open()
     mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
     const ids = Array.from({ length: 200 }, (_, i) => `srv-${String(i + 1).padStart(3, '0')}`)
     for (const id of ids) {
-      await fetch(`${mock.url}/_mock/servers`, { method: 'POST', body: JSON.stringify({ id }) })
+      await postToMock(mock.url, '/servers', { id })
     }
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'watch',
-      '-x',
-      '120',
-      '-y',
-      '40',
-      `env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url}`,
-    )
+    session.start(120, 40, watchCommand('NO_COLOR=1', `--mock ${mock.url}`))
   })
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    session.close()
     await mock?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
   })
-
-  async function until(check: (text: string) => boolean, what: string) {
-    const deadline = Date.now() + 8_000
-    let text = ''
-    while (Date.now() < deadline) {
-      text = screen()
-      if (check(text)) return text
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
-  }
 
   it('windows a long fleet and redraws to fit after each resize, header on top', async () => {
     let text = await until(
@@ -227,14 +159,7 @@ describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
 
 describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (tmux)', () => {
   let mock: RunningNodeServer
-  let dir: string
-  const socket = `sms-watch-names-${process.pid}`
-  const tmux = (...args: string[]) =>
-    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, LANG: 'C.UTF-8' },
-    })
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const { tmux, until, ...session } = tmuxSession('sms-watch-names', { utf8: true })
   const NAMES = [
     '北京-数据库-01',
     'db-🚀-01',
@@ -247,52 +172,23 @@ describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (
   ]
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    session.open()
     mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
     for (const id of NAMES) {
-      const response = await fetch(`${mock.url}/_mock/servers`, {
-        method: 'POST',
-        body: JSON.stringify({ id }),
-      })
+      const response = await postToMock(mock.url, '/servers', { id })
       expect(response.ok).toBe(true)
     }
-    await fetch(`${mock.url}/_mock/servers/${encodeURIComponent(NAMES[0] ?? '')}/commands`, {
-      method: 'POST',
-      body: JSON.stringify({
-        command_name: 'START',
-        command_param: { task_id: '任务-🚀-\u202e01', bucket: 'バケット' },
-      }),
+    await postToMock(mock.url, `/servers/${encodeURIComponent(NAMES[0] ?? '')}/commands`, {
+      command_name: 'START',
+      command_param: { task_id: '任务-🚀-\u202e01', bucket: 'バケット' },
     })
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'watch',
-      '-x',
-      '80',
-      '-y',
-      '24',
-      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --mock ${mock.url}`,
-    )
+    session.start(80, 24, watchCommand('LANG=C.UTF-8 NO_COLOR=1', `--mock ${mock.url}`))
   })
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    session.close()
     await mock?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
   })
-
-  async function until(check: (text: string) => boolean, what: string) {
-    const deadline = Date.now() + 8_000
-    let text = ''
-    while (Date.now() < deadline) {
-      text = screen()
-      if (check(text)) return text
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
-  }
 
   it('keeps every line within the terminal at 80×24 and 140×40, markers visible', async () => {
     for (const [cols, rows] of [
@@ -335,14 +231,10 @@ describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (
 
 describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (tmux)', () => {
   let mock: RunningNodeServer
-  let dir: string
-  const socket = `sms-watch-fleet-${process.pid}`
-  const tmux = (...args: string[]) =>
-    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, LANG: 'C.UTF-8' },
-    })
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  const { tmux, until, ...session } = tmuxSession('sms-watch-fleet', {
+    utf8: true,
+    untilTimeoutMs: 10_000,
+  })
   const SERVERS = [
     { id: 'a1', name: '北京-数据库-01', state: 'replicate', migration_cycle: 'replicating' },
     { id: 'a2', name: 'db-🚀-01', state: 'syncing', migration_cycle: 'syncing' },
@@ -352,45 +244,26 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
   ]
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    session.open()
     mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
     for (const server of SERVERS) {
-      const response = await fetch(`${mock.url}/_mock/servers`, {
-        method: 'POST',
-        body: JSON.stringify(server),
-      })
+      const response = await postToMock(mock.url, '/servers', server)
       expect(response.ok).toBe(true)
     }
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'watch',
-      '-x',
-      '80',
-      '-y',
-      '24',
-      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=fleet-token ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --endpoint ${mock.url} --servers all --max-rps 50 --interval 1s`,
+    session.start(
+      80,
+      24,
+      watchCommand(
+        'LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=fleet-token',
+        `--endpoint ${mock.url} --servers all --max-rps 50 --interval 1s`,
+      ),
     )
   })
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    session.close()
     await mock?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
   })
-
-  async function until(check: (text: string) => boolean, what: string) {
-    const deadline = Date.now() + 10_000
-    let text = ''
-    while (Date.now() < deadline) {
-      text = screen()
-      if (check(text)) return text
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
-  }
 
   it('shows names, SMS state and cycle within the width at 80×24 and 140×40', async () => {
     for (const [cols, rows] of [
@@ -433,21 +306,12 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
 
 describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS throttles (tmux)', () => {
   let mock: RunningNodeServer
-  let dir: string
-  const socket = `sms-watch-throttle-${process.pid}`
-  const tmux = (...args: string[]) =>
-    execFileSync('tmux', ['-u', '-L', socket, '-f', join(dir, 'tmux.conf'), ...args], {
-      encoding: 'utf8',
-      env: { ...process.env, LANG: 'C.UTF-8' },
-    })
-  const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
-  const mockPost = (path: string, body: unknown) =>
-    fetch(`${mock.url}/_mock${path}`, { method: 'POST', body: JSON.stringify(body) })
+  const { tmux, until, ...session } = tmuxSession('sms-watch-throttle', { utf8: true })
+  const mockPost = (path: string, body: unknown) => postToMock(mock.url, path, body)
   const COMMANDS = ['START', 'STOP', 'SYNC', 'DELETE', 'START', 'STOP']
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
-    writeFileSync(join(dir, 'tmux.conf'), 'set -g status off\n')
+    session.open()
     mock = await startNodeServer({ port: 0, tokens: ['throttle-token'], demo: false })
     for (const [index, command] of COMMANDS.entries()) {
       const id = `t${index}`
@@ -467,35 +331,20 @@ describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS thrott
       retryAfterSeconds: 2,
     })
     expect(fault.ok).toBe(true)
-    tmux(
-      'new-session',
-      '-d',
-      '-s',
-      'watch',
-      '-x',
-      '80',
-      '-y',
-      '24',
-      `env -u CI -u CONTINUOUS_INTEGRATION LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=throttle-token ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} --endpoint ${mock.url} --servers all --max-rps 20 --interval 1s`,
+    session.start(
+      80,
+      24,
+      watchCommand(
+        'LANG=C.UTF-8 NO_COLOR=1 SMS_TOKEN=throttle-token',
+        `--endpoint ${mock.url} --servers all --max-rps 20 --interval 1s`,
+      ),
     )
   })
 
   afterAll(async () => {
-    spawnSync('tmux', ['-L', socket, 'kill-server'])
+    session.close()
     await mock?.close()
-    if (dir) rmSync(dir, { recursive: true, force: true })
   })
-
-  async function until(check: (text: string) => boolean, what: string, timeoutMs = 8_000) {
-    const deadline = Date.now() + timeoutMs
-    let text = ''
-    while (Date.now() < deadline) {
-      text = screen()
-      if (check(text)) return text
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
-  }
 
   it('lists the fleet soon after a throttled list, and keeps budget and hold in the header', async () => {
     // The header says the list failed and when it is tried again, at 80 columns too.
