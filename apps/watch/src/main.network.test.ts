@@ -5,52 +5,13 @@
  */
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { PassThrough } from 'node:stream'
 import { type EgressProxy, startEgressProxy } from '@sms-command/cli-kit/testing'
 import { startNodeServer } from '@sms-command/mock-server/node'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach, io } from '../test/main-io.ts'
 import { main } from './main.ts'
 
-function capture() {
-  const stream = new PassThrough()
-  let text = ''
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString()
-  })
-  return {
-    stream: stream as unknown as NodeJS.WriteStream,
-    get text() {
-      return text
-    },
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  }
-}
-
-function io(env: Record<string, string>, fetch?: typeof globalThis.fetch) {
-  const stdout = capture()
-  const stderr = capture()
-  return {
-    stdout,
-    stderr,
-    io: {
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      stdin: new PassThrough() as unknown as NodeJS.ReadStream,
-      env,
-      onSignal: () => () => {},
-      ...(fetch ? { fetch } : {}),
-    },
-  }
-}
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupAfterEach()
 
 async function proxyResolving(hosts: string[]): Promise<EgressProxy> {
   const proxy = await startEgressProxy(hosts)

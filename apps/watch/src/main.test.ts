@@ -1,58 +1,11 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { PassThrough } from 'node:stream'
 import { startNodeServer } from '@sms-command/mock-server/node'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { cleanupAfterEach, io } from '../test/main-io.ts'
 import { main } from './main.ts'
 
-/** A fake terminal-less stdout that keeps what was written. */
-function capture() {
-  const stream = new PassThrough()
-  let text = ''
-  stream.on('data', (chunk: Buffer) => {
-    text += chunk.toString()
-  })
-  return {
-    stream: stream as unknown as NodeJS.WriteStream,
-    get text() {
-      return text
-    },
-    lines: () =>
-      text
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>),
-  }
-}
-
-function io(env: Record<string, string> = {}) {
-  const stdout = capture()
-  const stderr = capture()
-  const stdin = new PassThrough() as unknown as NodeJS.ReadStream
-  let onSignal: (() => void) | undefined
-  return {
-    stdout,
-    stderr,
-    signal: () => onSignal?.(),
-    io: {
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      stdin,
-      env,
-      onSignal: (handler: () => void) => {
-        onSignal = handler
-        return () => {
-          onSignal = undefined
-        }
-      },
-    },
-  }
-}
-
-const cleanups: (() => Promise<void> | void)[] = []
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-})
+const cleanups = cleanupAfterEach()
 
 /** A tiny SMS on loopback: answers GET .../command from a table, counts requests by method. */
 async function fakeSms(answers: Record<string, { status: number; body: unknown }>) {
