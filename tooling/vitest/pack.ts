@@ -128,21 +128,27 @@ export type Runtime = readonly [
 
 /**
  * Node (this process's binary) and the pinned Bun and Deno from `binDir` (a node_modules/.bin
- * that has the `bun` and `deno` packages). The first argument given to `argv` is the module.
+ * that has the `bun` and `deno` packages). `argv(args)` puts the module first: `module()` when
+ * given (read at run time, e.g. a CLI inside the consumer), else the first of `args`.
  *
  * @example
  * it.each(runtimes(join(packageDir, 'node_modules', '.bin')))('runs on %s', async (_, command, argv) => {
  *   await runInConsumer(consumer, command, argv(['main.mjs']))
  * })
  */
-export function runtimes(binDir: string, denoPermissions: readonly string[] = []): Runtime[] {
+export function runtimes(
+  binDir: string,
+  denoPermissions: readonly string[] = [],
+  module?: () => string,
+): Runtime[] {
+  const withModule = (args: readonly string[]) => (module ? [module(), ...args] : [...args])
   return [
-    ['Node', process.execPath, (args) => [...args]],
-    ['Bun', join(binDir, 'bun'), (args) => [...args]],
+    ['Node', process.execPath, withModule],
+    ['Bun', join(binDir, 'bun'), withModule],
     [
       'Deno',
       join(binDir, 'deno'),
-      (args) => ['run', '--no-prompt', '--quiet', ...denoPermissions, ...args],
+      (args) => ['run', '--no-prompt', '--quiet', ...denoPermissions, ...withModule(args)],
     ],
   ]
 }
@@ -164,5 +170,37 @@ export function runInConsumer(
     cwd: consumer,
     env: { ...process.env, DENO_NO_UPDATE_CHECK: '1', NO_COLOR: '1', ...env },
     timeout: 60_000,
+  })
+}
+
+/**
+ * Packs an app the way the apps ship: @sms-command/core and @sms-command/cli-kit, then the app,
+ * with core's published dependencies and the app's own `dependencies` linked from the workspace.
+ *
+ * @example
+ * const packed = packAppIntoConsumer({
+ *   prefix: 'sms-agent-pack-',
+ *   dir: packageDir,
+ *   name: '@sms-command/agent',
+ *   dependencies: ['undici'],
+ * })
+ */
+export function packAppIntoConsumer(app: {
+  prefix: string
+  dir: string
+  name: string
+  dependencies: readonly string[]
+}): PackedConsumer {
+  return packIntoConsumer({
+    prefix: app.prefix,
+    packages: [
+      { dir: coreDir, name: '@sms-command/core' },
+      { dir: join(repoRoot, 'packages', 'cli-kit'), name: '@sms-command/cli-kit' },
+      { dir: app.dir, name: app.name },
+    ],
+    links: [
+      { fromDir: coreDir, dependencies: CORE_DEPENDENCIES },
+      { fromDir: app.dir, dependencies: app.dependencies },
+    ],
   })
 }

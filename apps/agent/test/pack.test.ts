@@ -8,11 +8,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  CORE_DEPENDENCIES,
-  coreDir,
   type PackedConsumer,
-  packIntoConsumer,
-  repoRoot,
+  packAppIntoConsumer,
   runInConsumer,
   runtimes,
 } from '@sms-command/vitest-config/pack'
@@ -29,23 +26,15 @@ let mock: Mock
 
 const cli = () => join(consumer, 'node_modules', '@sms-command', 'agent', 'dist', 'cli.js')
 
-const RUNTIMES = runtimes(runtimeBins, ['-A']).map(
-  ([name, command, argv]) => [name, command, (args: string[]) => argv([cli(), ...args])] as const,
-)
+const RUNTIMES = runtimes(runtimeBins, ['-A'], cli)
 
 beforeAll(async () => {
-  packed = packIntoConsumer({
+  // The published dependencies are linked from the workspace so the test needs no network.
+  packed = packAppIntoConsumer({
     prefix: 'sms-agent-pack-',
-    packages: [
-      { dir: coreDir, name: '@sms-command/core' },
-      { dir: join(repoRoot, 'packages', 'cli-kit'), name: '@sms-command/cli-kit' },
-      { dir: packageDir, name: '@sms-command/agent' },
-    ],
-    // The published dependencies, linked from the workspace so the test needs no network.
-    links: [
-      { fromDir: coreDir, dependencies: CORE_DEPENDENCIES },
-      { fromDir: packageDir, dependencies: ['undici'] },
-    ],
+    dir: packageDir,
+    name: '@sms-command/agent',
+    dependencies: ['undici'],
   })
   workDir = packed.workDir
   consumer = packed.consumer

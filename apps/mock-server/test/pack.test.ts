@@ -7,11 +7,8 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  CORE_DEPENDENCIES,
-  coreDir,
   type PackedConsumer,
-  packIntoConsumer,
-  repoRoot,
+  packAppIntoConsumer,
   runInConsumer,
   runtimes,
 } from '@sms-command/vitest-config/pack'
@@ -22,18 +19,12 @@ let packed: PackedConsumer | undefined
 let consumer = ''
 
 beforeAll(() => {
-  packed = packIntoConsumer({
+  // The published dependencies are linked from the workspace so the test needs no network.
+  packed = packAppIntoConsumer({
     prefix: 'sms-mock-pack-',
-    packages: [
-      { dir: coreDir, name: '@sms-command/core' },
-      { dir: join(repoRoot, 'packages', 'cli-kit'), name: '@sms-command/cli-kit' },
-      { dir: packageDir, name: '@sms-command/mock-server' },
-    ],
-    // The published dependencies, linked from the workspace so the test needs no network.
-    links: [
-      { fromDir: coreDir, dependencies: CORE_DEPENDENCIES },
-      { fromDir: packageDir, dependencies: ['hono', '@hono/node-server'] },
-    ],
+    dir: packageDir,
+    name: '@sms-command/mock-server',
+    dependencies: ['hono', '@hono/node-server'],
   })
   consumer = packed.consumer
   writeFileSync(

@@ -6,9 +6,9 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type EgressProxy, startEgressProxy } from '@sms-command/cli-kit/testing'
-import { startNodeServer } from '@sms-command/mock-server/node'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach, io } from '../test/main-io.ts'
+import { startMock } from '../test/mock-admin.ts'
 import { main } from './main.ts'
 
 const cleanups = cleanupAfterEach()
@@ -21,25 +21,14 @@ async function proxyResolving(hosts: string[]): Promise<EgressProxy> {
 
 describe('sms-watch behind an egress proxy', () => {
   it('polls, discovers and follows the mock through HTTP_PROXY, naming the proxy without its credentials', async () => {
-    const mock = await startNodeServer({
-      port: 0,
+    const { mock, post } = await startMock(cleanups, {
       tokens: ['watch-token'],
       adminToken: 'admin-tok',
-      demo: false,
     })
-    cleanups.push(() => mock.close())
-    const admin = { Authorization: 'Bearer admin-tok', 'Content-Type': 'application/json' }
-    for (const id of ['srv-proxy-1', 'srv-proxy-2']) {
-      await fetch(`${mock.url}/_mock/servers`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ id }),
-      })
-    }
-    await fetch(`${mock.url}/_mock/servers/srv-proxy-1/commands`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 'via-proxy' } }),
+    for (const id of ['srv-proxy-1', 'srv-proxy-2']) await post('/servers', { id })
+    await post('/servers/srv-proxy-1/commands', {
+      command_name: 'START',
+      command_param: { task_id: 'via-proxy' },
     })
     const proxy = await proxyResolving(['sms.proxy-only.test', 'mock.proxy-only.test'])
     const port = new URL(mock.url).port
@@ -88,8 +77,7 @@ describe('sms-watch behind an egress proxy', () => {
   })
 
   it('reads a scheme-less HTTP_PROXY=127.0.0.1:PORT as http:// and polls through it', async () => {
-    const mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
-    cleanups.push(() => mock.close())
+    const { mock } = await startMock(cleanups, { tokens: ['t'] })
     const proxy = await proxyResolving(['sms.proxy-only.test'])
     const port = new URL(mock.url).port
     const run = io({ SMS_TOKEN: 't', HTTP_PROXY: proxy.url.replace('http://', '') })
@@ -133,8 +121,7 @@ describe('sms-watch behind an egress proxy', () => {
   })
 
   it('goes direct, and says nothing about a proxy, for a host in NO_PROXY', async () => {
-    const mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
-    cleanups.push(() => mock.close())
+    const { mock } = await startMock(cleanups, { tokens: ['t'] })
     const proxy = await proxyResolving([])
     const run = io({ SMS_TOKEN: 't', http_proxy: proxy.url, no_proxy: '127.0.0.1' })
     const code = await main(

@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { startNodeServer } from '@sms-command/mock-server/node'
 import { describe, expect, it } from 'vitest'
 import { cleanupAfterEach, io } from '../test/main-io.ts'
+import { startMock } from '../test/mock-admin.ts'
 import { main } from './main.ts'
 
 const cleanups = cleanupAfterEach()
@@ -77,28 +77,19 @@ describe('sms-watch without a TTY (NDJSON)', () => {
   })
 
   it('follows a mock server live and stops on a signal', async () => {
-    const mock = await startNodeServer({
-      port: 0,
+    const { mock, post } = await startMock(cleanups, {
       tokens: ['agent-token'],
       adminToken: 'admin-tok',
-      demo: false,
     })
-    cleanups.push(() => mock.close())
-    const admin = { Authorization: 'Bearer admin-tok', 'Content-Type': 'application/json' }
-    await fetch(`${mock.url}/_mock/servers`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ id: 'web-1' }),
-    })
+    await post('/servers', { id: 'web-1' })
     const run = io()
     const finished = main(['--mock', mock.url, '--admin-token', 'admin-tok', '--json'], run.io)
     for (let i = 0; i < 100 && !run.stdout.text.includes('"status":"ok"'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-    await fetch(`${mock.url}/_mock/servers/web-1/commands`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ command_name: 'SYNC', command_param: { task_id: 'live-1' } }),
+    await post('/servers/web-1/commands', {
+      command_name: 'SYNC',
+      command_param: { task_id: 'live-1' },
     })
     for (let i = 0; i < 100 && !run.stdout.text.includes('live-1'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
@@ -151,8 +142,7 @@ describe('sms-watch without a TTY (NDJSON)', () => {
 
 describe('sms-watch --servers all (discovery through the mock over HTTP)', () => {
   it("discovers the account's servers by name, with SMS state and cycle, filtered by --state", async () => {
-    const mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
-    cleanups.push(() => mock.close())
+    const { mock, post } = await startMock(cleanups, { tokens: ['fleet-token'] })
     const servers = [
       {
         id: 'f32ab4d6-0001',
@@ -164,11 +154,11 @@ describe('sms-watch --servers all (discovery through the mock over HTTP)', () =>
       { id: 'f32ab4d6-0003', name: 'done-01', state: 'finished', migration_cycle: 'cutovered' },
     ]
     for (const server of servers) {
-      await fetch(`${mock.url}/_mock/servers`, { method: 'POST', body: JSON.stringify(server) })
+      await post('/servers', server)
     }
-    await fetch(`${mock.url}/_mock/servers/f32ab4d6-0001/commands`, {
-      method: 'POST',
-      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 't-1' } }),
+    await post('/servers/f32ab4d6-0001/commands', {
+      command_name: 'START',
+      command_param: { task_id: 't-1' },
     })
     const run = io({ SMS_TOKEN: 'fleet-token' })
     const code = await main(

@@ -7,10 +7,8 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
-  CORE_DEPENDENCIES,
-  coreDir,
   type PackedConsumer,
-  packIntoConsumer,
+  packAppIntoConsumer,
   repoRoot,
   runInConsumer,
   runtimes,
@@ -26,23 +24,15 @@ const TOKEN = 'tok-SECRET-packed-watch-1'
 
 const cli = () => join(consumer, 'node_modules', '@sms-command', 'watch', 'dist', 'cli.js')
 
-const RUNTIMES = runtimes(runtimeBins, ['-A']).map(
-  ([name, command, argv]) => [name, command, (args: string[]) => argv([cli(), ...args])] as const,
-)
+const RUNTIMES = runtimes(runtimeBins, ['-A'], cli)
 
 beforeAll(() => {
-  packed = packIntoConsumer({
+  // The published dependencies are linked from the workspace so the test needs no network.
+  packed = packAppIntoConsumer({
     prefix: 'sms-watch-pack-',
-    packages: [
-      { dir: coreDir, name: '@sms-command/core' },
-      { dir: join(repoRoot, 'packages', 'cli-kit'), name: '@sms-command/cli-kit' },
-      { dir: packageDir, name: '@sms-command/watch' },
-    ],
-    // The published dependencies, linked from the workspace so the test needs no network.
-    links: [
-      { fromDir: coreDir, dependencies: CORE_DEPENDENCIES },
-      { fromDir: packageDir, dependencies: ['ink', 'react', 'string-width'] },
-    ],
+    dir: packageDir,
+    name: '@sms-command/watch',
+    dependencies: ['ink', 'react', 'string-width'],
   })
   consumer = packed.consumer
 }, 180_000)

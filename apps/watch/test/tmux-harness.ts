@@ -36,6 +36,11 @@ export interface TmuxSession {
   until(check: (text: string) => boolean, what: string, timeoutMs?: number): Promise<string>
   /** Creates the temporary directory with the tmux.conf; call before {@link TmuxSession.start}. */
   open(): void
+  /**
+   * Resizes the window and waits for a frame that fits it: the header on the first row, the key
+   * footer on the last but one, and whatever else `alsoShows` asks of the screen.
+   */
+  resizeTo(cols: number, rows: number, alsoShows?: (text: string) => boolean): Promise<string>
   /** Starts the `watch` session at `cols`×`rows` running `command` in a shell. */
   start(cols: number, rows: number, command: string): void
   /** Kills the tmux server and removes the temporary directory. */
@@ -69,19 +74,31 @@ export function tmuxSession(
           encoding: 'utf8',
         })
   const screen = () => tmux('capture-pane', '-p', '-t', 'watch')
+  async function until(check: (text: string) => boolean, what: string, timeoutMs = untilTimeoutMs) {
+    const deadline = Date.now() + timeoutMs
+    let text = ''
+    while (Date.now() < deadline) {
+      text = screen()
+      if (check(text)) return text
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+  }
   return {
     tmux,
     screen,
     pane: (format) => tmux('display-message', '-p', '-t', 'watch', format).trim(),
-    async until(check, what, timeoutMs = untilTimeoutMs) {
-      const deadline = Date.now() + timeoutMs
-      let text = ''
-      while (Date.now() < deadline) {
-        text = screen()
-        if (check(text)) return text
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      throw new Error(`timed out waiting for ${what}; the screen shows:\n${text}`)
+    until,
+    resizeTo(cols, rows, alsoShows = () => true) {
+      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
+      return until((t) => {
+        const lines = t.split('\n')
+        return (
+          lines[0]?.includes('sms-watch') === true &&
+          lines[rows - 2]?.includes('↑ move') === true &&
+          alsoShows(t)
+        )
+      }, `a ${cols}×${rows} frame`)
     },
     open() {
       dir = mkdtempSync(join(tmpdir(), 'sms-watch-tmux-'))
@@ -95,28 +112,4 @@ export function tmuxSession(
       if (dir) rmSync(dir, { recursive: true, force: true })
     },
   }
-}
-
-/**
- * POSTs `body` as JSON to the mock's `/_mock` admin `path`, with the admin token when the mock
- * was started with one.
- *
- * @example
- * await postToMock(mock.url, '/servers', { id: 'web-01' })
- */
-export function postToMock(
-  mockUrl: string,
-  path: string,
-  body: unknown,
-  adminToken?: string,
-): Promise<Response> {
-  return fetch(`${mockUrl}/_mock${path}`, {
-    method: 'POST',
-    ...(adminToken === undefined
-      ? {}
-      : {
-          headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
-        }),
-    body: JSON.stringify(body),
-  })
 }

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 import stringWidth from 'string-width'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cli, hasTmux, postToMock, tmuxSession, watchCommand } from './tmux-harness.ts'
+import { postToMock } from './mock-admin.ts'
+import { cli, hasTmux, tmuxSession, watchCommand } from './tmux-harness.ts'
 
 // A real terminal: tmux runs the built `sms-watch` against the mock server over HTTP, the test
 // types keys into it and reads the screen back. CI installs tmux (`apt-get install -y tmux`).
@@ -138,15 +139,9 @@ describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
       [150, 50],
       [60, 12],
     ] as const) {
-      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
       // The footer sits on the last row but one and the header on the first: the frame fits
       // exactly, nothing scrolled off the top, no stale line of the old size is left.
-      text = await until((t) => {
-        const lines = t.split('\n')
-        return (
-          lines[0]?.includes('sms-watch') === true && lines[rows - 2]?.includes('↑ move') === true
-        )
-      }, `a ${cols}×${rows} frame`)
+      text = await session.resizeTo(cols, rows)
       const lines = text.split('\n')
       expect(lines.filter((line) => line.includes('sms-watch'))).toHaveLength(1)
       expect(lines.filter((line) => line.includes('↑ move'))).toHaveLength(1)
@@ -195,16 +190,11 @@ describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (
       [80, 24],
       [140, 40],
     ] as const) {
-      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
-      const text = await until((t) => {
-        const lines = t.split('\n')
-        return (
-          lines[0]?.includes('sms-watch') === true &&
-          lines[rows - 2]?.includes('↑ move') === true &&
-          t.includes(`${NAMES.length} servers`) &&
-          t.includes('START')
-        )
-      }, `a ${cols}×${rows} frame`)
+      const text = await session.resizeTo(
+        cols,
+        rows,
+        (t) => t.includes(`${NAMES.length} servers`) && t.includes('START'),
+      )
       const lines = text.split('\n')
       for (const line of lines) {
         expect(stringWidth(line), `${cols}×${rows}: ${line}`).toBeLessThanOrEqual(cols)
@@ -270,16 +260,11 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
       [80, 24],
       [140, 40],
     ] as const) {
-      tmux('resize-window', '-t', 'watch', '-x', String(cols), '-y', String(rows))
-      const text = await until((t) => {
-        const lines = t.split('\n')
-        return (
-          lines[0]?.includes('sms-watch') === true &&
-          lines[1]?.includes('5 servers') === true &&
-          lines[rows - 2]?.includes('↑ move') === true &&
-          t.includes('idle')
-        )
-      }, `a ${cols}×${rows} frame`)
+      const text = await session.resizeTo(
+        cols,
+        rows,
+        (t) => t.split('\n')[1]?.includes('5 servers') === true && t.includes('idle'),
+      )
       const lines = text.split('\n')
       for (const line of lines) {
         expect(stringWidth(line), `${cols}×${rows}: ${line}`).toBeLessThanOrEqual(cols)
