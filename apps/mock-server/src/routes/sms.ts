@@ -165,7 +165,8 @@ export function* authenticateSmsRequest(
   request: Request,
   body: Uint8Array,
   now: number,
-  context: { serverId?: string; requestId: string },
+  requestId: string,
+  serverId?: string,
 ): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
   const token = request.headers.get('x-auth-token')
@@ -208,8 +209,8 @@ export function* authenticateSmsRequest(
     yield store.publish([
       {
         type: 'auth-failure',
-        ...(context.serverId !== undefined ? { serverId: context.serverId } : {}),
-        requestId: context.requestId,
+        ...(serverId !== undefined ? { serverId } : {}),
+        requestId,
         reason: auth.reason,
         message: auth.message,
       },
@@ -391,12 +392,14 @@ function* handleSms(
     bodyTooLarge = body.byteLength > MAX_BODY_BYTES
   }
 
+  // Positional ids, not a context object: a poll allocates nothing for a refusal's event.
   const auth = yield* authenticateSmsRequest(
     deps,
     request,
     body,
     now,
-    serverId !== null ? { serverId, requestId } : { requestId },
+    requestId,
+    serverId ?? undefined,
   )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
   entry.auth = auth.principal
