@@ -10,6 +10,7 @@ import {
   nextRequestId,
   parseJsonObject,
   readBodyLimited,
+  undatedJsonHeaders,
 } from '../http.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
@@ -438,18 +439,31 @@ function* handleSms(
     if (outcome.status === 'forbidden') {
       return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
     }
+    // The runtime's own `Date` says the same while the mock clock is the real one: one header
+    // less to build on the hottest answer (a Date header costs Deno.serve ~0.7 µs a Response).
+    const runtimeDates = deps.runtime.datesAnswers === true && store.clockIsReal?.() === true
     if (outcome.command) {
       response = new Response(commandBody(outcome.command), {
         status: 200,
-        headers: datedJsonHeaders(requestId, date),
+        headers: runtimeDates ? undatedJsonHeaders(requestId) : datedJsonHeaders(requestId, date),
       })
       entry.command = outcome.command.command_name
     } else {
       const idle = IDLE_BODIES[outcome.idle]
       response =
         idle === null
-          ? new Response(null, { status: 204, headers: { 'x-request-id': requestId, date } })
-          : new Response(idle, { status: 200, headers: datedJsonHeaders(requestId, date) })
+          ? new Response(null, {
+              status: 204,
+              headers: runtimeDates
+                ? { 'x-request-id': requestId }
+                : { 'x-request-id': requestId, date },
+            })
+          : new Response(idle, {
+              status: 200,
+              headers: runtimeDates
+                ? undatedJsonHeaders(requestId)
+                : datedJsonHeaders(requestId, date),
+            })
     }
   } else {
     const json = parseJsonObject(body)

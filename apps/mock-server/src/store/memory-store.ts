@@ -156,6 +156,10 @@ export class MemoryStore implements MockStore {
     return this.#now()
   }
 
+  clockIsReal(): boolean {
+    return this.#offsetMs === 0 && this.settings.clock === Date.now
+  }
+
   async setClock(change: ClockChange) {
     const moved = moveClock(this.#offsetMs, change, this.settings.clock())
     this.#offsetMs = moved.offsetMs
