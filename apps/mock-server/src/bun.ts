@@ -23,6 +23,8 @@ declare const Bun: {
  */
 export const bunRuntime: RuntimeAdapter = {
   name: 'bun',
+  // Bun.serve writes `Date` itself when the answer has none.
+  datesAnswers: true,
   dropConnection() {
     return new Response(
       new ReadableStream({

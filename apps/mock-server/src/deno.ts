@@ -17,6 +17,8 @@ declare const Deno: {
  */
 export const denoRuntime: RuntimeAdapter = {
   name: 'deno',
+  // Deno.serve writes `Date` itself when the answer has none.
+  datesAnswers: true,
   dropUnsupported:
     'Deno.serve offers a handler no way to close its connection (a failing body still sends the status line and headers first)',
 }

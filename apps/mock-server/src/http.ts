@@ -10,6 +10,16 @@ export function datedJsonHeaders(requestId: string, date: string): Record<string
   return { 'content-type': JSON_TYPE, 'x-request-id': requestId, date }
 }
 
+/**
+ * Headers of a JSON answer the runtime dates (see `RuntimeAdapter.datesAnswers`).
+ *
+ * @example
+ * new Response('{}', { headers: undatedJsonHeaders(nextRequestId()) })
+ */
+export function undatedJsonHeaders(requestId: string): Record<string, string> {
+  return { 'content-type': JSON_TYPE, 'x-request-id': requestId }
+}
+
 /** Headers of a JSON answer. */
 export function jsonHeaders(
   requestId: string,

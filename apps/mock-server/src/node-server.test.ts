@@ -46,3 +46,50 @@ describe('startNodeServer: requests Node’s parser refuses', () => {
     })
   })
 })
+
+describe('startNodeServer: the Date header of a poll', () => {
+  let mock: RunningNodeServer
+
+  beforeAll(async () => {
+    mock = await startNodeServer({
+      port: 0,
+      demo: false,
+      scenario: {
+        tokens: ['t'],
+        servers: [{ id: 'srv-1', commands: [{ command_name: 'START', command_param: {} }] }],
+      },
+    })
+  })
+
+  afterAll(async () => {
+    await mock.close()
+  })
+
+  const poll = () =>
+    raw(
+      mock.port,
+      'GET /v3/sources/srv-1/command HTTP/1.1\r\nHost: a\r\nX-Auth-Token: t\r\nConnection: close\r\n\r\n',
+    )
+  const datesOf = (answer: string) =>
+    [...answer.slice(0, answer.indexOf('\r\n\r\n')).matchAll(/\r\ndate: ([^\r]+)/gi)].map((m) =>
+      Date.parse(m[1] ?? ''),
+    )
+
+  it('is written once, by Node, from the real clock while the mock clock is unmoved', async () => {
+    const answer = await poll()
+    expect(answer).toMatch(/^HTTP\/1\.1 200 /)
+    const dates = datesOf(answer)
+    expect(dates).toHaveLength(1)
+    expect(Math.abs((dates[0] ?? 0) - Date.now())).toBeLessThan(5_000)
+  })
+
+  it('is written once, from the mock clock, once the mock clock is moved', async () => {
+    await mock.app.request('/_mock/clock', {
+      method: 'POST',
+      body: JSON.stringify({ advanceMs: 2 * 3_600_000 }),
+    })
+    const dates = datesOf(await poll())
+    expect(dates).toHaveLength(1)
+    expect((dates[0] ?? 0) - Date.now()).toBeGreaterThan(2 * 3_600_000 - 60_000)
+  })
+})

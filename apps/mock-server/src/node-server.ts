@@ -17,6 +17,8 @@ const MAX_HEADER_BYTES = 64 * 1024
  */
 export const nodeRuntime: RuntimeAdapter = {
   name: 'node',
+  // node:http writes `Date` itself when the answer has none (ServerResponse#sendDate).
+  datesAnswers: true,
   dropConnection(c) {
     const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
     incoming?.socket.destroy()

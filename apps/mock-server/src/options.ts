@@ -24,12 +24,15 @@ export const DEMO_CREDENTIALS = {
 /**
  * What the hosting runtime can do that a fetch handler alone can't. `dropConnection` closes
  * the client's connection without an answer; runtimes that offer no way to do it leave it out
- * and say why in `dropUnsupported`.
+ * and say why in `dropUnsupported`. `datesAnswers`: the runtime adds the real clock's `Date`
+ * header to an answer that has none (node:http, Bun.serve and Deno.serve do), so while the mock
+ * clock is the real one a poll's answer leaves it to the runtime (a header less to build).
  */
 export interface RuntimeAdapter {
   name: string
   dropConnection?: (c: Context) => Response | Promise<Response>
   dropUnsupported?: string
+  datesAnswers?: boolean
 }
 
 /** Thrown out of `app.fetch` (not turned into a response) to drop an in-process request. */

@@ -10,6 +10,7 @@ import {
   nextRequestId,
   parseJsonObject,
   readBodyLimited,
+  undatedJsonHeaders,
 } from '../http.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
@@ -165,7 +166,8 @@ export function* authenticateSmsRequest(
   request: Request,
   body: Uint8Array,
   now: number,
-  context: { serverId?: string; requestId: string },
+  requestId: string,
+  serverId?: string,
 ): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
   const token = request.headers.get('x-auth-token')
@@ -208,8 +210,8 @@ export function* authenticateSmsRequest(
     yield store.publish([
       {
         type: 'auth-failure',
-        ...(context.serverId !== undefined ? { serverId: context.serverId } : {}),
-        requestId: context.requestId,
+        ...(serverId !== undefined ? { serverId } : {}),
+        requestId,
         reason: auth.reason,
         message: auth.message,
       },
@@ -391,12 +393,14 @@ function* handleSms(
     bodyTooLarge = body.byteLength > MAX_BODY_BYTES
   }
 
+  // Positional ids, not a context object: a poll allocates nothing for a refusal's event.
   const auth = yield* authenticateSmsRequest(
     deps,
     request,
     body,
     now,
-    serverId !== null ? { serverId, requestId } : { requestId },
+    requestId,
+    serverId ?? undefined,
   )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
   entry.auth = auth.principal
@@ -435,18 +439,31 @@ function* handleSms(
     if (outcome.status === 'forbidden') {
       return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
     }
+    // The runtime's own `Date` says the same while the mock clock is the real one: one header
+    // less to build on the hottest answer (a Date header costs Deno.serve ~0.7 µs a Response).
+    const runtimeDates = deps.runtime.datesAnswers === true && store.clockIsReal?.() === true
     if (outcome.command) {
       response = new Response(commandBody(outcome.command), {
         status: 200,
-        headers: datedJsonHeaders(requestId, date),
+        headers: runtimeDates ? undatedJsonHeaders(requestId) : datedJsonHeaders(requestId, date),
       })
       entry.command = outcome.command.command_name
     } else {
       const idle = IDLE_BODIES[outcome.idle]
       response =
         idle === null
-          ? new Response(null, { status: 204, headers: { 'x-request-id': requestId, date } })
-          : new Response(idle, { status: 200, headers: datedJsonHeaders(requestId, date) })
+          ? new Response(null, {
+              status: 204,
+              headers: runtimeDates
+                ? { 'x-request-id': requestId }
+                : { 'x-request-id': requestId, date },
+            })
+          : new Response(idle, {
+              status: 200,
+              headers: runtimeDates
+                ? undatedJsonHeaders(requestId)
+                : datedJsonHeaders(requestId, date),
+            })
     }
   } else {
     const json = parseJsonObject(body)

@@ -133,9 +133,7 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
       return fail(answer.status, answer.code, answer.message, answer.headers)
     }
   }
-  const auth = yield* authenticateSmsRequest(deps, request, new Uint8Array(0), now, {
-    requestId,
-  })
+  const auth = yield* authenticateSmsRequest(deps, request, new Uint8Array(0), now, requestId)
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
   const principal = auth.principal
   entry.auth = principal

@@ -63,6 +63,11 @@ export class LiveControl {
     return this.#log.read(filter)
   }
 
+  /** Whether a rate limit is set: without one, a request needs no clock read or identity. */
+  get rateLimited(): boolean {
+    return this.#live.rate.limit !== null
+  }
+
   /** Counts one request of `caller` against the live rate limit. */
   throttle(caller: Principal | string, now: number): ThrottleOutcome {
     return throttleRequest(this.#live, caller, now)

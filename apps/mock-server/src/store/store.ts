@@ -115,6 +115,11 @@ export interface MockStore {
   now(): Promise<number>
   /** The mock clock without waiting, for stores that hold it in this process. */
   clockNow?(): number
+  /**
+   * Whether the mock clock is the real one (the default clock, never moved), so that a
+   * runtime's own `Date` header says the same; stores that can't tell without waiting omit it.
+   */
+  clockIsReal?(): boolean
   /** Moves the mock clock: by `advanceMs` (≥ 0), or to `to`; returns the new time and offset. */
   setClock(change: ClockChange): Promise<{ now: number; offsetMs: number }>
 
