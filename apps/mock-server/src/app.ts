@@ -12,7 +12,7 @@ import {
 import { createAdminApp } from './routes/admin.ts'
 import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
-import { createDirectSmsHandler, createSmsHandler } from './routes/sms.ts'
+import { createDirectSmsHandler, createPollLane, createSmsHandler } from './routes/sms.ts'
 import { createSourcesHandler } from './routes/sources.ts'
 import { isThenable } from './routes/steps.ts'
 import { httpDate } from './rules/gateway.ts'
@@ -153,12 +153,17 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   // answer synchronously from a memory store; app.fetch is not async, so that Response reaches
   // the runtime as is (@hono/node-server's fast path). Failures end as they do through Hono.
   const direct = createDirectSmsHandler(deps)
+  const lane = createPollLane(deps)
   app.fetch = (request, env, executionCtx) => {
     const method = request.method
     if (method === 'HEAD') return head(request, env, executionCtx)
     const path = rawPath(request.url)
     try {
       if (!path.startsWith('/v3/sources/')) return dispatch(request, env, executionCtx)
+      if (lane !== undefined && method === 'GET') {
+        const polled = lane(request, path)
+        if (polled !== undefined) return polled
+      }
       const answer = direct(request, method, path, env)
       if (!isThenable(answer)) return answer
       return Promise.resolve(answer).catch((error: unknown) => unexpected(error, method, path))

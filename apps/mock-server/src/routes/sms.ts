@@ -82,6 +82,45 @@ function commandBody(command: QueuedCommand): string {
   return body
 }
 
+/**
+ * The runtime's own `Date` says the same as the mock's while the mock clock is the real one: one
+ * header less to build on the hottest answer (a Date header costs Deno.serve ~0.7 µs a Response).
+ */
+function runtimeDates(deps: RouteDeps): boolean {
+  return deps.runtime.datesAnswers === true && deps.store.clockIsReal?.() === true
+}
+
+/**
+ * The answer to a poll: the command, or the server's idle shape. `date` is omitted when the
+ * runtime writes it.
+ */
+function pollAnswer(
+  command: QueuedCommand | null,
+  idle: IdleShape,
+  requestId: string,
+  date: string | undefined,
+): Response {
+  if (command) {
+    return new Response(commandBody(command), {
+      status: 200,
+      headers:
+        date === undefined ? undatedJsonHeaders(requestId) : datedJsonHeaders(requestId, date),
+    })
+  }
+  const body = IDLE_BODIES[idle]
+  if (body === null) {
+    return new Response(null, {
+      status: 204,
+      headers:
+        date === undefined ? { 'x-request-id': requestId } : { 'x-request-id': requestId, date },
+    })
+  }
+  return new Response(body, {
+    status: 200,
+    headers: date === undefined ? undatedJsonHeaders(requestId) : datedJsonHeaders(requestId, date),
+  })
+}
+
 /** The SMS-coded form of an authentication failure (the `sms` style). */
 function smsAuthFailureCode(outcome: Extract<AuthOutcome, { ok: false }>): string {
   switch (outcome.reason) {
@@ -274,6 +313,62 @@ export function createDirectSmsHandler(deps: RouteDeps) {
 }
 
 /**
+ * The poll lane: the common poll (`GET …/command`, a valid token of the server's account, no
+ * fault armed, no rate limit) answered by the store's `pollPlain` in one synchronous step, with
+ * the same answer, journal line and events as the full path. `undefined` for a store without
+ * `pollPlain`; the lane itself returns `undefined` for any other request, having changed nothing
+ * but the request id counter, and the caller sends it down the full path.
+ *
+ * @example
+ * const lane = createPollLane(deps)
+ * const answer = lane?.(request, rawPath(request.url)) ?? direct(request, request.method, path, env)
+ */
+export function createPollLane(
+  deps: RouteDeps,
+): ((request: Request, path: string) => Response | Promise<Response> | undefined) | undefined {
+  const { store, settings } = deps
+  if (store.pollPlain === undefined) return undefined
+  return (request, path) => {
+    const match = matchSmsPath(path)
+    if (match === null || match.route !== 'command') return undefined
+    const serverId = match.segment
+    if (
+      serverId.length < MIN_SERVER_ID ||
+      serverId.length > MAX_SERVER_ID ||
+      serverId.includes('%')
+    ) {
+      return undefined
+    }
+    const token = request.headers.get('x-auth-token')
+    if (token === null || token.length < MIN_TOKEN || token.length > MAX_TOKEN) return undefined
+    const started = performance.now()
+    const requestId = nextRequestId()
+    const polled = store.pollPlain?.(serverId, token, requestId)
+    if (polled === undefined) return undefined
+    const response = pollAnswer(
+      polled.command,
+      polled.idle,
+      requestId,
+      runtimeDates(deps) ? undefined : httpDate(polled.now),
+    )
+    const line: JournalInput = {
+      atMs: settings.clock(),
+      requestId,
+      method: 'GET',
+      path,
+      route: 'command',
+      serverId,
+      auth: polled.principal,
+      status: response.status,
+      durationMs: Math.round((performance.now() - started) * 100) / 100,
+    }
+    if (polled.command) line.command = polled.command.command_name
+    const written = store.journal(line)
+    return written ? written.then(() => response) : response
+  }
+}
+
+/**
  * What the runtimes' `dropConnection` read of a Context (the request and the env), for a request
  * that skipped Hono; built only when a fault drops a connection.
  */
@@ -439,32 +534,13 @@ function* handleSms(
     if (outcome.status === 'forbidden') {
       return fail(403, ERROR_CODES.noPermission, `No permission on source server ${serverId}.`)
     }
-    // The runtime's own `Date` says the same while the mock clock is the real one: one header
-    // less to build on the hottest answer (a Date header costs Deno.serve ~0.7 µs a Response).
-    const runtimeDates = deps.runtime.datesAnswers === true && store.clockIsReal?.() === true
-    if (outcome.command) {
-      response = new Response(commandBody(outcome.command), {
-        status: 200,
-        headers: runtimeDates ? undatedJsonHeaders(requestId) : datedJsonHeaders(requestId, date),
-      })
-      entry.command = outcome.command.command_name
-    } else {
-      const idle = IDLE_BODIES[outcome.idle]
-      response =
-        idle === null
-          ? new Response(null, {
-              status: 204,
-              headers: runtimeDates
-                ? { 'x-request-id': requestId }
-                : { 'x-request-id': requestId, date },
-            })
-          : new Response(idle, {
-              status: 200,
-              headers: runtimeDates
-                ? undatedJsonHeaders(requestId)
-                : datedJsonHeaders(requestId, date),
-            })
-    }
+    response = pollAnswer(
+      outcome.command,
+      outcome.idle,
+      requestId,
+      runtimeDates(deps) ? undefined : date,
+    )
+    if (outcome.command) entry.command = outcome.command.command_name
   } else {
     const json = parseJsonObject(body)
     if (!json.ok) return fail(400, ERROR_CODES.badRequest, json.message)

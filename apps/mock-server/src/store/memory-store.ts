@@ -76,6 +76,7 @@ import type {
   JournalFilter,
   LiveSettings,
   MockStore,
+  PlainPoll,
   ReportResult,
   StoreSettings,
 } from './store.ts'
@@ -283,6 +284,25 @@ export class MemoryStore implements MockStore {
     )
     this.#emit(outcome.events)
     return { status: 'ok', command: outcome.command, idle: server.idle ?? this.settings.idle }
+  }
+
+  pollPlain(serverId: string, token: string, requestId: string): PlainPoll | undefined {
+    // Checked before anything changes, so that a request sent on to the full path finds the
+    // store as it was: faults would be drawn, a budget counted, a server auto-registered there.
+    if (this.#live.rateLimited || this.#globalFaults.length > 0) return undefined
+    const server = this.#servers.get(serverId)
+    if (server === undefined || server.faults.length > 0) return undefined
+    const now = this.#now()
+    const auth = authenticateToken(this.#identity, token, now)
+    if (!auth.ok || auth.principal.account !== server.account) return undefined
+    const outcome = deliver(server, this.settings.delivery, now, requestId, this.settings.limits)
+    this.#live.emit(outcome.events, now)
+    return {
+      now,
+      principal: auth.principal,
+      command: outcome.command,
+      idle: server.idle ?? this.settings.idle,
+    }
   }
 
   report(id: string, account: string, input: ResultInput, requestId: string): ReportResult {
