@@ -41,6 +41,8 @@ export const ADMIN_CODES = {
   notFound: 'MOCK.0404',
   conflict: 'MOCK.0409',
   unsupported: 'MOCK.0501',
+  /** 500: an unexpected failure of the admin API (never SMS.2007, the SMS API's own code). */
+  internal: 'MOCK.0500',
 } as const
 
 /** The error body of every SMS and admin error answer. */

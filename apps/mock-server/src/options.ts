@@ -3,6 +3,7 @@ import { MockConfigError } from './errors.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
 import { parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
+import { checkDurationMs } from './rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { DeliveryMode, IdleShape } from './types.ts'
@@ -163,11 +164,20 @@ export function resolveSettings(options: MockOptions): StoreSettings {
   let rateLimit: RateLimit | null = null
   if (typeof rateSource === 'string') rateLimit = parseRateLimit(rateSource)
   else if (rateSource) {
+    checkDurationMs(rateSource.windowMs, 'rateLimit.windowMs', 1)
     rateLimit = {
       limit: positive(rateSource.limit, 'rateLimit.limit', 1),
       windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1),
     }
   }
+  // Durations become dates (expiries, windows): whole ms up to ten years (rules/time-bounds.ts).
+  checkDurationMs(options.tokenTtlMs, 'tokenTtlMs', 1)
+  checkDurationMs(options.maxSkewMs, 'maxSkewMs', 0)
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits }
+  for (const field of ['queue', 'results', 'awaiting'] as const) {
+    positive(limits[field], `limits.${field}`, 1)
+  }
+  checkDurationMs(limits.connectedWindowMs, 'limits.connectedWindowMs', 1)
   return {
     authErrors,
     rateLimit,
@@ -178,7 +188,7 @@ export function resolveSettings(options: MockOptions): StoreSettings {
     seed,
     journalSize: positive(options.journalSize, 'journalSize', 1_000),
     eventBacklog: positive(options.eventBacklog, 'eventBacklog', 500),
-    limits: { ...DEFAULT_SERVER_LIMITS, ...options.limits },
+    limits,
     autoRegister: options.autoRegister ?? false,
     scenario: merged,
     clock: options.clock ?? Date.now,

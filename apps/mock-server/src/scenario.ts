@@ -4,6 +4,7 @@ import { MockConfigError } from './errors.ts'
 import { FaultSpecSchema } from './rules/faults.ts'
 import { AUTH_ERROR_STYLES } from './rules/gateway.ts'
 import { parseRateLimit } from './rules/rate-limit.ts'
+import { durationMsSchema } from './rules/time-bounds.ts'
 import { IDLE_SHAPES } from './types.ts'
 
 const name = (what: string) =>
@@ -23,11 +24,8 @@ const secret = (what: string) =>
     ),
   )
 
-const millis = v.pipe(
-  v.number('expected a number of milliseconds'),
-  v.integer('expected an integer'),
-  v.minValue(0, 'expected at least 0'),
-)
+// Delays and lifetimes end up as dates (a release time, an expiry): bounded to ten years.
+const millis = durationMsSchema(0)
 
 /** `command_param`: a JSON object; `task_id` and `bucket`, when given, strings of ≤ 255. */
 export const CommandParamInputSchema = v.looseObject({
@@ -45,8 +43,8 @@ export const CommandParamInputSchema = v.looseObject({
   ),
 })
 
-/** A command to enqueue (admin API and scenario). */
-export const CommandInputSchema = v.object({
+/** A command to enqueue (admin API and scenario); unknown fields are refused. */
+export const CommandInputSchema = v.strictObject({
   command_name: v.pipe(
     v.string('expected a string'),
     v.minLength(1, 'expected a non-empty command name'),
@@ -77,13 +75,15 @@ export const UserNameSchema = name('user name')
 /** A password (also `--user`'s PASSWORD part). */
 export const PasswordSchema = secret('password')
 
-const AccountSchema = v.object({
+const AccountSchema = v.strictObject({
   name: name('account name'),
   id: v.optional(name('account id')),
-  projects: v.optional(v.array(v.object({ name: name('project name'), id: name('project id') }))),
+  projects: v.optional(
+    v.array(v.strictObject({ name: name('project name'), id: name('project id') })),
+  ),
 })
 
-const UserSchema = v.object({
+const UserSchema = v.strictObject({
   name: UserNameSchema,
   password: PasswordSchema,
   account: v.optional(name('account name')),
@@ -93,7 +93,7 @@ const UserSchema = v.object({
 const TokenSchema = v.union(
   [
     TokenValueSchema,
-    v.object({
+    v.strictObject({
       token: secret('token'),
       account: v.optional(name('account name')),
       /** Expires this long after start (mock clock); absent: never. */
@@ -103,7 +103,7 @@ const TokenSchema = v.union(
   'expected a token string or { "token", "account"?, "expiresInMs"? }',
 )
 
-const AccessKeySchema = v.object({
+const AccessKeySchema = v.strictObject({
   ak: AccessKeyIdSchema,
   sk: SecretKeySchema,
   account: v.optional(name('account name')),
@@ -114,7 +114,7 @@ const AccessKeySchema = v.object({
 
 export const DELIVERY_MODES = ['ack', 'pop'] as const
 
-const ServerSchema = v.object({
+const ServerSchema = v.strictObject({
   id: ServerIdSchema,
   /** Owning account's name (the IAM domain name); default `demo`. */
   domain: v.optional(name('account name')),
@@ -131,14 +131,16 @@ const ServerSchema = v.object({
 export const RateLimitSchema = v.nullable(
   v.pipe(
     v.string('expected a budget such as "20/min", or null'),
-    v.check((text) => {
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return
       try {
-        parseRateLimit(text)
-        return true
-      } catch {
-        return false
+        parseRateLimit(dataset.value)
+      } catch (error) {
+        // the parser's words (which unit, which bound) without its `rateLimit: ` prefix
+        const detail = error instanceof MockConfigError ? error.message : String(error)
+        addIssue({ message: detail.replace(/^rateLimit: /, '').replace(/, got .*$/s, '') })
       }
-    }, 'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour"'),
+    }),
   ),
 )
 
@@ -187,8 +189,14 @@ export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): {
   field: string
   message: string
 } {
-  const issue = issues[0]
+  let issue = issues[0]
   if (!issue) return { field: '$', message: 'invalid' }
+  // A union (a token string or object, …) whose input had the shape of one option: name the
+  // field inside that option that failed, not just the union.
+  const inner = issue.type === 'union' ? issue.issues?.find((i) => i.path?.length) : undefined
+  if (issue.type === 'union' && inner) {
+    issue = { ...inner, path: [...(issue.path ?? []), ...(inner.path ?? [])] as typeof inner.path }
+  }
   const missing = issue.kind === 'schema' && issue.received === 'undefined'
   if (issue.type === 'strict_object' && issue.expected === 'never') {
     return { field: pathOf(issue), message: 'unknown field' }

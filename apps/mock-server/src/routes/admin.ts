@@ -5,9 +5,17 @@ import { streamSSE } from 'hono/streaming'
 import * as v from 'valibot'
 import { ADMIN_CODES } from '../errors.ts'
 import { errorResponse, jsonResponse, nextRequestId, readBodyLimited } from '../http.ts'
+import { clockChangeProblem } from '../rules/control.ts'
 import { describeFault, FaultSpecSchema } from '../rules/faults.ts'
 import { AUTH_ERROR_STYLES } from '../rules/gateway.ts'
 import { parseRateLimit, viewRateLimit } from '../rules/rate-limit.ts'
+import {
+  CLOCK_RANGE,
+  checkDurationMs,
+  isClockTime,
+  MAX_DURATION_MS,
+  MAX_TIMER_MS,
+} from '../rules/time-bounds.ts'
 import {
   CommandInputSchema,
   DEFAULT_ACCOUNT,
@@ -22,7 +30,9 @@ import type { RouteDeps } from './context.ts'
 
 const ADMIN_BODY_LIMIT = 1024 * 1024
 
-const RegisterServerSchema = v.object({
+// Every admin body that is an object refuses unknown fields, as a scenario does: a misspelt
+// field would otherwise be dropped without a word.
+const RegisterServerSchema = v.strictObject({
   id: ServerIdSchema,
   domain: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
   delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
@@ -34,45 +44,66 @@ const RegisterServerSchema = v.object({
   ),
 })
 
-const LiveSettingsSchema = v.object({
+const LiveSettingsSchema = v.strictObject({
   rateLimit: v.optional(RateLimitSchema),
   authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
 })
 
-const EnqueueSchema = v.union(
-  [
-    CommandInputSchema,
-    v.array(CommandInputSchema, 'expected a list of commands'),
-    v.object({ commands: v.array(CommandInputSchema, 'expected a list of commands') }),
-  ],
-  'expected a command {"command_name", "command_param"?, "releaseAfterMs"?}, a list of them, or {"commands": [...]}',
+const isObject = (input: unknown): input is Record<string, unknown> =>
+  typeof input === 'object' && input !== null && !Array.isArray(input)
+
+const CommandListSchema = v.array(CommandInputSchema, 'expected a list of commands')
+
+// Chosen by the body's shape, not tried in turn, so a failure names the field inside it.
+const EnqueueSchema = v.lazy((input) =>
+  Array.isArray(input)
+    ? CommandListSchema
+    : isObject(input) && 'commands' in input
+      ? v.strictObject({ commands: CommandListSchema })
+      : isObject(input)
+        ? CommandInputSchema
+        : v.never(
+            'expected a command {"command_name", "command_param"?, "releaseAfterMs"?}, a list of them, or {"commands": [...]}',
+          ),
 )
 
-const TokenSelectorSchema = v.object({
+const FaultsBodySchema = v.lazy((input) =>
+  Array.isArray(input) ? v.array(FaultSpecSchema) : FaultSpecSchema,
+)
+
+const TokenSelectorSchema = v.strictObject({
   token: v.optional(v.string('expected a string')),
   user: v.optional(v.string('expected a string')),
   account: v.optional(v.string('expected a string')),
   kind: v.optional(v.picklist(['static', 'issued', 'all'], 'expected "static", "issued" or "all"')),
 })
 
-const ClockSchema = v.union(
-  [
-    v.object({
-      advanceMs: v.pipe(
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
+
+const ClockSchema = v.pipe(
+  v.strictObject({
+    advanceMs: v.optional(
+      v.pipe(
         v.number('expected a number'),
         v.integer('expected an integer'),
         v.minValue(0, 'expected at least 0: the mock clock only moves forward by advanceMs'),
-        v.maxValue(10 * 365 * 86_400_000, 'expected at most ten years'),
+        v.maxValue(MAX_DURATION_MS, `expected at most ${MAX_DURATION_MS} (ten years)`),
       ),
-    }),
-    v.object({
-      to: v.pipe(
+    ),
+    to: v.optional(
+      v.pipe(
         v.string('expected an ISO 8601 date'),
-        v.check((s) => !Number.isNaN(Date.parse(s)), 'expected an ISO 8601 date'),
+        v.check(
+          (s) => ISO_DATE.test(s) && isClockTime(Date.parse(s)),
+          `expected an ISO 8601 date (YYYY-MM-DDTHH:MM:SSZ) from ${CLOCK_RANGE}`,
+        ),
       ),
-    }),
-  ],
-  'expected {"advanceMs": N} or {"to": "ISO 8601 date"}',
+    ),
+  }),
+  v.check(
+    (body) => (body.advanceMs === undefined) !== (body.to === undefined),
+    'expected {"advanceMs": N} or {"to": "ISO 8601 date"}',
+  ),
 )
 
 const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
@@ -102,6 +133,8 @@ export function createAdminApp(
   },
 ) {
   const { store, settings, runtime } = deps
+  // A keep-alive interval past a timer's limit would fire every millisecond.
+  checkDurationMs(deps.eventKeepAliveMs, 'eventKeepAliveMs', 1, MAX_TIMER_MS)
   const admin = new Hono()
 
   const fail = (status: number, code: string, message: string) =>
@@ -187,7 +220,8 @@ export function createAdminApp(
     if (!body.ok) return body.response
     const outcome = await store.registerServer({
       id: body.value.id,
-      domain: body.value.domain ?? DEFAULT_ACCOUNT,
+      // Absent: `demo` for a new server; an existing server keeps its account.
+      domain: body.value.domain,
       delivery: body.value.delivery,
       idle: body.value.idle,
       fleet: {
@@ -332,10 +366,7 @@ export function createAdminApp(
   )
 
   admin.post('/faults', async (c) => {
-    const body = await readJson(
-      c,
-      v.union([FaultSpecSchema, v.array(FaultSpecSchema)], 'expected a fault or a list of faults'),
-    )
+    const body = await readJson(c, FaultsBodySchema)
     if (!body.ok) return body.response
     const specs = Array.isArray(body.value) ? body.value : [body.value]
     if (specs.some((spec) => spec.kind === 'drop-connection') && !runtime.dropConnection) {
@@ -413,11 +444,24 @@ export function createAdminApp(
     const body = await readJson(c, ClockSchema)
     if (!body.ok) return body.response
     const change =
-      'advanceMs' in body.value
-        ? { advanceMs: body.value.advanceMs }
-        : { to: Date.parse(body.value.to) }
+      body.value.to !== undefined
+        ? { to: Date.parse(body.value.to) }
+        : { advanceMs: body.value.advanceMs ?? 0 }
+    const problem = clockChangeProblem(change, await store.now())
+    if (problem) return fail(400, ADMIN_CODES.badRequest, `${problem.field}: ${problem.message}`)
     const clock = await store.setClock(change)
     return ok(200, { now: new Date(clock.now).toISOString(), offsetMs: clock.offsetMs })
+  })
+
+  // An unexpected failure answers with the admin API's own code, never the SMS API's SMS.2007.
+  admin.onError((error, c) => {
+    const path = new URL(c.req.url).pathname.slice(0, 200)
+    deps.logError(`unexpected error on admin ${c.req.method} ${path}`, error)
+    return fail(
+      500,
+      ADMIN_CODES.internal,
+      `unexpected error on ${c.req.method} ${path}: ${error instanceof Error ? error.name : 'unknown'}; see the mock's log`,
+    )
   })
 
   admin.notFound((c) =>

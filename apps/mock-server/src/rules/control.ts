@@ -4,6 +4,7 @@
 import type { NewMockEvent } from '../types.ts'
 import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
 import { fingerprint, type IssueOutcome } from './identity.ts'
+import { CLOCK_RANGE, EARLIEST_CLOCK_MS, isClockTime, LATEST_CLOCK_MS } from './time-bounds.ts'
 
 /** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
 export interface ClockChange {
@@ -12,8 +13,34 @@ export interface ClockChange {
 }
 
 /**
+ * Why `change` can't be made to a mock clock showing `now`, as `{ field, message }`, or
+ * `undefined` when it can: the clock must stay within 1970-01-01 to 9999-12-31 (UTC), so that
+ * every date the mock writes (headers, expiries, release times) is a valid one.
+ *
+ * @example
+ * clockChangeProblem({ to: Date.parse('+275760-09-13T00:00:00Z') }, Date.now())?.field // 'to'
+ */
+export function clockChangeProblem(
+  change: ClockChange,
+  now: number,
+): { field: 'to' | 'advanceMs'; message: string } | undefined {
+  if (change.to !== undefined && !isClockTime(change.to)) {
+    return { field: 'to', message: `expected a date from ${CLOCK_RANGE}` }
+  }
+  const base = change.to ?? now
+  if (change.advanceMs !== undefined && !isClockTime(base + change.advanceMs)) {
+    return {
+      field: 'advanceMs',
+      message: `would move the mock clock past ${new Date(LATEST_CLOCK_MS).toISOString()}, the latest it may show; at most ${Math.max(0, LATEST_CLOCK_MS - base)} from ${new Date(base).toISOString()}`,
+    }
+  }
+  return undefined
+}
+
+/**
  * The mock clock's new offset from the real one after `change`, and its `clock` event (which
- * says where the clock was).
+ * says where the clock was). The clock stays within 1970-01-01 to 9999-12-31 whatever the
+ * change (check {@link clockChangeProblem} first to refuse one instead).
  *
  * @example
  * moveClock(0, { advanceMs: 60_000 }, Date.now()).offsetMs // 60000
@@ -27,6 +54,8 @@ export function moveClock(
   let next = offsetMs
   if (change.to !== undefined) next = change.to - realNow
   if (change.advanceMs !== undefined) next += change.advanceMs
+  if (!Number.isFinite(next)) next = offsetMs
+  next = Math.min(Math.max(next, EARLIEST_CLOCK_MS - realNow), LATEST_CLOCK_MS - realNow)
   return {
     offsetMs: next,
     events: [{ type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: next } }],

@@ -9,6 +9,12 @@ import type { FaultHit, RouteName } from '../types.ts'
 export const FAULT_ROUTES = ['sms', 'command', 'command_result', 'sources', 'iam', 'any'] as const
 export type FaultRoute = (typeof FAULT_ROUTES)[number]
 
+/**
+ * Routes whose requests name no server (`GET /v3/sources`, `POST /v3/auth/tokens`): they draw
+ * only unscoped faults, so a fault scoped to a server never fires on them and is refused.
+ */
+export const SERVERLESS_FAULT_ROUTES: readonly FaultRoute[] = ['sources', 'iam']
+
 const uint32 = v.pipe(
   v.number('expected a number'),
   v.integer('expected an integer'),
@@ -52,11 +58,10 @@ const common = {
   seed: v.optional(uint32),
 }
 
-/** A fault to inject, as given to `POST /_mock/faults` or in a scenario. */
-export const FaultSpecSchema = v.variant(
+const FaultKindsSchema = v.variant(
   'kind',
   [
-    v.object({
+    v.strictObject({
       ...common,
       kind: v.literal('status'),
       status: v.pipe(
@@ -80,7 +85,7 @@ export const FaultSpecSchema = v.variant(
       error_msg: v.optional(v.pipe(v.string(), v.maxLength(1024, 'expected at most 1024'))),
     }),
     v.pipe(
-      v.object({
+      v.strictObject({
         ...common,
         kind: v.literal('latency'),
         ms: v.optional(millis),
@@ -97,15 +102,33 @@ export const FaultSpecSchema = v.variant(
         'latency: give either ms, or minMs and maxMs with minMs <= maxMs',
       ),
     ),
-    v.object({ ...common, kind: v.literal('malformed-json') }),
-    v.object({ ...common, kind: v.literal('truncated-body') }),
-    v.object({
+    v.strictObject({ ...common, kind: v.literal('malformed-json') }),
+    v.strictObject({ ...common, kind: v.literal('truncated-body') }),
+    v.strictObject({
       ...common,
       kind: v.literal('drop-connection'),
       when: v.picklist(['before', 'after'], 'expected "before" or "after"'),
     }),
   ],
   'expected kind to be one of status, latency, malformed-json, truncated-body, drop-connection',
+)
+
+/**
+ * A fault to inject, as given to `POST /_mock/faults` or in a scenario. Unknown fields are
+ * refused, and so is a fault that could never fire (a server scope on a route naming no server).
+ */
+export const FaultSpecSchema = v.pipe(
+  FaultKindsSchema,
+  v.forward(
+    v.check(
+      (spec: v.InferOutput<typeof FaultKindsSchema>) =>
+        spec.server === undefined ||
+        spec.route === undefined ||
+        !SERVERLESS_FAULT_ROUTES.includes(spec.route),
+      'a fault scoped to a server never fires on route "sources" or "iam" (GET /v3/sources and POST /v3/auth/tokens name no server); drop "server" or use route command, command_result, sms or any',
+    ),
+    ['server'],
+  ),
 )
 
 export type FaultSpec = v.InferOutput<typeof FaultSpecSchema>

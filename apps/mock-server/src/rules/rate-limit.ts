@@ -1,5 +1,6 @@
 import { MockConfigError } from '../errors.ts'
 import type { Principal } from '../types.ts'
+import { MAX_DURATION_MS } from './time-bounds.ts'
 
 /** A request budget per identity: `limit` requests per `windowMs` of mock time. */
 export interface RateLimit {
@@ -50,7 +51,14 @@ export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
       `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s)), got ${JSON.stringify(text)}`,
     )
   }
-  return { limit: Number(match[1]), windowMs: count * unit.ms }
+  const windowMs = count * unit.ms
+  if (windowMs > MAX_DURATION_MS) {
+    throw new MockConfigError(
+      field,
+      `expected a window of at most 3650 days (ten years), got ${JSON.stringify(text)}`,
+    )
+  }
+  return { limit: Number(match[1]), windowMs }
 }
 
 /**

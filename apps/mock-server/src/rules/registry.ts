@@ -1,6 +1,7 @@
 // Which server belongs to which account, and the server-wide settings a registration changes:
 // the same rules for the in-process store (one map of servers) and the Workers store (a
 // registry of ids in the control object, each server in its own object).
+import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type { DeliveryMode, IdleShape } from '../types.ts'
 import type { FaultState } from './faults.ts'
 import {
@@ -19,23 +20,40 @@ export interface ServerSettingsChange {
 
 /**
  * Why server `id`, owned by `owner`, cannot be registered again to account `domain`, or
- * `undefined` when it can (same account: the registration updates its settings).
+ * `undefined` when it can: the same account, or none given (the registration updates the
+ * server's settings and keeps its account).
  *
  * @example
  * registrationConflict('srv-1', 'acme', 'other') // 'server srv-1 is already registered to account acme'
+ * registrationConflict('srv-1', 'acme', undefined) // undefined
  */
 export function registrationConflict(
   id: string,
   owner: string,
-  domain: string,
+  domain: string | undefined,
 ): string | undefined {
-  return owner === domain ? undefined : `server ${id} is already registered to account ${owner}`
+  return domain === undefined || owner === domain
+    ? undefined
+    : `server ${id} is already registered to account ${owner}`
 }
 
-/** What registering a server gives: its id, owning account and optional settings. */
+/**
+ * The account a new server is registered to: the one given, else `demo`.
+ *
+ * @example
+ * accountOfNewServer(undefined) // 'demo'
+ */
+export function accountOfNewServer(domain: string | undefined): string {
+  return domain ?? DEFAULT_ACCOUNT
+}
+
+/**
+ * What registering a server gives: its id, optional owning account (a new server's defaults to
+ * `demo`; an existing server's stays as it is) and optional settings.
+ */
 export interface ServerRegistration extends ServerSettingsChange {
   id: string
-  domain: string
+  domain?: string | undefined
 }
 
 /**
@@ -45,7 +63,7 @@ export interface ServerRegistration extends ServerSettingsChange {
  * registeredServer({ id: 'srv-1', domain: 'acme', delivery: 'ack' }, now).queue // []
  */
 export function registeredServer(input: ServerRegistration, now: number): ServerState {
-  return createServerState(input.id, input.domain, now, {
+  return createServerState(input.id, accountOfNewServer(input.domain), now, {
     delivery: input.delivery,
     idle: input.idle,
     ...input.fleet,

@@ -31,6 +31,7 @@ import {
 import { LiveControl } from '../rules/live-control.ts'
 import { ALLOWED, type ThrottleOutcome } from '../rules/rate-limit.ts'
 import {
+  accountOfNewServer,
   faultsOf,
   idsOwnedBy,
   registeredServer,
@@ -207,7 +208,7 @@ export class MemoryStore implements MockStore {
       updateServerSettings(existing, input)
       return { created: false, server: summarizeServer(existing, this.settings.delivery) }
     }
-    addAccount(this.#identity, input.domain)
+    addAccount(this.#identity, accountOfNewServer(input.domain))
     const server = registeredServer(input, this.#now())
     this.#servers.set(server.id, server)
     this.#emit([serverEvent(server.id, 'registered', server.account)])

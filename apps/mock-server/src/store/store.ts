@@ -141,9 +141,13 @@ export interface MockStore {
   addIdentity(input: IdentityInput): Promise<void>
   viewIdentity(): Promise<IdentityView>
 
+  /**
+   * Registers a server, or updates the settings given of an existing one; `domain` (the owning
+   * account) defaults to `demo` for a new server and leaves an existing one's as it is.
+   */
   registerServer(input: {
     id: string
-    domain: string
+    domain?: string | undefined
     delivery?: DeliveryMode | undefined
     idle?: IdleShape | undefined
     fleet?: FleetFields | undefined

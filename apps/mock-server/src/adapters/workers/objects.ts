@@ -32,6 +32,7 @@ import {
 } from '../../rules/identity.ts'
 import { LiveControl } from '../../rules/live-control.ts'
 import {
+  accountOfNewServer,
   faultsOf,
   idsOwnedBy,
   registrationConflict,
@@ -215,13 +216,14 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return viewIdentityOf(this.#identity)
   }
 
-  async registerServer(id: string, domain: string) {
+  async registerServer(id: string, given: string | undefined) {
     const existing = this.#registry.get(id)
     if (existing !== undefined) {
-      const conflict = registrationConflict(id, existing, domain)
+      const conflict = registrationConflict(id, existing, given)
       if (conflict !== undefined) return { error: conflict } as const
       return { created: false, now: this.#now() } as const
     }
+    const domain = accountOfNewServer(given)
     addAccount(this.#identity, domain)
     this.#registry.set(id, domain)
     this.#emit([serverEvent(id, 'registered', domain)])
