@@ -130,6 +130,11 @@ describe('parseCli', () => {
       /^Invalid --rate-limit: expected LIMIT\/UNIT .*units/,
     ],
     [['--rate-limit', '20/hs'], '--rate-limit', /^Invalid --rate-limit: expected LIMIT\/UNIT/],
+    [
+      ['--rate-limit', '1/3651days'],
+      '--rate-limit',
+      /^Invalid --rate-limit: expected a window of at most 3650 days \(ten years\)/,
+    ],
   ])(
     'refuses %j in the flag, naming %s, never echoing a secret',
     async (args, setting, message) => {

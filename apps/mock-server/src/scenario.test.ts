@@ -57,6 +57,63 @@ describe('parseScenario', () => {
     expect(errorOf(() => parseScenario([])).field).toBe('scenario')
   })
 
+  it('refuses durations past ten years, naming the path and the range', () => {
+    const release = errorOf(() =>
+      parseScenario({
+        servers: [{ id: 's', commands: [{ command_name: 'A', releaseAfterMs: 8.64e15 }] }],
+      }),
+    )
+    expect(release.field).toBe('scenario.servers[0].commands[0].releaseAfterMs')
+    expect(release.message).toMatch(/expected 0–315360000000 \(ten years\) ms/)
+    const expiry = errorOf(() => parseScenario({ tokens: [{ token: 't', expiresInMs: 1e300 }] }))
+    expect(expiry.field).toBe('scenario.tokens[0].expiresInMs')
+    const window = errorOf(() => parseScenario({ rateLimit: '1/3651days' }))
+    expect(window.field).toBe('scenario.rateLimit')
+    expect(window.message).toMatch(/expected a window of at most 3650 days \(ten years\)$/)
+    const latency = errorOf(() => parseScenario({ faults: [{ kind: 'latency', ms: 2 ** 31 }] }))
+    expect(latency.field).toBe('scenario.faults[0].ms')
+  })
+
+  it('refuses a fault scoped to a server on a route that names no server, naming the path', () => {
+    const error = errorOf(() =>
+      parseScenario({
+        servers: [{ id: 's1' }],
+        faults: [{ kind: 'status', status: 503, server: 's1', route: 'sources' }],
+      }),
+    )
+    expect(error.field).toBe('scenario.faults[0].server')
+    expect(error.message).toMatch(/never fires on route "sources"/)
+  })
+
+  it('refuses unknown fields inside every listed object, naming the path', () => {
+    const cases: [unknown, string][] = [
+      [{ servers: [{ id: 's', bogus: 1 }] }, 'scenario.servers[0].bogus'],
+      [
+        { servers: [{ id: 's', commands: [{ command_name: 'A', bogus: 1 }] }] },
+        'scenario.servers[0].commands[0].bogus',
+      ],
+      [{ users: [{ name: 'u', password: 'p', bogus: 1 }] }, 'scenario.users[0].bogus'],
+      [{ tokens: ['t', { token: 't2', bogus: 1 }] }, 'scenario.tokens[1].bogus'],
+      [{ accessKeys: [{ ak: 'A', sk: 'S', bogus: 1 }] }, 'scenario.accessKeys[0].bogus'],
+      [
+        { accounts: [{ name: 'a', projects: [{ name: 'p', id: 'i', bogus: 1 }] }] },
+        'scenario.accounts[0].projects[0].bogus',
+      ],
+      [{ faults: [{ kind: 'truncated-body', bogus: 1 }] }, 'scenario.faults[0].bogus'],
+    ]
+    for (const [scenario, field] of cases) {
+      const error = errorOf(() => parseScenario(scenario))
+      expect(error.field, field).toBe(field)
+      expect(error.message).toBe(`${field}: unknown field`)
+    }
+    // command_param stays free-form.
+    expect(
+      parseScenario({
+        servers: [{ id: 's', commands: [{ command_name: 'A', command_param: { x: 1 } }] }],
+      }).servers?.[0]?.commands?.[0]?.command_param,
+    ).toEqual({ x: 1 })
+  })
+
   it('lets an access key name an IAM user of its account, and refuses one that is not declared', () => {
     const users = [
       { name: 'ops', password: 'pw' },

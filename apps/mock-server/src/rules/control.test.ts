@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   addNumberedFault,
+  clockChangeProblem,
   moveClock,
   numberedFault,
   serverEvent,
@@ -22,6 +23,38 @@ describe('moveClock', () => {
 
   it('only advances when no `to` is given', () => {
     expect(moveClock(1_000, { advanceMs: 250 }, 0).offsetMs).toBe(1_250)
+  })
+
+  it('keeps the clock within 1970–9999 whatever the change, so every date still formats', () => {
+    const real = Date.UTC(2026, 0, 1)
+    const far = moveClock(0, { to: Date.parse('+275760-09-13T00:00:00.000Z') }, real)
+    expect(new Date(real + far.offsetMs).toISOString()).toBe('9999-12-31T23:59:59.999Z')
+    const before = moveClock(0, { to: -1 }, real)
+    expect(real + before.offsetMs).toBe(0)
+    const nan = moveClock(5, { to: Number.NaN }, real)
+    expect(nan.offsetMs).toBe(5)
+  })
+})
+
+describe('clockChangeProblem', () => {
+  const now = Date.UTC(2026, 0, 1)
+
+  it('refuses `to` outside 1970–9999, naming the field and the range', () => {
+    expect(clockChangeProblem({ to: Date.parse('+275760-09-13T00:00:00.000Z') }, now)).toEqual({
+      field: 'to',
+      message: 'expected a date from 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z',
+    })
+    expect(clockChangeProblem({ to: -1 }, now)?.field).toBe('to')
+    expect(clockChangeProblem({ to: Date.UTC(9999, 11, 31, 23, 59, 59, 999) }, now)).toBeUndefined()
+  })
+
+  it('refuses an advance past 9999, saying how far the clock may still go', () => {
+    const base = Date.UTC(9999, 11, 31, 23, 59, 59, 0)
+    expect(clockChangeProblem({ advanceMs: 999 }, base)).toBeUndefined()
+    const problem = clockChangeProblem({ advanceMs: 1_000 }, base)
+    expect(problem?.field).toBe('advanceMs')
+    expect(problem?.message).toMatch(/past 9999-12-31T23:59:59\.999Z.*at most 999 from/)
+    expect(clockChangeProblem({ advanceMs: 60_000 }, now)).toBeUndefined()
   })
 })
 

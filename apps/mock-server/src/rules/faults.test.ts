@@ -140,3 +140,51 @@ describe('FaultSpecSchema: retryAfterSeconds', () => {
     expect(parsed.success).toBe(false)
   })
 })
+
+describe('FaultSpecSchema scope', () => {
+  const issueOf = (input: unknown) => {
+    const parsed = v.safeParse(FaultSpecSchema, input)
+    return parsed.success ? undefined : parsed.issues[0]
+  }
+
+  it('refuses a server scope on routes that name no server (the fleet list, IAM), naming server', () => {
+    for (const route of ['sources', 'iam']) {
+      const issue = issueOf({ kind: 'status', status: 503, server: 's1', route })
+      expect(
+        issue?.path?.map((p) => p.key),
+        route,
+      ).toEqual(['server'])
+      expect(issue?.message).toMatch(/never fires on route "sources" or "iam"/)
+    }
+  })
+
+  it('takes a server scope on routes carrying the server id, and no scope on any route', () => {
+    for (const route of ['sms', 'command', 'command_result', 'any', undefined]) {
+      expect(issueOf({ kind: 'latency', ms: 1, server: 's1', route }), route).toBeUndefined()
+    }
+    expect(issueOf({ kind: 'status', status: 503, route: 'sources' })).toBeUndefined()
+  })
+
+  it('refuses unknown fields on every kind, naming the field', () => {
+    for (const spec of [
+      { kind: 'status', status: 503 },
+      { kind: 'latency', ms: 1 },
+      { kind: 'malformed-json' },
+      { kind: 'truncated-body' },
+      { kind: 'drop-connection', when: 'after' },
+    ]) {
+      const issue = issueOf({ ...spec, bogus: 1 })
+      expect(
+        issue?.path?.map((p) => p.key),
+        spec.kind,
+      ).toEqual(['bogus'])
+    }
+  })
+
+  it('never fires a server-scoped fault on the fleet list, which is why it is refused', () => {
+    const faults = make([{ kind: 'status', status: 503, server: 's1', route: 'sources' }])
+    expect(
+      drawFaults(faults, { serverId: undefined, route: 'sources' }, emptySelection()).hits,
+    ).toEqual([])
+  })
+})

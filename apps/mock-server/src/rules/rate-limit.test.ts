@@ -30,6 +30,14 @@ describe('parseRateLimit', () => {
     expect(parseRateLimit('5/2days').windowMs).toBe(172_800_000)
   })
 
+  it('refuses a window over ten years, naming the field, and takes ten years', () => {
+    expect(parseRateLimit('1/3650days').windowMs).toBe(315_360_000_000)
+    expect(() => parseRateLimit('1/3651days', 'SMS_MOCK_RATE_LIMIT')).toThrow(
+      /^SMS_MOCK_RATE_LIMIT: expected a window of at most 3650 days \(ten years\)/,
+    )
+    expect(() => parseRateLimit('1/999999days')).toThrow(/^rateLimit: expected a window/)
+  })
+
   it('refuses unit words it does not document, rather than guessing a neighbour', () => {
     // `ms` once read as minutes, `hs` as hours, `ss` as seconds
     for (const bad of [

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { createFault } from './faults.ts'
 import {
+  accountOfNewServer,
   faultsOf,
   idsOwnedBy,
   registeredServer,
@@ -13,6 +14,10 @@ import { createServerState } from './server-state.ts'
 describe('registrationConflict', () => {
   it('allows registering again to the same account', () => {
     expect(registrationConflict('srv-1', 'acme', 'acme')).toBeUndefined()
+  })
+
+  it('allows an update that names no account: the server keeps its owner', () => {
+    expect(registrationConflict('srv-1', 'acme', undefined)).toBeUndefined()
   })
 
   it('names the owner when another account registers the server', () => {
@@ -82,5 +87,13 @@ describe('faultsOf', () => {
     const server = createServerState('srv-1', 'acme', 0)
     server.faults.push(createFault({ kind: 'status', status: 503, server: 'srv-1' }, 'f2', 2, 0))
     expect(faultsOf([global], [server]).map((f) => f.spec.id)).toEqual(['f1', 'f2'])
+  })
+})
+
+describe('accountOfNewServer', () => {
+  it('registers a new server to the account given, else to demo', () => {
+    expect(accountOfNewServer('acme')).toBe('acme')
+    expect(accountOfNewServer(undefined)).toBe('demo')
+    expect(registeredServer({ id: 'srv-9' }, 0).account).toBe('demo')
   })
 })

@@ -1,0 +1,346 @@
+import { describe, expect, it } from 'vitest'
+import { createMockApp } from '../app.ts'
+import { MockConfigError } from '../errors.ts'
+import { resolveSettings } from '../options.ts'
+import { MemoryStore } from '../store/memory-store.ts'
+
+const SCENARIO = {
+  accounts: [{ name: 'acme' }],
+  tokens: ['tok-demo', { token: 'tok-acme', account: 'acme' }],
+  servers: [{ id: 's1' }, { id: 'acme-1', domain: 'acme', name: 'web-01' }],
+}
+
+const REAL_NOW = Date.UTC(2026, 10, 29, 12)
+
+function mock(options: Parameters<typeof createMockApp>[0] = {}) {
+  // A still real clock: the mock clock reads exactly what it was set to.
+  const app = createMockApp({ scenario: SCENARIO, seed: 1, clock: () => REAL_NOW, ...options })
+  const admin = async (method: string, path: string, body?: unknown) => {
+    const res = await app.request(`/_mock${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    })
+    const text = await res.text()
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text), res }
+  }
+  return { app, admin }
+}
+
+/** Every `date` header must be an HTTP date that parses. */
+function expectValidDate(res: Response) {
+  const date = res.headers.get('date') ?? ''
+  expect(date).not.toMatch(/Invalid/)
+  expect(Number.isNaN(Date.parse(date))).toBe(false)
+}
+
+describe('admin clock', () => {
+  it('refuses a date past 9999 (year 275760) with 400 MOCK.0400 naming `to`, and keeps answering', async () => {
+    const { admin, app } = mock()
+    const far = await admin('POST', '/clock', { to: '+275760-09-13T00:00:00.000Z' })
+    expect(far.status).toBe(400)
+    expect(far.body.error_code).toBe('MOCK.0400')
+    expect(far.body.error_msg).toMatch(
+      /^to: .*1970-01-01T00:00:00\.000Z to 9999-12-31T23:59:59\.999Z/,
+    )
+    const read = await admin('GET', '/clock')
+    expect(read.status).toBe(200)
+    expectValidDate(read.res)
+    const valid = await admin('POST', '/clock', { to: '2030-01-01T00:00:00.000Z' })
+    expect(valid.status).toBe(200)
+    expect(valid.body.now).toBe('2030-01-01T00:00:00.000Z')
+    const poll = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(poll.status).toBe(200)
+    expectValidDate(poll)
+  })
+
+  it('accepts the last instant of 9999 and dates answers with it', async () => {
+    const { admin } = mock()
+    const last = await admin('POST', '/clock', { to: '9999-12-31T23:59:59.999Z' })
+    expect(last.status).toBe(200)
+    expect(last.body.now).toBe('9999-12-31T23:59:59.999Z')
+    expect(last.res.headers.get('date')).toBe('Fri, 31 Dec 9999 23:59:59 GMT')
+    expectValidDate(last.res)
+  })
+
+  it('refuses dates before 1970 and text that is not an ISO 8601 date, naming `to`', async () => {
+    const { admin } = mock()
+    for (const to of ['1969-12-31T23:59:59Z', 'Dec 25, 1995', '1', '', 'not a date']) {
+      const res = await admin('POST', '/clock', { to })
+      expect(res.status, to).toBe(400)
+      expect(res.body.error_msg, to).toMatch(/^to: expected an ISO 8601 date/)
+    }
+  })
+
+  it('refuses an advance that would carry the clock past 9999, naming advanceMs', async () => {
+    const { admin } = mock()
+    expect((await admin('POST', '/clock', { to: '9999-06-01T00:00:00Z' })).status).toBe(200)
+    const year = 365 * 86_400_000
+    const past = await admin('POST', '/clock', { advanceMs: year })
+    expect(past.status).toBe(400)
+    expect(past.body.error_code).toBe('MOCK.0400')
+    expect(past.body.error_msg).toMatch(/^advanceMs: would move the mock clock past 9999-12-31/)
+    expect((await admin('GET', '/clock')).body.now).toBe('9999-06-01T00:00:00.000Z')
+  })
+
+  it('refuses advanceMs past ten years, `to` with advanceMs, and neither', async () => {
+    const { admin } = mock()
+    const long = await admin('POST', '/clock', { advanceMs: 10 * 365 * 86_400_000 + 1 })
+    expect(long.body.error_msg).toMatch(/^advanceMs: expected at most 315360000000 \(ten years\)/)
+    const both = await admin('POST', '/clock', { advanceMs: 1, to: '2030-01-01T00:00:00Z' })
+    expect(both.status).toBe(400)
+    expect(both.body.error_msg).toMatch(/expected \{"advanceMs": N\} or \{"to"/)
+    expect((await admin('POST', '/clock', {})).status).toBe(400)
+  })
+})
+
+describe('admin times and durations', () => {
+  it('refuses a command releaseAfterMs past ten years, naming the field', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers/s1/commands', {
+      command_name: 'SYNC',
+      releaseAfterMs: 8.64e15,
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error_code).toBe('MOCK.0400')
+    expect(res.body.error_msg).toMatch(/^releaseAfterMs: expected 0–315360000000 \(ten years\) ms/)
+    const listed = await admin('POST', '/servers/s1/commands', [
+      { command_name: 'A' },
+      { command_name: 'B', releaseAfterMs: 1e300 },
+    ])
+    expect(listed.body.error_msg).toMatch(/^\[1\]\.releaseAfterMs: expected 0–315360000000/)
+  })
+
+  it('schedules a command ten years ahead from the last day of 9999 and still shows its dates', async () => {
+    const { admin } = mock()
+    await admin('POST', '/clock', { to: '9999-12-31T23:59:59.999Z' })
+    const res = await admin('POST', '/servers/s1/commands', {
+      command_name: 'LATE',
+      releaseAfterMs: 10 * 365 * 86_400_000,
+    })
+    expect(res.status).toBe(201)
+    expect(res.body.enqueued[0].releaseAt).toMatch(/^\+0100\d\d-/)
+    const view = await admin('GET', '/servers/s1')
+    expect(view.status).toBe(200)
+    expect(view.body.scheduled).toHaveLength(1)
+  })
+
+  it('refuses a token expiresInMs past ten years at POST /_mock/identity, naming its path', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/identity', {
+      tokens: [{ token: 'forever', expiresInMs: 1e300 }],
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error_msg).toMatch(/^tokens\[0\]\.expiresInMs: expected 0–315360000000/)
+  })
+
+  it('answers an absurd fault retryAfterSeconds as given and keeps serving', async () => {
+    const { admin, app } = mock()
+    const added = await admin('POST', '/faults', {
+      kind: 'status',
+      status: 503,
+      count: 1,
+      retryAfterSeconds: Number.MAX_VALUE,
+    })
+    expect(added.status).toBe(201)
+    const hit = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(hit.status).toBe(503)
+    expect(hit.headers.get('retry-after')).toBe(String(Number.MAX_VALUE))
+    expectValidDate(hit)
+    const next = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(next.status).toBe(200)
+    expect((await admin('GET', '/faults')).status).toBe(200)
+  })
+
+  it('refuses a fault latency past ten minutes, naming the field', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/faults', { kind: 'latency', ms: 2 ** 31 })
+    expect(res.status).toBe(400)
+    expect(res.body.error_msg).toMatch(/^ms: expected at most 600000/)
+  })
+
+  it('refuses an event keep-alive interval a timer cannot hold', () => {
+    expect(() => createMockApp({ eventKeepAliveMs: 2 ** 31 })).toThrow(MockConfigError)
+    expect(() => createMockApp({ eventKeepAliveMs: 0 })).toThrow(/^eventKeepAliveMs: /)
+  })
+})
+
+describe('admin faults', () => {
+  it('refuses a fault scoped to a server on the fleet list, which names no server', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/faults', {
+      kind: 'status',
+      status: 503,
+      server: 's1',
+      route: 'sources',
+    })
+    expect(res.status).toBe(400)
+    expect(res.body.error_code).toBe('MOCK.0400')
+    expect(res.body.error_msg).toMatch(
+      /^server: a fault scoped to a server never fires on route "sources"/,
+    )
+    const iam = await admin('POST', '/faults', [
+      { kind: 'latency', ms: 1 },
+      { kind: 'latency', ms: 1, server: 's1', route: 'iam' },
+    ])
+    expect(iam.status).toBe(400)
+    expect(iam.body.error_msg).toMatch(/^\[1\]\.server: /)
+    expect((await admin('GET', '/faults')).body.faults).toEqual([])
+  })
+
+  it('takes a server-scoped fault on routes that carry the server id, and fires it', async () => {
+    const { admin, app } = mock()
+    for (const route of ['sms', 'command', 'command_result', 'any']) {
+      const res = await admin('POST', '/faults', {
+        kind: 'status',
+        status: 500,
+        server: 's1',
+        route,
+        count: 1,
+      })
+      expect(res.status, route).toBe(201)
+    }
+    const hit = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(hit.status).toBe(500)
+  })
+
+  it('still fires an unscoped fault on the fleet list', async () => {
+    const { admin, app } = mock()
+    expect(
+      (await admin('POST', '/faults', { kind: 'status', status: 503, route: 'sources' })).status,
+    ).toBe(201)
+    const res = await app.request('/v3/sources', { headers: { 'x-auth-token': 'tok-demo' } })
+    expect(res.status).toBe(503)
+  })
+})
+
+describe('admin server registration', () => {
+  it("updates another account's server without repeating its domain, keeping the account", async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers', { id: 'acme-1', name: 'web-02', state: 'finished' })
+    expect(res.status).toBe(200)
+    expect(res.body).toMatchObject({
+      id: 'acme-1',
+      domain: 'acme',
+      name: 'web-02',
+      state: 'finished',
+    })
+    const view = await admin('GET', '/servers/acme-1')
+    expect(view.body).toMatchObject({ domain: 'acme', name: 'web-02', state: 'finished' })
+  })
+
+  it('refuses a registration naming another account than the owner with 409', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers', { id: 'acme-1', domain: 'demo', name: 'x' })
+    expect(res.status).toBe(409)
+    expect(res.body.error_msg).toBe('server acme-1 is already registered to account acme')
+    expect((await admin('GET', '/servers/acme-1')).body.name).toBe('web-01')
+  })
+
+  it('registers a new server without a domain to the demo account', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers', { id: 'fresh' })
+    expect(res.status).toBe(201)
+    expect(res.body.domain).toBe('demo')
+  })
+})
+
+describe('admin bodies', () => {
+  it('refuses an unknown field on every object body with 400 naming the field', async () => {
+    const { admin } = mock()
+    const cases: [string, unknown, RegExp][] = [
+      ['/servers', { id: 's1', bogus: 1 }, /^bogus: unknown field$/],
+      ['/settings', { authErrors: 'sms', bogus: 1 }, /^bogus: unknown field$/],
+      ['/faults', { kind: 'status', status: 503, bogus: 1 }, /^bogus: unknown field$/],
+      ['/faults', [{ kind: 'latency', ms: 1, bogus: 1 }], /^\[0\]\.bogus: unknown field$/],
+      ['/servers/s1/commands', { command_name: 'A', bogus: 1 }, /^bogus: unknown field$/],
+      ['/servers/s1/commands', [{ command_name: 'A', bogus: 1 }], /^\[0\]\.bogus: unknown field$/],
+      [
+        '/servers/s1/commands',
+        { commands: [{ command_name: 'A' }], bogus: 1 },
+        /^bogus: unknown field$/,
+      ],
+      [
+        '/servers/s1/commands',
+        { commands: [{ command_name: 'A', bogus: 1 }] },
+        /^commands\[0\]\.bogus: unknown field$/,
+      ],
+      ['/tokens/expire', { kind: 'all', bogus: 1 }, /^bogus: unknown field$/],
+      ['/tokens/revoke', { kind: 'all', bogus: 1 }, /^bogus: unknown field$/],
+      ['/identity', { bogus: 1 }, /^bogus: unknown field$/],
+      [
+        '/identity',
+        { users: [{ name: 'u', password: 'p', bogus: 1 }] },
+        /^users\[0\]\.bogus: unknown field$/,
+      ],
+      ['/identity', { tokens: [{ token: 't', bogus: 1 }] }, /^tokens\[0\]\.bogus: unknown field$/],
+      [
+        '/identity',
+        { accessKeys: [{ ak: 'AK', sk: 'SK', bogus: 1 }] },
+        /^accessKeys\[0\]\.bogus: unknown field$/,
+      ],
+      [
+        '/identity',
+        { accounts: [{ name: 'x', bogus: 1 }] },
+        /^accounts\[0\]\.bogus: unknown field$/,
+      ],
+      ['/clock', { advanceMs: 1, bogus: 1 }, /^bogus: unknown field$/],
+    ]
+    for (const [path, body, message] of cases) {
+      const res = await admin('POST', path, body)
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400)
+      expect(res.body.error_code).toBe('MOCK.0400')
+      expect(res.body.error_msg, `${path} ${JSON.stringify(body)}`).toMatch(message)
+    }
+    // Nothing was changed by a refused body.
+    expect((await admin('GET', '/servers/s1')).body.queue).toEqual([])
+    expect((await admin('GET', '/settings')).body.authErrors).toBe('gateway')
+  })
+
+  it('keeps command_param free-form: unknown keys inside it are carried', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers/s1/commands', {
+      command_name: 'A',
+      command_param: { anything: 1 },
+    })
+    expect(res.status).toBe(201)
+    expect(res.body.enqueued[0].command_param).toEqual({ anything: 1 })
+  })
+
+  it('names the expected shapes for an enqueue body that is not an object or list', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers/s1/commands', 'START')
+    expect(res.status).toBe(400)
+    expect(res.body.error_msg).toMatch(/^\$: expected a command \{"command_name"/)
+  })
+})
+
+describe('admin errors', () => {
+  it('answers an unexpected failure with 500 MOCK.0500, never the SMS code SMS.2007', async () => {
+    const store = new MemoryStore(resolveSettings({ scenario: SCENARIO, seed: 1 }))
+    const broken = new Error('disk on fire')
+    store.listServers = async () => {
+      throw broken
+    }
+    const logged: unknown[] = []
+    const app = createMockApp({ store, logError: (_message, error) => logged.push(error) })
+    const res = await app.request('/_mock/servers')
+    expect(res.status).toBe(500)
+    const body = await res.json()
+    expect(body.error_code).toBe('MOCK.0500')
+    expect(body.error_msg).toMatch(/GET \/_mock\/servers/)
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    expectValidDate(res)
+    expect(logged).toEqual([broken])
+    // The SMS API keeps its own code for its own failures.
+    expect((await app.request('/_mock/clock')).status).toBe(200)
+  })
+})
