@@ -625,6 +625,60 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(JSON.stringify(all.body)).not.toContain('bad-token')
     })
 
+    it('refuses a mock clock date past 9999 naming `to`, and keeps dating answers', async () => {
+      const far = await api.admin('POST', '/clock', { to: '+275760-09-13T00:00:00.000Z' })
+      expect(far.status).toBe(400)
+      expect(far.body.error_code).toBe('MOCK.0400')
+      expect(far.body.error_msg).toMatch(/^to: /)
+      const clock = await api.admin('GET', '/clock')
+      expect(clock.status).toBe(200)
+      expect(Number.isNaN(Date.parse(clock.headers.get('date') ?? ''))).toBe(false)
+      const moved = await api.admin('POST', '/clock', { advanceMs: 60_000 })
+      expect(moved.status).toBe(200)
+      const long = await api.admin('POST', '/clock', { advanceMs: 20 * 365 * 86_400_000 })
+      expect(long.body.error_msg).toMatch(/^advanceMs: /)
+      const id = uniqueId()
+      await api.register(id)
+      const late = await api.admin('POST', `/servers/${id}/commands`, {
+        command_name: 'LATE',
+        releaseAfterMs: 8.64e15,
+      })
+      expect(late.status).toBe(400)
+      expect(late.body.error_msg).toMatch(/^releaseAfterMs: /)
+    })
+
+    it('refuses a fault scoped to a server on the fleet list (which names no server), naming server', async () => {
+      const res = await api.admin('POST', '/faults', {
+        kind: 'status',
+        status: 503,
+        server: 'seeded-1',
+        route: 'sources',
+      })
+      expect(res.status).toBe(400)
+      expect(res.body.error_code).toBe('MOCK.0400')
+      expect(res.body.error_msg).toMatch(/^server: /)
+      expect((await api.admin('GET', '/faults')).body.faults).toEqual([])
+    })
+
+    it('updates a server of another account without repeating its domain, keeping the account', async () => {
+      const id = uniqueId()
+      expect((await api.admin('POST', '/servers', { id, domain: 'other' })).status).toBe(201)
+      const updated = await api.admin('POST', '/servers', { id, name: 'db-01', state: 'finished' })
+      expect(updated.status).toBe(200)
+      expect(updated.body).toMatchObject({ id, domain: 'other', name: 'db-01', state: 'finished' })
+      expect((await api.admin('POST', '/servers', { id, domain: 'demo' })).status).toBe(409)
+    })
+
+    it('refuses unknown fields in admin bodies with 400 naming the field', async () => {
+      const id = uniqueId()
+      const res = await api.admin('POST', '/servers', { id, bogus: 1 })
+      expect(res.status).toBe(400)
+      expect(res.body.error_msg).toBe('bogus: unknown field')
+      expect((await api.admin('GET', `/servers/${id}`)).status).toBe(404)
+      const fault = await api.admin('POST', '/faults', { kind: 'status', status: 503, bogus: 1 })
+      expect(fault.body.error_msg).toBe('bogus: unknown field')
+    })
+
     it('releases scheduled commands when the mock clock reaches them', async () => {
       const id = uniqueId()
       await api.register(id)
