@@ -315,11 +315,14 @@ describe('admin bodies', () => {
     expect(res.body.enqueued[0].command_param).toEqual({ anything: 1 })
   })
 
-  it('names the expected shapes for an enqueue body that is not an object or list', async () => {
+  it('names the expected shapes for a command or fault body that is not an object or list', async () => {
     const { admin } = mock()
     const res = await admin('POST', '/servers/s1/commands', 'START')
     expect(res.status).toBe(400)
     expect(res.body.error_msg).toMatch(/^\$: expected a command \{"command_name"/)
+    const fault = await admin('POST', '/faults', 503)
+    expect(fault.status).toBe(400)
+    expect(fault.body.error_msg).toBe('$: expected a fault or a list of faults')
   })
 })
 

@@ -68,7 +68,11 @@ const EnqueueSchema = v.lazy((input) =>
 )
 
 const FaultsBodySchema = v.lazy((input) =>
-  Array.isArray(input) ? v.array(FaultSpecSchema) : FaultSpecSchema,
+  Array.isArray(input)
+    ? v.array(FaultSpecSchema)
+    : isObject(input)
+      ? FaultSpecSchema
+      : v.never('expected a fault or a list of faults'),
 )
 
 const TokenSelectorSchema = v.strictObject({
