@@ -343,7 +343,7 @@ describe('admin errors', () => {
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
     expectValidDate(res)
     expect(logged).toEqual([broken])
-    // The SMS API keeps its own code for its own failures.
+    // The failure was that route's alone: the admin API goes on answering.
     expect((await app.request('/_mock/clock')).status).toBe(200)
   })
 })
