@@ -79,7 +79,7 @@ export interface MockOptions {
   autoRegister?: boolean
   /** `gateway` (default): authentication failures as API Gateway answers them; `sms`: SMS.0202/0205. */
   authErrors?: AuthErrorStyle
-  /** Request budget per identity, `"20/min"` or `{limit, windowMs}`; default none (or the scenario's). */
+  /** Request budget per identity and API, `"20/min"` or `{limit, windowMs}`; default none (or the scenario's). */
   rateLimit?: string | RateLimit | null
   limits?: Partial<ServerLimits>
   /** The real clock; the mock clock runs at an adjustable offset from it. */

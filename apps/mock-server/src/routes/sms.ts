@@ -14,7 +14,7 @@ import {
 } from '../http.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
-import type { ThrottleOutcome } from '../rules/rate-limit.ts'
+import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import { firstIssue } from '../scenario.ts'
 import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
@@ -206,6 +206,7 @@ export function* authenticateSmsRequest(
   body: Uint8Array,
   now: number,
   requestId: string,
+  api: RateLimitedApi,
   serverId?: string,
 ): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
@@ -271,7 +272,7 @@ export function* authenticateSmsRequest(
     }
   }
   const principal = auth.principal
-  const throttle = store.throttle(principal)
+  const throttle = store.throttle(principal, api)
   const throttled = (isThenable(throttle) ? yield throttle : throttle) as ThrottleOutcome
   if (!throttled.ok) {
     return {
@@ -496,6 +497,7 @@ function* handleSms(
     body,
     now,
     requestId,
+    route,
     serverId ?? undefined,
   )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)

@@ -1113,7 +1113,17 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
 
     it('throttles before SMS looks at the body', async () => {
       await api.admin('POST', '/settings', { rateLimit: '1/min' })
+      // the poll has a budget of its own; the first report, without a Content-Type, is counted
       await expectCommand(await api.getCommand('seeded-1'))
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'tok-demo' },
+          body: bytes(result()),
+        }),
+        401,
+        'SMS.2005',
+      )
       await expectError(
         await target.fetch(url(), {
           method: 'POST',
@@ -1171,7 +1181,7 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
   describe('rate limit per identity', () => {
     it('answers 429 APIGW.0308 with Retry-After past the budget, per identity, on the mock clock', async () => {
       const set = await api.admin('POST', '/settings', { rateLimit: '3/min' })
-      expect(set.body.rateLimit).toEqual({ limit: 3, windowMs: 60_000, text: '3/1 minute' })
+      expect(set.body.rateLimit).toEqual({ limit: 3, windowMs: 60_000, text: '3/min' })
       for (let i = 0; i < 3; i++) await expectCommand(await api.getCommand('seeded-1'))
       const throttled = await api.getCommand('seeded-1')
       const retryAfter = Number(throttled.headers.get('retry-after'))
@@ -1187,13 +1197,26 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(body.request_id).toMatch(/^[0-9a-f]{32}$/)
       expect(retryAfter).toBeGreaterThanOrEqual(1)
       expect(retryAfter).toBeLessThanOrEqual(60)
-      // Another identity of the same account has its own budget; the fleet list shares the user's.
+      // Another identity of the same account has its own budget, and so has each API of this one
+      // (API.md §7: per user and API): the fleet list and result reports are still allowed.
       const url = `${target.baseUrl}/v3/sources/seeded-1/command`
       const signed = await target.fetch(url, {
         headers: await signedHeaders('GET', url, undefined),
       })
       expect(signed.status).toBe(200)
       await signed.text()
+      const fleet = await target.fetch(`${target.baseUrl}/v3/sources`, {
+        headers: { 'x-auth-token': 'tok-demo' },
+      })
+      expect(fleet.status).toBe(200)
+      await fleet.text()
+      for (let i = 0; i < 2; i++) {
+        const listed = await target.fetch(`${target.baseUrl}/v3/sources`, {
+          headers: { 'x-auth-token': 'tok-demo' },
+        })
+        expect(listed.status).toBe(200)
+        await listed.text()
+      }
       await expectError(
         await target.fetch(`${target.baseUrl}/v3/sources`, {
           headers: { 'x-auth-token': 'tok-demo' },
