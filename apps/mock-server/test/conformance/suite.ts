@@ -1309,6 +1309,58 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
     })
   })
 
+  describe('HEAD', () => {
+    it('journals HEAD as HEAD on every route, answering as GET without a body', async () => {
+      const paths = [
+        '/v3/sources/seeded-1/command',
+        '/v3/sources/seeded-1/command_result',
+        '/v3/sources',
+        '/v3/auth/tokens',
+        '/openapi.json',
+        '/nothing',
+      ]
+      const headers = { 'x-auth-token': 'tok-demo' }
+      for (const path of paths) {
+        const head = await target.fetch(`${target.baseUrl}${path}`, { method: 'HEAD', headers })
+        expect(await head.text()).toBe('')
+        expect(head.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+        const get = await target.fetch(`${target.baseUrl}${path}`, { headers })
+        await get.text()
+        expect(head.status, path).toBe(get.status)
+      }
+      const journal = await api.admin('GET', '/journal')
+      expect(
+        journal.body.entries.map((e: { method: string; path: string }) => `${e.method} ${e.path}`),
+      ).toEqual(paths.flatMap((path) => [`HEAD ${path}`, `GET ${path}`]))
+    })
+
+    it('verifies an AK/SK signature with the method the client signed, HEAD', async () => {
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const head = await target.fetch(url, {
+        method: 'HEAD',
+        headers: await signedHeaders('HEAD', url, undefined),
+      })
+      expect(head.status).toBe(200)
+      expect(await head.text()).toBe('')
+      const signedAsGet = await target.fetch(url, {
+        method: 'HEAD',
+        headers: await signedHeaders('GET', url, undefined),
+      })
+      expect(signedAsGet.status).toBe(401)
+      const journal = await api.admin('GET', '/journal?server=seeded-1')
+      expect(
+        journal.body.entries.map((e: { method: string; status: number; auth?: unknown }) => [
+          e.method,
+          e.status,
+          e.auth !== undefined,
+        ]),
+      ).toEqual([
+        ['HEAD', 200, true],
+        ['HEAD', 401, false],
+      ])
+    })
+  })
+
   describe('rate limit per identity', () => {
     it('answers 429 APIGW.0308 with Retry-After past the budget, per identity, on the mock clock', async () => {
       const set = await api.admin('POST', '/settings', { rateLimit: '3/min' })
