@@ -3,7 +3,7 @@ import { inProcessRuntime, resolveSettings } from '../options.ts'
 import { MemoryStore } from '../store/memory-store.ts'
 import type { RouteDeps } from './context.ts'
 import { rawPath } from './context.ts'
-import { createDirectSmsHandler, createPollLane } from './sms.ts'
+import { createDirectSmsHandler, createPollLane, signsBody, unusableToken } from './sms.ts'
 
 // The poll lane answers the common poll without the full path's steps. It must be invisible: the
 // same answer, journal and events as the full path, and for every request it does not take,
@@ -269,6 +269,36 @@ describe('command_result body read', () => {
       status: 401,
       errorCode: 'SMS.2004',
       auth: { account: 'demo' },
+    })
+  })
+})
+
+describe('credentials before the body', () => {
+  const request = (headers: Record<string, string>) =>
+    new Request('http://mock.test/v3/sources/s/command_result', { method: 'POST', headers })
+  const signature = 'SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=00'
+
+  it('reads the body first only for an AK/SK signature without a token', () => {
+    expect(signsBody(request({ authorization: signature }))).toBe(true)
+    expect(signsBody(request({ authorization: `  sdk-hmac-sha256 ${signature.slice(16)}` }))).toBe(
+      true,
+    )
+    expect(signsBody(request({ authorization: signature, 'x-auth-token': '' }))).toBe(false)
+    expect(signsBody(request({ authorization: signature, 'x-auth-token': 'tok' }))).toBe(false)
+    expect(signsBody(request({ authorization: 'Bearer tok' }))).toBe(false)
+    expect(signsBody(request({}))).toBe(false)
+  })
+
+  it('takes an empty token for a missing one and an over-long one for an invalid one', () => {
+    expect(unusableToken('')).toEqual({
+      ok: false,
+      reason: 'missing',
+      message: 'X-Auth-Token: expected a non-empty token',
+    })
+    expect(unusableToken('t'.repeat(16_385))).toEqual({
+      ok: false,
+      reason: 'unknown-token',
+      message: 'X-Auth-Token: expected at most 16384 characters, got 16385',
     })
   })
 })
