@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
+import { clientMethod } from './routes/context.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
 import { parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
@@ -50,7 +51,7 @@ export class ConnectionDroppedError extends TypeError {
 export const inProcessRuntime: RuntimeAdapter = {
   name: 'in-process',
   dropConnection(c) {
-    throw new ConnectionDroppedError(c.req.method, new URL(c.req.url).pathname)
+    throw new ConnectionDroppedError(clientMethod(c.req.raw), new URL(c.req.url).pathname)
   },
 }
 

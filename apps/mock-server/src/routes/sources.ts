@@ -5,7 +5,13 @@ import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import type { SourceServer } from '../rules/server-state.ts'
 import type { JournalInput } from '../types.ts'
-import { announceFaults, baseEntry, injectedStatusAnswer, type RouteDeps } from './context.ts'
+import {
+  announceFaults,
+  baseEntry,
+  clientMethod,
+  injectedStatusAnswer,
+  type RouteDeps,
+} from './context.ts'
 import { authenticateSmsRequest } from './sms.ts'
 import { runSteps, type Steps } from './steps.ts'
 
@@ -137,11 +143,12 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
   const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
     finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
 
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
+  const method = clientMethod(request)
+  if (method !== 'GET' && method !== 'HEAD') {
     return fail(
       404,
       ERROR_CODES.unknownApi,
-      `The API does not exist or has not been published: ${request.method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
+      `The API does not exist or has not been published: ${method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
     )
   }
   const faults = (yield store.drawFaults(undefined, 'sources')) as FaultSelection
