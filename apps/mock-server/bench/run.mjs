@@ -12,8 +12,9 @@
 //   --duration S               seconds per wrk run (default 5)
 //   --connections N            wrk connections (default 32)
 //   --with-hono                also a minimal Hono app on @hono/node-server, for reference
-// --rss: sends 1,000,000 requests (--requests N) to the Node server with wrk, sampling its RSS
-// every 2 s, to show that memory stays flat (journal, events and results are bounded).
+// --rss: sends 1,000,000 requests (--requests N) to the mock on each runtime of --runtimes with
+// wrk, sampling its RSS every 2 s, to show that memory stays flat (journal, events and results
+// are bounded).
 import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -221,38 +222,46 @@ function rssMb(pid) {
 
 async function rss() {
   const amount = Number(values.requests)
-  const node = await start(SERVERS.node.mock)
-  const pid = node.child.pid
+  const runtimes = values.runtimes.split(',').map((r) => r.trim())
   console.log(
-    `sms-mock RSS check: at least ${fmt(amount)} requests to the Node server (wrk, ${connections} connections), RSS sampled every 2 s`,
+    `sms-mock RSS check: at least ${fmt(amount)} requests to the mock on ${runtimes.join(', ')} (wrk, ${connections} connections), RSS sampled every 2 s`,
   )
-  const samples = [{ t: 0, mb: rssMb(pid) }]
-  const started = Date.now()
-  let sent = 0
-  let seconds = 0
-  try {
-    while (sent < amount) {
-      // 2 s slices, so RSS is sampled between them without a timer racing wrk's output.
-      const { total } = wrk(node, 2)
-      sent += total
-      seconds += 2
-      samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid) })
+  const summary = []
+  for (const runtime of runtimes) {
+    const pair = SERVERS[runtime]
+    if (!pair) throw new Error(`unknown runtime ${runtime}`)
+    const server = await start(pair.mock)
+    const pid = server.child.pid
+    const samples = [{ t: 0, mb: rssMb(pid) }]
+    const started = Date.now()
+    let sent = 0
+    let seconds = 0
+    try {
+      while (sent < amount) {
+        // 2 s slices, so RSS is sampled between them without a timer racing wrk's output.
+        const { total } = wrk(server, 2)
+        sent += total
+        seconds += 2
+        samples.push({ t: (Date.now() - started) / 1000, mb: rssMb(pid) })
+      }
+    } catch (error) {
+      await stop(server)
+      throw error
     }
-  } catch (error) {
-    await stop(node)
-    throw error
+    const journal = await (await fetch(`${server.url}/_mock/journal?limit=1`)).json()
+    await stop(server)
+    console.log(`${pair.mock[0]}:`)
+    for (const s of samples.filter((_, i) => i % 5 === 0 || i === samples.length - 1))
+      console.log(`  t=${s.t.toFixed(0).padStart(4)} s  RSS ${s.mb.toFixed(1)} MB`)
+    const steady = samples.filter((s) => s.t >= 10).map((s) => s.mb)
+    const half = Math.floor(steady.length / 2)
+    console.log(`  requests: ${fmt(sent)} in ${seconds} s of load (${fmt(sent / seconds)} req/s)`)
+    console.log(`  journal: last seq ${journal.entries[0]?.seq}, capacity ${journal.capacity}`)
+    const line = `RSS after 10 s: median ${median(steady.slice(0, half)).toFixed(1)} MB (first half) -> ${median(steady.slice(half)).toFixed(1)} MB (second half); range ${Math.min(...steady).toFixed(1)}–${Math.max(...steady).toFixed(1)} MB; ${samples[0].mb.toFixed(1)} MB at start`
+    console.log(`  ${line}`)
+    summary.push(`${pair.mock[0].padEnd(18)} ${fmt(sent)} requests: ${line}`)
   }
-  const journal = await (await fetch(`${node.url}/_mock/journal?limit=1`)).json()
-  await stop(node)
-  for (const s of samples.filter((_, i) => i % 5 === 0 || i === samples.length - 1))
-    console.log(`  t=${s.t.toFixed(0).padStart(4)} s  RSS ${s.mb.toFixed(1)} MB`)
-  const steady = samples.filter((s) => s.t >= 10).map((s) => s.mb)
-  const half = Math.floor(steady.length / 2)
-  console.log(`requests: ${fmt(sent)} in ${seconds} s of load (${fmt(sent / seconds)} req/s)`)
-  console.log(`journal: last seq ${journal.entries[0]?.seq}, capacity ${journal.capacity}`)
-  console.log(
-    `RSS after 10 s: median ${median(steady.slice(0, half)).toFixed(1)} MB (first half) -> ${median(steady.slice(half)).toFixed(1)} MB (second half); range ${Math.min(...steady).toFixed(1)}–${Math.max(...steady).toFixed(1)} MB`,
-  )
+  for (const line of summary) console.log(line)
 }
 
 if (values.rss) await rss()

@@ -10,7 +10,7 @@ import {
   resolveSettings,
 } from './options.ts'
 import { createAdminApp } from './routes/admin.ts'
-import { baseEntry, type RouteDeps, rawPath } from './routes/context.ts'
+import { baseEntry, clientMethod, headAsGet, type RouteDeps, rawPath } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
 import { createDirectSmsHandler, createPollLane, createSmsHandler } from './routes/sms.ts'
 import { createSourcesHandler } from './routes/sources.ts'
@@ -102,15 +102,10 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.notFound(async (c) => {
     const requestId = nextRequestId()
     const path = rawPath(c.req.url)
+    const method = clientMethod(c.req.raw)
     const date = { date: await mockDate() }
     if (path === '/_mock' || path.startsWith('/_mock/')) {
-      return errorResponse(
-        404,
-        'MOCK.0404',
-        `no admin route ${c.req.method} ${path}`,
-        requestId,
-        date,
-      )
+      return errorResponse(404, 'MOCK.0404', `no admin route ${method} ${path}`, requestId, date)
     }
     await store.journal({
       ...baseEntry(c, deps, requestId, path, 'other'),
@@ -121,7 +116,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     return errorResponse(
       404,
       ERROR_CODES.unknownApi,
-      `The API does not exist or has not been published: ${c.req.method} ${path.slice(0, 200)}`,
+      `The API does not exist or has not been published: ${method} ${path.slice(0, 200)}`,
       requestId,
       date,
     )
@@ -135,17 +130,19 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       date: httpDate(store.clockNow ? store.clockNow() : settings.clock()),
     })
   }
-  app.onError((error, c) => unexpected(error, c.req.method, rawPath(c.req.url)))
+  app.onError((error, c) => unexpected(error, clientMethod(c.req.raw), rawPath(c.req.url)))
 
   // HEAD is answered as GET without a body. Done here rather than by Hono, whose
   // `new Response(null, response)` loses the headers (X-Request-Id) under @hono/node-server.
+  // The GET is marked (`headAsGet`): the routes journal, explain and verify signatures with the
+  // method the client sent (`clientMethod`), HEAD.
   const dispatch = app.fetch
   const head = async (
     request: Request,
     env: unknown,
     executionCtx: ExecutionContext | undefined,
   ) => {
-    const response = await dispatch(new Request(request, { method: 'GET' }), env, executionCtx)
+    const response = await dispatch(headAsGet(request), env, executionCtx)
     await response.body?.cancel()
     return new Response(null, { status: response.status, headers: response.headers })
   }

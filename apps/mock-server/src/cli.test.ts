@@ -252,6 +252,23 @@ describe('startupLines', () => {
       await secret.close()
     }
   })
+
+  it('counts the credentials of a scenario too, not only those of flags', async () => {
+    const mock = await startNodeServer({
+      port: 0,
+      scenario: {
+        tokens: ['scenario-token-1', 'scenario-token-2'],
+        users: [{ name: 'ops', password: 'scenario-password' }],
+      },
+    })
+    try {
+      const text = startupLines(mock, {}).join('\n')
+      expect(text).toContain('credentials: 2 token(s), 1 user(s), 0 AK/SK pair(s)')
+      expect(text).not.toMatch(/scenario-token|scenario-password/)
+    } finally {
+      await mock.close()
+    }
+  })
 })
 
 describe('startNodeServer', () => {

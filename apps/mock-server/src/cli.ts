@@ -170,7 +170,7 @@ export const OPTIONS = {
       ),
     ),
     meta: 'BUDGET',
-    help: 'requests per identity, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
+    help: 'requests per identity and API, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
   },
   authErrors: {
     flag: '--auth-errors',
@@ -277,20 +277,18 @@ export function startupLines(
       `  server     ${DEMO_CREDENTIALS.server}`,
     )
   }
-  const counts = [
-    `${options.tokens?.length ?? 0} token(s)`,
-    `${options.users?.length ?? 0} user(s)`,
-    `${options.accessKeys?.length ?? 0} AK/SK pair(s)`,
-  ]
-  if (
-    !demo ||
-    (options.tokens?.length ?? 0) +
-      (options.users?.length ?? 0) +
-      (options.accessKeys?.length ?? 0) >
-      0
-  ) {
+  // Every credential the mock accepts, wherever it came from (flags, environment, scenario), with
+  // the demo's own left out when they are listed above.
+  const scenario = settings.scenario
+  const demoToken = demo ? 1 : 0
+  const demoUser = scenario.users?.some((u) => u.name === DEMO_CREDENTIALS.user) && demo ? 1 : 0
+  const demoKey = scenario.accessKeys?.some((k) => k.ak === DEMO_CREDENTIALS.ak) && demo ? 1 : 0
+  const tokens = (scenario.tokens?.length ?? 0) - demoToken
+  const users = (scenario.users?.length ?? 0) - demoUser
+  const keys = (scenario.accessKeys?.length ?? 0) - demoKey
+  if (!demo || tokens + users + keys > 0) {
     lines.push(
-      `credentials from flags: ${counts.join(', ')} for account "${DEMO_CREDENTIALS.account}"`,
+      `credentials${demo ? ' besides the demo' : ''}: ${tokens} token(s), ${users} user(s), ${keys} AK/SK pair(s) (flags, environment and scenario)`,
     )
   }
   lines.push(

@@ -31,6 +31,18 @@ export const sourcesPathItem = {
         type: 'string',
       }),
       query('state', 'Servers in this state.', { type: 'string' }),
+      query('migration_cycle', 'Servers in this migration cycle.', { type: 'string' }),
+      query('ip', 'Servers with this IP (the mock keeps none: matches nothing).', {
+        type: 'string',
+      }),
+      query('migproject', 'Servers of this migration project (the mock: matches nothing).', {
+        type: 'string',
+      }),
+      query(
+        'enterprise_project_id',
+        'Servers of this enterprise project (the mock: matches nothing).',
+        { type: 'string' },
+      ),
       query('connected', 'Servers whose agent SMS currently sees (or not).', { type: 'boolean' }),
     ],
     responses: {

@@ -1,5 +1,6 @@
 import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
+import { clientMethod } from './routes/context.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
 import { parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
@@ -51,7 +52,7 @@ export class ConnectionDroppedError extends TypeError {
 export const inProcessRuntime: RuntimeAdapter = {
   name: 'in-process',
   dropConnection(c) {
-    throw new ConnectionDroppedError(c.req.method, new URL(c.req.url).pathname)
+    throw new ConnectionDroppedError(clientMethod(c.req.raw), new URL(c.req.url).pathname)
   },
 }
 
@@ -80,7 +81,7 @@ export interface MockOptions {
   autoRegister?: boolean
   /** `gateway` (default): authentication failures as API Gateway answers them; `sms`: SMS.0202/0205. */
   authErrors?: AuthErrorStyle
-  /** Request budget per identity, `"20/min"` or `{limit, windowMs}`; default none (or the scenario's). */
+  /** Request budget per identity and API, `"20/min"` or `{limit, windowMs}`; default none (or the scenario's). */
   rateLimit?: string | RateLimit | null
   limits?: Partial<ServerLimits>
   /** The real clock; the mock clock runs at an adjustable offset from it. */

@@ -127,7 +127,7 @@ const ServerSchema = v.strictObject({
   migration_cycle: v.optional(name('migration cycle')),
 })
 
-/** `"20/min"`-style request budget per identity, or `null` for none. */
+/** `"20/min"`-style request budget per identity and API, or `null` for none. */
 export const RateLimitSchema = v.nullable(
   v.pipe(
     v.string('expected a budget such as "20/min", or null'),

@@ -14,6 +14,36 @@ export interface RouteDeps {
   logError: (message: string, error: unknown) => void
 }
 
+// GET requests the app made from HEAD ones (see `headAsGet`): weakly held, so a request that has
+// been answered leaves nothing behind.
+const fromHead = new WeakSet<Request>()
+
+/**
+ * The GET request the app dispatches for a HEAD one (it answers HEAD as GET without a body),
+ * remembered as a HEAD, so that the journal, the refusal texts and AK/SK verification (which
+ * signs the method) see the method the client sent: see {@link clientMethod}.
+ *
+ * @example
+ * const response = await dispatch(headAsGet(request))
+ * clientMethod(headAsGet(request)) // 'HEAD'
+ */
+export function headAsGet(request: Request): Request {
+  const get = new Request(request, { method: 'GET' })
+  fromHead.add(get)
+  return get
+}
+
+/**
+ * The method the client sent: `HEAD` for a request the app rewrote to GET, else the request's.
+ *
+ * @example
+ * clientMethod(c.req.raw) // 'HEAD' for `curl -I`
+ */
+export function clientMethod(request: Request): string {
+  const method = request.method
+  return method === 'GET' && fromHead.has(request) ? 'HEAD' : method
+}
+
 /** The raw (still percent-encoded) path of a request URL, without query or fragment. */
 export function rawPath(url: string): string {
   const start = url.indexOf('/', url.indexOf('//') + 2)
@@ -81,7 +111,7 @@ export async function announceFaults(
   if (faults.latencyMs > 0) await deps.sleep(faults.latencyMs)
 }
 
-/** Journal entry fields every route fills the same way. */
+/** Journal entry fields every route fills the same way; `method` is the client's (HEAD stays HEAD). */
 export function baseEntry(
   c: Context,
   deps: RouteDeps,
@@ -92,7 +122,7 @@ export function baseEntry(
   return {
     atMs: deps.settings.clock(),
     requestId,
-    method: c.req.method,
+    method: clientMethod(c.req.raw),
     path,
     route,
   }

@@ -3,7 +3,7 @@ import { inProcessRuntime, resolveSettings } from '../options.ts'
 import { MemoryStore } from '../store/memory-store.ts'
 import type { RouteDeps } from './context.ts'
 import { rawPath } from './context.ts'
-import { createDirectSmsHandler, createPollLane } from './sms.ts'
+import { createDirectSmsHandler, createPollLane, signsBody, unusableToken } from './sms.ts'
 
 // The poll lane answers the common poll without the full path's steps. It must be invisible: the
 // same answer, journal and events as the full path, and for every request it does not take,
@@ -87,7 +87,15 @@ function harness(withLane: boolean, options: { rateLimit?: string; autoRegister?
       events,
     }
   }
-  return { clock, store, send, history, lanes: () => laneAnswers }
+  return {
+    clock,
+    store,
+    send,
+    history,
+    lanes: () => laneAnswers,
+    direct: (request: Request) =>
+      Promise.resolve(direct(request, request.method, rawPath(request.url), undefined)),
+  }
 }
 
 /** Every kind of GET the lane must take or pass on, in an order that moves state. */
@@ -105,6 +113,8 @@ const polls: [string, string | undefined][] = [
   ['/v3/sources/flaky/command', 'tok-demo'],
   ['/v3/sources/ack-1/command', 'tok-nope'],
   ['/v3/sources/ack-1/command', undefined],
+  ['/v3/sources/ack-1/command', ''],
+  ['/v3/sources/ack-1/command', 't'.repeat(16_385)],
   ['/v3/sources/ack%2D1/command', 'tok-demo'],
   ['/v3/sources//command', 'tok-demo'],
   ['/v3/sources/ack-1/command_result', 'tok-demo'],
@@ -185,5 +195,110 @@ describe('poll lane', () => {
       logError() {},
     }
     expect(createPollLane(deps)).toBeUndefined()
+  })
+})
+
+describe('command_result body read', () => {
+  /** A body stream that counts the bytes the handler pulls, 4 KiB a pull, up to `total`. */
+  const countingBody = (total: number) => {
+    let pulled = 0
+    const chunk = new Uint8Array(4_096).fill(0x20)
+    const stream = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (pulled >= total) return controller.close()
+          pulled += chunk.byteLength
+          controller.enqueue(chunk)
+        },
+      },
+      { highWaterMark: 0 },
+    )
+    return { stream, pulled: () => pulled }
+  }
+  const post = (h: ReturnType<typeof harness>, headers: Record<string, string>, body: BodyInit) => {
+    const request = new Request('http://mock.test/v3/sources/ack-1/command_result', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      duplex: 'half',
+    } as RequestInit)
+    return h.direct(request)
+  }
+  const codeOf = async (response: Response) =>
+    [response.status, ((await response.json()) as { error_code: string }).error_code] as const
+
+  it('refuses a bad token 401 APIGW.0301 without reading the body', async () => {
+    const h = harness(false)
+    const body = countingBody(2_097_152)
+    expect(await codeOf(await post(h, { 'x-auth-token': 'tok-nope' }, body.stream))).toEqual([
+      401,
+      'APIGW.0301',
+    ])
+    expect(body.pulled()).toBe(0)
+  })
+
+  it('refuses a bad token 401 APIGW.0301 when Content-Length alone claims over 1 MiB', async () => {
+    const h = harness(false)
+    const claim = { 'content-length': '2097152' }
+    expect(await codeOf(await post(h, { ...claim, 'x-auth-token': 'tok-nope' }, '{}'))).toEqual([
+      401,
+      'APIGW.0301',
+    ])
+    expect(await codeOf(await post(h, { ...claim, 'x-auth-token': '' }, '{}'))).toEqual([
+      401,
+      'APIGW.0301',
+    ])
+    expect(await codeOf(await post(h, { ...claim, 'x-auth-token': 'tok-demo' }, '{}'))).toEqual([
+      401,
+      'SMS.2004',
+    ])
+  })
+
+  it('answers a good token SMS.2004 past 10,240 bytes, reading no further than the bound', async () => {
+    const h = harness(false)
+    const body = countingBody(2_097_152)
+    expect(await codeOf(await post(h, { 'x-auth-token': 'tok-demo' }, body.stream))).toEqual([
+      401,
+      'SMS.2004',
+    ])
+    expect(body.pulled()).toBeGreaterThan(10_240)
+    expect(body.pulled()).toBeLessThanOrEqual(10_240 + 4_096)
+    const [line] = await h.store.readJournal({})
+    expect(line).toMatchObject({
+      route: 'command_result',
+      status: 401,
+      errorCode: 'SMS.2004',
+      auth: { account: 'demo' },
+    })
+  })
+})
+
+describe('credentials before the body', () => {
+  const request = (headers: Record<string, string>) =>
+    new Request('http://mock.test/v3/sources/s/command_result', { method: 'POST', headers })
+  const signature = 'SDK-HMAC-SHA256 Access=AK, SignedHeaders=x-sdk-date, Signature=00'
+
+  it('reads the body first only for an AK/SK signature without a token', () => {
+    expect(signsBody(request({ authorization: signature }))).toBe(true)
+    expect(signsBody(request({ authorization: `  sdk-hmac-sha256 ${signature.slice(16)}` }))).toBe(
+      true,
+    )
+    expect(signsBody(request({ authorization: signature, 'x-auth-token': '' }))).toBe(false)
+    expect(signsBody(request({ authorization: signature, 'x-auth-token': 'tok' }))).toBe(false)
+    expect(signsBody(request({ authorization: 'Bearer tok' }))).toBe(false)
+    expect(signsBody(request({}))).toBe(false)
+  })
+
+  it('takes an empty token for a missing one and an over-long one for an invalid one', () => {
+    expect(unusableToken('')).toEqual({
+      ok: false,
+      reason: 'missing',
+      message: 'X-Auth-Token: expected a non-empty token',
+    })
+    expect(unusableToken('t'.repeat(16_385))).toEqual({
+      ok: false,
+      reason: 'unknown-token',
+      message: 'X-Auth-Token: expected at most 16384 characters, got 16385',
+    })
   })
 })

@@ -14,13 +14,14 @@ import {
 } from '../http.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
-import type { ThrottleOutcome } from '../rules/rate-limit.ts'
+import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import { firstIssue } from '../scenario.ts'
 import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
 import {
   announceFaults,
   applyResponseFault,
+  clientMethod,
   injectedStatusAnswer,
   type RouteDeps,
   rawPath,
@@ -187,6 +188,40 @@ export function checkJsonContentType(
   return { ok: true }
 }
 
+/**
+ * An `X-Auth-Token` outside API.md's 1–16,384 characters. API Gateway checks the token before SMS
+ * sees the request, so it is refused as any bad token is, 401 (a client refreshes on 401, never
+ * on 400): an empty one as missing, an over-long one as invalid. The message (kept by the
+ * `auth-failure` event and the `sms` style) names the header and the bound.
+ *
+ * @example
+ * unusableToken('') // { ok: false, reason: 'missing', message: 'X-Auth-Token: expected a non-empty token' }
+ */
+export function unusableToken(token: string): Extract<AuthOutcome, { ok: false }> {
+  return token.length === 0
+    ? { ok: false, reason: 'missing', message: 'X-Auth-Token: expected a non-empty token' }
+    : {
+        ok: false,
+        reason: 'unknown-token',
+        message: `X-Auth-Token: expected at most ${MAX_TOKEN} characters, got ${token.length}`,
+      }
+}
+
+const SIGNATURE_SCHEME = /^\s*SDK-HMAC-SHA256\s/i
+
+/**
+ * Whether `authenticateSmsRequest` will verify an AK/SK signature, which covers the body: an
+ * `SDK-HMAC-SHA256` Authorization and no `X-Auth-Token` (a token, even an unusable one, wins).
+ *
+ * @example
+ * signsBody(new Request(url, { headers: { 'x-auth-token': 't0k3n' } })) // false
+ */
+export function signsBody(request: Request): boolean {
+  if (request.headers.has('x-auth-token')) return false
+  const authorization = request.headers.get('authorization')
+  return authorization !== null && SIGNATURE_SCHEME.test(authorization)
+}
+
 /** How the SMS routes answer a refusal: status, code, message (and headers). */
 export type Refusal = {
   status: number
@@ -206,6 +241,7 @@ export function* authenticateSmsRequest(
   body: Uint8Array,
   now: number,
   requestId: string,
+  api: RateLimitedApi,
   serverId?: string,
 ): Generator<unknown, { ok: true; principal: Principal } | ({ ok: false } & Refusal), unknown> {
   const { store } = deps
@@ -215,21 +251,15 @@ export function* authenticateSmsRequest(
   let auth: AuthOutcome
   if (token !== null) {
     if (token.length < MIN_TOKEN || token.length > MAX_TOKEN) {
-      return {
-        ok: false,
-        status: 400,
-        code: ERROR_CODES.badRequest,
-        message:
-          token.length === 0
-            ? 'X-Auth-Token: expected a non-empty token'
-            : `X-Auth-Token: expected at most ${LIMITS.authToken.max} characters, got ${token.length}`,
-      }
+      auth = unusableToken(token)
+    } else {
+      const checked = store.authenticateToken(token)
+      auth = (isThenable(checked) ? yield checked : checked) as AuthOutcome
     }
-    const checked = store.authenticateToken(token)
-    auth = (isThenable(checked) ? yield checked : checked) as AuthOutcome
-  } else if (authorization !== null && /^\s*SDK-HMAC-SHA256\s/i.test(authorization)) {
+  } else if (authorization !== null && SIGNATURE_SCHEME.test(authorization)) {
     auth = (yield store.authenticateSignature({
-      method: request.method,
+      // The client signed the method it sent: HEAD, for a HEAD the app answers as a GET.
+      method: clientMethod(request),
       url: request.url,
       headers: [...request.headers],
       body,
@@ -271,7 +301,7 @@ export function* authenticateSmsRequest(
     }
   }
   const principal = auth.principal
-  const throttle = store.throttle(principal)
+  const throttle = store.throttle(principal, api)
   const throttled = (isThenable(throttle) ? yield throttle : throttle) as ThrottleOutcome
   if (!throttled.ok) {
     return {
@@ -288,14 +318,17 @@ export function* authenticateSmsRequest(
 
 /**
  * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (API.md §1–2),
- * checking, in order: path (404) → injected faults → body read (bounded) → credentials (400 when
- * malformed, 401) → rate limit (429) → method (401 `SMS.2003`) → server id (400) → Content-Type
+ * checking, in order: path (404) → injected faults → body read bounded at 1 MiB, for an AK/SK
+ * signature only (it covers the body) → credentials (401) → rate limit (429) → body read bounded
+ * at 10,240 bytes, for a token → method (401 `SMS.2003`) → server id (400) → Content-Type
  * (401 `SMS.2005`/`SMS.2006`) and body size (401 `SMS.2004`) → body (400) → server (404, 403) →
  * delivery model (400 `SMS.2009`): the gateway's answers before SMS's, as in production.
  */
 export function createSmsHandler(deps: RouteDeps) {
   return (c: Context) =>
-    runSteps(handleSms(deps, c.req.raw, c.req.raw.method, rawPath(c.req.raw.url), undefined, c))
+    runSteps(
+      handleSms(deps, c.req.raw, clientMethod(c.req.raw), rawPath(c.req.raw.url), undefined, c),
+    )
 }
 
 /**
@@ -470,10 +503,12 @@ function* handleSms(
     }
   }
 
-  // The body is read (bounded) before the credential check, since an AK/SK signature covers it.
   let body = EMPTY_BODY
   let bodyTooLarge = false
-  if (method !== 'GET') {
+  // Only an AK/SK signature covers the body, so only then is it read (bounded) before the
+  // credential check; a token (or no credential) is checked first, whatever the body's size.
+  const signedBody = method !== 'GET' && signsBody(request)
+  if (signedBody) {
     const read = (yield readBodyLimited(request, GATEWAY_MAX_BODY_BYTES)) as BodyRead
     if (!read.ok) {
       // Past the gateway's own bound the mock will not buffer the body to verify a signature.
@@ -496,10 +531,20 @@ function* handleSms(
     body,
     now,
     requestId,
+    route,
     serverId ?? undefined,
   )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
   entry.auth = auth.principal
+
+  if (method !== 'GET' && !signedBody) {
+    // Nothing past SMS's own limit is needed: a larger body is refused (SMS.2004) below, after
+    // the method, server id and Content-Type checks, as a signed one is.
+    const read = (yield readBodyLimited(request, MAX_BODY_BYTES)) as BodyRead
+    if (read.ok) body = read.bytes
+    else if (read.reason === 'too-large') bodyTooLarge = true
+    else return fail(400, ERROR_CODES.badRequest, read.message)
+  }
 
   // Where API Gateway answers a wrong method is not on record; SMS's error list has SMS.2003
   // for it, so the gateway passes it on and SMS answers, after the credential check.

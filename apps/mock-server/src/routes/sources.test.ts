@@ -11,9 +11,20 @@ describe('parseSourcesQuery', () => {
   })
 
   it('reads filters, connected as a boolean in any case', () => {
-    expect(query('id=a&name=web&state=replicate&connected=TRUE&ip=1.2.3.4')).toEqual({
+    expect(
+      query('id=a&name=web&state=replicate&migration_cycle=syncing&connected=TRUE&ip=1.2.3.4'),
+    ).toEqual({
       ok: true,
-      query: { limit: 200, offset: 0, id: 'a', name: 'web', state: 'replicate', connected: true },
+      query: {
+        limit: 200,
+        offset: 0,
+        id: 'a',
+        name: 'web',
+        state: 'replicate',
+        migration_cycle: 'syncing',
+        connected: true,
+        unkept: ['ip'],
+      },
     })
   })
 
@@ -34,19 +45,40 @@ describe('parseSourcesQuery', () => {
 })
 
 describe('pageOfSources', () => {
-  const server = (id: string, name: string, state: string, connected: boolean): SourceServer => ({
+  const server = (
+    id: string,
+    name: string,
+    state: string,
+    connected: boolean,
+    cycle?: string,
+  ): SourceServer => ({
     id,
     name,
     state,
+    ...(cycle !== undefined ? { migration_cycle: cycle } : {}),
     connected,
     last_visit_time: 0,
     add_date: 0,
   })
   const fleet = [
-    server('a', 'web-01', 'replicate', true),
+    server('a', 'web-01', 'replicate', true, 'replicating'),
     server('b', 'WEB-02', 'stopped', false),
-    server('c', 'db-01', 'replicate', false),
+    server('c', 'db-01', 'replicate', false, 'syncing'),
   ]
+
+  it('filters on migration_cycle; a server without one never matches', () => {
+    const page = pageOfSources(fleet, { limit: 200, offset: 0, migration_cycle: 'replicating' })
+    expect(page.source_servers.map((s) => s.id)).toEqual(['a'])
+    expect(pageOfSources(fleet, { limit: 200, offset: 0, migration_cycle: 'x' }).count).toBe(0)
+  })
+
+  it('matches nothing on a filter the mock keeps for no server (ip, projects)', () => {
+    for (const filter of ['ip=192.168.0.12', 'migproject=p1', 'enterprise_project_id=0']) {
+      const parsed = query(filter)
+      if (!parsed.ok) throw new Error(parsed.message)
+      expect(pageOfSources(fleet, parsed.query)).toEqual({ count: 0, source_servers: [] })
+    }
+  })
 
   it('counts every match and returns the requested slice', () => {
     const page = pageOfSources(fleet, { limit: 1, offset: 1 })

@@ -5,7 +5,13 @@ import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import type { SourceServer } from '../rules/server-state.ts'
 import type { JournalInput } from '../types.ts'
-import { announceFaults, baseEntry, injectedStatusAnswer, type RouteDeps } from './context.ts'
+import {
+  announceFaults,
+  baseEntry,
+  clientMethod,
+  injectedStatusAnswer,
+  type RouteDeps,
+} from './context.ts'
 import { authenticateSmsRequest } from './sms.ts'
 import { runSteps, type Steps } from './steps.ts'
 
@@ -19,13 +25,23 @@ export interface SourcesQuery {
   id?: string
   name?: string
   state?: string
+  migration_cycle?: string
   connected?: boolean
+  /**
+   * Filters on fields the mock keeps for no server (`ip`, `migproject`,
+   * `enterprise_project_id`): a server without the field matches none of them.
+   */
+  unkept?: string[]
 }
+
+/** Filters of API.md §8 on fields no mock server has. */
+const UNKEPT_FILTERS = ['ip', 'migproject', 'enterprise_project_id'] as const
 
 /**
  * Reads `GET /v3/sources`'s query: `limit` (0–200, 0 or absent: 200), `offset` (≥ 0), and the
- * filters `id`, `name`, `state`, `connected` (`true`/`false`). Other filters of the real API are
- * accepted and ignored (the mock keeps no IPs or projects).
+ * filters of API.md §8: `id`, `name`, `state`, `migration_cycle`, `connected` (`true`/`false`),
+ * and `ip`, `migproject`, `enterprise_project_id`, which match no mock server (it keeps no IPs
+ * or projects): a filter is never silently ignored.
  *
  * @example
  * parseSourcesQuery(new URL('http://x/v3/sources?limit=2&connected=true').searchParams)
@@ -47,11 +63,17 @@ export function parseSourcesQuery(
   const offset = integer('offset', 2_147_483_647)
   if (typeof offset === 'string') return { ok: false, message: offset }
   const query: SourcesQuery = { limit: limit === 0 ? DEFAULT_SOURCES_LIMIT : limit, offset }
-  for (const key of ['id', 'name', 'state'] as const) {
+  for (const key of ['id', 'name', 'state', 'migration_cycle'] as const) {
     const value = params.get(key)
     if (value === null || value === '') continue
     if (value.length > 255) return { ok: false, message: `${key}: expected at most 255 characters` }
     query[key] = value
+  }
+  for (const key of UNKEPT_FILTERS) {
+    const value = params.get(key)
+    if (value === null || value === '') continue
+    if (value.length > 255) return { ok: false, message: `${key}: expected at most 255 characters` }
+    query.unkept = [...(query.unkept ?? []), key]
   }
   const connected = params.get('connected')
   if (connected !== null && connected !== '') {
@@ -68,8 +90,9 @@ export function parseSourcesQuery(
 }
 
 /**
- * One page of the fleet list: servers matching every filter given (`id` and `state` exactly,
- * `name` as a case-insensitive substring), in registration order; `count` is the total matching.
+ * One page of the fleet list: servers matching every filter given (`id`, `state` and
+ * `migration_cycle` exactly, `name` as a case-insensitive substring; a filter on a field the
+ * server lacks matches nothing), in registration order; `count` is the total matching.
  *
  * @example
  * pageOfSources(all, { limit: 200, offset: 0, state: 'replicate' }) // { count, source_servers }
@@ -81,9 +104,11 @@ export function pageOfSources(
   const name = query.name?.toLowerCase()
   const matching = servers.filter(
     (s) =>
+      query.unkept === undefined &&
       (query.id === undefined || s.id === query.id) &&
       (name === undefined || s.name.toLowerCase().includes(name)) &&
       (query.state === undefined || s.state === query.state) &&
+      (query.migration_cycle === undefined || s.migration_cycle === query.migration_cycle) &&
       (query.connected === undefined || s.connected === query.connected),
   )
   return {
@@ -118,11 +143,12 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
   const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
     finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
 
-  if (request.method !== 'GET' && request.method !== 'HEAD') {
+  const method = clientMethod(request)
+  if (method !== 'GET' && method !== 'HEAD') {
     return fail(
       404,
       ERROR_CODES.unknownApi,
-      `The API does not exist or has not been published: ${request.method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
+      `The API does not exist or has not been published: ${method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
     )
   }
   const faults = (yield store.drawFaults(undefined, 'sources')) as FaultSelection
@@ -133,7 +159,14 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
       return fail(answer.status, answer.code, answer.message, answer.headers)
     }
   }
-  const auth = yield* authenticateSmsRequest(deps, request, new Uint8Array(0), now, requestId)
+  const auth = yield* authenticateSmsRequest(
+    deps,
+    request,
+    new Uint8Array(0),
+    now,
+    requestId,
+    'sources',
+  )
   if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
   const principal = auth.principal
   entry.auth = principal

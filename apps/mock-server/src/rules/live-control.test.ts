@@ -49,13 +49,13 @@ describe('LiveControl', () => {
 
   it('throttles against the configured limit until settings change', () => {
     const live = new LiveControl(SETTINGS)
-    expect(live.throttle('k', 0).ok).toBe(true)
-    expect(live.throttle('k', 1).ok).toBe(false)
+    expect(live.throttle('k', 'command', 0).ok).toBe(true)
+    expect(live.throttle('k', 'command', 1).ok).toBe(false)
     expect(live.updateSettings({ rateLimit: null, authErrors: 'sms' })).toEqual({
       authErrors: 'sms',
       rateLimit: null,
     })
-    expect(live.throttle('k', 2).ok).toBe(true)
+    expect(live.throttle('k', 'command', 2).ok).toBe(true)
   })
 
   it('forgets requests and events and restores the configured settings on reset', async () => {
@@ -67,7 +67,7 @@ describe('LiveControl', () => {
     expect(live.readJournal({})).toEqual([])
     expect(await replay(live)).toEqual([])
     expect(live.settings()).toEqual({ authErrors: 'gateway', rateLimit: SETTINGS.rateLimit })
-    expect(live.throttle('k', 0).ok).toBe(true)
-    expect(live.throttle('k', 1).ok).toBe(false)
+    expect(live.throttle('k', 'command', 0).ok).toBe(true)
+    expect(live.throttle('k', 'command', 1).ok).toBe(false)
   })
 })

@@ -12,7 +12,7 @@ import {
   updateLiveSettings,
   viewLiveSettings,
 } from './live-settings.ts'
-import type { RateLimit, ThrottleOutcome } from './rate-limit.ts'
+import type { RateLimit, RateLimitedApi, ThrottleOutcome } from './rate-limit.ts'
 import { RequestLog } from './request-log.ts'
 
 /** The settings a {@link LiveControl} starts (and resets) with. */
@@ -68,9 +68,9 @@ export class LiveControl {
     return this.#live.rate.limit !== null
   }
 
-  /** Counts one request of `caller` against the live rate limit. */
-  throttle(caller: Principal | string, now: number): ThrottleOutcome {
-    return throttleRequest(this.#live, caller, now)
+  /** Counts one request of `caller` to `api` against the live rate limit. */
+  throttle(caller: Principal | string, api: RateLimitedApi, now: number): ThrottleOutcome {
+    return throttleRequest(this.#live, caller, api, now)
   }
 
   /** The live settings as the admin API shows them. */

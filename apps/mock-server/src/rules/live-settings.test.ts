@@ -29,11 +29,14 @@ describe('live settings', () => {
   it('refuses a request past the limit and counts afresh under a new limit', () => {
     const live = initialLiveState({ authErrors: 'gateway', rateLimit: TWO_PER_MINUTE })
     const key = 'iam-token:acme:ops'
-    expect(throttleRequest(live, key, 0).ok).toBe(true)
-    expect(throttleRequest(live, key, 1).ok).toBe(true)
-    expect(throttleRequest(live, key, 2)).toMatchObject({ ok: false, retryAfterSeconds: 60 })
+    expect(throttleRequest(live, key, 'command', 0).ok).toBe(true)
+    expect(throttleRequest(live, key, 'command', 1).ok).toBe(true)
+    expect(throttleRequest(live, key, 'command', 2)).toMatchObject({
+      ok: false,
+      retryAfterSeconds: 60,
+    })
     updateLiveSettings(live, { rateLimit: TWO_PER_MINUTE })
-    expect(throttleRequest(live, key, 3).ok).toBe(true)
+    expect(throttleRequest(live, key, 'command', 3).ok).toBe(true)
   })
 
   it('counts a principal under its identity key', () => {
@@ -42,13 +45,28 @@ describe('live settings', () => {
       rateLimit: { limit: 1, windowMs: 1_000 },
     })
     const principal = { kind: 'ak-sk', account: 'acme', name: 'AK1' } as const
-    expect(throttleRequest(live, principal, 0).ok).toBe(true)
-    expect(throttleRequest(live, 'ak-sk:acme:AK1', 1).ok).toBe(false)
+    expect(throttleRequest(live, principal, 'command', 0).ok).toBe(true)
+    expect(throttleRequest(live, 'ak-sk:acme:AK1', 'command', 1).ok).toBe(false)
+  })
+
+  it('keeps one budget per identity and API, as API Gateway counts (API.md §7)', () => {
+    const live = initialLiveState({ authErrors: 'gateway', rateLimit: TWO_PER_MINUTE })
+    const principal = { kind: 'iam-token', account: 'acme', name: 'ops' } as const
+    expect(throttleRequest(live, principal, 'command', 0).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'command', 1).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'command', 2).ok).toBe(false)
+    // the same user's result reports and fleet list draw on budgets of their own
+    expect(throttleRequest(live, principal, 'command_result', 3).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'sources', 4).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'sources', 5).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'sources', 6).ok).toBe(false)
+    expect(throttleRequest(live, principal, 'command_result', 7).ok).toBe(true)
+    expect(throttleRequest(live, principal, 'command_result', 8).ok).toBe(false)
   })
 
   it('lets every request through when no limit is set', () => {
     const live = initialLiveState({ authErrors: 'gateway', rateLimit: null })
-    for (let i = 0; i < 100; i++) expect(throttleRequest(live, 'k', i).ok).toBe(true)
+    for (let i = 0; i < 100; i++) expect(throttleRequest(live, 'k', 'command', i).ok).toBe(true)
     expect(live.rate.windows.size).toBe(0)
   })
 })

@@ -5,8 +5,9 @@ import type { Principal } from '../types.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {
   ALLOWED,
-  identityKey,
+  budgetKey,
   type RateLimit,
+  type RateLimitedApi,
   type RateState,
   type ThrottleOutcome,
   takeRequest,
@@ -58,17 +59,19 @@ export function updateLiveSettings(live: LiveState, changes: Partial<LiveSetting
 }
 
 /**
- * Counts one request of `caller` (a principal, or its {@link identityKey}) against the live rate
- * limit. An unlimited mock returns at once: nothing is computed or allocated per request.
+ * Counts one request of `caller` (a principal, or its identity key) to `api` against the live
+ * rate limit: one budget per identity and API. An unlimited mock returns at once: nothing is
+ * computed or allocated per request.
  *
  * @example
- * throttleRequest(live, principal, now) // ALLOWED or a refusal with retryAfterSeconds
+ * throttleRequest(live, principal, 'command', now) // ALLOWED or a refusal with retryAfterSeconds
  */
 export function throttleRequest(
   live: LiveState,
   caller: Principal | string,
+  api: RateLimitedApi,
   now: number,
 ): ThrottleOutcome {
   if (live.rate.limit === null) return ALLOWED
-  return takeRequest(live.rate, typeof caller === 'string' ? caller : identityKey(caller), now)
+  return takeRequest(live.rate, budgetKey(caller, api), now)
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { MockConfigError } from '../errors.ts'
 import {
+  budgetKey,
   describeWindow,
+  formatRateLimit,
   identityKey,
   parseRateLimit,
   type RateState,
@@ -120,5 +122,20 @@ describe('takeRequest', () => {
     expect(describeWindow(10_000)).toBe('10 seconds')
     expect(describeWindow(7_200_000)).toBe('2 hours')
     expect(describeWindow(86_400_000)).toBe('1 day')
+  })
+
+  it('writes a budget back in the form parseRateLimit reads', () => {
+    for (const text of ['1/min', '20/min', '100/10s', '5000/h', '3/2day', '7/s', '9/90s']) {
+      expect(formatRateLimit(parseRateLimit(text))).toBe(text)
+      expect(parseRateLimit(formatRateLimit(parseRateLimit(text)))).toEqual(parseRateLimit(text))
+    }
+    expect(formatRateLimit(parseRateLimit('5 / 60 minutes'))).toBe('5/h')
+  })
+
+  it('keys a budget by identity and API', () => {
+    const principal = { kind: 'iam-token', account: 'acme', name: 'ops' } as const
+    expect(budgetKey(principal, 'command')).toBe('user:acme:ops command')
+    expect(budgetKey(principal, 'sources')).toBe('user:acme:ops sources')
+    expect(budgetKey(identityKey(principal), 'command')).toBe(budgetKey(principal, 'command'))
   })
 })

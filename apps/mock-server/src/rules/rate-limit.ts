@@ -77,6 +77,28 @@ export function describeWindow(windowMs: number): string {
   return `${windowMs} ms`
 }
 
+/**
+ * A budget written as `parseRateLimit` reads it, shortest form first.
+ *
+ * @example
+ * formatRateLimit({ limit: 20, windowMs: 60_000 }) // '20/min'
+ * formatRateLimit({ limit: 100, windowMs: 10_000 }) // '100/10s'
+ */
+export function formatRateLimit(limit: RateLimit): string {
+  for (const [unit, ms] of [
+    ['day', DAY.ms],
+    ['h', HOUR.ms],
+    ['min', MINUTE.ms],
+    ['s', SECOND.ms],
+  ] as const) {
+    if (limit.windowMs % ms === 0) {
+      const n = limit.windowMs / ms
+      return `${limit.limit}/${n === 1 ? '' : n}${unit}`
+    }
+  }
+  return `${limit.limit}/${limit.windowMs / 1000}s`
+}
+
 /** Budgets in use: per identity, the start of its window and the requests counted in it. */
 export interface RateState {
   limit: RateLimit | null
@@ -110,6 +132,35 @@ export function identityKey(principal: Principal): string {
         ? `user:${principal.account}:${user}`
         : `${principal.kind}:${principal.account}:${principal.name}`
     keys.set(principal, key)
+  }
+  return key
+}
+
+/** The APIs that have a budget each: API Gateway's limits are per user and API (API.md §7). */
+export type RateLimitedApi = 'command' | 'command_result' | 'sources'
+
+const budgetKeys = new WeakMap<Principal, Partial<Record<RateLimitedApi, string>>>()
+
+/**
+ * The budget a request draws on: its identity's (see {@link identityKey}) for that API, so a
+ * watch polling commands with the agents' IAM user eats their polling budget, not their
+ * result reports' or its own fleet list's.
+ *
+ * @example
+ * budgetKey({ kind: 'static-token', account: 'demo', name: 'token1a2b' }, 'command')
+ * // 'static-token:demo:token1a2b command'
+ */
+export function budgetKey(caller: Principal | string, api: RateLimitedApi): string {
+  if (typeof caller === 'string') return `${caller} ${api}`
+  let keys = budgetKeys.get(caller)
+  if (keys === undefined) {
+    keys = {}
+    budgetKeys.set(caller, keys)
+  }
+  let key = keys[api]
+  if (key === undefined) {
+    key = `${identityKey(caller)} ${api}`
+    keys[api] = key
   }
   return key
 }
@@ -157,6 +208,6 @@ export function viewRateLimit(limit: RateLimit | null) {
     : {
         limit: limit.limit,
         windowMs: limit.windowMs,
-        text: `${limit.limit}/${describeWindow(limit.windowMs)}`,
+        text: formatRateLimit(limit),
       }
 }

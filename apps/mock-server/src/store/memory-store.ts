@@ -29,7 +29,7 @@ import {
   type WireRequest,
 } from '../rules/identity.ts'
 import { LiveControl } from '../rules/live-control.ts'
-import { ALLOWED, type ThrottleOutcome } from '../rules/rate-limit.ts'
+import { ALLOWED, type RateLimitedApi, type ThrottleOutcome } from '../rules/rate-limit.ts'
 import {
   accountOfNewServer,
   faultsOf,
@@ -367,10 +367,10 @@ export class MemoryStore implements MockStore {
     return selection
   }
 
-  throttle(principal: Principal): ThrottleOutcome {
+  throttle(principal: Principal, api: RateLimitedApi): ThrottleOutcome {
     // Unlimited (the common case): the shared answer, without reading the clock.
     if (!this.#live.rateLimited) return ALLOWED
-    return this.#live.throttle(principal, this.#now())
+    return this.#live.throttle(principal, api, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {

@@ -8,7 +8,7 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../rules/identity.ts'
-import type { RateLimit, ThrottleOutcome } from '../rules/rate-limit.ts'
+import type { RateLimit, RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import type {
   EnqueueItem,
   EnqueueOutcome,
@@ -185,10 +185,11 @@ export interface MockStore {
   ): FaultSelection | Promise<FaultSelection>
 
   /**
-   * Counts a request of an authenticated identity against the rate limit (on the mock clock).
-   * A store that holds it in this process answers without a promise.
+   * Counts a request of an authenticated identity to `api` against the rate limit (on the mock
+   * clock): one budget per identity and API, as API Gateway counts (API.md §7). A store that
+   * holds it in this process answers without a promise.
    */
-  throttle(principal: Principal): ThrottleOutcome | Promise<ThrottleOutcome>
+  throttle(principal: Principal, api: RateLimitedApi): ThrottleOutcome | Promise<ThrottleOutcome>
   /** Settings the admin API can change while the mock runs (a reset restores the start ones). */
   liveSettings(): Promise<LiveSettings>
   /** Changes some live settings; a new rate limit starts counting afresh. */

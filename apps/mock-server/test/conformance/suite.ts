@@ -230,17 +230,6 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       await expectError(await api.getCommand('y'.repeat(255)), 404, 'SMS.0404')
     })
 
-    it('answers 400 naming X-Auth-Token for a token over 16,384 characters', async () => {
-      const id = uniqueId()
-      await api.register(id)
-      await expectError(
-        await api.getCommand(id, { 'x-auth-token': 't'.repeat(16_385) }),
-        400,
-        'SMS.0400',
-        /X-Auth-Token/,
-      )
-    })
-
     it('answers 400 naming the field for malformed result bodies', async () => {
       const id = uniqueId()
       await api.register(id)
@@ -1006,6 +995,111 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       )
     })
 
+    it('answers an empty X-Auth-Token as missing and an over-long one as invalid: 401, never 400', async () => {
+      const missing = 'Incorrect IAM authentication information: x-auth-token not found'
+      const invalid = 'Incorrect IAM authentication information: decrypt token fail'
+      const command = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const tooLong = 't'.repeat(16_385)
+      const response = await target.fetch(`${target.baseUrl}/_mock/events`, {
+        headers: { authorization: `Bearer ${target.adminToken}` },
+      })
+      const events = readEvents(response)
+      try {
+        await events.next((m) => m.event === 'ready')
+        await expectGateway(
+          await api.getCommand('seeded-1', { 'x-auth-token': '' }),
+          401,
+          'APIGW.0301',
+          missing,
+        )
+        const failure = await events.next((m) => m.event === 'auth-failure')
+        expect(failure.data).toMatchObject({
+          serverId: 'seeded-1',
+          reason: 'missing',
+          message: 'X-Auth-Token: expected a non-empty token',
+        })
+        await expectGateway(
+          await api.getCommand('seeded-1', { 'x-auth-token': tooLong }),
+          401,
+          'APIGW.0301',
+          invalid,
+        )
+        expect((await events.next((m) => m.event === 'auth-failure')).data).toMatchObject({
+          reason: 'unknown-token',
+          message: 'X-Auth-Token: expected at most 16384 characters, got 16385',
+        })
+      } finally {
+        await events.close()
+      }
+      // A valid signature beside the token doesn't help: the token is what the gateway checks.
+      const signed = await signedHeaders('GET', command, undefined)
+      await expectGateway(
+        await target.fetch(command, { headers: { ...signed, 'x-auth-token': '' } }),
+        401,
+        'APIGW.0301',
+        missing,
+      )
+      await expectGateway(
+        await api.postResult(
+          'seeded-1',
+          { command_name: 'START', result: 'success', result_detail: {} },
+          { 'x-auth-token': tooLong },
+        ),
+        401,
+        'APIGW.0301',
+        invalid,
+      )
+      for (const [token, text] of [
+        ['', missing],
+        [tooLong, invalid],
+      ] as const) {
+        await expectGateway(
+          await target.fetch(`${target.baseUrl}/v3/sources`, {
+            headers: { 'x-auth-token': token },
+          }),
+          401,
+          'APIGW.0301',
+          text,
+        )
+      }
+      const journal = await api.admin('GET', '/journal')
+      expect(
+        journal.body.entries.map((e: { route: string; status: number; errorCode: string }) => [
+          e.route,
+          e.status,
+          e.errorCode,
+        ]),
+      ).toEqual([
+        ['command', 401, 'APIGW.0301'],
+        ['command', 401, 'APIGW.0301'],
+        ['command', 401, 'APIGW.0301'],
+        ['command_result', 401, 'APIGW.0301'],
+        ['sources', 401, 'APIGW.0301'],
+        ['sources', 401, 'APIGW.0301'],
+      ])
+      expect(JSON.stringify(journal.body)).not.toContain(tooLong)
+      // The seeded command was never delivered.
+      expect((await api.admin('GET', '/servers/seeded-1')).body.current.deliveries).toBe(0)
+    })
+
+    it('(sms style) answers an empty or over-long X-Auth-Token as other token failures, naming the header', async () => {
+      await useSmsAuthErrors()
+      await expectError(
+        await api.getCommand('seeded-1', { 'x-auth-token': '' }),
+        401,
+        'APIGW.0301',
+        'X-Auth-Token: expected a non-empty token',
+      )
+      await expectError(
+        await target.fetch(`${target.baseUrl}/v3/sources`, {
+          headers: { 'x-auth-token': 't'.repeat(16_385) },
+        }),
+        401,
+        'APIGW.0301',
+        'X-Auth-Token: expected at most 16384 characters, got 16385',
+      )
+    })
+
     it('dates every answer with the mock clock: SMS, IAM, admin, unknown routes', async () => {
       await api.admin('POST', '/clock', { advanceMs: 3 * 3_600_000 })
       const answers = [
@@ -1153,12 +1247,49 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(view.body.resultsTotal).toBe(0)
     })
 
-    it('refuses a body past the gateway bound (1 MiB) with SMS.2004 without buffering it', async () => {
+    it('checks a token before the body: a bad one gets APIGW.0301 whatever the size, a good one SMS.2004', async () => {
+      const huge = result('x'.repeat(1_048_576))
+      const post = (headers: Record<string, string>) =>
+        target.fetch(url(), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...headers },
+          body: huge,
+        })
+      await expectError(await post({ 'x-auth-token': 'nope' }), 401, 'APIGW.0301', /decrypt token/)
+      await expectError(await post({ 'x-auth-token': '' }), 401, 'APIGW.0301', /not found/)
+      await expectError(await post({}), 401, 'APIGW.0301', /not found/)
+      await expectError(await post({ 'x-auth-token': 'tok-demo' }), 401, 'SMS.2004', /10240/)
+      // SMS's order after the gateway: the Content-Type is refused before the size.
       await expectError(
         await target.fetch(url(), {
           method: 'POST',
-          headers: { 'x-auth-token': 'nope', 'content-type': 'application/json' },
-          body: result('x'.repeat(1_048_576)),
+          headers: { 'x-auth-token': 'tok-demo' },
+          body: bytes(huge),
+        }),
+        401,
+        'SMS.2005',
+      )
+      const journal = await api.admin('GET', '/journal?server=seeded-1')
+      expect(journal.body.entries.map((e: { errorCode: string }) => e.errorCode)).toEqual([
+        'APIGW.0301',
+        'APIGW.0301',
+        'APIGW.0301',
+        'SMS.2004',
+        'SMS.2005',
+      ])
+      expect((await api.admin('GET', '/servers/seeded-1')).body.resultsTotal).toBe(0)
+    })
+
+    it('refuses a signed body past the gateway bound (1 MiB) with SMS.2004 before the signature, without buffering it', async () => {
+      const huge = result('x'.repeat(1_048_576))
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: await signedHeaders('POST', url(), huge, {
+            ak: 'AKDEMO0000000000',
+            sk: 'wrong-secret',
+          }),
+          body: huge,
         }),
         401,
         'SMS.2004',
@@ -1167,12 +1298,32 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
 
     it('throttles before SMS looks at the body', async () => {
       await api.admin('POST', '/settings', { rateLimit: '1/min' })
+      // the poll has a budget of its own; the first report, without a Content-Type, is counted
       await expectCommand(await api.getCommand('seeded-1'))
       await expectError(
         await target.fetch(url(), {
           method: 'POST',
           headers: { 'x-auth-token': 'tok-demo' },
           body: bytes(result()),
+        }),
+        401,
+        'SMS.2005',
+      )
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'tok-demo' },
+          body: bytes(result()),
+        }),
+        429,
+        'APIGW.0308',
+      )
+      // Past the gateway bound too: a token's budget is counted before the body is read.
+      await expectError(
+        await target.fetch(url(), {
+          method: 'POST',
+          headers: { 'x-auth-token': 'tok-demo', 'content-type': 'application/json' },
+          body: result('x'.repeat(1_048_576)),
         }),
         429,
         'APIGW.0308',
@@ -1222,10 +1373,62 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
     })
   })
 
+  describe('HEAD', () => {
+    it('journals HEAD as HEAD on every route, answering as GET without a body', async () => {
+      const paths = [
+        '/v3/sources/seeded-1/command',
+        '/v3/sources/seeded-1/command_result',
+        '/v3/sources',
+        '/v3/auth/tokens',
+        '/openapi.json',
+        '/nothing',
+      ]
+      const headers = { 'x-auth-token': 'tok-demo' }
+      for (const path of paths) {
+        const head = await target.fetch(`${target.baseUrl}${path}`, { method: 'HEAD', headers })
+        expect(await head.text()).toBe('')
+        expect(head.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+        const get = await target.fetch(`${target.baseUrl}${path}`, { headers })
+        await get.text()
+        expect(head.status, path).toBe(get.status)
+      }
+      const journal = await api.admin('GET', '/journal')
+      expect(
+        journal.body.entries.map((e: { method: string; path: string }) => `${e.method} ${e.path}`),
+      ).toEqual(paths.flatMap((path) => [`HEAD ${path}`, `GET ${path}`]))
+    })
+
+    it('verifies an AK/SK signature with the method the client signed, HEAD', async () => {
+      const url = `${target.baseUrl}/v3/sources/seeded-1/command`
+      const head = await target.fetch(url, {
+        method: 'HEAD',
+        headers: await signedHeaders('HEAD', url, undefined),
+      })
+      expect(head.status).toBe(200)
+      expect(await head.text()).toBe('')
+      const signedAsGet = await target.fetch(url, {
+        method: 'HEAD',
+        headers: await signedHeaders('GET', url, undefined),
+      })
+      expect(signedAsGet.status).toBe(401)
+      const journal = await api.admin('GET', '/journal?server=seeded-1')
+      expect(
+        journal.body.entries.map((e: { method: string; status: number; auth?: unknown }) => [
+          e.method,
+          e.status,
+          e.auth !== undefined,
+        ]),
+      ).toEqual([
+        ['HEAD', 200, true],
+        ['HEAD', 401, false],
+      ])
+    })
+  })
+
   describe('rate limit per identity', () => {
     it('answers 429 APIGW.0308 with Retry-After past the budget, per identity, on the mock clock', async () => {
       const set = await api.admin('POST', '/settings', { rateLimit: '3/min' })
-      expect(set.body.rateLimit).toEqual({ limit: 3, windowMs: 60_000, text: '3/1 minute' })
+      expect(set.body.rateLimit).toEqual({ limit: 3, windowMs: 60_000, text: '3/min' })
       for (let i = 0; i < 3; i++) await expectCommand(await api.getCommand('seeded-1'))
       const throttled = await api.getCommand('seeded-1')
       const retryAfter = Number(throttled.headers.get('retry-after'))
@@ -1241,13 +1444,26 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(body.request_id).toMatch(/^[0-9a-f]{32}$/)
       expect(retryAfter).toBeGreaterThanOrEqual(1)
       expect(retryAfter).toBeLessThanOrEqual(60)
-      // Another identity of the same account has its own budget; the fleet list shares the user's.
+      // Another identity of the same account has its own budget, and so has each API of this one
+      // (API.md §7: per user and API): the fleet list and result reports are still allowed.
       const url = `${target.baseUrl}/v3/sources/seeded-1/command`
       const signed = await target.fetch(url, {
         headers: await signedHeaders('GET', url, undefined),
       })
       expect(signed.status).toBe(200)
       await signed.text()
+      const fleet = await target.fetch(`${target.baseUrl}/v3/sources`, {
+        headers: { 'x-auth-token': 'tok-demo' },
+      })
+      expect(fleet.status).toBe(200)
+      await fleet.text()
+      for (let i = 0; i < 2; i++) {
+        const listed = await target.fetch(`${target.baseUrl}/v3/sources`, {
+          headers: { 'x-auth-token': 'tok-demo' },
+        })
+        expect(listed.status).toBe(200)
+        await listed.text()
+      }
       await expectError(
         await target.fetch(`${target.baseUrl}/v3/sources`, {
           headers: { 'x-auth-token': 'tok-demo' },

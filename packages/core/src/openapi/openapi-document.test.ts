@@ -13,7 +13,20 @@ describe('openApiDocument', () => {
   it('carries the documented status codes', () => {
     expect(
       Object.keys(openApiDocument.paths['/v3/sources/{server_id}/command'].get.responses),
-    ).toEqual(['200', '204', '400', '401', '403', '404', '500'])
+    ).toEqual(['200', '204', '400', '401', '403', '404', '429', '500'])
+  })
+
+  it('says which 401s are not about credentials, on both endpoints', () => {
+    const paths = openApiDocument.paths
+    for (const responses of [
+      paths['/v3/sources/{server_id}/command'].get.responses,
+      paths['/v3/sources/{server_id}/command_result'].post.responses,
+    ]) {
+      for (const code of ['APIGW.0301', 'SMS.2003', 'SMS.2004', 'SMS.2005', 'SMS.2006']) {
+        expect(responses['401'].description).toContain(code)
+      }
+      expect(responses['429'].description).toContain('APIGW.0308')
+    }
   })
 
   it('derives schemas with the documented length limits from the valibot schemas', () => {

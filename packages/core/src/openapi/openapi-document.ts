@@ -20,10 +20,16 @@ const errorResponse = (description: string) => ({
 const errorResponses = {
   '400': errorResponse('Bad request (e.g. SMS.2009: the result answers another command).'),
   '401': errorResponse(
-    'Missing, expired or revoked token, or a failed AK/SK signature (APIGW.0301).',
+    'Missing, expired or revoked token, or a failed AK/SK signature (APIGW.0301). SMS also ' +
+      'answers 401 to a request it refuses whatever the credential (API.md §7): SMS.2003 ' +
+      'method not allowed, SMS.2004 body over 10,240 bytes, SMS.2005 Content-Type missing, ' +
+      'SMS.2006 Content-Type not JSON; a new credential does not help with those.',
   ),
   '403': errorResponse('No permission (SMS.2002).'),
   '404': errorResponse('Not found.'),
+  '429': errorResponse(
+    'Throttled by API Gateway (APIGW.0308), per user and API; Retry-After may be absent, small or absurd.',
+  ),
   '500': errorResponse('Internal server error (SMS.2007).'),
 }
 

@@ -11,7 +11,7 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../../rules/identity.ts'
-import { identityKey, type ThrottleOutcome } from '../../rules/rate-limit.ts'
+import { identityKey, type RateLimitedApi, type ThrottleOutcome } from '../../rules/rate-limit.ts'
 import { registeredServer, type ServerRegistration } from '../../rules/registry.ts'
 import {
   createServerState,
@@ -137,8 +137,8 @@ export class DurableObjectStore implements MockStore {
     return sources.filter((s): s is SourceServer => s !== undefined)
   }
 
-  throttle(principal: Principal): Promise<ThrottleOutcome> {
-    return this.#control.throttle(identityKey(principal))
+  throttle(principal: Principal, api: RateLimitedApi): Promise<ThrottleOutcome> {
+    return this.#control.throttle(identityKey(principal), api)
   }
 
   liveSettings(): Promise<LiveSettings> {

@@ -31,6 +31,7 @@ import {
   type WireRequest,
 } from '../../rules/identity.ts'
 import { LiveControl } from '../../rules/live-control.ts'
+import type { RateLimitedApi } from '../../rules/rate-limit.ts'
 import {
   accountOfNewServer,
   faultsOf,
@@ -239,8 +240,8 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return idsOwnedBy(this.#registry, account)
   }
 
-  async throttle(identity: string) {
-    return this.#live.throttle(identity, this.#now())
+  async throttle(identity: string, api: RateLimitedApi) {
+    return this.#live.throttle(identity, api, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
