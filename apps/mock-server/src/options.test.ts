@@ -24,6 +24,7 @@ describe('resolveSettings durations', () => {
       [{ limits: { connectedWindowMs: 0 } }, 'limits.connectedWindowMs'],
       [{ limits: { queue: 0 } }, 'limits.queue'],
       [{ rateLimit: { limit: 1, windowMs: 1e300 } }, 'rateLimit.windowMs'],
+      [{ rateLimit: { limit: 1, windowMs: 1_500 } }, 'rateLimit.windowMs'],
     ]
     for (const [options, field] of cases) {
       const error = errorOf(() => resolveSettings({ seed: 1, ...options }))

@@ -166,6 +166,10 @@ export function resolveSettings(options: MockOptions): StoreSettings {
   if (typeof rateSource === 'string') rateLimit = parseRateLimit(rateSource)
   else if (rateSource) {
     checkDurationMs(rateSource.windowMs, 'rateLimit.windowMs', 1)
+    // The gateway words windows in whole seconds and Retry-After counts them.
+    if (rateSource.windowMs % 1000 !== 0) {
+      throw new MockConfigError('rateLimit.windowMs', 'expected a whole number of seconds in ms')
+    }
     rateLimit = {
       limit: positive(rateSource.limit, 'rateLimit.limit', 1),
       windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1),
