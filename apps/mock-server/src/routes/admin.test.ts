@@ -1,3 +1,4 @@
+import { signRequest } from '@sms-command/core/signing'
 import { describe, expect, it } from 'vitest'
 import { createMockApp } from '../app.ts'
 import { MockConfigError } from '../errors.ts'
@@ -63,6 +64,58 @@ describe('admin clock', () => {
     expect(last.body.now).toBe('9999-12-31T23:59:59.999Z')
     expect(last.res.headers.get('date')).toBe('Fri, 31 Dec 9999 23:59:59 GMT')
     expectValidDate(last.res)
+  })
+
+  it('stays at the last instant of 9999 as real time passes it: Date, clock, skew text, expires_at', async () => {
+    let real = REAL_NOW
+    const app = createMockApp({
+      seed: 1,
+      clock: () => real,
+      scenario: {
+        users: [{ name: 'ops', password: 'pw' }],
+        accessKeys: [{ ak: 'AK1', sk: 'SK1', user: 'ops' }],
+        tokens: ['tok-demo'],
+        servers: [{ id: 's1' }],
+      },
+    })
+    const set = await app.request('/_mock/clock', {
+      method: 'POST',
+      body: JSON.stringify({ to: '9999-12-31T23:59:59.000Z' }),
+    })
+    expect(set.status).toBe(200)
+    real += 2_000
+    const clock = await app.request('/_mock/clock')
+    expect(clock.headers.get('date')).toBe('Fri, 31 Dec 9999 23:59:59 GMT')
+    expect((await clock.json()).now).toBe('9999-12-31T23:59:59.999Z')
+    const poll = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(poll.headers.get('date')).toBe('Fri, 31 Dec 9999 23:59:59 GMT')
+    const url = 'http://localhost/v3/sources/s1/command'
+    const signed = await signRequest(
+      { method: 'GET', url, headers: {} },
+      { ak: 'AK1', sk: 'SK1' },
+      new Date(REAL_NOW),
+    )
+    const skewed = await app.request(url, { headers: { ...signed } })
+    expect(skewed.status).toBe(401)
+    expect((await skewed.json()).error_msg).toMatch(/server time:99991231T235959Z$/)
+    const login = await app.request('/v3/auth/tokens?nocatalog=true', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'ops', password: 'pw', domain: { name: 'demo' } } },
+          },
+        },
+      }),
+    })
+    expect(login.status).toBe(201)
+    const token = (await login.json()).token
+    expect(token.expires_at).toBe('9999-12-31T23:59:59.999Z')
+    expect(token.issued_at).toBe('9999-12-31T23:59:59.999Z')
   })
 
   it('refuses dates before 1970 and text that is not an ISO 8601 date, naming `to`', async () => {

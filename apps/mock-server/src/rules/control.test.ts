@@ -34,6 +34,18 @@ describe('moveClock', () => {
     const nan = moveClock(5, { to: Number.NaN }, real)
     expect(nan.offsetMs).toBe(5)
   })
+
+  it('says the clock was at its last instant when real time had carried it past 9999', () => {
+    const real = Date.UTC(2026, 0, 1)
+    const endOffset = Date.UTC(9999, 11, 31, 23, 59, 59) - real
+    const moved = moveClock(endOffset, { to: Date.UTC(2030, 0, 1) }, real + 2_000)
+    expect(moved.events).toEqual([
+      {
+        type: 'clock',
+        detail: { from: '9999-12-31T23:59:59.999Z', offsetMs: Date.UTC(2030, 0, 1) - real - 2_000 },
+      },
+    ])
+  })
 })
 
 describe('clockChangeProblem', () => {

@@ -4,7 +4,13 @@
 import type { NewMockEvent } from '../types.ts'
 import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
 import { fingerprint, type IssueOutcome } from './identity.ts'
-import { CLOCK_RANGE, EARLIEST_CLOCK_MS, isClockTime, LATEST_CLOCK_MS } from './time-bounds.ts'
+import {
+  CLOCK_RANGE,
+  clampClockTime,
+  EARLIEST_CLOCK_MS,
+  isClockTime,
+  LATEST_CLOCK_MS,
+} from './time-bounds.ts'
 
 /** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
 export interface ClockChange {
@@ -50,7 +56,7 @@ export function moveClock(
   change: ClockChange,
   realNow: number,
 ): { offsetMs: number; events: NewMockEvent[] } {
-  const before = realNow + offsetMs
+  const before = clampClockTime(realNow + offsetMs)
   let next = offsetMs
   if (change.to !== undefined) next = change.to - realNow
   if (change.advanceMs !== undefined) next += change.advanceMs

@@ -4,6 +4,7 @@ import {
   verifySignature,
 } from '@sms-command/core/signing'
 import type { AccountRecord, AuthOutcome } from '../types.ts'
+import { LATEST_CLOCK_MS } from './time-bounds.ts'
 
 /** An IAM user of an account. */
 export interface UserRecord {
@@ -158,7 +159,9 @@ export function issueToken(
     account: account.name,
     user: user.name,
     issuedAt: now,
-    expiresAt: now + ttlMs,
+    // `expires_at` is a wire date clients parse: it keeps a four-digit year, so a token issued
+    // less than `ttlMs` before the clock's end expires at its last instant.
+    expiresAt: Math.min(now + ttlMs, LATEST_CLOCK_MS),
     revoked: false,
   }
   state.tokens.set(token, record)

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { MockConfigError } from '../errors.ts'
 import {
   checkDurationMs,
+  clampClockTime,
   isClockTime,
   LATEST_CLOCK_MS,
   MAX_DURATION_MS,
@@ -22,6 +23,16 @@ describe('time bounds', () => {
     expect(isClockTime(-1)).toBe(false)
     expect(isClockTime(Date.parse('+275760-09-13T00:00:00.000Z'))).toBe(false)
     expect(isClockTime(Number.NaN)).toBe(false)
+  })
+
+  it('holds a clock reading within 1970 to 9999, leaving times inside alone', () => {
+    expect(clampClockTime(LATEST_CLOCK_MS + 2_000)).toBe(LATEST_CLOCK_MS)
+    expect(new Date(clampClockTime(Date.UTC(10000, 0, 1, 0, 0, 1))).toISOString()).toBe(
+      '9999-12-31T23:59:59.999Z',
+    )
+    expect(clampClockTime(-1)).toBe(0)
+    expect(clampClockTime(Date.UTC(2030, 0, 1))).toBe(Date.UTC(2030, 0, 1))
+    expect(clampClockTime(LATEST_CLOCK_MS)).toBe(LATEST_CLOCK_MS)
   })
 
   it('refuses option durations that are not whole ms within the range, naming the field', () => {

@@ -74,6 +74,18 @@ export function isClockTime(ms: number): boolean {
   return Number.isFinite(ms) && ms >= EARLIEST_CLOCK_MS && ms <= LATEST_CLOCK_MS
 }
 
+/**
+ * `ms` held within the mock clock's range: what every read of the mock clock returns, so real
+ * time passing (or an injected clock) never carries it past 9999-12-31T23:59:59.999Z or before
+ * the epoch, where a moved clock set only its offset within the range.
+ *
+ * @example
+ * clampClockTime(LATEST_CLOCK_MS + 2_000) // LATEST_CLOCK_MS
+ */
+export function clampClockTime(ms: number): number {
+  return Math.min(Math.max(ms, EARLIEST_CLOCK_MS), LATEST_CLOCK_MS)
+}
+
 /** The clock range as error messages word it. */
 export const CLOCK_RANGE = `${new Date(EARLIEST_CLOCK_MS).toISOString()} to ${new Date(LATEST_CLOCK_MS).toISOString()}`
 

@@ -76,4 +76,25 @@ describe('MemoryStore', () => {
     )
     expect(outcome).toMatchObject({ ok: false })
   })
+
+  it('keeps the mock clock within 9999 as real time passes the end of its range', async () => {
+    let real = Date.UTC(2026, 0, 1)
+    const store = new MemoryStore(resolveSettings({ demo: false, clock: () => real }))
+    await store.setClock({ to: Date.UTC(9999, 11, 31, 23, 59, 59) })
+    real += 2_000
+    expect(new Date(await store.now()).toISOString()).toBe('9999-12-31T23:59:59.999Z')
+    expect(store.clockNow()).toBe(Date.UTC(9999, 11, 31, 23, 59, 59, 999))
+    real += 10 * 365 * 86_400_000
+    expect(new Date(await store.now()).toISOString()).toBe('9999-12-31T23:59:59.999Z')
+    store.dispose()
+  })
+
+  it('keeps the mock clock from going before 1970 when an injected real clock runs back', async () => {
+    let real = Date.UTC(2026, 0, 1)
+    const store = new MemoryStore(resolveSettings({ demo: false, clock: () => real }))
+    await store.setClock({ to: 1_000 })
+    real -= 5_000
+    expect(await store.now()).toBe(0)
+    store.dispose()
+  })
 })

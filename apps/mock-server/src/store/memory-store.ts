@@ -60,6 +60,7 @@ import {
   summarizeServer,
   viewServer,
 } from '../rules/server-state.ts'
+import { clampClockTime } from '../rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
@@ -122,7 +123,7 @@ export class MemoryStore implements MockStore {
   }
 
   #now(): number {
-    return this.settings.clock() + this.#offsetMs
+    return clampClockTime(this.settings.clock() + this.#offsetMs)
   }
 
   #emit(events: readonly NewMockEvent[]): void {

@@ -56,6 +56,7 @@ import {
   summarizeServer,
   viewServer,
 } from '../../rules/server-state.ts'
+import { clampClockTime } from '../../rules/time-bounds.ts'
 import type {
   EventFilter,
   IdentityInput,
@@ -116,7 +117,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   #now(): number {
-    return Date.now() + this.#offsetMs
+    return clampClockTime(Date.now() + this.#offsetMs)
   }
 
   #load(saved: ControlSnapshot): void {
