@@ -127,6 +127,44 @@ describe('admin clock', () => {
     }
   })
 
+  it('refuses `to` dates that do not exist instead of rolling them over, naming the part', async () => {
+    const { admin } = mock()
+    for (const [to, part] of [
+      ['2030-02-30', /^to: expected an ISO 8601 date that exists: day 30 is not 01–28 in 2030-02$/],
+      ['2030-02-29', /^to: .*day 29 is not 01–28 in 2030-02$/],
+      ['2030-04-31', /^to: .*day 31 is not 01–30 in 2030-04$/],
+      ['2030-01-01T24:00:00', /^to: .*hour 24 is not 00–23$/],
+    ] as const) {
+      const res = await admin('POST', '/clock', { to })
+      expect(res.status, to).toBe(400)
+      expect(res.body.error_code, to).toBe('MOCK.0400')
+      expect(res.body.error_msg, to).toMatch(part)
+    }
+    expect((await admin('GET', '/clock')).body.now).toBe(new Date(REAL_NOW).toISOString())
+  })
+
+  it('refuses `to` written outside the grammar: nine fraction digits, an offset +0100', async () => {
+    const { admin } = mock()
+    for (const to of ['2030-01-01T00:00:00.123456789Z', '2030-01-01T00:00:00+0100']) {
+      const res = await admin('POST', '/clock', { to })
+      expect(res.status, to).toBe(400)
+      expect(res.body.error_msg, to).toMatch(
+        /^to: expected an ISO 8601 date YYYY-MM-DD\[THH:MM\[:SS\[\.sss\]\]\[Z\|±HH:MM\]\] \(no offset: UTC\)/,
+      )
+    }
+  })
+
+  it('reads a `to` date-time without offset as UTC, as a date alone is', async () => {
+    const { admin } = mock()
+    const local = await admin('POST', '/clock', { to: '2030-01-01T00:00:00' })
+    expect(local.status).toBe(200)
+    expect(local.body.now).toBe('2030-01-01T00:00:00.000Z')
+    const dateOnly = await admin('POST', '/clock', { to: '2030-01-02' })
+    expect(dateOnly.body.now).toBe('2030-01-02T00:00:00.000Z')
+    const offset = await admin('POST', '/clock', { to: '2030-01-01T09:00+09:00' })
+    expect(offset.body.now).toBe('2030-01-01T00:00:00.000Z')
+  })
+
   it('refuses an advance that would carry the clock past 9999, naming advanceMs', async () => {
     const { admin } = mock()
     expect((await admin('POST', '/clock', { to: '9999-06-01T00:00:00Z' })).status).toBe(200)
