@@ -24,6 +24,11 @@ export interface TokenRecord {
   issuedAt: number
   /** `null`: never expires. */
   expiresAt: number | null
+  /**
+   * Expired by the admin API ("expire now"): stays expired whatever the mock clock does after,
+   * as a revoked token stays revoked. A natural expiry (`expiresAt`) follows the clock.
+   */
+  expired?: boolean
   revoked: boolean
 }
 
@@ -183,11 +188,11 @@ export function authenticateToken(state: IdentityState, token: string, now: numb
   if (record.revoked) {
     return { ok: false, reason: 'revoked-token', message: 'The token has been revoked.' }
   }
-  if (record.expiresAt !== null && now >= record.expiresAt) {
+  if (record.expired === true || (record.expiresAt !== null && now >= record.expiresAt)) {
     return {
       ok: false,
       reason: 'expired-token',
-      message: `The token expired at ${new Date(record.expiresAt).toISOString()}.`,
+      message: `The token expired at ${new Date(record.expiresAt ?? now).toISOString()}.`,
     }
   }
   let outcome = accepted.get(record)
@@ -313,7 +318,10 @@ export interface TokenSelector {
   kind?: 'static' | 'issued' | 'all' | undefined
 }
 
-/** Expires (at `now`) or revokes the selected tokens; returns how many changed. */
+/**
+ * Expires (at `now`, for good: see {@link TokenRecord.expired}) or revokes the selected tokens;
+ * returns how many were still valid and changed.
+ */
 export function invalidateTokens(
   state: IdentityState,
   selector: TokenSelector,
@@ -331,6 +339,10 @@ export function invalidateTokens(
       if (record.revoked) continue
       record.revoked = true
     } else {
+      if (record.expired === true) continue
+      // Marked even when the clock has already passed its expiry, so moving the clock back
+      // does not bring it back; counted only if it was still valid.
+      record.expired = true
       if (record.expiresAt !== null && record.expiresAt <= now) continue
       record.expiresAt = now
     }

@@ -97,4 +97,50 @@ describe('MemoryStore', () => {
     expect(await store.now()).toBe(0)
     store.dispose()
   })
+
+  it('keeps a token expired by the admin API expired when the mock clock moves back', async () => {
+    const store = new MemoryStore(
+      resolveSettings({
+        demo: false,
+        clock: () => Date.UTC(2026, 0, 1),
+        scenario: { tokens: ['static-b'] },
+      }),
+    )
+    expect(store.authenticateToken('static-b').ok).toBe(true)
+    expect(await store.invalidateTokens({ token: 'static-b' }, 'expire')).toBe(1)
+    expect(store.authenticateToken('static-b')).toMatchObject({
+      ok: false,
+      reason: 'expired-token',
+    })
+    await store.setClock({ to: Date.UTC(2020, 0, 1) })
+    expect(store.authenticateToken('static-b')).toMatchObject({
+      ok: false,
+      reason: 'expired-token',
+    })
+    expect(await store.invalidateTokens({ token: 'static-b' }, 'expire')).toBe(0)
+    store.dispose()
+  })
+
+  it('lets a token that expired naturally live again when the clock moves back, unless expired by the admin API', async () => {
+    const store = new MemoryStore(
+      resolveSettings({
+        demo: false,
+        clock: () => Date.UTC(2026, 0, 1),
+        scenario: {
+          tokens: [
+            { token: 'short', expiresInMs: 60_000 },
+            { token: 'short-expired', expiresInMs: 60_000 },
+          ],
+        },
+      }),
+    )
+    await store.setClock({ advanceMs: 120_000 })
+    expect(store.authenticateToken('short')).toMatchObject({ reason: 'expired-token' })
+    // Already past its expiry: not counted, but marked so it stays expired.
+    expect(await store.invalidateTokens({ token: 'short-expired' }, 'expire')).toBe(0)
+    await store.setClock({ to: Date.UTC(2026, 0, 1) })
+    expect(store.authenticateToken('short').ok).toBe(true)
+    expect(store.authenticateToken('short-expired')).toMatchObject({ reason: 'expired-token' })
+    store.dispose()
+  })
 })

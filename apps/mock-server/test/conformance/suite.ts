@@ -415,6 +415,17 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(expired.body.expired).toBe(1)
       await expectError(await api.getCommand(id), 401, 'APIGW.0301', /expired/)
     })
+
+    it('keeps a token expired by the admin API expired when the mock clock moves back', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      const expired = await api.admin('POST', '/tokens/expire', { token: 'tok-demo' })
+      expect(expired.body.expired).toBe(1)
+      await expectError(await api.getCommand(id), 401, 'APIGW.0301', /token expired/)
+      const back = await api.admin('POST', '/clock', { to: '2020-01-01T00:00:00Z' })
+      expect(back.status).toBe(200)
+      await expectError(await api.getCommand(id), 401, 'APIGW.0301', /token expired/)
+    })
   })
 
   describe('AK/SK signatures', () => {
