@@ -186,6 +186,28 @@ describe('parseCli', () => {
     })
   })
 
+  it('takes a rate-limit window of any N within 3650 days and a LIMIT past nine digits, by flag and env', async () => {
+    expect(await parseCli(['--rate-limit', '1/1000000s'], {})).toMatchObject({
+      options: { rateLimit: { limit: 1, windowMs: 1_000_000_000 } },
+    })
+    expect(await parseCli([], { SMS_MOCK_RATE_LIMIT: '1000000000/min' })).toMatchObject({
+      options: { rateLimit: { limit: 1_000_000_000, windowMs: 60_000 } },
+    })
+    const window = (await parseCli(['--rate-limit', '1/315360001s'], {}).catch(
+      (e: unknown) => e,
+    )) as ConfigError
+    expect(window.message).toMatch(
+      /^Invalid --rate-limit: expected a window of at most 3650 days \(ten years\), received "1\/315360001s"$/,
+    )
+    expect(window.exitCode).toBe(2)
+    const limit = (await parseCli([], { SMS_MOCK_RATE_LIMIT: '9007199254740992/min' }).catch(
+      (e: unknown) => e,
+    )) as ConfigError
+    expect(limit.message).toMatch(
+      /^Invalid --rate-limit \(from SMS_MOCK_RATE_LIMIT\): expected LIMIT\/UNIT with a LIMIT of 1 to 9007199254740991 requests/,
+    )
+  })
+
   it('repeats --token, --user and --aksk, and takes switches as --no-FLAG', async () => {
     const command = await parseCli(['--token', 'a,b', '--token', 'c', '--no-auto-register'], {})
     expect(command).toEqual({

@@ -25,6 +25,7 @@ describe('resolveSettings durations', () => {
       [{ limits: { queue: 0 } }, 'limits.queue'],
       [{ rateLimit: { limit: 1, windowMs: 1e300 } }, 'rateLimit.windowMs'],
       [{ rateLimit: { limit: 1, windowMs: 1_500 } }, 'rateLimit.windowMs'],
+      [{ rateLimit: { limit: 2 ** 53, windowMs: 1_000 } }, 'rateLimit.limit'],
     ]
     for (const [options, field] of cases) {
       const error = errorOf(() => resolveSettings({ seed: 1, ...options }))

@@ -2,7 +2,7 @@ import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
 import { clientMethod } from './routes/context.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
-import { parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
+import { MAX_RATE_LIMIT, parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
 import { checkDurationMs } from './rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
@@ -170,10 +170,14 @@ export function resolveSettings(options: MockOptions): StoreSettings {
     if (rateSource.windowMs % 1000 !== 0) {
       throw new MockConfigError('rateLimit.windowMs', 'expected a whole number of seconds in ms')
     }
-    rateLimit = {
-      limit: positive(rateSource.limit, 'rateLimit.limit', 1),
-      windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1),
+    const limit = positive(rateSource.limit, 'rateLimit.limit', 1)
+    if (limit > MAX_RATE_LIMIT) {
+      throw new MockConfigError(
+        'rateLimit.limit',
+        `expected a whole number of requests 1–${MAX_RATE_LIMIT}, got ${limit}`,
+      )
     }
+    rateLimit = { limit, windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1) }
   }
   // Durations become dates (expiries, windows): whole ms up to ten years (rules/time-bounds.ts).
   checkDurationMs(options.tokenTtlMs, 'tokenTtlMs', 1)

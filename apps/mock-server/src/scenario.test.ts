@@ -74,6 +74,14 @@ describe('parseScenario', () => {
     expect(latency.field).toBe('scenario.faults[0].ms')
   })
 
+  it('takes a rateLimit window of any N within 3650 days, and names a LIMIT over the maximum', () => {
+    expect(parseScenario({ rateLimit: '1/1000000s' }).rateLimit).toBe('1/1000000s')
+    expect(parseScenario({ rateLimit: '1000000000/min' }).rateLimit).toBe('1000000000/min')
+    const limit = errorOf(() => parseScenario({ rateLimit: '9007199254740992/min' }))
+    expect(limit.field).toBe('scenario.rateLimit')
+    expect(limit.message).toMatch(/with a LIMIT of 1 to 9007199254740991 requests$/)
+  })
+
   it('refuses a fault scoped to a server on a route that names no server, naming the path', () => {
     const error = errorOf(() =>
       parseScenario({

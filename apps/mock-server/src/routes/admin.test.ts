@@ -256,6 +256,24 @@ describe('admin times and durations', () => {
     expect(res.body.error_msg).toMatch(/^ms: expected at most 600000/)
   })
 
+  it('takes a rate limit of 1/1000000s and 1000000000/min at POST /_mock/settings, naming what is wrong past them', async () => {
+    const { admin } = mock()
+    const long = await admin('POST', '/settings', { rateLimit: '1/1000000s' })
+    expect(long.status).toBe(200)
+    expect(long.body.rateLimit).toEqual({ limit: 1, windowMs: 1_000_000_000, text: '1/1000000s' })
+    const many = await admin('POST', '/settings', { rateLimit: '1000000000/min' })
+    expect(many.body.rateLimit).toMatchObject({ limit: 1_000_000_000, windowMs: 60_000 })
+    const tooLong = await admin('POST', '/settings', { rateLimit: '1/315360001s' })
+    expect(tooLong.status).toBe(400)
+    expect(tooLong.body.error_msg).toBe(
+      'rateLimit: expected a window of at most 3650 days (ten years)',
+    )
+    const tooMany = await admin('POST', '/settings', { rateLimit: '9007199254740992/min' })
+    expect(tooMany.body.error_msg).toBe(
+      'rateLimit: expected LIMIT/UNIT with a LIMIT of 1 to 9007199254740991 requests',
+    )
+  })
+
   it('refuses an event keep-alive interval a timer cannot hold', () => {
     expect(() => createMockApp({ eventKeepAliveMs: 2 ** 31 })).toThrow(MockConfigError)
     expect(() => createMockApp({ eventKeepAliveMs: 0 })).toThrow(/^eventKeepAliveMs: /)

@@ -5,6 +5,7 @@ import {
   describeWindow,
   formatRateLimit,
   identityKey,
+  MAX_RATE_LIMIT,
   parseRateLimit,
   type RateState,
   takeRequest,
@@ -38,6 +39,40 @@ describe('parseRateLimit', () => {
       /^SMS_MOCK_RATE_LIMIT: expected a window of at most 3650 days \(ten years\)/,
     )
     expect(() => parseRateLimit('1/999999days')).toThrow(/^rateLimit: expected a window/)
+  })
+
+  it('takes any N whose window is within 3650 days and any LIMIT up to 2^53−1, however many digits', () => {
+    expect(parseRateLimit('1/1000000s')).toEqual({ limit: 1, windowMs: 1_000_000_000 })
+    expect(parseRateLimit('1000000000/min')).toEqual({ limit: 1_000_000_000, windowMs: 60_000 })
+    expect(parseRateLimit('1/315360000s').windowMs).toBe(315_360_000_000)
+    expect(parseRateLimit('1/87600h').windowMs).toBe(315_360_000_000)
+    expect(parseRateLimit(`${Number.MAX_SAFE_INTEGER}/s`).limit).toBe(MAX_RATE_LIMIT)
+    expect(parseRateLimit('0020/0010s')).toEqual({ limit: 20, windowMs: 10_000 })
+  })
+
+  it('says precisely what is wrong: a window over 3650 days, a LIMIT over the maximum, a zero', () => {
+    const messageOf = (text: string) => {
+      try {
+        parseRateLimit(text, '--rate-limit')
+      } catch (error) {
+        return (error as MockConfigError).message
+      }
+      return 'accepted'
+    }
+    expect(messageOf('1/315360001s')).toBe(
+      '--rate-limit: expected a window of at most 3650 days (ten years), got "1/315360001s"',
+    )
+    expect(messageOf(`1/${'9'.repeat(40)}s`)).toMatch(
+      /^--rate-limit: expected a window of at most 3650 days/,
+    )
+    expect(messageOf('9007199254740992/min')).toBe(
+      '--rate-limit: expected LIMIT/UNIT with a LIMIT of 1 to 9007199254740991 requests, got "9007199254740992/min"',
+    )
+    expect(messageOf(`${'9'.repeat(400)}/min`)).toMatch(/with a LIMIT of 1 to 9007199254740991/)
+    expect(messageOf('0/min')).toMatch(/^--rate-limit: expected LIMIT\/UNIT with a LIMIT of 1 to/)
+    expect(messageOf('20/0s')).toBe(
+      '--rate-limit: expected LIMIT/UNIT with a window of at least 1 second, got "20/0s"',
+    )
   })
 
   it('refuses unit words it does not document, rather than guessing a neighbour', () => {

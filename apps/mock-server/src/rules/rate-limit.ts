@@ -35,30 +35,52 @@ const UNITS: ReadonlyMap<string, { ms: number; name: string }> = new Map([
 ])
 
 /**
- * Parses a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`).
+ * The most requests a budget may allow per window: the largest whole number JavaScript counts
+ * exactly (2^53−1). Any number of digits is read; a larger one is refused by name.
+ */
+export const MAX_RATE_LIMIT = Number.MAX_SAFE_INTEGER
+
+const BUDGET = /^\s*(\d+)\s*\/\s*(\d*)\s*([a-z]+)\s*$/i
+
+/**
+ * Parses a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`): LIMIT from 1 to
+ * {@link MAX_RATE_LIMIT}, any N whose window (N units) is at most 3650 days.
  *
- * @throws {MockConfigError} naming `field` for anything else.
+ * @throws {MockConfigError} naming `field` and what is wrong: the form, the unit, LIMIT, N or
+ * the window's length.
  * @example
  * parseRateLimit('20/min') // { limit: 20, windowMs: 60000 }
+ * parseRateLimit('1/1000000s') // { limit: 1, windowMs: 1000000000 } (11.6 days)
  */
 export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
-  const match = /^\s*(\d{1,9})\s*\/\s*(\d{0,6})\s*([a-z]+)\s*$/i.exec(text)
+  const match = BUDGET.exec(text)
   const unit = match?.[3] ? UNITS.get(match[3].toLowerCase()) : undefined
-  const count = match?.[2] ? Number(match[2]) : 1
-  if (!match || !unit || Number(match[1]) < 1 || count < 1) {
+  const got = `, got ${JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text)}`
+  if (!match || !unit) {
     throw new MockConfigError(
       field,
-      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s)), got ${JSON.stringify(text)}`,
+      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s))${got}`,
+    )
+  }
+  const limit = Number(match[1])
+  if (limit < 1 || limit > MAX_RATE_LIMIT) {
+    throw new MockConfigError(
+      field,
+      `expected LIMIT/UNIT with a LIMIT of 1 to ${MAX_RATE_LIMIT} requests${got}`,
+    )
+  }
+  const count = match[2] ? Number(match[2]) : 1
+  if (count < 1) {
+    throw new MockConfigError(
+      field,
+      `expected LIMIT/UNIT with a window of at least 1 ${unit.name}${got}`,
     )
   }
   const windowMs = count * unit.ms
   if (windowMs > MAX_DURATION_MS) {
-    throw new MockConfigError(
-      field,
-      `expected a window of at most 3650 days (ten years), got ${JSON.stringify(text)}`,
-    )
+    throw new MockConfigError(field, `expected a window of at most 3650 days (ten years)${got}`)
   }
-  return { limit: Number(match[1]), windowMs }
+  return { limit, windowMs }
 }
 
 /**
