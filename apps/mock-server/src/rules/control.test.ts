@@ -46,6 +46,13 @@ describe('moveClock', () => {
       },
     ])
   })
+
+  it('advances from where the clock reads once held at an end of its range', () => {
+    const real = Date.UTC(2026, 0, 1)
+    // Set to 1 s after the epoch, then the injected real clock ran 5 s back: it reads 0.
+    const moved = moveClock(1_000 - real, { advanceMs: 1_000 }, real - 5_000)
+    expect(real - 5_000 + moved.offsetMs).toBe(1_000)
+  })
 })
 
 describe('clockChangeProblem', () => {

@@ -4,13 +4,7 @@
 import type { NewMockEvent } from '../types.ts'
 import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
 import { fingerprint, type IssueOutcome } from './identity.ts'
-import {
-  CLOCK_RANGE,
-  clampClockTime,
-  EARLIEST_CLOCK_MS,
-  isClockTime,
-  LATEST_CLOCK_MS,
-} from './time-bounds.ts'
+import { CLOCK_RANGE, clampClockTime, isClockTime, LATEST_CLOCK_MS } from './time-bounds.ts'
 
 /** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
 export interface ClockChange {
@@ -56,12 +50,12 @@ export function moveClock(
   change: ClockChange,
   realNow: number,
 ): { offsetMs: number; events: NewMockEvent[] } {
+  // From where the clock reads (held within its range), not where the offset alone would put it.
   const before = clampClockTime(realNow + offsetMs)
-  let next = offsetMs
-  if (change.to !== undefined) next = change.to - realNow
-  if (change.advanceMs !== undefined) next += change.advanceMs
-  if (!Number.isFinite(next)) next = offsetMs
-  next = Math.min(Math.max(next, EARLIEST_CLOCK_MS - realNow), LATEST_CLOCK_MS - realNow)
+  let target = change.to ?? before
+  if (change.advanceMs !== undefined) target += change.advanceMs
+  if (!Number.isFinite(target)) target = before
+  const next = clampClockTime(target) - realNow
   return {
     offsetMs: next,
     events: [{ type: 'clock', detail: { from: new Date(before).toISOString(), offsetMs: next } }],
