@@ -499,6 +499,27 @@ describe('admin bodies that must be objects', () => {
   })
 })
 
+describe('admin static tokens', () => {
+  it('gives two static tokens with one 32-bit hash their own rate-limit budgets and journal names', async () => {
+    const { admin, app } = mock()
+    // Both hash to 7c6823c2 with 32-bit FNV-1a.
+    const pair = ['tok-1549599', 'tok-1712382']
+    expect((await admin('POST', '/identity', { tokens: pair })).status).toBe(200)
+    expect((await admin('POST', '/settings', { rateLimit: '1/min' })).status).toBe(200)
+    for (const token of pair) {
+      const poll = await app.request('/v3/sources/s1/command', {
+        headers: { 'x-auth-token': token },
+      })
+      expect(poll.status, token).toBe(200)
+    }
+    const entries: { auth?: { name: string } }[] = (await admin('GET', '/journal?route=command'))
+      .body.entries
+    const names = entries.map((entry) => entry.auth?.name)
+    expect(new Set(names).size).toBe(2)
+    for (const name of names) for (const token of pair) expect(name).not.toContain(token)
+  })
+})
+
 describe('admin errors', () => {
   it('answers an unexpected failure with 500 MOCK.0500, never the SMS code SMS.2007', async () => {
     const store = new MemoryStore(resolveSettings({ scenario: SCENARIO, seed: 1 }))
