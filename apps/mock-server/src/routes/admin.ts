@@ -89,46 +89,45 @@ const FaultsBodySchema = v.lazy((input) =>
       : v.never('expected a fault or a list of faults'),
 )
 
-const TokenSelectorSchema = jsonObject(
-  v.strictObject({
-    token: v.optional(v.string('expected a string')),
-    user: v.optional(v.string('expected a string')),
-    account: v.optional(v.string('expected a string')),
-    kind: v.optional(
-      v.picklist(['static', 'issued', 'all'], 'expected "static", "issued" or "all"'),
-    ),
-  }),
-)
+const TokenSelectorFieldsSchema = v.strictObject({
+  token: v.optional(v.string('expected a string')),
+  user: v.optional(v.string('expected a string')),
+  account: v.optional(v.string('expected a string')),
+  kind: v.optional(v.picklist(['static', 'issued', 'all'], 'expected "static", "issued" or "all"')),
+})
+
+const TokenSelectorSchema = jsonObject(TokenSelectorFieldsSchema)
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/
 
-const ClockSchema = v.pipe(
-  jsonObject(
-    v.strictObject({
-      advanceMs: v.optional(
-        v.pipe(
-          v.number('expected a number'),
-          v.integer('expected an integer'),
-          v.minValue(0, 'expected at least 0: the mock clock only moves forward by advanceMs'),
-          v.maxValue(MAX_DURATION_MS, `expected at most ${MAX_DURATION_MS} (ten years)`),
+const ClockFieldsSchema = v.pipe(
+  v.strictObject({
+    advanceMs: v.optional(
+      v.pipe(
+        v.number('expected a number'),
+        v.integer('expected an integer'),
+        v.minValue(0, 'expected at least 0: the mock clock only moves forward by advanceMs'),
+        v.maxValue(MAX_DURATION_MS, `expected at most ${MAX_DURATION_MS} (ten years)`),
+      ),
+    ),
+    to: v.optional(
+      v.pipe(
+        v.string('expected an ISO 8601 date'),
+        v.check(
+          (s) => ISO_DATE.test(s) && isClockTime(Date.parse(s)),
+          `expected an ISO 8601 date (YYYY-MM-DDTHH:MM:SSZ) from ${CLOCK_RANGE}`,
         ),
       ),
-      to: v.optional(
-        v.pipe(
-          v.string('expected an ISO 8601 date'),
-          v.check(
-            (s) => ISO_DATE.test(s) && isClockTime(Date.parse(s)),
-            `expected an ISO 8601 date (YYYY-MM-DDTHH:MM:SSZ) from ${CLOCK_RANGE}`,
-          ),
-        ),
-      ),
-    }),
-  ),
+    ),
+  }),
   v.check(
     (body) => (body.advanceMs === undefined) !== (body.to === undefined),
     'expected {"advanceMs": N} or {"to": "ISO 8601 date"}',
   ),
 )
+
+// A list, null, a string or a number is refused as on every admin body.
+const ClockSchema = jsonObject(ClockFieldsSchema)
 
 const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
 
