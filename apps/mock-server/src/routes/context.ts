@@ -86,6 +86,79 @@ export async function applyResponseFault(
   return new Response(cut, { status, headers })
 }
 
+/** Journals a request's line with the status the client gets (0: no answer was sent). */
+export type RecordStatus = (status: number) => void | Promise<void>
+
+/**
+ * The answer a request gets once its route has one, `response`, and its journal line: the
+ * answer as it is, or, when a response-phase fault fired on the request, corrupted or lost.
+ * Whatever the route answered, a refusal included: a fault that fired is never spent without
+ * effect. Synchronous without such a fault (a poll from memory stays promise-free).
+ *
+ * @example
+ * return answerWithFaults(c, response, faults, deps, record)
+ */
+export function answerWithFaults(
+  context: Context | (() => Context),
+  response: Response,
+  faults: FaultSelection | undefined,
+  deps: RouteDeps,
+  record: RecordStatus,
+): Response | Promise<Response> {
+  if (faults?.response === undefined) {
+    const written = record(response.status)
+    return written ? written.then(() => response) : response
+  }
+  return answerCorrupted(
+    typeof context === 'function' ? context() : context,
+    response,
+    faults,
+    deps,
+    record,
+  )
+}
+
+async function answerCorrupted(
+  c: Context,
+  response: Response,
+  faults: FaultSelection,
+  deps: RouteDeps,
+  record: RecordStatus,
+): Promise<Response> {
+  if (faults.response?.kind === 'drop-connection' && deps.runtime.dropConnection) {
+    // Journaled first: in process the drop leaves as a rejection.
+    await record(0)
+    return deps.runtime.dropConnection(c)
+  }
+  const answer = await applyResponseFault(c, response, faults, deps)
+  await record(answer.status)
+  return answer
+}
+
+/**
+ * Drops the connection of a request on which a drop-before fault fired, before the request
+ * takes effect, journaling status 0 first (no answer is sent); `undefined` on a runtime that
+ * can't drop one (where such a fault can't be added).
+ *
+ * @example
+ * const dropped = dropBeforeEffect(c, faults, deps, record)
+ * if (dropped) return dropped
+ */
+export function dropBeforeEffect(
+  context: Context | (() => Context),
+  faults: FaultSelection,
+  deps: RouteDeps,
+  record: RecordStatus,
+): Promise<Response> | undefined {
+  const drop = deps.runtime.dropConnection
+  if (faults.dropBefore === undefined || drop === undefined) return undefined
+  const c = typeof context === 'function' ? context() : context
+  return (async () => {
+    await record(0)
+    return drop(c)
+  })()
+}
+
 /**
  * The first step of a request on which faults fired: publishes a `fault` event per fault, then
  * waits out their summed latency. What the faults then ask for (a status, a dropped

@@ -9,11 +9,11 @@ import {
 } from '../http.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { firstIssue } from '../scenario.ts'
-import type { JournalEntry } from '../types.ts'
 import {
   announceFaults,
-  applyResponseFault,
+  answerWithFaults,
   baseEntry,
+  dropBeforeEffect,
   type RouteDeps,
   rawPath,
 } from './context.ts'
@@ -86,21 +86,22 @@ export function createIamHandler(deps: RouteDeps) {
     const path = rawPath(request.url)
     const entry = baseEntry(c, deps, requestId, path, 'iam')
     let faults: FaultSelection | undefined
-    const finish = async (response: Response, extra?: Partial<JournalEntry>) => {
+    const journalAs = async (status: number) => {
       await store.journal({
         ...entry,
-        ...extra,
         ...(faults && faults.hits.length > 0 ? { faults: faults.hits } : {}),
-        status: response.status,
+        status,
         durationMs: Math.round((performance.now() - started) * 100) / 100,
       })
-      return response
     }
+    // Every answer, a refusal too, goes out through the faults that fired on the request.
+    const finish = (response: Response) => answerWithFaults(c, response, faults, deps, journalAs)
 
     faults = await store.drawFaults(undefined, 'iam')
     if (faults.hits.length > 0) {
       await announceFaults(deps, faults, requestId)
-      if (faults.dropBefore && deps.runtime.dropConnection) return deps.runtime.dropConnection(c)
+      const dropped = dropBeforeEffect(c, faults, deps, journalAs)
+      if (dropped) return dropped
       if (faults.status) {
         const headers: Record<string, string> = {}
         if (faults.status.retryAfterSeconds !== undefined) {
@@ -200,7 +201,6 @@ export function createIamHandler(deps: RouteDeps) {
       status: 201,
       headers: jsonHeaders(requestId, { 'x-subject-token': outcome.token }),
     })
-    if (faults.response) return applyResponseFault(c, await finish(response), faults, deps)
     return finish(response)
   }
 }

@@ -20,8 +20,9 @@ import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.t
 import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
 import {
   announceFaults,
-  applyResponseFault,
+  answerWithFaults,
   clientMethod,
+  dropBeforeEffect,
   injectedStatusAnswer,
   type RouteDeps,
   rawPath,
@@ -441,12 +442,22 @@ function* handleSms(
     line.durationMs = Math.round((performance.now() - started) * 100) / 100
     return store.journal(line)
   }
+  // Every answer, a refusal too, goes out through the faults that fired on the request.
   const finish = (
     response: Response,
     extra?: Partial<JournalInput>,
   ): Response | Promise<Response> => {
-    const written = record(response.status, extra)
-    return written ? written.then(() => response) : response
+    if (faults?.response === undefined) {
+      const written = record(response.status, extra)
+      return written ? written.then(() => response) : response
+    }
+    return answerWithFaults(
+      () => context ?? contextFor(request, path, env),
+      response,
+      faults,
+      deps,
+      (status) => record(status, extra),
+    )
   }
   // A refusal; `yield fail(…)` waits for a journal that writes remotely.
   const fail = (
@@ -489,13 +500,13 @@ function* handleSms(
     faults = (isThenable(drawn) ? yield drawn : drawn) as FaultSelection
     if (faults.hits.length > 0) {
       yield announceFaults(deps, faults, requestId, serverId)
-      if (faults.dropBefore && deps.runtime.dropConnection) {
-        // Status 0: no answer was sent.
-        yield record(0)
-        return (yield deps.runtime.dropConnection(
-          context ?? contextFor(request, path, env),
-        )) as Response
-      }
+      const dropped = dropBeforeEffect(
+        () => context ?? contextFor(request, path, env),
+        faults,
+        deps,
+        record,
+      )
+      if (dropped) return dropped
       if (faults.status) {
         const answer = injectedStatusAnswer(faults.status)
         return fail(answer.status, answer.code, answer.message, undefined, answer.headers)
@@ -626,15 +637,6 @@ function* handleSms(
       )
     }
     response = new Response('"OK"', { status: 200, headers: datedJsonHeaders(requestId, date) })
-  }
-  if (faults?.response) {
-    yield record(faults.response.kind === 'drop-connection' ? 0 : response.status)
-    return (yield applyResponseFault(
-      context ?? contextFor(request, path, env),
-      response,
-      faults,
-      deps,
-    )) as Response
   }
   return finish(response)
 }

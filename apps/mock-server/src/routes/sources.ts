@@ -7,8 +7,10 @@ import type { SourceServer } from '../rules/server-state.ts'
 import type { JournalInput } from '../types.ts'
 import {
   announceFaults,
+  answerWithFaults,
   baseEntry,
   clientMethod,
+  dropBeforeEffect,
   injectedStatusAnswer,
   type RouteDeps,
 } from './context.ts'
@@ -133,12 +135,17 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
   const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
   const date = httpDate(now)
   const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as JournalInput
+  let faults: FaultSelection | undefined
+  const record = (status: number) => {
+    if (faults && faults.hits.length > 0) entry.faults = faults.hits
+    entry.status = status
+    entry.durationMs = Math.round((performance.now() - started) * 100) / 100
+    return store.journal(entry)
+  }
+  // Every answer, a refusal too, goes out through the faults that fired on the request.
   const finish = (response: Response, errorCode?: string): Response | Promise<Response> => {
     if (errorCode !== undefined) entry.errorCode = errorCode
-    entry.status = response.status
-    entry.durationMs = Math.round((performance.now() - started) * 100) / 100
-    const written = store.journal(entry)
-    return written ? written.then(() => response) : response
+    return answerWithFaults(c, response, faults, deps, record)
   }
   const fail = (status: number, code: string, message: string, headers?: Record<string, string>) =>
     finish(errorResponse(status, code, message, requestId, { date, ...headers }), code)
@@ -151,9 +158,11 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
       `The API does not exist or has not been published: ${method.slice(0, 20)} /v3/sources (the mock serves GET only).`,
     )
   }
-  const faults = (yield store.drawFaults(undefined, 'sources')) as FaultSelection
+  faults = (yield store.drawFaults(undefined, 'sources')) as FaultSelection
   if (faults.hits.length > 0) {
     yield announceFaults(deps, faults, requestId)
+    const dropped = dropBeforeEffect(c, faults, deps, record)
+    if (dropped) return dropped
     if (faults.status) {
       const answer = injectedStatusAnswer(faults.status)
       return fail(answer.status, answer.code, answer.message, answer.headers)

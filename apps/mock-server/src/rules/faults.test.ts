@@ -45,6 +45,28 @@ describe('drawFaults', () => {
     ])
   })
 
+  it('lets the first decisive fault win, leaving later ones of any kind for the next request', () => {
+    const faults = make([
+      { kind: 'malformed-json', count: 1 },
+      { kind: 'status', status: 503, count: 1 },
+      { kind: 'drop-connection', when: 'before', count: 1 },
+      { kind: 'truncated-body', count: 1 },
+    ])
+    const first = drawFaults(faults, request, emptySelection())
+    expect(first.response?.kind).toBe('malformed-json')
+    expect(first.status).toBeUndefined()
+    expect(first.dropBefore).toBeUndefined()
+    expect(first.hits.map((h) => h.id)).toEqual(['f1'])
+    expect(faults.map((f) => f.spec.id)).toEqual(['f2', 'f3', 'f4'])
+    // Across lists too (global faults, then the server's), with one selection.
+    const global = make([{ kind: 'drop-connection', when: 'after', count: 1 }])
+    const selection = drawFaults(global, request, emptySelection())
+    drawFaults(faults, request, selection)
+    expect(selection.hits.map((h) => h.kind)).toEqual(['drop-connection'])
+    expect(faults).toHaveLength(3)
+    expect(drawFaults(faults, request, emptySelection()).status?.status).toBe(503)
+  })
+
   it('matches scope and route', () => {
     const faults = make([
       { kind: 'status', status: 500, server: 'other' },

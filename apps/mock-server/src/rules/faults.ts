@@ -195,7 +195,7 @@ export interface FaultSelection {
   }
   /** Drop the connection before the request takes effect. */
   dropBefore?: FaultHit
-  /** After the effect: corrupt or lose the answer. */
+  /** Corrupt or lose the answer the route gives (after the effect, or its refusal). */
   response?: { hit: FaultHit; kind: 'malformed-json' | 'truncated-body' | 'drop-connection' }
   hits: FaultHit[]
 }
@@ -223,10 +223,11 @@ function routeMatches(route: FaultRoute, actual: RouteName): boolean {
 
 /**
  * Fires the faults of `faults` that match a request, in order, consuming their counts and
- * PRNG draws, and merges them into `selection`: latencies add up; the first status or
- * drop-before wins and stops later status, drop and response faults from being considered
- * (they are not consumed); the first response fault wins over later ones. Exhausted faults
- * are removed from `faults`.
+ * PRNG draws, and merges them into `selection`: latencies add up; the first decisive fault (a
+ * status, a drop before or after, malformed JSON or a truncated body) wins and stops every
+ * later decisive fault from being considered (they are not consumed), across calls with the
+ * same `selection`: a request has one answer for one of them to act on, so none is spent
+ * without effect. Exhausted faults are removed from `faults`.
  *
  * @example
  * const selection = drawFaults(faults, { serverId: 's1', route: 'command' }, emptySelection())
@@ -247,9 +248,11 @@ export function drawFaults(
       spec.kind === 'malformed-json' ||
       spec.kind === 'truncated-body' ||
       (spec.kind === 'drop-connection' && spec.when === 'after')
-    const decided = selection.status !== undefined || selection.dropBefore !== undefined
+    const decided =
+      selection.status !== undefined ||
+      selection.dropBefore !== undefined ||
+      selection.response !== undefined
     if ((terminal || response) && decided) continue
-    if (response && selection.response !== undefined) continue
     const hit: FaultHit = { id: spec.id, kind: spec.kind }
     const probability = spec.probability ?? 1
     if (probability < 1) {

@@ -76,4 +76,22 @@ describe('MemoryStore', () => {
     )
     expect(outcome).toMatchObject({ ok: false })
   })
+
+  it('deleting a server removes every fault scoped to it, added before or after it was registered', async () => {
+    const store = new MemoryStore(resolveSettings({ demo: false }))
+    await store.registerServer({ id: 'e1' })
+    const add = (id: string, server: string) =>
+      store.addFault({ id, kind: 'status', status: 503, server })
+    await add('fe', 'e1')
+    await add('fg', 'g1')
+    await add('fk', 'k1')
+    await store.registerServer({ id: 'g1' })
+    expect(await store.deleteServer('e1')).toBe(true)
+    expect(await store.deleteServer('g1')).toBe(true)
+    // A fault for a server never registered stays until used or that server is deleted.
+    expect(await store.deleteServer('k1')).toBe(false)
+    expect((await store.listFaults()).map((f) => f.spec.id)).toEqual(['fk'])
+    await store.registerServer({ id: 'g1' })
+    expect(store.drawFaults('g1', 'command').hits).toEqual([])
+  })
 })

@@ -239,9 +239,11 @@ export class MemoryStore implements MockStore {
   }
 
   async deleteServer(id: string): Promise<boolean> {
-    const deleted = this.#servers.delete(id)
-    if (deleted) this.#emit([serverEvent(id, 'deleted')])
-    return deleted
+    if (!this.#servers.delete(id)) return false
+    // Its own faults went with it; those added before it was registered are kept globally.
+    removeScopedFaults(this.#globalFaults, id)
+    this.#emit([serverEvent(id, 'deleted')])
+    return true
   }
 
   async enqueue(

@@ -156,6 +156,10 @@ export interface MockStore {
   /** The servers of `account` as the fleet list (`GET /v3/sources`) shows them, at mock time. */
   listSources(account: string): Promise<SourceServer[]>
   viewServer(id: string): Promise<ServerView | undefined>
+  /**
+   * Removes a registered server and every fault scoped to it, wherever kept (its own, and those
+   * added before it was registered); `false`, changing nothing, when it is not registered.
+   */
   deleteServer(id: string): Promise<boolean>
   enqueue(id: string, items: readonly EnqueueItem[]): Promise<EnqueueOutcome | { notFound: true }>
   deliver(id: string, account: string, requestId: string): DeliverResult | Promise<DeliverResult>

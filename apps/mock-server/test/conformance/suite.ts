@@ -888,6 +888,145 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
     })
   })
 
+  describe('faults take effect wherever they fire', () => {
+    const fleet = (token = 'tok-demo') =>
+      target.fetch(`${target.baseUrl}/v3/sources`, { headers: { 'x-auth-token': token } })
+    const canDrop = async () =>
+      Boolean((await api.admin('GET', '')).body.capabilities.dropConnection)
+    const addFault = async (spec: Record<string, unknown>) => {
+      const added = await api.admin('POST', '/faults', spec)
+      expect(added.status, JSON.stringify(added.body)).toBe(201)
+    }
+    const journalOf = async (route: string) =>
+      (await api.admin('GET', `/journal?route=${route}`)).body.entries.map(
+        (e: { status: number; faults?: { id: string; kind: string }[] }) => [
+          e.status,
+          e.faults?.map((f) => f.id) ?? [],
+        ],
+      )
+
+    it('acts on the fleet list with every fault kind, as on the command routes, and journals the hits', async () => {
+      const whole = await (await fleet()).text()
+      expect(JSON.parse(whole).count).toBe(1)
+      await addFault({ id: 'mj', kind: 'malformed-json', route: 'sources', count: 1 })
+      const malformed = await fleet()
+      expect(malformed.status).toBe(200)
+      const malformedText = await malformed.text()
+      expect(() => JSON.parse(malformedText)).toThrow()
+      // route "any" fires on the fleet list too.
+      await addFault({ id: 'tb', kind: 'truncated-body', route: 'any', count: 1 })
+      const truncated = await fleet()
+      expect(truncated.status).toBe(200)
+      expect(await truncated.text()).toBe(whole.slice(0, Math.floor(whole.length / 2)))
+      await addFault({ id: 'st', kind: 'status', status: 503, route: 'sources', count: 1 })
+      await expectError(await fleet(), 503, 'SMS.2007')
+      const expected = [
+        [200, []],
+        [200, ['mj']],
+        [200, ['tb']],
+        [503, ['st']],
+      ]
+      if (await canDrop()) {
+        for (const when of ['before', 'after']) {
+          await addFault({
+            id: `d-${when}`,
+            kind: 'drop-connection',
+            when,
+            route: 'sources',
+            count: 1,
+          })
+          const dropped = await fleet().then(
+            (r) => r.text(),
+            (e: unknown) => e,
+          )
+          expect(dropped, when).toBeInstanceOf(TypeError)
+          expected.push([0, [`d-${when}`]])
+        }
+      }
+      expect((await fleet()).status).toBe(200)
+      expected.push([200, []])
+      expect(await journalOf('sources')).toEqual(expected)
+      expect((await api.admin('GET', '/faults')).body.faults).toEqual([])
+    })
+
+    it('corrupts the answer of a refused request too, on every route that draws faults', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await addFault({ id: 'cmd', kind: 'malformed-json', server: id, count: 1 })
+      const refused = await api.getCommand(id, { 'x-auth-token': 'bad-token' })
+      expect(refused.status).toBe(401)
+      const refusedText = await refused.text()
+      expect(() => JSON.parse(refusedText)).toThrow()
+      expect(refusedText).toContain('APIGW.0301')
+      await expectCommand(await api.getCommand(id))
+      await addFault({ id: 'lst', kind: 'truncated-body', route: 'sources', count: 1 })
+      const unauthorized = await fleet('bad-token')
+      expect(unauthorized.status).toBe(401)
+      const cut = await unauthorized.text()
+      expect(() => JSON.parse(cut)).toThrow()
+      expect(cut).toMatch(/^\{"error_code":"APIGW\.0301"/)
+      await addFault({ id: 'iam', kind: 'malformed-json', route: 'iam', count: 1 })
+      const login = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          auth: {
+            identity: {
+              methods: ['password'],
+              password: { user: { name: 'alice', password: 'wrong', domain: { name: 'demo' } } },
+            },
+          },
+        }),
+      })
+      expect(login.status).toBe(401)
+      const loginText = await login.text()
+      expect(() => JSON.parse(loginText)).toThrow()
+      expect(await journalOf('command')).toContainEqual([401, ['cmd']])
+      expect(await journalOf('sources')).toEqual([[401, ['lst']]])
+      expect(await journalOf('iam')).toEqual([[401, ['iam']]])
+      expect((await api.admin('GET', '/faults')).body.faults).toEqual([])
+    })
+
+    it('lets one decisive fault act per request, leaving a later one for the next request', async () => {
+      const id = uniqueId()
+      await api.register(id)
+      await addFault({ id: 'first', kind: 'malformed-json', count: 1 })
+      await addFault({ id: 'second', kind: 'status', status: 503, server: id, count: 1 })
+      const corrupted = await api.getCommand(id)
+      expect(corrupted.status).toBe(200)
+      const corruptedText = await corrupted.text()
+      expect(() => JSON.parse(corruptedText)).toThrow()
+      expect(
+        (await api.admin('GET', '/faults')).body.faults.map((f: { id: string }) => f.id),
+      ).toEqual(['second'])
+      await expectError(await api.getCommand(id), 503, 'SMS.2007')
+      await expectCommand(await api.getCommand(id))
+    })
+
+    it('deleting a server removes every fault scoped to it, added before or after it was registered', async () => {
+      const existing = uniqueId('e')
+      const later = uniqueId('g')
+      const never = uniqueId('k')
+      await api.register(existing)
+      await addFault({ id: 'fe', kind: 'status', status: 503, server: existing })
+      await addFault({ id: 'fg', kind: 'status', status: 503, server: later })
+      await addFault({ id: 'fk', kind: 'status', status: 503, server: never })
+      await api.register(later)
+      for (const id of [existing, later]) {
+        expect((await api.admin('DELETE', `/servers/${id}`)).status).toBe(200)
+      }
+      // A fault for a server never registered stays until used or that server is deleted.
+      expect((await api.admin('DELETE', `/servers/${never}`)).status).toBe(404)
+      const ids = (await api.admin('GET', '/faults')).body.faults.map((f: { id: string }) => f.id)
+      expect(ids).toEqual(['fk'])
+      // Nothing fires on a server registered again with a deleted one's id.
+      for (const id of [existing, later]) {
+        await api.register(id)
+        await expectCommand(await api.getCommand(id))
+      }
+    })
+  })
+
   describe('gateway forms (API Gateway as Huawei runs it)', () => {
     /** A gateway 401/429: `request_id` in the body equals X-Request-Id; a Date header. */
     const expectGateway = async (

@@ -252,8 +252,15 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return this.#live.updateSettings(changes)
   }
 
+  /**
+   * Removes server `id` from the registry with the faults scoped to it that are kept here (those
+   * added before it was registered); the caller clears the server object's own.
+   */
   async unregister(id: string): Promise<boolean> {
     if (!this.#registry.delete(id)) return false
+    for (const fault of removeScopedFaults(this.#globalFaults, id)) {
+      this.#faultIds.delete(fault.spec.id)
+    }
     this.#emit([serverEvent(id, 'deleted')])
     await this.#persist()
     return true
