@@ -113,10 +113,12 @@ export function createMockApp(options: MockOptions = {}): MockApp {
       durationMs: 0,
       errorCode: ERROR_CODES.unknownApi,
     })
+    // The text names the request's own method (GET for a HEAD answered as GET): a HEAD's
+    // Content-Length is then the GET's, as RFC 9110 §9.3.2 has it. The journal keeps HEAD.
     return errorResponse(
       404,
       ERROR_CODES.unknownApi,
-      `The API does not exist or has not been published: ${method} ${path.slice(0, 200)}`,
+      `The API does not exist or has not been published: ${c.req.raw.method} ${path.slice(0, 200)}`,
       requestId,
       date,
     )
@@ -143,8 +145,17 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     executionCtx: ExecutionContext | undefined,
   ) => {
     const response = await dispatch(headAsGet(request), env, executionCtx)
-    await response.body?.cancel()
-    return new Response(null, { status: response.status, headers: response.headers })
+    const headers = new Headers(response.headers)
+    // RFC 9110 §9.3.2: a HEAD answer's Content-Length, if sent, is the GET's. A bodiless Response
+    // gets `content-length: 0` from Bun and Deno and none from Node, so the GET's body is counted
+    // here. An event stream never ends: it is not read (its GET has no length either).
+    const streams = headers.get('content-type')?.startsWith('text/event-stream') ?? false
+    if (response.body && !streams && !headers.has('content-length')) {
+      headers.set('content-length', String((await response.arrayBuffer()).byteLength))
+    } else {
+      await response.body?.cancel()
+    }
+    return new Response(null, { status: response.status, headers })
   }
   // The SMS routes skip Hono's routing and Context (they cost more than the rest of a poll) and
   // answer synchronously from a memory store; app.fetch is not async, so that Response reaches

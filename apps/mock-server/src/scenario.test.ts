@@ -149,6 +149,112 @@ describe('parseScenario', () => {
     ).toBe('scenario.accessKeys[0].user')
   })
 
+  it('refuses a list, null, a string or a number where an object belongs, naming the path', () => {
+    const cases: [unknown, string, string][] = [
+      [[], 'scenario', 'expected an object, got an array'],
+      [null, 'scenario', 'expected a JSON object, got null'],
+      ['{}', 'scenario', 'expected a JSON object, got a string'],
+      [
+        { servers: [{ id: 's1', commands: [{ command_name: 'A', command_param: [] }] }] },
+        'scenario.servers[0].commands[0].command_param',
+        'expected a JSON object, got an array',
+      ],
+      [
+        { servers: [{ id: 's1', commands: [[]] }] },
+        'scenario.servers[0].commands[0]',
+        'expected a JSON object, got an array',
+      ],
+      [{ servers: [[]] }, 'scenario.servers[0]', 'expected a JSON object, got an array'],
+      [{ users: [7] }, 'scenario.users[0]', 'expected a JSON object, got a number'],
+      [{ accessKeys: [null] }, 'scenario.accessKeys[0]', 'expected a JSON object, got null'],
+      [{ accounts: [[]] }, 'scenario.accounts[0]', 'expected a JSON object, got an array'],
+      [
+        { accounts: [{ name: 'acme', projects: [[]] }] },
+        'scenario.accounts[0].projects[0]',
+        'expected a JSON object, got an array',
+      ],
+    ]
+    for (const [input, field, message] of cases) {
+      const error = errorOf(() => parseScenario(input))
+      expect(error.field, JSON.stringify(input)).toBe(field)
+      expect(error.message, JSON.stringify(input)).toBe(`${field}: ${message}`)
+    }
+  })
+
+  it("words every field's error in the house style, never valibot's default text", () => {
+    const bad: unknown[] = ['', 7, 1.5, -1, true, null, [], {}, 'x'.repeat(20_000)]
+    const topLevel = [
+      ...['$schema', 'description', 'seed', 'delivery', 'idle', 'authErrors', 'rateLimit'],
+      ...['accounts', 'users', 'tokens', 'accessKeys', 'servers', 'faults'],
+    ]
+    const inList = (key: string, item: Record<string, unknown>, fields: string[]) =>
+      fields.map((field) => (value: unknown) => ({ [key]: [{ ...item, [field]: value }] }))
+    const makers = [
+      ...topLevel.map((field) => (value: unknown) => ({ [field]: value })),
+      ...inList('accounts', { name: 'acme' }, ['name', 'id', 'projects']),
+      ...inList('users', { name: 'u', password: 'p' }, ['name', 'password', 'account', 'enabled']),
+      ...inList('tokens', { token: 't' }, ['token', 'account', 'expiresInMs']),
+      ...inList('accessKeys', { ak: 'AK', sk: 'SK' }, [
+        'ak',
+        'sk',
+        'account',
+        'user',
+        'securityToken',
+      ]),
+      ...inList('servers', { id: 's1' }, [
+        'id',
+        'domain',
+        'delivery',
+        'idle',
+        'commands',
+        'name',
+        'state',
+        'migration_cycle',
+      ]),
+      ...inList('faults', { kind: 'status', status: 503 }, [
+        'kind',
+        'status',
+        'retryAfterSeconds',
+        'error_code',
+        'error_msg',
+        'id',
+        'server',
+        'route',
+        'count',
+        'probability',
+        'seed',
+      ]),
+      ...['command_name', 'command_param', 'releaseAfterMs'].map((field) => (value: unknown) => ({
+        servers: [{ id: 's1', commands: [{ command_name: 'A', [field]: value }] }],
+      })),
+      ...['task_id', 'bucket'].map((field) => (value: unknown) => ({
+        servers: [
+          { id: 's1', commands: [{ command_name: 'A', command_param: { [field]: value } }] },
+        ],
+      })),
+      (value: unknown) => ({ accounts: [{ name: 'acme', projects: [{ name: 'p', id: value }] }] }),
+    ]
+    let refused = 0
+    for (const make of makers) {
+      for (const value of bad) {
+        const input = make(value)
+        let error: MockConfigError | undefined
+        try {
+          parseScenario(input)
+        } catch (caught) {
+          if (!(caught instanceof MockConfigError)) throw caught
+          error = caught
+        }
+        if (!error) continue
+        refused++
+        expect(error.message, JSON.stringify(input).slice(0, 200)).not.toMatch(
+          /Invalid (type|length|value|key|format)|Expected .* but received/,
+        )
+      }
+    }
+    expect(refused).toBeGreaterThan(200)
+  })
+
   it('reports text that is not JSON', () => {
     expect(errorOf(() => parseScenarioText('{nope', 'scenario a.json')).message).toMatch(
       /^scenario a\.json: is not valid JSON/,

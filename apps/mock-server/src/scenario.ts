@@ -7,6 +7,49 @@ import { parseRateLimit } from './rules/rate-limit.ts'
 import { durationMsSchema } from './rules/time-bounds.ts'
 import { IDLE_SHAPES } from './types.ts'
 
+/** Says what a JSON value is, for "expected a JSON object, got …". */
+function describeJsonKind(value: unknown): string {
+  if (value === null) return 'null'
+  if (Array.isArray(value)) return 'an array'
+  if (typeof value === 'string') return 'a string'
+  if (typeof value === 'number') return 'a number'
+  if (typeof value === 'boolean') return String(value)
+  return typeof value
+}
+
+/**
+ * Makes an object schema refuse every input that is not a JSON object. valibot's object schemas
+ * let arrays through (`[]` passes as `{}`), and word null or a string in valibot's own style;
+ * this refuses them all with `expected a JSON object, got an array`. Kept an object schema
+ * (entries, `v.pick`, `v.variant` still work).
+ *
+ * @example
+ * const Body = jsonObject(v.strictObject({ name: v.optional(v.string()) }))
+ * v.safeParse(Body, []).issues?.[0].message // 'expected a JSON object, got an array'
+ */
+export function jsonObject<
+  T extends
+    | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
+    | v.LooseObjectSchema<v.ObjectEntries, v.ErrorMessage<v.LooseObjectIssue> | undefined>,
+>(schema: T): T {
+  const run = schema['~run']
+  return v._standardSchema({
+    ...schema,
+    '~run'(this: T, dataset, config) {
+      const input = dataset.value
+      if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+        return run.call(this, dataset, config)
+      }
+      // `schema` as the issue's context: the same kind, type and expects as `this`.
+      const context = schema as v.StrictObjectSchema<v.ObjectEntries, undefined>
+      v._addIssue(context, 'type', dataset, config, {
+        message: `expected a JSON object, got ${describeJsonKind(input)}`,
+      })
+      return dataset as unknown as v.OutputDataset<v.InferOutput<T>, v.InferIssue<T>>
+    },
+  } as T)
+}
+
 const name = (what: string) =>
   v.pipe(
     v.string(`expected ${what} as a string`),
@@ -28,32 +71,36 @@ const secret = (what: string) =>
 const millis = durationMsSchema(0)
 
 /** `command_param`: a JSON object; `task_id` and `bucket`, when given, strings of ≤ 255. */
-export const CommandParamInputSchema = v.looseObject({
-  task_id: v.optional(
-    v.pipe(
-      v.string('expected a string'),
-      v.maxLength(LIMITS.taskId, 'expected at most 255 characters'),
+export const CommandParamInputSchema = jsonObject(
+  v.looseObject({
+    task_id: v.optional(
+      v.pipe(
+        v.string('expected a string'),
+        v.maxLength(LIMITS.taskId, 'expected at most 255 characters'),
+      ),
     ),
-  ),
-  bucket: v.optional(
-    v.pipe(
-      v.string('expected a string'),
-      v.maxLength(LIMITS.bucket, 'expected at most 255 characters'),
+    bucket: v.optional(
+      v.pipe(
+        v.string('expected a string'),
+        v.maxLength(LIMITS.bucket, 'expected at most 255 characters'),
+      ),
     ),
-  ),
-})
+  }),
+)
 
 /** A command to enqueue (admin API and scenario); unknown fields are refused. */
-export const CommandInputSchema = v.strictObject({
-  command_name: v.pipe(
-    v.string('expected a string'),
-    v.minLength(1, 'expected a non-empty command name'),
-    v.maxLength(LIMITS.commandName, 'expected at most 255 characters'),
-  ),
-  command_param: v.optional(CommandParamInputSchema),
-  /** Hold it back this long (mock clock) before it joins the queue. */
-  releaseAfterMs: v.optional(millis),
-})
+export const CommandInputSchema = jsonObject(
+  v.strictObject({
+    command_name: v.pipe(
+      v.string('expected a string'),
+      v.minLength(1, 'expected a non-empty command name'),
+      v.maxLength(LIMITS.commandName, 'expected at most 255 characters'),
+    ),
+    command_param: v.optional(CommandParamInputSchema),
+    /** Hold it back this long (mock clock) before it joins the queue. */
+    releaseAfterMs: v.optional(millis),
+  }),
+)
 
 export type CommandInput = v.InferOutput<typeof CommandInputSchema>
 
@@ -75,57 +122,70 @@ export const UserNameSchema = name('user name')
 /** A password (also `--user`'s PASSWORD part). */
 export const PasswordSchema = secret('password')
 
-const AccountSchema = v.strictObject({
-  name: name('account name'),
-  id: v.optional(name('account id')),
-  projects: v.optional(
-    v.array(v.strictObject({ name: name('project name'), id: name('project id') })),
-  ),
-})
+const AccountSchema = jsonObject(
+  v.strictObject({
+    name: name('account name'),
+    id: v.optional(name('account id')),
+    projects: v.optional(
+      v.array(
+        jsonObject(v.strictObject({ name: name('project name'), id: name('project id') })),
+        'expected a list of projects',
+      ),
+    ),
+  }),
+)
 
-const UserSchema = v.strictObject({
-  name: UserNameSchema,
-  password: PasswordSchema,
-  account: v.optional(name('account name')),
-  enabled: v.optional(v.boolean('expected true or false')),
-})
+const UserSchema = jsonObject(
+  v.strictObject({
+    name: UserNameSchema,
+    password: PasswordSchema,
+    account: v.optional(name('account name')),
+    enabled: v.optional(v.boolean('expected true or false')),
+  }),
+)
 
 const TokenSchema = v.union(
   [
     TokenValueSchema,
-    v.strictObject({
-      token: secret('token'),
-      account: v.optional(name('account name')),
-      /** Expires this long after start (mock clock); absent: never. */
-      expiresInMs: v.optional(millis),
-    }),
+    jsonObject(
+      v.strictObject({
+        token: secret('token'),
+        account: v.optional(name('account name')),
+        /** Expires this long after start (mock clock); absent: never. */
+        expiresInMs: v.optional(millis),
+      }),
+    ),
   ],
   'expected a token string or { "token", "account"?, "expiresInMs"? }',
 )
 
-const AccessKeySchema = v.strictObject({
-  ak: AccessKeyIdSchema,
-  sk: SecretKeySchema,
-  account: v.optional(name('account name')),
-  /** The IAM user it belongs to (a user of the same account): it then shares that user's rate limit. */
-  user: v.optional(UserNameSchema),
-  securityToken: v.optional(secret('security token')),
-})
+const AccessKeySchema = jsonObject(
+  v.strictObject({
+    ak: AccessKeyIdSchema,
+    sk: SecretKeySchema,
+    account: v.optional(name('account name')),
+    /** The IAM user it belongs to (a user of the same account): it then shares that user's rate limit. */
+    user: v.optional(UserNameSchema),
+    securityToken: v.optional(secret('security token')),
+  }),
+)
 
 export const DELIVERY_MODES = ['ack', 'pop'] as const
 
-const ServerSchema = v.strictObject({
-  id: ServerIdSchema,
-  /** Owning account's name (the IAM domain name); default `demo`. */
-  domain: v.optional(name('account name')),
-  delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
-  idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
-  commands: v.optional(v.array(CommandInputSchema)),
-  /** Fleet-list fields (API.md §8): shown by `GET /v3/sources`; any string is kept. */
-  name: v.optional(name('server name')),
-  state: v.optional(name('state')),
-  migration_cycle: v.optional(name('migration cycle')),
-})
+const ServerSchema = jsonObject(
+  v.strictObject({
+    id: ServerIdSchema,
+    /** Owning account's name (the IAM domain name); default `demo`. */
+    domain: v.optional(name('account name')),
+    delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
+    idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+    commands: v.optional(v.array(CommandInputSchema, 'expected a list of commands')),
+    /** Fleet-list fields (API.md §8): shown by `GET /v3/sources`; any string is kept. */
+    name: v.optional(name('server name')),
+    state: v.optional(name('state')),
+    migration_cycle: v.optional(name('migration cycle')),
+  }),
+)
 
 /** `"20/min"`-style request budget per identity and API, or `null` for none. */
 export const RateLimitSchema = v.nullable(
@@ -150,26 +210,30 @@ export type ServerInput = v.InferOutput<typeof ServerSchema>
  * A scenario file: credentials, servers, commands and faults to start with. Every list is
  * optional; `account` and `domain` fields default to the `demo` account, which always exists.
  */
-export const ScenarioSchema = v.strictObject(
-  {
-    $schema: v.optional(v.string()),
-    description: v.optional(v.string()),
+export const ScenarioSchema = jsonObject(
+  v.strictObject({
+    $schema: v.optional(v.string("expected a string (the schema's URL)")),
+    description: v.optional(v.string('expected a string')),
     seed: v.optional(
-      v.pipe(v.number(), v.integer('expected an integer'), v.minValue(0), v.maxValue(0xffff_ffff)),
+      v.pipe(
+        v.number('expected a number'),
+        v.integer('expected an integer'),
+        v.minValue(0, 'expected at least 0'),
+        v.maxValue(0xffff_ffff, 'expected at most 4294967295'),
+      ),
     ),
     delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
     idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
     /** `gateway` (default): API Gateway's 401 APIGW.0301 forms; `sms`: SMS.0202/SMS.0205. */
     authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
     rateLimit: v.optional(RateLimitSchema),
-    accounts: v.optional(v.array(AccountSchema)),
-    users: v.optional(v.array(UserSchema)),
-    tokens: v.optional(v.array(TokenSchema)),
-    accessKeys: v.optional(v.array(AccessKeySchema)),
-    servers: v.optional(v.array(ServerSchema)),
-    faults: v.optional(v.array(FaultSpecSchema)),
-  },
-  'expected an object',
+    accounts: v.optional(v.array(AccountSchema, 'expected a list of accounts')),
+    users: v.optional(v.array(UserSchema, 'expected a list of users')),
+    tokens: v.optional(v.array(TokenSchema, 'expected a list of tokens')),
+    accessKeys: v.optional(v.array(AccessKeySchema, 'expected a list of access keys')),
+    servers: v.optional(v.array(ServerSchema, 'expected a list of servers')),
+    faults: v.optional(v.array(FaultSpecSchema, 'expected a list of faults')),
+  }),
 )
 
 export type Scenario = v.InferOutput<typeof ScenarioSchema>

@@ -435,6 +435,200 @@ describe('admin bodies', () => {
   })
 })
 
+describe('admin bodies that must be objects', () => {
+  const HOUSE_STYLE_VIOLATION = /Invalid (type|length|value|key|format)|Expected .* but received/
+
+  it('refuses a list body at POST /_mock/tokens/revoke and revokes no token', async () => {
+    const { admin, app } = mock()
+    const res = await admin('POST', '/tokens/revoke', [])
+    expect(res.status).toBe(400)
+    expect(res.body.error_code).toBe('MOCK.0400')
+    expect(res.body.error_msg).toBe('$: expected a JSON object, got an array')
+    const poll = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(poll.status).toBe(200)
+    expect(
+      (await admin('GET', '/identity')).body.tokens.some((t: { revoked: boolean }) => t.revoked),
+    ).toBe(false)
+  })
+
+  it('refuses a list, null, a string or a number as the body of every object route', async () => {
+    const { admin } = mock()
+    const routes: [string, string][] = [
+      ['POST', '/settings'],
+      ['POST', '/identity'],
+      ['POST', '/tokens/expire'],
+      ['POST', '/tokens/revoke'],
+      ['POST', '/servers'],
+      ['POST', '/clock'],
+      ['POST', '/reset'],
+      ['DELETE', '/servers/s1'],
+      ['DELETE', '/faults'],
+      ['DELETE', '/faults/f1'],
+    ]
+    const bodies: [unknown, string][] = [
+      [[], 'an array'],
+      [null, 'null'],
+      ['x', 'a string'],
+      [7, 'a number'],
+      [false, 'false'],
+    ]
+    for (const [method, path] of routes) {
+      for (const [body, kind] of bodies) {
+        const res = await admin(method, path, body)
+        expect(res.status, `${method} ${path} ${JSON.stringify(body)}`).toBe(400)
+        expect(res.body.error_code).toBe('MOCK.0400')
+        expect(res.body.error_msg).toBe(`$: expected a JSON object, got ${kind}`)
+      }
+    }
+    // Nothing was changed by a refused body.
+    expect((await admin('GET', '/settings')).body).toEqual({
+      authErrors: 'gateway',
+      rateLimit: null,
+    })
+    expect((await admin('GET', '/servers/s1')).status).toBe(200)
+    expect(
+      (await admin('GET', '/identity')).body.tokens.some((t: { revoked: boolean }) => t.revoked),
+    ).toBe(false)
+  })
+
+  it('refuses a list where a nested object belongs, naming its path', async () => {
+    const { admin } = mock()
+    const cases: [string, unknown, string][] = [
+      ['/servers/s1/commands', { command_name: 'A', command_param: [] }, 'command_param'],
+      ['/servers/s1/commands', [{ command_name: 'A', command_param: [] }], '[0].command_param'],
+      ['/servers/s1/commands', [[]], '[0]'],
+      ['/servers/s1/commands', { commands: [[]] }, 'commands[0]'],
+      ['/identity', { users: [[]] }, 'users[0]'],
+      ['/identity', { tokens: [[]] }, 'tokens[0]'],
+      ['/identity', { accessKeys: [[]] }, 'accessKeys[0]'],
+      ['/identity', { accounts: [[]] }, 'accounts[0]'],
+      ['/identity', { accounts: [{ name: 'x', projects: [[]] }] }, 'accounts[0].projects[0]'],
+    ]
+    for (const [path, body, field] of cases) {
+      const res = await admin('POST', path, body)
+      expect(res.status, `${path} ${JSON.stringify(body)}`).toBe(400)
+      expect(res.body.error_msg, `${path} ${JSON.stringify(body)}`).toMatch(
+        new RegExp(
+          `^${field.replace(/[[\].]/g, '\\$&')}: expected (a JSON object, got an array|a token string or)`,
+        ),
+      )
+    }
+    expect((await admin('GET', '/servers/s1')).body.queue).toEqual([])
+  })
+
+  it('refuses a body on routes that take none (POST /reset {"bogus":1}), and takes none or {}', async () => {
+    const { admin } = mock()
+    await admin('POST', '/faults', { id: 'f1', kind: 'status', status: 503 })
+    for (const [method, path] of [
+      ['POST', '/reset'],
+      ['DELETE', '/servers/s1'],
+      ['DELETE', '/faults/f1'],
+      ['DELETE', '/faults'],
+    ] as const) {
+      const res = await admin(method, path, { bogus: 1 })
+      expect(res.status, `${method} ${path}`).toBe(400)
+      expect(res.body.error_msg).toBe('bogus: unknown field')
+    }
+    expect((await admin('GET', '/servers/s1')).status).toBe(200)
+    expect((await admin('GET', '/faults')).body.faults).toHaveLength(1)
+    expect((await admin('DELETE', '/faults/f1', {})).status).toBe(200)
+    expect((await admin('DELETE', '/faults')).status).toBe(200)
+    expect((await admin('POST', '/reset', {})).status).toBe(200)
+    expect((await admin('POST', '/reset')).status).toBe(200)
+  })
+
+  it('names an empty server name in the house style, not valibot\'s "Invalid length"', async () => {
+    const { admin } = mock()
+    const res = await admin('POST', '/servers', { id: 'n1', name: '' })
+    expect(res.status).toBe(400)
+    expect(res.body.error_msg).toBe('name: expected a non-empty server name')
+  })
+
+  it("words every admin field's error in the house style, never valibot's default text", async () => {
+    const { admin } = mock()
+    const bad: unknown[] = ['', 7, 1.5, -1, true, null, [], {}, 'x'.repeat(20_000)]
+    const routes: [string, Record<string, unknown>, string[]][] = [
+      [
+        '/servers',
+        { id: 'n1' },
+        ['id', 'domain', 'delivery', 'idle', 'name', 'state', 'migration_cycle'],
+      ],
+      ['/settings', {}, ['rateLimit', 'authErrors']],
+      ['/tokens/expire', {}, ['token', 'user', 'account', 'kind']],
+      ['/tokens/revoke', {}, ['token', 'user', 'account', 'kind']],
+      ['/clock', {}, ['advanceMs', 'to']],
+      ['/identity', {}, ['accounts', 'users', 'tokens', 'accessKeys']],
+      [
+        '/servers/s1/commands',
+        { command_name: 'A' },
+        ['command_name', 'command_param', 'releaseAfterMs'],
+      ],
+      ['/servers/s1/commands', {}, ['commands']],
+      [
+        '/faults',
+        { kind: 'status', status: 503 },
+        [
+          'kind',
+          'status',
+          'retryAfterSeconds',
+          'error_code',
+          'error_msg',
+          'id',
+          'server',
+          'route',
+          'count',
+          'probability',
+          'seed',
+        ],
+      ],
+      ['/faults', { kind: 'latency' }, ['ms', 'minMs', 'maxMs']],
+      ['/faults', { kind: 'drop-connection' }, ['when']],
+    ]
+    let refused = 0
+    for (const [path, base, fields] of routes) {
+      for (const field of fields) {
+        for (const value of bad) {
+          const body = { ...base, [field]: value }
+          const res = await admin('POST', path, body)
+          expect(res.status, `${path} ${field}=${JSON.stringify(value).slice(0, 20)}`).toBeLessThan(
+            500,
+          )
+          if (res.status !== 400) continue
+          refused++
+          expect(
+            res.body.error_msg,
+            `${path} ${field}=${JSON.stringify(value).slice(0, 20)}`,
+          ).not.toMatch(HOUSE_STYLE_VIOLATION)
+        }
+      }
+    }
+    expect(refused).toBeGreaterThan(300)
+  })
+})
+
+describe('admin static tokens', () => {
+  it('gives two static tokens with one 32-bit hash their own rate-limit budgets and journal names', async () => {
+    const { admin, app } = mock()
+    // Both hash to 7c6823c2 with 32-bit FNV-1a.
+    const pair = ['tok-1549599', 'tok-1712382']
+    expect((await admin('POST', '/identity', { tokens: pair })).status).toBe(200)
+    expect((await admin('POST', '/settings', { rateLimit: '1/min' })).status).toBe(200)
+    for (const token of pair) {
+      const poll = await app.request('/v3/sources/s1/command', {
+        headers: { 'x-auth-token': token },
+      })
+      expect(poll.status, token).toBe(200)
+    }
+    const entries: { auth?: { name: string } }[] = (await admin('GET', '/journal?route=command'))
+      .body.entries
+    const names = entries.map((entry) => entry.auth?.name)
+    expect(new Set(names).size).toBe(2)
+    for (const name of names) for (const token of pair) expect(name).not.toContain(token)
+  })
+})
+
 describe('admin errors', () => {
   it('answers an unexpected failure with 500 MOCK.0500, never the SMS code SMS.2007', async () => {
     const store = new MemoryStore(resolveSettings({ scenario: SCENARIO, seed: 1 }))

@@ -16,6 +16,7 @@ import {
   DEFAULT_ACCOUNT,
   DELIVERY_MODES,
   firstIssue,
+  jsonObject,
   RateLimitSchema,
   ScenarioSchema,
 } from '../scenario.ts'
@@ -25,24 +26,37 @@ import type { RouteDeps } from './context.ts'
 
 const ADMIN_BODY_LIMIT = 1024 * 1024
 
-// Every admin body that is an object refuses unknown fields, as a scenario does: a misspelt
-// field would otherwise be dropped without a word.
-const RegisterServerSchema = v.strictObject({
-  id: ServerIdSchema,
-  domain: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
-  delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
-  idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
-  name: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
-  state: v.optional(v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255))),
-  migration_cycle: v.optional(
-    v.pipe(v.string('expected a string'), v.minLength(1), v.maxLength(255)),
-  ),
-})
+const text = (what: string) =>
+  v.pipe(
+    v.string(`expected ${what} as a string`),
+    v.minLength(1, `expected a non-empty ${what}`),
+    v.maxLength(255, `expected ${what} of at most 255 characters`),
+  )
 
-const LiveSettingsSchema = v.strictObject({
-  rateLimit: v.optional(RateLimitSchema),
-  authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
-})
+// Every admin body that is an object refuses unknown fields, as a scenario does: a misspelt
+// field would otherwise be dropped without a word. `jsonObject`: a list, null, a string or a
+// number is refused too (valibot's object schemas take `[]` for `{}`).
+const RegisterServerSchema = jsonObject(
+  v.strictObject({
+    id: ServerIdSchema,
+    domain: v.optional(text('account name')),
+    delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
+    idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
+    name: v.optional(text('server name')),
+    state: v.optional(text('state')),
+    migration_cycle: v.optional(text('migration cycle')),
+  }),
+)
+
+const LiveSettingsSchema = jsonObject(
+  v.strictObject({
+    rateLimit: v.optional(RateLimitSchema),
+    authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
+  }),
+)
+
+/** Routes that take no body: empty, or `{}` (anything else is a mistake worth a word). */
+const NoBodySchema = jsonObject(v.strictObject({}))
 
 const isObject = (input: unknown): input is Record<string, unknown> =>
   typeof input === 'object' && input !== null && !Array.isArray(input)
@@ -54,7 +68,7 @@ const EnqueueSchema = v.lazy((input) =>
   Array.isArray(input)
     ? CommandListSchema
     : isObject(input) && 'commands' in input
-      ? v.strictObject({ commands: CommandListSchema })
+      ? jsonObject(v.strictObject({ commands: CommandListSchema }))
       : isObject(input)
         ? CommandInputSchema
         : v.never(
@@ -70,14 +84,16 @@ const FaultsBodySchema = v.lazy((input) =>
       : v.never('expected a fault or a list of faults'),
 )
 
-const TokenSelectorSchema = v.strictObject({
+const TokenSelectorFieldsSchema = v.strictObject({
   token: v.optional(v.string('expected a string')),
   user: v.optional(v.string('expected a string')),
   account: v.optional(v.string('expected a string')),
   kind: v.optional(v.picklist(['static', 'issued', 'all'], 'expected "static", "issued" or "all"')),
 })
 
-const ClockSchema = v.pipe(
+const TokenSelectorSchema = jsonObject(TokenSelectorFieldsSchema)
+
+const ClockFieldsSchema = v.pipe(
   v.strictObject({
     advanceMs: v.optional(
       v.pipe(
@@ -104,6 +120,9 @@ const ClockSchema = v.pipe(
     'expected {"advanceMs": N} or {"to": "ISO 8601 date"}',
   ),
 )
+
+// A list, null, a string or a number is refused as on every admin body.
+const ClockSchema = jsonObject(ClockFieldsSchema)
 
 const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
 
@@ -241,6 +260,8 @@ export function createAdminApp(
   })
 
   admin.delete('/servers/:id', async (c) => {
+    const body = await readJson(c, NoBodySchema)
+    if (!body.ok) return body.response
     const id = c.req.param('id')
     if (!(await store.deleteServer(id))) {
       return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
@@ -291,7 +312,9 @@ export function createAdminApp(
     return ok(200, { results: server.results, resultsTotal: server.resultsTotal })
   })
 
-  admin.post('/reset', async () => {
+  admin.post('/reset', async (c) => {
+    const body = await readJson(c, NoBodySchema)
+    if (!body.ok) return body.response
     await store.reset()
     return ok(200, { reset: true })
   })
@@ -385,14 +408,18 @@ export function createAdminApp(
   })
 
   admin.delete('/faults/:id', async (c) => {
+    const body = await readJson(c, NoBodySchema)
+    if (!body.ok) return body.response
     const id = c.req.param('id')
     if (!(await store.removeFault(id))) return fail(404, ADMIN_CODES.notFound, `no fault ${id}`)
     return ok(200, { deleted: id })
   })
 
-  admin.delete('/faults', async (c) =>
-    ok(200, { deleted: await store.clearFaults(c.req.query('server')) }),
-  )
+  admin.delete('/faults', async (c) => {
+    const body = await readJson(c, NoBodySchema)
+    if (!body.ok) return body.response
+    return ok(200, { deleted: await store.clearFaults(c.req.query('server')) })
+  })
 
   for (const action of ['expire', 'revoke'] as const) {
     admin.post(`/tokens/${action}`, async (c) => {

@@ -25,15 +25,19 @@ const text = (what: string, max = 255) =>
     v.maxLength(max, `expected at most ${max} characters`),
   )
 
+// With the house's text, not valibot's "Invalid type: Expected Object but received null".
+const object = <const E extends v.ObjectEntries>(entries: E) =>
+  v.object(entries, 'expected a JSON object')
+
 const NameOrId = v.pipe(
-  v.object({ name: v.optional(text('name')), id: v.optional(text('id')) }),
+  object({ name: v.optional(text('name')), id: v.optional(text('id')) }),
   v.check((x) => x.name !== undefined || x.id !== undefined, 'expected "name" or "id"'),
 )
 
 /** The body of `POST /v3/auth/tokens`, password flow (API.md §4). */
-const PasswordAuthSchema = v.object({
-  auth: v.object({
-    identity: v.object({
+const PasswordAuthSchema = object({
+  auth: object({
+    identity: object({
       methods: v.pipe(
         v.array(v.string('expected a string'), 'expected an array such as ["password"]'),
         v.check(
@@ -41,8 +45,8 @@ const PasswordAuthSchema = v.object({
           'expected ["password"]: the mock supports the password method only',
         ),
       ),
-      password: v.object({
-        user: v.object({
+      password: object({
+        user: object({
           name: text('user name'),
           password: text('password', 4096),
           domain: NameOrId,
@@ -51,7 +55,7 @@ const PasswordAuthSchema = v.object({
     }),
     scope: v.optional(
       v.union(
-        [v.object({ domain: NameOrId }), v.object({ project: NameOrId })],
+        [object({ domain: NameOrId }), object({ project: NameOrId })],
         'expected {"domain":{"name"|"id"}} or {"project":{"name"|"id"}}',
       ),
     ),

@@ -563,7 +563,8 @@ function* handleSms(
     return fail(
       BODY_REFUSAL_STATUS,
       ERROR_CODES.badMethod,
-      `The request method ${requestMethod.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
+      // `method`: a HEAD is answered as its GET, whose Content-Length it then carries.
+      `The request method ${method.slice(0, 20)} is not allowed on /v3/sources/{server_id}/${route}: use ${expected}.`,
     )
   }
   if (serverId === null) return fail(400, ERROR_CODES.badRequest, serverIdError ?? 'server_id')

@@ -3,8 +3,13 @@
 // publish, so that every runtime's event stream carries the same events.
 import type { NewMockEvent } from '../types.ts'
 import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
-import { fingerprint, type IssueOutcome } from './identity.ts'
-import { CLOCK_RANGE, clampClockTime, isClockTime, LATEST_CLOCK_MS } from './time-bounds.ts'
+import { type IssueOutcome, tokenLabel } from './identity.ts'
+import {
+  CLOCK_RANGE,
+  clampClockTime,
+  isClockTime,
+  LATEST_CLOCK_MS,
+} from './time-bounds.ts'
 
 /** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
 export interface ClockChange {
@@ -102,7 +107,7 @@ export function tokenIssuedEvent(outcome: Extract<IssueOutcome, { ok: true }>): 
     detail: {
       user: outcome.user.name,
       account: outcome.account.name,
-      token: fingerprint(outcome.token),
+      token: tokenLabel(outcome.token, outcome.record),
     },
   }
 }

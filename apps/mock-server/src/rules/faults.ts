@@ -81,8 +81,12 @@ const FaultKindsSchema = v.variant(
           v.minValue(0, 'expected at least 0'),
         ),
       ),
-      error_code: v.optional(v.pipe(v.string(), v.maxLength(255, 'expected at most 255'))),
-      error_msg: v.optional(v.pipe(v.string(), v.maxLength(1024, 'expected at most 1024'))),
+      error_code: v.optional(
+        v.pipe(v.string('expected a string'), v.maxLength(255, 'expected at most 255')),
+      ),
+      error_msg: v.optional(
+        v.pipe(v.string('expected a string'), v.maxLength(1024, 'expected at most 1024')),
+      ),
     }),
     v.pipe(
       v.strictObject({

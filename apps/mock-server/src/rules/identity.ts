@@ -30,6 +30,12 @@ export interface TokenRecord {
    */
   expired?: boolean
   revoked: boolean
+  /**
+   * Its label in journals, events and the admin view: {@link fingerprint}, extended when another
+   * token of the mock has the same one (set by {@link setToken}; absent in records stored before
+   * it was, which then use `fingerprint(token)`).
+   */
+  fingerprint?: string
 }
 
 /** An access key pair. */
@@ -63,15 +69,76 @@ export function createIdentityState(): IdentityState {
   return { accounts: new Map(), users: new Map(), tokens: new Map(), accessKeys: new Map() }
 }
 
-/** Short, stable, non-reversible label of a secret, for journals and events. */
-export function fingerprint(secret: string): string {
-  let h = 0x811c9dc5
-  for (let i = 0; i < secret.length; i++) {
-    h ^= secret.charCodeAt(i)
+/** 32-bit FNV-1a of a string's UTF-16 code units. */
+function fnv1a32(text: string, basis = 0x811c9dc5): number {
+  let h = basis
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i)
     h = Math.imul(h, 0x01000193)
   }
-  return `#${(h >>> 0).toString(16).padStart(8, '0')}`
+  return h >>> 0
 }
+
+/** A 32-bit multiply–xorshift hash (murmur3's finalizer), unrelated to FNV-1a's structure. */
+function mix32(text: string, seed: number): number {
+  let h = (0xdeadbeef ^ seed) >>> 0
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x9e3779b1)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  h = Math.imul(h, 0xc2b2ae35)
+  h ^= h >>> 16
+  return h >>> 0
+}
+
+const hex8 = (n: number) => n.toString(16).padStart(8, '0')
+
+/**
+ * Short, stable, non-reversible label of a secret, for journals and events: 64 bits (FNV-1a and
+ * an independent hash side by side), 64 more per extra round. A 32-bit label let two tokens share
+ * one principal and so one rate-limit budget; {@link setToken} also extends a label until it is
+ * unique among the mock's tokens.
+ *
+ * @example
+ * fingerprint('tok-1549599') // '#7c6823c2…' (17 characters), never the token
+ */
+export function fingerprint(secret: string, rounds = 1): string {
+  let out = hex8(fnv1a32(secret)) + hex8(mix32(secret, 0))
+  for (let round = 1; round < rounds; round++) {
+    out += hex8(fnv1a32(secret, fnv1a32(`${round}`))) + hex8(mix32(secret, round))
+  }
+  return `#${out}`
+}
+
+/**
+ * Stores a token with a fingerprint no other token of the mock has: the principal a static token
+ * acts as is named after it, so two tokens with one label would share a rate-limit budget and
+ * look the same in journals and events.
+ *
+ * @example
+ * setToken(state, 'tok-1', { kind: 'static', account: 'demo', issuedAt: 0, expiresAt: null, revoked: false })
+ */
+export function setToken(state: IdentityState, token: string, record: TokenRecord): TokenRecord {
+  const taken = (label: string) => {
+    for (const [other, existing] of state.tokens) {
+      if (other !== token && tokenLabel(other, existing) === label) return true
+    }
+    return false
+  }
+  let rounds = 1
+  let label = fingerprint(token)
+  // Distinct tokens share all 64·rounds bits only by a collision of every round; numbering is the
+  // last resort that can never repeat.
+  while (taken(label) && rounds < 4) label = fingerprint(token, ++rounds)
+  for (let n = 2; taken(label); n++) label = `${fingerprint(token, rounds)}-${n}`
+  const stored = { ...record, fingerprint: label }
+  state.tokens.set(token, stored)
+  return stored
+}
+
+/** A token's label: the one it was stored with, or its fingerprint. */
+export const tokenLabel = (token: string, record: TokenRecord): string =>
+  record.fingerprint ?? fingerprint(token)
 
 /** Adds an account, with a default project named after the mock's region. */
 export function addAccount(state: IdentityState, name: string, id?: string): AccountRecord {
@@ -92,7 +159,7 @@ export function addAccount(state: IdentityState, name: string, id?: string): Acc
 /** A 32-hex account id derived from its name, stable across runs (real ids are 32 hex). */
 export function defaultAccountId(name: string): string {
   let out = ''
-  for (let round = 0; out.length < 32; round++) out += fingerprint(`${round}:${name}`).slice(1)
+  for (let round = 0; out.length < 32; round++) out += hex8(fnv1a32(`${round}:${name}`))
   return out.slice(0, 32)
 }
 
@@ -159,7 +226,7 @@ export function issueToken(
     if (!project) return { ok: false, status: 401, message: 'The scope names an unknown project.' }
   }
   const token = randomToken()
-  const record: TokenRecord = {
+  const record = setToken(state, token, {
     kind: 'issued',
     account: account.name,
     user: user.name,
@@ -168,8 +235,7 @@ export function issueToken(
     // less than `ttlMs` before the clock's end expires at its last instant.
     expiresAt: Math.min(now + ttlMs, LATEST_CLOCK_MS),
     revoked: false,
-  }
-  state.tokens.set(token, record)
+  })
   if (state.tokens.size > MAX_ISSUED_TOKENS) {
     for (const [key, value] of state.tokens) {
       if (value.kind === 'issued') {
@@ -202,7 +268,7 @@ export function authenticateToken(state: IdentityState, token: string, now: numb
       principal: {
         kind: record.kind === 'static' ? 'static-token' : 'iam-token',
         account: record.account,
-        name: record.user ?? `token${fingerprint(token)}`,
+        name: record.user ?? `token${tokenLabel(token, record)}`,
       },
     }
     accepted.set(record, outcome)
@@ -383,7 +449,7 @@ export function viewIdentityOf(identity: IdentityState): IdentityView {
       enabled: u.enabled,
     })),
     tokens: [...identity.tokens.entries()].map(([token, t]) => ({
-      fingerprint: fingerprint(token),
+      fingerprint: tokenLabel(token, t),
       kind: t.kind,
       account: t.account,
       ...(t.user !== undefined ? { user: t.user } : {}),

@@ -1,7 +1,7 @@
 import { DEFAULT_ACCOUNT, type Scenario } from '../scenario.ts'
 import type { IdentityInput } from '../store/store.ts'
 import { createFault, deriveSeed, type FaultState } from './faults.ts'
-import { addAccount, createIdentityState, type IdentityState } from './identity.ts'
+import { addAccount, createIdentityState, type IdentityState, setToken } from './identity.ts'
 import { createServerState, enqueue, type ServerLimits, type ServerState } from './server-state.ts'
 
 /** Adds accounts, users, tokens and access keys; `account` defaults to `demo`. */
@@ -30,7 +30,7 @@ export function applyIdentity(identity: IdentityState, input: IdentityInput, now
   }
   for (const token of input.tokens ?? []) {
     const spec = typeof token === 'string' ? { token } : token
-    identity.tokens.set(spec.token, {
+    setToken(identity, spec.token, {
       kind: 'static',
       account: accountOf('account' in spec ? spec.account : undefined),
       issuedAt: now,

@@ -1548,6 +1548,31 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       ).toEqual(paths.flatMap((path) => [`HEAD ${path}`, `GET ${path}`]))
     })
 
+    it("sends the GET's Content-Length on HEAD (RFC 9110 §9.3.2) on every runtime", async () => {
+      // Answers and refusals alike: a refusal naming the method names the GET's.
+      const paths = [
+        '/v3/sources/seeded-1/command',
+        '/v3/sources',
+        '/openapi.json',
+        '/v3/sources/nowhere/command',
+        '/v3/sources/seeded-1/command_result',
+        '/v3/auth/tokens',
+        '/nothing',
+        '/_mock/nothing',
+      ]
+      const headers = { 'x-auth-token': 'tok-demo' }
+      for (const path of paths) {
+        const head = await target.fetch(`${target.baseUrl}${path}`, { method: 'HEAD', headers })
+        expect(await head.text()).toBe('')
+        const get = await target.fetch(`${target.baseUrl}${path}`, { headers })
+        const length = (await get.arrayBuffer()).byteLength
+        expect(length, path).toBeGreaterThan(0)
+        expect(head.headers.get('content-length'), path).toBe(String(length))
+        const sent = get.headers.get('content-length')
+        if (sent !== null) expect(sent, path).toBe(String(length))
+      }
+    })
+
     it('verifies an AK/SK signature with the method the client signed, HEAD', async () => {
       const url = `${target.baseUrl}/v3/sources/seeded-1/command`
       const head = await target.fetch(url, {
