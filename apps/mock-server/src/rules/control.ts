@@ -4,12 +4,7 @@
 import type { NewMockEvent } from '../types.ts'
 import { createFault, deriveSeed, type FaultSpec, type FaultState } from './faults.ts'
 import { type IssueOutcome, tokenLabel } from './identity.ts'
-import {
-  CLOCK_RANGE,
-  clampClockTime,
-  isClockTime,
-  LATEST_CLOCK_MS,
-} from './time-bounds.ts'
+import { CLOCK_RANGE, clampClockTime, isClockTime, LATEST_CLOCK_MS } from './time-bounds.ts'
 
 /** A change of the mock clock: `to` sets it, then `advanceMs` (≥ 0) moves it on. */
 export interface ClockChange {
