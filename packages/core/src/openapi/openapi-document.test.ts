@@ -16,17 +16,31 @@ describe('openApiDocument', () => {
     ).toEqual(['200', '204', '400', '401', '403', '404', '429', '500'])
   })
 
-  it('says which 401s are not about credentials, on both endpoints', () => {
+  it('says which 401s are not about credentials, on the endpoint that can answer them', () => {
     const paths = openApiDocument.paths
-    for (const responses of [
-      paths['/v3/sources/{server_id}/command'].get.responses,
-      paths['/v3/sources/{server_id}/command_result'].post.responses,
-    ]) {
-      for (const code of ['APIGW.0301', 'SMS.2003', 'SMS.2004', 'SMS.2005', 'SMS.2006']) {
-        expect(responses['401'].description).toContain(code)
-      }
+    const command = paths['/v3/sources/{server_id}/command']
+    const result = paths['/v3/sources/{server_id}/command_result']
+    for (const responses of [command.get.responses, result.post.responses]) {
+      expect(responses['401'].description).toContain('APIGW.0301')
       expect(responses['429'].description).toContain('APIGW.0308')
     }
+    for (const code of ['SMS.2004', 'SMS.2005', 'SMS.2006']) {
+      expect(result.post.responses['401'].description).toContain(code)
+      // A GET carries no body or Content-Type to refuse.
+      expect(command.get.responses['401'].description).not.toContain(code)
+    }
+    expect(command.description).toContain('SMS.2003')
+    expect(result.description).toContain('SMS.2003')
+  })
+
+  it('cites SMS.2009 only where a result can mismatch: command_result', () => {
+    const paths = openApiDocument.paths
+    expect(
+      paths['/v3/sources/{server_id}/command_result'].post.responses['400'].description,
+    ).toContain('SMS.2009')
+    expect(paths['/v3/sources/{server_id}/command'].get.responses['400'].description).not.toContain(
+      'SMS.2009',
+    )
   })
 
   it('derives schemas with the documented length limits from the valibot schemas', () => {

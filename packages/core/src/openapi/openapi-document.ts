@@ -17,14 +17,12 @@ const errorResponse = (description: string) => ({
   content: { 'application/json': { schema: { $ref: '#/components/schemas/ErrorBody' } } },
 })
 
-const errorResponses = {
-  '400': errorResponse('Bad request (e.g. SMS.2009: the result answers another command).'),
-  '401': errorResponse(
-    'Missing, expired or revoked token, or a failed AK/SK signature (APIGW.0301). SMS also ' +
-      'answers 401 to a request it refuses whatever the credential (API.md §7): SMS.2003 ' +
-      'method not allowed, SMS.2004 body over 10,240 bytes, SMS.2005 Content-Type missing, ' +
-      'SMS.2006 Content-Type not JSON; a new credential does not help with those.',
-  ),
+const authFailures =
+  'Missing, expired or revoked token, or a failed AK/SK signature: API Gateway answers APIGW.0301 ' +
+  "(SMS.0202 and SMS.0205, for a bad signature and a skewed X-Sdk-Date, are SMS's own names for " +
+  'the same failures).'
+
+const sharedErrorResponses = {
   '403': errorResponse('No permission (SMS.2002).'),
   '404': errorResponse('Not found.'),
   '429': errorResponse(
@@ -32,6 +30,32 @@ const errorResponses = {
   ),
   '500': errorResponse('Internal server error (SMS.2007).'),
 }
+
+// A GET has no body and no Content-Type, and the command it asks for can't mismatch: the body
+// checks (SMS.2004–2006) and SMS.2009 belong to command_result only.
+const commandErrorResponses = {
+  '400': errorResponse('Bad request (e.g. a server_id outside 1–255 characters).'),
+  '401': errorResponse(authFailures),
+  ...sharedErrorResponses,
+}
+
+const commandResultErrorResponses = {
+  '400': errorResponse(
+    'Bad request: SMS.2009, the result answers another command than the current one; or a ' +
+      'malformed body or server_id.',
+  ),
+  '401': errorResponse(
+    `${authFailures} SMS also answers 401 to a body it refuses whatever the credential (API.md ` +
+      '§7): SMS.2004 body over 10,240 bytes, SMS.2005 Content-Type missing, SMS.2006 Content-Type ' +
+      'not JSON; a new credential does not help with those.',
+  ),
+  ...sharedErrorResponses,
+}
+
+/** Said on both paths: a method a path does not take is SMS's 401, not a credential failure. */
+const wrongMethodNote =
+  'A method other than the one below is answered 401 SMS.2003 (method not allowed, API.md §7): ' +
+  'not an authentication failure.'
 
 const serverIdParameter = {
   name: 'server_id',
@@ -64,6 +88,7 @@ export function createOpenApiDocument() {
     security: [{ token: [] }, { akSk: [] }],
     paths: {
       '/v3/sources/{server_id}/command': {
+        description: wrongMethodNote,
         get: {
           operationId: 'showCommand',
           summary: 'Obtain the current command of a source server',
@@ -78,11 +103,12 @@ export function createOpenApiDocument() {
               },
             },
             '204': { description: 'No command is pending (tolerated by clients).' },
-            ...errorResponses,
+            ...commandErrorResponses,
           },
         },
       },
       '/v3/sources/{server_id}/command_result': {
+        description: wrongMethodNote,
         post: {
           operationId: 'updateCommandStatus',
           summary: "Report a command's result",
@@ -100,7 +126,7 @@ export function createOpenApiDocument() {
               headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
               content: { 'application/json': { schema: {} } },
             },
-            ...errorResponses,
+            ...commandResultErrorResponses,
           },
         },
       },
