@@ -1,11 +1,15 @@
 // An independent client: Huawei's own Node SDK core (axios transport, its own AK/SK signer)
-// gets a command from the mock and reports its result, over a real socket.
+// gets a command from the mock and reports its result, over a real socket. Node only: the SDK
+// core needs Node (axios's http adapter, `process.env`, node:crypto).
 
 import { GlobalCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/GlobalCredentials.js'
 import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js'
-import type { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js'
+import { ClientRequestException } from '@huaweicloud/huaweicloud-sdk-core/exception/ClientRequestException.js'
+import { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js'
+import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningNodeServer, startNodeServer } from '../src/node-server.ts'
+import { sdkDate } from '../src/rules/gateway.ts'
 
 const DOMAIN_ID = '0123456789abcdef0123456789abcdef'
 
@@ -19,6 +23,7 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       scenario: {
         accounts: [{ name: 'demo', id: DOMAIN_ID }],
         accessKeys: [{ ak: 'SDKTESTAK0000000000', sk: 'sdk-test-secret-key' }],
+        tokens: [{ token: 'sdk-test-token', account: 'demo' }],
         servers: [
           {
             id: 'sdk-server',
@@ -101,7 +106,27 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       (e: unknown) => e,
     )) as { httpStatusCode?: number; errorCode?: string; errorMsg?: string; requestId?: string }
     expect(error, 'the SDK should have thrown').toBeDefined()
+    // The SDK's own class for a 4xx answer, as its users catch it.
+    expect(error).toBeInstanceOf(ClientRequestException)
+    expect((error as Error).name).toBe('ClientRequestException')
     return error
+  }
+
+  /** The request id the mock journaled for its latest answer (the X-Request-Id it sent). */
+  const lastRequestId = async () => {
+    const journal = await mock.app.request('/_mock/journal')
+    const entries = (await journal.json()).entries as { requestId: string }[]
+    return entries.at(-1)?.requestId
+  }
+
+  /** The headers the SDK sent with its latest request (its signer's X-Sdk-Date among them). */
+  const sentHeaders = (sdk: HcClient) =>
+    (sdk as unknown as { httpClient: { httpRequest: { headers: Record<string, string> } } })
+      .httpClient.httpRequest.headers
+
+  const mockNow = async () => {
+    const clock = await mock.app.request('/_mock/clock')
+    return Date.parse((await clock.json()).now)
   }
 
   it('sees the gateway form of a wrong SK: 401 APIGW.0301 with its text and request id', async () => {
@@ -121,6 +146,7 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       'Incorrect IAM authentication information: verify aksk signature fail',
     )
     expect(error.requestId).toMatch(/^[0-9a-f]{32}$/)
+    expect(error.requestId).toBe(await lastRequestId())
   })
 
   it('sees the gateway form of a skewed clock, naming both times', async () => {
@@ -129,6 +155,7 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       body: JSON.stringify({ advanceMs: 30 * 60_000 }),
     })
     try {
+      const before = sdkDate(await mockNow())
       const error = await failureOf(
         client.sendRequest({
           method: 'GET',
@@ -139,11 +166,23 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
           headers: {},
         }),
       )
+      const after = sdkDate(await mockNow())
       expect(error.httpStatusCode).toBe(401)
       expect(error.errorCode).toBe('APIGW.0301')
-      expect(error.errorMsg).toMatch(
-        /^Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:\d{8}T\d{6}Z,server time:\d{8}T\d{6}Z$/,
-      )
+      const times =
+        /^Incorrect IAM authentication information: calc aksk signature fail:signature expired, signature time:(\d{8}T\d{6}Z),server time:(\d{8}T\d{6}Z)$/.exec(
+          error.errorMsg ?? '',
+        )
+      expect(times, error.errorMsg).not.toBeNull()
+      // signature time is the X-Sdk-Date the SDK signed with; server time the mock clock's now.
+      expect(times?.[1]).toBe(sentHeaders(client)['X-Sdk-Date'])
+      const serverTime = times?.[2] ?? ''
+      expect(
+        serverTime >= before && serverTime <= after,
+        `${before} ≤ ${serverTime} ≤ ${after}`,
+      ).toBe(true)
+      expect(error.requestId).toMatch(/^[0-9a-f]{32}$/)
+      expect(error.requestId).toBe(await lastRequestId())
     } finally {
       await mock.app.request('/_mock/reset', { method: 'POST' })
     }
@@ -161,5 +200,65 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
     expect(response.httpStatusCode).toBe(200)
     expect(response.count).toBe(1)
     expect(response.source_servers).toMatchObject([{ id: 'sdk-server', name: 'sdk-server' }])
+  })
+
+  // The SDK core has no IAM-token credential (only AK/SK: BasicCredentials, GlobalCredentials);
+  // a token goes as a header through its own HcClient and axios transport, unsigned.
+  const tokenClient = () =>
+    new HcClient(new DefaultHttpClient({}, [mock.url])).withEndpoints([mock.url])
+
+  const showCommandWithToken = (token: string) =>
+    tokenClient().sendRequest<Record<string, unknown>>({
+      method: 'GET',
+      url: '/v3/sources/{server_id}/command',
+      contentType: 'application/json',
+      pathParams: { server_id: 'sdk-server' },
+      queryParams: {},
+      headers: { 'X-Auth-Token': token },
+    })
+
+  it('gets the current command with X-Auth-Token sent through the SDK transport', async () => {
+    const response = await showCommandWithToken('sdk-test-token')
+    expect(response.httpStatusCode).toBe(200)
+    // The skewed-clock test's reset made the scenario's first command current again.
+    expect(response.command_name).toBe('START')
+    const journal = await mock.app.request('/_mock/journal?route=command')
+    expect((await journal.json()).entries.at(-1)).toMatchObject({
+      status: 200,
+      auth: { kind: 'static-token' },
+    })
+  })
+
+  it('sees the gateway form of an unknown token: ClientRequestException 401 APIGW.0301', async () => {
+    const error = await failureOf(showCommandWithToken('not-a-token'))
+    expect(error.httpStatusCode).toBe(401)
+    expect(error.errorCode).toBe('APIGW.0301')
+    expect(error.errorMsg).toBe('Incorrect IAM authentication information: decrypt token fail')
+    expect(error.requestId).toBe(await lastRequestId())
+  })
+
+  it('sees a throttled request as ClientRequestException 429 APIGW.0308 with the gateway text', async () => {
+    const set = await mock.app.request('/_mock/settings', {
+      method: 'POST',
+      body: JSON.stringify({ rateLimit: '1/hour' }),
+    })
+    expect(set.status).toBe(200)
+    try {
+      // The budget of 1 is spent by the first request, or already was by the tests before.
+      const error = await failureOf(
+        showCommandWithToken('sdk-test-token').then(() => showCommandWithToken('sdk-test-token')),
+      )
+      expect(error.httpStatusCode).toBe(429)
+      expect(error.errorCode).toBe('APIGW.0308')
+      expect(error.errorMsg).toBe(
+        'The throttling threshold has been reached: policy user over ratelimit,limit:1,time:1 hour',
+      )
+      expect(error.requestId).toBe(await lastRequestId())
+    } finally {
+      await mock.app.request('/_mock/settings', {
+        method: 'POST',
+        body: JSON.stringify({ rateLimit: null }),
+      })
+    }
   })
 })
