@@ -281,6 +281,26 @@ describe('admin times and durations', () => {
 })
 
 describe('admin faults', () => {
+  it('fires a route "any" 500 fault on the next request even when it is /openapi.json, not on the SMS request after it', async () => {
+    const { app, admin } = mock()
+    await admin('POST', '/faults', { kind: 'status', status: 500, route: 'any', count: 1 })
+    const document = await app.request('/openapi.json')
+    expect(document.status).toBe(500)
+    expect((await document.json()).error_code).toBe('SMS.2007')
+    const poll = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(poll.status).toBe(200)
+    const journal = await admin('GET', '/journal')
+    expect(journal.body.entries[0]).toMatchObject({
+      route: 'openapi',
+      status: 500,
+      errorCode: 'SMS.2007',
+      faults: [{ kind: 'status' }],
+    })
+    expect((await app.request('/openapi.json')).status).toBe(200)
+  })
+
   it('refuses a fault scoped to a server on the fleet list, which names no server', async () => {
     const { admin } = mock()
     const res = await admin('POST', '/faults', {
