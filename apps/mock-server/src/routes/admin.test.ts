@@ -733,6 +733,8 @@ describe('admin queries', () => {
     const exponent = await openEvents(app, '', { headers: { 'last-event-id': '1e3' } })
     expect(exponent.body.error_msg).toMatch(/^Last-Event-ID: /)
     expect((await openEvents(app, '', { headers: { 'last-event-id': '7' } })).status).toBe(200)
+    // Empty, the SSE standard's "no last id": the stream opens from now.
+    expect((await openEvents(app, '', { headers: { 'last-event-id': '' } })).status).toBe(200)
     // `since` wins over the header, so the header is not read then.
     const both = await openEvents(app, '?since=2', { headers: { 'last-event-id': 'abc' } })
     expect(both.status).toBe(200)

@@ -481,7 +481,8 @@ export function createAdminApp(
     let sinceText = read.values.since?.[0]
     const lastEventId = c.req.header('last-event-id')
     // `since` wins; the header (a reconnecting EventSource's) is checked, and named, when used.
-    if (sinceText === undefined && lastEventId !== undefined) {
+    // Empty, it says no event was seen (the SSE standard's reset id): the same as no header.
+    if (sinceText === undefined && lastEventId !== undefined && lastEventId !== '') {
       const problem = checkEventSeq(lastEventId)
       if (problem !== undefined) {
         return fail(
