@@ -218,9 +218,10 @@ export function startSources(
           status: (s) => status({ type: 'source', status: s }),
           budgetChanged: () => source.reportBudget(),
           servers: (ids, at) => {
-            source.setServers(ids)
             batcher.flush()
             store.dispatch({ type: 'servers', ids, at, replace: true })
+            // After the table has them: the budget line this reports counts the new fleet.
+            source.setServers(ids)
           },
         }),
       )
