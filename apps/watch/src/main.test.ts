@@ -127,6 +127,29 @@ describe('sms-watch without a TTY (NDJSON)', () => {
     )
   })
 
+  it('prints every failed fleet listing with the time it is retried', async () => {
+    const sms = await fakeSms({})
+    const run = io({ SMS_TOKEN: 'listing-secret' })
+    const code = await main(
+      ['--endpoint', sms.url, '--servers', 'all', '--max-rps', '20', '--duration', '3s'],
+      run.io,
+    )
+    expect(code).toBe(0)
+    const failures = run.stdout
+      .lines()
+      .filter((line) => line.type === 'source' && line.kind === 'fleet' && line.status === 'error')
+    // The first failure at once, its retry 2 s later, failing again.
+    expect(failures.length).toBeGreaterThanOrEqual(2)
+    for (const failure of failures) {
+      expect(failure.message).toMatch(/^listing failed, retry at .*404 SMS\.0404/)
+      const wait = Date.parse(String(failure.retry_at)) - Date.parse(String(failure.time))
+      expect(wait).toBeGreaterThanOrEqual(1_000)
+      expect(wait).toBeLessThanOrEqual(30_000)
+    }
+    expect(failures[1]?.retry_at).not.toBe(failures[0]?.retry_at)
+    expect(run.stdout.text).not.toContain('listing-secret')
+  })
+
   it('exits 2 with a message naming the flag on bad options, and 0 with help', async () => {
     const bad = io()
     expect(await main(['--interval', 'soon', '--mock', 'http://x'], bad.io)).toBe(2)
