@@ -10,7 +10,17 @@ import {
   resolveSettings,
 } from './options.ts'
 import { createAdminApp } from './routes/admin.ts'
-import { baseEntry, clientMethod, headAsGet, type RouteDeps, rawPath } from './routes/context.ts'
+import {
+  announceFaults,
+  answerWithFaults,
+  baseEntry,
+  clientMethod,
+  dropBeforeEffect,
+  headAsGet,
+  injectedStatusAnswer,
+  type RouteDeps,
+  rawPath,
+} from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
 import { createDirectSmsHandler, createPollLane, createSmsHandler } from './routes/sms.ts'
 import { createSourcesHandler } from './routes/sources.ts'
@@ -18,6 +28,7 @@ import { isThenable } from './routes/steps.ts'
 import { httpDate } from './rules/gateway.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
+import type { JournalInput } from './types.ts'
 
 /** Handles on a running mock, beside its Hono app. */
 export interface MockControls {
@@ -85,14 +96,37 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.all('/v3/sources/*', handleSms)
   app.post('/v3/auth/tokens', createIamHandler(deps))
   app.get('/openapi.json', async (c) => {
+    const started = performance.now()
     const requestId = nextRequestId()
-    const document = mockOpenApiDocument(new URL(c.req.url).origin)
-    await store.journal({
+    const entry: JournalInput = {
       ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
       status: 200,
       durationMs: 0,
-    })
-    return jsonResponse(200, document, requestId)
+    }
+    // Only `route: "any"` faults cover the document (README, Faults), the same way as elsewhere.
+    const faults = await store.drawFaults(undefined, 'openapi')
+    const record = (status: number) => {
+      if (faults.hits.length > 0) entry.faults = faults.hits
+      entry.status = status
+      entry.durationMs = Math.round((performance.now() - started) * 100) / 100
+      return store.journal(entry)
+    }
+    if (faults.hits.length > 0) {
+      await announceFaults(deps, faults, requestId)
+      const dropped = dropBeforeEffect(c, faults, deps, record)
+      if (dropped) return dropped
+      if (faults.status) {
+        const answer = injectedStatusAnswer(faults.status)
+        entry.errorCode = answer.code
+        const refusal = errorResponse(answer.status, answer.code, answer.message, requestId, {
+          date: await mockDate(),
+          ...answer.headers,
+        })
+        return answerWithFaults(c, refusal, faults, deps, record)
+      }
+    }
+    const document = mockOpenApiDocument(new URL(c.req.url).origin)
+    return answerWithFaults(c, jsonResponse(200, document, requestId), faults, deps, record)
   })
   app.route(
     '/_mock',

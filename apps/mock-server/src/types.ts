@@ -103,7 +103,16 @@ export interface JournalEntry {
   serverId?: string
   status: number
   durationMs: number
+  /**
+   * Who made the request, whenever the credential was checked and accepted: on its success, and
+   * on every refusal after that check (a throttled request's 429, a 403, a 400…) too.
+   */
   auth?: { kind: Principal['kind']; account: string; name: string }
+  /**
+   * Why the credential was refused (a 401 of the SMS routes, the fleet list or IAM): the mock's
+   * precise reason, the `auth-failure` event's `reason`, which the answer itself never tells.
+   */
+  authFailure?: AuthFailureReason | 'iam-password'
   errorCode?: string
   command?: string
   faults?: FaultHit[]

@@ -73,6 +73,15 @@ describe('sms-watch behind an egress proxy', () => {
     expect(run.stderr.text).toBe(
       `sms-watch: requests go through the egress proxy ${proxy.url} (SMS, mock), from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)\n`,
     )
+    // The event log's announcement is an NDJSON line too.
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        type: 'log',
+        server_id: null,
+        level: 'info',
+        text: `requests go through the egress proxy ${proxy.url} (SMS, mock), from HTTPS_PROXY/HTTP_PROXY (NO_PROXY honoured)`,
+      }),
+    )
     expect(run.stdout.text + run.stderr.text).not.toContain('PROXY-SECRET-77')
   })
 

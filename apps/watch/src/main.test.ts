@@ -127,6 +127,29 @@ describe('sms-watch without a TTY (NDJSON)', () => {
     )
   })
 
+  it('prints every failed fleet listing with the time it is retried', async () => {
+    const sms = await fakeSms({})
+    const run = io({ SMS_TOKEN: 'listing-secret' })
+    const code = await main(
+      ['--endpoint', sms.url, '--servers', 'all', '--max-rps', '20', '--duration', '3s'],
+      run.io,
+    )
+    expect(code).toBe(0)
+    const failures = run.stdout
+      .lines()
+      .filter((line) => line.type === 'source' && line.kind === 'fleet' && line.status === 'error')
+    // The first failure at once, its retry 2 s later, failing again.
+    expect(failures.length).toBeGreaterThanOrEqual(2)
+    for (const failure of failures) {
+      expect(failure.message).toMatch(/^listing failed, retry at .*404 SMS\.0404/)
+      const wait = Date.parse(String(failure.retry_at)) - Date.parse(String(failure.time))
+      expect(wait).toBeGreaterThanOrEqual(1_000)
+      expect(wait).toBeLessThanOrEqual(30_000)
+    }
+    expect(failures[1]?.retry_at).not.toBe(failures[0]?.retry_at)
+    expect(run.stdout.text).not.toContain('listing-secret')
+  })
+
   it('exits 2 with a message naming the flag on bad options, and 0 with help', async () => {
     const bad = io()
     expect(await main(['--interval', 'soon', '--mock', 'http://x'], bad.io)).toBe(2)
@@ -202,5 +225,57 @@ describe('sms-watch --servers all (discovery through the mock over HTTP)', () =>
       }),
     )
     expect(run.stdout.text).not.toContain('fleet-token')
+  })
+
+  it('prints the 429 that halves the budget, naming the server, when SMS throttles at 20/min', async () => {
+    const { mock, post } = await startMock(cleanups, {
+      tokens: ['throttled-token'],
+      rateLimit: '20/min',
+    })
+    const ids = Array.from({ length: 12 }, (_, i) => `srv-${String(i + 1).padStart(2, '0')}`)
+    for (const id of ids) await post('/servers', { id, name: `name-${id}`, state: 'replicate' })
+    const run = io({ SMS_TOKEN: 'throttled-token' })
+    const code = await main(
+      [
+        '--endpoint',
+        mock.url,
+        '--servers',
+        'all',
+        '--interval',
+        '1s',
+        '--max-rps',
+        '20',
+        '--duration',
+        '3s',
+        '--json',
+      ],
+      run.io,
+    )
+    expect(code).toBe(0)
+    const lines = run.stdout.lines()
+    // Every line has a documented type.
+    const types = new Set(['server', 'source', 'budget', 'throttled', 'servers', 'log', 'note'])
+    expect(lines.filter((line) => !types.has(String(line.type)))).toEqual([])
+    const throttled = lines.filter((line) => line.type === 'throttled')
+    expect(throttled.length).toBeGreaterThanOrEqual(1)
+    expect(throttled[0]).toMatchObject({
+      error: { status: 429, code: 'APIGW.0308' },
+      rps: 10,
+      max_rps: 20,
+    })
+    expect(ids).toContain(throttled[0]?.server_id)
+    const budgets = lines.filter((line) => line.type === 'budget')
+    expect(budgets).toContainEqual(
+      expect.objectContaining({ max_rps: 20, rps: 20, servers: 12, throttled_at: null }),
+    )
+    // After the 429: the halved rate, and the Retry-After holding every request.
+    const halved = budgets.find((line) => line.rps === 10)
+    expect(halved).toMatchObject({ max_rps: 20, throttled_at: expect.any(String) })
+    expect(Date.parse(String(halved?.held_until))).toBeGreaterThan(Date.parse(String(halved?.time)))
+    expect(lines.indexOf(halved ?? {})).toBeGreaterThan(lines.indexOf(throttled[0] ?? {}))
+    expect(lines).toContainEqual(
+      expect.objectContaining({ type: 'servers', count: 12, removed: [] }),
+    )
+    expect(run.stdout.text).not.toContain('throttled-token')
   })
 })

@@ -144,6 +144,8 @@ export interface SourceStatus {
   at: number
   /** With `stale`: when the source last sent a byte. */
   since?: number | undefined
+  /** With `error`, when the source tries again by itself (the fleet list, the mock's snapshot). */
+  retryAt?: number | undefined
 }
 
 /** The fleet's request budget (`--max-rps`) as the header shows it. */

@@ -375,6 +375,30 @@ describe('data', () => {
     expect(state.sources[0]?.status).toBe('ok')
   })
 
+  it('names the throttled server in the event log when a 429 lowers the budget', () => {
+    const budget = { maxRps: 0.2, rps: 0.2, servers: 3 }
+    let state = apply(initialState({ now: T0 }), { type: 'budget', budget })
+    expect(state.log).toEqual([])
+    state = apply(state, {
+      type: 'budget',
+      at: T0 + 5_000,
+      budget: { ...budget, rps: 0.1, throttledAt: T0 + 5_000 },
+      throttled: {
+        serverId: 'srv-0002',
+        error: { status: 429, code: 'APIGW.0308', message: 'limit', at: T0 + 4_900 },
+      },
+    })
+    expect(state.budget?.rps).toBe(0.1)
+    expect(state.log).toEqual([
+      {
+        at: T0 + 5_000,
+        serverId: 'srv-0002',
+        level: 'warn',
+        text: "429 APIGW.0308: the fleet's request rate is lowered to 0.10/s (of 0.2/s)",
+      },
+    ])
+  })
+
   it('expires a notice after a few seconds of ticks', () => {
     let state = press(fleet(1), 's')
     expect(state.notice).not.toBeNull()

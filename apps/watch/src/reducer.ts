@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { appendBounded, applyServerUpdate, emptyServer, formatAge } from './fleet.ts'
+import { appendBounded, applyServerUpdate, emptyServer, formatAge, shortError } from './fleet.ts'
 import { type InputMode, keyToAction, type UiAction } from './keymap.ts'
 import {
   type BudgetView,
+  type ErrorInfo,
   INTERVAL_LADDER_MS,
   LIMITS_WATCH,
   type LogEntry,
@@ -65,7 +66,16 @@ export interface WatchState {
 export type DataAction =
   /** Servers to show; with `replace`, servers not listed are dropped (discovery saw them go). */
   | { type: 'servers'; ids: readonly string[]; at: number; replace?: boolean }
-  | { type: 'budget'; budget: BudgetView }
+  /**
+   * The budget as it now is; with `throttled`, a throttling answer from that server just lowered
+   * it (the event log names the server).
+   */
+  | {
+      type: 'budget'
+      budget: BudgetView
+      at?: number
+      throttled?: { serverId: string; error: ErrorInfo } | undefined
+    }
   | { type: 'updates'; updates: readonly ServerUpdate[] }
   | { type: 'source'; status: SourceStatus }
   | { type: 'log'; entry: LogEntry }
@@ -389,6 +399,20 @@ export function reduce(state: WatchState, action: WatchAction): WatchState {
     case 'budget': {
       const previous = state.budget
       const next = action.budget
+      if (action.throttled) {
+        const code = shortError(action.throttled.error)
+        const entry: LogEntry = {
+          at: action.at ?? action.throttled.error.at,
+          serverId: action.throttled.serverId,
+          level: 'warn',
+          text: `${code || 'throttled'}: the fleet's request rate is lowered to ${next.rps.toFixed(2)}/s (of ${next.maxRps}/s)`,
+        }
+        return {
+          ...state,
+          budget: next,
+          log: appendBounded(state.log, [entry], LIMITS_WATCH.eventLog),
+        }
+      }
       if (
         previous &&
         previous.rps === next.rps &&

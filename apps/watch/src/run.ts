@@ -116,6 +116,7 @@ function discoverServers(
         kind: 'fleet',
         target,
         status: 'error',
+        retryAt,
         // The retry time first: a long error message is cut at the terminal's edge.
         message: `listing failed, retry at ${formatClock(retryAt)}: ${code ? `${code} ` : ''}${error.message}`,
         at: error.at,
@@ -193,6 +194,7 @@ export function startSources(
           batcher.flush()
           store.dispatch({
             type: 'budget',
+            at: now(),
             budget: {
               maxRps: report.maxRps,
               rps: report.rps,
@@ -200,16 +202,9 @@ export function startSources(
               throttledAt: report.throttledAt,
               heldUntil: report.heldUntil,
             },
+            // The reducer writes the event log's line naming the server; NDJSON prints it.
+            throttled: report.reason,
           })
-          if (report.reason) {
-            const code = shortError(report.reason.error)
-            log({
-              at: now(),
-              serverId: report.reason.serverId,
-              level: 'warn',
-              text: `${code || 'throttled'}: the fleet's request rate is lowered to ${report.rps.toFixed(2)}/s (of ${report.maxRps}/s)`,
-            })
-          }
         },
         emit,
         status: (s) => status({ type: 'source', status: s }),
@@ -223,9 +218,10 @@ export function startSources(
           status: (s) => status({ type: 'source', status: s }),
           budgetChanged: () => source.reportBudget(),
           servers: (ids, at) => {
-            source.setServers(ids)
             batcher.flush()
             store.dispatch({ type: 'servers', ids, at, replace: true })
+            // After the table has them: the budget line this reports counts the new fleet.
+            source.setServers(ids)
           },
         }),
       )
@@ -327,7 +323,7 @@ export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number
 
   if (proxies) {
     store.dispatch({ type: 'log', entry: { at: now(), level: 'info', text: proxies.message } })
-    // NDJSON carries no log entries; stderr keeps stdout parseable.
+    // Also on stderr: a reader of the terminal sees it without parsing the NDJSON `log` line.
     if (!interactive) io.stderr.write(`sms-watch: ${proxies.message}\n`)
   }
   const sources = startSources(config, store, controller.signal, now, fetchImpl)

@@ -32,16 +32,18 @@ export function postToMock(
  *
  * @example
  * const { mock, post } = await startMock(cleanups, { tokens: ['t'], adminToken: 'admin-tok' })
+ * const throttling = await startMock(cleanups, { tokens: ['t'], rateLimit: '20/min' })
  * await post('/servers', { id: 'web-1' })
  */
 export async function startMock(
   cleanups: (() => Promise<void> | void)[],
-  options: { tokens: string[]; adminToken?: string },
+  options: { tokens: string[]; adminToken?: string; rateLimit?: string },
 ): Promise<{ mock: RunningNodeServer; post: (path: string, body: unknown) => Promise<Response> }> {
   const mock = await startNodeServer({
     port: 0,
     tokens: options.tokens,
     ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+    ...(options.rateLimit === undefined ? {} : { rateLimit: options.rateLimit }),
     demo: false,
   })
   cleanups.push(() => mock.close())

@@ -281,6 +281,26 @@ describe('admin times and durations', () => {
 })
 
 describe('admin faults', () => {
+  it('fires a route "any" 500 fault on the next request even when it is /openapi.json, not on the SMS request after it', async () => {
+    const { app, admin } = mock()
+    await admin('POST', '/faults', { kind: 'status', status: 500, route: 'any', count: 1 })
+    const document = await app.request('/openapi.json')
+    expect(document.status).toBe(500)
+    expect((await document.json()).error_code).toBe('SMS.2007')
+    const poll = await app.request('/v3/sources/s1/command', {
+      headers: { 'x-auth-token': 'tok-demo' },
+    })
+    expect(poll.status).toBe(200)
+    const journal = await admin('GET', '/journal')
+    expect(journal.body.entries[0]).toMatchObject({
+      route: 'openapi',
+      status: 500,
+      errorCode: 'SMS.2007',
+      faults: [{ kind: 'status' }],
+    })
+    expect((await app.request('/openapi.json')).status).toBe(200)
+  })
+
   it('refuses a fault scoped to a server on the fleet list, which names no server', async () => {
     const { admin } = mock()
     const res = await admin('POST', '/faults', {
@@ -648,5 +668,245 @@ describe('admin errors', () => {
     expect(logged).toEqual([broken])
     // The failure was that route's alone: the admin API goes on answering.
     expect((await app.request('/_mock/clock')).status).toBe(200)
+  })
+})
+
+/** Opens `/_mock/events` and reads its first bytes (the ready line), then closes it. */
+async function openEvents(
+  app: ReturnType<typeof createMockApp>,
+  query: string,
+  init?: RequestInit,
+) {
+  const controller = new AbortController()
+  const res = await app.request(`/_mock/events${query}`, { signal: controller.signal, ...init })
+  if (res.status !== 200) return { status: res.status, body: await res.json() }
+  const reader = res.body?.getReader()
+  const first = await reader?.read()
+  controller.abort()
+  await reader?.cancel().catch(() => {})
+  return { status: res.status, text: new TextDecoder().decode(first?.value) }
+}
+
+describe('admin queries', () => {
+  it('refuses ?type=bogus, an empty ?type= and an empty ?server= on /_mock/events with 400 naming the field', async () => {
+    const { app } = mock()
+    for (const [query, field] of [
+      ['?type=bogus', 'type'],
+      ['?type=', 'type'],
+      ['?server=', 'server'],
+      ['?type=enqueue&type=bogus', 'type'],
+      ['?server=s1&server=', 'server'],
+    ] as const) {
+      const answer = await openEvents(app, query)
+      expect(answer.status, query).toBe(400)
+      expect(answer.body.error_code).toBe('MOCK.0400')
+      expect(answer.body.error_msg.startsWith(`${field}: `), answer.body.error_msg).toBe(true)
+    }
+    const bogus = await openEvents(app, '?type=bogus')
+    expect(bogus.body.error_msg).toMatch(/expected one of .*auth-failure/)
+  })
+
+  it('still opens /_mock/events with known types and server ids, echoing them in the ready line', async () => {
+    const { app } = mock()
+    const answer = await openEvents(app, '?type=enqueue&type=auth-failure&server=s1')
+    expect(answer.status).toBe(200)
+    expect(answer.text).toContain('"types":["enqueue","auth-failure"]')
+    expect(answer.text).toContain('"servers":["s1"]')
+  })
+
+  it('refuses since=1e3, a sign or a fraction, naming since: only decimal digits are a seq', async () => {
+    const { app } = mock()
+    for (const since of ['1e3', '-1', '1.5', '+3', ' 3', '0x10']) {
+      const answer = await openEvents(app, `?since=${encodeURIComponent(since)}`)
+      expect(answer.status, since).toBe(400)
+      expect(answer.body.error_msg).toMatch(/^since: expected a non-negative integer/)
+    }
+    expect((await openEvents(app, '?since=0')).status).toBe(200)
+    expect((await openEvents(app, '?since=1000')).status).toBe(200)
+  })
+
+  it('names the Last-Event-ID header, not since, when the header holds a bad seq', async () => {
+    const { app } = mock()
+    const abc = await openEvents(app, '', { headers: { 'last-event-id': 'abc' } })
+    expect(abc.status).toBe(400)
+    expect(abc.body.error_msg).toMatch(/^Last-Event-ID: expected a non-negative integer/)
+    const exponent = await openEvents(app, '', { headers: { 'last-event-id': '1e3' } })
+    expect(exponent.body.error_msg).toMatch(/^Last-Event-ID: /)
+    expect((await openEvents(app, '', { headers: { 'last-event-id': '7' } })).status).toBe(200)
+    // Empty, the SSE standard's "no last id": the stream opens from now.
+    expect((await openEvents(app, '', { headers: { 'last-event-id': '' } })).status).toBe(200)
+    // `since` wins over the header, so the header is not read then.
+    const both = await openEvents(app, '?since=2', { headers: { 'last-event-id': 'abc' } })
+    expect(both.status).toBe(200)
+  })
+
+  it('refuses an empty, unknown or bad journal filter with 400 naming it', async () => {
+    const { admin } = mock()
+    for (const [query, field] of [
+      ['?route=bogus', 'route'],
+      ['?route=', 'route'],
+      ['?server=', 'server'],
+      ['?status=', 'status'],
+      ['?status=4x', 'status'],
+      ['?limit=', 'limit'],
+      ['?limit=1e3', 'limit'],
+      ['?limit=0', 'limit'],
+      ['?limit=2&limit=3', 'limit'],
+      ['?bogus=1', '"bogus"'],
+    ] as const) {
+      const answer = await admin('GET', `/journal${query}`)
+      expect(answer.status, query).toBe(400)
+      expect(answer.body.error_code).toBe('MOCK.0400')
+      expect(answer.body.error_msg.startsWith(`${field}: `), answer.body.error_msg).toBe(true)
+    }
+  })
+
+  it('refuses a query parameter on every admin GET route that reads none, naming it', async () => {
+    const { admin } = mock()
+    for (const path of [
+      '',
+      '/settings',
+      '/servers',
+      '/servers/s1',
+      '/servers/s1/results',
+      '/faults',
+      '/identity',
+      '/clock',
+    ]) {
+      const answer = await admin('GET', `${path}?verbose=1`)
+      expect(answer.status, path).toBe(400)
+      expect(answer.body.error_msg).toBe(
+        '"verbose": unknown query parameter; this route takes none',
+      )
+      expect((await admin('GET', path)).status, path).toBe(200)
+    }
+    const events = await openEvents(mock().app, '?limit=3')
+    expect(events.status).toBe(400)
+    expect(events.body.error_msg).toMatch(
+      /^"limit": unknown query parameter; expected server, type, since/,
+    )
+  })
+
+  it('refuses an empty ?server= on DELETE /_mock/faults instead of clearing nothing', async () => {
+    const { admin } = mock()
+    await admin('POST', '/faults', { kind: 'latency', ms: 1, server: 's1' })
+    const empty = await admin('DELETE', '/faults?server=')
+    expect(empty.status).toBe(400)
+    expect(empty.body.error_msg).toMatch(/^server: /)
+    expect((await admin('DELETE', '/faults?server=s1')).body.deleted).toBe(1)
+  })
+})
+
+describe('admin journal', () => {
+  it('keeps every route of ?route=command&route=iam: repeated filters mean any of', async () => {
+    const { app, admin } = mock()
+    await app.request('/v3/sources/s1/command', { headers: { 'x-auth-token': 'tok-demo' } })
+    await app.request('/v3/auth/tokens', { method: 'POST', body: '{}' })
+    await app.request('/v3/sources', { headers: { 'x-auth-token': 'tok-demo' } })
+    const both = await admin('GET', '/journal?route=command&route=iam')
+    expect(both.body.entries.map((e: { route: string }) => e.route)).toEqual(['command', 'iam'])
+    const statuses = await admin('GET', '/journal?status=200&status=4xx')
+    expect(statuses.body.entries.map((e: { status: number }) => e.status)).toEqual([200, 400, 200])
+    const servers = await admin('GET', '/journal?server=s1&server=acme-1')
+    expect(servers.body.entries).toHaveLength(1)
+    // Filters of different names must all match.
+    const none = await admin('GET', '/journal?route=iam&status=200')
+    expect(none.body.entries).toEqual([])
+  })
+
+  it('keeps the precise reason of each auth failure: five wrong SKs (bad-signature), then the locked AK (ak-locked)', async () => {
+    const app = createMockApp({
+      seed: 1,
+      clock: () => REAL_NOW,
+      scenario: { accessKeys: [{ ak: 'AK1', sk: 'SK1' }], servers: [{ id: 's1' }] },
+    })
+    const url = 'http://localhost/v3/sources/s1/command'
+    for (const sk of ['wrong', 'wrong', 'wrong', 'wrong', 'wrong', 'SK1']) {
+      const signed = await signRequest(
+        { method: 'GET', url, headers: {} },
+        { ak: 'AK1', sk },
+        new Date(REAL_NOW),
+      )
+      expect((await app.request(url, { headers: { ...signed } })).status).toBe(401)
+    }
+    const sourcesUrl = 'http://localhost/v3/sources'
+    const signed = await signRequest(
+      { method: 'GET', url: sourcesUrl, headers: {} },
+      { ak: 'AK1', sk: 'SK1' },
+      new Date(REAL_NOW),
+    )
+    expect((await app.request(sourcesUrl, { headers: { ...signed } })).status).toBe(401)
+    await app.request(sourcesUrl, { headers: { 'x-auth-token': 'nope' } })
+    const journal = await (await app.request('/_mock/journal')).json()
+    expect(
+      journal.entries.map((e: { route: string; authFailure?: string; errorCode?: string }) => [
+        e.route,
+        e.authFailure,
+        e.errorCode,
+      ]),
+    ).toEqual([
+      ...Array(5).fill(['command', 'bad-signature', 'APIGW.0301']),
+      ['command', 'ak-locked', 'APIGW.0301'],
+      ['sources', 'ak-locked', 'APIGW.0301'],
+      ['sources', 'unknown-token', 'APIGW.0301'],
+    ])
+  })
+
+  it('keeps the reason in the sms error style too, and iam-password for a refused IAM login', async () => {
+    const { app, admin } = mock()
+    await admin('POST', '/settings', { authErrors: 'sms' })
+    await app.request('/v3/sources/s1/command', {})
+    await app.request('/v3/auth/tokens', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: 'nobody', password: 'x', domain: { name: 'demo' } } },
+          },
+        },
+      }),
+    })
+    const journal = await admin('GET', '/journal')
+    expect(journal.body.entries.map((e: { authFailure?: string }) => e.authFailure)).toEqual([
+      'missing',
+      'iam-password',
+    ])
+  })
+
+  it('records who was throttled: a 429 line keeps auth, on the command routes and the fleet list', async () => {
+    const { app, admin } = mock({ rateLimit: '1/min' })
+    const headers = { 'x-auth-token': 'tok-acme' }
+    expect((await app.request('/v3/sources/acme-1/command', { headers })).status).toBe(200)
+    expect((await app.request('/v3/sources/acme-1/command', { headers })).status).toBe(429)
+    // The fleet list counts on its own budget.
+    expect((await app.request('/v3/sources', { headers })).status).toBe(200)
+    expect((await app.request('/v3/sources', { headers })).status).toBe(429)
+    const journal = await admin('GET', '/journal?status=429')
+    expect(journal.body.entries).toHaveLength(2)
+    for (const line of journal.body.entries) {
+      expect(line.errorCode).toBe('APIGW.0308')
+      expect(line.auth).toMatchObject({ kind: 'static-token', account: 'acme' })
+      expect(line.authFailure).toBeUndefined()
+    }
+  })
+
+  it('records the principal on refusals after authentication: a 404 server, a 403, a bad body', async () => {
+    const { app, admin } = mock()
+    const headers = { 'x-auth-token': 'tok-acme' }
+    await app.request('/v3/sources/ghost/command', { headers })
+    await app.request('/v3/sources/s1/command', { headers })
+    await app.request('/v3/sources/acme-1/command_result', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: '[]',
+    })
+    await app.request('/v3/sources?limit=x', { headers })
+    const journal = await admin('GET', '/journal')
+    expect(journal.body.entries.map((e: { status: number }) => e.status)).toEqual([
+      404, 403, 400, 400,
+    ])
+    for (const line of journal.body.entries) expect(line.auth?.account).toBe('acme')
   })
 })

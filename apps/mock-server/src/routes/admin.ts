@@ -1,4 +1,5 @@
 import { ServerIdSchema } from '@sms-command/core'
+import { MOCK_EVENT_TYPES } from '@sms-command/core/events'
 import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
 import { type Context, Hono } from 'hono'
 import { streamSSE } from 'hono/streaming'
@@ -21,7 +22,7 @@ import {
   ScenarioSchema,
 } from '../scenario.ts'
 import type { LiveSettings } from '../store/store.ts'
-import { IDLE_SHAPES, type RouteName } from '../types.ts'
+import { IDLE_SHAPES, type MockEventType, type RouteName } from '../types.ts'
 import type { RouteDeps } from './context.ts'
 
 const ADMIN_BODY_LIMIT = 1024 * 1024
@@ -126,6 +127,118 @@ const ClockSchema = jsonObject(ClockFieldsSchema)
 
 const IdentitySchema = v.pick(ScenarioSchema, ['accounts', 'users', 'tokens', 'accessKeys'])
 
+/** The routes a journal line names, for `GET /_mock/journal?route=`. */
+const JOURNAL_ROUTES: readonly RouteName[] = [
+  'command',
+  'command_result',
+  'sources',
+  'iam',
+  'openapi',
+  'other',
+]
+
+/**
+ * One query parameter an admin route reads: whether it may repeat (then it means "any of"), and
+ * how each value is checked (a message for a bad one, naming what was expected).
+ */
+interface QueryParam {
+  repeats: boolean
+  check: (value: string) => string | undefined
+}
+
+const serverIdParam: QueryParam = {
+  repeats: true,
+  check: (value) => {
+    const parsed = v.safeParse(ServerIdSchema, value)
+    return parsed.success ? undefined : `expected a server id: ${firstIssue(parsed.issues).message}`
+  },
+}
+
+const JOURNAL_QUERY: Record<string, QueryParam> = {
+  server: serverIdParam,
+  status: {
+    repeats: true,
+    check: (value) =>
+      /^([1-5]xx|[1-5]\d\d|0)$/i.test(value)
+        ? undefined
+        : 'expected a status such as 404, or a class such as 4xx',
+  },
+  route: {
+    repeats: true,
+    check: (value) =>
+      JOURNAL_ROUTES.includes(value as RouteName)
+        ? undefined
+        : `expected one of ${JOURNAL_ROUTES.join(', ')}`,
+  },
+  limit: {
+    repeats: false,
+    check: (value) =>
+      /^\d{1,15}$/.test(value) && Number(value) >= 1 ? undefined : 'expected a positive integer',
+  },
+}
+
+/** An event seq: a non-negative integer in decimal digits (no `1e3`, no sign, no fraction). */
+const checkEventSeq = (value: string) =>
+  /^\d{1,15}$/.test(value) ? undefined : 'expected a non-negative integer (an event seq)'
+
+const EVENTS_QUERY: Record<string, QueryParam> = {
+  server: serverIdParam,
+  type: {
+    repeats: true,
+    check: (value) =>
+      MOCK_EVENT_TYPES.includes(value as MockEventType)
+        ? undefined
+        : `expected one of ${MOCK_EVENT_TYPES.join(', ')}`,
+  },
+  since: { repeats: false, check: checkEventSeq },
+}
+
+const FAULTS_DELETE_QUERY: Record<string, QueryParam> = {
+  server: { ...serverIdParam, repeats: false },
+}
+
+/**
+ * Checks a request's query against the parameters its route reads: an unknown parameter, an
+ * empty value, a repeat of one that does not repeat, or a bad value is refused with a message
+ * naming the parameter; otherwise each parameter's values, in order.
+ *
+ * @example
+ * readQuery(new URL('http://x/_mock/events?type=bogus'), EVENTS_QUERY)
+ * // { ok: false, message: 'type: expected one of server, enqueue, …' }
+ */
+export function readQuery(
+  url: URL,
+  params: Record<string, QueryParam>,
+): { ok: true; values: Record<string, string[]> } | { ok: false; message: string } {
+  const values: Record<string, string[]> = {}
+  for (const [name, value] of url.searchParams) {
+    const param = Object.hasOwn(params, name) ? params[name] : undefined
+    const shown = JSON.stringify(name.slice(0, 40))
+    if (param === undefined) {
+      const known = Object.keys(params)
+      return {
+        ok: false,
+        message: `${shown}: unknown query parameter; ${known.length === 0 ? 'this route takes none' : `expected ${known.join(', ')}`}`,
+      }
+    }
+    const seen = values[name] ?? []
+    if (seen.length > 0 && !param.repeats) {
+      return { ok: false, message: `${name}: expected once, got it repeated` }
+    }
+    if (value === '') return { ok: false, message: `${name}: expected a value, got an empty one` }
+    const problem = param.check(value)
+    if (problem !== undefined) {
+      return {
+        ok: false,
+        message: `${name}: ${problem}, got ${JSON.stringify(value.slice(0, 40))}`,
+      }
+    }
+    seen.push(value)
+    values[name] = seen
+  }
+  return { ok: true, values }
+}
+
 const viewLive = (live: LiveSettings) => ({
   authErrors: live.authErrors,
   rateLimit: viewRateLimit(live.rateLimit),
@@ -158,6 +271,19 @@ export function createAdminApp(
   const fail = (status: number, code: string, message: string) =>
     errorResponse(status, code, message, nextRequestId())
   const ok = (status: number, body: unknown) => jsonResponse(status, body, nextRequestId())
+  const NO_QUERY: Record<string, QueryParam> = {}
+  /** The route's query, checked; or the 400 refusing it. */
+  const query = (c: Context, params: Record<string, QueryParam>) => {
+    const read = readQuery(new URL(c.req.url), params)
+    return read.ok
+      ? { ok: true as const, values: read.values }
+      : { ok: false as const, response: fail(400, ADMIN_CODES.badRequest, read.message) }
+  }
+  /** A GET that reads no query refuses one rather than ignore it. */
+  const refuseQuery = (c: Context) => {
+    const read = query(c, NO_QUERY)
+    return read.ok ? undefined : read.response
+  }
 
   async function readJson<S extends v.GenericSchema>(
     c: Context,
@@ -194,30 +320,38 @@ export function createAdminApp(
     return next()
   })
 
-  admin.get('/', async (c) =>
-    ok(200, {
-      name: '@sms-command/mock-server',
-      runtime: runtime.name,
-      store: store.kind,
-      delivery: settings.delivery,
-      idle: settings.idle,
-      seed: settings.seed,
-      autoRegister: settings.autoRegister,
-      journalSize: settings.journalSize,
-      tokenTtlMs: settings.tokenTtlMs,
-      maxSkewMs: settings.maxSkewMs,
-      ...viewLive(await store.liveSettings()),
-      now: new Date(await store.now()).toISOString(),
-      adminProtected: deps.adminToken !== undefined,
-      capabilities: {
-        dropConnection: runtime.dropConnection !== undefined,
-        ...(runtime.dropUnsupported ? { dropConnectionUnsupported: runtime.dropUnsupported } : {}),
-      },
-      baseUrl: new URL(c.req.url).origin,
-    }),
+  admin.get(
+    '/',
+    async (c) =>
+      refuseQuery(c) ??
+      ok(200, {
+        name: '@sms-command/mock-server',
+        runtime: runtime.name,
+        store: store.kind,
+        delivery: settings.delivery,
+        idle: settings.idle,
+        seed: settings.seed,
+        autoRegister: settings.autoRegister,
+        journalSize: settings.journalSize,
+        tokenTtlMs: settings.tokenTtlMs,
+        maxSkewMs: settings.maxSkewMs,
+        ...viewLive(await store.liveSettings()),
+        now: new Date(await store.now()).toISOString(),
+        adminProtected: deps.adminToken !== undefined,
+        capabilities: {
+          dropConnection: runtime.dropConnection !== undefined,
+          ...(runtime.dropUnsupported
+            ? { dropConnectionUnsupported: runtime.dropUnsupported }
+            : {}),
+        },
+        baseUrl: new URL(c.req.url).origin,
+      }),
   )
 
-  admin.get('/settings', async () => ok(200, viewLive(await store.liveSettings())))
+  admin.get(
+    '/settings',
+    async (c) => refuseQuery(c) ?? ok(200, viewLive(await store.liveSettings())),
+  )
 
   admin.post('/settings', async (c) => {
     const body = await readJson(c, LiveSettingsSchema)
@@ -231,7 +365,10 @@ export function createAdminApp(
     return ok(200, viewLive(await store.updateLiveSettings(changes)))
   })
 
-  admin.get('/servers', async () => ok(200, { servers: await store.listServers() }))
+  admin.get(
+    '/servers',
+    async (c) => refuseQuery(c) ?? ok(200, { servers: await store.listServers() }),
+  )
 
   admin.post('/servers', async (c) => {
     const body = await readJson(c, RegisterServerSchema)
@@ -253,6 +390,8 @@ export function createAdminApp(
   })
 
   admin.get('/servers/:id', async (c) => {
+    const refused = refuseQuery(c)
+    if (refused) return refused
     const id = c.req.param('id')
     const server = await store.viewServer(id)
     if (!server) return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
@@ -306,6 +445,8 @@ export function createAdminApp(
   })
 
   admin.get('/servers/:id/results', async (c) => {
+    const refused = refuseQuery(c)
+    if (refused) return refused
     const id = c.req.param('id')
     const server = await store.viewServer(id)
     if (!server) return fail(404, ADMIN_CODES.notFound, `server ${id} is not registered`)
@@ -320,45 +461,39 @@ export function createAdminApp(
   })
 
   admin.get('/journal', async (c) => {
-    const status = c.req.query('status')
-    if (status !== undefined && !/^([1-5]xx|[1-5]\d\d|0)$/i.test(status)) {
-      return fail(
-        400,
-        ADMIN_CODES.badRequest,
-        'status: expected a status such as 404, or a class such as 4xx',
-      )
-    }
-    const limitText = c.req.query('limit')
-    const limit = limitText === undefined ? undefined : Number(limitText)
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) {
-      return fail(400, ADMIN_CODES.badRequest, 'limit: expected a positive integer')
-    }
-    const route = c.req.query('route')
-    const routes: RouteName[] = ['command', 'command_result', 'sources', 'iam', 'openapi', 'other']
-    if (route !== undefined && !routes.includes(route as RouteName)) {
-      return fail(400, ADMIN_CODES.badRequest, `route: expected one of ${routes.join(', ')}`)
-    }
+    const read = query(c, JOURNAL_QUERY)
+    if (!read.ok) return read.response
+    const { server, status, route, limit } = read.values
     const entries = await store.readJournal({
-      server: c.req.query('server'),
+      server,
       status,
-      route: route as RouteName | undefined,
-      limit,
+      route: route as RouteName[] | undefined,
+      limit: limit?.[0] === undefined ? undefined : Number(limit[0]),
     })
     return ok(200, { entries, capacity: settings.journalSize })
   })
 
   admin.get('/events', async (c) => {
-    const servers = c.req.queries('server') ?? []
-    const types = c.req.queries('type') ?? []
-    const sinceText = c.req.query('since') ?? c.req.header('last-event-id')
-    const since = sinceText === undefined ? undefined : Number(sinceText)
-    if (since !== undefined && (!Number.isInteger(since) || since < 0)) {
-      return fail(
-        400,
-        ADMIN_CODES.badRequest,
-        'since: expected a non-negative integer (an event seq)',
-      )
+    const read = query(c, EVENTS_QUERY)
+    if (!read.ok) return read.response
+    const servers = read.values.server ?? []
+    const types = (read.values.type ?? []) as MockEventType[]
+    let sinceText = read.values.since?.[0]
+    const lastEventId = c.req.header('last-event-id')
+    // `since` wins; the header (a reconnecting EventSource's) is checked, and named, when used.
+    // Empty, it says no event was seen (the SSE standard's reset id): the same as no header.
+    if (sinceText === undefined && lastEventId !== undefined && lastEventId !== '') {
+      const problem = checkEventSeq(lastEventId)
+      if (problem !== undefined) {
+        return fail(
+          400,
+          ADMIN_CODES.badRequest,
+          `Last-Event-ID: ${problem}, got ${JSON.stringify(lastEventId.slice(0, 40))}`,
+        )
+      }
+      sinceText = lastEventId
     }
+    const since = sinceText === undefined ? undefined : Number(sinceText)
     c.header('x-request-id', nextRequestId())
     return streamSSE(c, async (stream) => {
       const controller = new AbortController()
@@ -383,8 +518,10 @@ export function createAdminApp(
     })
   })
 
-  admin.get('/faults', async () =>
-    ok(200, { faults: (await store.listFaults()).map(describeFault) }),
+  admin.get(
+    '/faults',
+    async (c) =>
+      refuseQuery(c) ?? ok(200, { faults: (await store.listFaults()).map(describeFault) }),
   )
 
   admin.post('/faults', async (c) => {
@@ -418,7 +555,9 @@ export function createAdminApp(
   admin.delete('/faults', async (c) => {
     const body = await readJson(c, NoBodySchema)
     if (!body.ok) return body.response
-    return ok(200, { deleted: await store.clearFaults(c.req.query('server')) })
+    const read = query(c, FAULTS_DELETE_QUERY)
+    if (!read.ok) return read.response
+    return ok(200, { deleted: await store.clearFaults(read.values.server?.[0]) })
   })
 
   for (const action of ['expire', 'revoke'] as const) {
@@ -430,7 +569,7 @@ export function createAdminApp(
     })
   }
 
-  admin.get('/identity', async () => ok(200, await store.viewIdentity()))
+  admin.get('/identity', async (c) => refuseQuery(c) ?? ok(200, await store.viewIdentity()))
 
   admin.post('/identity', async (c) => {
     const body = await readJson(c, IdentitySchema)
@@ -461,7 +600,9 @@ export function createAdminApp(
     return ok(200, await store.viewIdentity())
   })
 
-  admin.get('/clock', async () => {
+  admin.get('/clock', async (c) => {
+    const refused = refuseQuery(c)
+    if (refused) return refused
     const now = await store.now()
     return ok(200, { now: new Date(now).toISOString(), offsetMs: now - settings.clock() })
   })

@@ -143,6 +143,7 @@ export function createIamHandler(deps: RouteDeps) {
       await store.publish([
         { type: 'auth-failure', requestId, reason: 'iam-password', message: outcome.message },
       ])
+      entry.authFailure = 'iam-password'
       return finish(iamError(outcome.status, outcome.message, requestId))
     }
     const { account, record } = outcome

@@ -17,7 +17,14 @@ import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
 import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import { firstIssue } from '../scenario.ts'
 import type { DeliverResult, LiveSettings, ReportResult } from '../store/store.ts'
-import type { AuthOutcome, IdleShape, JournalInput, Principal, QueuedCommand } from '../types.ts'
+import type {
+  AuthFailureReason,
+  AuthOutcome,
+  IdleShape,
+  JournalInput,
+  Principal,
+  QueuedCommand,
+} from '../types.ts'
 import {
   announceFaults,
   answerWithFaults,
@@ -123,6 +130,21 @@ function pollAnswer(
   })
 }
 
+/**
+ * What a refusal of {@link authenticateSmsRequest} adds to the request's journal line: the
+ * credential's failure reason, or the principal a rate limit refused.
+ *
+ * @example
+ * refusalEntry({ status: 401, code: 'APIGW.0301', message: '…', reason: 'ak-locked' })
+ * // { authFailure: 'ak-locked' }
+ */
+export function refusalEntry(refusal: Refusal): Partial<JournalInput> {
+  const extra: Partial<JournalInput> = {}
+  if (refusal.reason !== undefined) extra.authFailure = refusal.reason
+  if (refusal.principal !== undefined) extra.auth = refusal.principal
+  return extra
+}
+
 /** The SMS-coded form of an authentication failure (the `sms` style). */
 function smsAuthFailureCode(outcome: Extract<AuthOutcome, { ok: false }>): string {
   switch (outcome.reason) {
@@ -223,12 +245,18 @@ export function signsBody(request: Request): boolean {
   return authorization !== null && SIGNATURE_SCHEME.test(authorization)
 }
 
-/** How the SMS routes answer a refusal: status, code, message (and headers). */
+/**
+ * How the SMS routes answer a refusal: status, code, message (and headers), with what the
+ * journal keeps of it: the credential's precise failure `reason` (a 401), or the `principal`
+ * refused after its credential was accepted (a 429).
+ */
 export type Refusal = {
   status: number
   code: string
   message: string
   headers?: Record<string, string>
+  reason?: AuthFailureReason
+  principal?: Principal
 }
 
 /**
@@ -288,11 +316,18 @@ export function* authenticateSmsRequest(
     ])
     const live = (yield store.liveSettings()) as LiveSettings
     if (live.authErrors === 'sms') {
-      return { ok: false, status: 401, code: smsAuthFailureCode(auth), message: auth.message }
+      return {
+        ok: false,
+        status: 401,
+        code: smsAuthFailureCode(auth),
+        message: auth.message,
+        reason: auth.reason,
+      }
     }
     return {
       ok: false,
       status: 401,
+      reason: auth.reason,
       code: ERROR_CODES.badToken,
       message: gatewayAuthMessage(auth.reason, {
         sdkDate: request.headers.get('x-sdk-date'),
@@ -311,6 +346,7 @@ export function* authenticateSmsRequest(
       code: ERROR_CODES.throttled,
       message: throttled.message,
       headers: { 'retry-after': String(throttled.retryAfterSeconds) },
+      principal,
     }
   }
   // The accepted outcome is already `{ ok: true, principal }`: nothing new per request.
@@ -545,7 +581,7 @@ function* handleSms(
     route,
     serverId ?? undefined,
   )
-  if (!auth.ok) return fail(auth.status, auth.code, auth.message, undefined, auth.headers)
+  if (!auth.ok) return fail(auth.status, auth.code, auth.message, refusalEntry(auth), auth.headers)
   entry.auth = auth.principal
 
   if (method !== 'GET' && !signedBody) {

@@ -14,7 +14,7 @@ import {
   injectedStatusAnswer,
   type RouteDeps,
 } from './context.ts'
-import { authenticateSmsRequest } from './sms.ts'
+import { authenticateSmsRequest, refusalEntry } from './sms.ts'
 import { runSteps, type Steps } from './steps.ts'
 
 /** API.md §8: `limit` 0 or absent means 200. */
@@ -176,7 +176,10 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
     requestId,
     'sources',
   )
-  if (!auth.ok) return fail(auth.status, auth.code, auth.message, auth.headers)
+  if (!auth.ok) {
+    Object.assign(entry, refusalEntry(auth))
+    return fail(auth.status, auth.code, auth.message, auth.headers)
+  }
   const principal = auth.principal
   entry.auth = principal
   const parsed = parseSourcesQuery(new URL(request.url).searchParams)

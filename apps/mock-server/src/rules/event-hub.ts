@@ -38,6 +38,14 @@ export class EventHub {
     return this.#seq
   }
 
+  /**
+   * Continues numbering after `seq` (a restarted store's last persisted seq), so ids never go
+   * backwards; the events up to it are not replayed, which a resuming client sees as a gap.
+   */
+  continueAfter(seq: number): void {
+    if (seq > this.#seq) this.#seq = seq
+  }
+
   publish(events: readonly NewMockEvent[], now: number): void {
     for (const event of events) {
       // Stored with its time in ms; the ISO date is made only for someone who reads it.

@@ -17,6 +17,41 @@ const make = (specs: FaultSpec[], seed = 1) =>
 const request = { serverId: 's1', route: 'command' as const }
 
 describe('drawFaults', () => {
+  it('fires a route "any" fault on every route the mock serves, /openapi.json included, never on an unknown path', () => {
+    const routes = ['command', 'command_result', 'sources', 'iam', 'openapi'] as const
+    for (const route of routes) {
+      const faults = make([{ kind: 'status', status: 500, route: 'any' }])
+      expect(
+        drawFaults(faults, { serverId: undefined, route }, emptySelection()).status?.status,
+        route,
+      ).toBe(500)
+    }
+    const faults = make([{ kind: 'status', status: 500, route: 'any' }])
+    expect(
+      drawFaults(faults, { serverId: undefined, route: 'other' }, emptySelection()).hits,
+    ).toEqual([])
+  })
+
+  it('fires each other route value on its own routes only', () => {
+    const covers = {
+      sms: ['command', 'command_result'],
+      command: ['command'],
+      command_result: ['command_result'],
+      sources: ['sources'],
+      iam: ['iam'],
+    } as const
+    const all = ['command', 'command_result', 'sources', 'iam', 'openapi', 'other'] as const
+    for (const [value, routes] of Object.entries(covers)) {
+      for (const route of all) {
+        const faults = make([{ kind: 'latency', ms: 1, route: value as FaultSpec['route'] }])
+        const fired = drawFaults(faults, { serverId: undefined, route }, emptySelection()).hits
+        expect(fired.length, `${value} on ${route}`).toBe(
+          (routes as readonly string[]).includes(route) ? 1 : 0,
+        )
+      }
+    }
+  })
+
   it('fires a counted fault N times, then removes it', () => {
     const faults = make([{ kind: 'status', status: 503, count: 2 }])
     expect(drawFaults(faults, request, emptySelection()).status?.status).toBe(503)

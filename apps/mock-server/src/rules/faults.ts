@@ -4,7 +4,8 @@ import type { FaultHit, RouteName } from '../types.ts'
 
 /**
  * Which requests a fault applies to: `sms` is both command routes, `sources` the fleet list,
- * `any` all of them and IAM.
+ * `any` every request outside `/_mock` the mock serves: those, IAM and `/openapi.json` (never an
+ * unknown path's 404).
  */
 export const FAULT_ROUTES = ['sms', 'command', 'command_result', 'sources', 'iam', 'any'] as const
 export type FaultRoute = (typeof FAULT_ROUTES)[number]
@@ -208,12 +209,7 @@ export function emptySelection(): FaultSelection {
 function routeMatches(route: FaultRoute, actual: RouteName): boolean {
   switch (route) {
     case 'any':
-      return (
-        actual === 'command' ||
-        actual === 'command_result' ||
-        actual === 'sources' ||
-        actual === 'iam'
-      )
+      return actual !== 'other'
     case 'sms':
       return actual === 'command' || actual === 'command_result'
     default:

@@ -70,4 +70,32 @@ describe('LiveControl', () => {
     expect(live.throttle('k', 'command', 0).ok).toBe(true)
     expect(live.throttle('k', 'command', 1).ok).toBe(false)
   })
+
+  it('restores saved settings, windows still open and numbering, dropping windows that ended', () => {
+    const live = new LiveControl(SETTINGS)
+    live.restore(
+      {
+        authErrors: 'sms',
+        rateLimit: { limit: 1, windowMs: 1_000 },
+        windows: [
+          ['open command', { start: 500, used: 1 }],
+          ['ended command', { start: 0, used: 1 }],
+          ['ahead command', { start: 2_000, used: 1 }],
+        ],
+        lastSeq: 67,
+      },
+      1_000,
+    )
+    expect(live.settings()).toEqual({
+      authErrors: 'sms',
+      rateLimit: { limit: 1, windowMs: 1_000 },
+    })
+    expect(live.rateWindow('open command')).toEqual({ start: 500, used: 1 })
+    expect(live.rateWindow('ended command')).toBeUndefined()
+    expect(live.rateWindow('ahead command')).toBeUndefined()
+    expect(live.throttle('open', 'command', 1_100).ok).toBe(false)
+    expect(live.throttle('ended', 'command', 1_100).ok).toBe(true)
+    live.emit([{ type: 'reset' }], 1_000)
+    expect(live.lastSeq).toBe(68)
+  })
 })

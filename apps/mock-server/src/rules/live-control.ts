@@ -1,6 +1,7 @@
-// What both stores keep in memory only, the same way: the request log, the event stream and the
-// live settings. The in-process store holds one; on Workers the control object holds the one
-// instance (an evicted object starts these afresh, while its other state is persisted).
+// What both stores keep the same way: the request log, the event stream and the live settings.
+// The in-process store holds one in memory; on Workers the control object holds the one instance
+// and persists the live settings, rate-limit windows and last event seq through `restore` and
+// the accessors below (the journal and event backlog stay memory only).
 import type { EventFilter, JournalFilter, LiveSettings } from '../store/store.ts'
 import type { JournalEntry, JournalInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
 import { EventHub } from './event-hub.ts'
@@ -13,6 +14,21 @@ import {
   viewLiveSettings,
 } from './live-settings.ts'
 import type { RateLimit, RateLimitedApi, ThrottleOutcome } from './rate-limit.ts'
+
+/** A rate-limit window: when it opened (mock time) and the requests counted in it. */
+export interface RateWindow {
+  start: number
+  used: number
+}
+
+/** What a restarted store gives back to {@link LiveControl.restore}. */
+export interface SavedLive {
+  authErrors?: AuthErrorStyle | undefined
+  rateLimit?: RateLimit | null | undefined
+  windows?: Iterable<[string, RateWindow]> | undefined
+  lastSeq?: number | undefined
+}
+
 import { RequestLog } from './request-log.ts'
 
 /** The settings a {@link LiveControl} starts (and resets) with. */
@@ -81,6 +97,39 @@ export class LiveControl {
   /** Applies the changes given and returns the new settings. */
   updateSettings(changes: Partial<LiveSettings>): LiveSettings {
     return updateLiveSettings(this.#live, changes)
+  }
+
+  /** The last event seq given out. */
+  get lastSeq(): number {
+    return this.#events.lastSeq
+  }
+
+  /** The window of budget `key` (see `budgetKey`), if one is open. */
+  rateWindow(key: string): RateWindow | undefined {
+    return this.#live.rate.windows.get(key)
+  }
+
+  /**
+   * Takes back state a restarted store saved: settings, the rate-limit windows still open at
+   * mock time `now` (under the restored limit) and the event numbering.
+   *
+   * @example
+   * live.restore({ authErrors: 'sms', rateLimit, windows: [['user:acme:ops command', w]], lastSeq: 67 }, now)
+   */
+  restore(saved: SavedLive, now: number): void {
+    if (saved.authErrors !== undefined) this.#live.authErrors = saved.authErrors
+    if (saved.rateLimit !== undefined) {
+      this.#live.rate = { limit: saved.rateLimit, windows: new Map() }
+    }
+    const limit = this.#live.rate.limit
+    if (limit !== null) {
+      for (const [key, window] of saved.windows ?? []) {
+        if (now >= window.start && now < window.start + limit.windowMs) {
+          this.#live.rate.windows.set(key, { start: window.start, used: window.used })
+        }
+      }
+    }
+    if (saved.lastSeq !== undefined) this.#events.continueAfter(saved.lastSeq)
   }
 
   /** Forgets logged requests and events, and goes back to the configured settings. */

@@ -1,5 +1,6 @@
 // The settings an operator changes on a running mock (auth error style, rate limit), held the
-// same way by both stores. Memory only: a budget's counts need not outlive a restart.
+// same way by both stores. In memory here; on Workers, `adapters/workers/live-persistence.ts`
+// saves them and the windows so that an evicted control object keeps them.
 import type { LiveSettings } from '../store/store.ts'
 import type { Principal } from '../types.ts'
 import type { AuthErrorStyle } from './gateway.ts'

@@ -17,16 +17,24 @@ export class RequestLog {
     this.#ring.push(entry as JournalInput & { seq: number })
   }
 
-  /** Newest last; `limit` keeps the newest N. */
+  /**
+   * Newest last; `limit` keeps the newest N. Each filter given keeps the entries matching any of
+   * its values, and an entry must pass every filter given (an empty list is no filter).
+   */
   read(filter: JournalFilter): JournalEntry[] {
-    const statusFilter = filter.status
+    const servers = filter.server?.length ? filter.server : undefined
+    const routes = filter.route?.length ? filter.route : undefined
+    const statuses = filter.status?.length ? filter.status : undefined
     const entries = this.#ring.toArray().filter((entry) => {
-      if (filter.server !== undefined && entry.serverId !== filter.server) return false
-      if (filter.route !== undefined && entry.route !== filter.route) return false
-      if (statusFilter !== undefined) {
+      if (servers && (entry.serverId === undefined || !servers.includes(entry.serverId))) {
+        return false
+      }
+      if (routes && !routes.includes(entry.route)) return false
+      if (statuses) {
         const text = String(entry.status)
-        if (/^[1-5]xx$/i.test(statusFilter)) return text[0] === statusFilter[0]
-        return text === statusFilter
+        return statuses.some((wanted) =>
+          /^[1-5]xx$/i.test(wanted) ? text[0] === wanted[0] : text === wanted,
+        )
       }
       return true
     })

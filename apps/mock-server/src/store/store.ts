@@ -89,10 +89,12 @@ export type ReportResult =
 
 /** Filter of `GET /_mock/journal`. */
 export interface JournalFilter {
-  server?: string | undefined
-  /** An exact status (`404`) or a class (`4xx`). */
-  status?: string | undefined
-  route?: RouteName | undefined
+  /** Any of these server ids. */
+  server?: readonly string[] | undefined
+  /** Any of these exact statuses (`404`) or classes (`4xx`). */
+  status?: readonly string[] | undefined
+  /** Any of these routes. */
+  route?: readonly RouteName[] | undefined
   limit?: number | undefined
 }
 

@@ -421,6 +421,13 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(await sms.getCommand(id)).toBeNull()
       const journal = await api.admin('GET', `/journal?server=${id}&status=401`)
       expect(journal.body.entries).toHaveLength(1)
+      // The journal keeps the precise reason the answer does not give.
+      expect(journal.body.entries[0].authFailure).toBe('revoked-token')
+      // A repeated filter means any of: both polls answered and the refused one.
+      const polls = await api.admin('GET', `/journal?server=${id}&status=2xx&status=401`)
+      expect(polls.body.entries.map((entry: { status: number }) => entry.status)).toEqual([
+        200, 401, 200,
+      ])
       const expired = await api.admin('POST', '/tokens/expire', { token: 'tok-demo' })
       expect(expired.body.expired).toBe(1)
       await expectError(await api.getCommand(id), 401, 'APIGW.0301', /expired/)

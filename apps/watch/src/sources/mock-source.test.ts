@@ -365,6 +365,10 @@ describe('startMockSource against the mock server (in process)', () => {
       'the failed snapshot, with its retry time',
     )
     expect(statuses.at(-1)?.message).toContain('HTTP 503')
+    // The retry time is also a field (NDJSON's retry_at), and the message has no stray bracket.
+    const failed = statuses.at(-1)
+    expect((failed?.retryAt ?? 0) - (failed?.at ?? 0)).toBe(2_000)
+    expect(failed?.message).toMatch(/^snapshot failed, retry at \d\d:\d\d:\d\d: GET /)
     expect(servers.size).toBe(0)
     await scheduler.advance(2_000)
     await until(() => servers.get('web-1')?.command?.taskId === 'queued', 'the retried snapshot')

@@ -386,14 +386,19 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   // stream happens to reconnect — a failed list would otherwise leave the table empty.
   let snapshotFailures = 0
 
-  const status = (state: SourceStatus['status'], message?: string, since?: number) =>
+  const status = (
+    state: SourceStatus['status'],
+    message?: string,
+    times: { since?: number | undefined; retryAt?: number | undefined } = {},
+  ) =>
     options.status({
       kind: 'mock',
       target,
       status: state,
       message,
       at: scheduler.now(),
-      ...(since !== undefined ? { since } : {}),
+      ...(times.since !== undefined ? { since: times.since } : {}),
+      ...(times.retryAt !== undefined ? { retryAt: times.retryAt } : {}),
     })
 
   const deliver = (event: MockEvent) => {
@@ -449,9 +454,11 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           snapshotFailures++
           const failures = snapshotFailures
           const delayMs = retryDelayMs(failures, undefined, DISCOVERY_RETRY_MAX_MS)
+          const retryAt = scheduler.now() + delayMs
           status(
             'error',
-            `snapshot failed, retry at ${formatClock(scheduler.now() + delayMs)}): ${error instanceof Error ? error.message : String(error)}`,
+            `snapshot failed, retry at ${formatClock(retryAt)}: ${error instanceof Error ? error.message : String(error)}`,
+            { retryAt },
           )
           scheduler.sleep(delayMs, signal).then(
             () => {
@@ -483,7 +490,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
       fetch: fetchImpl,
       scheduler,
       keepAliveMs: options.keepAliveMs,
-      onStatus: (state, message, info) => status(state, message, info?.since),
+      onStatus: (state, message, info) => status(state, message, { since: info?.since }),
       onMessage: (message: SseMessage) => {
         if (message.event === 'ready') {
           void resync()

@@ -10,6 +10,8 @@ declare module 'cloudflare:workers' {
 interface DurableObjectStorage {
   get<T>(key: string): Promise<T | undefined>
   put(key: string, value: unknown): Promise<void>
+  delete(keys: string[]): Promise<number>
+  list<T>(options: { prefix: string }): Promise<Map<string, T>>
   deleteAll(): Promise<void>
 }
 

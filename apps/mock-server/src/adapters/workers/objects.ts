@@ -73,6 +73,7 @@ import type {
   RouteName,
 } from '../../types.ts'
 import { type WorkerEnv, workerOptions } from './env.ts'
+import { PersistedLive } from './live-persistence.ts'
 
 const CONTROL_KEY = 'control'
 const SERVER_KEY = 'server'
@@ -91,8 +92,9 @@ interface ControlSnapshot {
 
 /**
  * The control Durable Object (a single instance): identities, the server registry, global
- * faults, the mock clock, the journal and the live event stream. Everything but the journal and
- * event backlog is persisted, so an evicted object comes back as it was.
+ * faults, the mock clock, the live settings and rate-limit windows, the journal and the live
+ * event stream. Everything but the journal and event backlog is persisted (the event seq too, so
+ * numbering goes on), so an evicted object comes back as it was.
  */
 export class SmsControlObject extends DurableObject<WorkerEnv> {
   readonly #settings: StoreSettings
@@ -102,17 +104,20 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   #faultIds = new Set<string>()
   readonly #numbering = { faultCounter: 0 }
   #offsetMs = 0
-  // Memory only: the journal, event backlog and rate-limit counts need not outlive an eviction.
+  // The journal and event backlog are memory only; settings, windows and seq are saved by #saved.
   readonly #live: LiveControl
+  readonly #saved: PersistedLive
 
   constructor(ctx: DurableObjectState, env: WorkerEnv) {
     super(ctx, env)
     this.#settings = resolveSettings(workerOptions(env))
     this.#live = new LiveControl(this.#settings)
+    this.#saved = new PersistedLive(this.#live, ctx.storage)
     void ctx.blockConcurrencyWhile(async () => {
       const saved = await ctx.storage.get<ControlSnapshot>(CONTROL_KEY)
       if (saved) this.#load(saved)
       else await this.#seed()
+      await this.#saved.load(this.#now())
     })
   }
 
@@ -162,7 +167,11 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   #emit(events: readonly NewMockEvent[]): void {
+    if (events.length === 0) return
     this.#live.emit(events, this.#now())
+    // Not awaited: the output gate holds replies until the write is durable, and the callers
+    // that persist more await their own write.
+    void this.#saved.published()
   }
 
   async now(): Promise<number> {
@@ -242,7 +251,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async throttle(identity: string, api: RateLimitedApi) {
-    return this.#live.throttle(identity, api, this.#now())
+    return this.#saved.throttle(identity, api, this.#now())
   }
 
   async liveSettings(): Promise<LiveSettings> {
@@ -250,7 +259,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 
   async updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings> {
-    return this.#live.updateSettings(changes)
+    return this.#saved.updateSettings(changes)
   }
 
   /**
@@ -327,7 +336,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   async reset(): Promise<void> {
     await Promise.all([...this.#registry.keys()].map((id) => serverStub(this.env, id).clear()))
     this.#offsetMs = 0
-    this.#live.reset()
+    await this.#saved.reset()
     await this.#seed()
     this.#emit([{ type: 'reset' }])
   }
