@@ -292,6 +292,89 @@ export const commandResultPathItem = {
   ),
 }
 
+/** IAM's error body (Keystone's shape, API.md §7): no `error_code`, the status in `error.code`. */
+const keystoneError = (description: string) => ({
+  description,
+  headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['error'],
+        properties: {
+          error: {
+            type: 'object',
+            properties: {
+              code: { type: 'integer' },
+              title: { type: 'string' },
+              message: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
+  },
+})
+
+/** `POST /v3/auth/tokens` (API.md §4) as the mock's IAM answers it: the password flow only. */
+export const iamTokensPathItem = {
+  description: `Any method but POST is answered 404 ${C.unknownApi}.`,
+  post: {
+    operationId: 'createIamToken',
+    summary: 'Get an IAM user token (password flow; the real one is on the IAM host)',
+    security: [],
+    parameters: [
+      query('nocatalog', '`true` drops the service catalog from the body.', { type: 'string' }),
+    ],
+    requestBody: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['auth'],
+            description:
+              '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name","password",' +
+              '"domain":{"name"|"id"}}}},"scope"?:{"domain"|"project":{"name"|"id"}}}}',
+          },
+        },
+      },
+    },
+    responses: {
+      '201': {
+        description: 'The token is the X-Subject-Token header; the body has token.expires_at.',
+        headers: {
+          'X-Subject-Token': { description: 'The IAM token.', schema: { type: 'string' } },
+          'X-Request-Id': { $ref: '#/components/headers/XRequestId' },
+        },
+        content: { 'application/json': { schema: { type: 'object', required: ['token'] } } },
+      },
+      '400': keystoneError('A body that is not the password flow: the message names the field'),
+      '401': keystoneError(
+        'Wrong user name or password, a disabled user, or a scope of another account or an ' +
+          'unknown project',
+      ),
+      '500': internal,
+      default: {
+        ...keystoneError(
+          'An injected fault on route "iam" (or "any"): a `status` fault answers its status, any ' +
+            'of 400–599, in the Keystone shape (Retry-After for 429 and 503); `malformed-json` ' +
+            'and `truncated-body` corrupt any answer above, `drop-connection` closes the ' +
+            'connection without one.',
+        ),
+      },
+    },
+  },
+  ...Object.fromEntries(
+    ['get', 'head', 'put', 'delete', 'patch', 'options'].map((method) => [
+      method,
+      notServed(`${method}IamTokens`, "Not served (the mock's IAM takes POST only)", {
+        '404': error('The API does not exist or has not been published', [C.unknownApi]),
+      }),
+    ]),
+  ),
+}
+
 /**
  * The OpenAPI document of what the mock answers: core's document of the real API (schemas,
  * security, servers) with the mock's own path items, which list per path and method every status
@@ -321,6 +404,7 @@ export function mockOpenApiDocument(origin: string) {
       },
       '/v3/sources/{server_id}/command': commandPathItem,
       '/v3/sources/{server_id}/command_result': commandResultPathItem,
+      '/v3/auth/tokens': iamTokensPathItem,
     },
   }
 }
