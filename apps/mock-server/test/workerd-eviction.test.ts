@@ -3,49 +3,9 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
-import {
-  ADMIN_TOKEN,
-  CONFORMANCE_SCENARIO,
-  expectCommand,
-  expectError,
-  http,
-  uniqueId,
-} from './conformance/helpers.ts'
-import { freePort, type SpawnedMock, spawnMock } from './conformance/spawn.ts'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
-const wrangler = fileURLToPath(new URL('../node_modules/wrangler/bin/wrangler.js', import.meta.url))
-
-async function startWrangler(persistTo: string): Promise<SpawnedMock> {
-  const port = await freePort()
-  return spawnMock(
-    process.execPath,
-    [
-      wrangler,
-      'dev',
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--persist-to',
-      persistTo,
-      '--var',
-      `SMS_MOCK_SCENARIO:${JSON.stringify(CONFORMANCE_SCENARIO)}`,
-      '--var',
-      `SMS_MOCK_ADMIN_TOKEN:${ADMIN_TOKEN}`,
-      '--show-interactive-dev-session=false',
-    ],
-    {
-      cwd: root,
-      env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
-      listening: new RegExp(`(http://127\\.0\\.0\\.1:${port})`),
-      timeoutMs: 60_000,
-      stopGroup: true,
-    },
-  )
-}
+import { ADMIN_TOKEN, expectCommand, expectError, http, uniqueId } from './conformance/helpers.ts'
+import { type SpawnedMock, startWranglerMock } from './conformance/spawn.ts'
 
 /** The ids of the events an open stream sends within `ms` (the backlog replay, then live ones). */
 async function eventIds(
@@ -89,7 +49,7 @@ describe('workerd: state survives the control object losing its memory', () => {
 
   it('keeps live settings, rate-limit windows and event numbering across a restart', async () => {
     const persistTo = mkdtempSync(join(tmpdir(), 'sms-mock-evict-'))
-    mock = await startWrangler(persistTo)
+    mock = await startWranglerMock(persistTo)
     let target = { name: 'workerd', baseUrl: mock.url, adminToken: ADMIN_TOKEN, fetch }
     let api = http(target)
     const set = await api.admin('POST', '/settings', { authErrors: 'sms', rateLimit: '1/hour' })
@@ -102,7 +62,7 @@ describe('workerd: state survives the control object losing its memory', () => {
     const lastBefore = Math.max(...before)
     await mock.stop()
 
-    mock = await startWrangler(persistTo)
+    mock = await startWranglerMock(persistTo)
     target = { ...target, baseUrl: mock.url }
     api = http(target)
     const settings = await api.admin('GET', '/settings')

@@ -4,7 +4,7 @@ import { type AddressInfo, createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CONFORMANCE_SCENARIO } from './helpers.ts'
+import { ADMIN_TOKEN, CONFORMANCE_SCENARIO } from './helpers.ts'
 
 /** A mock running in a child process. */
 export interface SpawnedMock {
@@ -123,4 +123,43 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+/**
+ * `wrangler dev` serving the mock (Durable Objects, offline) on a free port with the conformance
+ * scenario, keeping Durable Object storage in `persistTo`: start it twice over the same directory
+ * and the second finds what the first stored, as an evicted object does.
+ */
+export async function startWranglerMock(persistTo: string): Promise<SpawnedMock> {
+  const mockRoot = fileURLToPath(new URL('../..', import.meta.url))
+  const port = await freePort()
+  // Each its own inspector port: two at once otherwise both take 9229 and the second exits.
+  const inspectorPort = await freePort()
+  return spawnMock(
+    process.execPath,
+    [
+      join(mockRoot, 'node_modules/wrangler/bin/wrangler.js'),
+      'dev',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--inspector-port',
+      String(inspectorPort),
+      '--persist-to',
+      persistTo,
+      '--var',
+      `SMS_MOCK_SCENARIO:${JSON.stringify(CONFORMANCE_SCENARIO)}`,
+      '--var',
+      `SMS_MOCK_ADMIN_TOKEN:${ADMIN_TOKEN}`,
+      '--show-interactive-dev-session=false',
+    ],
+    {
+      cwd: mockRoot,
+      env: { WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CI: 'true' },
+      listening: new RegExp(`(http://127\\.0\\.0\\.1:${port})`),
+      timeoutMs: 60_000,
+      stopGroup: true,
+    },
+  )
 }
