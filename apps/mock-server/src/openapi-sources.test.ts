@@ -1,5 +1,6 @@
 import { signRequest } from '@sms-command/core/signing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { passwordLogin } from '../test/conformance/helpers.ts'
 import { createMockApp, type MockApp } from './app.ts'
 import { ERROR_CODES } from './errors.ts'
 import { mockOpenApiDocument } from './openapi-sources.ts'
@@ -188,15 +189,7 @@ describe("the mock's /openapi.json against what the mock answers", () => {
     }
     const token = { 'x-auth-token': 'tok-demo' }
     const [sources, command, result, iam] = ROUTES
-    const login = (password: string) =>
-      JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'ops', password, domain: { name: 'demo' } } },
-          },
-        },
-      })
+    const login = (password: string) => passwordLogin('ops', password).body as string
     await send(iam, 'POST', 'login', { body: login('ops-password') })
     await send(iam, 'POST', 'wrong password', { body: login('wrong') })
     for (const method of ['GET', 'HEAD']) {

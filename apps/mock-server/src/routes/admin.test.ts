@@ -1,5 +1,6 @@
 import { signRequest } from '@sms-command/core/signing'
 import { describe, expect, it } from 'vitest'
+import { passwordLogin } from '../../test/conformance/helpers.ts'
 import { createMockApp } from '../app.ts'
 import { MockConfigError } from '../errors.ts'
 import { resolveSettings } from '../options.ts'
@@ -100,18 +101,7 @@ describe('admin clock', () => {
     const skewed = await app.request(url, { headers: { ...signed } })
     expect(skewed.status).toBe(401)
     expect((await skewed.json()).error_msg).toMatch(/server time:99991231T235959Z$/)
-    const login = await app.request('/v3/auth/tokens?nocatalog=true', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'ops', password: 'pw', domain: { name: 'demo' } } },
-          },
-        },
-      }),
-    })
+    const login = await app.request('/v3/auth/tokens?nocatalog=true', passwordLogin('ops', 'pw'))
     expect(login.status).toBe(201)
     const token = (await login.json()).token
     expect(token.expires_at).toBe('9999-12-31T23:59:59.999Z')
@@ -856,18 +846,7 @@ describe('admin journal', () => {
     const { app, admin } = mock()
     await admin('POST', '/settings', { authErrors: 'sms' })
     await app.request('/v3/sources/s1/command', {})
-    await app.request('/v3/auth/tokens', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        auth: {
-          identity: {
-            methods: ['password'],
-            password: { user: { name: 'nobody', password: 'x', domain: { name: 'demo' } } },
-          },
-        },
-      }),
-    })
+    await app.request('/v3/auth/tokens', passwordLogin('nobody', 'x'))
     const journal = await admin('GET', '/journal')
     expect(journal.body.entries.map((e: { authFailure?: string }) => e.authFailure)).toEqual([
       'missing',

@@ -41,6 +41,33 @@ export const CONFORMANCE_SCENARIO = {
   ],
 } satisfies Scenario
 
+/**
+ * The request of a password login at the mock IAM (`POST /v3/auth/tokens`), Keystone-shaped;
+ * `scoped` adds a domain scope.
+ *
+ * @example
+ * await fetch(`${baseUrl}/v3/auth/tokens`, passwordLogin('alice', 'alice-password'))
+ */
+export function passwordLogin(
+  name: string,
+  password: string,
+  { domain = 'demo', scoped = false }: { domain?: string; scoped?: boolean } = {},
+): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({
+      auth: {
+        identity: {
+          methods: ['password'],
+          password: { user: { name, password, domain: { name: domain } } },
+        },
+        ...(scoped ? { scope: { domain: { name: domain } } } : {}),
+      },
+    }),
+  }
+}
+
 let counter = 0
 /** A server id no other test uses. */
 export function uniqueId(prefix = 'srv'): string {

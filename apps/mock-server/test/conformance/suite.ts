@@ -18,6 +18,7 @@ import {
   expectCommand,
   expectError,
   http,
+  passwordLogin,
   readEvents,
   uniqueId,
 } from './helpers.ts'
@@ -328,19 +329,10 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
 
   describe('IAM password tokens', () => {
     const login = (user = 'alice', password = 'alice-password', domain = 'demo') =>
-      target.fetch(`${target.baseUrl}/v3/auth/tokens?nocatalog=true`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: user, password, domain: { name: domain } } },
-            },
-            scope: { domain: { name: domain } },
-          },
-        }),
-      })
+      target.fetch(
+        `${target.baseUrl}/v3/auth/tokens?nocatalog=true`,
+        passwordLogin(user, password, { domain, scoped: true }),
+      )
 
     it('issues a token (201, X-Subject-Token, expires_at in 24 h) that SMS accepts', async () => {
       const response = await login()
@@ -994,18 +986,10 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(() => JSON.parse(cut)).toThrow()
       expect(cut).toMatch(/^\{"error_code":"APIGW\.0301"/)
       await addFault({ id: 'iam', kind: 'malformed-json', route: 'iam', count: 1 })
-      const login = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: { user: { name: 'alice', password: 'wrong', domain: { name: 'demo' } } },
-            },
-          },
-        }),
-      })
+      const login = await target.fetch(
+        `${target.baseUrl}/v3/auth/tokens`,
+        passwordLogin('alice', 'wrong'),
+      )
       expect(login.status).toBe(401)
       const loginText = await login.text()
       expect(() => JSON.parse(loginText)).toThrow()
@@ -1136,20 +1120,10 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
         'APIGW.0301',
         'Incorrect IAM authentication information: decrypt token fail',
       )
-      const token = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: {
-                user: { name: 'alice', password: 'alice-password', domain: { name: 'demo' } },
-              },
-            },
-          },
-        }),
-      })
+      const token = await target.fetch(
+        `${target.baseUrl}/v3/auth/tokens`,
+        passwordLogin('alice', 'alice-password'),
+      )
       expect(token.status).toBe(201)
       const issued = token.headers.get('x-subject-token') ?? ''
       await token.text()
@@ -1669,21 +1643,10 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
 
     it('counts an access key that names its IAM user against that user’s budget, shared with the user’s token', async () => {
       await api.admin('POST', '/settings', { rateLimit: '2/min' })
-      const login = await target.fetch(`${target.baseUrl}/v3/auth/tokens`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          auth: {
-            identity: {
-              methods: ['password'],
-              password: {
-                user: { name: 'alice', password: 'alice-password', domain: { name: 'demo' } },
-              },
-            },
-            scope: { domain: { name: 'demo' } },
-          },
-        }),
-      })
+      const login = await target.fetch(
+        `${target.baseUrl}/v3/auth/tokens`,
+        passwordLogin('alice', 'alice-password', { scoped: true }),
+      )
       expect(login.status).toBe(201)
       await login.text()
       const aliceToken = login.headers.get('x-subject-token') ?? ''
