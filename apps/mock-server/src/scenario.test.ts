@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { VALIBOT_DEFAULT_TEXT, WRONG_VALUES } from '../test/house-style.ts'
 import { MockConfigError } from './errors.ts'
 import { parseScenario, parseScenarioText } from './scenario.ts'
 
@@ -182,7 +183,6 @@ describe('parseScenario', () => {
   })
 
   it("words every field's error in the house style, never valibot's default text", () => {
-    const bad: unknown[] = ['', 7, 1.5, -1, true, null, [], {}, 'x'.repeat(20_000)]
     const topLevel = [
       ...['$schema', 'description', 'seed', 'delivery', 'idle', 'authErrors', 'rateLimit'],
       ...['accounts', 'users', 'tokens', 'accessKeys', 'servers', 'faults'],
@@ -236,7 +236,7 @@ describe('parseScenario', () => {
     ]
     let refused = 0
     for (const make of makers) {
-      for (const value of bad) {
+      for (const value of WRONG_VALUES) {
         const input = make(value)
         let error: MockConfigError | undefined
         try {
@@ -247,9 +247,7 @@ describe('parseScenario', () => {
         }
         if (!error) continue
         refused++
-        expect(error.message, JSON.stringify(input).slice(0, 200)).not.toMatch(
-          /Invalid (type|length|value|key|format)|Expected .* but received/,
-        )
+        expect(error.message, JSON.stringify(input).slice(0, 200)).not.toMatch(VALIBOT_DEFAULT_TEXT)
       }
     }
     expect(refused).toBeGreaterThan(200)
