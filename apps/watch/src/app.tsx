@@ -66,7 +66,8 @@ export function WatchApp({
 }: WatchAppProps) {
   const state = useThrottledState(store, refreshMs)
   const { exit } = useApp()
-  const { stdout } = useStdout()
+  // Ink 8 types it as any writable stream; a terminal's (or the test harness's) has its size.
+  const stdout = useStdout().stdout as NodeJS.WriteStream
 
   useInput((input, key) => {
     for (const name of keyNames(input, key)) store.dispatch({ type: 'key', name })

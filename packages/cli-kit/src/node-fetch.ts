@@ -81,7 +81,7 @@ export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fe
   const viaProxy = new Map<string, unknown>()
   return async (input, init) => {
     undici ??= import('undici')
-    const { Agent, ProxyAgent } = await undici
+    const { Agent, ProxyAgent, fetch } = await undici
     const proxy = proxyOf(input instanceof Request ? input.url : String(input), environment)
     let dispatcher: unknown
     if (proxy === undefined) {
@@ -90,11 +90,32 @@ export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fe
     } else {
       dispatcher = viaProxy.get(proxy)
       if (dispatcher === undefined) {
-        dispatcher = new ProxyAgent({ uri: proxy, maxHeaderSize })
+        // Tunnel plain HTTP too (CONNECT), as undici 7 did: undici 8 would forward it in
+        // absolute form, a different request than the one `describeProxies` announces.
+        dispatcher = new ProxyAgent({ uri: proxy, maxHeaderSize, proxyTunnel: true })
         viaProxy.set(proxy, dispatcher)
       }
     }
-    return globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
+    // undici's own fetch: from undici 8 on, its dispatchers no longer work under the fetch Node
+    // bundles (Node 24 ships undici 7: "invalid onRequestStart method"). Its fetch doesn't take
+    // a Request of Node's own undici either, so one is passed on as its parts.
+    const isRequest = input instanceof Request
+    return fetch(isRequest ? input.url : input, {
+      ...(isRequest ? requestInit(input) : {}),
+      ...init,
+      dispatcher,
+    } as Parameters<typeof fetch>[1]) as unknown as Promise<Response>
+  }
+}
+
+/** A Request's parts as fetch options, for a fetch whose own `Request` class is another one. */
+function requestInit(request: Request): RequestInit & { duplex?: 'half' } {
+  return {
+    method: request.method,
+    headers: request.headers,
+    redirect: request.redirect,
+    signal: request.signal,
+    ...(request.body ? { body: request.body, duplex: 'half' } : {}),
   }
 }
 

@@ -2,7 +2,7 @@
 // Node's fetch, whose default limit on response headers is 16 KiB.
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { Agent } from 'undici'
+import { Agent, fetch as undiciFetch } from 'undici'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { iamPasswordToken } from '../src/auth/iam-password-token.ts'
 import { createSmsClient } from '../src/client/create-sms-client.ts'
@@ -62,10 +62,12 @@ describe('a 16,384-character IAM token over real HTTP on Node', () => {
     expect(error.message).toContain('maxHeaderSize')
   })
 
-  it('works end to end with the documented fetch: undici Agent({ maxHeaderSize }) as dispatcher', async () => {
+  it("works end to end with the documented fetch: undici's fetch with Agent({ maxHeaderSize })", async () => {
     const dispatcher = new Agent({ maxHeaderSize: 65_536 })
-    const fetchWithLargeHeaders: typeof fetch = (input, init) =>
-      globalThis.fetch(input, { ...init, dispatcher } as RequestInit)
+    const fetchWithLargeHeaders = ((input: string | URL, init?: RequestInit) =>
+      undiciFetch(input, { ...init, dispatcher } as Parameters<
+        typeof undiciFetch
+      >[1])) as typeof fetch
     try {
       const client = createSmsClient({
         endpoint: base,

@@ -52,9 +52,9 @@ export interface IamPasswordTokenOptions {
    * `SmsNetworkError` with reason `headers-too-large`); on Node pass a fetch with a larger limit:
    *
    * ```ts
-   * import { Agent } from 'undici'
+   * import { Agent, fetch as undiciFetch } from 'undici' // undici 8: its own fetch, not Node's
    * const dispatcher = new Agent({ maxHeaderSize: 65_536 })
-   * const fetch = (input, init) => globalThis.fetch(input, { ...init, dispatcher })
+   * const fetch = (input, init) => undiciFetch(input, { ...init, dispatcher })
    * ```
    */
   /** Clock and timers; defaults to the system's. */

@@ -28,7 +28,7 @@ export class SmsNetworkError extends SmsError {
       reason === 'timeout'
         ? `timed out after ${options.timeoutMs ?? '?'} ms`
         : reason === 'headers-too-large'
-          ? `got an answer whose headers are larger than this runtime's fetch accepts (${errorText(options.cause)}); on Node, pass a fetch with a larger maxHeaderSize, e.g. undici's Agent({ maxHeaderSize: 65_536 }) as its dispatcher`
+          ? `got an answer whose headers are larger than this runtime's fetch accepts (${errorText(options.cause)}); on Node, pass a fetch with a larger maxHeaderSize, e.g. undici's fetch with its Agent({ maxHeaderSize: 65_536 }) as dispatcher`
           : `failed: ${errorText(options.cause)}`
     super(`${where} ${detail}${server}`, options)
     this.reason = reason
