@@ -1,7 +1,7 @@
 /**
  * `@sms-command/core`: a typed, validated client for the Huawei Cloud SMS agent command channel
  * (`GET /v3/sources/{server_id}/command`, `POST /v3/sources/{server_id}/command_result`) and the
- * fleet list (`GET /v3/sources`). Web APIs only: runs on Node 20+, Bun, Deno, Cloudflare Workers
+ * fleet list (`GET /v3/sources`). Web APIs only: runs on Node 22+, Bun, Deno, Cloudflare Workers
  * and browsers. AK/SK signing internals live in `@sms-command/core/signing`, the virtual clock
  * in `@sms-command/core/testing`.
  *

@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// CI's second Node line: every package's vitest suite once more on the node found first on PATH
+// (Node 22 in .ci/run; the main run is on Node 24), without the files that drive Bun, Deno,
+// workerd or a browser, which the main run covers and which don't depend on Node's version.
+// Each package writes .test-results/vitest-node<major>.json; the last line is
+// "node <version>: N passed, N failed" for .ci/run to add to the closing line.
+import { spawnSync } from 'node:child_process'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const major = process.versions.node.split('.')[0]
+const report = `.test-results/vitest-node${major}.json`
+// Other runtimes' suites: they spawn Bun, Deno, workerd or Chromium, whatever runs vitest.
+const OTHER_RUNTIMES = [
+  'runtime-tests/**',
+  '**/conformance/bun.test.ts',
+  '**/conformance/deno.test.ts',
+  '**/conformance/workerd.test.ts',
+  '**/workerd-eviction.test.ts',
+  '**/e2e-bun.test.ts',
+  '**/compiled.test.ts',
+]
+const packages = ['packages', 'apps'].flatMap((group) =>
+  readdirSync(join(root, group), { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => join(root, group, entry.name))
+    .filter((dir) => existsSync(join(dir, 'package.json'))),
+)
+let passed = 0
+let failed = 0
+for (const dir of packages) {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
+  if (!manifest.scripts?.test?.startsWith('vitest')) continue
+  rmSync(join(dir, report), { force: true })
+  console.log(`\n▶ ${manifest.name} on Node ${process.versions.node}`)
+  spawnSync(
+    process.execPath,
+    [
+      join(dir, 'node_modules', 'vitest', 'vitest.mjs'),
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...OTHER_RUNTIMES.flatMap((glob) => ['--exclude', glob]),
+    ],
+    { cwd: dir, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } },
+  )
+  if (!existsSync(join(dir, report))) {
+    console.log(`${manifest.name}: no test report on Node ${major}`)
+    failed++
+    continue
+  }
+  const result = JSON.parse(readFileSync(join(dir, report), 'utf8'))
+  const broken = result.testResults.filter(
+    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+  ).length
+  passed += result.numPassedTests
+  failed += result.numFailedTests + broken
+  console.log(`${manifest.name} on Node ${major}: ${result.numPassedTests} passed, ${result.numFailedTests + broken} failed`)
+}
+console.log(`node ${process.versions.node}: ${passed} passed, ${failed} failed`)
+process.exit(failed === 0 ? 0 : 1)
