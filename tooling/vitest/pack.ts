@@ -27,6 +27,7 @@ export const coreDir: string = join(repoRoot, 'packages', 'core')
 
 /** The dependencies @sms-command/core publishes, linked from {@link coreDir}. */
 export const CORE_DEPENDENCIES: readonly string[] = [
+  'ky',
   'valibot',
   '@valibot/to-json-schema',
   'eventsource-parser',

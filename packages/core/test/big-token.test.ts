@@ -67,7 +67,7 @@ describe('a 16,384-character IAM token over real HTTP on Node', () => {
     const fetchWithLargeHeaders = ((input: string | URL, init?: RequestInit) =>
       undiciFetch(input, { ...init, dispatcher } as Parameters<
         typeof undiciFetch
-      >[1])) as typeof fetch
+      >[1])) as unknown as typeof fetch
     try {
       const client = createSmsClient({
         endpoint: base,

@@ -1,5 +1,6 @@
+import ky, { isForceRetryError, isHTTPError } from 'ky'
 import * as v from 'valibot'
-import type { AuthProvider } from '../auth/auth-provider.ts'
+import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
 import { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
@@ -205,14 +206,17 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     options.onClockOffset?.({ offsetMs, source })
   }
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-  // One loop drives each call: credentials and signing before every attempt, the deadline
-  // (`sendOnce`, body included), the single-flight 401 refresh and the skew re-sign (neither
-  // counts as an attempt), and the wait before a retry, all on the injected Scheduler. Core used
-  // ky for this loop until ky 2, whose additions (totalTimeout, jitter, maxRetryAfter) wait on the
-  // platform's `setTimeout`/`performance.now` and read Retry-After dates on the local clock: fake
-  // time couldn't drive them and a skewed clock would misread them, and ky 2 alone is 10.9 KB
-  // min+gzip. The caller's signal is never combined with `AbortSignal.any` (composites of a
-  // long-lived signal leak in Node: nodejs/node#55351).
+  // ky drives each call: the attempt budget (`retry.limit`), which errors are retried
+  // (`shouldRetry`), credentials and signing before every attempt (`beforeRequest`), and the
+  // single-flight 401 refresh and skew re-sign (`afterResponse` + `ky.retry()`). Two things stay
+  // ours, because ky's own versions use the platform's `setTimeout` and `Date.now` rather than
+  // the injected Scheduler (so fake time couldn't drive them, and a skewed clock would misread
+  // Retry-After dates): the wait before a retry (ky's `delay` is 0; `beforeRetry` sleeps on the
+  // Scheduler) and the deadline (`sendOnce`, which also covers reading the body; ky's `timeout`
+  // ends at the headers). The caller's signal is not given to ky: ky combines it with
+  // `AbortSignal.any`, and composites of a long-lived signal leak in Node 20 (nodejs/node#55351).
+  const http = ky.create({ timeout: false })
+
   async function attempt(exchange: Exchange): Promise<{ response: Response; text: string }> {
     const url = new URL(exchange.path.slice(1), endpoint)
     if (exchange.query) url.search = exchange.query
@@ -231,83 +235,128 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     let refreshed = false
     let resigned = false
     let retries = 0
+    let delayMs = 0
+    let failure: Error | undefined
+    let credentials: AuthHeaders = {}
+    let signedWithOffsetMs = 0
 
-    for (;;) {
-      if (exchange.signal?.aborted) throw exchange.signal.reason
-      const signedWithOffsetMs = clockOffsetMs ?? 0
-      const credentials = await auth.authorize(
-        {
-          method: exchange.method,
-          url,
-          headers,
-          body,
-          ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
-        },
-        exchange.signal,
-      )
-      const sent = new Headers(headers)
-      for (const [name, value] of Object.entries(credentials)) sent.set(name, value)
-      let failure: Error
-      try {
-        const answer = await sendOnce(
-          (signal) => fetchImpl(url, { method: exchange.method, headers: sent, body, signal }),
-          { timeoutMs, scheduler, signal: exchange.signal, context },
-        )
-        const { response } = answer
-        // Every answer tells the server's time; a skew under 15 minutes needs no retry but is
-        // still measured, so apps can warn before the gateway refuses signatures.
-        const serverNow = parseHttpDate(response.headers.get('Date'))
-        if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
-        if (response.ok) return answer
-        if (response.status === 401) {
-          const errorBody = readErrorBody(answer.text)
-          const { kind } = classifyUnauthorized(errorBody)
-          if (kind === 'clock') {
-            const skewMs = signatureSkewMs(errorBody?.error_msg)
-            if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
-            // Signed with a time the server refuses: sign once more with the server's time.
-            if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
-              resigned = true
-              continue
-            }
-          }
-          if (kind === 'credentials' && !refreshed && auth.refresh) {
-            // Revoked or expired token: refresh once, then retry. Concurrent 401s share one
-            // refresh; the provider also ignores a refresh of credentials it has already
-            // replaced (a 401 that arrives after the refresh ended).
-            refreshed = true
-            refreshing ??= auth.refresh(credentials).finally(() => {
-              refreshing = undefined
-            })
-            await raceAbort(refreshing, exchange.signal)
-            continue
-          }
-        }
-        failure = toSmsError(response, answer.text, context)
-      } catch (error) {
-        failure = error as Error
-      }
-      if (exchange.signal?.aborted) throw exchange.signal.reason
-      const delayMs = retries < maxRetries ? retryDelay(failure, exchange, retries + 1) : undefined
-      if (delayMs === undefined) throw failure
-      retries++
-      const clampedFrom = (failure as Partial<SmsApiError>).retryAfterClampedFromMs
-      options.onRetry?.({
+    try {
+      const response = await http(url, {
         method: exchange.method,
-        path: exchange.path,
-        serverId: exchange.serverId,
-        attempt: retries,
-        delayMs,
-        ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
-        error: failure,
+        headers,
+        body,
+        // The injected fetch gets a URL and plain options, never ky's Request: a fetch of
+        // another realm (undici 8's own, a test double) needn't accept this runtime's Request.
+        fetch: async (request) => {
+          const { response, text } = await sendOnce(
+            (signal) =>
+              fetchImpl(url, {
+                method: exchange.method,
+                headers: (request as Request).headers,
+                body,
+                signal,
+              }),
+            { timeoutMs, scheduler, signal: exchange.signal, context },
+          )
+          // Read under the deadline; hand ky an answer whose body is already here.
+          return new Response(text === '' ? null : text, response)
+        },
+        retry: {
+          // One more each for a credential refresh and a skew re-sign, which don't count as
+          // attempts; `shouldRetry` holds ordinary retries to the policy's budget.
+          limit: maxRetries + 2,
+          methods: ['get', 'post'],
+          delay: () => 0,
+          async shouldRetry({ error }) {
+            if (exchange.signal?.aborted || retries >= maxRetries) return false
+            failure = await toSmsError(error, context)
+            const delay = retryDelay(failure, exchange, retries + 1)
+            if (delay === undefined) return false
+            retries++
+            delayMs = delay
+            return true
+          },
+        },
+        hooks: {
+          beforeRequest: [
+            async (request) => {
+              for (const name of Object.keys(credentials)) request.headers.delete(name)
+              signedWithOffsetMs = clockOffsetMs ?? 0
+              credentials = await auth.authorize(
+                {
+                  method: exchange.method,
+                  url,
+                  headers,
+                  body,
+                  ...(clockOffsetMs === undefined ? {} : { clockOffsetMs }),
+                },
+                exchange.signal,
+              )
+              for (const [name, value] of Object.entries(credentials)) {
+                request.headers.set(name, value)
+              }
+            },
+          ],
+          afterResponse: [
+            async (_request, _options, response) => {
+              // Every answer tells the server's time; a skew under 15 minutes needs no retry but
+              // is still measured, so apps can warn before the gateway refuses signatures.
+              const serverNow = parseHttpDate(response.headers.get('Date'))
+              if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
+              if (response.status !== 401) return
+              const body = readErrorBody(await response.text())
+              const { kind } = classifyUnauthorized(body)
+              if (kind === 'clock') {
+                const skewMs = signatureSkewMs(body?.error_msg)
+                if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
+                // Signed with a time the server refuses: sign once more with the server's time.
+                if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
+                  resigned = true
+                  return ky.retry()
+                }
+              }
+              if (kind === 'credentials' && !refreshed && auth.refresh) {
+                // Revoked or expired token: refresh once, then retry. Concurrent 401s share one
+                // refresh; the provider also ignores a refresh of credentials it has already
+                // replaced (a 401 that arrives after the refresh ended).
+                refreshed = true
+                refreshing ??= auth.refresh(credentials).finally(() => {
+                  refreshing = undefined
+                })
+                await raceAbort(refreshing, exchange.signal)
+                return ky.retry()
+              }
+            },
+          ],
+          beforeRetry: [
+            async ({ error }) => {
+              if (isForceRetryError(error)) return
+              const clampedFrom = (failure as Partial<SmsApiError>).retryAfterClampedFromMs
+              options.onRetry?.({
+                method: exchange.method,
+                path: exchange.path,
+                serverId: exchange.serverId,
+                attempt: retries,
+                delayMs,
+                ...(clampedFrom === undefined ? {} : { retryAfterClampedFromMs: clampedFrom }),
+                error: failure as Error,
+              })
+              await scheduler.sleep(delayMs, exchange.signal)
+            },
+          ],
+        },
       })
-      await scheduler.sleep(delayMs, exchange.signal)
+      return { response, text: await response.text() }
+    } catch (error) {
+      throw await toSmsError(error, context)
     }
   }
 
-  /** A failing answer as an {@link SmsApiError}, with the server's delay hint read and clamped. */
-  function toSmsError(response: Response, text: string, context: SmsErrorContext): SmsApiError {
-    const body = readErrorBody(text)
+  /** ky's HTTPError as our SmsApiError; anything else (network, abort, IAM errors) as it is. */
+  async function toSmsError(error: unknown, context: SmsErrorContext): Promise<Error> {
+    if (!isHTTPError(error)) return error as Error
+    const { response } = error
+    const body = readErrorBody(await response.clone().text())
     const bodyRequestId = body?.request_id
     // A Retry-After date is on the server's clock: measure it from the server's Date.
     const serverNow = parseHttpDate(response.headers.get('Date'))
