@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import {
   boolean,
@@ -59,12 +60,14 @@ const pair = <A extends string, B extends string>(
 export const OPTIONS = {
   host: {
     flag: '--host',
+    env: 'HOST',
     schema: text({ meta: 'HOST' }),
     default: '127.0.0.1',
     help: 'address to listen on (other than loopback needs --admin-token)',
   },
   port: {
     flag: '--port',
+    env: 'PORT',
     schema: integer({ min: 0, max: 65_535, meta: 'PORT' }),
     default: '8080',
     help: 'port, 0 for a free one',
@@ -185,6 +188,25 @@ export const OPTIONS = {
 export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
   program: 'sms-mock',
   options: OPTIONS,
+  version: true,
+}
+
+/**
+ * The version in package.json, read at run time (`src/cli.ts` and `dist/cli.js` are both one
+ * level below it).
+ *
+ * @example
+ * mockVersion() // '0.1.0'
+ */
+export function mockVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version?: string
+    }
+    return pkg.version ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
 }
 
 export const USAGE = helpText(COMMAND_LINE, {
@@ -200,7 +222,8 @@ export const USAGE = helpText(COMMAND_LINE, {
 
 /** What the command line asks for; `printed` is set for `--print-config`. */
 export type CliCommand =
-  | { help: true }
+  | { help: true; version?: undefined }
+  | { help: true; version: string }
   | { help: false; options: NodeServerOptions; printed?: Record<string, unknown> }
 
 /**
@@ -216,7 +239,8 @@ export async function parseCli(
   env: Record<string, string | undefined>,
 ): Promise<CliCommand> {
   const parsed = await parseCommandLine(COMMAND_LINE, { args: argv, env })
-  if (parsed.action === 'help' || parsed.action === 'version') return { help: true }
+  if (parsed.action === 'version') return { help: true, version: mockVersion() }
+  if (parsed.action === 'help') return { help: true }
   const { scenario, autoRegister, ...values } = parsed.values
   const options: NodeServerOptions = Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),

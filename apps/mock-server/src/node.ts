@@ -9,7 +9,7 @@ import { startNodeServer } from './node-server.ts'
 async function main(): Promise<void> {
   const command = await parseCli(process.argv.slice(2), process.env)
   if (command.help) {
-    process.stdout.write(USAGE)
+    process.stdout.write(command.version !== undefined ? `sms-mock ${command.version}\n` : USAGE)
     return
   }
   if (command.printed) {

@@ -44,7 +44,7 @@ export function runRuntimeCli(runtime: RuntimeAdapter, serve: ServeApp): void {
 async function main(runtime: RuntimeAdapter, serve: ServeApp): Promise<void> {
   const command = await parseCli(process.argv.slice(2), process.env)
   if (command.help) {
-    process.stdout.write(USAGE)
+    process.stdout.write(command.version !== undefined ? `sms-mock ${command.version}\n` : USAGE)
     return
   }
   if (command.printed) {

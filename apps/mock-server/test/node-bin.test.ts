@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { spawnMock } from './conformance/spawn.ts'
@@ -61,5 +62,28 @@ describe('sms-mock (Node bin)', () => {
     })
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(/--delivery ack\|pop/)
+  })
+
+  it('answers --version (and -V) with the package version, exit 0', async () => {
+    const { version } = JSON.parse(
+      await readFile(new URL('../package.json', import.meta.url), 'utf8'),
+    ) as { version: string }
+    for (const flag of ['--version', '-V']) {
+      const result = spawnSync(process.execPath, [bin, flag], { encoding: 'utf8', timeout: 10_000 })
+      expect(result.status).toBe(0)
+      expect(result.stdout).toBe(`sms-mock ${version}\n`)
+    }
+  })
+
+  it('listens on PORT and HOST from the environment (the container convention)', async () => {
+    const mock = await spawnMock(process.execPath, [bin], {
+      env: { PORT: '0', HOST: '127.0.0.1' },
+    })
+    try {
+      expect(mock.output()).toMatch(/sms-mock listening on http:\/\/127\.0\.0\.1:\d+/)
+      expect((await fetch(`${mock.url}/_mock`)).status).toBe(200)
+    } finally {
+      await mock.stop()
+    }
   })
 })
