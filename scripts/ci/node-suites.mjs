@@ -2,7 +2,7 @@
 // CI's second Node line: every package's vitest suite once more on the node found first on PATH
 // (Node 22 in .ci/run; the main run is on Node 24), without the files that drive Bun, Deno,
 // workerd or a browser, which the main run covers and which don't depend on Node's version.
-// Each package writes .test-results/vitest-node<major>.json; the last line is
+// Each package rewrites its .test-results/vitest.json; the last line is
 // "node <version>: N passed, N failed" for .ci/run to add to the closing line.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const major = process.versions.node.split('.')[0]
-const report = `.test-results/vitest-node${major}.json`
+// The packages' own JSON reporter (tooling/vitest); runs after the main run has been summed.
+const report = '.test-results/vitest.json'
 // Other runtimes' suites: they spawn Bun, Deno, workerd or Chromium, whatever runs vitest.
 const OTHER_RUNTIMES = [
   'runtime-tests/**',
@@ -40,9 +41,6 @@ for (const dir of packages) {
     [
       join(dir, 'node_modules', 'vitest', 'vitest.mjs'),
       'run',
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${report}`,
       ...OTHER_RUNTIMES.flatMap((glob) => ['--exclude', glob]),
     ],
     { cwd: dir, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } },
@@ -58,7 +56,9 @@ for (const dir of packages) {
   ).length
   passed += result.numPassedTests
   failed += result.numFailedTests + broken
-  console.log(`${manifest.name} on Node ${major}: ${result.numPassedTests} passed, ${result.numFailedTests + broken} failed`)
+  console.log(
+    `${manifest.name} on Node ${major}: ${result.numPassedTests} passed, ${result.numFailedTests + broken} failed`,
+  )
 }
 console.log(`node ${process.versions.node}: ${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)
