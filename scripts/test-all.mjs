@@ -107,9 +107,12 @@ for (const dir of packages) {
   passed += result.numPassedTests
   failed += result.numFailedTests
   skipped += result.numPendingTests + result.numTodoTests
-  // A file that fails to load has no tests to count; count the file itself as a failure.
+  // A file that fails to load, or whose beforeAll fails (its tests then count as skipped), has no
+  // failed test to count; count the file itself as a failure.
   const brokenFiles = result.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+    (file) =>
+      file.status === 'failed' &&
+      !file.assertionResults.some((assertion) => assertion.status === 'failed'),
   )
   failed += brokenFiles.length
   console.log(

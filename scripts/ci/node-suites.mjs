@@ -52,7 +52,9 @@ for (const dir of packages) {
   }
   const result = JSON.parse(readFileSync(join(dir, report), 'utf8'))
   const broken = result.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
+    (file) =>
+      file.status === 'failed' &&
+      !file.assertionResults.some((assertion) => assertion.status === 'failed'),
   ).length
   passed += result.numPassedTests
   failed += result.numFailedTests + broken
