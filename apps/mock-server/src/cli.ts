@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import {
   boolean,
@@ -10,6 +9,7 @@ import {
   list,
   type OptionTable,
   oneOf,
+  packageVersion,
   parseCommandLine,
   path,
   printableConfig,
@@ -199,14 +199,7 @@ export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
  * mockVersion() // '0.1.0'
  */
 export function mockVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: string
-    }
-    return pkg.version ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
+  return packageVersion(new URL('../package.json', import.meta.url))
 }
 
 export const USAGE = helpText(COMMAND_LINE, {

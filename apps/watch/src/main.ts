@@ -1,18 +1,10 @@
-import { readFileSync } from 'node:fs'
-import { configErrorLine, isConfigError } from '@sms-command/cli-kit'
+import { configErrorLine, isConfigError, packageVersion } from '@sms-command/cli-kit'
 import { ConfigError, helpText, parseCommandLine } from './config.ts'
 import { runWatch, type WatchIo } from './run.ts'
 
 /** The version in package.json (read at run time: `src` and `dist` are both one level down). */
 export function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: string
-    }
-    return pkg.version ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
+  return packageVersion(new URL('../package.json', import.meta.url))
 }
 
 /**
