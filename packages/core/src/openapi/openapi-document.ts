@@ -45,7 +45,7 @@ const commandResultErrorResponses = {
       'malformed body or server_id.',
   ),
   '401': errorResponse(
-    `${authFailures} SMS also answers 401 to a body it refuses whatever the credential (API.md ` +
+    `${authFailures} SMS also answers 401 to a body it refuses whatever the credential (docs/api.md ` +
       '§7): SMS.2004 body over 10,240 bytes, SMS.2005 Content-Type missing, SMS.2006 Content-Type ' +
       'not JSON; a new credential does not help with those.',
   ),
@@ -54,7 +54,7 @@ const commandResultErrorResponses = {
 
 /** Said on both paths: a method a path does not take is SMS's 401, not a credential failure. */
 const wrongMethodNote =
-  'A method other than the one below is answered 401 SMS.2003 (method not allowed, API.md §7): ' +
+  'A method other than the one below is answered 401 SMS.2003 (method not allowed, docs/api.md §7): ' +
   'not an authentication failure.'
 
 const serverIdParameter = {

@@ -11,7 +11,7 @@ export const COMMAND_RESULTS = ['success', 'fail'] as const
 /** `success` or `fail`. */
 export type CommandResultStatus = (typeof COMMAND_RESULTS)[number]
 
-/** Body of `POST /v3/sources/{server_id}/command_result` (API.md §2). */
+/** Body of `POST /v3/sources/{server_id}/command_result` (docs/api.md §2). */
 export const CommandResultSchema = /* @__PURE__ */ (() =>
   v.object({
     command_name: v.pipe(

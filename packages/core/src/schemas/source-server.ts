@@ -5,7 +5,7 @@ import { plainObject } from './plain-object.ts'
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
 
-/** `state` values the SMS documentation names (API.md §8); any other string passes through. */
+/** `state` values the SMS documentation names (docs/api.md §8); any other string passes through. */
 export const SOURCE_SERVER_STATES = [
   'unavailable',
   'waiting',
@@ -47,7 +47,7 @@ const count = /* @__PURE__ */ (() =>
   ))()
 
 /**
- * One entry of `source_servers` in `GET /v3/sources` (API.md §8). Unknown `state` and
+ * One entry of `source_servers` in `GET /v3/sources` (docs/api.md §8). Unknown `state` and
  * `migration_cycle` values are kept as strings; unknown fields are kept.
  */
 export const SourceServerSchema = /* @__PURE__ */ (() =>
