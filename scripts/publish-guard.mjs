@@ -16,7 +16,7 @@ if (manager !== 'pnpm') {
     `refusing to publish ${packageName} with ${manager}: sms-command packages are published with ` +
       'pnpm, which rewrites workspace: and catalog: ranges and applies publishConfig.\n' +
       'Release from the repository root instead: `pnpm changeset` (describe the change), ' +
-      '`pnpm run version` (bump versions and changelogs), `pnpm run release` (build, test, ' +
+      '`pnpm release:version` (bump versions and changelogs), `pnpm release` (build, then ' +
       '`changeset publish`). See CONTRIBUTING.md, "Releasing".\n',
   )
   process.exit(1)
