@@ -3,7 +3,7 @@ import type { EntryState } from './durable/delivery-journal.ts'
 
 /**
  * The delivery rule, as pure decisions. A report is sent only right after a poll showed that its
- * command is still the current one (API.md §2: a result names only `command_name`, and SMS clears
+ * command is still the current one (docs/api.md §2: a result names only `command_name`, and SMS clears
  * the current command when it records one). A poll that shows another command, or none, settles
  * the entry instead: if a report was ever sent its answer was lost and SMS recorded it
  * (`presumed-recorded`); if none was sent, SMS moved on without it (`superseded`). The agent loop
@@ -109,7 +109,7 @@ export function actOnCurrent(
 }
 
 /**
- * Codes SMS lists with HTTP 401 that are not authentication failures (API.md §7: bad method,
+ * Codes SMS lists with HTTP 401 that are not authentication failures (docs/api.md §7: bad method,
  * body too large, Content-Type missing or not JSON): refreshing credentials can't help.
  */
 const NOT_AUTH_401_CODES: ReadonlySet<string> = new Set([

@@ -164,7 +164,7 @@ export const OPTIONS = {
     schema: requestRate(),
     default: '0.2',
     group: 'Polling (--endpoint)',
-    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, API.md §7) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
+    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, docs/api.md#7-field-conditions) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
   },
   concurrency: {
     flag: '--concurrency',
@@ -385,7 +385,7 @@ export function helpText(): string {
       '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
       "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
       '',
-      'Watching is read-only and safe beside running agents: under the delivery model of API.md §2',
+      'Watching is read-only and safe beside running agents: under the delivery model (docs/api.md#delivery-model)',
       'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
       'agent reports its result), and sms-watch never reports results.',
     ],

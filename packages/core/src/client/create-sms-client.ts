@@ -136,7 +136,7 @@ export interface SmsClient {
     options?: ReportOptions,
   ): Promise<ReportReceipt>
   /**
-   * Every source server matching the filters (`GET /v3/sources`, API.md §8), page by page, each
+   * Every source server matching the filters (`GET /v3/sources`, docs/api.md §8), page by page, each
    * page validated. Filters are checked at once (an {@link SmsInputError}); request and schema
    * failures reject the iterator's `next()` like the other calls.
    */
@@ -162,7 +162,7 @@ interface Exchange {
 }
 
 /**
- * Creates a client of the SMS command channel (API.md §1–2). Inputs are validated before anything
+ * Creates a client of the SMS command channel (docs/api.md §1–2). Inputs are validated before anything
  * is sent, responses against the documented schemas; transient failures are retried with capped,
  * fully jittered exponential backoff honouring `Retry-After`; a 401 refreshes refreshable
  * credentials once and retries.
@@ -438,7 +438,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         )
       }
       const body = JSON.stringify(parsed.output)
-      // SMS refuses a larger body with SMS.2004 (API.md §7): say so before sending.
+      // SMS refuses a larger body with SMS.2004 (docs/api.md §7): say so before sending.
       const bytes = new TextEncoder().encode(body).length
       if (bytes > LIMITS.resultBodyBytes) {
         throw new SmsInputError(

@@ -15,7 +15,7 @@ export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 5
 
 /**
  * Statuses proving the request was not carried out, so even a result report (which is not
- * idempotent: see API.md §2) can be sent again safely.
+ * idempotent: see docs/api.md §2) can be sent again safely.
  */
 export const NOT_APPLIED_STATUSES: ReadonlySet<number> = new Set([429, 503])
 
