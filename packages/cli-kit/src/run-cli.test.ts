@@ -118,11 +118,11 @@ describe('runCli', () => {
     [['stray'], 'greet: Unexpected argument "stray": every option is a --flag (see --help)\n'],
   ])('answers %j with the one error line and exit 2, running nothing', async (args, line) => {
     const run = fakeIo(args)
-    let ran = false
-    expect(await runCli(greet({ run: () => void (ran = true) }), run.io)).toBe(CLI_EXIT.config)
+    const ran: string[] = []
+    expect(await runCli(greet({ run: () => void ran.push('ran') }), run.io)).toBe(CLI_EXIT.config)
     expect(run.stderr()).toBe(line)
     expect(run.stdout()).toBe('')
-    expect(ran).toBe(false)
+    expect(ran).toEqual([])
   })
 
   it('prints a ConfigError from the settings step or from the work the same way', async () => {
