@@ -22,6 +22,10 @@ export interface HelpLayout {
   columns?: number
 }
 
+/** Joins words `wrapText` must keep on one line; a space again once wrapped. */
+const KEEP_TOGETHER = '\u00a0'
+const unkeep = (text: string) => text.replaceAll(KEEP_TOGETHER, ' ')
+
 /** Where an option's help starts: two spaces, a 28-column name, one space. */
 const NAME_WIDTH = 28
 const HELP_COLUMN = NAME_WIDTH + 3
@@ -99,10 +103,10 @@ export function helpText<T extends OptionTable>(
   const line = (name: string, help: string) => {
     if (columns - HELP_COLUMN < MIN_HELP_WIDTH) {
       // Narrow terminal: the name on its line, the help under it.
-      lines.push(`  ${name}`, ...wrapText(help, columns - 6).map((text) => `      ${text}`))
+      lines.push(`  ${name}`, ...wrapText(help, columns - 6).map((text) => `      ${unkeep(text)}`))
       return
     }
-    const [first, ...rest] = wrapText(help, columns - HELP_COLUMN)
+    const [first, ...rest] = wrapText(help, columns - HELP_COLUMN).map(unkeep)
     const hang = ' '.repeat(HELP_COLUMN)
     // A name too long for its column puts its help on the next line, where the others start.
     if (name.length > NAME_WIDTH) lines.push(`  ${name}`, `${hang}${first}`)
@@ -135,7 +139,9 @@ export function helpText<T extends OptionTable>(
       row.default !== undefined && row.default !== false ? `default ${row.default}` : undefined,
       hints.argv === 'list' ? 'repeatable' : undefined,
     ].filter((extra) => extra !== undefined)
-    line(name, `${row.help}${extras.length > 0 ? ` [${extras.join(', ')}]` : ''}`)
+    // `key interval`, `env SMS_INTERVAL`: a name and its value are never split over two lines.
+    const kept = extras.map((extra) => extra.replaceAll(' ', KEEP_TOGETHER))
+    line(name, `${row.help}${kept.length > 0 ? ` [${kept.join(', ')}]` : ''}`)
   }
   const rows = Object.values(spec.options) as OptionRow[]
   const order = [
@@ -157,6 +163,14 @@ export function helpText<T extends OptionTable>(
 }
 
 /**
+ * What `--print-config` (and every CLI's printed settings) shows in place of a secret.
+ *
+ * @example
+ * printed.password = REDACTED
+ */
+export const REDACTED = '[redacted]'
+
+/**
  * What `--print-config` prints: every setting that has a value, secrets as `"[redacted]"`, and
  * where each came from (`"env SMS_INTERVAL"`).
  *
@@ -173,7 +187,7 @@ export function printableConfig<T extends OptionTable>(
   for (const [key, row] of Object.entries(spec.options) as [string, OptionRow][]) {
     const value = values[row.as ?? key]
     if (value === undefined) continue
-    printed[row.as ?? key] = row.secret ? '[redacted]' : value
+    printed[row.as ?? key] = row.secret ? REDACTED : value
     const source = (parsed.sources as Record<string, SettingSource | undefined>)[key]
     if (source) sources[key] = describeSettingSource(source)
   }

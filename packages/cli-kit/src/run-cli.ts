@@ -165,7 +165,10 @@ export function cliHelp<T extends OptionTable, S>(
     cli.command,
     {
       intro: cli.help.intro,
-      outro: [...(cli.help.outro ?? []), '', ...exitCodesHelp(cli.exitCodes, signals)],
+      outro: [
+        ...(cli.help.outro?.length ? [...cli.help.outro, ''] : []),
+        ...exitCodesHelp(cli.exitCodes, signals),
+      ],
     },
     layout,
   )
