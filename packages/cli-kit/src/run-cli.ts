@@ -193,13 +193,19 @@ export function processIo(): CliIo {
       process.on(signal, handler)
       return () => void process.off(signal, handler)
     },
-    exit: exitAfterOutput,
+    exit: exitProcess,
     columns: terminalColumns(process.stdout),
   }
 }
 
-/** `process.exit(code)` once stdout and stderr have taken what was written. */
-function exitAfterOutput(code: number): void {
+/**
+ * `process.exit(code)` once stdout and stderr have taken what was written (at most a second
+ * later: a closed pipe must not keep the process alive). The `exit` of {@link processIo}.
+ *
+ * @example
+ * runCli(cli, { ...processIo(), args }).then(() => {}) // exits through exitProcess
+ */
+export function exitProcess(code: number): void {
   process.exitCode = code
   let pending = 2
   const done = () => {
