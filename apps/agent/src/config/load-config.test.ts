@@ -2,7 +2,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, type ConfigInputs, loadConfig, redactConfig } from './load-config.ts'
+import { ConfigError, type ConfigInputs, loadConfig, printableConfig } from './load-config.ts'
 import { helpText, OPTIONS } from './options.ts'
 
 const SECRET = 'tok-SECRET-4b1d9e'
@@ -84,7 +84,7 @@ describe('loadConfig', () => {
     expect(config.sources.requestTimeout).toEqual({ kind: 'env', name: 'SMS_REQUEST_TIMEOUT' })
     expect(config.sources.handlerTimeout).toEqual({ kind: 'file', name: file })
     // --print-config names each setting's source the way every CLI does (cli-kit).
-    expect(redactConfig(config).sources).toMatchObject({
+    expect(printableConfig(config).sources).toMatchObject({
       interval: 'flag --interval',
       requestTimeout: 'env SMS_REQUEST_TIMEOUT',
       handlerTimeout: `file ${file}`,
@@ -274,11 +274,11 @@ describe('loadConfig', () => {
   })
 })
 
-describe('redactConfig', () => {
+describe('printableConfig', () => {
   it('hides every secret and shows where settings came from', async () => {
     const loaded = await loadConfig(inputs(['--print-config'], BASE_ENV))
     if (loaded.action !== 'print-config') throw new Error('expected print-config')
-    const printed = JSON.stringify(redactConfig(loaded.config))
+    const printed = JSON.stringify(printableConfig(loaded.config))
     expect(printed).not.toContain(SECRET)
     expect(printed).toContain('"token":"[redacted]"')
     expect(printed).toContain('"serverId":"env SMS_SERVER_ID"')
@@ -359,7 +359,7 @@ describe('the shared option engine (same answers as every CLI)', () => {
     ]) {
       const loaded = await loadConfig(inputs(['--print-config'], { ...env, ...extra }))
       if (loaded.action !== 'print-config') throw new Error('expected print-config')
-      const printed = JSON.stringify(redactConfig(loaded.config))
+      const printed = JSON.stringify(printableConfig(loaded.config))
       expect(printed).not.toContain(SECRET)
       expect(printed).toContain('[redacted]')
     }
