@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readTestReport } from './test-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const env = {
@@ -101,26 +102,17 @@ console.log('\n▶ summary')
 for (const dir of packages) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   if (!manifest.scripts?.test) continue
-  const report = join(dir, '.test-results', 'vitest.json')
-  if (!existsSync(report)) {
+  const counts = readTestReport(join(dir, '.test-results', 'vitest.json'))
+  if (!counts) {
     console.log(`${manifest.name}: no test report (the suite did not run to the end)`)
     failed++
     continue
   }
-  const result = JSON.parse(readFileSync(report, 'utf8'))
-  passed += result.numPassedTests
-  failed += result.numFailedTests
-  skipped += result.numPendingTests + result.numTodoTests
-  // A file that fails to load, or whose beforeAll fails (its tests then count as skipped), has no
-  // failed test to count; count the file itself as a failure.
-  const brokenFiles = result.testResults.filter(
-    (file) =>
-      file.status === 'failed' &&
-      !file.assertionResults.some((assertion) => assertion.status === 'failed'),
-  )
-  failed += brokenFiles.length
+  passed += counts.passed
+  failed += counts.failed
+  skipped += counts.skipped
   console.log(
-    `${manifest.name}: ${result.numPassedTests} passed, ${result.numFailedTests + brokenFiles.length} failed, ${result.numPendingTests} skipped`,
+    `${manifest.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   )
 }
 // Each check beside the test runners counts as one test; the suites are counted above.
