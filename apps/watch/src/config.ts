@@ -154,7 +154,9 @@ export const OPTIONS = {
   ...inGroup('Authentication for --endpoint (exactly one method, as sms-agent)', AUTH_SETTINGS),
   interval: {
     flag: '--interval',
-    env: 'SMS_INTERVAL',
+    // Not the agent's SMS_INTERVAL: that is one agent's poll cadence, set where agents run; the
+    // watch's polls of every server spend the account's request budget at their own pace.
+    env: 'SMS_WATCH_INTERVAL',
     schema: duration({ min: 1_000, max: 3_600_000 }),
     default: '10s',
     as: 'intervalMs',

@@ -1,3 +1,4 @@
+import { cliAuthProvider } from '@sms-command/cli-kit'
 import {
   createRuntimeFetch,
   describeProxies,
@@ -7,7 +8,6 @@ import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
 import { WatchApp } from './app.tsx'
-import { authProvider } from './auth.ts'
 import type { WatchConfig } from './config.ts'
 import { shortError } from './fleet.ts'
 import type { LogEntry, ServerUpdate, SourceStatus } from './model.ts'
@@ -192,7 +192,7 @@ export function startSources(
     try {
       const client = createSmsClient({
         endpoint: api.endpoint,
-        auth: authProvider(api.auth, fetchImpl),
+        auth: cliAuthProvider(api.auth, { fetch: fetchImpl }),
         timeoutMs: api.requestTimeoutMs,
         fetch: fetchImpl,
         retry: false,

@@ -135,6 +135,7 @@ export function helpText<T extends OptionTable>(
       : `(${row.env ?? key})`
     const extras = [
       row.flag && row.env ? `env ${row.env}` : undefined,
+      row.envFallbacks?.length ? `also ${row.envFallbacks.join(' or ')}` : undefined,
       spec.configFile && row.configKey !== false ? `key ${key}` : undefined,
       row.default !== undefined && row.default !== false ? `default ${row.default}` : undefined,
       hints.argv === 'list' ? 'repeatable' : undefined,

@@ -8,6 +8,7 @@
  *
  * @module
  */
+export * from './auth/auth-provider.ts'
 export * from './auth/auth-settings.ts'
 export * from './auth/resolve-auth-config.ts'
 export * from './command-line.ts'
