@@ -24,6 +24,12 @@ export { type ListServersOptions, parseServerPage, type ServerPage } from './cli
 export { parseCommandResponse } from './client/parse-command-response.ts'
 export type { RetryOptions } from './client/retry-options.ts'
 export {
+  NOT_APPLIED_STATUSES,
+  RETRYABLE_STATUSES,
+  type StatusKind,
+  statusKind,
+} from './client/status-kind.ts'
+export {
   type CommandPoller,
   type PollCommandEvent,
   type PollErrorEvent,

@@ -1,4 +1,9 @@
-import { isSmsApiError, isSmsNetworkError, isSmsResponseValidationError } from '@sms-command/core'
+import {
+  isSmsApiError,
+  isSmsNetworkError,
+  isSmsResponseValidationError,
+  NOT_APPLIED_STATUSES,
+} from '@sms-command/core'
 
 /**
  * What the agent tells an operator about a failure: a bounded label for metrics, and advice that
@@ -237,7 +242,7 @@ export function pollErrorAdvice(error: unknown, wait: ServerWait = {}): PollAdvi
  * reportErrorAdvice(timeout) // 'no clear answer to the report: …'
  */
 export function reportErrorAdvice(error: unknown, wait: ServerWait = {}): string {
-  if (isSmsApiError(error) && (error.status === 429 || error.status === 503)) {
+  if (isSmsApiError(error) && NOT_APPLIED_STATUSES.has(error.status)) {
     const waiting = describeWait(wait, error)
     return `SMS did not take the report (${error.status}); it stays in the outbox${waiting ? `: ${waiting}` : ''}`
   }
