@@ -72,10 +72,17 @@ export {
 } from './errors/sms-error.ts'
 export { isSmsInputError, SmsInputError } from './errors/sms-input-error.ts'
 export {
+  certificateFailureCode,
   isSmsNetworkError,
   SmsNetworkError,
   type SmsNetworkErrorReason,
+  trustedCaVariable,
 } from './errors/sms-network-error.ts'
+export {
+  isSmsRedirectError,
+  SmsRedirectError,
+  type SmsRedirectErrorOptions,
+} from './errors/sms-redirect-error.ts'
 export {
   isSmsResponseValidationError,
   SmsResponseValidationError,

@@ -312,6 +312,8 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
           headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
           body: requestBody,
           signal: exchangeSignal,
+          // IAM never redirects: never send the password elsewhere.
+          redirect: 'manual',
         }),
       { timeoutMs, scheduler, context },
     )

@@ -255,6 +255,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
                 headers: (request as Request).headers,
                 body,
                 signal,
+                // SMS never redirects: a 3xx is an SmsRedirectError, and credentials stay here.
+                redirect: 'manual',
               }),
             { timeoutMs, scheduler, signal: exchange.signal, context },
           )
@@ -387,7 +389,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
     if (isSmsNetworkError(error)) {
       // The same headers come back every time: only a different fetch can cure it.
-      if (error.reason === 'headers-too-large') return undefined
+      // Likewise an untrusted certificate: only a trusted CA can cure it, not another attempt.
+      if (error.reason === 'headers-too-large' || error.reason === 'tls-certificate')
+        return undefined
       return exchange.retryNetworkErrors === false ? undefined : backoff
     }
     if (
