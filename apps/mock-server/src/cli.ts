@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises'
 import {
   boolean,
   type CommandLineSpec,
@@ -11,11 +10,12 @@ import {
   list,
   type OptionTable,
   oneOf,
-  packageVersion,
   type ParsedSettings,
+  packageVersion,
   parseCommandLine,
   path,
   printableConfig,
+  readTextFile,
   secretText,
   text,
 } from '@sms-command/cli-kit'
@@ -283,7 +283,7 @@ export async function resolveCliOptions(
   if (scenario !== undefined) {
     let text: string
     try {
-      text = await readFile(scenario, 'utf8')
+      text = await readTextFile(scenario)
     } catch (cause) {
       throw new ConfigError(
         '--scenario',

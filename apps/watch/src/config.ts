@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
 import {
   AUTH_SECRET_FLAGS,
   AUTH_SETTINGS,
@@ -27,8 +26,10 @@ import {
   parseCommandLine as parseOptions,
   path,
   printableConfig,
+  readTextFile,
   resolveAuthOptions,
   secretText,
+  stripBom,
   text,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
@@ -272,7 +273,8 @@ export async function resolveWatchConfig(
   parsed: ParsedSettings<typeof OPTIONS>,
   inputs: Pick<ConfigInputs, 'env' | 'readText'>,
 ): Promise<WatchConfig> {
-  const readText = inputs.readText ?? ((path: string) => readFile(path, 'utf8'))
+  const read = inputs.readText ?? readTextFile
+  const readText = async (path: string) => stripBom(await read(path))
   const { values, given, label, fail } = parsed
   const readSetting = async (key: 'serversFile' | 'adminTokenFile', file: string) => {
     try {

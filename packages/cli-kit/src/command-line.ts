@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
+
 import { dirname, resolve } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { describeValue } from '@sms-command/core'
 import * as v from 'valibot'
 import { ConfigError } from './config-error.ts'
+import { readTextFile as defaultReadTextFile, stripBom } from './read-text-file.ts'
 import { type OptionHint, type OptionSchema, optionHint } from './schemas.ts'
 
 /** One setting of a CLI: where it can come from, how it is checked, how `--help` shows it. */
@@ -353,7 +354,7 @@ async function readConfigFile(
 ): Promise<Record<string, unknown>> {
   let text: string
   try {
-    text = await (readTextFile ?? ((path: string) => readFile(path, 'utf8')))(file)
+    text = stripBom(await (readTextFile ?? defaultReadTextFile)(file))
   } catch (cause) {
     throw new ConfigError(flag, `Cannot read config file ${file}: ${errorText(cause)}`, { cause })
   }

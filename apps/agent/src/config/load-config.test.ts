@@ -205,6 +205,30 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('sk-SECRET')
   })
 
+  // Notepad and PowerShell 5.1 save UTF-8 with a byte order mark; editors on other systems
+  // with CRLF. Before, the BOM made the config "an invisible character" and cost a rejected login.
+  it('reads a config file, token file and IAM password file saved with a BOM and CRLF', async () => {
+    const BOM = '\uFEFF'
+    const file = join(dir, 'notepad.json')
+    await writeFile(file, `${BOM}{\r\n  "interval": "1m",\r\n  "requestTimeout": "7s"\r\n}\r\n`)
+    const fromFile = await run(['--config', file])
+    expect(fromFile.config.intervalMs).toBe(60_000)
+    expect(fromFile.config.requestTimeoutMs).toBe(7_000)
+
+    const tokenFile = join(dir, 'token-bom')
+    await writeFile(tokenFile, `${BOM}${SECRET}\r\n`)
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    const token = await run(['--token-file', tokenFile], env)
+    expect(token.config.auth).toEqual({ kind: 'token', token: SECRET, tokenFile })
+
+    await writeFile(join(dir, 'password-bom'), `${BOM}pw-SECRET\r\n`)
+    const iam = await run(
+      ['--iam-user', 'ops', '--iam-domain', 'acme', '--iam-password-file', 'password-bom'],
+      env,
+    )
+    expect(iam.config.auth).toMatchObject({ kind: 'iam-password', password: 'pw-SECRET' })
+  })
+
   it('reads a token file, trimming the newline, and remembers the path', async () => {
     const tokenFile = join(dir, 'token')
     await writeFile(tokenFile, `${SECRET}\n`)

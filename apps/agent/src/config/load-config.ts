@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import {
   AUTH_SETTINGS,
   authSecrets,
@@ -9,6 +9,7 @@ import {
   type ParsedSettings,
   parseCommandLine,
   REDACTED,
+  readTextFile,
   resolveAuthOptions,
   type SettingSource,
 } from '@sms-command/cli-kit'
@@ -92,7 +93,7 @@ export type LoadedConfig =
  * if (loaded.action === 'run') startAgent(loaded.config)
  */
 export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
-  const readText = inputs.readTextFile ?? ((path: string) => readFile(path, 'utf8'))
+  const readText = inputs.readTextFile ?? readTextFile
   const parsed = await parseCommandLine(COMMAND_LINE, { ...inputs, readTextFile: readText })
   if (parsed.action === 'help' || parsed.action === 'version') return { action: parsed.action }
   return { action: parsed.action, ...(await resolveAgentConfig(parsed, inputs)) }
@@ -117,7 +118,7 @@ export async function resolveAgentConfig(
   parsed: ParsedSettings<typeof OPTIONS>,
   inputs: Pick<ConfigInputs, 'readTextFile' | 'checkExecutable'>,
 ): Promise<ResolvedAgentConfig> {
-  const readText = inputs.readTextFile ?? ((path: string) => readFile(path, 'utf8'))
+  const readText = inputs.readTextFile ?? readTextFile
   const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
   const { values: settings, label, fail } = parsed
 

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises'
 import {
   type AuthConfig,
   type AuthProvider,
   type CreateAuthProviderOptions,
   createAuthProvider,
 } from '@sms-command/core'
+import { readTextFile as defaultReadTextFile, stripBom } from '../read-text-file.ts'
 
 /** Options of {@link cliAuthProvider}: core's, with the file reading a CLI does by default. */
 export interface CliAuthProviderOptions extends CreateAuthProviderOptions {
@@ -32,11 +32,12 @@ export function cliAuthProvider(
   options: CliAuthProviderOptions = {},
 ): AuthProvider {
   const { onSecretRead, readTextFile, ...core } = options
-  const read = readTextFile ?? ((path: string) => readFile(path, 'utf8'))
+  const read = readTextFile ?? defaultReadTextFile
   return createAuthProvider(config, {
     ...core,
     async readTextFile(path) {
-      const text = await read(path)
+      // A BOM (Notepad) would be sent to IAM as part of the password: never.
+      const text = stripBom(await read(path))
       if (onSecretRead && text.trim() !== '') onSecretRead(text.trim())
       return text
     },
