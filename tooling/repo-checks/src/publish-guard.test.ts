@@ -3,11 +3,13 @@
  * `changeset publish` runs) must pass. scripts/publish-guard.mjs is every published package's
  * prepublishOnly and decides by npm_config_user_agent.
  */
+
 import { execFile } from 'node:child_process'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
+import { pinnedPnpmCommand } from '@sms-command/vitest-config/pack'
 import { describe, expect, it } from 'vitest'
-import { PUBLISHED_PACKAGES, pinnedPnpm, repoRoot } from './repo.ts'
+import { PUBLISHED_PACKAGES, repoRoot } from './repo.ts'
 
 const run = promisify(execFile)
 const guard = join(repoRoot, 'scripts', 'publish-guard.mjs')
@@ -65,15 +67,16 @@ describe('the publish guard', () => {
   })
 
   it('lets `pnpm publish --dry-run` through (the release path), resolving every range', async () => {
-    const { stdout, stderr } = await run(
-      'npx',
-      ['-y', pinnedPnpm(), 'publish', '--dry-run', '--no-git-checks'],
-      {
-        cwd: join(repoRoot, 'packages', 'core'),
-        env: { ...process.env, npm_config_yes: 'true' },
-        timeout: 120_000,
-      },
-    )
+    const [command = 'npx', ...args] = pinnedPnpmCommand([
+      'publish',
+      '--dry-run',
+      '--no-git-checks',
+    ])
+    const { stdout, stderr } = await run(command, args, {
+      cwd: join(repoRoot, 'packages', 'core'),
+      env: { ...process.env, npm_config_yes: 'true' },
+      timeout: 120_000,
+    })
     expect(`${stdout}\n${stderr}`).toContain('public access (dry-run)')
     expect(stdout).toContain('+ @sms-command/core@')
   }, 150_000)

@@ -32,10 +32,3 @@ export function manifestOf(
 ): Record<string, unknown> & { name: string; version: string } {
   return JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8'))
 }
-
-/** The repository's pinned pnpm, as `pnpm@x.y.z` for npx. */
-export function pinnedPnpm(): string {
-  return (
-    JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { packageManager: string }
-  ).packageManager
-}

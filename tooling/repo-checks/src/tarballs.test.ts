@@ -5,12 +5,14 @@
  * exactly, and for dist/ and src/ the rule that relates them to the sources git tracks (so a new
  * source file doesn't need this test edited, but a test, fixture or bench file can't slip in).
  */
+
 import { execFileSync } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { pinnedPnpmCommand } from '@sms-command/vitest-config/pack'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { manifestOf, PUBLISHED_PACKAGES, pinnedPnpm, repoRoot, trackedFiles } from './repo.ts'
+import { manifestOf, PUBLISHED_PACKAGES, repoRoot, trackedFiles } from './repo.ts'
 
 /** Files each tarball has besides dist/ and src/, exactly. */
 const EXPECTED_OTHER_FILES: Record<string, readonly string[]> = {
@@ -55,7 +57,12 @@ const packed = new Map<string, Packed>()
 beforeAll(() => {
   for (const dir of PUBLISHED_PACKAGES) {
     const destination = join(workDir, dir.replace('/', '+'))
-    execFileSync('npx', ['-y', pinnedPnpm(), 'pack', '--pack-destination', destination], {
+    const [command = 'npx', ...args] = pinnedPnpmCommand([
+      'pack',
+      '--pack-destination',
+      destination,
+    ])
+    execFileSync(command, args, {
       cwd: join(repoRoot, dir),
       stdio: 'pipe',
       env: { ...process.env, npm_config_yes: 'true' },
