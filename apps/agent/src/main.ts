@@ -12,7 +12,7 @@ import { createLogger, errorFields } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
-import { type StatusServer, startStatusServer } from './observe/status-server.ts'
+import { type KeptStatusServer, keepStatusServer } from './observe/status-server.ts'
 import {
   denoPermissionAdvice,
   HANDLER_ENV_FALLBACK,
@@ -43,6 +43,24 @@ const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 13
  */
 export async function main(options: MainOptions = {}): Promise<number> {
   const platform = options.platform ?? currentPlatform()
+  // SIGHUP (a closed terminal or ssh session, the end of an Ansible run) must never end the
+  // agent: listened for before anything else, logged once the logger exists.
+  let onHangup: () => void = () => {}
+  const stopHangup = platform.onSignal('SIGHUP', () => onHangup())
+  try {
+    return await runMain(platform, options, (listener) => {
+      onHangup = listener
+    })
+  } finally {
+    stopHangup()
+  }
+}
+
+async function runMain(
+  platform: Platform,
+  options: MainOptions,
+  setHangupListener: (listener: () => void) => void,
+): Promise<number> {
   let loaded: Awaited<ReturnType<typeof loadConfig>>
   try {
     loaded = await loadConfig({
@@ -107,7 +125,7 @@ export async function main(options: MainOptions = {}): Promise<number> {
   }
   let lock: StateLock | undefined
   let journal: DeliveryJournal | null = null
-  let status: StatusServer | undefined
+  let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
 
@@ -222,6 +240,22 @@ export async function main(options: MainOptions = {}): Promise<number> {
       stopOrphan: (pid) => stopProcessGroup(platform, pid, config.killGraceMs),
     })
     observers.watchLoop(agent)
+    stopListening.push(
+      platform.onOutputClosed((stream, error) =>
+        observers.events.emit({
+          event: 'log.stream-closed',
+          stream,
+          error: errorFields(error),
+          msg: `${stream} is closed (its reader went away: a pipe like "| head -1", a closed terminal, a restarted journald): logs go to ${stream === 'stdout' ? 'stderr' : 'stdout'} while it is open, and always to /events; delivery goes on`,
+        }),
+      ),
+    )
+    setHangupListener(() =>
+      logger.info('signal.received', {
+        signal: 'SIGHUP',
+        msg: 'SIGHUP ignored: the agent and its handler keep running (a hangup usually means a closed terminal or ssh session). Logs go to stdout, so there is no file to reopen, and the configuration is read only at start: restart the agent to apply a new one',
+      }),
+    )
 
     let signals = 0
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -250,17 +284,32 @@ export async function main(options: MainOptions = {}): Promise<number> {
 
     if (config.statusPort !== undefined) {
       const maxAgeMs = 2 * config.intervalMs + config.requestTimeoutMs + config.backoffBaseMs
-      status = await startStatusServer({
+      const address = `${config.statusHost}:${config.statusPort}`
+      status = await keepStatusServer({
         host: config.statusHost,
         port: config.statusPort,
         logger,
         metrics,
+        scheduler,
         health: () =>
           observers.health.report({ now: scheduler.now(), loop: agent.status(), maxAgeMs }),
-      })
-      logger.info('status.listening', {
-        url: status.url,
-        msg: `status on ${status.url}/healthz, /metrics and /events`,
+        onListening: (server) =>
+          logger.info('status.listening', {
+            url: server.url,
+            msg: `status on ${server.url}/healthz, /metrics and /events`,
+          }),
+        onUnavailable: (error, attempt, delay) =>
+          observers.events.emit(
+            {
+              event: 'status.unavailable',
+              url: `http://${address}`,
+              attempt,
+              delay,
+              error: errorFields(error),
+              msg: `the status server cannot listen on ${address} (${(error as Error)?.message ?? String(error)}${(error as { code?: unknown })?.code === 'EADDRINUSE' ? ': another program uses the port, e.g. an OpenTelemetry collector on 9464; choose another --status-port' : ''}); polling and reporting go on without it, next try in ${Math.round(delay / 1000)} s`,
+            },
+            { cause: error },
+          ),
       })
     }
 
