@@ -47,42 +47,21 @@ const STATIC_TOKEN_SERVER = 'app-03'
 const IAM_USER = 'demo-agent'
 const IAM_PASSWORD = 'demo-agent-password'
 
-// The options are a cli-kit table, the same engine as every other CLI of the repo.
-const { configErrorLine, demoHelp, isConfigError, parseDemoOptions } = await import(
-  './demo-options.mjs'
-)
-let options
-try {
-  options = await parseDemoOptions(process.argv.slice(2), process.env)
-} catch (error) {
-  if (!isConfigError(error)) throw error
-  process.stderr.write(configErrorLine('demo', error))
-  process.exit(error.exitCode)
-}
-if (options.action === 'help') {
-  process.stdout.write(demoHelp())
-  process.exit(0)
-}
-if (options.action === 'print-config') {
-  process.stdout.write(`${JSON.stringify(options.printed, null, 2)}\n`)
-  process.exit(0)
-}
-const interactive = !options.json && process.stdout.isTTY === true && process.stdin.isTTY === true
-const durationMs = options.durationMs ?? (interactive ? undefined : 20_000)
+// The options are a cli-kit table and the main is cli-kit's runner, as in every other CLI of the
+// repo (--help, --version, --print-config, the error line, exit codes, a second signal).
+const { runDemoCli } = await import('./demo-options.mjs')
+/** The parsed options: set when the run starts. */
+let options = { json: false, durationMs: undefined }
+let interactive = false
+let durationMs
 const say = (text) => {
   if (!options.json) process.stderr.write(`demo: ${text}\n`)
 }
 
-for (const file of [MOCK_CLI, AGENT_CLI, WATCH_CLI]) {
-  if (!existsSync(file)) {
-    process.stderr.write(`demo: ${file} is missing; build first (pnpm build)\n`)
-    process.exit(1)
-  }
-}
-
 const children = new Set()
-const stateDir = mkdtempSync(join(tmpdir(), 'sms-demo-'))
-const adminToken = randomBytes(16).toString('hex')
+/** Made when the run starts (not for --help). */
+let stateDir
+let adminToken
 const stopEvents = new AbortController()
 const counts = {
   enqueued: 0,
@@ -275,123 +254,140 @@ async function cleanUp() {
   return cleaning
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => {
-    say(`${signal}: stopping everything`)
-    cleanUp().then(() => process.exit(130))
+/** The demo's work (cli-kit's runner calls it with the parsed options): resolves the exit code. */
+async function runDemo(values, { signal }) {
+  options = values
+  interactive = !options.json && process.stdout.isTTY === true && process.stdin.isTTY === true
+  durationMs = options.durationMs ?? (interactive ? undefined : 20_000)
+  for (const file of [MOCK_CLI, AGENT_CLI, WATCH_CLI]) {
+    if (!existsSync(file)) {
+      process.stderr.write(`demo: ${file} is missing; build first (pnpm build)\n`)
+      return 1
+    }
+  }
+  stateDir = mkdtempSync(join(tmpdir(), 'sms-demo-'))
+  adminToken = randomBytes(16).toString('hex')
+  // The first signal stops everything cleanly (a second one: cli-kit's runner exits at once).
+  let interrupted = false
+  signal.addEventListener('abort', () => {
+    interrupted = true
+    say(`${signal.reason}: stopping everything`)
+    void cleanUp()
   })
-}
 
-const startedAt = Date.now()
-let mock
-let watchLines = 0
-let exitCode = 0
-try {
-  say('starting the mock SMS…')
-  mock = await startMock()
-  pids.push(mock.child.pid)
-  say(`mock on ${mock.url}; starting ${AGENT_SERVERS.length} agents…`)
-  void followMockEvents(mock.url)
-  for (const serverId of AGENT_SERVERS) pids.push(startAgent(mock.url, serverId).child.pid)
-
-  // A token expiry a few seconds in: every IAM token issued so far stops working; the agents
-  // get 401, refresh their token once and carry on (app-03's static token expires by itself).
-  const expiry = setTimeout(
-    () => {
-      fetch(`${mock.url}/_mock/tokens/expire`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ kind: 'issued' }),
-      }).catch(() => {})
-    },
-    Math.max(3_000, Math.min(8_000, (durationMs ?? 60_000) * 0.4)),
-  )
-
-  // Wait (up to 10 s on a loaded machine) for the agents' status ports, so the watch follows
-  // every agent too; one that is slower still is left out rather than holding the demo.
-  for (let i = 0; i < 200 && agentUrls.length < AGENT_SERVERS.length; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-  const watchArgs = [WATCH_CLI, '--mock', mock.url]
-  if (agentUrls.length > 0) watchArgs.push('--agent', agentUrls.join(','))
-  if (interactive) {
-    if (durationMs !== undefined) watchArgs.push('--duration', `${durationMs}ms`)
-    const watch = start(process.execPath, watchArgs, {
-      env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
-      stdio: 'inherit',
-      name: 'sms-watch',
-    })
-    pids.push(watch.child.pid)
-    const code = await watch.exited
-    if (code !== 0) exitCode = 1
-  } else {
-    say(`running headless for ${durationMs / 1000} s…`)
-    watchArgs.push('--json', '--duration', `${durationMs}ms`)
-    const watch = start(process.execPath, watchArgs, {
-      env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
-      name: 'sms-watch',
-    })
-    pids.push(watch.child.pid)
-    lines(watch.child.stdout, () => watchLines++)
-    lines(watch.child.stderr, (line) => say(`sms-watch: ${line}`))
-    const code = await watch.exited
-    if (code !== 0) exitCode = 1
-  }
-  clearTimeout(expiry)
-} catch (error) {
-  process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`)
-  exitCode = 1
-} finally {
-  await cleanUp()
-}
-
-const alive = pids.filter((pid) => {
+  const startedAt = Date.now()
+  let mock
+  let watchLines = 0
+  let exitCode = 0
   try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
+    say('starting the mock SMS…')
+    mock = await startMock()
+    pids.push(mock.child.pid)
+    say(`mock on ${mock.url}; starting ${AGENT_SERVERS.length} agents…`)
+    void followMockEvents(mock.url)
+    for (const serverId of AGENT_SERVERS) pids.push(startAgent(mock.url, serverId).child.pid)
+
+    // A token expiry a few seconds in: every IAM token issued so far stops working; the agents
+    // get 401, refresh their token once and carry on (app-03's static token expires by itself).
+    const expiry = setTimeout(
+      () => {
+        fetch(`${mock.url}/_mock/tokens/expire`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ kind: 'issued' }),
+        }).catch(() => {})
+      },
+      Math.max(3_000, Math.min(8_000, (durationMs ?? 60_000) * 0.4)),
+    )
+
+    // Wait (up to 10 s on a loaded machine) for the agents' status ports, so the watch follows
+    // every agent too; one that is slower still is left out rather than holding the demo.
+    for (let i = 0; i < 200 && agentUrls.length < AGENT_SERVERS.length; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    const watchArgs = [WATCH_CLI, '--mock', mock.url]
+    if (agentUrls.length > 0) watchArgs.push('--agent', agentUrls.join(','))
+    if (interactive) {
+      if (durationMs !== undefined) watchArgs.push('--duration', `${durationMs}ms`)
+      const watch = start(process.execPath, watchArgs, {
+        env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
+        stdio: 'inherit',
+        name: 'sms-watch',
+      })
+      pids.push(watch.child.pid)
+      const code = await watch.exited
+      if (code !== 0) exitCode = 1
+    } else {
+      say(`running headless for ${durationMs / 1000} s…`)
+      watchArgs.push('--json', '--duration', `${durationMs}ms`)
+      const watch = start(process.execPath, watchArgs, {
+        env: { SMS_MOCK_ADMIN_TOKEN: adminToken },
+        name: 'sms-watch',
+      })
+      pids.push(watch.child.pid)
+      lines(watch.child.stdout, () => watchLines++)
+      lines(watch.child.stderr, (line) => say(`sms-watch: ${line}`))
+      const code = await watch.exited
+      if (code !== 0) exitCode = 1
+    }
+    clearTimeout(expiry)
+  } catch (error) {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`)
+    exitCode = 1
+  } finally {
+    await cleanUp()
   }
-})
-const portReleased = mock ? await portClosed(mock.url) : true
-if (alive.length > 0 || !portReleased) exitCode = 1
-const faults = Object.values(counts.faults).reduce((sum, count) => sum + count, 0)
-const summary = {
-  ok: exitCode === 0,
-  duration_ms: Date.now() - startedAt,
-  servers: SERVERS.length,
-  agents: AGENT_SERVERS.length,
-  commands_enqueued: counts.enqueued,
-  commands_delivered: counts.delivered.size,
-  commands_handled: handled.success + handled.fail,
-  handled_success: handled.success,
-  handled_fail: handled.fail,
-  results_reported: counts.results.success + counts.results.fail,
-  results_acknowledged: acknowledged.count,
-  results_rejected: counts.rejected,
-  faults_injected: faults,
-  faults_by_kind: counts.faults,
-  auth_failures: counts.authFailures,
-  tokens_issued: counts.tokensIssued,
-  tokens_expired: counts.tokensExpired,
-  events_malformed: counts.malformed,
-  watch_lines: interactive ? undefined : watchLines,
-  pids,
-  processes_left: alive.length,
-  port_released: portReleased,
+
+  const alive = pids.filter((pid) => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  })
+  const portReleased = mock ? await portClosed(mock.url) : true
+  if (alive.length > 0 || !portReleased) exitCode = 1
+  const faults = Object.values(counts.faults).reduce((sum, count) => sum + count, 0)
+  const summary = {
+    ok: exitCode === 0,
+    duration_ms: Date.now() - startedAt,
+    servers: SERVERS.length,
+    agents: AGENT_SERVERS.length,
+    commands_enqueued: counts.enqueued,
+    commands_delivered: counts.delivered.size,
+    commands_handled: handled.success + handled.fail,
+    handled_success: handled.success,
+    handled_fail: handled.fail,
+    results_reported: counts.results.success + counts.results.fail,
+    results_acknowledged: acknowledged.count,
+    results_rejected: counts.rejected,
+    faults_injected: faults,
+    faults_by_kind: counts.faults,
+    auth_failures: counts.authFailures,
+    tokens_issued: counts.tokensIssued,
+    tokens_expired: counts.tokensExpired,
+    events_malformed: counts.malformed,
+    watch_lines: interactive ? undefined : watchLines,
+    pids,
+    processes_left: alive.length,
+    port_released: portReleased,
+  }
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(summary)}\n`)
+  } else {
+    process.stdout.write(
+      [
+        '',
+        `sms demo: ${Math.round(summary.duration_ms / 1000)} s, ${summary.servers} servers, ${summary.agents} agents`,
+        `  commands enqueued ${summary.commands_enqueued}, delivered ${summary.commands_delivered}, handled ${summary.commands_handled} (${summary.handled_success} ok, ${summary.handled_fail} failed), results reported ${summary.results_reported}`,
+        `  faults injected ${summary.faults_injected}, auth failures ${summary.auth_failures}, IAM tokens issued ${summary.tokens_issued}, expired ${summary.tokens_expired}`,
+        `  processes left ${summary.processes_left}, port released ${summary.port_released ? 'yes' : 'NO'}`,
+        '',
+      ].join('\n'),
+    )
+  }
+  return interrupted ? 130 : exitCode
 }
-if (options.json) {
-  process.stdout.write(`${JSON.stringify(summary)}\n`)
-} else {
-  process.stdout.write(
-    [
-      '',
-      `sms demo: ${Math.round(summary.duration_ms / 1000)} s, ${summary.servers} servers, ${summary.agents} agents`,
-      `  commands enqueued ${summary.commands_enqueued}, delivered ${summary.commands_delivered}, handled ${summary.commands_handled} (${summary.handled_success} ok, ${summary.handled_fail} failed), results reported ${summary.results_reported}`,
-      `  faults injected ${summary.faults_injected}, auth failures ${summary.auth_failures}, IAM tokens issued ${summary.tokens_issued}, expired ${summary.tokens_expired}`,
-      `  processes left ${summary.processes_left}, port released ${summary.port_released ? 'yes' : 'NO'}`,
-      '',
-    ].join('\n'),
-  )
-}
-process.exit(exitCode)
+
+await runDemoCli(runDemo)

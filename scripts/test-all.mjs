@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readTestReport } from './test-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const env = {
@@ -24,12 +25,16 @@ function step(label, command, args) {
   return result.status === 0
 }
 
-const packages = ['packages', 'apps'].flatMap((group) =>
+const packages = ['packages', 'apps', 'tooling', 'examples'].flatMap((group) =>
   readdirSync(join(root, group), { withFileTypes: true })
     .filter(
       (entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')),
     )
     .map((entry) => join(root, group, entry.name)),
+)
+// What is published: the private workspace packages (tooling, examples) have no public API.
+const publishedPackages = packages.filter(
+  (dir) => !JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).private,
 )
 for (const dir of packages) rmSync(join(dir, '.test-results'), { recursive: true, force: true })
 
@@ -50,7 +55,7 @@ const checks = [
   // The exports map is each package's public API: checked as it would be published.
   [
     'publint (every package)',
-    packages.every((dir) =>
+    publishedPackages.every((dir) =>
       step(
         `publint ${dir.slice(root.length + 1)}`,
         join(root, 'packages', 'core', 'node_modules', '.bin', 'publint'),
@@ -97,23 +102,17 @@ console.log('\n▶ summary')
 for (const dir of packages) {
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'))
   if (!manifest.scripts?.test) continue
-  const report = join(dir, '.test-results', 'vitest.json')
-  if (!existsSync(report)) {
+  const counts = readTestReport(join(dir, '.test-results', 'vitest.json'))
+  if (!counts) {
     console.log(`${manifest.name}: no test report (the suite did not run to the end)`)
     failed++
     continue
   }
-  const result = JSON.parse(readFileSync(report, 'utf8'))
-  passed += result.numPassedTests
-  failed += result.numFailedTests
-  skipped += result.numPendingTests + result.numTodoTests
-  // A file that fails to load has no tests to count; count the file itself as a failure.
-  const brokenFiles = result.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
-  )
-  failed += brokenFiles.length
+  passed += counts.passed
+  failed += counts.failed
+  skipped += counts.skipped
   console.log(
-    `${manifest.name}: ${result.numPassedTests} passed, ${result.numFailedTests + brokenFiles.length} failed, ${result.numPendingTests} skipped`,
+    `${manifest.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   )
 }
 // Each check beside the test runners counts as one test; the suites are counted above.

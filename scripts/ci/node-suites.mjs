@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { readTestReport } from '../test-report.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const major = process.versions.node.split('.')[0]
@@ -45,20 +46,15 @@ for (const dir of packages) {
     ],
     { cwd: dir, stdio: 'inherit', env: { ...process.env, FORCE_COLOR: '0' } },
   )
-  if (!existsSync(join(dir, report))) {
+  const counts = readTestReport(join(dir, report))
+  if (!counts) {
     console.log(`${manifest.name}: no test report on Node ${major}`)
     failed++
     continue
   }
-  const result = JSON.parse(readFileSync(join(dir, report), 'utf8'))
-  const broken = result.testResults.filter(
-    (file) => file.status === 'failed' && file.assertionResults.length === 0,
-  ).length
-  passed += result.numPassedTests
-  failed += result.numFailedTests + broken
-  console.log(
-    `${manifest.name} on Node ${major}: ${result.numPassedTests} passed, ${result.numFailedTests + broken} failed`,
-  )
+  passed += counts.passed
+  failed += counts.failed
+  console.log(`${manifest.name} on Node ${major}: ${counts.passed} passed, ${counts.failed} failed`)
 }
 console.log(`node ${process.versions.node}: ${passed} passed, ${failed} failed`)
 process.exit(failed === 0 ? 0 : 1)

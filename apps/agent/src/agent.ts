@@ -114,7 +114,7 @@ interface DrivePlan {
  * on it, runs one handler at a time, and reports each result through a durable outbox. It only
  * emits events; logs, metrics and `/healthz` subscribe to them.
  *
- * Reports follow one rule, which makes re-sending safe under API.md §2 (a result names only
+ * Reports follow one rule, which makes re-sending safe under docs/api.md §2 (a result names only
  * `command_name`, and SMS clears the current command when it records one): **a report is sent only
  * right after a poll showed that its command is still the current one.** A poll that shows another
  * command, or none, settles the entry instead: if a report was ever sent its answer was lost and

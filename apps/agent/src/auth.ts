@@ -1,11 +1,5 @@
-import { readFile } from 'node:fs/promises'
-import {
-  type AuthConfig,
-  type AuthProvider,
-  createAuthProvider,
-  type IamRejectionStore,
-  type Scheduler,
-} from '@sms-command/core'
+import { cliAuthProvider } from '@sms-command/cli-kit'
+import type { AuthConfig, AuthProvider, IamRejectionStore, Scheduler } from '@sms-command/core'
 import { iamRejectionFile } from './durable/iam-rejection-file.ts'
 import { errorFields, type Logger } from './logger.ts'
 
@@ -57,9 +51,9 @@ export interface CreateAuthOptions {
 }
 
 /**
- * Builds core's auth provider for the configured method (`createAuthProvider`, shared with
- * sms-watch), logging each credential refresh (SMS answered 401). A token file is read again on
- * refresh, so an external rotator can replace it; the new token joins the logger's secrets.
+ * The agent's auth provider: cli-kit's `cliAuthProvider` (the one every CLI builds, over core's
+ * `createAuthProvider`), with each secret read from a file added to the logger's secrets before
+ * core can use it, and each credential refresh (SMS answered 401) logged.
  *
  * @example
  * const auth = createAuth(config.auth, { logger })
@@ -67,17 +61,12 @@ export interface CreateAuthOptions {
  */
 export function createAuth(config: AuthConfig, options: CreateAuthOptions): AuthProvider {
   const { logger } = options
-  const read = options.readTextFile ?? ((file: string) => readFile(file, 'utf8'))
-  return createAuthProvider(config, {
+  return cliAuthProvider(config, {
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
     ...(options.iamRejections ? { iamRejections: options.iamRejections } : {}),
-    async readTextFile(path) {
-      const text = await read(path)
-      // Redact before core can use it: whatever happens next, it never reaches a log line.
-      if (text.trim() !== '') logger.addSecret(text.trim())
-      return text
-    },
+    ...(options.readTextFile ? { readTextFile: options.readTextFile } : {}),
+    onSecretRead: (secret) => logger.addSecret(secret),
     onRefresh(event) {
       const fields = { auth: event.auth, msg: event.message }
       if (event.outcome === 'failed') {

@@ -1,9 +1,9 @@
-import { isSmsApiError, isSmsInputError } from '@sms-command/core'
+import { isSmsApiError, isSmsInputError, NOT_APPLIED_STATUSES, statusKind } from '@sms-command/core'
 import type { EntryState } from './durable/delivery-journal.ts'
 
 /**
  * The delivery rule, as pure decisions. A report is sent only right after a poll showed that its
- * command is still the current one (API.md §2: a result names only `command_name`, and SMS clears
+ * command is still the current one (docs/api.md §2: a result names only `command_name`, and SMS clears
  * the current command when it records one). A poll that shows another command, or none, settles
  * the entry instead: if a report was ever sent its answer was lost and SMS recorded it
  * (`presumed-recorded`); if none was sent, SMS moved on without it (`superseded`). The agent loop
@@ -108,17 +108,6 @@ export function actOnCurrent(
   }
 }
 
-/**
- * Codes SMS lists with HTTP 401 that are not authentication failures (API.md §7: bad method,
- * body too large, Content-Type missing or not JSON): refreshing credentials can't help.
- */
-const NOT_AUTH_401_CODES: ReadonlySet<string> = new Set([
-  'SMS.2003',
-  'SMS.2004',
-  'SMS.2005',
-  'SMS.2006',
-])
-
 /** How a failed report is treated. */
 export type ReportFailureVerdict =
   /** Settle the entry `rejected` now; `why` says which rule applied. */
@@ -139,18 +128,16 @@ export interface ReportFailureContext {
 }
 
 /**
- * True for a refusal that re-sending the same body can't change: a 4xx other than a 401 that
- * refreshed credentials could cure, and other than 429 (throttling passes).
+ * True for a refusal that re-sending the same body can't change: core's `statusKind` says
+ * `refusal` (a 4xx that SMS judged, not one saying the request was never carried out, like 408 or
+ * 429, and not a 401 that refreshed credentials could cure). Only these are bounded.
  *
  * @example
  * isDeterministicRefusal(new SmsApiError({ status: 400, … })) // true
- * isDeterministicRefusal(new SmsApiError({ status: 429, … })) // false
+ * isDeterministicRefusal(new SmsApiError({ status: 408, … })) // false
  */
 export function isDeterministicRefusal(error: unknown): boolean {
-  if (!isSmsApiError(error)) return false
-  if (error.status < 400 || error.status >= 500 || error.status === 429) return false
-  if (error.status === 401) return NOT_AUTH_401_CODES.has(error.errorCode ?? '')
-  return true
+  return isSmsApiError(error) && statusKind(error.status, error.body) === 'refusal'
 }
 
 /**
@@ -180,9 +167,10 @@ export function judgeReportFailure(
 function reportRetryDelay(error: unknown, context: ReportFailureContext): number {
   const { backoffMs } = context
   if (isSmsApiError(error)) {
-    if (error.status === 429 || error.status === 503) {
+    if (NOT_APPLIED_STATUSES.has(error.status)) {
       return Math.max(backoffMs, error.retryAfterMs ?? 0)
     }
+    // A refusal or a credentials 401: SMS answered, and nothing changes soon by asking again.
     if (error.status >= 400 && error.status < 500) {
       return Math.max(backoffMs, context.slowRetryMs)
     }

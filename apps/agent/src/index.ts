@@ -21,7 +21,7 @@ export {
   ConfigError,
   type HandlerPaths,
   loadConfig,
-  redactConfig,
+  printableConfig,
 } from './config/load-config.ts'
 export { COMMAND_LINE, helpText, OPTIONS, type OptionSpec } from './config/options.ts'
 export {

@@ -1,9 +1,20 @@
 import { mkdir } from 'node:fs/promises'
+import {
+  type CliContext,
+  type CliDefinition,
+  type CliIo,
+  runCli,
+  signalExitCode,
+} from '@sms-command/cli-kit'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { Agent, EXIT } from './agent.ts'
 import { createAuth, keptIamRejection } from './auth.ts'
-import { ConfigError, loadConfig, redactConfig } from './config/load-config.ts'
-import { helpText } from './config/options.ts'
+import {
+  printableConfig,
+  type ResolvedAgentConfig,
+  resolveAgentConfig,
+} from './config/load-config.ts'
+import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './config/options.ts'
 import { DeliveryJournal } from './durable/delivery-journal.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
@@ -31,65 +42,84 @@ export interface MainOptions {
   fetch?: typeof fetch
 }
 
-const SIGNAL_EXIT: Readonly<Record<'SIGINT' | 'SIGTERM', number>> = { SIGINT: 130, SIGTERM: 143 }
+/**
+ * What the runner's io is on a {@link Platform}: its arguments, environment, output, signals
+ * and exit (Node, Bun and Deno each have their own).
+ */
+function platformIo(platform: Platform): CliIo {
+  return {
+    args: platform.args(),
+    env: (name) => platform.env(name),
+    cwd: platform.cwd(),
+    stdout: (text) => platform.stdout(text),
+    stderr: (text) => platform.stderr(text),
+    onSignal: (signal, handler) =>
+      signal === 'SIGHUP' ? () => {} : platform.onSignal(signal, handler),
+    exit: (code) => platform.exit(code),
+  }
+}
+
+/**
+ * `sms-agent` as a cli-kit CLI: its table, version, help and exit codes, and {@link runAgentProcess}
+ * as its work. `--help`, `--version`, `--print-config`, the error line and the signals come from
+ * cli-kit's `runCli`.
+ *
+ * @example
+ * await runCli(agentCli({ platform: currentPlatform() }))
+ */
+export function agentCli(
+  options: MainOptions = {},
+  hangup: HangupHook = { listener: () => {} },
+): CliDefinition<typeof OPTIONS, ResolvedAgentConfig> {
+  const platform = options.platform ?? currentPlatform()
+  return {
+    command: COMMAND_LINE,
+    version: () =>
+      `${VERSION} (${platform.runtimeVersion}${platform.compiled ? ', single-file executable' : ''})`,
+    help: AGENT_HELP,
+    exitCodes: AGENT_EXIT_CODES,
+    settings: (parsed) => resolveAgentConfig(parsed, {}),
+    printConfig: ({ config }) => printableConfig(config),
+    run: (resolved, context) => runAgentProcess(resolved, platform, context, options.fetch, hangup),
+  }
+}
 
 /**
  * The `sms-agent` command: reads the configuration, takes the state lock, opens the journal,
- * starts the status server and runs the agent until a signal (or once). Resolves with the exit
- * code; the caller exits with it.
+ * starts the status server and runs the agent until a signal (or once), then exits with the
+ * code (see `--help`: 0 done, 2 bad configuration, 3 state, 4/5 `--once`, 130/143 a second
+ * signal).
  *
  * @example
- * process.exitCode = await main()
+ * await main({ platform: currentPlatform() })
  */
 export async function main(options: MainOptions = {}): Promise<number> {
   const platform = options.platform ?? currentPlatform()
   // SIGHUP (a closed terminal or ssh session, the end of an Ansible run) must never end the
-  // agent: listened for before anything else, logged once the logger exists.
-  let onHangup: () => void = () => {}
-  const stopHangup = platform.onSignal('SIGHUP', () => onHangup())
+  // agent: listened for before anything else (so the default action, exit, never applies),
+  // logged once the logger exists.
+  const hangup: HangupHook = { listener: () => {} }
+  const stopHangup = platform.onSignal('SIGHUP', () => hangup.listener())
   try {
-    return await runMain(platform, options, (listener) => {
-      onHangup = listener
-    })
+    return await runCli(agentCli({ ...options, platform }, hangup), platformIo(platform))
   } finally {
     stopHangup()
   }
 }
 
-async function runMain(
-  platform: Platform,
-  options: MainOptions,
-  setHangupListener: (listener: () => void) => void,
-): Promise<number> {
-  let loaded: Awaited<ReturnType<typeof loadConfig>>
-  try {
-    loaded = await loadConfig({
-      args: platform.args(),
-      env: (name) => platform.env(name),
-      cwd: platform.cwd(),
-    })
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      platform.stderr(`sms-agent: ${error.message}\n`)
-      return EXIT.config
-    }
-    throw error
-  }
-  if (loaded.action === 'help') {
-    platform.stdout(helpText('sms-agent'))
-    return EXIT.ok
-  }
-  if (loaded.action === 'version') {
-    const build = platform.compiled ? ', single-file executable' : ''
-    platform.stdout(`sms-agent ${VERSION} (${platform.runtimeVersion}${build})\n`)
-    return EXIT.ok
-  }
-  const { config, secrets } = loaded
-  if (loaded.action === 'print-config') {
-    platform.stdout(`${JSON.stringify(redactConfig(config), null, 2)}\n`)
-    return EXIT.ok
-  }
+/** Where {@link runAgentProcess} puts what a SIGHUP does once the logger exists. */
+interface HangupHook {
+  listener: () => void
+}
 
+/** The agent's work once its settings are resolved; resolves with the exit code. */
+async function runAgentProcess(
+  { config, secrets }: ResolvedAgentConfig,
+  platform: Platform,
+  context: CliContext<typeof OPTIONS>,
+  fetchOverride: typeof fetch | undefined,
+  hangup: HangupHook,
+): Promise<number> {
   const proxyEnvironment = readProxyEnvironment((name) => platform.env(name))
   const proxies = {
     sms: proxyFor(config.endpoint, proxyEnvironment),
@@ -104,7 +134,7 @@ async function runMain(
   )
   const missing = platform.missingGrants(grants)
   if (missing.length > 0) {
-    platform.stderr(`sms-agent: ${denoPermissionAdvice(grants, missing)}\n`)
+    context.io.stderr(`sms-agent: ${denoPermissionAdvice(grants, missing)}\n`)
     return EXIT.config
   }
 
@@ -177,7 +207,7 @@ async function runMain(
       })
     }
 
-    const fetchThroughProxy = options.fetch ?? platform.safeFetch()
+    const fetchThroughProxy = fetchOverride ?? platform.safeFetch()
     const auth = createAuth(config.auth, {
       logger,
       fetch: fetchThroughProxy,
@@ -250,37 +280,33 @@ async function runMain(
         }),
       ),
     )
-    setHangupListener(() =>
+    hangup.listener = () =>
       logger.info('signal.received', {
         signal: 'SIGHUP',
         msg: 'SIGHUP ignored: the agent and its handler keep running (a hangup usually means a closed terminal or ssh session). Logs go to stdout, so there is no file to reopen, and the configuration is read only at start: restart the agent to apply a new one',
-      }),
-    )
+      })
 
-    let signals = 0
-    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-      stopListening.push(
-        platform.onSignal(signal, () => {
-          signals++
-          logger.info('signal.received', { signal, attempt: signals })
-          if (signals === 1) {
-            agent.stop(signal)
-            return
-          }
-          // Second signal: leave now. The handler is killed so that it doesn't run unsupervised;
-          // the journal still says running, so the next start reports it interrupted.
-          const pid = runningPid
-          logger.warn('agent.exit-now', {
-            signal,
-            msg: 'second signal: exiting at once',
-            exit_code: SIGNAL_EXIT[signal],
-          })
-          const kill =
-            pid === undefined ? Promise.resolve() : platform.killProcessGroup(pid, 'SIGKILL')
-          void kill.catch(() => {}).finally(() => platform.exit(SIGNAL_EXIT[signal]))
-        }),
-      )
+    // The first SIGINT/SIGTERM (cli-kit's runner aborts the signal) stops the agent cleanly.
+    const stopOnSignal = () => {
+      const signal = String(context.signal.reason)
+      logger.info('signal.received', { signal, attempt: 1 })
+      agent.stop(signal)
     }
+    if (context.signal.aborted) stopOnSignal()
+    else context.signal.addEventListener('abort', stopOnSignal, { once: true })
+    stopListening.push(() => context.signal.removeEventListener('abort', stopOnSignal))
+    // Second signal: leave now. The handler is killed so that it doesn't run unsupervised; the
+    // journal still says running, so the next start reports it interrupted.
+    context.onForcedExit(async (signal) => {
+      logger.info('signal.received', { signal, attempt: 2 })
+      const pid = runningPid
+      logger.warn('agent.exit-now', {
+        signal,
+        msg: 'second signal: exiting at once',
+        exit_code: signalExitCode(signal),
+      })
+      if (pid !== undefined) await platform.killProcessGroup(pid, 'SIGKILL').catch(() => {})
+    })
 
     if (config.statusPort !== undefined) {
       const maxAgeMs = 2 * config.intervalMs + config.requestTimeoutMs + config.backoffBaseMs

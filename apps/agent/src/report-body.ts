@@ -1,5 +1,5 @@
 /**
- * What a result report may weigh. SMS refuses a body over 10,240 bytes (API.md §7, `SMS.2004`),
+ * What a result report may weigh. SMS refuses a body over 10,240 bytes (docs/api.md §7, `SMS.2004`),
  * measured as encoded JSON: an invalid byte a handler printed becomes a 3-byte U+FFFD, a control
  * byte a 6-byte `\u00XX` escape. The agent measures the body it will send and trims the handler's
  * output from the front (the end of a log says most) until it fits, with headroom.

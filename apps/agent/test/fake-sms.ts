@@ -1,5 +1,5 @@
 /**
- * A small in-process SMS for unit tests, following API.md §2: each server has a queue; its head is
+ * A small in-process SMS for unit tests, following docs/api.md §2: each server has a queue; its head is
  * the current command, returned by every GET until a result naming it is reported, which pops it.
  * A report naming another command gets 400 SMS.2009. Faults are queued per route.
  */

@@ -1,18 +1,21 @@
-import { readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import {
   boolean,
   type CommandLineSpec,
   ConfigError,
   errorText,
+  exitCodesHelp,
+  type HelpText,
   helpText,
   integer,
   list,
   type OptionTable,
   oneOf,
+  type ParsedSettings,
+  packageVersion,
   parseCommandLine,
   path,
   printableConfig,
+  readTextFile,
   secretText,
   text,
 } from '@sms-command/cli-kit'
@@ -199,17 +202,11 @@ export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
  * mockVersion() // '0.1.0'
  */
 export function mockVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version?: string
-    }
-    return pkg.version ?? 'unknown'
-  } catch {
-    return 'unknown'
-  }
+  return packageVersion(new URL('../package.json', import.meta.url))
 }
 
-export const USAGE = helpText(COMMAND_LINE, {
+/** The prose of `sms-mock --help` around the generated option list. */
+export const MOCK_HELP = {
   intro: [
     'Usage: sms-mock [options]',
     '',
@@ -218,6 +215,19 @@ export const USAGE = helpText(COMMAND_LINE, {
   outro: [
     'With no --token, --user, --aksk or scenario credentials, demo credentials are added and printed.',
   ],
+} as const satisfies HelpText
+
+/** The mock's wording of the shared exit codes, for `--help`. */
+export const MOCK_EXIT_CODES: Readonly<Record<number, string>> = {
+  0: 'stopped by SIGINT/SIGTERM',
+  1: 'the server failed to close, or an unexpected failure',
+  2: 'bad options, a refused address or a port in use',
+}
+
+/** `sms-mock --help`. */
+export const USAGE = helpText(COMMAND_LINE, {
+  ...MOCK_HELP,
+  outro: [...MOCK_HELP.outro, '', ...exitCodesHelp(MOCK_EXIT_CODES)],
 })
 
 /** What the command line asks for; `printed` is set for `--print-config`. */
@@ -241,6 +251,24 @@ export async function parseCli(
   const parsed = await parseCommandLine(COMMAND_LINE, { args: argv, env })
   if (parsed.action === 'version') return { help: true, version: mockVersion() }
   if (parsed.action === 'help') return { help: true }
+  const options = await resolveCliOptions(parsed)
+  if (parsed.action === 'print-config') {
+    return { help: false, options, printed: printableConfig(COMMAND_LINE, parsed) }
+  }
+  return { help: false, options }
+}
+
+/**
+ * The server options of a parsed `sms-mock` command line (cli-kit's `runCli` parses it): the
+ * loopback check and the scenario file.
+ *
+ * @throws {ConfigError} naming the flag.
+ * @example
+ * const options = await resolveCliOptions(parsed) // { port: 0, tokens: ['t0k3n'], … }
+ */
+export async function resolveCliOptions(
+  parsed: ParsedSettings<typeof OPTIONS>,
+): Promise<NodeServerOptions> {
   const { scenario, autoRegister, ...values } = parsed.values
   const options: NodeServerOptions = Object.fromEntries(
     Object.entries(values).filter(([, value]) => value !== undefined),
@@ -255,7 +283,7 @@ export async function parseCli(
   if (scenario !== undefined) {
     let text: string
     try {
-      text = await readFile(scenario, 'utf8')
+      text = await readTextFile(scenario)
     } catch (cause) {
       throw new ConfigError(
         '--scenario',
@@ -272,10 +300,7 @@ export async function parseCli(
       throw new ConfigError('--scenario', `Invalid --scenario: ${cause.message}`, { cause })
     }
   }
-  if (parsed.action === 'print-config') {
-    return { help: false, options, printed: printableConfig(COMMAND_LINE, parsed) }
-  }
-  return { help: false, options }
+  return options
 }
 
 /**

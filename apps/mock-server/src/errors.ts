@@ -1,10 +1,10 @@
 /**
- * Error codes the mock answers with. The SMS and APIGW codes come from API.md §3; where
+ * Error codes the mock answers with. The SMS and APIGW codes come from docs/api.md §3; where
  * Huawei documents none (an unknown source server, a malformed request) the mock picks one and
  * says so here, so clients can be tested against every shape.
  */
 export const ERROR_CODES = {
-  /** 401: missing, unknown, expired or revoked token; by default every AK/SK failure too (API.md §7). */
+  /** 401: missing, unknown, expired or revoked token; by default every AK/SK failure too (docs/api.md §7). */
   badToken: 'APIGW.0301',
   /** 401 (`sms` auth-error style): AK/SK signature malformed, unknown AK, wrong signature or AK locked. */
   akSkFailed: 'SMS.0202',
@@ -24,7 +24,7 @@ export const ERROR_CODES = {
   unknownApi: 'APIGW.0101',
   /** 429: throttled (API Gateway's code): past the rate limit, and the default of a 429 fault. */
   throttled: 'APIGW.0308',
-  /** 401 (sic, API.md §7): a method the command routes don't take. */
+  /** 401 (sic, docs/api.md §7): a method the command routes don't take. */
   badMethod: 'SMS.2003',
   /** 401 (sic): a `command_result` body over 10,240 bytes. */
   bodyTooLarge: 'SMS.2004',
@@ -54,7 +54,7 @@ export interface ErrorPayload {
 const MAX_MSG = 1024
 
 /**
- * Builds an error body, cutting `error_msg` to the 1,024 characters API.md allows.
+ * Builds an error body, cutting `error_msg` to the 1,024 characters docs/api.md allows.
  *
  * @example
  * errorBody('SMS.2009', 'the result answers STOP but START is current')

@@ -1,7 +1,7 @@
 import { type ErrorPayload, errorBody, MockConfigError } from './errors.ts'
 import { sleepInSteps } from './rules/time-bounds.ts'
 
-/** API.md's limit on a request body, in bytes. */
+/** docs/api.md's limit on a request body, in bytes. */
 export const MAX_BODY_BYTES = 10_240
 
 const JSON_TYPE = 'application/json;charset=UTF-8'
@@ -41,7 +41,7 @@ export function jsonResponse(
 
 /**
  * An `{error_code, error_msg}` answer carrying `X-Request-Id`. An API Gateway code (`APIGW.*`)
- * also carries `request_id` in the body, as the gateway's errors do (API.md §7).
+ * also carries `request_id` in the body, as the gateway's errors do (docs/api.md §7).
  */
 export function errorResponse(
   status: number,

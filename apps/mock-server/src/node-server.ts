@@ -8,7 +8,7 @@ import { assertBindAllowed, nextRequestId, urlHost } from './http.ts'
 import type { MockOptions, RuntimeAdapter } from './options.ts'
 import { httpDate } from './rules/gateway.ts'
 
-/** Node's header limit here: room for a token just over API.md's 16,384 characters. */
+/** Node's header limit here: room for a token just over docs/api.md's 16,384 characters. */
 const MAX_HEADER_BYTES = 64 * 1024
 
 /**
@@ -48,7 +48,7 @@ export interface RunningNodeServer {
 
 /**
  * Starts the mock on Node's HTTP server (via `@hono/node-server`). Headers may be up to 64 KiB
- * so that a token just over API.md's 16,384 characters reaches the mock and gets its 400.
+ * so that a token just over docs/api.md's 16,384 characters reaches the mock and gets its 400.
  *
  * @throws {MockConfigError} when `host` is not loopback and no `adminToken` is set, or an
  *   option is invalid.

@@ -60,7 +60,7 @@ describe("the mock's /openapi.json against what the mock answers", () => {
   let app: MockApp
   const observed: Observed[] = []
 
-  // A fresh mock per route and method: five signature failures lock an AK (API.md §5), which
+  // A fresh mock per route and method: five signature failures lock an AK (docs/api.md §5), which
   // would turn the later SMS.0205 into SMS.0202.
   const fresh = () => {
     app?.mock.dispose()

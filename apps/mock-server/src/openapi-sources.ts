@@ -91,7 +91,7 @@ const query = (name: string, description: string, schema: Record<string, unknown
   schema,
 })
 
-/** `GET /v3/sources` (API.md §8) as OpenAPI, for documents that lack it. */
+/** `GET /v3/sources` (docs/api.md §8) as OpenAPI, for documents that lack it. */
 export const sourcesPathItem = {
   description:
     'Any method but GET and HEAD is answered 404 APIGW.0101 (the mock serves GET only), before ' +
@@ -194,7 +194,7 @@ const signedBodyRefusals = {
 }
 
 /**
- * A method the command routes don't take: once the credential passes, SMS's 401 SMS.2003 (API.md
+ * A method the command routes don't take: once the credential passes, SMS's 401 SMS.2003 (docs/api.md
  * §7). A method that may carry a body (anything but GET/HEAD) reads it: an AK/SK-signed one over
  * 1 MiB is SMS.2004 and an unreadable one SMS.0400, both before the credential check.
  */
@@ -244,7 +244,7 @@ const commandResultPost = {
       [C.badRequest, C.commandMismatch],
     ),
     '401': error(
-      `${authFailureText}; whatever the credential, SMS's body refusals (API.md §7): ` +
+      `${authFailureText}; whatever the credential, SMS's body refusals (docs/api.md §7): ` +
         `${C.bodyTooLarge} body over 10,240 bytes, ${C.contentTypeMissing} Content-Type missing, ` +
         `${C.contentTypeNotJson} Content-Type not application/json (charset UTF-8)`,
       [...authFailureCodes, C.bodyTooLarge, C.contentTypeMissing, C.contentTypeNotJson],
@@ -292,7 +292,7 @@ export const commandResultPathItem = {
   ),
 }
 
-/** IAM's error body (Keystone's shape, API.md §7): no `error_code`, the status in `error.code`. */
+/** IAM's error body (Keystone's shape, docs/api.md §7): no `error_code`, the status in `error.code`. */
 const keystoneError = (description: string) => ({
   description,
   headers: { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } },
@@ -316,7 +316,7 @@ const keystoneError = (description: string) => ({
   },
 })
 
-/** `POST /v3/auth/tokens` (API.md §4) as the mock's IAM answers it: the password flow only. */
+/** `POST /v3/auth/tokens` (docs/api.md §4) as the mock's IAM answers it: the password flow only. */
 export const iamTokensPathItem = {
   description: `Any method but POST is answered 404 ${C.unknownApi}.`,
   post: {

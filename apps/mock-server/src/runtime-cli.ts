@@ -1,11 +1,25 @@
-// The `sms-mock` command line for runtimes that serve with their own API (Bun, Deno): the same
-// flags, first line, signals and exit codes as the Node bin (src/node.ts).
-import process from 'node:process'
-import { configErrorLine, isConfigError } from '@sms-command/cli-kit'
+// The `sms-mock` command line on every runtime: cli-kit's runner over the mock's table, with the
+// runtime's own way of serving. Node (src/node.ts) serves through node:http, Bun and Deno with
+// their own API (runRuntimeCli); the flags, first line, signals and exit codes are the same.
+import {
+  type CliDefinition,
+  type CliErrorDescription,
+  processIo,
+  runCli,
+} from '@sms-command/cli-kit'
 import { createMockApp, type MockApp } from './app.ts'
-import { parseCli, startupLines, USAGE } from './cli.ts'
+import {
+  COMMAND_LINE,
+  MOCK_EXIT_CODES,
+  MOCK_HELP,
+  mockVersion,
+  type OPTIONS,
+  resolveCliOptions,
+  startupLines,
+} from './cli.ts'
 import { MockConfigError } from './errors.ts'
 import { assertBindAllowed, urlHost } from './http.ts'
+import type { NodeServerOptions } from './node-server.ts'
 import type { RuntimeAdapter } from './options.ts'
 
 /** A server a runtime has started: the port it listens on, and how to close it. */
@@ -18,10 +32,59 @@ export interface ListeningServer {
 /** Serves `app` on `host:port` (0: a free port) and resolves once it listens. */
 export type ServeApp = (app: MockApp, host: string, port: number) => Promise<ListeningServer>
 
+/** A running mock as the command line sees it: where it listens, its app, how to close it. */
+export interface StartedMock {
+  url: string
+  app: MockApp
+  close(): Promise<void>
+}
+
 /**
- * Runs `sms-mock` with `serve`: parses the flags, starts the app, prints the startup lines
- * (the first is `sms-mock listening on URL`) and on SIGINT/SIGTERM closes the app and the server
- * and exits 0. Bad flags or a refused bind print a message and exit 2.
+ * `sms-mock` as a cli-kit CLI over `start`: prints the startup lines (the first is
+ * `sms-mock listening on URL`), and on SIGINT/SIGTERM closes the server and exits 0 (1 if it
+ * failed to close). Bad flags, a refused bind or a port in use: one line, exit 2.
+ *
+ * @example
+ * await runCli(mockCli((options) => startNodeServer(options)))
+ */
+export function mockCli(
+  start: (options: NodeServerOptions) => Promise<StartedMock>,
+): CliDefinition<typeof OPTIONS, NodeServerOptions> {
+  return {
+    command: COMMAND_LINE,
+    version: mockVersion(),
+    help: MOCK_HELP,
+    exitCodes: MOCK_EXIT_CODES,
+    settings: (parsed) => resolveCliOptions(parsed),
+    run: async (options, { signal, io }) => {
+      const running = await start(options)
+      io.stdout(`${startupLines(running, options).join('\n')}\n`)
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }))
+      io.stdout(`sms-mock: ${String(signal.reason)}, stopping\n`)
+      try {
+        await running.close()
+        return 0
+      } catch {
+        return 1
+      }
+    },
+    describeError: describeStartError,
+  }
+}
+
+/** The errors a start can meet that the user fixes with the options: exit 2. */
+function describeStartError(error: unknown): CliErrorDescription | undefined {
+  if (error instanceof MockConfigError) return { message: error.message, exitCode: 2 }
+  if (error instanceof Error && 'code' in error && error.code === 'EADDRINUSE') {
+    return { message: `the port is in use (${error.message})`, exitCode: 2 }
+  }
+  return undefined
+}
+
+/**
+ * Runs `sms-mock` with `serve` (a runtime's own server API): parses the flags, starts the app,
+ * prints the startup lines and on SIGINT/SIGTERM closes the app and the server and exits 0.
+ * Bad flags or a refused bind print one line and exit 2.
  *
  * @example
  * runRuntimeCli(bunRuntime, async (app, host, port) => {
@@ -29,40 +92,20 @@ export type ServeApp = (app: MockApp, host: string, port: number) => Promise<Lis
  *   return { port: server.port, stop: async () => server.stop(true) }
  * })
  */
-export function runRuntimeCli(runtime: RuntimeAdapter, serve: ServeApp): void {
-  main(runtime, serve).catch((error: unknown) => {
-    if (isConfigError(error)) {
-      process.stderr.write(configErrorLine('sms-mock', error))
-      process.exit(error.exitCode)
+export function runRuntimeCli(runtime: RuntimeAdapter, serve: ServeApp): Promise<number> {
+  const cli = mockCli(async (given) => {
+    const { host = '127.0.0.1', port = 8080, ...options } = given
+    assertBindAllowed(host, options.adminToken)
+    const app = createMockApp({ runtime, ...options })
+    const server = await serve(app, host, port)
+    return {
+      url: `http://${urlHost(host)}:${server.port}`,
+      app,
+      close: async () => {
+        app.mock.dispose()
+        await server.stop()
+      },
     }
-    process.stderr.write(`sms-mock: ${error instanceof Error ? error.message : String(error)}\n`)
-    if (error instanceof MockConfigError) process.stderr.write('Run with --help for the options.\n')
-    process.exit(2)
   })
-}
-
-async function main(runtime: RuntimeAdapter, serve: ServeApp): Promise<void> {
-  const command = await parseCli(process.argv.slice(2), process.env)
-  if (command.help) {
-    process.stdout.write(command.version !== undefined ? `sms-mock ${command.version}\n` : USAGE)
-    return
-  }
-  if (command.printed) {
-    process.stdout.write(`${JSON.stringify(command.printed, null, 2)}\n`)
-    return
-  }
-  const { host = '127.0.0.1', port = 8080, ...options } = command.options
-  assertBindAllowed(host, options.adminToken)
-  const app = createMockApp({ runtime, ...options })
-  const server = await serve(app, host, port)
-  const url = `http://${urlHost(host)}:${server.port}`
-  process.stdout.write(`${startupLines({ url, app }, command.options).join('\n')}\n`)
-  const stop = async (signal: string) => {
-    process.stdout.write(`sms-mock: ${signal}, stopping\n`)
-    app.mock.dispose()
-    await server.stop()
-    process.exit(0)
-  }
-  process.on('SIGINT', () => void stop('SIGINT'))
-  process.on('SIGTERM', () => void stop('SIGTERM'))
+  return runCli(cli, processIo())
 }

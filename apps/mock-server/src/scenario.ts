@@ -180,7 +180,7 @@ const ServerSchema = jsonObject(
     delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
     idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
     commands: v.optional(v.array(CommandInputSchema, 'expected a list of commands')),
-    /** Fleet-list fields (API.md §8): shown by `GET /v3/sources`; any string is kept. */
+    /** Fleet-list fields (docs/api.md §8): shown by `GET /v3/sources`; any string is kept. */
     name: v.optional(name('server name')),
     state: v.optional(name('state')),
     migration_cycle: v.optional(name('migration cycle')),

@@ -1,8 +1,8 @@
-/** Delivery model: `ack` keeps the head current until its result (API.md §2); `pop` hands it out once. */
+/** Delivery model: `ack` keeps the head current until its result (docs/api.md §2); `pop` hands it out once. */
 export type DeliveryMode = 'ack' | 'pop'
 
 /**
- * What `GET .../command` answers when nothing is pending (API.md §1 lists them all):
+ * What `GET .../command` answers when nothing is pending (docs/api.md §1 lists them all):
  * - `empty-name`: 200 `{"command_name":"","command_param":{}}` (default)
  * - `empty-object`: 200 `{}`
  * - `null-name`: 200 `{"command_name":null}`

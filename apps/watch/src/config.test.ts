@@ -1,3 +1,4 @@
+import type { OptionTable } from '@sms-command/cli-kit'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, helpText, OPTIONS, parseCommandLine } from './config.ts'
 
@@ -61,7 +62,7 @@ describe('parseCommandLine', () => {
       SMS_ENDPOINT: 'http://127.0.0.1:1',
       SMS_SERVERS: 'x,y',
       SMS_TOKEN_FILE: '/token',
-      SMS_INTERVAL: '30s',
+      SMS_WATCH_INTERVAL: '30s',
     })
     expect(config.api?.serverIds).toEqual(['x', 'y'])
     expect(config.api?.auth).toEqual({ kind: 'token', token: 'file-token', tokenFile: '/token' })
@@ -332,5 +333,38 @@ describe('parseCommandLine: the fleet (issue 12)', () => {
     const help = helpText()
     for (const flag of ['--max-rps', '--state', '--name', '--servers all'])
       expect(help).toContain(flag)
+  })
+})
+
+describe('variables shared with sms-agent', () => {
+  it("doesn't take the agent's SMS_INTERVAL (one agent's poll cadence): SMS_WATCH_INTERVAL", async () => {
+    const base = { SMS_MOCK_URL: 'http://127.0.0.1:1', SMS_ENDPOINT: 'http://sms.test' }
+    const env = { ...base, SMS_SERVERS: 'a', SMS_TOKEN: 't', SMS_INTERVAL: '500ms' }
+    const parsed = await parseCommandLine({ argv: [], env })
+    if (parsed.action !== 'run') throw new Error('expected run')
+    expect(parsed.config.api?.intervalMs).toBe(10_000)
+    const own = await parseCommandLine({ argv: [], env: { ...env, SMS_WATCH_INTERVAL: '30s' } })
+    if (own.action !== 'run') throw new Error('expected run')
+    expect(own.config.api?.intervalMs).toBe(30_000)
+  })
+
+  it('means the same by every variable both read', async () => {
+    const { OPTIONS: AGENT } = await import('@sms-command/agent')
+    const names = (table: OptionTable) =>
+      new Map(
+        Object.entries(table).flatMap(([key, row]) =>
+          [row.env, ...(row.envFallbacks ?? [])].flatMap((name) => (name ? [[name, key]] : [])),
+        ),
+      )
+    const agent = names(AGENT)
+    const shared = [...names(OPTIONS)].filter(([name]) => agent.has(name))
+    // The credentials (cli-kit's AUTH_SETTINGS, one table), the SMS endpoint and one request's
+    // deadline: the same setting under the same key in both, nothing else.
+    for (const [name, key] of shared) expect(agent.get(name), name).toBe(key)
+    expect(
+      shared
+        .map(([name]) => name)
+        .filter((name) => !/^(SMS_(AK|SK|TOKEN|IAM|SECURITY|DOMAIN)|HUAWEICLOUD_SDK_)/.test(name)),
+    ).toEqual(['SMS_ENDPOINT', 'SMS_REQUEST_TIMEOUT'])
   })
 })

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
 import {
   AUTH_SECRET_FLAGS,
   AUTH_SETTINGS,
@@ -14,18 +13,23 @@ import {
   ConfigError,
   duration,
   errorText,
+  exitCodesHelp,
   helpText as generateHelp,
+  type HelpText,
   httpUrl,
   inGroup,
   integer,
   list,
   type OptionTable,
   oneOf,
+  type ParsedSettings,
   parseCommandLine as parseOptions,
   path,
   printableConfig,
+  readTextFile,
   resolveAuthOptions,
   secretText,
+  stripBom,
   text,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
@@ -151,7 +155,9 @@ export const OPTIONS = {
   ...inGroup('Authentication for --endpoint (exactly one method, as sms-agent)', AUTH_SETTINGS),
   interval: {
     flag: '--interval',
-    env: 'SMS_INTERVAL',
+    // Not the agent's SMS_INTERVAL: that is one agent's poll cadence, set where agents run; the
+    // watch's polls of every server spend the account's request budget at their own pace.
+    env: 'SMS_WATCH_INTERVAL',
     schema: duration({ min: 1_000, max: 3_600_000 }),
     default: '10s',
     as: 'intervalMs',
@@ -164,7 +170,7 @@ export const OPTIONS = {
     schema: requestRate(),
     default: '0.2',
     group: 'Polling (--endpoint)',
-    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, API.md §7) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
+    help: "requests per second at most across the fleet (0.01–1000): SMS limits each IAM user (about 20 a minute, docs/api.md#7-field-conditions) and the agents spend the same budget; each server's pause grows with the fleet, and a 429 halves the rate",
   },
   concurrency: {
     flag: '--concurrency',
@@ -246,9 +252,29 @@ export interface ConfigInputs {
  * const parsed = await parseCommandLine({ argv: ['--mock', 'http://127.0.0.1:4010'], env: process.env })
  */
 export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedCommand> {
-  const readText = inputs.readText ?? ((path: string) => readFile(path, 'utf8'))
   const parsed = await parseOptions(COMMAND_LINE, { args: inputs.argv, env: inputs.env })
   if (parsed.action === 'help' || parsed.action === 'version') return { action: parsed.action }
+  const config = await resolveWatchConfig(parsed, inputs)
+  if (parsed.action === 'print-config') {
+    return { action: 'print-config', config, printed: printableConfig(COMMAND_LINE, parsed) }
+  }
+  return { action: 'run', config }
+}
+
+/**
+ * The second half of {@link parseCommandLine}, for a command line already parsed (cli-kit's
+ * `runCli` parses it): reads `--servers-file` and secret files and checks what spans settings.
+ *
+ * @throws {ConfigError}
+ * @example
+ * const config = await resolveWatchConfig(parsed, { env: process.env })
+ */
+export async function resolveWatchConfig(
+  parsed: ParsedSettings<typeof OPTIONS>,
+  inputs: Pick<ConfigInputs, 'env' | 'readText'>,
+): Promise<WatchConfig> {
+  const read = inputs.readText ?? readTextFile
+  const readText = async (path: string) => stripBom(await read(path))
   const { values, given, label, fail } = parsed
   const readSetting = async (key: 'serversFile' | 'adminTokenFile', file: string) => {
     try {
@@ -362,10 +388,7 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
       requestTimeoutMs: values.requestTimeoutMs,
     }
   }
-  if (parsed.action === 'print-config') {
-    return { action: 'print-config', config, printed: printableConfig(COMMAND_LINE, parsed) }
-  }
-  return { action: 'run', config }
+  return config
 }
 
 /**
@@ -374,26 +397,44 @@ export async function parseCommandLine(inputs: ConfigInputs): Promise<ParsedComm
  * @example
  * process.stdout.write(helpText())
  */
-export function helpText(): string {
-  return generateHelp(COMMAND_LINE, {
-    intro: [
-      'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
-      '',
-      'Usage:',
-      '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
-      "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
-      '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
-      "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
-      '',
-      'Watching is read-only and safe beside running agents: under the delivery model of API.md §2',
-      'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
-      'agent reports its result), and sms-watch never reports results.',
-    ],
-    outro: [
-      'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
-      'Keys: press ? in the UI for the full list (↑/↓ j/k, PgUp/PgDn, g/G, Enter, /, s, r, p, +/-, q).',
-      '',
-      'Exit codes: 0 done (q, Ctrl-C, SIGTERM or --duration), 2 bad options, 1 unexpected failure.',
-    ],
-  })
+export function helpText(layout: { columns?: number } = {}): string {
+  return generateHelp(
+    COMMAND_LINE,
+    {
+      intro: WATCH_HELP.intro,
+      outro: [...WATCH_HELP.outro, '', ...exitCodesHelp(WATCH_EXIT_CODES, WATCH_SIGNALS)],
+    },
+    layout,
+  )
 }
+
+/** The signals that end the watch (a closed terminal sends SIGHUP). */
+export const WATCH_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/** The watch's wording of the shared exit codes, for `--help`. */
+export const WATCH_EXIT_CODES: Readonly<Record<number, string>> = {
+  0: 'done (q, Ctrl-C, SIGTERM or --duration)',
+  1: 'unexpected failure',
+  2: 'bad options',
+}
+
+/** The prose of `sms-watch --help` around the generated option list. */
+export const WATCH_HELP = {
+  intro: [
+    'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
+    '',
+    'Usage:',
+    '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
+    "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
+    '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
+    "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
+    '',
+    'Watching is read-only and safe beside running agents: under the delivery model (docs/api.md#delivery-model)',
+    'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
+    'agent reports its result), and sms-watch never reports results.',
+  ],
+  outro: [
+    'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
+    'Keys: press ? in the UI for the full list (↑/↓ j/k, PgUp/PgDn, g/G, Enter, /, s, r, p, +/-, q).',
+  ],
+} as const satisfies HelpText

@@ -51,7 +51,7 @@ export function serverState(server: ServerView): ServerState {
 }
 
 /**
- * True when two commands are the same delivery: same name and task id (API.md §2 has no message id).
+ * True when two commands are the same delivery: same name and task id (docs/api.md §2 has no message id).
  *
  * @example
  * sameCommand({ name: 'START', taskId: 't1' }, { name: 'START', taskId: 't1' }) // true

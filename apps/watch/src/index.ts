@@ -5,7 +5,6 @@
  * @module
  */
 export { WatchApp, type WatchAppProps } from './app.tsx'
-export { authProvider } from './auth.ts'
 export {
   COMMAND_LINE,
   ConfigError,

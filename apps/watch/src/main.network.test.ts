@@ -1,6 +1,6 @@
 /**
  * The watch's requests over real HTTP on Node: through an egress proxy on 127.0.0.1 that alone
- * resolves the endpoint host names, and with a 16,384-character IAM token (API.md §7), which
+ * resolves the endpoint host names, and with a 16,384-character IAM token (docs/api.md §7), which
  * Node's own fetch refuses.
  */
 import { createServer, type Server } from 'node:http'

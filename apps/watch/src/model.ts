@@ -59,7 +59,7 @@ export interface Activity {
 }
 
 /**
- * What SMS itself says about a source server (`GET /v3/sources`, API.md §8). Every field is
+ * What SMS itself says about a source server (`GET /v3/sources`, docs/api.md §8). Every field is
  * optional there; unknown states pass through as strings.
  */
 export interface SmsServerInfo {

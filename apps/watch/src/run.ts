@@ -1,3 +1,4 @@
+import { cliAuthProvider } from '@sms-command/cli-kit'
 import {
   createRuntimeFetch,
   describeProxies,
@@ -7,7 +8,6 @@ import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
 import { WatchApp } from './app.tsx'
-import { authProvider } from './auth.ts'
 import type { WatchConfig } from './config.ts'
 import { shortError } from './fleet.ts'
 import type { LogEntry, ServerUpdate, SourceStatus } from './model.ts'
@@ -30,6 +30,11 @@ export interface WatchIo {
   stderr: NodeJS.WriteStream
   /** Registers a handler for SIGINT/SIGTERM/SIGHUP; returns its removal. */
   onSignal?: (handler: () => void) => () => void
+  /**
+   * Quits the watch when aborted (cli-kit's runner aborts it on the first signal). Given, the
+   * watch registers no signal handlers of its own.
+   */
+  signal?: AbortSignal
   now?: () => number
   /** Where the proxy variables are read (default: the process environment). */
   env?: Readonly<Record<string, string | undefined>>
@@ -52,6 +57,16 @@ function processSignals(handler: () => void): () => void {
   return () => {
     for (const signal of signals) process.off(signal, onSignal)
   }
+}
+
+/** Runs `handler` once `signal` is aborted (at once if it already is); returns its removal. */
+function untilAborted(signal: AbortSignal, handler: () => void): () => void {
+  if (signal.aborted) {
+    queueMicrotask(handler)
+    return () => {}
+  }
+  signal.addEventListener('abort', handler, { once: true })
+  return () => signal.removeEventListener('abort', handler)
 }
 
 /** How long stopping may wait for sources before the process exits anyway. */
@@ -177,7 +192,7 @@ export function startSources(
     try {
       const client = createSmsClient({
         endpoint: api.endpoint,
-        auth: authProvider(api.auth, fetchImpl),
+        auth: cliAuthProvider(api.auth, { fetch: fetchImpl }),
         timeoutMs: api.requestTimeoutMs,
         fetch: fetchImpl,
         retry: false,
@@ -307,9 +322,10 @@ export async function runWatch(config: WatchConfig, io: WatchIo): Promise<number
     }),
   )
   const controller = new AbortController()
-  const onSignal = io.onSignal ?? processSignals
   const stop = () => store.dispatch({ type: 'quit' })
-  const removeSignals = onSignal(stop)
+  const removeSignals = io.signal
+    ? untilAborted(io.signal, stop)
+    : (io.onSignal ?? processSignals)(stop)
   const timer = config.durationMs === undefined ? undefined : setTimeout(stop, config.durationMs)
 
   let stopNdjson: (() => void) | undefined

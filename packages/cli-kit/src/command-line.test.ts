@@ -313,10 +313,12 @@ describe('a table', () => {
 
 describe('helpText', () => {
   it('lists every row with its placeholder, variable, key and default, and the built-ins', () => {
-    const help = helpText(SPEC, {
-      intro: ['Usage: tool [options]'],
-      outro: ['Exit codes: 2 bad options'],
-    })
+    const help = helpText(
+      SPEC,
+      { intro: ['Usage: tool [options]'], outro: ['Exit codes: 2 bad options'] },
+      // Wide enough that no row wraps (help.test.ts tests the wrapping).
+      { columns: 200 },
+    )
     for (const needle of [
       'Usage: tool [options]',
       '--config PATH',

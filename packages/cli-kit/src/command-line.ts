@@ -5,13 +5,14 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises'
+
 import { dirname, resolve } from 'node:path'
 import process from 'node:process'
 import { parseArgs } from 'node:util'
 import { describeValue } from '@sms-command/core'
 import * as v from 'valibot'
 import { ConfigError } from './config-error.ts'
+import { readTextFile as defaultReadTextFile, stripBom } from './read-text-file.ts'
 import { type OptionHint, type OptionSchema, optionHint } from './schemas.ts'
 
 /** One setting of a CLI: where it can come from, how it is checked, how `--help` shows it. */
@@ -20,6 +21,11 @@ export interface OptionRow {
   readonly flag?: `--${string}`
   /** Environment variable. */
   readonly env?: string
+  /**
+   * Other programs' variables for the same setting (Huawei's SDKs read `HUAWEICLOUD_SDK_AK`),
+   * read in order when `env` is unset; a message names the one the value came from.
+   */
+  readonly envFallbacks?: readonly string[]
   /** Checks and converts the text (or config file value); see `schemas.ts`. */
   readonly schema: OptionSchema
   /** Written as a user would write it (`'10s'`, `false`); goes through the schema too. */
@@ -149,9 +155,11 @@ export async function parseCommandLine<T extends OptionTable>(
     }
   }
   for (const [key, row] of rows) {
-    const value = row.env ? nonEmpty(env(row.env)) : undefined
-    if (row.env && value !== undefined) {
-      given.set(key, { value, source: { kind: 'env', name: row.env }, baseDir: cwd })
+    for (const name of [row.env, ...(row.envFallbacks ?? [])]) {
+      const value = name === undefined ? undefined : nonEmpty(env(name))
+      if (name === undefined || value === undefined) continue
+      given.set(key, { value, source: { kind: 'env', name }, baseDir: cwd })
+      break
     }
   }
   for (const [key, value] of argv.flags) {
@@ -236,9 +244,11 @@ function readArgv(
   const envs = new Set<string>()
   for (const [key, row] of rows) {
     // A table merged from several branches must not give two settings one name.
-    if (row.env && envs.has(row.env))
-      throw new TypeError(`${spec.program}: ${row.env} is used twice`)
-    if (row.env) envs.add(row.env)
+    for (const name of [row.env, ...(row.envFallbacks ?? [])]) {
+      if (name === undefined) continue
+      if (envs.has(name)) throw new TypeError(`${spec.program}: ${name} is used twice`)
+      envs.add(name)
+    }
     if (!row.flag) continue
     if (options[row.flag.slice(2)])
       throw new TypeError(`${spec.program}: ${row.flag} is used twice`)
@@ -344,7 +354,7 @@ async function readConfigFile(
 ): Promise<Record<string, unknown>> {
   let text: string
   try {
-    text = await (readTextFile ?? ((path: string) => readFile(path, 'utf8')))(file)
+    text = stripBom(await (readTextFile ?? defaultReadTextFile)(file))
   } catch (cause) {
     throw new ConfigError(flag, `Cannot read config file ${file}: ${errorText(cause)}`, { cause })
   }

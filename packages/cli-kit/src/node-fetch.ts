@@ -2,7 +2,7 @@
  * The `fetch` the sms-command CLIs send every request with. On Node it goes through undici
  * (`ProxyAgent` per proxy, `Agent` direct): Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
  * Deno's honour them) and refuses response headers past 16 KiB, while an IAM `X-Subject-Token`
- * may be 16,384 characters (API.md §7). On Bun and Deno it is the runtime's own `fetch`.
+ * may be 16,384 characters (docs/api.md §7). On Bun and Deno it is the runtime's own `fetch`.
  * Core stays Web-APIs-only and takes this as its `fetch` option.
  *
  * @module

@@ -102,7 +102,7 @@ function inProcessSms(
         { now: serverNow },
       )
       if (verdict.ok === false && verdict.reason === 'clock-skew') {
-        // The gateway's own words (API.md §7), with its clock in the Date header.
+        // The gateway's own words (docs/api.md §7), with its clock in the Date header.
         return new Response(
           JSON.stringify({
             error_code: 'APIGW.0301',
@@ -260,7 +260,7 @@ export const smokeCases: SmokeCase[] = [
     },
   },
   {
-    name: 'signRequest matches API.md test vector 2',
+    name: 'signRequest matches docs/api.md test vector 2',
     async run() {
       const headers = await signRequest(
         {

@@ -24,6 +24,12 @@ export { type ListServersOptions, parseServerPage, type ServerPage } from './cli
 export { parseCommandResponse } from './client/parse-command-response.ts'
 export type { RetryOptions } from './client/retry-options.ts'
 export {
+  NOT_APPLIED_STATUSES,
+  RETRYABLE_STATUSES,
+  type StatusKind,
+  statusKind,
+} from './client/status-kind.ts'
+export {
   type CommandPoller,
   type PollCommandEvent,
   type PollErrorEvent,
@@ -66,10 +72,17 @@ export {
 } from './errors/sms-error.ts'
 export { isSmsInputError, SmsInputError } from './errors/sms-input-error.ts'
 export {
+  certificateFailureCode,
   isSmsNetworkError,
   SmsNetworkError,
   type SmsNetworkErrorReason,
+  trustedCaVariable,
 } from './errors/sms-network-error.ts'
+export {
+  isSmsRedirectError,
+  SmsRedirectError,
+  type SmsRedirectErrorOptions,
+} from './errors/sms-redirect-error.ts'
 export {
   isSmsResponseValidationError,
   SmsResponseValidationError,
@@ -78,13 +91,25 @@ export {
 export { describeValue, toValidationIssues } from './errors/to-validation-issues.ts'
 
 // Wire schemas and limits, and the OpenAPI document made from them
-export { createOpenApiDocument, openApiDocument } from './openapi/openapi-document.ts'
+export {
+  createOpenApiDocument,
+  type JsonSchemaObject,
+  type OpenApiDocument,
+  type OpenApiErrorStatus,
+  type OpenApiOperation,
+  type OpenApiParameter,
+  type OpenApiResponse,
+  openApiDocument,
+} from './openapi/openapi-document.ts'
 export {
   type CommandParam,
   CommandParamSchema,
+  type CommandParamSchemaType,
   type CommandResponse,
   CommandResponseSchema,
+  type CommandResponseSchemaType,
   CommandSchema,
+  type CommandSchemaType,
   isKnownCommand,
   KNOWN_COMMANDS,
   type KnownCommandName,
@@ -94,18 +119,29 @@ export {
   COMMAND_RESULTS,
   type CommandResult,
   CommandResultSchema,
+  type CommandResultSchemaType,
   type CommandResultStatus,
 } from './schemas/command-result.ts'
-export { type ErrorBody, ErrorBodySchema } from './schemas/error-body.ts'
+export { type ErrorBody, ErrorBodySchema, type ErrorBodySchemaType } from './schemas/error-body.ts'
 export { LIMITS } from './schemas/limits.ts'
 export { AuthTokenSchema, ServerIdSchema } from './schemas/request.ts'
+export type {
+  BoundedTextSchema,
+  NullishCountSchema,
+  NullishTextSchema,
+  PlainObjectSchema,
+  SchemaMessage,
+  TextSchema,
+} from './schemas/schema-types.ts'
 export {
   MIGRATION_CYCLES,
   type MigrationCycle,
   ServerPageSchema,
+  type ServerPageSchemaType,
   SOURCE_SERVER_STATES,
   type SourceServer,
   SourceServerSchema,
+  type SourceServerSchemaType,
   type SourceServerState,
 } from './schemas/source-server.ts'
 

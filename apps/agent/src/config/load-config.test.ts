@@ -2,7 +2,7 @@ import { chmod, mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ConfigError, type ConfigInputs, loadConfig, redactConfig } from './load-config.ts'
+import { ConfigError, type ConfigInputs, loadConfig, printableConfig } from './load-config.ts'
 import { helpText, OPTIONS } from './options.ts'
 
 const SECRET = 'tok-SECRET-4b1d9e'
@@ -84,7 +84,7 @@ describe('loadConfig', () => {
     expect(config.sources.requestTimeout).toEqual({ kind: 'env', name: 'SMS_REQUEST_TIMEOUT' })
     expect(config.sources.handlerTimeout).toEqual({ kind: 'file', name: file })
     // --print-config names each setting's source the way every CLI does (cli-kit).
-    expect(redactConfig(config).sources).toMatchObject({
+    expect(printableConfig(config).sources).toMatchObject({
       interval: 'flag --interval',
       requestTimeout: 'env SMS_REQUEST_TIMEOUT',
       handlerTimeout: `file ${file}`,
@@ -205,6 +205,30 @@ describe('loadConfig', () => {
     expect(error.message).not.toContain('sk-SECRET')
   })
 
+  // Notepad and PowerShell 5.1 save UTF-8 with a byte order mark; editors on other systems
+  // with CRLF. Before, the BOM made the config "an invisible character" and cost a rejected login.
+  it('reads a config file, token file and IAM password file saved with a BOM and CRLF', async () => {
+    const BOM = '\uFEFF'
+    const file = join(dir, 'notepad.json')
+    await writeFile(file, `${BOM}{\r\n  "interval": "1m",\r\n  "requestTimeout": "7s"\r\n}\r\n`)
+    const fromFile = await run(['--config', file])
+    expect(fromFile.config.intervalMs).toBe(60_000)
+    expect(fromFile.config.requestTimeoutMs).toBe(7_000)
+
+    const tokenFile = join(dir, 'token-bom')
+    await writeFile(tokenFile, `${BOM}${SECRET}\r\n`)
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    const token = await run(['--token-file', tokenFile], env)
+    expect(token.config.auth).toEqual({ kind: 'token', token: SECRET, tokenFile })
+
+    await writeFile(join(dir, 'password-bom'), `${BOM}pw-SECRET\r\n`)
+    const iam = await run(
+      ['--iam-user', 'ops', '--iam-domain', 'acme', '--iam-password-file', 'password-bom'],
+      env,
+    )
+    expect(iam.config.auth).toMatchObject({ kind: 'iam-password', password: 'pw-SECRET' })
+  })
+
   it('reads a token file, trimming the newline, and remembers the path', async () => {
     const tokenFile = join(dir, 'token')
     await writeFile(tokenFile, `${SECRET}\n`)
@@ -274,11 +298,11 @@ describe('loadConfig', () => {
   })
 })
 
-describe('redactConfig', () => {
+describe('printableConfig', () => {
   it('hides every secret and shows where settings came from', async () => {
     const loaded = await loadConfig(inputs(['--print-config'], BASE_ENV))
     if (loaded.action !== 'print-config') throw new Error('expected print-config')
-    const printed = JSON.stringify(redactConfig(loaded.config))
+    const printed = JSON.stringify(printableConfig(loaded.config))
     expect(printed).not.toContain(SECRET)
     expect(printed).toContain('"token":"[redacted]"')
     expect(printed).toContain('"serverId":"env SMS_SERVER_ID"')
@@ -359,7 +383,7 @@ describe('the shared option engine (same answers as every CLI)', () => {
     ]) {
       const loaded = await loadConfig(inputs(['--print-config'], { ...env, ...extra }))
       if (loaded.action !== 'print-config') throw new Error('expected print-config')
-      const printed = JSON.stringify(redactConfig(loaded.config))
+      const printed = JSON.stringify(printableConfig(loaded.config))
       expect(printed).not.toContain(SECRET)
       expect(printed).toContain('[redacted]')
     }

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises'
+import { stat } from 'node:fs/promises'
 import {
   AUTH_SETTINGS,
   authSecrets,
@@ -6,14 +6,17 @@ import {
   describeSettingSource,
   errorText,
   type OptionValues,
+  type ParsedSettings,
   parseCommandLine,
+  REDACTED,
+  readTextFile,
   resolveAuthOptions,
   type SettingSource,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
 import { COMMAND_LINE, type OPTIONS } from './options.ts'
 
-/** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link redactConfig}. */
+/** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link printableConfig}. */
 export type { AuthConfig }
 /** A setting could not be used (cli-kit's, shared by every CLI). Exit code 2: nothing has been sent yet. */
 export { ConfigError, type SettingSource }
@@ -90,10 +93,33 @@ export type LoadedConfig =
  * if (loaded.action === 'run') startAgent(loaded.config)
  */
 export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
-  const readText = inputs.readTextFile ?? ((path: string) => readFile(path, 'utf8'))
-  const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
+  const readText = inputs.readTextFile ?? readTextFile
   const parsed = await parseCommandLine(COMMAND_LINE, { ...inputs, readTextFile: readText })
   if (parsed.action === 'help' || parsed.action === 'version') return { action: parsed.action }
+  return { action: parsed.action, ...(await resolveAgentConfig(parsed, inputs)) }
+}
+
+/** The agent's settings resolved from its parsed command line, and the secrets to redact. */
+export interface ResolvedAgentConfig {
+  config: AgentConfig
+  secrets: readonly string[]
+}
+
+/**
+ * The second half of {@link loadConfig}, for a command line already parsed (cli-kit's `runCli`
+ * parses it): checks what spans settings, resolves credentials (reading secret files) and checks
+ * the handlers. A mistake is a {@link ConfigError} naming the setting and its source.
+ *
+ * @throws {ConfigError}
+ * @example
+ * const { config } = await resolveAgentConfig(parsed, {})
+ */
+export async function resolveAgentConfig(
+  parsed: ParsedSettings<typeof OPTIONS>,
+  inputs: Pick<ConfigInputs, 'readTextFile' | 'checkExecutable'>,
+): Promise<ResolvedAgentConfig> {
+  const readText = inputs.readTextFile ?? readTextFile
+  const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
   const { values: settings, label, fail } = parsed
 
   if (settings.dryRun !== true && settings.stateDir === undefined) {
@@ -138,7 +164,7 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
     firstPollJitterMs: settings.firstPollJitterMs ?? settings.intervalMs,
     sources: parsed.sources as Record<string, SettingSource>,
   }
-  return { action: parsed.action, config, secrets: authSecrets(auth) }
+  return { config, secrets: authSecrets(auth) }
 }
 
 /**
@@ -146,12 +172,12 @@ export async function loadConfig(inputs: ConfigInputs): Promise<LoadedConfig> {
  * source of each setting.
  *
  * @example
- * platform.stdout(`${JSON.stringify(redactConfig(config), null, 2)}\n`)
+ * platform.stdout(`${JSON.stringify(printableConfig(config), null, 2)}\n`)
  */
-export function redactConfig(config: AgentConfig): Record<string, unknown> {
+export function printableConfig(config: AgentConfig): Record<string, unknown> {
   const auth: Record<string, unknown> = { ...config.auth }
   for (const field of ['token', 'sk', 'password', 'securityToken']) {
-    if (field in auth) auth[field] = '[redacted]'
+    if (field in auth) auth[field] = REDACTED
   }
   const { sources, ...rest } = config
   return {

@@ -4,7 +4,9 @@ import {
   boolean,
   type CommandLineSpec,
   duration,
+  exitCodesHelp,
   helpText as generateHelp,
+  type HelpText,
   httpUrl,
   inGroup,
   integer,
@@ -250,27 +252,40 @@ export const COMMAND_LINE: CommandLineSpec<typeof OPTIONS> = {
 /** Names of the settings. */
 export type OptionKey = keyof typeof OPTIONS
 
+/** The prose of `sms-agent --help` around the generated option list. */
+export const AGENT_HELP = {
+  intro: [
+    'Usage: sms-agent [options]',
+    '',
+    'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through',
+    'a handler executable and reports its result.',
+  ],
+} as const satisfies HelpText
+
+/** The agent's exit codes besides cli-kit's shared ones (0, 1, 2 and 128 + n), for `--help`. */
+export const AGENT_EXIT_CODES: Readonly<Record<number, string>> = {
+  0: 'done or stopped cleanly',
+  1: 'internal error',
+  2: 'bad configuration (nothing was sent)',
+  3: 'state directory locked, corrupt or foreign',
+  4: '--once: SMS could not be polled',
+  5: '--once: a result is still waiting in the outbox',
+}
+
 /**
- * The `--help` text, generated from {@link OPTIONS}. It names secrets' variables, never values.
+ * The `--help` text, generated from {@link OPTIONS} (what `sms-agent --help` prints). It names
+ * secrets' variables, never values.
  *
  * @example
  * platform.stdout(helpText('sms-agent'))
  */
-export function helpText(program: string): string {
+export function helpText(program: string, layout: { columns?: number } = {}): string {
   return generateHelp(
     { ...COMMAND_LINE, program },
     {
-      intro: [
-        `Usage: ${program} [options]`,
-        '',
-        'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through',
-        'a handler executable and reports its result.',
-      ],
-      outro: [
-        'Exit codes: 0 done or stopped cleanly; 1 internal error; 2 bad configuration (nothing was',
-        'sent); 3 state directory locked, corrupt or foreign; 4 --once: SMS could not be polled;',
-        '5 --once: a result is still waiting in the outbox; 130/143 a second SIGINT/SIGTERM.',
-      ],
+      intro: AGENT_HELP.intro.map((line) => line.replace('sms-agent', program)),
+      outro: exitCodesHelp(AGENT_EXIT_CODES),
     },
+    layout,
   )
 }

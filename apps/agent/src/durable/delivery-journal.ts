@@ -72,7 +72,7 @@ export interface RecoveredEntry {
 }
 
 /**
- * The identity of a command under API.md §2: there is no message id, so `command_name` and
+ * The identity of a command under docs/api.md §2: there is no message id, so `command_name` and
  * `task_id` together decide whether a delivery is one the agent has seen.
  *
  * @example

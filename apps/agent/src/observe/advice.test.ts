@@ -1,4 +1,4 @@
-import { SmsApiError, SmsNetworkError } from '@sms-command/core'
+import { SmsApiError, SmsNetworkError, SmsRedirectError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
 import { errorLabel, pollErrorAdvice, readableDuration, reportErrorAdvice } from './advice.ts'
 
@@ -47,6 +47,13 @@ describe('pollErrorAdvice', () => {
     ['sms', 'headers-too-large', 'headers larger than this runtime accepts', '--endpoint'],
     ['sms', 'timeout', 'did not answer within --request-timeout', '--endpoint'],
     ['sms', 'network', 'no connection to SMS', '--endpoint'],
+    ['sms', 'tls-certificate', 'TLS certificate is not trusted', 'the CA that signs --endpoint'],
+    [
+      'iam',
+      'tls-certificate',
+      'TLS certificate is not trusted',
+      'the CA that signs --iam-endpoint',
+    ],
   ] as const)('%s %s: says what happened, not another reason', (service, reason, text, check) => {
     const error = new SmsNetworkError(reason, {
       service,
@@ -58,6 +65,21 @@ describe('pollErrorAdvice', () => {
     expect(advice.msg).toContain(text)
     expect(advice.check).toContain(check)
     if (reason !== 'network') expect(advice.msg).not.toContain('no connection')
+  })
+
+  it('a redirect names where it pointed and the flag to check, never "no connection"', () => {
+    const redirect = new SmsRedirectError({
+      method: 'GET',
+      path: '/v3/sources/s/command',
+      serverId: 's',
+      status: 301,
+      location: 'https://elsewhere.example/login',
+    })
+    const advice = pollErrorAdvice(redirect)
+    expect(advice.msg).toContain('301 redirect to https://elsewhere.example/login')
+    expect(advice.check).toBe('--endpoint')
+    expect(advice.msg).not.toContain('no connection')
+    expect(errorLabel(redirect)).toBe('redirect')
   })
 
   it('says what the server asked for when the wait was capped', () => {

@@ -1,4 +1,11 @@
-import { isSmsApiError, isSmsNetworkError, isSmsResponseValidationError } from '@sms-command/core'
+import {
+  isSmsApiError,
+  isSmsNetworkError,
+  isSmsRedirectError,
+  isSmsResponseValidationError,
+  NOT_APPLIED_STATUSES,
+  trustedCaVariable,
+} from '@sms-command/core'
 
 /**
  * What the agent tells an operator about a failure: a bounded label for metrics, and advice that
@@ -17,6 +24,7 @@ import { isSmsApiError, isSmsNetworkError, isSmsResponseValidationError } from '
 export function errorLabel(error: unknown): string {
   if (isSmsApiError(error)) return String(error.status)
   if (isSmsNetworkError(error)) return error.reason
+  if (isSmsRedirectError(error)) return 'redirect'
   if (isSmsResponseValidationError(error)) return 'invalid-response'
   // No request was sent: the login is held back so that IAM does not lock the user out.
   if (isIamPasswordRejected(error)) return 'iam-locked-out'
@@ -129,6 +137,12 @@ function networkAdvice(
         check: `${endpoint} and whatever sits between (proxy, gateway)`,
         msg: `${name} answered, but with headers larger than this runtime accepts${service === 'iam' ? ' (the token in X-Subject-Token)' : ''}: connection and proxy are fine; the agent accepts up to 64 KiB on Node, so something (a proxy or gateway at ${endpoint}) sends oversized headers; backing off`,
       }
+    case 'tls-certificate':
+      return {
+        service,
+        check: `the CA that signs ${endpoint}'s certificate`,
+        msg: `${name}'s TLS certificate is not trusted by this runtime (a TLS-inspecting proxy?): trust its CA with ${trustedCaVariable()}=/path/to/ca.pem (NODE_EXTRA_CA_CERTS on Node and Bun, DENO_CERT on Deno); backing off`,
+      }
     case 'network':
       return {
         service,
@@ -190,6 +204,14 @@ export function pollErrorAdvice(error: unknown, wait: ServerWait = {}): PollAdvi
     if (isSmsNetworkError(error)) return networkAdvice(error, 'iam')
     return { service, msg: 'the IAM login failed; backing off' }
   }
+  if (isSmsRedirectError(error)) {
+    const flag = error.service === 'iam' ? '--iam-endpoint' : '--endpoint'
+    return {
+      service: error.service === 'iam' ? 'iam' : service,
+      check: flag,
+      msg: `${error.service === 'iam' ? 'IAM' : 'SMS'} never redirects, yet the answer was a ${error.status || '3xx'} redirect${error.location ? ` to ${error.location}` : ''} (a load balancer, a proxy's login page, a moved endpoint?): not followed, so no credentials or results left; check ${flag}; backing off`,
+    }
+  }
   if (isSmsApiError(error)) {
     switch (error.status) {
       case 401:
@@ -237,7 +259,7 @@ export function pollErrorAdvice(error: unknown, wait: ServerWait = {}): PollAdvi
  * reportErrorAdvice(timeout) // 'no clear answer to the report: …'
  */
 export function reportErrorAdvice(error: unknown, wait: ServerWait = {}): string {
-  if (isSmsApiError(error) && (error.status === 429 || error.status === 503)) {
+  if (isSmsApiError(error) && NOT_APPLIED_STATUSES.has(error.status)) {
     const waiting = describeWait(wait, error)
     return `SMS did not take the report (${error.status}); it stays in the outbox${waiting ? `: ${waiting}` : ''}`
   }

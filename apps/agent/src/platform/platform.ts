@@ -67,7 +67,7 @@ export interface Platform {
   /**
    * A `fetch` that never sends a request twice on its own. Deno's `fetch` re-sends a request,
    * POSTs included, when a pooled keep-alive connection closes after the server received it; a
-   * result report sent twice could clear the next command of the same name (API.md §2). On Deno
+   * result report sent twice could clear the next command of the same name (docs/api.md §2). On Deno
    * this sends every non-GET request on a fresh connection. On Node it is cli-kit's
    * `createRuntimeFetch` (undici, routed by the proxy variables): Node's own `fetch` ignores
    * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and Deno's honour them) and refuses response

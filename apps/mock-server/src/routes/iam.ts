@@ -34,7 +34,7 @@ const NameOrId = v.pipe(
   v.check((x) => x.name !== undefined || x.id !== undefined, 'expected "name" or "id"'),
 )
 
-/** The body of `POST /v3/auth/tokens`, password flow (API.md §4). */
+/** The body of `POST /v3/auth/tokens`, password flow (docs/api.md §4). */
 const PasswordAuthSchema = object({
   auth: object({
     identity: object({

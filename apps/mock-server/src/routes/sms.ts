@@ -160,7 +160,7 @@ function smsAuthFailureCode(outcome: Extract<AuthOutcome, { ok: false }>): strin
   }
 }
 
-/** The SMS error list's code of a body-size or Content-Type refusal (API.md §7): all 401. */
+/** The SMS error list's code of a body-size or Content-Type refusal (docs/api.md §7): all 401. */
 const BODY_REFUSAL_STATUS = 401
 
 /**
@@ -212,7 +212,7 @@ export function checkJsonContentType(
 }
 
 /**
- * An `X-Auth-Token` outside API.md's 1–16,384 characters. API Gateway checks the token before SMS
+ * An `X-Auth-Token` outside docs/api.md's 1–16,384 characters. API Gateway checks the token before SMS
  * sees the request, so it is refused as any bad token is, 401 (a client refreshes on 401, never
  * on 400): an empty one as missing, an over-long one as invalid. The message (kept by the
  * `auth-failure` event and the `sms` style) names the header and the bound.
@@ -354,7 +354,7 @@ export function* authenticateSmsRequest(
 }
 
 /**
- * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (API.md §1–2),
+ * Handles `GET /v3/sources/{server_id}/command` and `POST …/command_result` (docs/api.md §1–2),
  * checking, in order: path (404) → injected faults → body read bounded at 1 MiB, for an AK/SK
  * signature only (it covers the body) → credentials (401) → rate limit (429) → body read bounded
  * at 10,240 bytes, for a token → method (401 `SMS.2003`) → server id (400) → Content-Type
@@ -644,7 +644,7 @@ function* handleSms(
       return fail(400, ERROR_CODES.badRequest, `${field}: ${message}`)
     }
     const input = parsed.output
-    // Core's schema (valibot's record) lets an array through; API.md wants a JSON object.
+    // Core's schema (valibot's record) lets an array through; docs/api.md wants a JSON object.
     if (Array.isArray(json.value.result_detail)) {
       return fail(
         400,

@@ -5,7 +5,7 @@ import { pageOfSources, parseSourcesQuery } from './sources.ts'
 const query = (text: string) => parseSourcesQuery(new URLSearchParams(text))
 
 describe('parseSourcesQuery', () => {
-  it('defaults limit to 200 when absent or 0 (API.md §8), offset to 0', () => {
+  it('defaults limit to 200 when absent or 0 (docs/api.md §8), offset to 0', () => {
     expect(query('')).toEqual({ ok: true, query: { limit: 200, offset: 0 } })
     expect(query('limit=0&offset=3')).toEqual({ ok: true, query: { limit: 200, offset: 3 } })
   })

@@ -17,7 +17,7 @@ import {
 import { authenticateSmsRequest, refusalEntry } from './sms.ts'
 import { runSteps, type Steps } from './steps.ts'
 
-/** API.md §8: `limit` 0 or absent means 200. */
+/** docs/api.md §8: `limit` 0 or absent means 200. */
 export const DEFAULT_SOURCES_LIMIT = 200
 
 /** Query of `GET /v3/sources`, validated. */
@@ -36,12 +36,12 @@ export interface SourcesQuery {
   unkept?: string[]
 }
 
-/** Filters of API.md §8 on fields no mock server has. */
+/** Filters of docs/api.md §8 on fields no mock server has. */
 const UNKEPT_FILTERS = ['ip', 'migproject', 'enterprise_project_id'] as const
 
 /**
  * Reads `GET /v3/sources`'s query: `limit` (0–200, 0 or absent: 200), `offset` (≥ 0), and the
- * filters of API.md §8: `id`, `name`, `state`, `migration_cycle`, `connected` (`true`/`false`),
+ * filters of docs/api.md §8: `id`, `name`, `state`, `migration_cycle`, `connected` (`true`/`false`),
  * and `ip`, `migproject`, `enterprise_project_id`, which match no mock server (it keeps no IPs
  * or projects): a filter is never silently ignored.
  *
@@ -120,7 +120,7 @@ export function pageOfSources(
 }
 
 /**
- * Handles `GET /v3/sources` (API.md §8): the caller's account's servers, paged and filtered,
+ * Handles `GET /v3/sources` (docs/api.md §8): the caller's account's servers, paged and filtered,
  * with the same authentication, rate limit, faults and error forms as the command routes.
  */
 export function createSourcesHandler(deps: RouteDeps) {

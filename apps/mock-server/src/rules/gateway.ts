@@ -2,7 +2,7 @@ import type { AuthFailureReason } from '../types.ts'
 
 /**
  * How authentication failures are answered:
- * - `gateway` (default): as Huawei's API Gateway does (API.md §7), `401 APIGW.0301` with the
+ * - `gateway` (default): as Huawei's API Gateway does (docs/api.md §7), `401 APIGW.0301` with the
  *   gateway's texts and a `request_id`, for tokens and AK/SK alike;
  * - `sms`: the mock's older SMS-coded forms, `SMS.0202` (AK/SK failed) and `SMS.0205` (clock
  *   skew), with the mock's own explanatory messages.
@@ -46,7 +46,7 @@ export function httpDate(ms: number): string {
 
 /**
  * The `error_msg` the gateway gives for an authentication failure. The two AK/SK texts are the
- * ones seen in the field (API.md §7); the token texts follow the same pattern (the mock's
+ * ones seen in the field (docs/api.md §7); the token texts follow the same pattern (the mock's
  * wording where no field sample exists). Like the gateway, it never says which part of a
  * signature was wrong.
  *

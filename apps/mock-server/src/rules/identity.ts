@@ -61,7 +61,7 @@ export interface IdentityState {
 }
 
 export const MAX_ISSUED_TOKENS = 10_000
-/** API.md §5.7: five consecutive signature failures lock the AK for five minutes. */
+/** docs/api.md §5.7: five consecutive signature failures lock the AK for five minutes. */
 export const LOCK_AFTER_FAILURES = 5
 export const LOCK_MS = 5 * 60_000
 
@@ -175,7 +175,7 @@ export type IssueOutcome =
   | { ok: true; token: string; record: TokenRecord; user: UserRecord; account: AccountRecord }
   | { ok: false; status: 400 | 401; message: string }
 
-/** The parts of `POST /v3/auth/tokens` the mock checks (API.md §4). */
+/** The parts of `POST /v3/auth/tokens` the mock checks (docs/api.md §4). */
 export interface PasswordAuthInput {
   user: string
   password: string
@@ -282,7 +282,7 @@ const accepted = new WeakMap<TokenRecord, AuthOutcome>()
 
 /**
  * Verifies an AK/SK-signed request with core's `verifySignature` on the mock clock, and keeps
- * API.md §5.7's lock: five consecutive bad signatures lock the AK for five minutes.
+ * docs/api.md §5.7's lock: five consecutive bad signatures lock the AK for five minutes.
  */
 export async function authenticateSignature(
   state: IdentityState,

@@ -49,7 +49,7 @@ describe('live settings', () => {
     expect(throttleRequest(live, 'ak-sk:acme:AK1', 'command', 1).ok).toBe(false)
   })
 
-  it('keeps one budget per identity and API, as API Gateway counts (API.md §7)', () => {
+  it('keeps one budget per identity and API, as API Gateway counts (docs/api.md §7)', () => {
     const live = initialLiveState({ authErrors: 'gateway', rateLimit: TWO_PER_MINUTE })
     const principal = { kind: 'iam-token', account: 'acme', name: 'ops' } as const
     expect(throttleRequest(live, principal, 'command', 0).ok).toBe(true)

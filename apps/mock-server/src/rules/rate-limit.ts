@@ -139,7 +139,7 @@ const keys = new WeakMap<Principal, string>()
 /**
  * The identity a budget belongs to: the IAM user when known (a password token's user, or the
  * user an access key names), so an agent on AK/SK and a watch logged in as the same user share
- * one budget, as API Gateway's per-user limits do (API.md §7); else the static token or the AK.
+ * one budget, as API Gateway's per-user limits do (docs/api.md §7); else the static token or the AK.
  *
  * @example
  * identityKey({ kind: 'ak-sk', account: 'acme', name: 'AK1' }) // 'ak-sk:acme:AK1'
@@ -158,7 +158,7 @@ export function identityKey(principal: Principal): string {
   return key
 }
 
-/** The APIs that have a budget each: API Gateway's limits are per user and API (API.md §7). */
+/** The APIs that have a budget each: API Gateway's limits are per user and API (docs/api.md §7). */
 export type RateLimitedApi = 'command' | 'command_result' | 'sources'
 
 const budgetKeys = new WeakMap<Principal, Partial<Record<RateLimitedApi, string>>>()

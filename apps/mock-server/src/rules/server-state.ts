@@ -31,7 +31,7 @@ export interface ServerState {
   resultsTotal: number
   deliveriesTotal: number
   faults: FaultState[]
-  /** Fleet-list fields (API.md §8); `name` defaults to the id, `state` to `waiting`. */
+  /** Fleet-list fields (docs/api.md §8); `name` defaults to the id, `state` to `waiting`. */
   name?: string
   state?: string
   migrationCycle?: string
@@ -424,7 +424,7 @@ export function summarizeServer(server: ServerState, mode: DeliveryMode) {
 export type ServerView = ReturnType<typeof viewServer>
 export type ServerSummary = ReturnType<typeof summarizeServer>
 
-/** One server as `GET /v3/sources` lists it (API.md §8). */
+/** One server as `GET /v3/sources` lists it (docs/api.md §8). */
 export interface SourceServer {
   id: string
   name: string

@@ -37,9 +37,9 @@ import type {
 export interface StoreSettings {
   delivery: DeliveryMode
   idle: IdleShape
-  /** Lifetime of IAM-issued tokens (API.md §4: 24 h). */
+  /** Lifetime of IAM-issued tokens (docs/api.md §4: 24 h). */
   tokenTtlMs: number
-  /** Largest accepted X-Sdk-Date distance (API.md §5: 15 min). */
+  /** Largest accepted X-Sdk-Date distance (docs/api.md §5: 15 min). */
   maxSkewMs: number
   /** Base seed of probabilistic faults. */
   seed: number
@@ -192,7 +192,7 @@ export interface MockStore {
 
   /**
    * Counts a request of an authenticated identity to `api` against the rate limit (on the mock
-   * clock): one budget per identity and API, as API Gateway counts (API.md §7). A store that
+   * clock): one budget per identity and API, as API Gateway counts (docs/api.md §7). A store that
    * holds it in this process answers without a promise.
    */
   throttle(principal: Principal, api: RateLimitedApi): ThrottleOutcome | Promise<ThrottleOutcome>

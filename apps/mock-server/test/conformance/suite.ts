@@ -1611,7 +1611,7 @@ export function conformanceSuite(getTarget: () => ConformanceTarget): void {
       expect(retryAfter).toBeGreaterThanOrEqual(1)
       expect(retryAfter).toBeLessThanOrEqual(60)
       // Another identity of the same account has its own budget, and so has each API of this one
-      // (API.md §7: per user and API): the fleet list and result reports are still allowed.
+      // (docs/api.md §7: per user and API): the fleet list and result reports are still allowed.
       const url = `${target.baseUrl}/v3/sources/seeded-1/command`
       const signed = await target.fetch(url, {
         headers: await signedHeaders('GET', url, undefined),

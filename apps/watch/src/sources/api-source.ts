@@ -119,7 +119,7 @@ export function createSemaphore(limit: number) {
   }
 }
 
-/** A 429, or SMS's API gateway saying the user's rate limit is reached (API.md §7). */
+/** A 429, or SMS's API gateway saying the user's rate limit is reached (docs/api.md §7). */
 export function isThrottled(error: unknown): boolean {
   return isSmsApiError(error) && (error.status === 429 || error.errorCode === 'APIGW.0308')
 }
@@ -133,7 +133,7 @@ const THROTTLE_RETRIES = 3
  * `budget`, at most the fleet's rate: each server's pause grows with the fleet
  * (`servers / rate`), and a throttling answer lowers the whole fleet's rate instead of backing
  * off that one server (the poll waits its turn again). Reports each answer as a
- * {@link ServerUpdate}. Read-only: under API.md §2 a GET does not consume the command, so
+ * {@link ServerUpdate}. Read-only: under docs/api.md §2 a GET does not consume the command, so
  * watching beside running agents is safe. Never throws: a server whose id SMS can't take, or a
  * poller that fails, shows as an error row. `setServers` changes the fleet while it runs
  * (discovery).

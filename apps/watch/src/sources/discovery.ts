@@ -1,5 +1,5 @@
 /**
- * The account's servers by name: `GET /v3/sources` (API.md §8) read in full (paged until
+ * The account's servers by name: `GET /v3/sources` (docs/api.md §8) read in full (paged until
  * `count`, by core's `listServers`) once a minute. With `--servers all` the list decides which
  * servers are polled; with an explicit `--servers` list it only puts names to the ids.
  *
@@ -123,7 +123,7 @@ export const DISCOVERY_RETRY_BASE_MS = 2_000
 /** Retries never wait longer than this (nor longer than the normal refresh). */
 export const DISCOVERY_RETRY_MAX_MS = 30_000
 
-/** A `Retry-After` longer than this is not believed (API.md §7: it may be absurd). */
+/** A `Retry-After` longer than this is not believed (docs/api.md §7: it may be absurd). */
 export const DISCOVERY_RETRY_AFTER_CAP_MS = 60_000
 
 /**

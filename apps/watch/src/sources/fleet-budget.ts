@@ -1,5 +1,5 @@
 /**
- * One request budget for the whole fleet. SMS limits requests per IAM user and API (API.md §7:
+ * One request budget for the whole fleet. SMS limits requests per IAM user and API (docs/api.md §7:
  * `APIGW.0308 … limit:20,time:1 minute`), and the agents of the same user spend the same budget,
  * so the watch must not poll each server on its own clock: every request waits its turn in one
  * FIFO queue, spaced `1 / rate` seconds apart (no bursts), and a throttling answer from any
@@ -28,7 +28,7 @@ export interface FleetBudgetOptions {
   recoverEveryMs?: number
   /** The step, as a share of `maxRps`. Default 0.1. */
   recoverShare?: number
-  /** A `Retry-After` longer than this is not believed (API.md §7: it may be absurd). Default 60 s. */
+  /** A `Retry-After` longer than this is not believed (docs/api.md §7: it may be absurd). Default 60 s. */
   retryAfterCapMs?: number
 }
 

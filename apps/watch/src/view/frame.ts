@@ -80,7 +80,7 @@ const LEVEL_COLOR: Record<LogEntry['level'], string> = {
 }
 
 /**
- * The colour of a command name; unknown commands (API.md §1 says they must be carried) are magenta.
+ * The colour of a command name; unknown commands (docs/api.md §1 says they must be carried) are magenta.
  *
  * @example
  * commandColor('DELETE') // 'red'

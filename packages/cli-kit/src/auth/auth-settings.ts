@@ -17,6 +17,13 @@ import {
  * (argv is visible to every user of the machine): a variable or a file only. Spread them into a
  * table with {@link inGroup}; feed the values to {@link resolveAuthOptions}.
  *
+ * AK/SK are also read from the variables of Huawei Cloud's own SDKs (`HUAWEICLOUD_SDK_AK`,
+ * `HUAWEICLOUD_SDK_SK`, `HUAWEICLOUD_SDK_SECURITY_TOKEN`, `HUAWEICLOUD_SDK_DOMAIN_ID`, as their
+ * `EnvCredentialProvider` reads them), only while none of the project's own credential settings
+ * is given: `SMS_TOKEN` beside a shell's SDK keys is a token, not a conflict. The SDKs'
+ * `HUAWEICLOUD_SDK_PROJECT_ID` is not read (SMS is a global service: AK/SK sign with the account's
+ * domain id), nor their federated `HUAWEICLOUD_SDK_IDP_ID`/`_ID_TOKEN_FILE` (not supported).
+ *
  * @example
  * const OPTIONS = { endpoint: { … }, ...inGroup('Authentication', AUTH_SETTINGS) }
  */
@@ -36,11 +43,13 @@ export const AUTH_SETTINGS = {
   ak: {
     flag: '--ak',
     env: 'SMS_AK',
+    envFallbacks: ['HUAWEICLOUD_SDK_AK'],
     schema: v.optional(text({ meta: 'AK' })),
     help: 'access key id for AK/SK signing',
   },
   sk: {
     env: 'SMS_SK',
+    envFallbacks: ['HUAWEICLOUD_SDK_SK'],
     schema: v.optional(secretText()),
     secret: true,
     help: 'secret access key (a secret: never a flag)',
@@ -54,11 +63,13 @@ export const AUTH_SETTINGS = {
   domainId: {
     flag: '--domain-id',
     env: 'SMS_DOMAIN_ID',
+    envFallbacks: ['HUAWEICLOUD_SDK_DOMAIN_ID'],
     schema: v.optional(text({ meta: 'ID' })),
     help: 'account (domain) id sent as X-Domain-Id with AK/SK',
   },
   securityToken: {
     env: 'SMS_SECURITY_TOKEN',
+    envFallbacks: ['HUAWEICLOUD_SDK_SECURITY_TOKEN'],
     schema: v.optional(secretText()),
     secret: true,
     help: 'session token of temporary AK/SK credentials (a secret: never a flag)',
@@ -126,6 +137,20 @@ export function inGroup<const T extends OptionTable>(
   ) as { [K in keyof T]: T[K] & { readonly group: string } }
 }
 
+/** The settings that choose a method (not the IAM endpoint, nor the domain id AK/SK may add). */
+const CREDENTIAL_KEYS = [
+  'token',
+  'tokenFile',
+  'ak',
+  'sk',
+  'skFile',
+  'securityToken',
+  'iamUser',
+  'iamPassword',
+  'iamPasswordFile',
+  'iamDomain',
+] as const satisfies readonly (keyof AuthSettings)[]
+
 /**
  * Resolves the credential rows of parsed settings into one {@link AuthConfig} (reading secret
  * files), naming settings as the command line does; a mistake is a {@link ConfigError}.
@@ -135,12 +160,24 @@ export function inGroup<const T extends OptionTable>(
  * const auth = await resolveAuthOptions(parsed, { readTextFile: (p) => readFile(p, 'utf8') })
  */
 export async function resolveAuthOptions(
-  parsed: Pick<ParsedSettings<typeof AUTH_SETTINGS>, 'values' | 'label'>,
+  parsed: Pick<ParsedSettings<typeof AUTH_SETTINGS>, 'values' | 'label' | 'sources'>,
   options: Omit<ResolveAuthConfigOptions, 'label'>,
 ): Promise<AuthConfig> {
+  const keys = Object.keys(AUTH_SETTINGS) as (keyof AuthSettings)[]
+  const fromSdk = (key: keyof AuthSettings) => {
+    const source = parsed.sources[key]
+    const row: OptionRow = AUTH_SETTINGS[key]
+    return source?.kind === 'env' && (row.envFallbacks ?? []).includes(source.name)
+  }
+  // The project's own settings win as a whole: an SDK variable never joins (or conflicts with)
+  // a method the user chose with them.
+  const ownGiven = CREDENTIAL_KEYS.some((key) => {
+    const source = parsed.sources[key]
+    return source !== undefined && source.kind !== 'default' && !fromSdk(key)
+  })
   const settings: AuthSettings = {}
-  for (const key of Object.keys(AUTH_SETTINGS) as (keyof AuthSettings)[]) {
-    settings[key] = parsed.values[key]
+  for (const key of keys) {
+    settings[key] = ownGiven && fromSdk(key) ? undefined : parsed.values[key]
   }
   try {
     return await resolveAuthConfig(settings, { ...options, label: parsed.label })

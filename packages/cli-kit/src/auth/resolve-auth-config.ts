@@ -1,5 +1,6 @@
 import { type AuthConfig, AuthTokenSchema, describeValue, SmsInputError } from '@sms-command/core'
 import * as v from 'valibot'
+import { stripBom } from '../read-text-file.ts'
 
 /** Credential settings as a tool collects them from flags, environment and files. */
 export interface AuthSettings {
@@ -95,7 +96,7 @@ export async function resolveAuthConfig(
   const readSecretFile = async (path: string, field: string): Promise<string> => {
     let text: string
     try {
-      text = await options.readTextFile(path)
+      text = stripBom(await options.readTextFile(path))
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause)
       return fail(field, `Cannot read ${field} ${path}: ${reason}`, cause)

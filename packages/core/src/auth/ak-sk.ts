@@ -19,7 +19,7 @@ export interface AkSkOptions {
 }
 
 /**
- * Signs every request with AK/SK (`SDK-HMAC-SHA256`, API.md §5), as the real SMS agent does.
+ * Signs every request with AK/SK (`SDK-HMAC-SHA256`, docs/api.md §5), as the real SMS agent does.
  * Uses WebCrypto only. The SK stays in this closure: it is in no property, log or error.
  *
  * @throws {SmsInputError} when `ak` or `sk` is empty.

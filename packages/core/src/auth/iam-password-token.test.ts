@@ -48,7 +48,7 @@ function setup(script: Parameters<typeof fakeFetch>[0], extra: Record<string, un
 }
 
 describe('iamPasswordToken', () => {
-  it('requests a domain-scoped token with the password flow of API.md §4', async () => {
+  it('requests a domain-scoped token with the password flow of docs/api.md §4', async () => {
     const withToken = setup([issued('tok-1', Date.UTC(2026, 10, 28))])
     expect(await withToken.auth.authorize(request)).toEqual({ 'X-Auth-Token': 'tok-1' })
     const sent = withToken.iam.requests[0]

@@ -12,7 +12,7 @@ import { parseHttpDate } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import type { AuthHeaders, AuthProvider } from './auth-provider.ts'
 
-/** What the IAM token is scoped to (API.md §4). SMS is global: a domain scope is the default. */
+/** What the IAM token is scoped to (docs/api.md §4). SMS is global: a domain scope is the default. */
 export type IamScope =
   | { domain: { name: string } }
   | { project: { name: string } }
@@ -312,6 +312,8 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
           headers: { 'Content-Type': 'application/json;charset=utf8', Accept: 'application/json' },
           body: requestBody,
           signal: exchangeSignal,
+          // IAM never redirects: never send the password elsewhere.
+          redirect: 'manual',
         }),
       { timeoutMs, scheduler, context },
     )

@@ -177,11 +177,14 @@ describe('createSmsClient: getCommand', () => {
 })
 
 describe('createSmsClient: retries', () => {
-  it.each([429, 500, 502, 503, 504])('retries HTTP %i and then succeeds', async (status) => {
-    const { client, api, scheduler } = setup([smsError(status, 'SMS.2007'), json(START)])
-    expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
-    expect(api.requests).toHaveLength(2)
-  })
+  it.each([408, 421, 425, 429, 500, 502, 503, 504])(
+    'retries HTTP %i and then succeeds',
+    async (status) => {
+      const { client, api, scheduler } = setup([smsError(status, 'SMS.2007'), json(START)])
+      expect(await drive(scheduler, client.getCommand('srv'))).toEqual(START)
+      expect(api.requests).toHaveLength(2)
+    },
+  )
 
   it.each([400, 403, 404])('never retries HTTP %i', async (status) => {
     const { client, api, scheduler } = setup([smsError(status, 'SMS.0000'), json(START)])
@@ -466,6 +469,24 @@ describe('createSmsClient: reportResult', () => {
     ])
     await drive(scheduler, client.reportResult('srv', RESULT))
     expect(api.requests).toHaveLength(3)
+  })
+
+  it('retries a gateway 408 three times over and reports on the fourth try', async () => {
+    const { client, api, scheduler } = setup([
+      smsError(408, 'APIGW.0408'),
+      smsError(408, 'APIGW.0408'),
+      smsError(408, 'APIGW.0408'),
+      new Response('OK'),
+    ])
+    const answer = await drive(scheduler, client.reportResult('srv', RESULT))
+    expect(answer.status).toBe(200)
+    expect(api.requests).toHaveLength(4)
+  })
+
+  it.each([421, 425])('retries %i, which also says the result was not applied', async (status) => {
+    const { client, api, scheduler } = setup([smsError(status, 'X'), new Response('OK')])
+    await drive(scheduler, client.reportResult('srv', RESULT))
+    expect(api.requests).toHaveLength(2)
   })
 
   it('does not retry ambiguous failures unless asked to', async () => {

@@ -136,7 +136,7 @@ export interface SmsClient {
     options?: ReportOptions,
   ): Promise<ReportReceipt>
   /**
-   * Every source server matching the filters (`GET /v3/sources`, API.md §8), page by page, each
+   * Every source server matching the filters (`GET /v3/sources`, docs/api.md §8), page by page, each
    * page validated. Filters are checked at once (an {@link SmsInputError}); request and schema
    * failures reject the iterator's `next()` like the other calls.
    */
@@ -162,7 +162,7 @@ interface Exchange {
 }
 
 /**
- * Creates a client of the SMS command channel (API.md §1–2). Inputs are validated before anything
+ * Creates a client of the SMS command channel (docs/api.md §1–2). Inputs are validated before anything
  * is sent, responses against the documented schemas; transient failures are retried with capped,
  * fully jittered exponential backoff honouring `Retry-After`; a 401 refreshes refreshable
  * credentials once and retries.
@@ -255,6 +255,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
                 headers: (request as Request).headers,
                 body,
                 signal,
+                // SMS never redirects: a 3xx is an SmsRedirectError, and credentials stay here.
+                redirect: 'manual',
               }),
             { timeoutMs, scheduler, signal: exchange.signal, context },
           )
@@ -387,7 +389,9 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
     const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
     if (isSmsNetworkError(error)) {
       // The same headers come back every time: only a different fetch can cure it.
-      if (error.reason === 'headers-too-large') return undefined
+      // Likewise an untrusted certificate: only a trusted CA can cure it, not another attempt.
+      if (error.reason === 'headers-too-large' || error.reason === 'tls-certificate')
+        return undefined
       return exchange.retryNetworkErrors === false ? undefined : backoff
     }
     if (
@@ -438,7 +442,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
         )
       }
       const body = JSON.stringify(parsed.output)
-      // SMS refuses a larger body with SMS.2004 (API.md §7): say so before sending.
+      // SMS refuses a larger body with SMS.2004 (docs/api.md §7): say so before sending.
       const bytes = new TextEncoder().encode(body).length
       if (bytes > LIMITS.resultBodyBytes) {
         throw new SmsInputError(

@@ -6,7 +6,7 @@ import { LIMITS } from '../schemas/limits.ts'
 import { ServerPageSchema, type SourceServer } from '../schemas/source-server.ts'
 import { checkBody, readJsonBody, withoutNulls } from './read-json-body.ts'
 
-/** Filters and paging of `client.listServers` (`GET /v3/sources`, API.md §8). */
+/** Filters and paging of `client.listServers` (`GET /v3/sources`, docs/api.md §8). */
 export interface ListServersOptions {
   /** Only servers in this state (`replicate`, `finished`, …). */
   state?: string

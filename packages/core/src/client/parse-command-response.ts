@@ -6,7 +6,7 @@ import { checkBody, readJsonBody, withoutNulls } from './read-json-body.ts'
 
 /**
  * Turns the answer of `GET /v3/sources/{id}/command` into the pending command, or `null` when
- * there is none. Every idle shape of API.md §1 means `null`: 204, an empty body, `{}`, JSON
+ * there is none. Every idle shape of docs/api.md §1 means `null`: 204, an empty body, `{}`, JSON
  * `null`, and an empty, null or absent `command_name`. An unknown `command_name` is returned
  * as is; extra fields are tolerated.
  *

@@ -10,14 +10,7 @@ export interface RetryOptions {
   maxRetryAfterMs?: number
 }
 
-/** Statuses worth another attempt: the server or a proxy may answer differently next time. */
-export const RETRYABLE_STATUSES: ReadonlySet<number> = new Set([429, 500, 502, 503, 504])
-
-/**
- * Statuses proving the request was not carried out, so even a result report (which is not
- * idempotent: see API.md §2) can be sent again safely.
- */
-export const NOT_APPLIED_STATUSES: ReadonlySet<number> = new Set([429, 503])
+export { NOT_APPLIED_STATUSES, RETRYABLE_STATUSES } from './status-kind.ts'
 
 /** Fills in the defaults. `false` or `0` means one attempt; a number means that many attempts. */
 export function resolveRetryOptions(

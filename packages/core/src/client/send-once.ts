@@ -1,5 +1,10 @@
 import type { SmsErrorContext } from '../errors/sms-error.ts'
-import { isHeadersOverflow, SmsNetworkError } from '../errors/sms-network-error.ts'
+import {
+  certificateFailureCode,
+  isHeadersOverflow,
+  SmsNetworkError,
+} from '../errors/sms-network-error.ts'
+import { isRedirect, SmsRedirectError } from '../errors/sms-redirect-error.ts'
 import type { Scheduler } from '../time/scheduler.ts'
 
 // Cancelling the deadline timer happens on every request; a shared reason spares building a
@@ -17,8 +22,9 @@ export interface SendOnceOptions {
 /**
  * Runs one HTTP exchange, body included, under a deadline on the injected clock. A caller's abort
  * rejects with the signal's reason; a deadline or a connection failure becomes an
- * {@link SmsNetworkError}. The exchange is raced against both, so a fetch that ignores its
- * signal can't hang the caller.
+ * {@link SmsNetworkError} (reason `tls-certificate` for an untrusted certificate); a redirect
+ * (the exchange must fetch with `redirect: 'manual'`) an {@link SmsRedirectError}. The exchange is
+ * raced against both, so a fetch that ignores its signal can't hang the caller.
  */
 export async function sendOnce(
   exchange: (signal: AbortSignal) => Promise<Response>,
@@ -47,8 +53,9 @@ export async function sendOnce(
     },
     () => {},
   )
+  let answer: { response: Response; text: string }
   try {
-    return await Promise.race([
+    answer = await Promise.race([
       (async () => {
         const response = await exchange(controller.signal)
         return { response, text: await response.text() }
@@ -58,12 +65,25 @@ export async function sendOnce(
   } catch (cause) {
     if (signal?.aborted) throw signal.reason
     if (timedOut) throw new SmsNetworkError('timeout', { ...context, timeoutMs })
-    throw new SmsNetworkError(isHeadersOverflow(cause) ? 'headers-too-large' : 'network', {
-      ...context,
-      cause,
-    })
+    const reason = isHeadersOverflow(cause)
+      ? 'headers-too-large'
+      : certificateFailureCode(cause) !== undefined
+        ? 'tls-certificate'
+        : 'network'
+    throw new SmsNetworkError(reason, { ...context, cause })
   } finally {
     stopDeadline.abort(ANSWERED)
     signal?.removeEventListener('abort', onAbort)
   }
+  const { response } = answer
+  if (isRedirect(response)) {
+    throw new SmsRedirectError({
+      ...context,
+      status: response.status,
+      location: response.redirected
+        ? response.url
+        : (response.headers.get('Location') ?? undefined),
+    })
+  }
+  return answer
 }

@@ -3,7 +3,7 @@ import type { ErrorBody } from '../schemas/error-body.ts'
 /** What a 401 is about: the request's form, the signing clock, or the credentials. */
 export type UnauthorizedKind = 'request' | 'clock' | 'credentials'
 
-// SMS lists these with HTTP 401 (API.md §7), yet they are about the request: fresh credentials
+// SMS lists these with HTTP 401 (docs/api.md §7), yet they are about the request: fresh credentials
 // can't cure them, so they never trigger a refresh.
 const REQUEST_FAULTS: Readonly<Record<string, string>> = {
   'SMS.2003': 'the HTTP method is not allowed on this path',

@@ -22,6 +22,7 @@ export abstract class SmsError extends Error {
   abstract override readonly name:
     | 'SmsApiError'
     | 'SmsNetworkError'
+    | 'SmsRedirectError'
     | 'SmsResponseValidationError'
     | 'SmsInputError'
     | 'IamPasswordRejectedError'
@@ -83,6 +84,7 @@ export function isSmsError(error: unknown): error is SmsError {
     error,
     'SmsApiError',
     'SmsNetworkError',
+    'SmsRedirectError',
     'SmsResponseValidationError',
     'SmsInputError',
     'IamPasswordRejectedError',

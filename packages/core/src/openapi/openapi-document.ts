@@ -45,7 +45,7 @@ const commandResultErrorResponses = {
       'malformed body or server_id.',
   ),
   '401': errorResponse(
-    `${authFailures} SMS also answers 401 to a body it refuses whatever the credential (API.md ` +
+    `${authFailures} SMS also answers 401 to a body it refuses whatever the credential (docs/api.md ` +
       '§7): SMS.2004 body over 10,240 bytes, SMS.2005 Content-Type missing, SMS.2006 Content-Type ' +
       'not JSON; a new credential does not help with those.',
   ),
@@ -54,8 +54,77 @@ const commandResultErrorResponses = {
 
 /** Said on both paths: a method a path does not take is SMS's 401, not a credential failure. */
 const wrongMethodNote =
-  'A method other than the one below is answered 401 SMS.2003 (method not allowed, API.md §7): ' +
+  'A method other than the one below is answered 401 SMS.2003 (method not allowed, docs/api.md §7): ' +
   'not an authentication failure.'
+
+/** A JSON Schema object, as `@valibot/to-json-schema` writes it (without `$schema`). */
+export type JsonSchemaObject = Record<string, unknown>
+
+/** An OpenAPI parameter of the command channel (the path's server id, the token header). */
+export interface OpenApiParameter {
+  readonly name: string
+  readonly in: string
+  readonly required: boolean
+  readonly description: string
+  readonly schema: JsonSchemaObject
+}
+
+/** An OpenAPI response: its description, the `X-Request-Id` header and the JSON body's schema. */
+export interface OpenApiResponse {
+  readonly description: string
+  readonly headers?: Readonly<Record<string, { readonly $ref: string }>>
+  readonly content?: Readonly<Record<string, { readonly schema: JsonSchemaObject }>>
+}
+
+/** The error statuses both operations document. */
+export type OpenApiErrorStatus = '400' | '401' | '403' | '404' | '429' | '500'
+
+/** An operation of the command channel: every documented status has a response. */
+export interface OpenApiOperation<Status extends string> {
+  readonly operationId: string
+  readonly summary: string
+  readonly parameters: readonly OpenApiParameter[]
+  readonly requestBody?: {
+    readonly required: boolean
+    readonly content: Readonly<Record<string, { readonly schema: JsonSchemaObject }>>
+  }
+  readonly responses: { readonly [status in Status | OpenApiErrorStatus]: OpenApiResponse }
+}
+
+/**
+ * The OpenAPI 3.1 document of the command channel, as {@link createOpenApiDocument} builds it.
+ *
+ * @example
+ * const document: OpenApiDocument = createOpenApiDocument()
+ * document.paths['/v3/sources/{server_id}/command'].get.responses['401'].description
+ */
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0'
+  readonly info: { readonly title: string; readonly version: string; readonly description: string }
+  readonly servers: readonly { readonly url: string }[]
+  readonly security: readonly Readonly<Record<string, readonly string[]>>[]
+  readonly paths: {
+    readonly '/v3/sources/{server_id}/command': {
+      readonly description: string
+      readonly get: OpenApiOperation<'200' | '204'>
+    }
+    readonly '/v3/sources/{server_id}/command_result': {
+      readonly description: string
+      readonly post: OpenApiOperation<'200'>
+    }
+  }
+  readonly components: {
+    readonly schemas: {
+      readonly CommandResponse: JsonSchemaObject
+      readonly CommandResult: JsonSchemaObject
+      readonly ErrorBody: JsonSchemaObject
+    }
+    readonly headers: Readonly<
+      Record<string, { readonly description: string; readonly schema: JsonSchemaObject }>
+    >
+    readonly securitySchemes: Readonly<Record<string, JsonSchemaObject>>
+  }
+}
 
 const serverIdParameter = {
   name: 'server_id',
@@ -73,8 +142,15 @@ const authParameter = {
   schema: { type: 'string', minLength: LIMITS.authToken.min, maxLength: LIMITS.authToken.max },
 }
 
-/** Builds the OpenAPI 3.1 document of the command channel from core's valibot schemas. */
-export function createOpenApiDocument() {
+/**
+ * Builds the OpenAPI 3.1 document of the command channel from core's valibot schemas (a fresh
+ * object each call; {@link openApiDocument} is one built at import).
+ *
+ * @example
+ * const document = createOpenApiDocument()
+ * Object.keys(document.paths) // ['/v3/sources/{server_id}/command', '/v3/sources/{server_id}/command_result']
+ */
+export function createOpenApiDocument(): OpenApiDocument {
   return {
     openapi: '3.1.0',
     info: {
@@ -160,4 +236,4 @@ export function createOpenApiDocument() {
  * @example
  * new Response(JSON.stringify(openApiDocument), { headers: { 'content-type': 'application/json' } })
  */
-export const openApiDocument = /* @__PURE__ */ createOpenApiDocument()
+export const openApiDocument: OpenApiDocument = /* @__PURE__ */ createOpenApiDocument()

@@ -53,7 +53,7 @@ interface PollEventBase {
   nextDelayMs: number
 }
 
-/** A command is pending. Under API.md §2 it repeats on every poll until its result is reported. */
+/** A command is pending. Under docs/api.md §2 it repeats on every poll until its result is reported. */
 export interface PollCommandEvent extends PollEventBase {
   type: 'command'
   command: SmsCommand

@@ -1,6 +1,7 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
+import type { PlainObjectSchema, SchemaMessage, TextSchema } from './schema-types.ts'
 
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
@@ -11,8 +12,23 @@ export const COMMAND_RESULTS = ['success', 'fail'] as const
 /** `success` or `fail`. */
 export type CommandResultStatus = (typeof COMMAND_RESULTS)[number]
 
-/** Body of `POST /v3/sources/{server_id}/command_result` (API.md §2). */
-export const CommandResultSchema = /* @__PURE__ */ (() =>
+/** The type of {@link CommandResultSchema}. */
+export type CommandResultSchemaType = v.ObjectSchema<
+  {
+    readonly command_name: TextSchema
+    readonly result: v.PicklistSchema<typeof COMMAND_RESULTS, SchemaMessage<v.PicklistIssue>>
+    readonly result_detail: v.SchemaWithPipe<
+      readonly [
+        PlainObjectSchema,
+        v.RecordSchema<v.StringSchema<undefined>, v.UnknownSchema, undefined>,
+      ]
+    >
+  },
+  undefined
+>
+
+/** Body of `POST /v3/sources/{server_id}/command_result` (docs/api.md §2). */
+export const CommandResultSchema: CommandResultSchemaType = /* @__PURE__ */ (() =>
   v.object({
     command_name: v.pipe(
       v.string('expected a string'),

@@ -1,6 +1,12 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
+import type {
+  BoundedTextSchema,
+  NullishTextSchema,
+  PlainObjectSchema,
+  TextSchema,
+} from './schema-types.ts'
 
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
@@ -23,13 +29,24 @@ export function isKnownCommand(name: string): name is KnownCommandName {
 }
 
 // Some gateways send `null` for an absent value; `parseCommandResponse` drops such fields.
-const optionalParam = (max: number) =>
+const optionalParam = (max: number): NullishTextSchema =>
   v.nullish(v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`)))
+
+/** The type of {@link CommandParamSchema}. */
+export type CommandParamSchemaType = v.SchemaWithPipe<
+  readonly [
+    PlainObjectSchema,
+    v.LooseObjectSchema<
+      { readonly task_id: NullishTextSchema; readonly bucket: NullishTextSchema },
+      undefined
+    >,
+  ]
+>
 
 /**
  * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
  */
-export const CommandParamSchema = /* @__PURE__ */ (() =>
+export const CommandParamSchema: CommandParamSchemaType = /* @__PURE__ */ (() =>
   v.pipe(
     plainObject(),
     v.looseObject({
@@ -38,8 +55,17 @@ export const CommandParamSchema = /* @__PURE__ */ (() =>
     }),
   ))()
 
+/** The type of {@link CommandSchema}. */
+export type CommandSchemaType = v.ObjectSchema<
+  {
+    readonly command_name: BoundedTextSchema
+    readonly command_param: v.OptionalSchema<CommandParamSchemaType, Readonly<Record<never, never>>>
+  },
+  undefined
+>
+
 /** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
-export const CommandSchema = /* @__PURE__ */ (() =>
+export const CommandSchema: CommandSchemaType = /* @__PURE__ */ (() =>
   v.object({
     command_name: v.pipe(
       v.string('expected a string'),
@@ -49,11 +75,20 @@ export const CommandSchema = /* @__PURE__ */ (() =>
     command_param: v.optional(CommandParamSchema, {}),
   }))()
 
+/** The type of {@link CommandResponseSchema}. */
+export type CommandResponseSchemaType = v.ObjectSchema<
+  {
+    readonly command_name: v.NullishSchema<TextSchema, undefined>
+    readonly command_param: v.NullishSchema<CommandParamSchemaType, undefined>
+  },
+  undefined
+>
+
 /**
  * The 200 body of `GET .../command`, pending or idle: `command_name` may be empty, null or absent.
  * {@link parseCommandResponse} turns it into a command or `null`.
  */
-export const CommandResponseSchema = /* @__PURE__ */ (() =>
+export const CommandResponseSchema: CommandResponseSchemaType = /* @__PURE__ */ (() =>
   v.object({
     command_name: v.nullish(
       v.pipe(

@@ -1,5 +1,6 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
+import type { TextSchema } from './schema-types.ts'
 
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
@@ -8,7 +9,13 @@ import { LIMITS } from './limits.ts'
  * The error body of every 4xx/5xx answer: `{ error_code, error_msg }`. Extra fields such as
  * `encoded_authorization_message` or `request_id` are tolerated and kept.
  */
-export const ErrorBodySchema = /* @__PURE__ */ (() =>
+/** The type of {@link ErrorBodySchema}. */
+export type ErrorBodySchemaType = v.LooseObjectSchema<
+  { readonly error_code: TextSchema; readonly error_msg: TextSchema },
+  undefined
+>
+
+export const ErrorBodySchema: ErrorBodySchemaType = /* @__PURE__ */ (() =>
   v.looseObject({
     error_code: v.pipe(
       v.string('expected a string'),

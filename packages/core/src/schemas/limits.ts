@@ -1,4 +1,4 @@
-/** Length limits from the SMS API reference (API.md §1–2), in characters. */
+/** Length limits from the SMS API reference (docs/api.md §1–2), in characters. */
 export const LIMITS = {
   serverId: { min: 1, max: 255 },
   authToken: { min: 1, max: 16_384 },

@@ -1,4 +1,5 @@
 import * as v from 'valibot'
+import type { PlainObjectSchema } from './schema-types.ts'
 
 /**
  * Accepts only a JSON object: valibot's object and record schemas also let arrays through.
@@ -7,7 +8,7 @@ import * as v from 'valibot'
  * @example
  * v.pipe(plainObject(), v.looseObject({ task_id: v.optional(v.string()) }))
  */
-export function plainObject(message = 'expected a JSON object') {
+export function plainObject(message = 'expected a JSON object'): PlainObjectSchema {
   return v.custom<Record<string, unknown>>(
     (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
     message,

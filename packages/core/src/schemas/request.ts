@@ -1,11 +1,12 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
+import type { BoundedTextSchema } from './schema-types.ts'
 
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
 
 /** `server_id` path parameter: 1–255 characters (an empty id can't form a path). */
-export const ServerIdSchema = /* @__PURE__ */ (() =>
+export const ServerIdSchema: BoundedTextSchema = /* @__PURE__ */ (() =>
   v.pipe(
     v.string('expected a string'),
     v.minLength(LIMITS.serverId.min, 'expected a non-empty string'),
@@ -13,7 +14,7 @@ export const ServerIdSchema = /* @__PURE__ */ (() =>
   ))()
 
 /** `X-Auth-Token` header: 1–16,384 characters. */
-export const AuthTokenSchema = /* @__PURE__ */ (() =>
+export const AuthTokenSchema: BoundedTextSchema = /* @__PURE__ */ (() =>
   v.pipe(
     v.string('expected a string'),
     v.minLength(LIMITS.authToken.min, 'expected a non-empty token'),

@@ -1,11 +1,17 @@
 import * as v from 'valibot'
 import { LIMITS } from './limits.ts'
 import { plainObject } from './plain-object.ts'
+import type {
+  NullishCountSchema,
+  NullishTextSchema,
+  PlainObjectSchema,
+  SchemaMessage,
+} from './schema-types.ts'
 
 // Each schema is built in a `/* @__PURE__ */` function call: valibot's constructors aren't marked
 // side-effect free, so without it a bundler keeps every schema of a module an app imports from.
 
-/** `state` values the SMS documentation names (API.md §8); any other string passes through. */
+/** `state` values the SMS documentation names (docs/api.md §8); any other string passes through. */
 export const SOURCE_SERVER_STATES = [
   'unavailable',
   'waiting',
@@ -33,11 +39,11 @@ export const MIGRATION_CYCLES = [
 
 // Every field is optional in the official SDKs, and some gateways send `null` for an absent
 // value: both read as absent (see `parseServerPage`).
-const text = (max: number) =>
+const text = (max: number): NullishTextSchema =>
   v.nullish(
     v.pipe(v.string('expected a string'), v.maxLength(max, `expected at most ${max} characters`)),
   )
-const count = /* @__PURE__ */ (() =>
+const count: NullishCountSchema = /* @__PURE__ */ (() =>
   v.nullish(
     v.pipe(
       v.number('expected a number'),
@@ -46,11 +52,40 @@ const count = /* @__PURE__ */ (() =>
     ),
   ))()
 
+/** The type of {@link SourceServerSchema}. */
+export type SourceServerSchemaType = v.SchemaWithPipe<
+  readonly [
+    PlainObjectSchema,
+    v.LooseObjectSchema<
+      {
+        readonly id: NullishTextSchema
+        readonly name: NullishTextSchema
+        readonly ip: NullishTextSchema
+        readonly os_type: NullishTextSchema
+        readonly os_version: NullishTextSchema
+        readonly state: NullishTextSchema
+        readonly migration_cycle: NullishTextSchema
+        readonly connected: v.NullishSchema<
+          v.BooleanSchema<SchemaMessage<v.BooleanIssue>>,
+          undefined
+        >
+        readonly enterprise_project_id: NullishTextSchema
+        readonly agent_version: NullishTextSchema
+        readonly last_visit_time: NullishCountSchema
+        readonly add_date: NullishCountSchema
+        readonly replicatesize: NullishCountSchema
+        readonly totalsize: NullishCountSchema
+      },
+      undefined
+    >,
+  ]
+>
+
 /**
- * One entry of `source_servers` in `GET /v3/sources` (API.md §8). Unknown `state` and
+ * One entry of `source_servers` in `GET /v3/sources` (docs/api.md §8). Unknown `state` and
  * `migration_cycle` values are kept as strings; unknown fields are kept.
  */
-export const SourceServerSchema = /* @__PURE__ */ (() =>
+export const SourceServerSchema: SourceServerSchemaType = /* @__PURE__ */ (() =>
   v.pipe(
     plainObject(),
     v.looseObject({
@@ -72,8 +107,34 @@ export const SourceServerSchema = /* @__PURE__ */ (() =>
     }),
   ))()
 
+/** The type of {@link ServerPageSchema}. */
+export type ServerPageSchemaType = v.SchemaWithPipe<
+  readonly [
+    PlainObjectSchema,
+    v.LooseObjectSchema<
+      {
+        readonly count: NullishCountSchema
+        readonly source_servers: v.NullishSchema<
+          v.SchemaWithPipe<
+            readonly [
+              v.ArraySchema<SourceServerSchemaType, SchemaMessage<v.ArrayIssue>>,
+              v.MaxLengthAction<
+                v.InferOutput<SourceServerSchemaType>[],
+                number,
+                SchemaMessage<v.MaxLengthIssue<v.InferOutput<SourceServerSchemaType>[], number>>
+              >,
+            ]
+          >,
+          undefined
+        >
+      },
+      undefined
+    >,
+  ]
+>
+
 /** The 200 body of `GET /v3/sources`: `count` is the total matching, not the page size. */
-export const ServerPageSchema = /* @__PURE__ */ (() =>
+export const ServerPageSchema: ServerPageSchemaType = /* @__PURE__ */ (() =>
   v.pipe(
     plainObject(),
     v.looseObject({

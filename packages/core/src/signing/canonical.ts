@@ -74,7 +74,7 @@ export function encodeRfc3986(value: string): string {
  * then encoded once with {@link encodeRfc3986}; the result always ends with `/`.
  *
  * Segments are split before decoding so that an encoded slash (`%2F`) stays inside its
- * segment. Decoding first is what API.md and the Go SDK specify; the Node SDK instead
+ * segment. Decoding first is what docs/api.md and the Go SDK specify; the Node SDK instead
  * encodes the path as given, so an already-encoded `%20` becomes `%2520` there.
  *
  * @example

@@ -1,5 +1,5 @@
 /**
- * `@sms-command/core/signing`: AK/SK `SDK-HMAC-SHA256` signing and verification (API.md §5),
+ * `@sms-command/core/signing`: AK/SK `SDK-HMAC-SHA256` signing and verification (docs/api.md §5),
  * and the canonical forms and encoders under them, for servers and tools that verify requests
  * (the mock SMS does). Clients sign through `akSk` in `@sms-command/core`.
  *

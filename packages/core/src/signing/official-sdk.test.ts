@@ -33,7 +33,7 @@ function officialAuthorization(request: OfficialRequest, ak: string, sk: string)
 
 // Path segments are generated decoded, then percent-encoded for our URL and handed
 // decoded to the official signer, which is how its clients call it (path parameters are
-// substituted unencoded). Its signer does not decode the path: API.md's quirk, an
+// substituted unencoded). Its signer does not decode the path: docs/api.md's quirk, an
 // already-encoded `%20` signed as `%2520`. So segments avoid what `url.parse` would
 // escape before the signer sees it (space, quote, backquote, ^ | { } \ < > ") and what
 // would end the path (? #), and contain no `%`; `.` and `..` are dropped because URL
@@ -146,7 +146,7 @@ describe('signRequest against the official Node SDK signer', () => {
     )
   })
 
-  it('agrees on API.md test vector 1', async () => {
+  it('agrees on docs/api.md test vector 1', async () => {
     const sk = 'MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc'
     const official = officialAuthorization(
       {
@@ -163,7 +163,7 @@ describe('signRequest against the official Node SDK signer', () => {
     )
   })
 
-  it('differs, as API.md says, on a path whose encoded form holds a %: the SDK signs %2520', async () => {
+  it('differs, as docs/api.md says, on a path whose encoded form holds a %: the SDK signs %2520', async () => {
     const date = new Date('2024-03-01T12:00:00Z')
     const url = 'https://sms.example.com/v3/sources/srv%20one/command'
     const ours = await signRequest(

@@ -31,7 +31,7 @@ function authorizationParts(authorization: string) {
 }
 
 describe('signRequest', () => {
-  it('matches API.md test vector 1: canonical request hash and signature', async () => {
+  it('matches docs/api.md test vector 1: canonical request hash and signature', async () => {
     const signed = await signRequest(vector1.request, { ak: 'AK', sk: vector1.sk }, vector1.date)
     expect(signed['X-Sdk-Date']).toBe('20191115T033655Z')
     const parts = authorizationParts(signed.Authorization)
@@ -85,7 +85,7 @@ describe('signRequest', () => {
   })
 
   // Issue 9 made `host` signed by default; the vector, which signs only x-sdk-date, needs the opt-out.
-  it('matches API.md test vector 2: only x-sdk-date signed', async () => {
+  it('matches docs/api.md test vector 2: only x-sdk-date signed', async () => {
     const signed = await signRequest(vector2.request, vector2.credentials, vector2.date, {
       signHost: false,
     })

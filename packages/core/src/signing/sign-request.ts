@@ -111,7 +111,7 @@ function headerValue(request: NormalizedRequest, name: string): string | undefin
 }
 
 /**
- * Builds the CanonicalRequest of API.md §5 over exactly `signedHeaders` (lowercase
+ * Builds the CanonicalRequest of docs/api.md §5 over exactly `signedHeaders` (lowercase
  * names, in the order they are to be listed). A server verifying a request passes the
  * order the client listed; `host`, when signed but absent, is taken from the URL.
  * Throws a `TypeError` for invalid input or a signed header the request lacks.
@@ -214,11 +214,11 @@ function resolveSdkDate(header: string | undefined, date: Date | undefined): str
 }
 
 /**
- * Signs a request with AK/SK (`SDK-HMAC-SHA256`, API.md §5) and returns the two headers
+ * Signs a request with AK/SK (`SDK-HMAC-SHA256`, docs/api.md §5) and returns the two headers
  * to add to it.
  *
  * Signed headers: every header the caller passes (lowercased) except `Authorization`,
- * plus `x-sdk-date`. This is the Node SDK's rule and the one API.md's first test vector
+ * plus `x-sdk-date`. This is the Node SDK's rule and the one docs/api.md's first test vector
  * follows (it signs `content-type`); the Go SDK's omission of `content-type` and of names
  * with `_` is not copied, since the server verifies whichever set is listed.
  * `host` is always signed, with the URL's host, as both official signers do: it binds the

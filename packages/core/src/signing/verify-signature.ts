@@ -85,7 +85,7 @@ function hexToBytes(hex: string): Uint8Array<ArrayBuffer> {
  * with a fresh date. Throws a `TypeError` only for input a server cannot have received
  * (no method, a relative URL).
  *
- * Locking an AK after repeated failures (API.md §5.7) is left to the caller.
+ * Locking an AK after repeated failures (docs/api.md §5.7) is left to the caller.
  *
  * @example
  * const result = await verifySignature(

@@ -33,7 +33,7 @@ const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
  * const first = poller.next()
  * await scheduler.runNext()
  */
-export function createVirtualScheduler(startAt = Date.UTC(2026, 0, 1)): VirtualScheduler {
+export function createVirtualScheduler(startAt: number = Date.UTC(2026, 0, 1)): VirtualScheduler {
   let now = startAt
   const sleepers: Sleeper[] = []
   const sleeps: { ms: number; cancelled: boolean }[] = []

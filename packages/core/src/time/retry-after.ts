@@ -1,7 +1,7 @@
 /**
  * Ceiling of every delay a server's answer can impose (`Retry-After` in seconds or as a date),
  * in ms: 5 minutes, the poll loop's backoff maximum. Nothing guarantees a server's hint is sane
- * (API.md §7): `Retry-After: 2592000` would overflow platform timers, and a far-future date
+ * (docs/api.md §7): `Retry-After: 2592000` would overflow platform timers, and a far-future date
  * would silence a loop for days.
  */
 export const MAX_SERVER_DELAY_MS = 300_000
