@@ -23,7 +23,7 @@ import { createLogger, errorFields } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
-import { type StatusServer, startStatusServer } from './observe/status-server.ts'
+import { type KeptStatusServer, keepStatusServer } from './observe/status-server.ts'
 import {
   denoPermissionAdvice,
   HANDLER_ENV_FALLBACK,
@@ -69,6 +69,7 @@ function platformIo(platform: Platform): CliIo {
  */
 export function agentCli(
   options: MainOptions = {},
+  hangup: HangupHook = { listener: () => {} },
 ): CliDefinition<typeof OPTIONS, ResolvedAgentConfig> {
   const platform = options.platform ?? currentPlatform()
   return {
@@ -79,7 +80,7 @@ export function agentCli(
     exitCodes: AGENT_EXIT_CODES,
     settings: (parsed) => resolveAgentConfig(parsed, {}),
     printConfig: ({ config }) => printableConfig(config),
-    run: (resolved, context) => runAgentProcess(resolved, platform, context, options.fetch),
+    run: (resolved, context) => runAgentProcess(resolved, platform, context, options.fetch, hangup),
   }
 }
 
@@ -94,7 +95,21 @@ export function agentCli(
  */
 export async function main(options: MainOptions = {}): Promise<number> {
   const platform = options.platform ?? currentPlatform()
-  return runCli(agentCli({ ...options, platform }), platformIo(platform))
+  // SIGHUP (a closed terminal or ssh session, the end of an Ansible run) must never end the
+  // agent: listened for before anything else (so the default action, exit, never applies),
+  // logged once the logger exists.
+  const hangup: HangupHook = { listener: () => {} }
+  const stopHangup = platform.onSignal('SIGHUP', () => hangup.listener())
+  try {
+    return await runCli(agentCli({ ...options, platform }, hangup), platformIo(platform))
+  } finally {
+    stopHangup()
+  }
+}
+
+/** Where {@link runAgentProcess} puts what a SIGHUP does once the logger exists. */
+interface HangupHook {
+  listener: () => void
 }
 
 /** The agent's work once its settings are resolved; resolves with the exit code. */
@@ -103,6 +118,7 @@ async function runAgentProcess(
   platform: Platform,
   context: CliContext<typeof OPTIONS>,
   fetchOverride: typeof fetch | undefined,
+  hangup: HangupHook,
 ): Promise<number> {
   const proxyEnvironment = readProxyEnvironment((name) => platform.env(name))
   const proxies = {
@@ -139,7 +155,7 @@ async function runAgentProcess(
   }
   let lock: StateLock | undefined
   let journal: DeliveryJournal | null = null
-  let status: StatusServer | undefined
+  let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
 
@@ -254,6 +270,21 @@ async function runAgentProcess(
       stopOrphan: (pid) => stopProcessGroup(platform, pid, config.killGraceMs),
     })
     observers.watchLoop(agent)
+    stopListening.push(
+      platform.onOutputClosed((stream, error) =>
+        observers.events.emit({
+          event: 'log.stream-closed',
+          stream,
+          error: errorFields(error),
+          msg: `${stream} is closed (its reader went away: a pipe like "| head -1", a closed terminal, a restarted journald): logs go to ${stream === 'stdout' ? 'stderr' : 'stdout'} while it is open, and always to /events; delivery goes on`,
+        }),
+      ),
+    )
+    hangup.listener = () =>
+      logger.info('signal.received', {
+        signal: 'SIGHUP',
+        msg: 'SIGHUP ignored: the agent and its handler keep running (a hangup usually means a closed terminal or ssh session). Logs go to stdout, so there is no file to reopen, and the configuration is read only at start: restart the agent to apply a new one',
+      })
 
     // The first SIGINT/SIGTERM (cli-kit's runner aborts the signal) stops the agent cleanly.
     const stopOnSignal = () => {
@@ -279,17 +310,32 @@ async function runAgentProcess(
 
     if (config.statusPort !== undefined) {
       const maxAgeMs = 2 * config.intervalMs + config.requestTimeoutMs + config.backoffBaseMs
-      status = await startStatusServer({
+      const address = `${config.statusHost}:${config.statusPort}`
+      status = await keepStatusServer({
         host: config.statusHost,
         port: config.statusPort,
         logger,
         metrics,
+        scheduler,
         health: () =>
           observers.health.report({ now: scheduler.now(), loop: agent.status(), maxAgeMs }),
-      })
-      logger.info('status.listening', {
-        url: status.url,
-        msg: `status on ${status.url}/healthz, /metrics and /events`,
+        onListening: (server) =>
+          logger.info('status.listening', {
+            url: server.url,
+            msg: `status on ${server.url}/healthz, /metrics and /events`,
+          }),
+        onUnavailable: (error, attempt, delay) =>
+          observers.events.emit(
+            {
+              event: 'status.unavailable',
+              url: `http://${address}`,
+              attempt,
+              delay,
+              error: errorFields(error),
+              msg: `the status server cannot listen on ${address} (${(error as Error)?.message ?? String(error)}${(error as { code?: unknown })?.code === 'EADDRINUSE' ? ': another program uses the port, e.g. an OpenTelemetry collector on 9464; choose another --status-port' : ''}); polling and reporting go on without it, next try in ${Math.round(delay / 1000)} s`,
+            },
+            { cause: error },
+          ),
       })
     }
 

@@ -29,6 +29,21 @@ export interface HealthSnapshot {
     | undefined
   /** The last poll's failure while polls fail (cleared by a successful poll). */
   lastError: (PollAdvice & { status: string; at: number }) | undefined
+  /** The running command's handler that can't be started yet, and why (cleared when it ends). */
+  handlerStart: HandlerStartProblem | undefined
+  /** Why the status server could not listen, the last time it failed. */
+  statusUnavailable: { attempts: number; msg: string; at: number } | undefined
+}
+
+/** What `/healthz` says about a handler whose start is being retried. */
+export interface HandlerStartProblem {
+  command: string
+  handler: string
+  problem: string
+  msg: string
+  attempt: number
+  retryAt: number
+  giveUpAt: string | undefined
 }
 
 /**
@@ -46,6 +61,8 @@ export class AgentHealth {
   private rejected: HealthSnapshot['rejectedReports'] = { count: 0, last: undefined }
   private lastError: HealthSnapshot['lastError']
   private heldReport: HealthSnapshot['heldReport']
+  private handlerStart: HealthSnapshot['handlerStart']
+  private statusUnavailable: HealthSnapshot['statusUnavailable']
 
   constructor(readonly metrics: AgentMetrics) {}
 
@@ -98,7 +115,31 @@ export class AgentHealth {
         metrics.countPoll(event.event === 'poll.idle' ? 'idle' : 'command')
         return
       case 'command.finish':
+        this.handlerStart = undefined
         metrics.countCommand(event.command ?? '', event.result)
+        return
+      case 'handler.start-deferred':
+        metrics.countStartDeferred(event.problem)
+        this.handlerStart = {
+          command: event.command ?? '',
+          handler: event.handler,
+          problem: event.problem,
+          msg: event.msg ?? '',
+          attempt: event.attempt ?? 1,
+          retryAt: context.at + (event.delay ?? 0),
+          giveUpAt: event.give_up_at,
+        }
+        return
+      case 'status.unavailable':
+        metrics.statusUnavailable++
+        this.statusUnavailable = {
+          attempts: event.attempt ?? metrics.statusUnavailable,
+          msg: event.msg ?? '',
+          at: context.at,
+        }
+        return
+      case 'log.stream-closed':
+        metrics.closedOutputs.add(event.stream)
         return
       case 'command.rejected':
         metrics.countCommand(event.command ?? '', 'fail')
@@ -149,6 +190,8 @@ export class AgentHealth {
       rejectedReports: { ...this.rejected },
       lastError: this.lastError,
       heldReport: this.heldReport,
+      handlerStart: this.handlerStart,
+      statusUnavailable: this.statusUnavailable,
     }
   }
 
@@ -196,11 +239,30 @@ export class AgentHealth {
               msg: held.msg,
             }
           : null,
+        handler_start: seen.handlerStart
+          ? {
+              command: seen.handlerStart.command,
+              handler: seen.handlerStart.handler,
+              problem: seen.handlerStart.problem,
+              msg: seen.handlerStart.msg,
+              attempt: seen.handlerStart.attempt,
+              retry_at: new Date(seen.handlerStart.retryAt).toISOString(),
+              give_up_at: seen.handlerStart.giveUpAt ?? null,
+            }
+          : null,
+        status_server_failures: seen.statusUnavailable
+          ? {
+              attempts: seen.statusUnavailable.attempts,
+              msg: seen.statusUnavailable.msg,
+              at: new Date(seen.statusUnavailable.at).toISOString(),
+            }
+          : null,
+        output_closed: [...this.metrics.closedOutputs].sort(),
       },
     })
     // Polls work, so the agent is alive (200, no restart: it can't help), but SMS waits for a
     // person: `degraded` makes that visible to whoever reads the status.
-    if (held && report.body.status === 'ok') report.body.status = 'degraded'
+    if ((held || seen.handlerStart) && report.body.status === 'ok') report.body.status = 'degraded'
     return report
   }
 

@@ -6,6 +6,10 @@ export type LoopEventName =
   | 'agent.stopping'
   | 'handler.terminating'
   | 'handler.orphan-stopped'
+  | 'handler.start-deferred'
+  | 'handler.output-held'
+  | 'status.unavailable'
+  | 'log.stream-closed'
   | 'journal.recovered'
   | 'journal.error'
   | 'poll.idle'
@@ -45,6 +49,12 @@ export const LOOP_EVENT_LEVELS: { readonly [Name in LoopEventName]: LevelRule<Na
   'agent.stopping': 'info',
   'handler.terminating': 'warn',
   'handler.orphan-stopped': 'warn',
+  // A command waits for its handler file to be fixed: someone deploying it should hear of it.
+  'handler.start-deferred': 'warn',
+  'handler.output-held': 'info',
+  // The first failed try is a warning; the retries after it are debug lines.
+  'status.unavailable': (event) => ((event.attempt ?? 1) <= 1 ? 'warn' : 'debug'),
+  'log.stream-closed': 'warn',
   'journal.recovered': 'info',
   // A journal write the loop retries (`attempt`) blocks every run and report; a pid that could
   // not be journaled only weakens the clean-up after a crash.

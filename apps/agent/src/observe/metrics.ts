@@ -18,6 +18,11 @@ export class AgentMetrics {
   private readonly commands = new Map<string, number>()
   private readonly reports = new Map<string, number>()
   private readonly reportErrors = new Map<string, number>()
+  private readonly startsDeferred = new Map<string, number>()
+  /** Failed tries to listen on the status port (counted while it is down, shown once it is up). */
+  statusUnavailable = 0
+  /** Output streams whose reader went away (`| head -1`, a hung-up terminal). */
+  readonly closedOutputs = new Set<string>()
   backoffMs = 0
   outboxSize = 0
   handlerRunning = false
@@ -47,6 +52,11 @@ export class AgentMetrics {
 
   countReportError(status: string): void {
     bump(this.reportErrors, status)
+  }
+
+  /** A handler start put off because of `problem` (crlf, no-exec-bit, busy, …). */
+  countStartDeferred(problem: string): void {
+    bump(this.startsDeferred, problem)
   }
 
   /** Total polls so far. */
@@ -85,6 +95,28 @@ export class AgentMetrics {
     family('sms_agent_report_errors', 'counter', 'Failed report attempts by status or kind.')
     for (const [status, count] of sorted(this.reportErrors)) {
       lines.push(`sms_agent_report_errors_total{status="${escapeLabel(status)}"} ${count}`)
+    }
+    family(
+      'sms_agent_handler_start_deferred',
+      'counter',
+      'Handler starts put off (and tried again) by what is wrong with the file.',
+    )
+    for (const [problem, count] of sorted(this.startsDeferred)) {
+      lines.push(
+        `sms_agent_handler_start_deferred_total{problem="${escapeLabel(problem)}"} ${count}`,
+      )
+    }
+    family(
+      'sms_agent_status_unavailable',
+      'counter',
+      'Failed tries to listen on the status port (polling went on).',
+    )
+    lines.push(`sms_agent_status_unavailable_total ${this.statusUnavailable}`)
+    family('sms_agent_output_closed', 'gauge', '1 for an output stream whose reader went away.')
+    for (const stream of ['stdout', 'stderr']) {
+      lines.push(
+        `sms_agent_output_closed{stream="${stream}"} ${this.closedOutputs.has(stream) ? 1 : 0}`,
+      )
     }
     family('sms_agent_backoff_seconds', 'gauge', 'Current backoff before the next request.')
     lines.push(`sms_agent_backoff_seconds ${seconds(this.backoffMs)}`)

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Scheduler } from '@sms-command/core'
 import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
 import { errorFields, type Logger } from '../logger.ts'
 import { streamEvents } from './event-stream.ts'
@@ -138,6 +139,87 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       })
     })
   })
+}
+
+/** Options of {@link keepStatusServer}. */
+export interface KeepStatusServerOptions extends StatusServerOptions {
+  /** Paces the retries (core's scheduler; a virtual one in tests). */
+  scheduler: Pick<Scheduler, 'sleep'>
+  /** Called each time the server starts listening (the first try or a later one). */
+  onListening: (server: StatusServer) => void
+  /** Called after each failed try, with the try's number and the delay before the next. */
+  onUnavailable: (error: unknown, attempt: number, delayMs: number) => void
+  /** Delay before try `attempt + 1`; default 1 s doubling to at most 60 s. */
+  retryDelayMs?: (attempt: number) => number
+}
+
+/** A status server that is listening, or is being retried. */
+export interface KeptStatusServer {
+  /** The listening server, once there is one. */
+  readonly current: StatusServer | undefined
+  /** Stops retrying and closes the server if it listens. */
+  close(): Promise<void>
+}
+
+/** 1 s, 2 s, 4 s, … at most 60 s. */
+export function statusRetryDelayMs(attempt: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.min(attempt - 1, 6))
+}
+
+/**
+ * Starts the status server and keeps trying when it can't listen (the port taken, e.g. 9464 by
+ * an OpenTelemetry collector's Prometheus exporter; an address not up yet): observability
+ * failing never stops delivery. Resolves after the first try, either way; later tries run in
+ * the background until one listens or {@link KeptStatusServer.close} is called.
+ *
+ * @example
+ * const status = await keepStatusServer({ host, port: 9464, logger, metrics, health, scheduler,
+ *   onListening: (server) => logger.info('status.listening', { url: server.url }),
+ *   onUnavailable: (error, attempt, delay) => warn(error, attempt, delay) })
+ */
+export async function keepStatusServer(
+  options: KeepStatusServerOptions,
+): Promise<KeptStatusServer> {
+  const stop = new AbortController()
+  const delayOf = options.retryDelayMs ?? statusRetryDelayMs
+  let current: StatusServer | undefined
+  let attempt = 0
+  const tryOnce = async (): Promise<boolean> => {
+    attempt++
+    try {
+      const server = await startStatusServer(options)
+      if (stop.signal.aborted) {
+        await server.close()
+        return true
+      }
+      current = server
+      options.onListening(server)
+      return true
+    } catch (error) {
+      options.onUnavailable(error, attempt, delayOf(attempt))
+      return false
+    }
+  }
+  const retry = async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await options.scheduler.sleep(delayOf(attempt), stop.signal)
+      } catch {
+        return
+      }
+      if (await tryOnce()) return
+    }
+  }
+  if (!(await tryOnce())) void retry()
+  return {
+    get current() {
+      return current
+    },
+    async close() {
+      stop.abort()
+      await current?.close()
+    },
+  }
 }
 
 /** Options of {@link healthReport}. */

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import process from 'node:process'
 import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/node-fetch'
+import { guardOutputStreams, type OutputStreamName, type OutputStreams } from './output-streams.ts'
 
 /** The JavaScript runtime the agent runs on. */
 export type RuntimeName = 'node' | 'bun' | 'deno'
@@ -13,6 +14,11 @@ export interface Grant {
 
 /** A signal the agent listens for or sends. */
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGKILL'
+
+/** A signal the agent listens for: SIGINT/SIGTERM stop it, SIGHUP is logged and ignored. */
+export type ListenedSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
+
+export type { OutputStreamName } from './output-streams.ts'
 
 /**
  * Everything that differs between Node, Bun and Deno, behind one small interface. The rest of the
@@ -37,11 +43,17 @@ export interface Platform {
    */
   environment(fallbackNames: readonly string[]): Record<string, string>
   cwd(): string
-  /** Writes to standard output without a trailing newline. */
+  /**
+   * Writes to standard output without a trailing newline. Never throws: once the reader is gone
+   * (`| head -1`, a closed terminal) the text goes to stderr, and when both are gone, nowhere.
+   */
   stdout(text: string): void
+  /** Writes to standard error; the same guard as {@link stdout}. */
   stderr(text: string): void
+  /** Calls `listener` once per output stream found closed; returns the unsubscribe function. */
+  onOutputClosed(listener: (stream: OutputStreamName, error: Error) => void): () => void
   /** Calls `handler` on each delivery of `signal`; returns a function that stops listening. */
-  onSignal(signal: 'SIGINT' | 'SIGTERM', handler: () => void): () => void
+  onSignal(signal: ListenedSignal, handler: () => void): () => void
   /**
    * Sends `signal` to every process of group `pgid` (0 only probes); false when the group no
    * longer exists.
@@ -131,6 +143,14 @@ async function sendSignal(target: number, signal: SignalName | 0): Promise<boole
   return code === 0
 }
 
+let guardedOutput: OutputStreams | undefined
+
+/** The process's stdout/stderr, guarded once per process (see {@link guardOutputStreams}). */
+function processOutput(): OutputStreams {
+  guardedOutput ??= guardOutputStreams({ stdout: process.stdout, stderr: process.stderr })
+  return guardedOutput
+}
+
 /**
  * The platform of the running process, on Node, Bun or Deno.
  *
@@ -178,12 +198,9 @@ export function currentPlatform(): Platform {
       return readable
     },
     cwd: () => process.cwd(),
-    stdout: (text) => {
-      process.stdout.write(text)
-    },
-    stderr: (text) => {
-      process.stderr.write(text)
-    },
+    stdout: (text) => processOutput().stdout(text),
+    stderr: (text) => processOutput().stderr(text),
+    onOutputClosed: (listener) => processOutput().onClosed(listener),
     onSignal(signal, handler) {
       process.on(signal, handler)
       return () => {

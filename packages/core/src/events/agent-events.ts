@@ -84,6 +84,13 @@ export const AGENT_EVENT_SCHEMAS = [
   }),
   agentEvent('status.listening', { url: text(2_048) }),
   agentEvent('status.error', { error }),
+  /**
+   * The status server can't listen (the port is taken, say): polling goes on without it and the
+   * agent tries again after `delay`.
+   */
+  agentEvent('status.unavailable', { url: text(2_048), error }),
+  /** A stdout/stderr reader went away (`| head -1`, a closed terminal): logs go to the other. */
+  agentEvent('log.stream-closed', { stream: v.picklist(['stdout', 'stderr']), error }),
   agentEvent('lock.stale', { pid: optionalNumber, reason: optionalText(1_024) }),
   agentEvent('state.adopted', {}),
   /** The journal's machine can't be proven to be this one (only a hostname is known, or it changed). */
@@ -95,6 +102,18 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('state.error', { kind: optionalText(64), path: optionalText(4_096) }),
   agentEvent('handler.orphan-stopped', { pid: optionalNumber }),
   agentEvent('handler.terminating', {}),
+  /**
+   * A handler could not be started yet (being written, CRLF line endings, no execute bit, no
+   * interpreter): the start is tried again after `delay` until `give_up_at`.
+   */
+  agentEvent('handler.start-deferred', {
+    handler: text(4_096),
+    problem: text(64),
+    give_up_at: optionalText(64),
+    error,
+  }),
+  /** A handler exited and left processes that still hold its output: the agent keeps reading it. */
+  agentEvent('handler.output-held', { handler: optionalText(4_096) }),
   agentEvent('auth.refresh', { auth: optionalText(64) }),
   agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
   /** A rejected IAM password kept from an earlier run: no login with it inside the window. */
