@@ -1,1 +1,2 @@
 export * from './virtual-scheduler.ts'
+export * from './fake-sms.ts'

@@ -1,5 +1,7 @@
-import { isSmsApiError, isSmsInputError, NOT_APPLIED_STATUSES, statusKind } from '@sms-command/core'
-import type { EntryState } from './durable/delivery-journal.ts'
+import { NOT_APPLIED_STATUSES, statusKind } from '../client/status-kind.ts'
+import { isSmsApiError } from '../errors/sms-api-error.ts'
+import { isSmsInputError } from '../errors/sms-input-error.ts'
+import type { EntryState } from './journal-state.ts'
 
 /**
  * The delivery rule, as pure decisions. A report is sent only right after a poll showed that its

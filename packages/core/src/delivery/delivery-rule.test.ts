@@ -1,5 +1,5 @@
-import { SmsApiError, SmsInputError, SmsNetworkError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
+import { SmsApiError, SmsInputError, SmsNetworkError } from '../index.ts'
 import {
   actOnCurrent,
   type CurrentAction,
