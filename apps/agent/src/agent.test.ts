@@ -2,11 +2,17 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSmsClient, type SmsCommand, staticToken } from '@sms-command/core'
-import { createVirtualScheduler, type VirtualScheduler } from '@sms-command/core/testing'
+import { type DeliveryEntry, DeliveryJournal } from '@sms-command/core/delivery'
+import {
+  createFakeSms,
+  createVirtualScheduler,
+  type FakeSms,
+  type VirtualScheduler,
+  type WireCommand,
+} from '@sms-command/core/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createFakeSms, type FakeSms, type WireCommand } from '../test/fake-sms.ts'
 import { Agent, type AgentSettings, type RunRequest } from './agent.ts'
-import { DeliveryJournal, JOURNAL_FILE } from './durable/delivery-journal.ts'
+import { FileJournalStore, JOURNAL_FILE } from './durable/file-journal.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { AgentMetrics } from './observe/metrics.ts'
@@ -80,7 +86,7 @@ async function startAgent(
 ) {
   const scheduler: VirtualScheduler = createVirtualScheduler(options.startAt)
   const settings = { ...SETTINGS, ...options.settings }
-  const journal = await DeliveryJournal.open({
+  const store = await FileJournalStore.open({
     dir: options.dir ?? dir,
     serverId: settings.serverId,
     now: scheduler.now,
@@ -105,10 +111,14 @@ async function startAgent(
     timeoutMs: settings.requestTimeoutMs,
     random: () => 0.5,
   })
+  const journal: JournalView = {
+    entries: () => store.current().entries,
+    active: () => store.current().entries.filter((entry) => entry.state !== 'reported'),
+  }
   const agent = new Agent({
     settings,
     client,
-    journal,
+    journal: store,
     events: observers.events,
     scheduler,
     random: () => 0.5,
@@ -167,8 +177,14 @@ async function startAgent(
   }
 }
 
+/** What a test reads of the journal: the file store's current content. */
+interface JournalView {
+  entries(): readonly DeliveryEntry[]
+  active(): DeliveryEntry[]
+}
+
 /** At least `count` entries, none of them unfinished. */
-const settled = (journal: DeliveryJournal, count: number) =>
+const settled = (journal: JournalView, count: number) =>
   journal.entries().length >= count && journal.active().length === 0
 
 const posts = () => sms.requests.filter((request) => request.route === 'command_result')
@@ -293,7 +309,9 @@ describe('Agent', () => {
 
   it('after a crash between finishing and reporting, reports the stored result without rerunning', async () => {
     // What a process killed right after journaling `done` leaves behind.
-    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open(
+      await FileJournalStore.open({ dir, serverId: SERVER }),
+    )
     const entry = await journal.receive(START('t1') as SmsCommand)
     await journal.markRunning(entry.id, '/opt/handler')
     await journal.markDone(entry.id, { result: 'success', result_detail: { exit_code: 0 } })
@@ -306,7 +324,9 @@ describe('Agent', () => {
   })
 
   it('runs a command journaled as received but never started before a crash', async () => {
-    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open(
+      await FileJournalStore.open({ dir, serverId: SERVER }),
+    )
     await journal.receive(START('t1') as SmsCommand)
     sms.enqueue(SERVER, START('t1'))
     const process = await startAgent()

@@ -1,9 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { beforeEach, describe, expect, it } from 'vitest'
 import { DeliveryJournal, isJournalStoreError } from '@sms-command/core/delivery'
-import { FileJournalStore, type JournalOptions, JOURNAL_FILE } from './file-journal.ts'
+import { beforeEach, describe, expect, it } from 'vitest'
+import { FileJournalStore, JOURNAL_FILE, type JournalOptions } from './file-journal.ts'
 import { isStateError, type StateError } from './state-error.ts'
 
 const START = { command_name: 'START', command_param: { task_id: 't-1' } }
@@ -38,7 +38,7 @@ async function refusal(promise: Promise<unknown>): Promise<StateError> {
   return state
 }
 
-describe('the file journal under core\'s DeliveryJournal', () => {
+describe("the file journal under core's DeliveryJournal", () => {
   it('creates an empty journal file in a new state directory', async () => {
     const nested = join(dir, 'a', 'b')
     const journal = await openJournal({ dir: nested, serverId: 'srv-1' })

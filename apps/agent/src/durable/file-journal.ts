@@ -188,6 +188,11 @@ export class FileJournalStore implements JournalStore {
     return store
   }
 
+  /** What the file holds now (a copy): for status pages and tests. */
+  current(): JournalFile {
+    return structuredClone(this.data)
+  }
+
   /** The journal as the file holds it (checked when the store was opened). */
   load(): Promise<JournalFile> {
     return Promise.resolve(structuredClone(this.data))

@@ -1,4 +1,4 @@
-import { agentEventLevel, type AgentEventListener } from '@sms-command/core/events'
+import { type AgentEventListener, agentEventLevel } from '@sms-command/core/events'
 import type { Logger } from '../logger.ts'
 
 /**

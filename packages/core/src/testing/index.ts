@@ -1,2 +1,2 @@
-export * from './virtual-scheduler.ts'
 export * from './fake-sms.ts'
+export * from './virtual-scheduler.ts'
