@@ -23,7 +23,12 @@ export function deliverOnce(
   serverId: string,
   options: DeliveryOptions,
 ): Promise<DeliveryPassResult> {
-  return new CommandDelivery(client, serverId, options).runOnce()
+  try {
+    return new CommandDelivery(client, serverId, options).runOnce()
+  } catch (error) {
+    // A bad option is a rejection like every other failure of the pass, not a synchronous throw.
+    return Promise.reject(error)
+  }
 }
 
 /**

@@ -173,7 +173,9 @@ export class Deliverer {
    */
   async step(current: SmsCommand | null, allowRun: boolean): Promise<StepResult> {
     try {
-      if (this.journal.unsaved) await this.journal.flush()
+      // What memory knows and the store doesn't yet goes first; if it still can't, the step goes
+      // on from memory (settling and reporting need no new durable step, running does).
+      if (this.journal.unsaved) await this.keep(this.journal.flush())
       const result = await this.stepJournaled(current, allowRun)
       this.journalFailures = 0
       return result
