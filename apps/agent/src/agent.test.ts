@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSmsClient, type SmsCommand, staticToken } from '@sms-command/core'
-import { type DeliveryEntry, DeliveryJournal } from '@sms-command/core/delivery'
+import { type DeliveryEntry, DeliveryJournal, type JournalStore } from '@sms-command/core/delivery'
 import {
   createFakeSms,
   createVirtualScheduler,
@@ -13,6 +13,7 @@ import {
 import { beforeEach, describe, expect, it } from 'vitest'
 import { Agent, type AgentSettings, type RunRequest } from './agent.ts'
 import { FileJournalStore, JOURNAL_FILE } from './durable/file-journal.ts'
+import { StateError } from './durable/state-error.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { AgentMetrics } from './observe/metrics.ts'
@@ -82,6 +83,8 @@ async function startAgent(
     hold?: boolean
     readOnly?: boolean
     dir?: string
+    /** While true, every journal write fails as on a full disk. */
+    diskFull?: () => boolean
   } = {},
 ) {
   const scheduler: VirtualScheduler = createVirtualScheduler(options.startAt)
@@ -111,6 +114,23 @@ async function startAgent(
     timeoutMs: settings.requestTimeoutMs,
     random: () => 0.5,
   })
+  const diskFull = options.diskFull
+  const journalStore: JournalStore = diskFull
+    ? {
+        name: store.name,
+        load: () => store.load(),
+        save: (state) =>
+          diskFull()
+            ? Promise.reject(
+                new StateError(
+                  'io',
+                  store.path,
+                  `Cannot write journal ${store.path}: ENOSPC: no space left on device`,
+                ),
+              )
+            : store.save(state),
+      }
+    : store
   const journal: JournalView = {
     entries: () => store.current().entries,
     active: () => store.current().entries.filter((entry) => entry.state !== 'reported'),
@@ -118,7 +138,7 @@ async function startAgent(
   const agent = new Agent({
     settings,
     client,
-    journal: store,
+    journal: journalStore,
     events: observers.events,
     scheduler,
     random: () => 0.5,
@@ -215,6 +235,38 @@ describe('Agent', () => {
       expect.arrayContaining(['command.received', 'command.start', 'command.finish']),
     )
     expect(await process.stop()).toBe(0)
+  })
+
+  it('on a full disk after a handler succeeded: says so, reports the success from memory, and still stops at once', async () => {
+    sms.enqueue(SERVER, START('t1'), START('t2'))
+    let full = false
+    const process = await startAgent({ hold: true, diskFull: () => full })
+    await process.until(() => runs.length === 1, 'the handler to start')
+    full = true
+    process.held[0]?.resolve()
+    await process.until(() => sms.results.length === 1, 'the result, from memory')
+    expect(sms.results[0]).toMatchObject({ result: 'success', command: START('t1') })
+    expect(process.events().find((event) => event.event === 'journal.error')).toMatchObject({
+      level: 'error',
+      msg: expect.stringContaining('stays in memory'),
+    })
+    // Nothing new starts while the journal can't take it.
+    await process.until(
+      () => process.eventNames().filter((name) => name === 'journal.error').length >= 3,
+      'retries',
+    )
+    expect(runs).toHaveLength(1)
+    // SIGTERM is not held up by the full disk.
+    const before = process.scheduler.now()
+    expect(await process.stop()).toBe(0)
+    expect(process.scheduler.now() - before).toBeLessThan(60_000)
+    // Space is back: the next start goes on with t2, and t1 is neither rerun nor re-reported.
+    full = false
+    const next = await startAgent({ startAt: process.scheduler.now() + 1_000 })
+    await next.until(() => sms.results.length === 2, 't2')
+    expect(taskIds(runs)).toEqual(['t1', 't2'])
+    expect(sms.results.map((result) => result.result)).toEqual(['success', 'success'])
+    await next.stop()
   })
 
   it('polls at the interval while idle, and picks up queued commands back to back', async () => {
