@@ -40,8 +40,8 @@ import {
   type JournalStore,
   type RecoveredEntry,
   type RunCommand,
-  type RunPlan,
   RunInterruptedError,
+  type RunPlan,
 } from '@sms-command/core/delivery'
 
 /** How long a running handler may go on after SIGINT/SIGTERM before it is sent SIGTERM. */
@@ -116,7 +116,9 @@ export function runHandler(handler: string, serverId: string): RunCommand {
     setPid(child.pid)
     const exit = await child.output()
     const decoder = new TextDecoder()
-    const output = `${decoder.decode(exit.stdout)}${decoder.decode(exit.stderr)}`.slice(-OUTPUT_TAIL)
+    const output = `${decoder.decode(exit.stdout)}${decoder.decode(exit.stderr)}`.slice(
+      -OUTPUT_TAIL,
+    )
     const detail = {
       handler,
       exit_code: exit.code,

@@ -16,7 +16,8 @@ import { type Mock, startMock, until } from './mock.ts'
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SCRIPT = join(EXAMPLE, 'deno', 'deliver.ts')
 const TOKEN = 'deno-example-token-7f3a'
-const ENV_NAMES = 'SMS_ENDPOINT,SMS_TOKEN,SMS_SERVER_ID,SMS_JOURNAL,SMS_HANDLER,SMS_MAX_COMMANDS,SMS_INTERVAL_MS'
+const ENV_NAMES =
+  'SMS_ENDPOINT,SMS_TOKEN,SMS_SERVER_ID,SMS_JOURNAL,SMS_HANDLER,SMS_MAX_COMMANDS,SMS_INTERVAL_MS'
 
 /** Deno's own executable from the pinned devDependency (not the shell shim in .bin, which a SIGKILL would miss). */
 function denoBinary(): string | undefined {
@@ -62,6 +63,7 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
       [
         '#!/bin/sh',
         `echo "$SMS_TASK_ID $$" >> '${runsFile}'`,
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion, not JavaScript
         'echo "ran $1 $SMS_TASK_ID on $SMS_SERVER_ID token=${SMS_TOKEN:-none}"',
         'case "$SMS_TASK_ID" in block*) exec sleep 600;; esac',
         '',
@@ -132,8 +134,8 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     }
     child.stdout?.on('data', lines(stdout))
     child.stderr?.on('data', lines(stderr))
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(
-      (resolve) => child.on('exit', (code, signal) => resolve({ code, signal })),
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on('exit', (code, signal) => resolve({ code, signal })),
     )
     const run = { child, stdout, stderr, exited }
     running.push(run)
@@ -150,7 +152,12 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
 
   async function journal() {
     return JSON.parse(await readFile(journalFile, 'utf8')) as {
-      entries: { state: string; outcome?: string; handlerPid?: number; command: { command_param: { task_id: string } } }[]
+      entries: {
+        state: string
+        outcome?: string
+        handlerPid?: number
+        command: { command_param: { task_id: string } }
+      }[]
     }
   }
 
@@ -167,10 +174,20 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     expect((await runs()).map(([task]) => task)).toEqual(['t1'])
     const second = await once(serverId)
     expect(second.code, second.stderr.join('\n')).toBe(0)
-    expect(second.events.at(-1)).toMatchObject({ event: 'pass.done', polled: 'command', ran: 1, outbox: 0 })
+    expect(second.events.at(-1)).toMatchObject({
+      event: 'pass.done',
+      polled: 'command',
+      ran: 1,
+      outbox: 0,
+    })
     // A third pass finds nothing new: nothing runs, nothing is reported again.
     const third = await once(serverId)
-    expect(third.events.at(-1)).toMatchObject({ event: 'pass.done', polled: 'idle', ran: 0, outbox: 0 })
+    expect(third.events.at(-1)).toMatchObject({
+      event: 'pass.done',
+      polled: 'idle',
+      ran: 0,
+      outbox: 0,
+    })
 
     expect((await runs()).map(([task]) => task)).toEqual(['t1', 't2'])
     const results = await mock.results(serverId)
@@ -183,7 +200,13 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     expect(JSON.stringify(results)).not.toContain(TOKEN)
 
     const state = await journal()
-    expect(state.entries.map((entry) => [entry.command.command_param.task_id, entry.state, entry.outcome])).toEqual([
+    expect(
+      state.entries.map((entry) => [
+        entry.command.command_param.task_id,
+        entry.state,
+        entry.outcome,
+      ]),
+    ).toEqual([
       ['t1', 'reported', 'acknowledged'],
       ['t2', 'reported', 'acknowledged'],
     ])
@@ -199,8 +222,9 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     ])
 
     const victim = start(serverId, ['--once'])
-    await until('the handler of block-1 to start', async () =>
-      (await runs()).some(([task]) => task === 'block-1') || undefined,
+    await until(
+      'the handler of block-1 to start',
+      async () => (await runs()).some(([task]) => task === 'block-1') || undefined,
     )
     // The journal says it is running, with the handler's pid, before the handler could finish.
     const during = await until('the handler pid in the journal', async () => {
@@ -218,7 +242,9 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     expect(restarted.events.find((event) => event.event === 'command.interrupted')).toMatchObject({
       task_id: 'block-1',
     })
-    expect(restarted.stderr.join('\n')).toContain(`handler pid ${during.entries[0]?.handlerPid} may still be running`)
+    expect(restarted.stderr.join('\n')).toContain(
+      `handler pid ${during.entries[0]?.handlerPid} may still be running`,
+    )
     // t-after may need one more pass (one new command per pass); bounded.
     for (let pass = 0; pass < 3 && (await mock.results(serverId)).length < 2; pass++) {
       expect((await once(serverId)).code).toBe(0)
@@ -241,12 +267,16 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
       { command_name: 'STOP', command_param: { task_id: 'd2' } },
     ])
     const daemon = start(serverId, [], { SMS_INTERVAL_MS: '50' })
-    await until('both results', async () => ((await mock.results(serverId)).length === 2 ? true : undefined))
+    await until('both results', async () =>
+      (await mock.results(serverId)).length === 2 ? true : undefined,
+    )
     daemon.child.kill('SIGTERM')
     expect(await daemon.exited).toEqual({ code: 0, signal: null })
     running.splice(running.indexOf(daemon), 1)
     expect((await runs()).map(([task]) => task)).toEqual(['d1', 'd2'])
-    expect((await mock.results(serverId)).map((result) => result.command.command_param.task_id)).toEqual(['d1', 'd2'])
+    expect(
+      (await mock.results(serverId)).map((result) => result.command.command_param.task_id),
+    ).toEqual(['d1', 'd2'])
     const events = daemon.stdout.map((line) => JSON.parse(line) as { event: string })
     expect(events.filter((event) => event.event === 'command.finish')).toHaveLength(2)
   }, 60_000)

@@ -15,6 +15,8 @@
  * every attempt at one command: use it to make the work idempotent) and answers 2xx with
  * `{ "result": "success" | "fail", "result_detail": { … } }`. Any other answer is reported `fail`.
  */
+
+import { DurableObject } from 'cloudflare:workers'
 import { createSmsClient, staticToken } from '@sms-command/core'
 import {
   commandKey,
@@ -24,7 +26,6 @@ import {
   type JournalStore,
   type RunCommand,
 } from '@sms-command/core/delivery'
-import { DurableObject } from 'cloudflare:workers'
 
 export interface Env {
   SMS_ENDPOINT: string
