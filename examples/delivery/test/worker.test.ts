@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
 import { Miniflare } from 'miniflare'
@@ -103,7 +104,7 @@ describe('worker/ in workerd (Miniflare) against the mock', () => {
     const { workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_TOML)
     const miniflare = new Miniflare({
       // The Worker's log lines (one JSON event each) are kept for the assertions, not printed.
-      handleRuntimeStdio: (stdout, stderr) => {
+      handleRuntimeStdio: (stdout: Readable, stderr: Readable) => {
         stdout.on('data', (chunk: Buffer) =>
           logs.push(...chunk.toString('utf8').split('\n').filter(Boolean)),
         )
@@ -128,8 +129,14 @@ describe('worker/ in workerd (Miniflare) against the mock', () => {
     })
     running.push(miniflare)
     await miniflare.ready
-    const worker = await miniflare.getWorker()
-    const namespace = await miniflare.getDurableObjectNamespace('DELIVERY')
+    const worker = (await miniflare.getWorker()) as unknown as {
+      scheduled(options: { cron: string }): Promise<{ outcome: string }>
+    }
+    // Miniflare types its stubs with @cloudflare/workers-types, which this example does without.
+    const namespace = (await miniflare.getDurableObjectNamespace('DELIVERY')) as unknown as {
+      idFromName(name: string): unknown
+      get(id: unknown): { journalState(): Promise<unknown> }
+    }
     return {
       miniflare,
       /** One cron tick: resolves when the scheduled handler is done. */
