@@ -25,13 +25,21 @@
  *
  * `--once` makes one pass (cron, a systemd timer): poll, run what is new, report, and exit
  * 0 (done), 4 (SMS could not be polled), 5 (a result is still waiting in the journal; the next run
- * sends it) or 1 (the journal could not be read or written). Without `--once` it delivers until
- * SIGINT or SIGTERM, then lets a running handler finish (up to 30 s) and exits 0.
+ * sends it), 1 (the journal could not be read or written) or 2 (a setting is missing or wrong;
+ * nothing was sent). Without `--once` it delivers until SIGINT or SIGTERM, then lets a running
+ * handler finish (up to 30 s) and exits 0.
  *
  * Events go to stdout as NDJSON, one per line (the agent's events: `command.start`,
- * `command.finish`, `report.acknowledged`, `command.interrupted`, ...).
+ * `command.finish`, `report.acknowledged`, `command.interrupted`, ...); `--once` ends with
+ * `{"event":"pass.done","polled":…,"ran":…,"outbox":…}`.
  */
-import { createSmsClient, isKnownCommand, type SmsCommand, staticToken } from '@sms-command/core'
+import {
+  createSmsClient,
+  isKnownCommand,
+  isSmsInputError,
+  type SmsCommand,
+  staticToken,
+} from '@sms-command/core'
 import {
   type DeliveryEvent,
   deliverCommands,
@@ -194,16 +202,10 @@ async function main(args: string[]): Promise<number> {
 
   if (args.includes('--once')) {
     const maxCommands = Number(Deno.env.get('SMS_MAX_COMMANDS') ?? '1')
-    try {
-      const pass = await deliverOnce(client, serverId, { ...options, maxCommands, onEvent: print })
-      console.log(JSON.stringify({ event: 'pass.done', ...pass }))
-      if (pass.polled === 'error') return 4
-      return pass.outbox > 0 ? 5 : 0
-    } catch (error) {
-      if (!isJournalStoreError(error)) throw error
-      console.error(error.message)
-      return 1
-    }
+    const pass = await deliverOnce(client, serverId, { ...options, maxCommands, onEvent: print })
+    console.log(JSON.stringify({ event: 'pass.done', ...pass }))
+    if (pass.polled === 'error') return 4
+    return pass.outbox > 0 ? 5 : 0
   }
 
   const stop = new AbortController()
@@ -219,14 +221,26 @@ async function main(args: string[]): Promise<number> {
       print(event)
     }
     return 0
-  } catch (error) {
-    if (!isJournalStoreError(error)) throw error
-    console.error(error.message)
-    return 1
   } finally {
     Deno.removeSignalListener('SIGINT', onSignal)
     Deno.removeSignalListener('SIGTERM', onSignal)
   }
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args))
+if (import.meta.main) {
+  const code = await main(Deno.args).catch((error: unknown) => {
+    // A bad setting (SMS_ENDPOINT, SMS_SERVER_ID, SMS_MAX_COMMANDS…): refused before anything is sent.
+    if (isSmsInputError(error)) {
+      console.error(error.message)
+      return 2
+    }
+    // The journal could not be read or written: nothing was run or sent on a step it didn't
+    // take, and the next start resumes from what the file holds.
+    if (isJournalStoreError(error)) {
+      console.error(error.message)
+      return 1
+    }
+    throw error
+  })
+  Deno.exit(code)
+}

@@ -37,7 +37,9 @@ interface Run {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
+const suite = DENO === undefined ? describe.skip : describe
+
+suite(`deno/deliver.ts against the mock${DENO === undefined ? ' (skipped: the deno devDependency installed no binary for this platform)' : ''}`, () => {
   let mock: Mock
   let dir: string
   let handler: string
@@ -257,6 +259,24 @@ describe.skipIf(DENO === undefined)('deno/deliver.ts against the mock', () => {
     ])
     expect(results[0]?.result_detail).toMatchObject({ reason: 'interrupted' })
     expect((await runs()).map(([task]) => task)).toEqual(['block-1', 't-after'])
+  }, 60_000)
+
+  it('refuses a journal that is not JSON (exit 1, file left as it is) and a bad setting (exit 2), running nothing', async () => {
+    const serverId = 'srv-deno-refuse'
+    await mock.register(serverId)
+    await mock.enqueue(serverId, [{ command_name: 'START', command_param: { task_id: 'r1' } }])
+    await writeFile(journalFile, '{"nextId": 3, "entries": [')
+    const corrupt = await once(serverId)
+    expect(corrupt.code).toBe(1)
+    expect(corrupt.stderr.join('\n')).toContain(`file ${journalFile}`)
+    expect(await readFile(journalFile, 'utf8')).toBe('{"nextId": 3, "entries": [')
+
+    await rm(journalFile)
+    const bad = await once(serverId, { SMS_MAX_COMMANDS: '0' })
+    expect(bad.code).toBe(2)
+    expect(bad.stderr.join('\n')).toContain('options.maxCommands')
+    expect(await runs()).toEqual([])
+    expect(await mock.results(serverId)).toEqual([])
   }, 60_000)
 
   it('without --once delivers until SIGTERM, then exits 0', async () => {
