@@ -100,7 +100,7 @@ describe('worker/ in workerd (Miniflare) against the mock', () => {
   })
 
   /** A workerd running the Worker as wrangler.toml configures it, with the test's vars and secrets. */
-  async function startWorker(serverIds: string[]) {
+  async function startWorker(serverIds: string[], vars: Record<string, string> = {}) {
     const { workerOptions } = unstable_getMiniflareWorkerOptions(WRANGLER_TOML)
     const miniflare = new Miniflare({
       // The Worker's log lines (one JSON event each) are kept for the assertions, not printed.
@@ -125,6 +125,7 @@ describe('worker/ in workerd (Miniflare) against the mock', () => {
         SMS_HANDLER_URL: handler.url,
         SMS_TOKEN: TOKEN,
         SMS_HANDLER_TOKEN: HANDLER_TOKEN,
+        ...vars,
       },
     })
     running.push(miniflare)
@@ -270,4 +271,20 @@ describe('worker/ in workerd (Miniflare) against the mock', () => {
       }),
     )
   }, 120_000)
+
+  it('with a setting missing polls nothing and runs nothing, and says which', async () => {
+    const serverId = 'srv-worker-unset'
+    await mock.register(serverId)
+    await mock.enqueue(serverId, [{ command_name: 'START', command_param: { task_id: 'u1' } }])
+    const worker = await startWorker([serverId], { SMS_HANDLER_URL: '' })
+    await worker.tick()
+    const events = logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line))
+    expect(events).toContainEqual({
+      event: 'pass.done',
+      server_id: serverId,
+      error: 'not set: SMS_HANDLER_URL (nothing was polled)',
+    })
+    expect(tasks(handler.calls, serverId)).toEqual([])
+    expect(await mock.results(serverId)).toEqual([])
+  }, 60_000)
 })

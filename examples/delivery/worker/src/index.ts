@@ -95,6 +95,13 @@ export class DeliveryObject extends DurableObject<Env> {
   async deliver(serverId: string): Promise<PassReport> {
     // A tick that comes while the last pass still runs (a slow handler) leaves it alone.
     if (this.passing) return { server_id: serverId, skipped: 'the previous pass is still running' }
+    // A missing setting would otherwise fail every command it runs: stop before polling instead.
+    const missing = (['SMS_ENDPOINT', 'SMS_TOKEN', 'SMS_HANDLER_URL'] as const).filter(
+      (name) => !this.env[name],
+    )
+    if (missing.length > 0) {
+      return { server_id: serverId, error: `not set: ${missing.join(', ')} (nothing was polled)` }
+    }
     this.passing = true
     try {
       const client = createSmsClient({
