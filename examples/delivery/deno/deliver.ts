@@ -3,13 +3,14 @@
  *
  *   deno run \
  *     --allow-net=sms.ap-southeast-1.myhuaweicloud.com:443 \
- *     --allow-env=SMS_ENDPOINT,SMS_TOKEN,SMS_SERVER_ID,SMS_JOURNAL,SMS_HANDLER,SMS_MAX_COMMANDS,SMS_INTERVAL_MS \
+ *     --allow-env='SMS_*' \
  *     --allow-read=/var/lib/sms-deliver --allow-write=/var/lib/sms-deliver \
  *     --allow-run=/usr/local/libexec/sms-handler \
  *     deliver.ts [--once]
  *
- * Nothing else is needed: the journal file's directory is the only path read or written, the
- * handler the only program run, the SMS endpoint the only host reached.
+ * Nothing else is needed: the SMS_* settings are the only variables read, the journal file's
+ * directory the only path read or written, the handler the only program run, the SMS endpoint
+ * the only host reached.
  *
  * Settings (environment):
  *   SMS_ENDPOINT      https://sms.ap-southeast-1.myhuaweicloud.com
@@ -22,12 +23,14 @@
  *                     /usr/bin:/bin, nothing else). Exit 0 reports success, anything else fail.
  *   SMS_MAX_COMMANDS  --once only: how many new commands one run may carry out (default 1)
  *   SMS_INTERVAL_MS   without --once: the pause between polls (default 10000)
+ *   SMS_SHUTDOWN_GRACE_MS  how long a running handler may finish after SIGINT/SIGTERM before it
+ *                     gets SIGTERM and its command is reported fail, reason interrupted (30000)
  *
  * `--once` makes one pass (cron, a systemd timer): poll, run what is new, report, and exit
  * 0 (done), 4 (SMS could not be polled), 5 (a result is still waiting in the journal; the next run
  * sends it), 1 (the journal could not be read or written) or 2 (a setting is missing or wrong;
  * nothing was sent). Without `--once` it delivers until SIGINT or SIGTERM, then lets a running
- * handler finish (up to 30 s) and exits 0.
+ * handler finish (SMS_SHUTDOWN_GRACE_MS) and exits 0.
  *
  * Events go to stdout as NDJSON, one per line (the agent's events: `command.start`,
  * `command.finish`, `report.acknowledged`, `command.interrupted`, ...); `--once` ends with
@@ -52,8 +55,6 @@ import {
   type RunPlan,
 } from '@sms-command/core/delivery'
 
-/** How long a running handler may go on after SIGINT/SIGTERM before it is sent SIGTERM. */
-const SHUTDOWN_GRACE_MS = 30_000
 /** The last this many characters of the handler's output go into the report. */
 const OUTPUT_TAIL = 4_000
 
@@ -191,7 +192,8 @@ async function main(args: string[]): Promise<number> {
     journal,
     run: runHandler(handler, serverId),
     planRun,
-    shutdownGraceMs: SHUTDOWN_GRACE_MS,
+    // How long a running handler may go on after SIGINT/SIGTERM before it is sent SIGTERM.
+    shutdownGraceMs: Number(Deno.env.get('SMS_SHUTDOWN_GRACE_MS') ?? '30000'),
     // A handler whose process outlived a crash of this script: say so, it may still be running.
     onRecovered: ({ entry, handlerPid }: RecoveredEntry) => {
       if (handlerPid !== undefined) {

@@ -16,8 +16,6 @@ import { type Mock, startMock, until } from './mock.ts'
 const EXAMPLE = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SCRIPT = join(EXAMPLE, 'deno', 'deliver.ts')
 const TOKEN = 'deno-example-token-7f3a'
-const ENV_NAMES =
-  'SMS_ENDPOINT,SMS_TOKEN,SMS_SERVER_ID,SMS_JOURNAL,SMS_HANDLER,SMS_MAX_COMMANDS,SMS_INTERVAL_MS'
 
 /** Deno's own executable from the pinned devDependency (not the shell shim in .bin, which a SIGKILL would miss). */
 function denoBinary(): string | undefined {
@@ -100,7 +98,7 @@ suite(`deno/deliver.ts against the mock${DENO === undefined ? ' (skipped: the de
         '--quiet',
         '--no-prompt',
         `--allow-net=${new URL(mock.url).host}`,
-        `--allow-env=${ENV_NAMES}`,
+        '--allow-env=SMS_*',
         `--allow-read=${dir}`,
         `--allow-write=${dir}`,
         `--allow-run=${handler}`,
@@ -277,6 +275,30 @@ suite(`deno/deliver.ts against the mock${DENO === undefined ? ' (skipped: the de
     expect(bad.stderr.join('\n')).toContain('options.maxCommands')
     expect(await runs()).toEqual([])
     expect(await mock.results(serverId)).toEqual([])
+  }, 60_000)
+
+  it('on SIGTERM past the shutdown grace stops the handler, reports its command interrupted and never runs it again', async () => {
+    const serverId = 'srv-deno-term'
+    await mock.register(serverId)
+    await mock.enqueue(serverId, [
+      { command_name: 'START', command_param: { task_id: 'block-term' } },
+    ])
+    const daemon = start(serverId, [], { SMS_INTERVAL_MS: '50', SMS_SHUTDOWN_GRACE_MS: '0' })
+    await until(
+      'the handler of block-term to start',
+      async () => (await runs()).some(([task]) => task === 'block-term') || undefined,
+    )
+    daemon.child.kill('SIGTERM')
+    expect(await daemon.exited).toEqual({ code: 0, signal: null })
+    running.splice(running.indexOf(daemon), 1)
+    // Reported by the flush after the stop, or else by the next pass; bounded.
+    for (let pass = 0; pass < 3 && (await mock.results(serverId)).length === 0; pass++) {
+      await once(serverId)
+    }
+    const results = await mock.results(serverId)
+    expect(results).toHaveLength(1)
+    expect(results[0]).toMatchObject({ result: 'fail', result_detail: { reason: 'interrupted' } })
+    expect((await runs()).map(([task]) => task)).toEqual(['block-term'])
   }, 60_000)
 
   it('without --once delivers until SIGTERM, then exits 0', async () => {
