@@ -48,7 +48,7 @@ export interface PublishedEvent {
 }
 
 /** The fields argument of event `E`: required when the event has a required field. */
-type FieldsArgument<Fields> = object extends Fields
+export type FieldsArgument<Fields> = object extends Fields
   ? [fields?: Fields]
   : Partial<Fields> extends Fields
     ? [fields?: Fields]

@@ -151,11 +151,14 @@ export const MOCK_EVENT_TYPES: readonly MockEventType[] = MOCK_EVENT_SCHEMAS.map
   (schema) => schema.entries.type.literal,
 )
 
-type WithoutEnvelope<Event> = Event extends unknown ? Omit<Event, 'seq' | 'at'> : never
-
 /**
  * A mock event as a producer builds it, before the event hub numbers and dates it: every field
  * but `seq` and `at`, with an optional time (`atMs`, mock clock) when it happened earlier than
  * its publication.
  */
-export type NewMockEvent = WithoutEnvelope<MockEvent> & { atMs?: number }
+export type NewMockEvent = (MockEvent extends infer Event
+  ? // Distributes over the union: each event type keeps its own fields.
+    Event extends unknown
+    ? Omit<Event, 'seq' | 'at'>
+    : never
+  : never) & { atMs?: number }
