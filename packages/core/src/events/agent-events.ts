@@ -149,19 +149,25 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('command.superseded', {}),
   agentEvent('report.send', { result, entry, bytes: optionalNumber }),
   agentEvent('report.trimmed', { entry, bytes: optionalNumber }),
+  /**
+   * SMS recorded the result. `latency_ms`, here and in the other answers to a report, is the
+   * POST's time to its answer or failure, where the delivery code measures it.
+   */
   agentEvent('report.acknowledged', {
     result,
     status: optionalNumber,
     request_id: optionalText(255),
     entry,
+    latency_ms: optionalNumber,
   }),
-  agentEvent('report.rejected', { status: statusLabel, error, entry }),
+  agentEvent('report.rejected', { status: statusLabel, error, entry, latency_ms: optionalNumber }),
   agentEvent('report.invalid', { error, entry }),
-  agentEvent('report.refused', { status: statusLabel, error, entry }),
+  agentEvent('report.refused', { status: statusLabel, error, entry, latency_ms: optionalNumber }),
   agentEvent('report.error', {
     status: statusLabel,
     error,
     entry,
+    latency_ms: optionalNumber,
     /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
     retry_after_requested_ms: optionalNumber,
   }),
