@@ -65,7 +65,9 @@ export {
   type FieldsArgument,
   type Logger,
   type LoggerOptions,
+  type LogLevel,
   type PublishedEvent,
+  SYSLOG_PRIORITY,
 } from './logger.ts'
 export { type MainOptions, main } from './main.ts'
 export type { PollAdvice } from './observe/advice.ts'
@@ -81,8 +83,15 @@ export {
   type HandlerStartProblem,
   type HealthSnapshot,
 } from './observe/agent-health.ts'
+export { type FileIdentity, writesToJournal } from './observe/journal-stream.ts'
 export { levelOf, logAgentEvents } from './observe/log-events.ts'
-export { AgentMetrics, type PollOutcome } from './observe/metrics.ts'
+export {
+  AgentMetrics,
+  type BuildInfo,
+  type Endpoint,
+  LATENCY_BUCKETS_SECONDS,
+  type PollOutcome,
+} from './observe/metrics.ts'
 export { type AgentObservers, observeAgent } from './observe/observe-agent.ts'
 export {
   type HealthInputs,
