@@ -33,5 +33,5 @@ export {
   type RunHandlerOptions,
   runHandler,
 } from './handler/run-handler.ts'
-export { main } from './main.ts'
+export { type MainOptions, main } from './main.ts'
 export { VERSION } from './version.ts'

@@ -72,6 +72,26 @@ describe('createLogger', () => {
     )
   })
 
+  it('prefixes text lines with their syslog priority for the journal, and never JSON lines', () => {
+    const text = capture({ format: 'text', level: 'debug', syslogPriority: true })
+    text.logger.error('agent.crash')
+    text.logger.warn('poll.error', { status: 503 })
+    text.logger.info('agent.start')
+    text.logger.debug('poll.idle')
+    expect(text.lines.map((line) => line.slice(0, 3))).toEqual(['<3>', '<4>', '<6>', '<7>'])
+    expect(text.lines[2]).toBe('<6>2026-01-01T00:00:00.000Z INFO  agent.start\n')
+
+    const plain = capture({ format: 'text', level: 'debug' })
+    plain.logger.error('agent.crash')
+    expect(plain.lines[0]).toBe('2026-01-01T00:00:00.000Z ERROR agent.crash\n')
+
+    const json = capture({ format: 'json', level: 'debug', syslogPriority: true })
+    const unprefixed = capture({ format: 'json', level: 'debug' })
+    for (const { logger } of [json, unprefixed]) logger.error('agent.crash', { exit_code: 1 })
+    expect(json.lines).toEqual(unprefixed.lines)
+    expect(json.lines[0]?.startsWith('{"time":')).toBe(true)
+  })
+
   it('survives a throwing listener', () => {
     const { logger, lines } = capture()
     logger.subscribe(() => {

@@ -12,6 +12,18 @@ export type LogLevel = AgentEventLevel
 const LEVEL_ORDER: Readonly<Record<LogLevel, number>> = { debug: 10, info: 20, warn: 30, error: 40 }
 
 /**
+ * The syslog priority of each level, as sd-daemon(3) prefixes lines: `<3>` SD_ERR, `<4>`
+ * SD_WARNING, `<6>` SD_INFO, `<7>` SD_DEBUG. journald strips the prefix and stores the line at
+ * that priority, so `journalctl -p err` shows only errors.
+ */
+export const SYSLOG_PRIORITY: Readonly<Record<LogLevel, number>> = {
+  error: 3,
+  warn: 4,
+  info: 6,
+  debug: 7,
+}
+
+/**
  * Fields any event may carry, typed loosely: what an untyped logger (tests, tools) accepts. The
  * agent's own logger is typed by {@link AgentEventFieldMap} from `@sms-command/core/events`, so
  * each event name takes exactly its declared fields.
@@ -47,7 +59,7 @@ export interface PublishedEvent {
 }
 
 /** The fields argument of event `E`: required when the event has a required field. */
-type FieldsArgument<Fields> = object extends Fields
+export type FieldsArgument<Fields> = object extends Fields
   ? [fields?: Fields]
   : Partial<Fields> extends Fields
     ? [fields?: Fields]
@@ -92,6 +104,12 @@ export interface LoggerOptions {
   now?: () => number
   /** Events kept for `/events` clients that connect late. Default 256. */
   historySize?: number
+  /**
+   * Prefix each text line with its syslog priority (`<3>` … `<7>`, {@link SYSLOG_PRIORITY}):
+   * for output that goes to the systemd journal ({@link writesToJournal}). JSON lines never get a
+   * prefix: their `level` field says it, and a prefix would break NDJSON readers.
+   */
+  syslogPriority?: boolean
 }
 
 const CORE_FIELDS = [
@@ -169,7 +187,11 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
       }
     }
     if (LEVEL_ORDER[level] < threshold) return
-    options.write(options.format === 'json' ? `${json}\n` : `${scrub(textLine(record))}\n`)
+    if (options.format === 'json') options.write(`${json}\n`)
+    else {
+      const prefix = options.syslogPriority ? `<${SYSLOG_PRIORITY[level]}>` : ''
+      options.write(`${prefix}${scrub(textLine(record))}\n`)
+    }
   }
 
   // The typed signatures are checked at the call sites; inside, every event is fields by name.

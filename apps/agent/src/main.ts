@@ -1,3 +1,4 @@
+import { fstatSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import {
   type CliContext,
@@ -22,6 +23,7 @@ import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
+import { writesToJournal } from './observe/journal-stream.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
 import { type KeptStatusServer, keepStatusServer } from './observe/status-server.ts'
@@ -145,9 +147,17 @@ async function runAgentProcess(
     write: (line) => platform.stdout(line),
     secrets,
     serverId: config.serverId,
+    // Under systemd, text lines carry their syslog priority so `journalctl -p err` filters.
+    syslogPriority:
+      config.logFormat === 'text' &&
+      writesToJournal(platform.env('JOURNAL_STREAM'), () => fstatSync(1, { bigint: true })),
   })
   const scheduler = systemScheduler
-  const metrics = new AgentMetrics(scheduler.now())
+  const metrics = new AgentMetrics(scheduler.now(), {
+    version: VERSION,
+    runtime: platform.runtime,
+    runtimeVersion: platform.runtimeVersion.split(' ')[1] ?? 'unknown',
+  })
   const identity = linuxHostIdentity()
   const machine = {
     productUuid: await identity.productUuid(),

@@ -1,4 +1,5 @@
 import type { OptionTable } from '@sms-command/cli-kit'
+import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
 import { ConfigError, helpText, OPTIONS, parseCommandLine } from './config.ts'
 
@@ -361,6 +362,20 @@ describe('variables shared with sms-agent', () => {
     // The credentials (cli-kit's AUTH_SETTINGS, one table), the SMS endpoint and one request's
     // deadline: the same setting under the same key in both, nothing else.
     for (const [name, key] of shared) expect(agent.get(name), name).toBe(key)
+    // And the same values accepted: one schema (cli-kit's row), or for the endpoint, which the
+    // watch may go without, the same answer to every value tried. A value one accepts never
+    // makes the other refuse to start.
+    const agentRows = AGENT as OptionTable
+    const watchRows = OPTIONS as OptionTable
+    for (const [name, key] of shared) {
+      const [mine, theirs] = [watchRows[key]?.schema, agentRows[key]?.schema]
+      if (name === 'SMS_ENDPOINT') {
+        for (const value of ['https://sms.example.com', 'http://127.0.0.1:8080', 'ftp://x', 'sms'])
+          expect(v.safeParse(mine as v.GenericSchema, value).success, value).toBe(
+            v.safeParse(theirs as v.GenericSchema, value).success,
+          )
+      } else expect(mine, name).toBe(theirs)
+    }
     expect(
       shared
         .map(([name]) => name)

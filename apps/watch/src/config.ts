@@ -27,6 +27,7 @@ import {
   path,
   printableConfig,
   readTextFile,
+  requestTimeoutSetting,
   resolveAuthOptions,
   secretText,
   stripBom,
@@ -180,15 +181,8 @@ export const OPTIONS = {
     group: 'Polling (--endpoint)',
     help: 'requests in flight at most, across all servers (1–256)',
   },
-  requestTimeout: {
-    flag: '--request-timeout',
-    env: 'SMS_REQUEST_TIMEOUT',
-    schema: duration({ min: 100, max: 300_000 }),
-    default: '10s',
-    as: 'requestTimeoutMs',
-    group: 'Polling (--endpoint)',
-    help: 'deadline of one request (100ms–5m)',
-  },
+  // One row with the agent's (cli-kit): SMS_REQUEST_TIMEOUT accepts the same values in both.
+  requestTimeout: requestTimeoutSetting({ default: '10s', group: 'Polling (--endpoint)' }),
   refresh: {
     flag: '--refresh',
     env: 'SMS_WATCH_REFRESH',

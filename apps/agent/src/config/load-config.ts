@@ -30,9 +30,12 @@ export interface HandlerPaths {
   SYNC?: string
 }
 
-type Settings = OptionValues<typeof OPTIONS>
-type CredentialKey = keyof typeof AUTH_SETTINGS
-type HandlerKey = (typeof HANDLER_KEYS)[number][0]
+/** Every setting of the agent's table (`OPTIONS`), as parsed and validated. */
+export type Settings = OptionValues<typeof OPTIONS>
+/** The credential settings (token, IAM, AK/SK), which the config turns into one `auth`. */
+export type CredentialKey = keyof typeof AUTH_SETTINGS
+/** The handler settings (`handler`, `onStart`, …), which the config gathers into `handlers`. */
+export type HandlerKey = 'handler' | 'onStart' | 'onStop' | 'onDelete' | 'onSync'
 
 const HANDLER_KEYS = [
   ['handler', 'default'],
@@ -40,7 +43,7 @@ const HANDLER_KEYS = [
   ['onStop', 'STOP'],
   ['onDelete', 'DELETE'],
   ['onSync', 'SYNC'],
-] as const
+] as const satisfies readonly (readonly [HandlerKey, string])[]
 
 /** Rows that reach `AgentConfig` through `auth` and `handlers` rather than as themselves. */
 const RESOLVED_ELSEWHERE: ReadonlySet<string> = new Set([

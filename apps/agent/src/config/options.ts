@@ -14,6 +14,7 @@ import {
   type OptionTable,
   oneOf,
   path,
+  requestTimeoutSetting,
   text,
 } from '@sms-command/cli-kit'
 import { ServerIdSchema } from '@sms-command/core'
@@ -49,15 +50,8 @@ export const OPTIONS = {
     group: 'Connection',
     help: 'id of this source server in SMS (required)',
   },
-  requestTimeout: {
-    flag: '--request-timeout',
-    env: 'SMS_REQUEST_TIMEOUT',
-    schema: duration({ min: 1 }),
-    default: '30s',
-    as: 'requestTimeoutMs',
-    group: 'Connection',
-    help: 'deadline of one HTTP request, body included',
-  },
+  // One row with the watch's (cli-kit): SMS_REQUEST_TIMEOUT accepts the same values in both.
+  requestTimeout: requestTimeoutSetting({ default: '30s', group: 'Connection' }),
   ...inGroup('Authentication (exactly one method)', AUTH_SETTINGS),
   handler: handlerRow(
     '--handler',

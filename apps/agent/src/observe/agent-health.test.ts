@@ -45,6 +45,33 @@ describe('AgentHealth', () => {
     expect(text).toContain('sms_agent_backoff_seconds 0.2\n')
   })
 
+  it('times each request by endpoint: polls into command, report answers into command_result', () => {
+    const { events, metrics } = observed()
+    events.emit({ event: 'poll.idle', latency_ms: 3, delay: 1_000 })
+    events.emit({ event: 'poll.command', command: 'START', latency_ms: 40 })
+    events.emit({
+      event: 'poll.error',
+      attempt: 1,
+      delay: 200,
+      status: 'timeout',
+      latency_ms: 30_500,
+    })
+    events.emit({ event: 'report.acknowledged', result: 'success', entry: 1, latency_ms: 120 })
+    // An event without a measured latency adds no observation.
+    events.emit({ event: 'report.error', entry: 2, status: '503', delay: 1_000 })
+    const text = metrics.render()
+    const series = 'sms_agent_request_duration_seconds'
+    expect(text).toContain(`${series}_bucket{endpoint="command",le="0.005"} 1\n`)
+    expect(text).toContain(`${series}_bucket{endpoint="command",le="0.05"} 2\n`)
+    expect(text).toContain(`${series}_bucket{endpoint="command",le="30.0"} 2\n`)
+    expect(text).toContain(`${series}_bucket{endpoint="command",le="+Inf"} 3\n`)
+    expect(text).toContain(`${series}_count{endpoint="command"} 3\n`)
+    expect(text).toContain(`${series}_sum{endpoint="command"} 30.543\n`)
+    expect(text).toContain(`${series}_bucket{endpoint="command_result",le="0.1"} 0\n`)
+    expect(text).toContain(`${series}_bucket{endpoint="command_result",le="0.25"} 1\n`)
+    expect(text).toContain(`${series}_count{endpoint="command_result"} 1\n`)
+  })
+
   it('counts a finished and a refused command, and an interruption found at recovery', () => {
     const { events, metrics } = observed()
     events.emit({ event: 'command.finish', command: 'START', result: 'success' })

@@ -69,6 +69,12 @@ export class AgentHealth {
   /** The listener to subscribe. */
   readonly observe = (event: EmittedAgentEvent, context: EmitContext): void => {
     const metrics = this.metrics
+    // Every poll and report event that timed its request: the latency histogram per endpoint.
+    const latency = (event as { latency_ms?: unknown }).latency_ms
+    if (typeof latency === 'number') {
+      if (event.event.startsWith('poll.')) metrics.observeLatency('command', latency)
+      else if (event.event.startsWith('report.')) metrics.observeLatency('command_result', latency)
+    }
     switch (event.event) {
       case 'poll.error': {
         const status = String(event.status)

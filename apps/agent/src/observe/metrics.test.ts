@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { AgentMetrics } from './metrics.ts'
+import { AgentMetrics, LATENCY_BUCKETS_SECONDS } from './metrics.ts'
 
 describe('AgentMetrics', () => {
   it('renders OpenMetrics text ending in # EOF', () => {
@@ -35,6 +35,51 @@ describe('AgentMetrics', () => {
     expect(metrics.render()).toContain(
       'sms_agent_commands_total{command="other",result="fail"} 2\n',
     )
+  })
+
+  it('says which build runs where: sms_agent_build_info, an OpenMetrics info metric', () => {
+    const metrics = new AgentMetrics(0, {
+      version: '0.1.0',
+      runtime: 'node',
+      runtimeVersion: '24.1.0',
+    })
+    const text = metrics.render()
+    expect(text).toContain('# TYPE sms_agent_build info\n')
+    expect(text).toContain(
+      'sms_agent_build_info{version="0.1.0",runtime="node",runtime_version="24.1.0"} 1\n',
+    )
+    expect(new AgentMetrics().render()).toMatch(
+      /^sms_agent_build_info\{version="\d+\.\d+\.\d+"\} 1$/m,
+    )
+  })
+
+  it('renders the request-latency histogram per endpoint in OpenMetrics form', () => {
+    const metrics = new AgentMetrics()
+    const series = 'sms_agent_request_duration_seconds'
+    // Declared before any request, with no samples yet.
+    expect(metrics.render()).toContain(`# TYPE ${series} histogram\n# UNIT ${series} seconds\n`)
+    expect(metrics.render()).not.toContain(`${series}_count`)
+    for (const ms of [4, 5, 80, 2_000, 45_000]) metrics.observeLatency('command', ms)
+    metrics.observeLatency('command', Number.NaN)
+    metrics.observeLatency('command', -1)
+    const lines = metrics.render().split('\n')
+    const buckets = lines.filter((line) => line.startsWith(`${series}_bucket{endpoint="command",`))
+    expect(buckets).toHaveLength(LATENCY_BUCKETS_SECONDS.length + 1)
+    // Cumulative, ascending bounds written as floats, ending at +Inf = the count.
+    const values = buckets.map((line) => Number(line.split(' ')[1]))
+    expect(values).toEqual([...values].sort((a, b) => a - b))
+    expect(buckets[0]).toBe(`${series}_bucket{endpoint="command",le="0.005"} 2`)
+    expect(buckets).toContain(`${series}_bucket{endpoint="command",le="1.0"} 3`)
+    expect(buckets).toContain(`${series}_bucket{endpoint="command",le="2.5"} 4`)
+    expect(buckets).toContain(`${series}_bucket{endpoint="command",le="30.0"} 4`)
+    expect(buckets.at(-1)).toBe(`${series}_bucket{endpoint="command",le="+Inf"} 5`)
+    expect(lines).toContain(`${series}_count{endpoint="command"} 5`)
+    expect(lines).toContain(`${series}_sum{endpoint="command"} 47.089`)
+    // Samples of a family follow its metadata, before the next family.
+    const type = lines.indexOf(`# TYPE ${series} histogram`)
+    const next = lines.findIndex((line, index) => index > type + 2 && line.startsWith('# TYPE'))
+    expect(lines.indexOf(buckets[0] as string)).toBeGreaterThan(type)
+    expect(lines.indexOf(`${series}_sum{endpoint="command"} 47.089`)).toBeLessThan(next)
   })
 
   it('exports the measured clock offset as a gauge in seconds, once known', () => {

@@ -1,7 +1,39 @@
 import { isKnownCommand } from '@sms-command/core'
+import { VERSION } from '../version.ts'
 
 /** Outcome of one poll. */
 export type PollOutcome = 'command' | 'idle' | 'error'
+
+/**
+ * The SMS endpoint a request went to, as the latency histogram labels it: `command` is
+ * `GET /v3/sources/{id}/command` (the poll), `command_result` the result report's POST.
+ */
+export type Endpoint = 'command' | 'command_result'
+
+/** What `sms_agent_build_info` says about this agent (its labels). */
+export interface BuildInfo {
+  /** The agent's version (package.json). */
+  version: string
+  /** `node`, `bun` or `deno`. */
+  runtime?: string
+  /** The runtime's own version, e.g. `24.11.0`. */
+  runtimeVersion?: string
+}
+
+/**
+ * Upper bounds of the request-latency buckets, in seconds: from a LAN mock (a few ms) to a
+ * request near the default 30 s deadline.
+ */
+export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
+  0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
+]
+
+/** One endpoint's histogram: a count per bucket (not cumulative), the total and the sum. */
+interface Histogram {
+  buckets: number[]
+  count: number
+  sumSeconds: number
+}
 
 /**
  * The agent's counters and gauges, rendered as OpenMetrics text for `/metrics`. Label values are
@@ -19,6 +51,9 @@ export class AgentMetrics {
   private readonly reports = new Map<string, number>()
   private readonly reportErrors = new Map<string, number>()
   private readonly startsDeferred = new Map<string, number>()
+  private readonly latency = new Map<Endpoint, Histogram>()
+  /** The labels of `sms_agent_build_info`. */
+  readonly build: BuildInfo
   /** Failed tries to listen on the status port (counted while it is down, shown once it is up). */
   statusUnavailable = 0
   /** Output streams whose reader went away (`| head -1`, a hung-up terminal). */
@@ -33,8 +68,24 @@ export class AgentMetrics {
   /** Called before each render, to read gauges that live elsewhere (the loop's outbox). */
   sampleGauges: (() => void) | undefined
 
-  constructor(now: number = Date.now()) {
+  constructor(now: number = Date.now(), build: BuildInfo = { version: VERSION }) {
     this.startedAt = now
+    this.build = build
+  }
+
+  /** A request to `endpoint` that took `ms` milliseconds (answered or not). */
+  observeLatency(endpoint: Endpoint, ms: number): void {
+    if (!Number.isFinite(ms) || ms < 0) return
+    let histogram = this.latency.get(endpoint)
+    if (!histogram) {
+      histogram = { buckets: LATENCY_BUCKETS_SECONDS.map(() => 0), count: 0, sumSeconds: 0 }
+      this.latency.set(endpoint, histogram)
+    }
+    const value = ms / 1000
+    const index = LATENCY_BUCKETS_SECONDS.findIndex((bound) => value <= bound)
+    if (index >= 0) histogram.buckets[index] = (histogram.buckets[index] ?? 0) + 1
+    histogram.count++
+    histogram.sumSeconds += value
   }
 
   countPoll(outcome: PollOutcome, errorStatus?: string): void {
@@ -73,6 +124,16 @@ export class AgentMetrics {
     const family = (name: string, type: string, help: string) => {
       lines.push(`# TYPE ${name} ${type}`, `# HELP ${name} ${help}`)
     }
+    // OpenMetrics' info type: the family is `sms_agent_build`, its one sample `…_info` = 1.
+    family('sms_agent_build', 'info', 'The agent version and the runtime it runs on.')
+    const build = [
+      `version="${escapeLabel(this.build.version)}"`,
+      ...(this.build.runtime ? [`runtime="${escapeLabel(this.build.runtime)}"`] : []),
+      ...(this.build.runtimeVersion
+        ? [`runtime_version="${escapeLabel(this.build.runtimeVersion)}"`]
+        : []),
+    ]
+    lines.push(`sms_agent_build_info{${build.join(',')}} 1`)
     family('sms_agent_polls', 'counter', 'Polls of GET /command by outcome.')
     for (const outcome of ['command', 'idle', 'error'] as const) {
       lines.push(`sms_agent_polls_total{outcome="${outcome}"} ${this.polls.get(outcome) ?? 0}`)
@@ -118,6 +179,23 @@ export class AgentMetrics {
         `sms_agent_output_closed{stream="${stream}"} ${this.closedOutputs.has(stream) ? 1 : 0}`,
       )
     }
+    const latency = 'sms_agent_request_duration_seconds'
+    lines.push(`# TYPE ${latency} histogram`, `# UNIT ${latency} seconds`)
+    lines.push(
+      `# HELP ${latency} Time from sending a request to SMS to its answer or failure, by endpoint.`,
+    )
+    for (const [endpoint, histogram] of [...this.latency.entries()].sort(([a], [b]) =>
+      a < b ? -1 : 1,
+    )) {
+      let cumulative = 0
+      LATENCY_BUCKETS_SECONDS.forEach((bound, index) => {
+        cumulative += histogram.buckets[index] ?? 0
+        lines.push(`${latency}_bucket{endpoint="${endpoint}",le="${float(bound)}"} ${cumulative}`)
+      })
+      lines.push(`${latency}_bucket{endpoint="${endpoint}",le="+Inf"} ${histogram.count}`)
+      lines.push(`${latency}_count{endpoint="${endpoint}"} ${histogram.count}`)
+      lines.push(`${latency}_sum{endpoint="${endpoint}"} ${float(histogram.sumSeconds)}`)
+    }
     family('sms_agent_backoff_seconds', 'gauge', 'Current backoff before the next request.')
     lines.push(`sms_agent_backoff_seconds ${seconds(this.backoffMs)}`)
     family('sms_agent_outbox_size', 'gauge', 'Results waiting to be reported.')
@@ -155,6 +233,11 @@ function bump<K>(map: Map<K, number>, key: K) {
 
 function sorted(map: Map<string, number>): [string, number][] {
   return [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+/** A float as OpenMetrics writes one: `1.0`, not `1` (bucket bounds, sums). */
+function float(value: number): string {
+  return Number.isInteger(value) ? value.toFixed(1) : String(value)
 }
 
 function seconds(ms: number): string {

@@ -1,6 +1,9 @@
 /**
  * A real forward proxy on 127.0.0.1 for tests: CONNECT tunnels and absolute-form requests, with
  * its own name table, so a host only it resolves proves a request went through it.
+ * `@sms-command/cli-kit/testing`.
+ *
+ * @module testing
  */
 import { createServer, request as httpRequest, type Server } from 'node:http'
 import { type AddressInfo, connect } from 'node:net'

@@ -7,22 +7,43 @@
  * @module
  */
 import * as v from 'valibot'
+import type {
+  AgentErrorFields,
+  AgentEvent,
+  AgentEventEnvelope,
+  AgentEventLevel,
+  AgentEventName,
+  AgentEventOf,
+} from './agent-event-types.ts'
+
+export type {
+  AgentCommonFields,
+  AgentErrorFields,
+  AgentEvent,
+  AgentEventEnvelope,
+  AgentEventFieldMap,
+  AgentEventFields,
+  AgentEventLevel,
+  AgentEventName,
+  AgentEventOf,
+  AgentEventOwnFields,
+  AgentEventStamp,
+  NoOwnFields,
+} from './agent-event-types.ts'
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const optionalText = (max: number) => v.optional(text(max))
 const optionalNumber = v.optional(v.number())
 
 /** Severities of agent events, lowest first. */
-export const AGENT_EVENT_LEVELS = ['debug', 'info', 'warn', 'error'] as const
+export const AGENT_EVENT_LEVELS = [
+  'debug',
+  'info',
+  'warn',
+  'error',
+] as const satisfies readonly AgentEventLevel[]
 
-/** Severity of an agent event. */
-export type AgentEventLevel = (typeof AGENT_EVENT_LEVELS)[number]
-
-/**
- * The loggable form of an error (the agent's `errorFields`): name and message, plus status, error
- * code and request id for SMS errors, or the reason of a network error. Never a credential.
- */
-export const AgentErrorFieldsSchema = v.object({
+const errorFieldsSchema = v.object({
   name: optionalText(128),
   message: optionalText(4_096),
   status: optionalNumber,
@@ -31,8 +52,8 @@ export const AgentErrorFieldsSchema = v.object({
   reason: optionalText(64),
 })
 
-/** The loggable form of an error. */
-export type AgentErrorFields = v.InferOutput<typeof AgentErrorFieldsSchema>
+/** The loggable form of an error ({@link AgentErrorFields}). */
+export const AgentErrorFieldsSchema: v.GenericSchema<AgentErrorFields> = errorFieldsSchema
 
 /** Fields every agent event may carry. `delay` is in milliseconds. */
 const COMMON_FIELDS = {
@@ -51,7 +72,7 @@ const ENVELOPE = {
 }
 
 const result = v.picklist(['success', 'fail'])
-const error = v.optional(AgentErrorFieldsSchema)
+const error = v.optional(errorFieldsSchema)
 /** A journal entry id. */
 const entry = v.optional(v.union([text(255), v.number()]))
 /** An HTTP status, or a short label (`timeout`, `network`) when there was no answer. */
@@ -70,8 +91,7 @@ function agentEvent<const Name extends string, const Fields extends v.ObjectEntr
   )
 }
 
-/** One schema per agent event name, in the order of the agent's life. */
-export const AGENT_EVENT_SCHEMAS = [
+const agentEventSchemas = [
   agentEvent('agent.start', {
     version: optionalText(64),
     runtime: optionalText(128),
@@ -149,19 +169,25 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('command.superseded', {}),
   agentEvent('report.send', { result, entry, bytes: optionalNumber }),
   agentEvent('report.trimmed', { entry, bytes: optionalNumber }),
+  /**
+   * SMS recorded the result. `latency_ms`, here and in the other answers to a report, is the
+   * POST's time to its answer or failure, where the delivery code measures it.
+   */
   agentEvent('report.acknowledged', {
     result,
     status: optionalNumber,
     request_id: optionalText(255),
     entry,
+    latency_ms: optionalNumber,
   }),
-  agentEvent('report.rejected', { status: statusLabel, error, entry }),
+  agentEvent('report.rejected', { status: statusLabel, error, entry, latency_ms: optionalNumber }),
   agentEvent('report.invalid', { error, entry }),
-  agentEvent('report.refused', { status: statusLabel, error, entry }),
+  agentEvent('report.refused', { status: statusLabel, error, entry, latency_ms: optionalNumber }),
   agentEvent('report.error', {
     status: statusLabel,
     error,
     entry,
+    latency_ms: optionalNumber,
     /** What the server asked for (`Retry-After`, ms) when it was over the cap `delay` is. */
     retry_after_requested_ms: optionalNumber,
   }),
@@ -186,46 +212,58 @@ export const AGENT_EVENT_SCHEMAS = [
   agentEvent('agent.crash', { error }),
 ] as const
 
+/** One schema per agent event name, in the order of the agent's life. */
+export const AGENT_EVENT_SCHEMAS: readonly v.GenericSchema<AgentEvent>[] = agentEventSchemas
+
+const agentEventVariant = v.variant('event', agentEventSchemas)
+
 /** Any agent event, discriminated by `event`. */
-export const AgentEventSchema = v.variant('event', AGENT_EVENT_SCHEMAS)
-
-/** Any agent event, as parsed. */
-export type AgentEvent = v.InferOutput<typeof AgentEventSchema>
-
-/** Every agent event name. */
-export type AgentEventName = AgentEvent['event']
-
-/** The agent event named `Name`, as parsed. */
-export type AgentEventOf<Name extends AgentEventName> = Extract<AgentEvent, { event: Name }>
+export const AgentEventSchema: v.GenericSchema<AgentEvent> = agentEventVariant
 
 /** Every agent event name, as a list (the order of {@link AGENT_EVENT_SCHEMAS}). */
-export const AGENT_EVENT_NAMES: readonly AgentEventName[] = AGENT_EVENT_SCHEMAS.map(
+export const AGENT_EVENT_NAMES: readonly AgentEventName[] = agentEventSchemas.map(
   (schema) => schema.entries.event.literal,
 )
 
-/**
- * What a producer passes for event `Name`: its fields without the envelope the logger adds
- * (`time`, `level`, `event`). Unknown fields are refused on object literals.
- */
-export type AgentEventFields<Name extends AgentEventName> = Omit<
-  v.InferInput<
-    Extract<(typeof AGENT_EVENT_SCHEMAS)[number], { entries: { event: { literal: Name } } }>
-  >,
-  'time' | 'level' | 'event'
->
-
-/** Event name → the fields its producer passes: the map the agent's logger is typed by. */
-export type AgentEventFieldMap = { [Name in AgentEventName]: AgentEventFields<Name> }
-
-/**
- * The envelope every agent event shares, with any event name: what a consumer can still show of
- * an event a newer agent added.
- */
-export const AgentEventEnvelopeSchema = v.object({
+const envelopeSchema = v.object({
   ...ENVELOPE,
   event: text(128),
   ...COMMON_FIELDS,
 })
 
-/** The envelope of any agent event, known or not. */
-export type AgentEventEnvelope = v.InferOutput<typeof AgentEventEnvelopeSchema>
+/**
+ * The envelope every agent event shares, with any event name: what a consumer can still show of
+ * an event a newer agent added.
+ */
+export const AgentEventEnvelopeSchema: v.GenericSchema<AgentEventEnvelope> = envelopeSchema
+
+// The written types (agent-event-types.ts) and the schemas must agree event by event: the same
+// names, the same field names, each side's fields assignable to the other's. A compile error here
+// means one was changed without the other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Parsed<Name extends AgentEventName> = Extract<
+  v.InferOutput<typeof agentEventVariant>,
+  { event: Name }
+>
+type Produced<Name extends AgentEventName> = Omit<
+  v.InferInput<
+    Extract<(typeof agentEventSchemas)[number], { entries: { event: { literal: Name } } }>
+  >,
+  'time' | 'level' | 'event'
+>
+type Agreement = {
+  [Name in AgentEventName]: Same<Parsed<Name>, AgentEventOf<Name>> extends true
+    ? Same<keyof Parsed<Name>, keyof AgentEventOf<Name>> extends true
+      ? Same<keyof Produced<Name>, keyof Omit<AgentEventOf<Name>, 'time' | 'level' | 'event'>>
+      : false
+    : false
+}[AgentEventName]
+type Holds<T extends readonly true[]> = T
+type _SchemasMatchTypes = Holds<
+  [
+    Same<Agreement, true>,
+    Same<v.InferOutput<typeof agentEventVariant>['event'], AgentEventName>,
+    Same<v.InferOutput<typeof errorFieldsSchema>, AgentErrorFields>,
+    Same<keyof v.InferOutput<typeof envelopeSchema>, keyof AgentEventEnvelope>,
+  ]
+>

@@ -8,26 +8,42 @@
  * @module
  */
 import * as v from 'valibot'
+import type {
+  MockEvent,
+  MockEventOf,
+  MockEventType,
+  MockFault,
+  MockServerSummary,
+  MockWireCommand,
+} from './mock-event-types.ts'
+
+export type {
+  MockCurrentCommand,
+  MockEvent,
+  MockEventOf,
+  MockEventOwnFields,
+  MockEventStamp,
+  MockEventType,
+  MockFault,
+  MockServerSummary,
+  MockWireCommand,
+  NewMockEvent,
+} from './mock-event-types.ts'
 
 const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(255))
 const count = v.pipe(v.number(), v.integer(), v.minValue(0))
 
-/** A command as the mock sends it in events: the wire command plus its per-server `seq`. */
-export const MockWireCommandSchema = v.object({
+const wireCommandSchema = v.object({
   seq: v.number(),
   command_name: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
   command_param: v.record(v.string(), v.unknown()),
 })
 
-/** A command as the mock sends it in events. */
-export type MockWireCommand = v.InferOutput<typeof MockWireCommandSchema>
+/** A command as the mock sends it in events ({@link MockWireCommand}). */
+export const MockWireCommandSchema: v.GenericSchema<MockWireCommand> = wireCommandSchema
 
-/**
- * A server's queue after an event: what it is busy with, and how much waits behind it. The
- * effect every queue-changing event carries.
- */
-export const MockServerSummarySchema = v.object({
+const serverSummarySchema = v.object({
   /**
    * The command the server is busy with: the oldest one handed out and awaiting its result
    * (`pop` delivery), else the head of the queue (which `ack` delivery keeps current until its
@@ -35,7 +51,7 @@ export const MockServerSummarySchema = v.object({
    */
   current: v.nullable(
     v.object({
-      ...MockWireCommandSchema.entries,
+      ...wireCommandSchema.entries,
       /** Times a GET returned it: 0 means nobody fetched it yet. */
       deliveries: count,
       /** When it entered the queue (mock clock, ISO 8601). */
@@ -50,17 +66,19 @@ export const MockServerSummarySchema = v.object({
   scheduled: count,
 })
 
-/** A server's queue after an event. */
-export type MockServerSummary = v.InferOutput<typeof MockServerSummarySchema>
+/** A server's queue after an event ({@link MockServerSummary}). */
+export const MockServerSummarySchema: v.GenericSchema<MockServerSummary> = serverSummarySchema
 
-/** A fault that fired on a request, or was added. */
-export const MockFaultSchema = v.object({
+const faultSchema = v.object({
   id: text(255),
   kind: text(64),
   seed: v.optional(v.number()),
   draw: v.optional(v.number()),
   detail: v.optional(text(1_024)),
 })
+
+/** A fault that fired on a request, or was added ({@link MockFault}). */
+export const MockFaultSchema: v.GenericSchema<MockFault> = faultSchema
 
 const ENVELOPE = {
   seq: v.number(),
@@ -83,43 +101,42 @@ function mockEvent<const Type extends string, const Fields extends v.ObjectEntri
   )
 }
 
-/** One schema per mock event type. */
-export const MOCK_EVENT_SCHEMAS = [
+const mockEventSchemas = [
   mockEvent('server', {
     serverId: id,
     reason: v.picklist(['registered', 'auto-registered', 'deleted']),
     detail: v.optional(v.object({ domain: v.optional(text(255)) })),
     /** Its queue, when the producer says (a new server's queue is empty). */
-    state: v.optional(MockServerSummarySchema),
+    state: v.optional(serverSummarySchema),
   }),
   mockEvent('enqueue', {
     serverId: id,
-    command: MockWireCommandSchema,
+    command: wireCommandSchema,
     detail: v.object({ queueLength: count, released: v.optional(v.boolean()) }),
-    state: MockServerSummarySchema,
+    state: serverSummarySchema,
   }),
   mockEvent('delivery', {
     serverId: id,
-    command: MockWireCommandSchema,
+    command: wireCommandSchema,
     detail: v.object({ deliveries: count, mode: v.picklist(['ack', 'pop']) }),
-    state: MockServerSummarySchema,
+    state: serverSummarySchema,
   }),
   mockEvent('result', {
     serverId: id,
-    command: MockWireCommandSchema,
+    command: wireCommandSchema,
     result: v.picklist(['success', 'fail']),
     detail: v.object({ result_detail: v.record(v.string(), v.unknown()) }),
-    state: MockServerSummarySchema,
+    state: serverSummarySchema,
   }),
   mockEvent('result-rejected', {
     serverId: id,
     reason: text(64),
     message: text(4_096),
-    state: v.optional(MockServerSummarySchema),
+    state: v.optional(serverSummarySchema),
   }),
   mockEvent('auth-failure', { reason: text(64), message: text(4_096) }),
-  mockEvent('fault', { fault: MockFaultSchema }),
-  mockEvent('fault-added', { fault: MockFaultSchema }),
+  mockEvent('fault', { fault: faultSchema }),
+  mockEvent('fault-added', { fault: faultSchema }),
   mockEvent('token', {
     reason: v.picklist(['issued', 'expired', 'revoked']),
     detail: v.object({
@@ -134,28 +151,40 @@ export const MOCK_EVENT_SCHEMAS = [
   mockEvent('reset', {}),
 ] as const
 
+/** One schema per mock event type. */
+export const MOCK_EVENT_SCHEMAS: readonly v.GenericSchema<MockEvent>[] = mockEventSchemas
+
+const mockEventVariant = v.variant('type', mockEventSchemas)
+
 /** Any mock event, discriminated by `type`. */
-export const MockEventSchema = v.variant('type', MOCK_EVENT_SCHEMAS)
-
-/** Any mock event, as parsed. */
-export type MockEvent = v.InferOutput<typeof MockEventSchema>
-
-/** Every mock event type. */
-export type MockEventType = MockEvent['type']
-
-/** The mock event of type `Type`. */
-export type MockEventOf<Type extends MockEventType> = Extract<MockEvent, { type: Type }>
+export const MockEventSchema: v.GenericSchema<MockEvent> = mockEventVariant
 
 /** Every mock event type, as a list. */
-export const MOCK_EVENT_TYPES: readonly MockEventType[] = MOCK_EVENT_SCHEMAS.map(
+export const MOCK_EVENT_TYPES: readonly MockEventType[] = mockEventSchemas.map(
   (schema) => schema.entries.type.literal,
 )
 
-type WithoutEnvelope<Event> = Event extends unknown ? Omit<Event, 'seq' | 'at'> : never
-
-/**
- * A mock event as a producer builds it, before the event hub numbers and dates it: every field
- * but `seq` and `at`, with an optional time (`atMs`, mock clock) when it happened earlier than
- * its publication.
- */
-export type NewMockEvent = WithoutEnvelope<MockEvent> & { atMs?: number }
+// The written types (mock-event-types.ts) and the schemas must agree type by type: the same
+// types, the same field names, each side's fields assignable to the other's. A compile error here
+// means one was changed without the other.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+type Parsed<Type extends MockEventType> = Extract<
+  v.InferOutput<typeof mockEventVariant>,
+  { type: Type }
+>
+type Agreement = {
+  [Type in MockEventType]: Same<Parsed<Type>, MockEventOf<Type>> extends true
+    ? Same<keyof Parsed<Type>, keyof MockEventOf<Type>>
+    : false
+}[MockEventType]
+type Holds<T extends readonly true[]> = T
+type _SchemasMatchTypes = Holds<
+  [
+    Same<Agreement, true>,
+    Same<v.InferOutput<typeof mockEventVariant>['type'], MockEventType>,
+    Same<v.InferOutput<typeof serverSummarySchema>, MockServerSummary>,
+    Same<keyof v.InferOutput<typeof serverSummarySchema>, keyof MockServerSummary>,
+    Same<v.InferOutput<typeof faultSchema>, MockFault>,
+    Same<keyof v.InferOutput<typeof faultSchema>, keyof MockFault>,
+  ]
+>
