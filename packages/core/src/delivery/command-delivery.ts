@@ -3,7 +3,7 @@ import { type AgentEvents, createAgentEvents, type EmittedAgentEvent } from '../
 import { type PollEvent, pollCommands } from '../poll/poll-commands.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import { commandKey } from './command-key.ts'
-import { Deliverer, NOTHING, type RunningCommand, type StepResult } from './deliverer.ts'
+import { Deliverer } from './deliverer.ts'
 import { deliveryEvent } from './delivery-event.ts'
 import {
   type DeliveryOptions,
@@ -13,6 +13,7 @@ import {
 import { DeliveryJournal, type JournalStore } from './journal.ts'
 import { JournalStoreError } from './journal-store-error.ts'
 import { PollObserver } from './poll-observer.ts'
+import { NOTHING, type RunningCommand, type StepResult } from './step-types.ts'
 
 /** Where a delivery stands, for status pages (`/healthz`) and gauges. */
 export interface DeliveryStatus {

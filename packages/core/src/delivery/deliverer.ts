@@ -1,83 +1,21 @@
-import type { SmsClient } from '../client/create-sms-client.ts'
-import { isSmsApiError } from '../errors/sms-api-error.ts'
-import type { AgentEvents, EmittedAgentEvent } from '../events/emitter.ts'
+import type { EmittedAgentEvent } from '../events/emitter.ts'
 import { errorFields } from '../events/error-fields.ts'
 import type { SmsCommand } from '../schemas/command.ts'
-import { type BackoffOptions, fullJitterBackoff } from '../time/backoff.ts'
-import type { Scheduler } from '../time/scheduler.ts'
-import { errorLabel, reportErrorAdvice } from './advice.ts'
+import { fullJitterBackoff } from '../time/backoff.ts'
 import { commandKey } from './command-key.ts'
-import {
-  actOnCurrent,
-  isDeterministicRefusal,
-  isHeldAfterRefusal,
-  judgeReportFailure,
-  settleNotCurrent,
-} from './delivery-rule.ts'
+import { actOnCurrent, isHeldAfterRefusal, settleNotCurrent } from './delivery-rule.ts'
 import type { DeliveryJournal, RecoveredEntry } from './journal.ts'
 import type { DeliveryEntry, StoredResult } from './journal-state.ts'
 import { isJournalStoreError, type JournalStoreError } from './journal-store-error.ts'
-import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
-import type { RunCommand, RunPlan } from './run-command.ts'
+import { Reporter } from './reporter.ts'
 import { settleRun } from './settle-run.ts'
-
-/** What one step over the current command decided about the next request. */
-export interface StepResult {
-  /** Wait this long before polling again (a failed report backs off). */
-  delayMs: number
-  /** Poll again without the usual interval (to verify before reporting, or to fetch the next). */
-  pollSoon: boolean
-}
-
-/** Nothing to do until the next regular poll. */
-export const NOTHING: StepResult = { delayMs: 0, pollSoon: false }
-/** Poll again at once. */
-export const SOON: StepResult = { delayMs: 0, pollSoon: true }
-
-/** The command being run, for status pages. */
-export interface RunningCommand {
-  command: string
-  task_id: string
-  startedAt: number
-}
-
-/** What the step machine needs from the loop that drives it. */
-export interface LoopControl {
-  /** True once the delivery was asked to stop: no new run is started. */
-  stopping(): boolean
-  /** Aborted when the shutdown grace is over: the running command's work is to end. */
-  readonly runSignal: AbortSignal
-  /** A run started (its command), or ended (`undefined`). */
-  onRunning(running: RunningCommand | undefined): void
-}
-
-/** The settings of the delivery rule. */
-export interface DelivererSettings {
-  serverId: string
-  backoff: BackoffOptions
-  slowRetryMs: number
-  requestTimeoutMs: number
-  reportRefusalLimit: number
-  interrupted: 'fail' | 'rerun'
-  /** How long a run may take to settle once its signal aborted. */
-  runSettleTimeoutMs: number
-  /** Fields put into every `result_detail` (the agent: `host`). */
-  resultDetail: Record<string, unknown>
-}
-
-/** Everything {@link Deliverer} works with. */
-export interface DelivererOptions {
-  journal: DeliveryJournal
-  client: Pick<SmsClient, 'reportResult'>
-  settings: DelivererSettings
-  run: RunCommand
-  planRun?: ((command: SmsCommand) => RunPlan) | undefined
-  onRecovered?: ((recovered: RecoveredEntry) => Promise<void> | void) | undefined
-  events: AgentEvents
-  scheduler: Scheduler
-  random: () => number
-  loop: LoopControl
-}
+import {
+  type DelivererOptions,
+  type DelivererSettings,
+  NOTHING,
+  SOON,
+  type StepResult,
+} from './step-types.ts'
 
 /** How often a command held after a refused result is named again in a warning. */
 export const HELD_WARNING_INTERVAL_MS = 10 * 60_000
@@ -94,9 +32,7 @@ export const HELD_WARNING_INTERVAL_MS = 10 * 60_000
 export class Deliverer {
   private readonly journal: DeliveryJournal
   private readonly settings: DelivererSettings
-  private reportFailures = 0
-  /** Deterministic refusals per journal entry (bounded by `reportRefusalLimit`). */
-  private readonly refusals = new Map<number, number>()
+  private readonly reporter: Reporter
   private journalFailures = 0
   /** The refused entry SMS still keeps current, and when it was last named in a warning. */
   private held: { entry: number; since: number; warnedAt: number } | undefined
@@ -108,6 +44,11 @@ export class Deliverer {
   constructor(private readonly options: DelivererOptions) {
     this.journal = options.journal
     this.settings = options.settings
+    this.reporter = new Reporter({
+      ...options,
+      keep: (write) => this.keep(write),
+      noteStoreError: (error, msg) => this.noteStoreError(error, msg),
+    })
   }
 
   /** Results waiting to be reported. */
@@ -304,7 +245,7 @@ export class Deliverer {
       })
       return
     }
-    this.reportFailures = 0
+    this.reporter.settled()
     if (decision.outcome === 'presumed-recorded') {
       this.emit({
         event: 'report.presumed-recorded',
@@ -426,126 +367,8 @@ export class Deliverer {
   }
 
   /** Sends the result of `entry`, whose command the poll just showed to be current. */
-  private async report(entry: DeliveryEntry): Promise<StepResult> {
-    const result = entry.result as StoredResult
-    let attempts = entry.reportAttempts + 1
-    try {
-      attempts = (await this.journal.recordReportAttempt(entry.id)).reportAttempts
-    } catch (error) {
-      // Counted in memory: the result must still be able to reach SMS.
-      if (!isJournalStoreError(error) || !error.keptInMemory) throw error
-      this.noteStoreError(
-        error,
-        'cannot save the report attempt; sending the result anyway (the poll before it showed the command current)',
-      )
-    }
-    const fields = {
-      command: entry.command.command_name,
-      task_id: entry.command.command_param.task_id,
-      attempt: attempts,
-      entry: entry.id,
-    }
-    const fitted = fitReportBody({
-      command_name: entry.command.command_name,
-      result: result.result,
-      // Every report names its task (and what the caller adds, e.g. the host: clones show up as
-      // duplicates on the SMS side), so a result can be matched to its command and machine.
-      result_detail: {
-        task_id: entry.command.command_param.task_id ?? null,
-        ...this.settings.resultDetail,
-        ...result.result_detail,
-      },
-    })
-    if (fitted.trimmed) {
-      this.emit({
-        event: 'report.trimmed',
-        ...fields,
-        bytes: fitted.bytes,
-        msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
-      })
-    }
-    this.emit({ event: 'report.send', ...fields, result: result.result, bytes: fitted.bytes })
-    try {
-      const receipt = await this.options.client.reportResult(this.settings.serverId, fitted.body, {
-        retry: false,
-      })
-      this.reportFailures = 0
-      this.refusals.delete(entry.id)
-      await this.keep(this.journal.markReported(entry.id, 'acknowledged'))
-      this.emit({
-        event: 'report.acknowledged',
-        ...fields,
-        result: result.result,
-        status: receipt.status,
-        request_id: receipt.requestId,
-      })
-      return SOON
-    } catch (error) {
-      if (isJournalStoreError(error)) throw error
-      return this.reportFailed(entry, error, fields)
-    }
-  }
-
-  private async reportFailed(
-    entry: DeliveryEntry,
-    error: unknown,
-    fields: { command: string; task_id: string | undefined; attempt: number; entry: number },
-  ): Promise<StepResult> {
-    this.reportFailures++
-    const refusals = isDeterministicRefusal(error) ? (this.refusals.get(entry.id) ?? 0) + 1 : 0
-    if (refusals > 0) this.refusals.set(entry.id, refusals)
-    const verdict = judgeReportFailure(error, {
-      refusals,
-      refusalLimit: this.settings.reportRefusalLimit,
-      backoffMs: this.backoff(this.reportFailures),
-      slowRetryMs: this.settings.slowRetryMs,
-      requestTimeoutMs: this.settings.requestTimeoutMs,
-    })
-    if (verdict.action === 'reject') {
-      this.refusals.delete(entry.id)
-      this.reportFailures = 0
-      await this.keep(this.journal.markReported(entry.id, 'rejected', verdict.why))
-      if (verdict.why === 'not-current') {
-        this.emit(
-          {
-            event: 'report.rejected',
-            ...fields,
-            status: 400,
-            msg: 'SMS refused the result: the command is no longer current (SMS.2009)',
-            error: errorFields(error),
-          },
-          error,
-        )
-      } else if (verdict.why === 'invalid') {
-        this.emit({ event: 'report.invalid', ...fields, error: errorFields(error) }, error)
-      } else {
-        this.emit(
-          {
-            event: 'report.refused',
-            ...fields,
-            status: errorLabel(error),
-            msg: `SMS refused this result ${refusals} times with a deterministic error; it is settled as rejected (kept in the journal) and delivery goes on with the next command`,
-            error: errorFields(error),
-          },
-          error,
-        )
-      }
-      return SOON
-    }
-    const requested = isSmsApiError(error) ? error.retryAfterClampedFromMs : undefined
-    this.emit(
-      {
-        event: 'report.error',
-        ...fields,
-        delay: verdict.delayMs,
-        ...(requested === undefined ? {} : { retry_after_requested_ms: requested }),
-        status: errorLabel(error),
-        msg: reportErrorAdvice(error, { delayMs: verdict.delayMs, clampedFromMs: requested }),
-        error: errorFields(error),
-      },
-      error,
-    )
-    return { delayMs: verdict.delayMs, pollSoon: true }
+  private report(entry: DeliveryEntry): Promise<StepResult> {
+    return this.reporter.report(entry)
   }
 
   private emit(event: EmittedAgentEvent, cause?: unknown): void {

@@ -34,7 +34,6 @@ export {
 } from './command-delivery.ts'
 export { commandKey, sameCommand } from './command-key.ts'
 export { deliverCommands, deliverOnce } from './deliver.ts'
-export type { RunningCommand } from './deliverer.ts'
 export type { DeliveryEvent } from './delivery-event.ts'
 export type { DeliveryOptions } from './delivery-options.ts'
 export { isDeterministicRefusal } from './delivery-rule.ts'
@@ -74,3 +73,4 @@ export {
   type RunPlan,
   type RunResult,
 } from './run-command.ts'
+export type { RunningCommand } from './step-types.ts'
