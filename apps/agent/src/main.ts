@@ -262,6 +262,14 @@ async function runAgentProcess(
               runningPid = pid
               request.onSpawn(pid)
             },
+            onOutputHeld: () =>
+              observers.events.emit({
+                event: 'handler.output-held',
+                handler: request.handler,
+                command: request.command.command_name,
+                task_id: request.command.command_param.task_id,
+                msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
+              }),
           })
         } finally {
           runningPid = undefined

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { SmsCommand } from '@sms-command/core'
 import type { Platform } from '../platform/platform.ts'
+import { holdOutput } from './held-output.ts'
 import { OutputTail } from './output-tail.ts'
 
 /** Why a handler's run failed, as `result_detail.reason`. */
@@ -52,6 +53,11 @@ export interface RunHandlerOptions {
   /** Called once the process exists, with its pid (= its process group id). */
   onSpawn?: (pid: number) => void
   platform: Pick<Platform, 'killProcessGroup'>
+  /**
+   * Called when the handler exited but processes it left running still hold its stdout/stderr:
+   * the agent keeps draining them rather than closing them (which would kill them by SIGPIPE).
+   */
+  onOutputHeld?: () => void
   /** Monotonic milliseconds; defaults to `performance.now`. */
   clock?: () => number
 }
@@ -194,8 +200,13 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       clearTimeout(timeout)
       clearTimeout(drainTimer)
       options.signal?.removeEventListener('abort', onAbort)
-      child.stdout?.destroy()
-      child.stderr?.destroy()
+      child.stdout?.off('data', onData)
+      child.stderr?.off('data', onData)
+      // What the handler left running may still write: closing the pipes would kill it (SIGPIPE).
+      if (openStreams > 0) {
+        holdOutput([child.stdout, child.stderr])
+        options.onOutputHeld?.()
+      }
       const code = exit?.code ?? null
       const signal = exit?.signal ?? null
       if (stopReason === 'timeout') {
