@@ -19,6 +19,7 @@ import { DeliveryJournal } from './durable/delivery-journal.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import { runHandler } from './handler/run-handler.ts'
+import { runWithStartRetry } from './handler/start-retry.ts'
 import { createLogger, errorFields } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
@@ -248,28 +249,52 @@ async function runAgentProcess(
       scheduler,
       runCommand: async (request) => {
         try {
-          return await runHandler({
-            path: request.handler,
-            command: request.command,
-            serverId: config.serverId,
-            baseEnv,
-            timeoutMs: config.handlerTimeoutMs,
-            killGraceMs: config.killGraceMs,
-            outputTailBytes: config.outputTailBytes,
-            signal: request.signal,
-            platform,
-            onSpawn: (pid) => {
-              runningPid = pid
-              request.onSpawn(pid)
-            },
-            onOutputHeld: () =>
-              observers.events.emit({
-                event: 'handler.output-held',
-                handler: request.handler,
-                command: request.command.command_name,
-                task_id: request.command.command_param.task_id,
-                msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
-              }),
+          const attempt = () =>
+            runHandler({
+              path: request.handler,
+              command: request.command,
+              serverId: config.serverId,
+              baseEnv,
+              timeoutMs: config.handlerTimeoutMs,
+              killGraceMs: config.killGraceMs,
+              outputTailBytes: config.outputTailBytes,
+              signal: request.signal,
+              platform,
+              onSpawn: (pid) => {
+                runningPid = pid
+                request.onSpawn(pid)
+              },
+              onOutputHeld: () =>
+                observers.events.emit({
+                  event: 'handler.output-held',
+                  handler: request.handler,
+                  command: request.command.command_name,
+                  task_id: request.command.command_param.task_id,
+                  msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
+                }),
+            })
+          return await runWithStartRetry(attempt, {
+            handler: request.handler,
+            startTimeoutMs: config.handlerStartTimeoutMs,
+            scheduler,
+            // A stop ends the waiting at once: the handler never ran.
+            signal: AbortSignal.any([request.signal, context.signal]),
+            onDeferred: (deferral) =>
+              observers.events.emit(
+                {
+                  event: 'handler.start-deferred',
+                  handler: deferral.handler,
+                  problem: deferral.problem.kind,
+                  give_up_at: new Date(deferral.giveUpAt).toISOString(),
+                  command: request.command.command_name,
+                  task_id: request.command.command_param.task_id,
+                  attempt: deferral.attempt,
+                  delay: deferral.delayMs,
+                  error: errorFields(deferral.error),
+                  msg: `the handler could not be started: ${deferral.problem.description}. The command has not run; the start is tried again in ${Math.round(deferral.delayMs / 1000)} s, until ${new Date(deferral.giveUpAt).toISOString()} (--handler-start-timeout)`,
+                },
+                { cause: deferral.error },
+              ),
           })
         } finally {
           runningPid = undefined

@@ -3,7 +3,7 @@
  * against the mock: a handler that leaves a process running without redirecting its output, and
  * a handler that can't be started yet.
  */
-import { readFile } from 'node:fs/promises'
+import { chmod, open, readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { fieldRun, RUNTIMES, stopCleanly } from './field.ts'
@@ -51,6 +51,74 @@ describe.each(RUNTIMES)('on %s, a handler', (runtime) => {
       await stopCleanly(agent)
     } finally {
       if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL')
+      await run.close()
+    }
+  }, 60_000)
+
+  it("that can't be started yet (CRLF line endings, then still being written) runs once it can: never a fail", async () => {
+    const run = await fieldRun(runtime, `srv-unstartable-${runtime}`)
+    try {
+      const handler = join(run.dir, 'crlf.sh')
+      // Saved on Windows: the kernel looks for the interpreter "/bin/sh\r" (ENOENT).
+      await writeFile(handler, '#!/bin/sh\r\necho "fixed and ran"\r\n')
+      await chmod(handler, 0o755)
+      const agent = run.start({ handler, args: ['--handler-start-timeout', '1m'] })
+      const listening = await agent.waitForEvent((event) => event.event === 'status.listening')
+      await run.enqueue('crlf-1')
+      const crlf = await agent.waitForEvent((event) => event.event === 'handler.start-deferred')
+      expect(crlf).toMatchObject({ level: 'warn', problem: 'crlf-shebang', attempt: 1, handler })
+      expect(String(crlf.msg)).toContain('Windows (CRLF) line endings')
+      expect(String(crlf.msg)).toContain(`dos2unix ${handler}`)
+      const health = (await (await fetch(`${String(listening.url)}/healthz`)).json()) as {
+        status: string
+        handler_start: { problem: string; msg: string } | null
+      }
+      expect(health.status).toBe('degraded')
+      expect(health.handler_start?.problem).toBe('crlf-shebang')
+      // The operator fixes the file, and the next start finds it still open for writing.
+      const writing = await open(handler, 'w')
+      await writing.write('#!/bin/sh\necho "fixed and ran"\n')
+      const busy = await agent.waitForEvent(
+        (event) => event.event === 'handler.start-deferred' && event.attempt === 2,
+      )
+      expect(busy).toMatchObject({ problem: 'busy' })
+      await writing.close()
+      const [result, ...more] = await run.results(1)
+      expect(more).toEqual([])
+      expect(result).toMatchObject({
+        result: 'success',
+        result_detail: { task_id: 'crlf-1', output: 'fixed and ran\n' },
+      })
+      await stopCleanly(agent)
+    } finally {
+      await run.close()
+    }
+  }, 60_000)
+
+  it('that never becomes startable is reported fail only after --handler-start-timeout, saying why', async () => {
+    const run = await fieldRun(runtime, `srv-nostart-${runtime}`)
+    try {
+      const handler = await run.handler('plain.sh', ['echo never'])
+      const agent = run.start({ handler, args: ['--handler-start-timeout', '2s'] })
+      await agent.waitForEvent((event) => event.event === 'status.listening')
+      // A deploy replaced the file and hasn't set its execute bit (the start check passed).
+      await chmod(handler, 0o644)
+      const started = Date.now()
+      await run.enqueue('noexec-1')
+      const [result] = await run.results(1)
+      expect(Date.now() - started).toBeGreaterThanOrEqual(2_000)
+      expect(result).toMatchObject({
+        result: 'fail',
+        result_detail: {
+          task_id: 'noexec-1',
+          reason: 'spawn-failed',
+          start_problem: 'not-executable',
+        },
+      })
+      expect(String(result?.result_detail.message)).toContain(`chmod +x ${handler}`)
+      expect(String(result?.result_detail.message)).toContain('--handler-start-timeout')
+      await stopCleanly(agent)
+    } finally {
       await run.close()
     }
   }, 60_000)

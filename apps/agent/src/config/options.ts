@@ -81,6 +81,15 @@ export const OPTIONS = {
     group: 'Commands',
     help: 'a handler running longer is sent SIGTERM, then SIGKILL after --kill-grace',
   },
+  handlerStartTimeout: {
+    flag: '--handler-start-timeout',
+    env: 'SMS_HANDLER_START_TIMEOUT',
+    schema: duration(),
+    default: '5m',
+    as: 'handlerStartTimeoutMs',
+    group: 'Commands',
+    help: 'a handler that cannot be started (being written: ETXTBSY, CRLF line endings, not executable, missing) is tried again with backoff this long before its command is reported fail; 0 tries once',
+  },
   killGrace: {
     flag: '--kill-grace',
     env: 'SMS_KILL_GRACE',

@@ -34,6 +34,11 @@ export interface HandlerDetail {
 export interface HandlerOutcome {
   result: 'success' | 'fail'
   detail: HandlerDetail
+  /**
+   * Why the process could not be started (`reason: 'spawn-failed'`), for the start retry to
+   * diagnose; never part of the report.
+   */
+  startError?: unknown
 }
 
 /** Options of {@link runHandler}. */
@@ -144,14 +149,15 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       windowsHide: true,
     })
   } catch (error) {
-    return Promise.resolve(
-      outcome('fail', {
+    return Promise.resolve({
+      ...outcome('fail', {
         reason: 'spawn-failed',
         message: `cannot start ${options.path}: ${(error as Error).message}`,
         exit_code: null,
         signal: null,
       }),
-    )
+      startError: error,
+    })
   }
 
   return new Promise<HandlerOutcome>((resolve) => {
@@ -255,14 +261,15 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       settled = true
       clearTimeout(timeout)
       options.signal?.removeEventListener('abort', onAbort)
-      resolve(
-        outcome('fail', {
+      resolve({
+        ...outcome('fail', {
           reason: 'spawn-failed',
           message: `cannot start ${options.path}: ${error.message}`,
           exit_code: null,
           signal: null,
         }),
-      )
+        startError: error,
+      })
     })
     child.on('exit', (code, signal) => {
       exit = { code, signal }
