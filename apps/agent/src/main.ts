@@ -18,6 +18,11 @@ import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './conf
 import { DeliveryJournal } from './durable/delivery-journal.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
+import {
+  EXIT_STORAGE_UNAVAILABLE,
+  transientStorageAdvice,
+  transientStorageCode,
+} from './durable/storage-failure.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { runWithStartRetry } from './handler/start-retry.ts'
 import { createLogger, errorFields } from './logger.ts'
@@ -399,6 +404,17 @@ async function runAgentProcess(
     logger.info('agent.exit', { exit_code: code })
     return code
   } catch (error) {
+    const storage = transientStorageCode(error)
+    if (storage !== undefined) {
+      // A full or read-only disk recovers by itself: exit so the unit restarts us (not 3).
+      const path = isStateError(error) ? error.path : (config.stateDir ?? '')
+      logger.error('state.error', {
+        kind: storage,
+        path,
+        msg: `${isStateError(error) ? error.message : errorFields(error).message}. ${transientStorageAdvice(storage, path)}`,
+      })
+      return EXIT_STORAGE_UNAVAILABLE
+    }
     if (isStateError(error)) {
       logger.error('state.error', { kind: error.kind, path: error.path, msg: error.message })
       return EXIT.state

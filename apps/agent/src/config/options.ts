@@ -18,6 +18,7 @@ import {
 } from '@sms-command/cli-kit'
 import { ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
+import { EXIT_STORAGE_UNAVAILABLE } from '../durable/storage-failure.ts'
 import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '../report-body.ts'
 
 /** One setting of the agent (cli-kit's option row). */
@@ -276,9 +277,11 @@ export const AGENT_EXIT_CODES: Readonly<Record<number, string>> = {
   0: 'done or stopped cleanly',
   1: 'internal error',
   2: 'bad configuration (nothing was sent)',
-  3: 'state directory locked, corrupt or foreign',
+  3: 'state directory locked, corrupt or foreign (permanent: the log says what to do)',
   4: '--once: SMS could not be polled',
   5: '--once: a result is still waiting in the outbox',
+  [EXIT_STORAGE_UNAVAILABLE]:
+    'state directory not writable for now (full disk, quota, read-only or I/O error): start again later (the systemd unit does)',
 }
 
 /**
