@@ -3,6 +3,7 @@ import {
   type CliContext,
   type CliDefinition,
   type CliIo,
+  readTextFile,
   runCli,
   signalExitCode,
 } from '@sms-command/cli-kit'
@@ -10,6 +11,7 @@ import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { Agent, EXIT } from './agent.ts'
 import { createAuth, keptIamRejection } from './auth.ts'
 import {
+  checkExecutableFile,
   printableConfig,
   type ResolvedAgentConfig,
   resolveAgentConfig,
@@ -31,10 +33,18 @@ import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
 import { type KeptStatusServer, keepStatusServer } from './observe/status-server.ts'
 import {
+  agentEntryPath,
+  DENO_ALLOW_ENV,
   denoPermissionAdvice,
   HANDLER_ENV_FALLBACK,
   requiredGrants,
 } from './platform/deno-permissions.ts'
+import {
+  envPermissionAdvice,
+  guardedReader,
+  isGranted,
+  settingsEnvGrants,
+} from './platform/deno-preflight.ts'
 import { linuxHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
@@ -57,6 +67,8 @@ function platformIo(platform: Platform): CliIo {
     args: platform.args(),
     env: (name) => platform.env(name),
     cwd: platform.cwd(),
+    // On Deno a file without read permission is named with its flag, never prompted for.
+    readTextFile: guardedReader(readTextFile),
     stdout: (text) => platform.stdout(text),
     stderr: (text) => platform.stderr(text),
     onSignal: (signal, handler) =>
@@ -84,7 +96,14 @@ export function agentCli(
       `${VERSION} (${platform.runtimeVersion}${platform.compiled ? ', single-file executable' : ''})`,
     help: AGENT_HELP,
     exitCodes: AGENT_EXIT_CODES,
-    settings: (parsed) => resolveAgentConfig(parsed, {}),
+    settings: (parsed) =>
+      resolveAgentConfig(parsed, {
+        readTextFile: guardedReader(readTextFile),
+        // A handler Deno may not read is named by the grant check (read and run), not prompted for.
+        checkExecutable: async (path) => {
+          if (isGranted({ name: 'read', value: path })) await checkExecutableFile(path)
+        },
+      }),
     printConfig: ({ config }) => printableConfig(config),
     run: (resolved, context) => runAgentProcess(resolved, platform, context, options.fetch, hangup),
   }
@@ -107,10 +126,34 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const hangup: HangupHook = { listener: () => {} }
   const stopHangup = platform.onSignal('SIGHUP', () => hangup.listener())
   try {
+    const unreadable = unreadableSettings(platform)
+    if (unreadable) {
+      platform.stderr(`sms-agent: ${unreadable}\n`)
+      // What runCli does with an exit code (it isn't reached).
+      platform.exit(EXIT.config)
+      return EXIT.config
+    }
     return await runCli(agentCli({ ...options, platform }, hangup), platformIo(platform))
   } finally {
     stopHangup()
   }
+}
+
+/**
+ * On Deno, the advice when a setting variable can't be read (checked before any is read, so
+ * nothing prompts and no missing grant passes for an unset variable); `undefined` when all can,
+ * off Deno, or for `--help`/`--version`, which read none.
+ */
+function unreadableSettings(platform: Platform): string | undefined {
+  if (platform.runtime !== 'deno') return undefined
+  if (platform.args().some((arg) => /^(-h|--help|--version|-v)$/.test(arg))) return undefined
+  const variables = [
+    ...Object.values(COMMAND_LINE.options).flatMap((row) => (row.env ? [row.env] : [])),
+    ...(COMMAND_LINE.configFile?.env ? [COMMAND_LINE.configFile.env] : []),
+  ]
+  const missing = platform.missingGrants(settingsEnvGrants(variables))
+  if (missing.length === 0) return undefined
+  return envPermissionAdvice(missing, DENO_ALLOW_ENV, agentEntryPath())
 }
 
 /** Where {@link runAgentProcess} puts what a SIGHUP does once the logger exists. */
