@@ -17,9 +17,9 @@ import {
   text,
 } from '@sms-command/cli-kit'
 import { ServerIdSchema } from '@sms-command/core'
+import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '@sms-command/core/delivery'
 import * as v from 'valibot'
 import { EXIT_STORAGE_UNAVAILABLE } from '../durable/storage-failure.ts'
-import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '../report-body.ts'
 
 /** One setting of the agent (cli-kit's option row). */
 export type OptionSpec = OptionRow
