@@ -138,7 +138,7 @@ async function agentRun(runtime, interval = '0ms', polls = POLLS) {
       '--allow-net=127.0.0.1',
       `--allow-read=${stateDir}`,
       `--allow-write=${stateDir}`,
-      '--allow-env=SMS_*',
+      '--allow-env=SMS_*,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,https_proxy,http_proxy,no_proxy',
       cli.src,
       ...flags(base),
     ]

@@ -4,6 +4,7 @@ import {
   type CliContext,
   type CliDefinition,
   type CliIo,
+  readTextFile,
   runCli,
   signalExitCode,
 } from '@sms-command/cli-kit'
@@ -12,6 +13,7 @@ import { errorFields } from '@sms-command/core/events'
 import { Agent, EXIT } from './agent.ts'
 import { createAuth, keptIamRejection } from './auth.ts'
 import {
+  checkExecutableFile,
   printableConfig,
   type ResolvedAgentConfig,
   resolveAgentConfig,
@@ -20,7 +22,13 @@ import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './conf
 import { FileJournalStore } from './durable/file-journal.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
+import {
+  EXIT_STORAGE_UNAVAILABLE,
+  transientStorageAdvice,
+  transientStorageCode,
+} from './durable/storage-failure.ts'
 import { runHandler } from './handler/run-handler.ts'
+import { runWithStartRetry } from './handler/start-retry.ts'
 import { createLogger } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { writesToJournal } from './observe/journal-stream.ts'
@@ -28,10 +36,18 @@ import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
 import { type KeptStatusServer, keepStatusServer } from './observe/status-server.ts'
 import {
+  agentEntryPath,
+  DENO_ALLOW_ENV,
   denoPermissionAdvice,
   HANDLER_ENV_FALLBACK,
   requiredGrants,
 } from './platform/deno-permissions.ts'
+import {
+  envPermissionAdvice,
+  guardedReader,
+  isGranted,
+  settingsEnvGrants,
+} from './platform/deno-preflight.ts'
 import { linuxHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
@@ -54,6 +70,8 @@ function platformIo(platform: Platform): CliIo {
     args: platform.args(),
     env: (name) => platform.env(name),
     cwd: platform.cwd(),
+    // On Deno a file without read permission is named with its flag, never prompted for.
+    readTextFile: guardedReader(readTextFile),
     stdout: (text) => platform.stdout(text),
     stderr: (text) => platform.stderr(text),
     onSignal: (signal, handler) =>
@@ -81,7 +99,14 @@ export function agentCli(
       `${VERSION} (${platform.runtimeVersion}${platform.compiled ? ', single-file executable' : ''})`,
     help: AGENT_HELP,
     exitCodes: AGENT_EXIT_CODES,
-    settings: (parsed) => resolveAgentConfig(parsed, {}),
+    settings: (parsed) =>
+      resolveAgentConfig(parsed, {
+        readTextFile: guardedReader(readTextFile),
+        // A handler Deno may not read is named by the grant check (read and run), not prompted for.
+        checkExecutable: async (path) => {
+          if (isGranted({ name: 'read', value: path })) await checkExecutableFile(path)
+        },
+      }),
     printConfig: ({ config }) => printableConfig(config),
     run: (resolved, context) => runAgentProcess(resolved, platform, context, options.fetch, hangup),
   }
@@ -104,10 +129,34 @@ export async function main(options: MainOptions = {}): Promise<number> {
   const hangup: HangupHook = { listener: () => {} }
   const stopHangup = platform.onSignal('SIGHUP', () => hangup.listener())
   try {
+    const unreadable = unreadableSettings(platform)
+    if (unreadable) {
+      platform.stderr(`sms-agent: ${unreadable}\n`)
+      // What runCli does with an exit code (it isn't reached).
+      platform.exit(EXIT.config)
+      return EXIT.config
+    }
     return await runCli(agentCli({ ...options, platform }, hangup), platformIo(platform))
   } finally {
     stopHangup()
   }
+}
+
+/**
+ * On Deno, the advice when a setting variable can't be read (checked before any is read, so
+ * nothing prompts and no missing grant passes for an unset variable); `undefined` when all can,
+ * off Deno, or for `--help`/`--version`, which read none.
+ */
+function unreadableSettings(platform: Platform): string | undefined {
+  if (platform.runtime !== 'deno') return undefined
+  if (platform.args().some((arg) => /^(-h|--help|--version|-v)$/.test(arg))) return undefined
+  const variables = [
+    ...Object.values(COMMAND_LINE.options).flatMap((row) => (row.env ? [row.env] : [])),
+    ...(COMMAND_LINE.configFile?.env ? [COMMAND_LINE.configFile.env] : []),
+  ]
+  const missing = platform.missingGrants(settingsEnvGrants(variables))
+  if (missing.length === 0) return undefined
+  return envPermissionAdvice(missing, DENO_ALLOW_ENV, agentEntryPath())
 }
 
 /** Where {@link runAgentProcess} puts what a SIGHUP does once the logger exists. */
@@ -259,20 +308,52 @@ async function runAgentProcess(
       scheduler,
       runCommand: async (request) => {
         try {
-          return await runHandler({
-            path: request.handler,
-            command: request.command,
-            serverId: config.serverId,
-            baseEnv,
-            timeoutMs: config.handlerTimeoutMs,
-            killGraceMs: config.killGraceMs,
-            outputTailBytes: config.outputTailBytes,
-            signal: request.signal,
-            platform,
-            onSpawn: (pid) => {
-              runningPid = pid
-              request.onSpawn(pid)
-            },
+          const attempt = () =>
+            runHandler({
+              path: request.handler,
+              command: request.command,
+              serverId: config.serverId,
+              baseEnv,
+              timeoutMs: config.handlerTimeoutMs,
+              killGraceMs: config.killGraceMs,
+              outputTailBytes: config.outputTailBytes,
+              signal: request.signal,
+              platform,
+              onSpawn: (pid) => {
+                runningPid = pid
+                request.onSpawn(pid)
+              },
+              onOutputHeld: () =>
+                observers.events.emit({
+                  event: 'handler.output-held',
+                  handler: request.handler,
+                  command: request.command.command_name,
+                  task_id: request.command.command_param.task_id,
+                  msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
+                }),
+            })
+          return await runWithStartRetry(attempt, {
+            handler: request.handler,
+            startTimeoutMs: config.handlerStartTimeoutMs,
+            scheduler,
+            // A stop ends the waiting at once: the handler never ran.
+            signal: AbortSignal.any([request.signal, context.signal]),
+            onDeferred: (deferral) =>
+              observers.events.emit(
+                {
+                  event: 'handler.start-deferred',
+                  handler: deferral.handler,
+                  problem: deferral.problem.kind,
+                  give_up_at: new Date(deferral.giveUpAt).toISOString(),
+                  command: request.command.command_name,
+                  task_id: request.command.command_param.task_id,
+                  attempt: deferral.attempt,
+                  delay: deferral.delayMs,
+                  error: errorFields(deferral.error),
+                  msg: `the handler could not be started: ${deferral.problem.description}. The command has not run; the start is tried again in ${Math.round(deferral.delayMs / 1000)} s, until ${new Date(deferral.giveUpAt).toISOString()} (--handler-start-timeout)`,
+                },
+                { cause: deferral.error },
+              ),
           })
         } finally {
           runningPid = undefined
@@ -377,6 +458,17 @@ async function runAgentProcess(
     logger.info('agent.exit', { exit_code: code })
     return code
   } catch (error) {
+    const storage = transientStorageCode(error)
+    if (storage !== undefined) {
+      // A full or read-only disk recovers by itself: exit so the unit restarts us (not 3).
+      const path = isStateError(error) ? error.path : (config.stateDir ?? '')
+      logger.error('state.error', {
+        kind: storage,
+        path,
+        msg: `${isStateError(error) ? error.message : errorFields(error).message}. ${transientStorageAdvice(storage, path)}`,
+      })
+      return EXIT_STORAGE_UNAVAILABLE
+    }
     if (isStateError(error)) {
       logger.error('state.error', { kind: error.kind, path: error.path, msg: error.message })
       return EXIT.state

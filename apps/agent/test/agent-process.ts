@@ -54,7 +54,7 @@ export function agentCommand(
         `--allow-read=${grants.read.join(',')}`,
         `--allow-write=${grants.write.join(',')}`,
         `--allow-run=${grants.run.join(',')}`,
-        '--allow-env=SMS_*,NODE_V8_COVERAGE,PATH,HOME,LANG',
+        '--allow-env=SMS_*,NODE_V8_COVERAGE,PATH,HOME,LANG,HTTPS_PROXY,HTTP_PROXY,NO_PROXY,https_proxy,http_proxy,no_proxy',
       ]
     : ['--allow-all']
   return { file: runtimeBinary('deno'), args: ['run', '--quiet', ...permissions, cli, ...args] }

@@ -12,6 +12,7 @@ import { parseDuration } from '@sms-command/cli-kit'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { flushBudgetMs } from '../src/agent.ts'
 import { loadConfig } from '../src/config/load-config.ts'
+import { EXIT_STORAGE_UNAVAILABLE } from '../src/durable/storage-failure.ts'
 import { AGENT_DIR, startAgentProcess } from './agent-process.ts'
 import { type Mock, startMock } from './mock.ts'
 
@@ -51,6 +52,13 @@ describe('the shipped systemd unit', () => {
     expect(unit.get('KillMode')).toEqual(['mixed'])
     expect(parseDuration(`${unit.get('TimeoutStopSec')?.[0]}s`)).toBeGreaterThanOrEqual(needed)
     expect(unit.get('Restart')).toEqual(['on-failure'])
+    // Exit 75 (storage not writable for now) is restarted, forever; 2 and 3 are permanent.
+    expect(unit.get('RestartPreventExitStatus')).toEqual(['2 3'])
+    expect(unit.get('RestartPreventExitStatus')?.[0]?.split(' ')).not.toContain(
+      String(EXIT_STORAGE_UNAVAILABLE),
+    )
+    expect(unit.get('StartLimitIntervalSec')).toEqual(['0'])
+    expect(Number(unit.get('RestartSec')?.[0])).toBeGreaterThanOrEqual(10)
     expect(unit.get('StateDirectory')).toEqual(['sms-agent'])
     expect(unit.get('NoNewPrivileges')).toEqual(['yes'])
     expect(unit.get('ProtectSystem')).toEqual(['strict'])

@@ -122,7 +122,7 @@ export async function resolveAgentConfig(
   inputs: Pick<ConfigInputs, 'readTextFile' | 'checkExecutable'>,
 ): Promise<ResolvedAgentConfig> {
   const readText = inputs.readTextFile ?? readTextFile
-  const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
+  const checkExecutable = inputs.checkExecutable ?? checkExecutableFile
   const { values: settings, label, fail } = parsed
 
   if (settings.dryRun !== true && settings.stateDir === undefined) {
@@ -192,7 +192,13 @@ export function printableConfig(config: AgentConfig): Record<string, unknown> {
   }
 }
 
-async function defaultCheckExecutable(path: string): Promise<void> {
+/**
+ * Whether `path` is a regular file with an execute bit (the start-up check of every handler).
+ *
+ * @example
+ * await checkExecutableFile('/usr/local/bin/on-start') // throws 'no execute permission' for 0644
+ */
+export async function checkExecutableFile(path: string): Promise<void> {
   const info = await stat(path)
   if (!info.isFile()) throw new Error('not a regular file')
   // Mode bits rather than access(X_OK): Deno's access() needs --allow-sys=uid,gid. Whether this

@@ -20,6 +20,7 @@ import {
 import { ServerIdSchema } from '@sms-command/core'
 import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '@sms-command/core/delivery'
 import * as v from 'valibot'
+import { EXIT_STORAGE_UNAVAILABLE } from '../durable/storage-failure.ts'
 
 /** One setting of the agent (cli-kit's option row). */
 export type OptionSpec = OptionRow
@@ -74,6 +75,15 @@ export const OPTIONS = {
     as: 'handlerTimeoutMs',
     group: 'Commands',
     help: 'a handler running longer is sent SIGTERM, then SIGKILL after --kill-grace',
+  },
+  handlerStartTimeout: {
+    flag: '--handler-start-timeout',
+    env: 'SMS_HANDLER_START_TIMEOUT',
+    schema: duration(),
+    default: '5m',
+    as: 'handlerStartTimeoutMs',
+    group: 'Commands',
+    help: 'a handler that cannot be started (being written: ETXTBSY, CRLF line endings, not executable, missing) is tried again with backoff this long before its command is reported fail; 0 tries once',
   },
   killGrace: {
     flag: '--kill-grace',
@@ -261,9 +271,11 @@ export const AGENT_EXIT_CODES: Readonly<Record<number, string>> = {
   0: 'done or stopped cleanly',
   1: 'internal error',
   2: 'bad configuration (nothing was sent)',
-  3: 'state directory locked, corrupt or foreign',
+  3: 'state directory locked, corrupt or foreign (permanent: the log says what to do)',
   4: '--once: SMS could not be polled',
   5: '--once: a result is still waiting in the outbox',
+  [EXIT_STORAGE_UNAVAILABLE]:
+    'state directory not writable for now (full disk, quota, read-only or I/O error): start again later (the systemd unit does)',
 }
 
 /**

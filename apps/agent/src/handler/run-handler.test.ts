@@ -183,6 +183,32 @@ describe('runHandler', () => {
     expect(performance.now() - started).toBeLessThan(2_000)
   })
 
+  it('keeps what the handler left running alive: `nohup svc &` without a redirect writes on after exit', async () => {
+    const ticks = join(dir, 'ticks.txt')
+    const pidFile = join(dir, 'svc.pid')
+    // The "service": writes to the inherited stdout (the agent's pipe) and to a file, every 50 ms.
+    const path = await script(
+      'nohup-svc.sh',
+      `nohup sh -c 'while :; do echo tick; echo tick >> "${ticks}"; sleep 0.05; done' &\necho $! > "${pidFile}"\necho started`,
+    )
+    let held = 0
+    const outcome = await runHandler(options(path, { onOutputHeld: () => held++ }))
+    const pid = Number(await readFile(pidFile, 'utf8'))
+    try {
+      expect(outcome.result).toBe('success')
+      expect(outcome.detail.output).toContain('started\n')
+      expect(held).toBe(1)
+      const before = (await readFile(ticks, 'utf8')).length
+      await new Promise((resolve) => setTimeout(resolve, 600))
+      // Alive and still writing well after the agent was done with the handler: no SIGPIPE.
+      expect(await processAlive(pid)).toBe(true)
+      expect((await readFile(ticks, 'utf8')).length).toBeGreaterThan(before + 20)
+    } finally {
+      process.kill(pid, 'SIGKILL')
+    }
+    expect(await eventuallyGone(pid)).toBe(true)
+  })
+
   it('reports spawn-failed, never throws, for a missing or non-executable handler', async () => {
     const missing = await runHandler(options(join(dir, 'absent')))
     expect(missing.detail).toMatchObject({ reason: 'spawn-failed', exit_code: null })

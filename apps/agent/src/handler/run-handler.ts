@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { SmsCommand } from '@sms-command/core'
 import type { Platform } from '../platform/platform.ts'
+import { holdOutput } from './held-output.ts'
 import { OutputTail } from './output-tail.ts'
 
 /** Why a handler's run failed, as `result_detail.reason`. */
@@ -33,6 +34,11 @@ export interface HandlerDetail {
 export interface HandlerOutcome {
   result: 'success' | 'fail'
   detail: HandlerDetail
+  /**
+   * Why the process could not be started (`reason: 'spawn-failed'`), for the start retry to
+   * diagnose; never part of the report.
+   */
+  startError?: unknown
 }
 
 /** Options of {@link runHandler}. */
@@ -52,6 +58,11 @@ export interface RunHandlerOptions {
   /** Called once the process exists, with its pid (= its process group id). */
   onSpawn?: (pid: number) => void
   platform: Pick<Platform, 'killProcessGroup'>
+  /**
+   * Called when the handler exited but processes it left running still hold its stdout/stderr:
+   * the agent keeps draining them rather than closing them (which would kill them by SIGPIPE).
+   */
+  onOutputHeld?: () => void
   /** Monotonic milliseconds; defaults to `performance.now`. */
   clock?: () => number
 }
@@ -138,14 +149,15 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       windowsHide: true,
     })
   } catch (error) {
-    return Promise.resolve(
-      outcome('fail', {
+    return Promise.resolve({
+      ...outcome('fail', {
         reason: 'spawn-failed',
         message: `cannot start ${options.path}: ${(error as Error).message}`,
         exit_code: null,
         signal: null,
       }),
-    )
+      startError: error,
+    })
   }
 
   return new Promise<HandlerOutcome>((resolve) => {
@@ -194,8 +206,13 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       clearTimeout(timeout)
       clearTimeout(drainTimer)
       options.signal?.removeEventListener('abort', onAbort)
-      child.stdout?.destroy()
-      child.stderr?.destroy()
+      child.stdout?.off('data', onData)
+      child.stderr?.off('data', onData)
+      // What the handler left running may still write: closing the pipes would kill it (SIGPIPE).
+      if (openStreams > 0) {
+        holdOutput([child.stdout, child.stderr])
+        options.onOutputHeld?.()
+      }
       const code = exit?.code ?? null
       const signal = exit?.signal ?? null
       if (stopReason === 'timeout') {
@@ -244,14 +261,15 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       settled = true
       clearTimeout(timeout)
       options.signal?.removeEventListener('abort', onAbort)
-      resolve(
-        outcome('fail', {
+      resolve({
+        ...outcome('fail', {
           reason: 'spawn-failed',
           message: `cannot start ${options.path}: ${error.message}`,
           exit_code: null,
           signal: null,
         }),
-      )
+        startError: error,
+      })
     })
     child.on('exit', (code, signal) => {
       exit = { code, signal }

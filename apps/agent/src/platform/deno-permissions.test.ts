@@ -35,6 +35,17 @@ describe('requiredGrants', () => {
     ])
   })
 
+  it('includes the IAM password file, read again before every login', () => {
+    const withFile = {
+      ...config,
+      auth: { ...config.auth, passwordFile: '/etc/sms-agent/iam-password' },
+    } as unknown as AgentConfig
+    expect(requiredGrants(withFile)).toContainEqual({
+      name: 'read',
+      value: '/etc/sms-agent/iam-password',
+    })
+  })
+
   it('needs no write access, handlers or kill in a dry run', () => {
     const grants = requiredGrants({ ...config, dryRun: true, statusPort: undefined })
     expect(grants.map((grant) => grant.name)).toEqual(['net', 'net', 'read'])

@@ -27,6 +27,15 @@ export const HANDLER_ENV_FALLBACK = [
   'no_proxy',
 ] as const
 
+/**
+ * The `--allow-env` flag the agent asks for: its settings (`SMS_*`), what Deno's
+ * `node:child_process` reads, and what handlers inherit.
+ *
+ * @example
+ * DENO_ALLOW_ENV // '--allow-env=SMS_*,NODE_V8_COVERAGE,PATH,HOME,…'
+ */
+export const DENO_ALLOW_ENV = `--allow-env=SMS_*,${['NODE_V8_COVERAGE', ...HANDLER_ENV_FALLBACK].join(',')}`
+
 /** What {@link requiredGrants} needs of the configuration. */
 export type GrantInputs = Pick<
   AgentConfig,
@@ -69,6 +78,10 @@ export function requiredGrants(config: GrantInputs, proxyUrls: readonly string[]
   if (config.auth.kind === 'token' && config.auth.tokenFile) {
     grants.push({ name: 'read', value: config.auth.tokenFile })
   }
+  // Read again before every IAM login (a fixed password is used without a restart).
+  if (config.auth.kind === 'iam-password' && config.auth.passwordFile) {
+    grants.push({ name: 'read', value: config.auth.passwordFile })
+  }
   const handlers = [...new Set(Object.values(config.handlers))]
   if (!config.dryRun && handlers.length > 0) {
     for (const handler of handlers) {
@@ -100,7 +113,7 @@ export function denoPermissionAdvice(
     list('read') && `--allow-read=${list('read')}`,
     list('write') && `--allow-write=${list('write')}`,
     list('run') && `--allow-run=${list('run')}`,
-    `--allow-env=SMS_*,${['NODE_V8_COVERAGE', ...HANDLER_ENV_FALLBACK].join(',')}`,
+    DENO_ALLOW_ENV,
   ].filter(Boolean)
   const lacking = missing.map((grant) => `--allow-${grant.name}=${grant.value}`).join(' ')
   return `Deno lacks permissions this configuration needs (${lacking}). Run it as: deno run ${flags.join(' ')} ${entry} …`

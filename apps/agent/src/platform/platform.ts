@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import process from 'node:process'
 import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/node-fetch'
+import { isGranted, wholeEnvironmentGranted } from './deno-preflight.ts'
 import { guardOutputStreams, type OutputStreamName, type OutputStreams } from './output-streams.ts'
 
 /** The JavaScript runtime the agent runs on. */
@@ -88,6 +89,11 @@ function isBunExecutable(): boolean {
   return main.includes('$bunfs') || main.startsWith('B:/~BUN/')
 }
 
+/** What Deno throws for an ungranted resource, made up when the agent asked first. */
+function denied(): Error {
+  return Object.assign(new Error('not granted'), { name: 'NotCapable' })
+}
+
 function isPermissionError(error: unknown): boolean {
   return (
     error instanceof Error && (error.name === 'NotCapable' || error.name === 'PermissionDenied')
@@ -173,6 +179,8 @@ export function currentPlatform(): Platform {
     pid: process.pid,
     args: () => process.argv.slice(2),
     env(name) {
+      // Reading an ungranted variable would prompt on a terminal: ask Deno first, silently.
+      if (runtime === 'deno' && !isGranted({ name: 'env', value: name })) return undefined
       try {
         return process.env[name]
       } catch (error) {
@@ -182,6 +190,7 @@ export function currentPlatform(): Platform {
     },
     environment(fallbackNames) {
       try {
+        if (runtime === 'deno' && !wholeEnvironmentGranted()) throw denied()
         return Object.fromEntries(
           Object.entries(process.env).filter(
             (entry): entry is [string, string] => entry[1] !== undefined,

@@ -8,7 +8,12 @@ import { SmsResponseValidationError } from '../errors/sms-response-validation-er
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
 import { AuthTokenSchema } from '../schemas/request.ts'
 import { raceAbort } from '../time/race-abort.ts'
-import { parseHttpDate } from '../time/retry-after.ts'
+import {
+  clampServerDelay,
+  MAX_SERVER_DELAY_MS,
+  parseHttpDate,
+  parseRetryAfter,
+} from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 import type { AuthHeaders, AuthProvider } from './auth-provider.ts'
 
@@ -59,6 +64,12 @@ export interface IamPasswordTokenOptions {
    */
   /** Clock and timers; defaults to the system's. */
   scheduler?: Scheduler
+  /**
+   * Ceiling of a delay IAM asks for (`Retry-After` on a 429 or 503), in ms, as the SMS client's
+   * `maxServerDelayMs`; default 5 min. Until it has passed no login is sent: every caller gets
+   * the same error, with the time left as `retryAfterMs`.
+   */
+  maxServerDelayMs?: number
   /**
    * Where the last rejection is kept beyond this process (a file in an agent's state directory),
    * so a restarted process (a crash loop, a cron job, a redeploy) still sends no second rejected
@@ -217,7 +228,10 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
     url: tokensUrl.href,
   } as const
 
+  const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
   let current: { headers: AuthHeaders; refreshAt: number } | undefined
+  // IAM asked for a pause (Retry-After): until then no login is sent, whoever asks.
+  let pausedUntil: { at: number; error: SmsApiError } | undefined
   let inFlight: Promise<AuthHeaders> | undefined
   // The last password IAM refused, and when: the closure is where the secret already lives.
   let rejected: { password: string; at: number; error: SmsApiError } | undefined
@@ -289,7 +303,30 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
     return password
   }
 
+  /** The error of a login IAM asked to wait for, with the time still left; else undefined. */
+  function pauseError(): SmsApiError | undefined {
+    if (!pausedUntil) return undefined
+    const left = pausedUntil.at - scheduler.now()
+    if (left <= 0) {
+      pausedUntil = undefined
+      return undefined
+    }
+    const { error } = pausedUntil
+    return new SmsApiError({
+      ...context,
+      status: error.status,
+      body: error.body,
+      requestId: error.requestId,
+      retryAfterMs: left,
+      retryAfterClampedFromMs: error.retryAfterClampedFromMs,
+      hint: `IAM asked for a pause (Retry-After); no login is sent for ${Math.ceil(left / 1000)} s more`,
+      cause: error,
+    })
+  }
+
   async function requestToken(): Promise<AuthHeaders> {
+    const paused = pauseError()
+    if (paused) throw paused
     const password = await readPassword()
     // Never a second rejected login with the same password inside the window: IAM counts them
     // towards locking the user out.
@@ -319,17 +356,30 @@ export function iamPasswordToken(options: IamPasswordTokenOptions): AuthProvider
     )
     const requestId = response.headers.get('X-Request-Id') ?? undefined
     if (response.status !== 201 && response.status !== 200) {
+      // A Retry-After date is on IAM's clock: measure it from IAM's Date, and bound it.
+      const iamDate = parseHttpDate(response.headers.get('Date'))
+      const askedMs = parseRetryAfter(
+        response.headers.get('Retry-After'),
+        Number.isNaN(iamDate) ? scheduler.now() : iamDate,
+      )
+      const retryAfter =
+        askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
       const error = new SmsApiError({
         ...context,
         status: response.status,
         body: readIamErrorBody(text),
         requestId,
+        retryAfterMs: retryAfter?.delayMs,
+        retryAfterClampedFromMs: retryAfter?.clampedFromMs,
         ...(response.status === 401
           ? {
               hint: `IAM refused the user name or password; no login with this password is sent again for ${Math.round(lockoutMs / 60_000)} min or until it changes`,
             }
           : {}),
       })
+      if (retryAfter && retryAfter.delayMs > 0) {
+        pausedUntil = { at: scheduler.now() + retryAfter.delayMs, error }
+      }
       if (response.status === 401) {
         rejected = { password, at: scheduler.now(), error }
         if (store) {

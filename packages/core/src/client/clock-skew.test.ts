@@ -5,6 +5,7 @@ import { isSmsApiError, type SmsApiError } from '../errors/sms-api-error.ts'
 import { formatSdkDate } from '../signing/sdk-date.ts'
 import { verifySignature } from '../signing/verify-signature.ts'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
+import { offsetFromRefusal, SIGNATURE_WINDOW_MS } from './clock-skew.ts'
 import { type ClockOffsetInfo, createSmsClient } from './create-sms-client.ts'
 import { signatureSkewMs } from './unauthorized.ts'
 
@@ -92,12 +93,62 @@ describe('createSmsClient: clock skew under AK/SK', () => {
     expect(offsets).toEqual([{ offsetMs: -120 * MINUTE, source: 'gateway' }])
   })
 
-  it('measures a skew under 15 minutes from the Date header without a retry', async () => {
+  it('learns nothing from a Date header alone, even 5 minutes off: no retry, no offset', async () => {
     const { client, api, offsets } = skewedGateway(5 * MINUTE)
     expect(await client.getCommand('srv')).toEqual(START)
     expect(api.requests).toHaveLength(1)
-    expect(client.clockOffsetMs).toBe(5 * MINUTE)
-    expect(offsets).toEqual([{ offsetMs: 5 * MINUTE, source: 'date' }])
+    expect(client.clockOffsetMs).toBeUndefined()
+    expect(offsets).toEqual([])
+  })
+
+  it('is not poisoned by a proxy stamping its own Date 20 minutes off on a correct clock', async () => {
+    // The gateway's clock is ours; the proxy in front of it rewrites every Date.
+    const { client, api, scheduler, offsets } = skewedGateway(0, { dateHeader: false })
+    const verify = api.fetch
+    const proxied = (async (input: RequestInfo | URL, init?: RequestInit) => {
+      const answer = await verify(input, init)
+      const headers = new Headers(answer.headers)
+      headers.set('Date', new Date(scheduler.now() + 20 * MINUTE).toUTCString())
+      return new Response(await answer.text(), { status: answer.status, headers })
+    }) as typeof fetch
+    const behindProxy = createSmsClient({
+      endpoint: 'https://sms.example.test',
+      auth: akSk({ ak: 'AK1', sk: SK, now: scheduler.now }),
+      fetch: proxied,
+      scheduler,
+      onClockOffset: (info) => offsets.push(info),
+    })
+    for (let call = 0; call < 6; call++) {
+      expect(await behindProxy.getCommand('srv')).toEqual(START)
+      await scheduler.advance(1_000)
+    }
+    // Every request signed with the right time, accepted at once; nothing learned or reported.
+    expect(api.requests).toHaveLength(6)
+    expect(behindProxy.clockOffsetMs).toBeUndefined()
+    expect(offsets).toEqual([])
+    expect(client.clockOffsetMs).toBeUndefined()
+  })
+
+  it('does not believe a clock refusal whose Date puts the signed time inside the window', async () => {
+    const scheduler = createVirtualScheduler(Date.UTC(2026, 10, 29, 18, 0, 0))
+    const api = fakeFetch([], () =>
+      json({ error_code: 'SMS.0205', error_msg: 'signature expired' }, 401, {
+        Date: new Date(scheduler.now() + 2 * MINUTE).toUTCString(),
+      }),
+    )
+    const offsets: ClockOffsetInfo[] = []
+    const client = createSmsClient({
+      endpoint: 'https://sms.example.test',
+      auth: akSk({ ak: 'AK1', sk: SK, now: scheduler.now }),
+      fetch: api.fetch,
+      scheduler,
+      onClockOffset: (info) => offsets.push(info),
+    })
+    const error = (await rejection(client.getCommand('srv'))) as SmsApiError
+    expect(error.status).toBe(401)
+    expect(api.requests).toHaveLength(1)
+    expect(client.clockOffsetMs).toBeUndefined()
+    expect(offsets).toEqual([])
   })
 
   it('re-signs at most once per call and then surfaces the 401 with advice', async () => {
@@ -175,5 +226,38 @@ describe('signatureSkewMs', () => {
         'signature expired, signature time:20261231T235000Z,server time:20270101T001000Z',
       ),
     ).toBe(1_200_000)
+  })
+})
+
+describe('offsetFromRefusal', () => {
+  const now = Date.UTC(2026, 10, 29, 18, 0, 0)
+  it('takes the gateway text over any Date, relative to the offset the request was signed with', () => {
+    expect(
+      offsetFromRefusal({
+        errorMsg: 'signature expired, signature time:20261129T180000Z,server time:20261129T182000Z',
+        date: new Date(now - 60 * MINUTE).toUTCString(),
+        signedWithOffsetMs: 5 * MINUTE,
+        now,
+      }),
+    ).toEqual({ offsetMs: 25 * MINUTE, source: 'gateway' })
+  })
+
+  it('believes a Date only when it agrees that the signed time was outside 15 minutes', () => {
+    const at = (offsetMs: number) => new Date(now + offsetMs).toUTCString()
+    const refusal = (offsetMs: number) =>
+      offsetFromRefusal({
+        errorMsg: 'signature expired',
+        date: at(offsetMs),
+        signedWithOffsetMs: 0,
+        now,
+      })
+    expect(refusal(30 * MINUTE)).toEqual({ offsetMs: 30 * MINUTE, source: 'date' })
+    expect(refusal(-20 * MINUTE)).toEqual({ offsetMs: -20 * MINUTE, source: 'date' })
+    expect(refusal(SIGNATURE_WINDOW_MS - 30_000)?.source).toBe('date')
+    expect(refusal(10 * MINUTE)).toBeUndefined()
+    expect(refusal(0)).toBeUndefined()
+    expect(
+      offsetFromRefusal({ errorMsg: 'signature expired', date: null, signedWithOffsetMs: 0, now }),
+    ).toBeUndefined()
   })
 })

@@ -19,6 +19,7 @@ import {
   parseRetryAfter,
 } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
+import { offsetFromRefusal } from './clock-skew.ts'
 import {
   type ListServersOptions,
   paginateServers,
@@ -35,7 +36,7 @@ import {
 } from './retry-options.ts'
 import { sendOnce } from './send-once.ts'
 import { serverPathSegment } from './server-path.ts'
-import { classifyUnauthorized, signatureSkewMs } from './unauthorized.ts'
+import { classifyUnauthorized } from './unauthorized.ts'
 
 /** Options of {@link createSmsClient}. */
 export interface SmsClientOptions {
@@ -72,7 +73,7 @@ export interface SmsClientOptions {
 export interface ClockOffsetInfo {
   /** The server's clock minus this one, in ms. */
   offsetMs: number
-  /** `date`: a response's `Date` header; `gateway`: a signature-expired 401 naming both times. */
+  /** `gateway`: a 401's skew text; `date`: an agreeing clock 401's `Date` (never `Date` alone). */
   source: 'date' | 'gateway'
 }
 
@@ -301,16 +302,15 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           ],
           afterResponse: [
             async (_request, _options, response) => {
-              // Every answer tells the server's time; a skew under 15 minutes needs no retry but
-              // is still measured, so apps can warn before the gateway refuses signatures.
-              const serverNow = parseHttpDate(response.headers.get('Date'))
-              if (!Number.isNaN(serverNow)) learnClockOffset(serverNow - scheduler.now(), 'date')
               if (response.status !== 401) return
               const body = readErrorBody(await response.text())
               const { kind } = classifyUnauthorized(body)
               if (kind === 'clock') {
-                const skewMs = signatureSkewMs(body?.error_msg)
-                if (skewMs !== undefined) learnClockOffset(signedWithOffsetMs + skewMs, 'gateway')
+                // Only the gateway's verdict on the signature time teaches the offset (clock-skew.ts).
+                const date = response.headers.get('Date')
+                const [errorMsg, now] = [body?.error_msg, scheduler.now()]
+                const learned = offsetFromRefusal({ errorMsg, date, signedWithOffsetMs, now })
+                if (learned) learnClockOffset(learned.offsetMs, learned.source)
                 // Signed with a time the server refuses: sign once more with the server's time.
                 if (!resigned && Math.abs((clockOffsetMs ?? 0) - signedWithOffsetMs) >= 1000) {
                   resigned = true

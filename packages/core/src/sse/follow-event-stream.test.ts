@@ -191,6 +191,33 @@ describe('followEventStream: connection', () => {
     }
   })
 
+  it("waits out a refused attempt's Retry-After (429, 503), clamped like retry:", async () => {
+    for (const [status, retryAfter, expected] of [
+      [429, '20', 20_000],
+      [503, '86400', SSE_MAX_RETRY_MS],
+    ] as const) {
+      const scheduler = createVirtualScheduler()
+      const controller = new AbortController()
+      let calls = 0
+      const fetch = (async () => {
+        calls++
+        if (calls > 1) controller.abort()
+        return new Response('busy', { status, headers: { 'Retry-After': retryAfter } })
+      }) as typeof globalThis.fetch
+      const done = followEventStream({
+        url: 'http://agent.test/events',
+        onMessage: () => {},
+        onStatus: () => {},
+        signal: controller.signal,
+        fetch,
+        scheduler,
+        random: () => 0.5,
+      })
+      expect(await scheduler.runNext()).toBe(expected)
+      await done
+    }
+  })
+
   it('reports a silent stream stale (since its last byte) after 2.5 keep-alives, then reconnects with Last-Event-ID', async () => {
     const scheduler = createVirtualScheduler()
     const controller = new AbortController()

@@ -1,5 +1,6 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 import { type BackoffOptions, fullJitterBackoff } from '../time/backoff.ts'
+import { parseHttpDate, parseRetryAfter } from '../time/retry-after.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
 
 /** One Server-Sent Events message. */
@@ -56,7 +57,10 @@ export interface FollowEventStreamOptions {
    * Default {@link SSE_KEEP_ALIVE_MS}; `0` turns idle detection off.
    */
   keepAliveMs?: number | undefined
-  /** Upper bound of a server's `retry:`. Default {@link SSE_MAX_RETRY_MS}. */
+  /**
+   * Upper bound of a server's `retry:` and of a refused attempt's `Retry-After` (a 429 or 503).
+   * Default {@link SSE_MAX_RETRY_MS}.
+   */
   maxRetryMs?: number | undefined
   /** Resume from this id on the first connection too. */
   lastEventId?: string | undefined
@@ -134,6 +138,8 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
     // While retrying after a failure the failure stays shown; "connecting" is for fresh starts.
     if (failures === 0) options.onStatus('connecting')
     let status: number | undefined
+    // What a refused attempt's Retry-After asked for (bounded like `retry:`), for this wait only.
+    let retryAfterMs: number | undefined
     const attempt = new AbortController()
     const stopAttempt = () => attempt.abort(signal.reason)
     signal.addEventListener('abort', stopAttempt, { once: true })
@@ -173,6 +179,13 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
       const response = await fetchImpl(options.url, { headers, signal: attempt.signal })
       status = response.status
       if (!response.ok || !response.body) {
+        // A Retry-After date is on the server's clock: measure it from the server's Date.
+        const serverNow = parseHttpDate(response.headers.get('Date'))
+        const asked = parseRetryAfter(
+          response.headers.get('Retry-After'),
+          Number.isNaN(serverNow) ? scheduler.now() : serverNow,
+        )
+        if (asked !== undefined) retryAfterMs = Math.min(asked, maxRetryMs)
         throw new EventStreamError(
           `HTTP ${response.status}${await readErrorText(response)}`,
           response.status,
@@ -254,6 +267,7 @@ export async function followEventStream(options: FollowEventStreamOptions): Prom
       }
       let delay = fullJitterBackoff(failures, backoff, random)
       if (serverRetryMs !== undefined) delay = Math.max(delay, serverRetryMs)
+      if (retryAfterMs !== undefined) delay = Math.max(delay, retryAfterMs)
       // A refused credential won't fix itself quickly: retry slowly instead of hammering.
       if (status === 401 || status === 403) delay = Math.max(delay, 10_000)
       attempt.abort()
