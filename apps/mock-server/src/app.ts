@@ -9,17 +9,15 @@ import {
   type RuntimeAdapter,
   resolveSettings,
 } from './options.ts'
+import { clientMethod, headAsGet, rawPath } from './request.ts'
 import { createAdminApp } from './routes/admin.ts'
 import {
   announceFaults,
   answerWithFaults,
   baseEntry,
-  clientMethod,
   dropBeforeEffect,
-  headAsGet,
   injectedStatusAnswer,
   type RouteDeps,
-  rawPath,
 } from './routes/context.ts'
 import { createIamHandler } from './routes/iam.ts'
 import { createDirectSmsHandler, createPollLane, createSmsHandler } from './routes/sms.ts'

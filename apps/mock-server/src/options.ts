@@ -1,10 +1,9 @@
-import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
-import { clientMethod } from './routes/context.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
 import { MAX_RATE_LIMIT, parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
 import { checkDurationMs } from './rules/time-bounds.ts'
+import type { RuntimeAdapter } from './runtime.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { DeliveryMode, IdleShape } from './types.ts'
@@ -23,38 +22,7 @@ export const DEMO_CREDENTIALS = {
   server: 'demo-server',
 } as const
 
-/**
- * What the hosting runtime can do that a fetch handler alone can't. `dropConnection` closes
- * the client's connection without an answer; runtimes that offer no way to do it leave it out
- * and say why in `dropUnsupported`. `datesAnswers`: the runtime adds the real clock's `Date`
- * header to an answer that has none (node:http, Bun.serve and Deno.serve do), so while the mock
- * clock is the real one a poll's answer leaves it to the runtime (a header less to build).
- */
-export interface RuntimeAdapter {
-  name: string
-  dropConnection?: (c: Context) => Response | Promise<Response>
-  dropUnsupported?: string
-  datesAnswers?: boolean
-}
-
-/** Thrown out of `app.fetch` (not turned into a response) to drop an in-process request. */
-export class ConnectionDroppedError extends TypeError {
-  override readonly name = 'ConnectionDroppedError'
-  constructor(method: string, path: string) {
-    super(`fetch failed: the mock dropped the connection of ${method} ${path} (injected fault)`)
-  }
-}
-
-/**
- * The in-process runtime (`app.request`, `app.fetch` used as a `fetch`): a dropped connection
- * makes `app.fetch` reject with a `TypeError`, which is how `fetch` reports a lost connection.
- */
-export const inProcessRuntime: RuntimeAdapter = {
-  name: 'in-process',
-  dropConnection(c) {
-    throw new ConnectionDroppedError(clientMethod(c.req.raw), new URL(c.req.url).pathname)
-  },
-}
+export { ConnectionDroppedError, inProcessRuntime, type RuntimeAdapter } from './runtime.ts'
 
 /** Options of `createMockApp`. Every field is optional. */
 export interface MockOptions {

@@ -5,7 +5,7 @@ import { FaultSpecSchema } from './rules/faults.ts'
 import { AUTH_ERROR_STYLES } from './rules/gateway.ts'
 import { parseRateLimit } from './rules/rate-limit.ts'
 import { durationMsSchema } from './rules/time-bounds.ts'
-import { IDLE_SHAPES } from './types.ts'
+import { DEFAULT_ACCOUNT, IDLE_SHAPES } from './types.ts'
 
 /** Says what a JSON value is, for "expected a JSON object, got …". */
 function describeJsonKind(value: unknown): string {
@@ -238,7 +238,7 @@ export const ScenarioSchema = jsonObject(
 
 export type Scenario = v.InferOutput<typeof ScenarioSchema>
 
-export const DEFAULT_ACCOUNT = 'demo'
+export { DEFAULT_ACCOUNT }
 
 function pathOf(issue: v.BaseIssue<unknown>): string {
   const keys = (issue.path ?? []).map((item) => item.key)

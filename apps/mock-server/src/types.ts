@@ -1,3 +1,6 @@
+/** The account every mock has, which credentials and servers belong to unless they name another. */
+export const DEFAULT_ACCOUNT = 'demo'
+
 /** Delivery model: `ack` keeps the head current until its result (docs/api.md §2); `pop` hands it out once. */
 export type DeliveryMode = 'ack' | 'pop'
 

@@ -12,6 +12,7 @@ import {
   readBodyLimited,
   undatedJsonHeaders,
 } from '../http.ts'
+import { clientMethod, rawPath } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { gatewayAuthMessage, httpDate } from '../rules/gateway.ts'
 import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
@@ -28,11 +29,9 @@ import type {
 import {
   announceFaults,
   answerWithFaults,
-  clientMethod,
   dropBeforeEffect,
   injectedStatusAnswer,
   type RouteDeps,
-  rawPath,
 } from './context.ts'
 import { isThenable, runSteps, type Steps } from './steps.ts'
 

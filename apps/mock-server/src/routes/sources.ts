@@ -1,6 +1,7 @@
 import type { Context } from 'hono'
 import { ERROR_CODES } from '../errors.ts'
 import { errorResponse, jsonHeaders, nextRequestId } from '../http.ts'
+import { clientMethod } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import type { SourceServer } from '../rules/server-state.ts'
@@ -9,7 +10,6 @@ import {
   announceFaults,
   answerWithFaults,
   baseEntry,
-  clientMethod,
   dropBeforeEffect,
   injectedStatusAnswer,
   type RouteDeps,

@@ -1,6 +1,13 @@
-import type { EventFilter } from '../store/store.ts'
 import type { MockEvent, NewMockEvent } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
+
+/** Filter of the event stream. */
+export interface EventFilter {
+  servers?: readonly string[] | undefined
+  types?: readonly string[] | undefined
+  /** Replay backlog events with a greater seq first. */
+  since?: number | undefined
+}
 
 type Listener = (event: MockEvent) => void
 type StoredEvent = NewMockEvent & { seq: number; atMs: number }

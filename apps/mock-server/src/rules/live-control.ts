@@ -2,12 +2,12 @@
 // The in-process store holds one in memory; on Workers the control object holds the one instance
 // and persists the live settings, rate-limit windows and last event seq through `restore` and
 // the accessors below (the journal and event backlog stay memory only).
-import type { EventFilter, JournalFilter, LiveSettings } from '../store/store.ts'
 import type { JournalEntry, JournalInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
-import { EventHub } from './event-hub.ts'
+import { type EventFilter, EventHub } from './event-hub.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {
   initialLiveState,
+  type LiveSettings,
   type LiveState,
   throttleRequest,
   updateLiveSettings,
@@ -29,7 +29,7 @@ export interface SavedLive {
   lastSeq?: number | undefined
 }
 
-import { RequestLog } from './request-log.ts'
+import { type JournalFilter, RequestLog } from './request-log.ts'
 
 /** The settings a {@link LiveControl} starts (and resets) with. */
 export interface LiveControlSettings {

@@ -1,6 +1,16 @@
-import type { JournalFilter } from '../store/store.ts'
-import type { JournalEntry, JournalInput } from '../types.ts'
+import type { JournalEntry, JournalInput, RouteName } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
+
+/** Filter of `GET /_mock/journal`. */
+export interface JournalFilter {
+  /** Any of these server ids. */
+  server?: readonly string[] | undefined
+  /** Any of these exact statuses (`404`) or classes (`4xx`). */
+  status?: readonly string[] | undefined
+  /** Any of these routes. */
+  route?: readonly RouteName[] | undefined
+  limit?: number | undefined
+}
 
 /** The request log (served as the journal): a ring buffer of the last N requests, numbered. */
 export class RequestLog {

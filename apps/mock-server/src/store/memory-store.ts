@@ -40,7 +40,6 @@ import {
   type ServerRegistration,
   updateServerSettings,
 } from '../rules/registry.ts'
-import { applyIdentity, seedState } from '../rules/seed.ts'
 import {
   createServerState,
   deliver,
@@ -71,6 +70,7 @@ import type {
   Principal,
   RouteName,
 } from '../types.ts'
+import { applyIdentity, seedState } from './seed.ts'
 import type {
   DeliverResult,
   EventFilter,

@@ -42,9 +42,10 @@ import type {
   Principal,
   RouteName,
 } from '../../types.ts'
+import { controlStub } from './control-object.ts'
 import type { WorkerEnv } from './env.ts'
 import { decodeEventLine, type EventLineTally } from './event-lines.ts'
-import { controlStub, serverStub } from './objects.ts'
+import { serverStub } from './server-object.ts'
 
 /**
  * The store of the Cloudflare Worker: one Durable Object per server id (queue, results and
