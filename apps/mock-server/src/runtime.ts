@@ -1,3 +1,5 @@
+// How the mock meets the runtime that serves it (Node, Bun, Deno, Workers, in process): what a
+// fetch handler alone can't do, such as dropping a connection.
 import type { Context } from 'hono'
 import { clientMethod } from './request.ts'
 

@@ -14,7 +14,7 @@ import {
   injectedStatusAnswer,
   type RouteDeps,
 } from './context.ts'
-import { authenticateSmsRequest, refusalEntry } from './sms.ts'
+import { authenticateSmsRequest, refusalEntry } from './sms-auth.ts'
 import { runSteps, type Steps } from './steps.ts'
 
 /** docs/api.md §8: `limit` 0 or absent means 200. */

@@ -1,3 +1,5 @@
+// The control Durable Object: identities, the server registry, global faults, the clock, the
+// live settings, the request log and the event stream of the Workers store.
 import { DurableObject } from 'cloudflare:workers'
 import { resolveSettings } from '../../options.ts'
 import {

@@ -1,3 +1,4 @@
+// One Durable Object per server: its queue, results and own faults.
 import { DurableObject } from 'cloudflare:workers'
 import {
   drawFaultsExhausting,
