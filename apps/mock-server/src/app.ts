@@ -24,6 +24,7 @@ import { createDirectSmsHandler, createPollLane, createSmsHandler } from './rout
 import { createSourcesHandler } from './routes/sources.ts'
 import { isThenable } from './routes/steps.ts'
 import { httpDate } from './rules/gateway.ts'
+import { checkSetting } from './settings.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { JournalInput } from './types.ts'
@@ -67,9 +68,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     }
   }
   const adminToken = options.adminToken
-  if (adminToken !== undefined && adminToken.length < 1) {
-    throw new MockConfigError('adminToken', 'expected a non-empty string')
-  }
+  if (adminToken !== undefined) checkSetting('adminToken', adminToken)
   const logError =
     options.logError ??
     ((message: string, error: unknown) => {

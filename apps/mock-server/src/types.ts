@@ -4,6 +4,9 @@ export const DEFAULT_ACCOUNT = 'demo'
 /** Delivery model: `ack` keeps the head current until its result (docs/api.md §2); `pop` hands it out once. */
 export type DeliveryMode = 'ack' | 'pop'
 
+/** Every delivery model, as flags, scenarios and the admin API name them. */
+export const DELIVERY_MODES = ['ack', 'pop'] as const satisfies readonly DeliveryMode[]
+
 /**
  * What `GET .../command` answers when nothing is pending (docs/api.md §1 lists them all):
  * - `empty-name`: 200 `{"command_name":"","command_param":{}}` (default)

@@ -5,7 +5,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { ADMIN_CODES } from '../errors.ts'
 import { nextRequestId } from '../http.ts'
-import { checkDurationMs, MAX_TIMER_MS } from '../rules/time-bounds.ts'
+import { checkSetting } from '../settings.ts'
 import { clockApp } from './admin/clock.ts'
 import { faultsApp } from './admin/faults.ts'
 import { identityApp, tokensApp } from './admin/identity.ts'
@@ -37,7 +37,7 @@ function constantTimeEquals(a: string, b: string): boolean {
 export function createAdminApp(deps: AdminDeps): Hono<AdminEnv> {
   const { store } = deps
   // A keep-alive interval past a timer's limit would fire every millisecond.
-  checkDurationMs(deps.eventKeepAliveMs, 'eventKeepAliveMs', 1, MAX_TIMER_MS)
+  if (deps.eventKeepAliveMs !== undefined) checkSetting('eventKeepAliveMs', deps.eventKeepAliveMs)
   const admin = new Hono<AdminEnv>()
 
   // The gateway's 32-hex form, never the client's own header: an id names one answer of the mock.

@@ -1,17 +1,8 @@
 // `/_mock` and `/_mock/settings`: what the mock runs with, and the settings that change live.
-import * as v from 'valibot'
-import { AUTH_ERROR_STYLES } from '../../rules/gateway.ts'
-import { parseRateLimit, viewRateLimit } from '../../rules/rate-limit.ts'
-import { jsonObject, RateLimitSchema } from '../../scenario.ts'
+import { viewRateLimit } from '../../rules/rate-limit.ts'
+import { LiveSettingsSchema, rateLimitOf } from '../../settings.ts'
 import type { LiveSettings } from '../../store/store.ts'
 import { type AdminDeps, adminApp, ok, readJson, refuseQuery } from './shared.ts'
-
-const LiveSettingsSchema = jsonObject(
-  v.strictObject({
-    rateLimit: v.optional(RateLimitSchema),
-    authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
-  }),
-)
 
 const viewLive = (live: LiveSettings) => ({
   authErrors: live.authErrors,
@@ -63,8 +54,7 @@ export function settingsApp({ store, settings, runtime, adminToken }: AdminDeps)
       const changes: Partial<LiveSettings> = {}
       if (body.value.authErrors !== undefined) changes.authErrors = body.value.authErrors
       if (body.value.rateLimit !== undefined) {
-        changes.rateLimit =
-          body.value.rateLimit === null ? null : parseRateLimit(body.value.rateLimit)
+        changes.rateLimit = rateLimitOf(body.value.rateLimit)
       }
       return ok(c, 200, viewLive(await store.updateLiveSettings(changes)))
     })
