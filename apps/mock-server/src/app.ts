@@ -27,7 +27,7 @@ import { httpDate } from './rules/gateway.ts'
 import { checkSetting } from './settings.ts'
 import { MemoryStore } from './store/memory-store.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
-import type { JournalInput } from './types.ts'
+import type { RequestLogInput } from './types.ts'
 
 /** Handles on a running mock, beside its Hono app. */
 export interface MockControls {
@@ -95,7 +95,7 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   app.get('/openapi.json', async (c) => {
     const started = performance.now()
     const requestId = nextRequestId()
-    const entry: JournalInput = {
+    const entry: RequestLogInput = {
       ...baseEntry(c, deps, requestId, '/openapi.json', 'openapi'),
       status: 200,
       durationMs: 0,

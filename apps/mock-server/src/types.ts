@@ -99,7 +99,7 @@ export type AuthOutcome =
 export type RouteName = 'command' | 'command_result' | 'sources' | 'iam' | 'openapi' | 'other'
 
 /** One line of the request journal. Holds no credential, body or header value. */
-export interface JournalEntry {
+export interface RequestLogEntry {
   seq: number
   at: string
   requestId: string
@@ -125,7 +125,7 @@ export interface JournalEntry {
 }
 
 /** A journal entry as recorded: its time in ms, formatted only when read. */
-export type JournalInput = Omit<JournalEntry, 'seq' | 'at'> & { atMs: number }
+export type RequestLogInput = Omit<RequestLogEntry, 'seq' | 'at'> & { atMs: number }
 
 /** A fault that fired on a request, as recorded in the journal and events. */
 export interface FaultHit {

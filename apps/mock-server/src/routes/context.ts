@@ -4,7 +4,7 @@ import { clientMethod } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import type { RuntimeAdapter } from '../runtime.ts'
 import type { MockStore, StoreSettings } from '../store/store.ts'
-import type { JournalInput } from '../types.ts'
+import type { RequestLogInput } from '../types.ts'
 
 /** What every route handler needs. */
 export interface RouteDeps {
@@ -149,8 +149,8 @@ export function baseEntry(
   deps: RouteDeps,
   requestId: string,
   path: string,
-  route: JournalInput['route'],
-): Omit<JournalInput, 'status' | 'durationMs'> {
+  route: RequestLogInput['route'],
+): Omit<RequestLogInput, 'status' | 'durationMs'> {
   return {
     atMs: deps.settings.clock(),
     requestId,

@@ -7,7 +7,7 @@ import { clientMethod } from '../request.ts'
 import { gatewayAuthMessage } from '../rules/gateway.ts'
 import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import type { LiveSettings } from '../store/store.ts'
-import type { AuthFailureReason, AuthOutcome, JournalInput, Principal } from '../types.ts'
+import type { AuthFailureReason, AuthOutcome, RequestLogInput, Principal } from '../types.ts'
 import type { RouteDeps } from './context.ts'
 import { isThenable } from './steps.ts'
 
@@ -22,8 +22,8 @@ const MAX_TOKEN = LIMITS.authToken.max
  * refusalEntry({ status: 401, code: 'APIGW.0301', message: '…', reason: 'ak-locked' })
  * // { authFailure: 'ak-locked' }
  */
-export function refusalEntry(refusal: Refusal): Partial<JournalInput> {
-  const extra: Partial<JournalInput> = {}
+export function refusalEntry(refusal: Refusal): Partial<RequestLogInput> {
+  const extra: Partial<RequestLogInput> = {}
   if (refusal.reason !== undefined) extra.authFailure = refusal.reason
   if (refusal.principal !== undefined) extra.auth = refusal.principal
   return extra

@@ -17,7 +17,7 @@ import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import { firstIssue } from '../scenario.ts'
 import type { DeliverResult, ReportResult } from '../store/store.ts'
-import type { IdleShape, JournalInput, QueuedCommand } from '../types.ts'
+import type { IdleShape, RequestLogInput, QueuedCommand } from '../types.ts'
 import {
   announceFaults,
   answerWithFaults,
@@ -199,7 +199,7 @@ export function createPollLane(
       requestId,
       runtimeDates(deps) ? undefined : httpDate(polled.now),
     )
-    const line: JournalInput = {
+    const line: RequestLogInput = {
       atMs: settings.clock(),
       requestId,
       method: 'GET',
@@ -240,7 +240,7 @@ function* handleSms(
   const match = matchSmsPath(path)
   const route = match?.route ?? 'command'
   const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
-  const entry: Omit<JournalInput, 'status' | 'durationMs'> = {
+  const entry: Omit<RequestLogInput, 'status' | 'durationMs'> = {
     atMs: deps.settings.clock(),
     requestId,
     method: requestMethod,
@@ -249,8 +249,8 @@ function* handleSms(
   }
   const date = httpDate(now)
   let faults: FaultSelection | undefined
-  const record = (status: number, extra?: Partial<JournalInput>) => {
-    const line = entry as JournalInput
+  const record = (status: number, extra?: Partial<RequestLogInput>) => {
+    const line = entry as RequestLogInput
     if (extra) Object.assign(line, extra)
     if (faults && faults.hits.length > 0) line.faults = faults.hits
     line.status = status
@@ -260,7 +260,7 @@ function* handleSms(
   // Every answer, a refusal too, goes out through the faults that fired on the request.
   const finish = (
     response: Response,
-    extra?: Partial<JournalInput>,
+    extra?: Partial<RequestLogInput>,
   ): Response | Promise<Response> => {
     if (faults?.response === undefined) {
       const written = record(response.status, extra)
@@ -279,7 +279,7 @@ function* handleSms(
     status: number,
     code: string,
     message: string,
-    extra?: Partial<JournalInput>,
+    extra?: Partial<RequestLogInput>,
     headers?: Record<string, string>,
   ) =>
     finish(errorResponse(status, code, message, requestId, { date, ...headers }), {

@@ -2,7 +2,7 @@
 // The in-process store holds one in memory; on Workers the control object holds the one instance
 // and persists the live settings, rate-limit windows and last event seq through `restore` and
 // the accessors below (the journal and event backlog stay memory only).
-import type { JournalEntry, JournalInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
+import type { RequestLogEntry, RequestLogInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
 import { type EventFilter, EventHub } from './event-hub.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {
@@ -70,12 +70,12 @@ export class LiveControl {
   }
 
   /** Logs one request. */
-  journal(entry: JournalInput): void {
+  journal(entry: RequestLogInput): void {
     this.#log.append(entry)
   }
 
   /** Logged requests matching `filter`, newest last. */
-  readJournal(filter: JournalFilter): JournalEntry[] {
+  readJournal(filter: JournalFilter): RequestLogEntry[] {
     return this.#log.read(filter)
   }
 

@@ -63,8 +63,8 @@ import { clampClockTime } from '../rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
-  JournalEntry,
-  JournalInput,
+  RequestLogEntry,
+  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
@@ -384,11 +384,11 @@ export class MemoryStore implements MockStore {
     return this.#live.updateSettings(changes)
   }
 
-  journal(entry: JournalInput): void {
+  journal(entry: RequestLogInput): void {
     this.#live.journal(entry)
   }
 
-  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  async readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#live.readJournal(filter)
   }
 

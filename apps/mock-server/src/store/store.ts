@@ -27,8 +27,8 @@ import type {
   AuthOutcome,
   DeliveryMode,
   IdleShape,
-  JournalEntry,
-  JournalInput,
+  RequestLogEntry,
+  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
@@ -180,8 +180,8 @@ export interface MockStore {
   updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings>
 
   /** Records a request; must not throw. A store that writes remotely returns a promise. */
-  journal(entry: JournalInput): void | Promise<void>
-  readJournal(filter: JournalFilter): Promise<JournalEntry[]>
+  journal(entry: RequestLogInput): void | Promise<void>
+  readJournal(filter: JournalFilter): Promise<RequestLogEntry[]>
   publish(events: readonly NewMockEvent[]): Promise<void>
   /** Live events until `signal` aborts; resolves once the subscription is live. */
   subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>>

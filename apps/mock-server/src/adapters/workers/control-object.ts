@@ -50,7 +50,7 @@ import type {
   LiveSettings,
   StoreSettings,
 } from '../../store/store.ts'
-import type { JournalEntry, JournalInput, NewMockEvent, RouteName } from '../../types.ts'
+import type { RequestLogEntry, RequestLogInput, NewMockEvent, RouteName } from '../../types.ts'
 import { PersistedLive } from './live-persistence.ts'
 import type { SmsServerObject } from './server-object.ts'
 import { serverStub } from './server-object.ts'
@@ -306,11 +306,11 @@ export class SmsControlObject extends DurableObject<ControlEnv> {
     return selection
   }
 
-  async journal(entry: JournalInput): Promise<void> {
+  async journal(entry: RequestLogInput): Promise<void> {
     this.#live.journal(entry)
   }
 
-  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  async readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#live.readJournal(filter)
   }
 

@@ -35,8 +35,8 @@ import type {
 } from '../../store/store.ts'
 import type {
   AuthOutcome,
-  JournalEntry,
-  JournalInput,
+  RequestLogEntry,
+  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
@@ -276,11 +276,11 @@ export class DurableObjectStore implements MockStore {
     return selection
   }
 
-  journal(entry: JournalInput): Promise<void> {
+  journal(entry: RequestLogInput): Promise<void> {
     return this.#control.journal(entry).catch(() => {})
   }
 
-  readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#control.readJournal(filter)
   }
 
