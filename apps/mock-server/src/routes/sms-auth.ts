@@ -7,7 +7,7 @@ import { clientMethod } from '../request.ts'
 import { gatewayAuthMessage } from '../rules/gateway.ts'
 import type { RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
 import type { LiveSettings } from '../store/store.ts'
-import type { AuthFailureReason, AuthOutcome, RequestLogInput, Principal } from '../types.ts'
+import type { AuthFailureReason, AuthOutcome, Principal, RequestLogInput } from '../types.ts'
 import type { RouteDeps } from './context.ts'
 import { isThenable } from './steps.ts'
 

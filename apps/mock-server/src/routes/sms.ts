@@ -17,7 +17,7 @@ import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import { firstIssue } from '../scenario.ts'
 import type { DeliverResult, ReportResult } from '../store/store.ts'
-import type { IdleShape, RequestLogInput, QueuedCommand } from '../types.ts'
+import type { IdleShape, QueuedCommand, RequestLogInput } from '../types.ts'
 import {
   announceFaults,
   answerWithFaults,

@@ -11,7 +11,13 @@ const SETTINGS = {
 } as const
 
 function request(status: number): RequestLogInput {
-  return { atMs: 0, method: 'GET', path: '/v3/sources', route: 'sources', status } as RequestLogInput
+  return {
+    atMs: 0,
+    method: 'GET',
+    path: '/v3/sources',
+    route: 'sources',
+    status,
+  } as RequestLogInput
 }
 
 async function replay(live: LiveControl): Promise<string[]> {

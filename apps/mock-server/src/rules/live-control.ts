@@ -2,7 +2,13 @@
 // The in-process store holds one in memory; on Workers the control object holds the one instance
 // and persists the live settings, rate-limit windows and last event seq through `restore` and
 // the accessors below (the journal and event backlog stay memory only).
-import type { RequestLogEntry, RequestLogInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
+import type {
+  MockEvent,
+  NewMockEvent,
+  Principal,
+  RequestLogEntry,
+  RequestLogInput,
+} from '../types.ts'
 import { type EventFilter, EventHub } from './event-hub.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {

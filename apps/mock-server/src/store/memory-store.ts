@@ -63,11 +63,11 @@ import { clampClockTime } from '../rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
-  RequestLogEntry,
-  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../types.ts'
 import { applyIdentity, seedState } from './seed.ts'

@@ -27,12 +27,12 @@ import type {
   AuthOutcome,
   DeliveryMode,
   IdleShape,
-  RequestLogEntry,
-  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
   QueuedCommand,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../types.ts'
 

@@ -35,11 +35,11 @@ import type {
 } from '../../store/store.ts'
 import type {
   AuthOutcome,
-  RequestLogEntry,
-  RequestLogInput,
   MockEvent,
   NewMockEvent,
   Principal,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../../types.ts'
 import { controlStub } from './control-object.ts'
