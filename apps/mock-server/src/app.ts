@@ -193,11 +193,12 @@ export function createMockApp(options: MockOptions = {}): MockApp {
   // the runtime as is (@hono/node-server's fast path). Failures end as they do through Hono.
   // Hence also the mock's own request id and body limit here (http.ts `nextRequestId`,
   // `readBodyLimited`) where the admin API uses Hono's `requestId()` and `bodyLimit()`: measured
-  // with `bench --with-hono` (bench/mock-via-hono.mjs, the same mock behind Hono's router and
-  // those two middlewares), 2026-12-08 on a shared 2-core machine (load 12), polls per second in
-  // the same rounds: mock 6,863 / 8,186 / 9,166 against 3,411 / 5,719 / 5,966 through Hono, i.e.
-  // Hono on this path keeps 0.50–0.70 of the mock's throughput, which would take the mock's ratio
-  // to a bare node:http server well under the 0.75 goal.
+  // with `bench --with-hono` (bench/mock-via-hono.mjs: the same mock behind Hono's router and
+  // those two middlewares), polls per second in the same alternating rounds, 2026-12-08 on a
+  // shared 2-core machine (load 12–23, so only the pairs compare): mock 6,863 / 8,186 / 9,166
+  // vs 3,411 / 5,719 / 5,966 through Hono (0.50–0.70 of it); a second run 10,584 / 7,596 / 9,453
+  // vs 2,128 / 1,546 / 3,063 (0.20–0.32). Either way Hono on this path would take the mock far
+  // below 0.75 of a bare node:http server.
   const direct = createDirectSmsHandler(deps)
   const lane = createPollLane(deps)
   app.fetch = (request, env, executionCtx) => {
