@@ -124,6 +124,17 @@ async function startMock() {
 }
 
 /**
+ * The mock's admin API through its own typed client (`@sms-command/mock-server/client`, built),
+ * with the demo's admin token.
+ */
+async function mockAdmin(url) {
+  const { createMockAdminClient } = await import(
+    pathToFileURL(join(root, 'apps/mock-server/dist/client/index.js')).href
+  )
+  return createMockAdminClient(url, { adminToken })
+}
+
+/**
  * Counts the mock's events from the start for the summary, through core's SSE reader and event
  * schemas (the same ones the watch uses): `Last-Event-ID: 0` replays the mock's backlog, and a
  * reconnection resumes after the last event counted, so nothing is counted twice.
@@ -133,9 +144,10 @@ async function followMockEvents(url) {
     import(pathToFileURL(join(root, 'packages/core/dist/sse/index.js')).href),
     import(pathToFileURL(join(root, 'packages/core/dist/events/index.js')).href),
   ])
+  const admin = await mockAdmin(url)
   await followEventStream({
-    url: `${url}/_mock/events`,
-    headers: { Authorization: `Bearer ${adminToken}` },
+    url: admin.eventsUrl(),
+    headers: admin.headers,
     lastEventId: '0',
     signal: stopEvents.signal,
     onStatus: () => {},
@@ -291,11 +303,9 @@ async function runDemo(values, { signal }) {
     // get 401, refresh their token once and carry on (app-03's static token expires by itself).
     const expiry = setTimeout(
       () => {
-        fetch(`${mock.url}/_mock/tokens/expire`, {
-          method: 'POST',
-          headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
-          body: JSON.stringify({ kind: 'issued' }),
-        }).catch(() => {})
+        mockAdmin(mock.url)
+          .then((admin) => admin.expireTokens({ kind: 'issued' }))
+          .catch(() => {})
       },
       Math.max(3_000, Math.min(8_000, (durationMs ?? 60_000) * 0.4)),
     )

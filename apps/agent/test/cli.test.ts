@@ -136,7 +136,7 @@ describe('sms-agent (node dist/cli.js)', () => {
       { command_name: 'START', command_param: { task_id: 'secret-test-1' } },
       { command_name: 'SYNC', command_param: { task_id: 'secret-test-2' } },
     ])
-    await mock.admin('POST', '/faults', [
+    await mock.client.addFaults([
       { kind: 'status', status: 500, count: 2, server: serverId },
       { kind: 'status', status: 401, count: 1, server: serverId },
       {

@@ -86,7 +86,7 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
   try {
     await mock.register(serverId)
     const scoped = { server: serverId }
-    await mock.admin('POST', '/faults', [
+    await mock.client.addFaults([
       { ...scoped, kind: 'status', status: 500, probability: 0.05 },
       { ...scoped, kind: 'status', status: 429, retryAfterSeconds: 1, probability: 0.02 },
       { ...scoped, kind: 'latency', ms: 700, probability: 0.03 },
@@ -165,7 +165,7 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
     let tokenExpiries = 0
     const expireTokens = setInterval(() => {
       tokenExpiries++
-      void mock.admin('POST', '/tokens/expire', { kind: 'issued' }).catch(() => {})
+      void mock.client.expireTokens({ kind: 'issued' }).catch(() => {})
     }, 1_500)
     try {
       for (let kill = 0; kill < KILLS; kill++) {
@@ -177,7 +177,7 @@ export async function runEndToEnd(runtime: Runtime): Promise<void> {
           async () => (await resultCount()) >= target,
           20,
         )
-        await mock.admin('POST', '/faults', {
+        await mock.client.addFaults({
           ...{ server: serverId },
           kind: 'status',
           status: 500,

@@ -1,28 +1,26 @@
 /**
- * The real mock server (apps/mock-server) on 127.0.0.1, port 0, driven through its admin API.
+ * The real mock server (apps/mock-server) on 127.0.0.1, port 0, driven through its admin API
+ * with the mock's own typed client (`@sms-command/mock-server/client`).
  */
+import {
+  type AdminResult,
+  createMockAdminClient,
+  type MockAdminClient,
+  type RequestLogLine,
+} from '@sms-command/mock-server/client'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 
-export interface MockResult {
-  command: { seq: number; command_name: string; command_param: Record<string, unknown> }
-  result: 'success' | 'fail'
-  result_detail: Record<string, unknown>
-}
+export type MockResult = AdminResult
 
-export interface MockJournalEntry {
-  route: string
-  status: number
-  method: string
-  errorCode?: string
-  faults?: { id: string; kind: string }[]
-}
+export type MockJournalEntry = RequestLogLine
 
 export interface Mock {
   url: string
   server: RunningNodeServer
-  admin<T = unknown>(method: string, path: string, body?: unknown): Promise<T>
+  /** The mock's admin API: faults, tokens, servers, the journal… */
+  client: MockAdminClient
   register(serverId: string): Promise<void>
-  enqueue(serverId: string, commands: unknown[]): Promise<void>
+  enqueue(serverId: string, commands: Parameters<MockAdminClient['enqueue']>[1]): Promise<void>
   results(serverId: string): Promise<MockResult[]>
   journal(serverId: string): Promise<MockJournalEntry[]>
   close(): Promise<void>
@@ -30,39 +28,24 @@ export interface Mock {
 
 export async function startMock(options: Parameters<typeof startNodeServer>[0]): Promise<Mock> {
   const server = await startNodeServer({ port: 0, demo: false, journalSize: 50_000, ...options })
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${server.url}/_mock${path}`, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await response.text()
-    if (!response.ok) throw new Error(`${method} /_mock${path}: ${response.status} ${text}`)
-    return JSON.parse(text) as T
-  }
+  const client = createMockAdminClient(server.url, {
+    ...(options?.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+  })
   return {
     url: server.url,
     server,
-    admin,
+    client,
     async register(serverId) {
-      await admin('POST', '/servers', { id: serverId })
+      await client.registerServer({ id: serverId })
     },
     async enqueue(serverId, commands) {
-      await admin('POST', `/servers/${encodeURIComponent(serverId)}/commands`, commands)
+      await client.enqueue(serverId, commands)
     },
     async results(serverId) {
-      const body = await admin<{ results: MockResult[] }>(
-        'GET',
-        `/servers/${encodeURIComponent(serverId)}/results`,
-      )
-      return body.results
+      return (await client.results(serverId)).results
     },
     async journal(serverId) {
-      const body = await admin<{ entries: MockJournalEntry[] }>(
-        'GET',
-        `/journal?server=${encodeURIComponent(serverId)}&limit=50000`,
-      )
-      return body.entries
+      return (await client.journal({ server: serverId, limit: 50_000 })).entries
     },
     close: () => server.close(),
   }

@@ -37,7 +37,7 @@ describe.each([408, 421, 425, 502, 504])('the result POST answered %i many times
       { command_name: 'SYNC', command_param: { task_id: `t-${status}` } },
     ])
     // More answers than the client's own attempts and the agent's refusal limit (3) together.
-    await mock.admin('POST', '/faults', {
+    await mock.client.addFaults({
       kind: 'status',
       status,
       server: serverId,

@@ -43,7 +43,7 @@ function startAgent(serverId: string) {
 describe('a 30-day Retry-After', () => {
   it('on a poll: waits the ceiling and logs what the server asked for', async () => {
     await mock.register('srv-429-poll')
-    await mock.admin('POST', '/faults', {
+    await mock.client.addFaults({
       kind: 'status',
       status: 429,
       retryAfterSeconds: THIRTY_DAYS_S,
@@ -71,7 +71,7 @@ describe('a 30-day Retry-After', () => {
     await mock.enqueue('srv-429-report', [
       { command_name: 'SYNC', command_param: { task_id: 'retry-after' } },
     ])
-    await mock.admin('POST', '/faults', {
+    await mock.client.addFaults({
       kind: 'status',
       status: 429,
       retryAfterSeconds: THIRTY_DAYS_S,

@@ -11,7 +11,10 @@
 //   --rounds N                 bare/mock pairs per runtime (default 3)
 //   --duration S               seconds per wrk run (default 5)
 //   --connections N            wrk connections (default 32)
-//   --with-hono                also a minimal Hono app on @hono/node-server, for reference
+//   --with-hono                also, on Node: a minimal Hono app on @hono/node-server, and the
+//                              mock behind Hono's router with its requestId() and bodyLimit()
+//                              middleware (bench/mock-via-hono.mjs): what Hono on the SMS hot
+//                              path would cost, measured in the same rounds
 // --rss: sends 1,000,000 requests (--requests N) to the mock on each runtime of --runtimes with
 // wrk, sampling its RSS every 2 s, to show that memory stays flat (journal, events and results
 // are bounded).
@@ -179,13 +182,23 @@ async function throughput() {
             ['bench/hono-min.mjs'],
           ])
         : undefined
+    const viaHono =
+      runtime === 'node' && values['with-hono']
+        ? await start([
+            'sms-mock via Hono middleware',
+            process.execPath,
+            ['bench/mock-via-hono.mjs', scenarioPath],
+          ])
+        : undefined
     const ratios = []
     const honoRatios = []
+    const viaHonoRatios = []
     try {
       // Warm both up (JIT) before measuring.
       wrk(bare, 2)
       wrk(mock, 2)
       if (hono) wrk(hono, 2)
+      if (viaHono) wrk(viaHono, 2)
       for (let round = 1; round <= rounds; round++) {
         // Alternate which goes first, so neither always gets the first (or second) slot.
         const order = round % 2 ? [bare, mock] : [mock, bare]
@@ -199,15 +212,21 @@ async function throughput() {
           honoRatios.push(h / b)
           line += `; hono-min ${fmt(h).padStart(7)} req/s (${(h / b).toFixed(2)})`
         }
+        if (viaHono) {
+          const h = wrk(viaHono).rps
+          viaHonoRatios.push(h / b)
+          line += `; mock via Hono middleware ${fmt(h).padStart(7)} req/s (${(h / b).toFixed(2)})`
+        }
         console.log(`${line}  [load ${loadavg()}]`)
       }
     } finally {
       await stop(bare)
       await stop(mock)
       if (hono) await stop(hono)
+      if (viaHono) await stop(viaHono)
     }
     summary.push(
-      `${pair.mock[0].padEnd(18)} median ratio ${median(ratios).toFixed(2)} of ${pair.bare[0]} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})${honoRatios.length ? `; minimal Hono ${median(honoRatios).toFixed(2)}` : ''}`,
+      `${pair.mock[0].padEnd(18)} median ratio ${median(ratios).toFixed(2)} of ${pair.bare[0]} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ')})${honoRatios.length ? `; minimal Hono ${median(honoRatios).toFixed(2)}` : ''}${viaHonoRatios.length ? `; mock via Hono middleware ${median(viaHonoRatios).toFixed(2)} (rounds: ${viaHonoRatios.map((r) => r.toFixed(2)).join(', ')})` : ''}`,
     )
   }
   console.log('goal: >= 0.75 of the bare server of the same runtime')

@@ -1,15 +1,12 @@
 import {
-  boolean,
   type CommandLineSpec,
   ConfigError,
   errorText,
   exitCodesHelp,
   type HelpText,
   helpText,
-  integer,
   list,
   type OptionTable,
-  oneOf,
   type ParsedSettings,
   packageVersion,
   parseCommandLine,
@@ -17,7 +14,6 @@ import {
   printableConfig,
   readTextFile,
   secretText,
-  text,
 } from '@sms-command/cli-kit'
 import * as v from 'valibot'
 import type { MockApp } from './app.ts'
@@ -25,7 +21,6 @@ import { MockConfigError } from './errors.ts'
 import { isLoopbackHost } from './http.ts'
 import type { NodeServerOptions } from './node-server.ts'
 import { DEMO_CREDENTIALS } from './options.ts'
-import { parseRateLimit } from './rules/rate-limit.ts'
 import {
   AccessKeyIdSchema,
   PasswordSchema,
@@ -34,7 +29,7 @@ import {
   TokenValueSchema,
   UserNameSchema,
 } from './scenario.ts'
-import { IDLE_SHAPES, type IdleShape } from './types.ts'
+import { MOCK_SETTINGS, type MockSetting, type MockSettingName } from './settings.ts'
 
 /**
  * `NAME:SECRET` split at the first colon, both parts non-empty, each part then checked by the
@@ -59,52 +54,54 @@ const pair = <A extends string, B extends string>(
     v.object(parts as Record<A | B, v.GenericSchema<string, string>>),
   )
 
-/** Every option of `sms-mock`, in `--help` order (cli-kit rows: flag, variable, schema, help). */
+/** A cli-kit row of a setting of MOCK_SETTINGS: its flag, variable, text schema and help. */
+function settingRow<K extends keyof typeof MOCK_SETTINGS>(name: K) {
+  const setting = MOCK_SETTINGS[name] as MockSetting & {
+    text: NonNullable<MockSetting['text']>
+    flag: NonNullable<MockSetting['flag']>
+    help: string
+  }
+  type Text = (typeof MOCK_SETTINGS)[K] extends { text: infer T extends v.GenericSchema }
+    ? T
+    : never
+  type Schema = (typeof MOCK_SETTINGS)[K] extends { cliDefault: string | boolean }
+    ? Text
+    : v.OptionalSchema<Text, undefined>
+  return {
+    flag: setting.flag,
+    ...(setting.env !== undefined ? { env: setting.env } : {}),
+    schema: (setting.cliDefault !== undefined ? setting.text : v.optional(setting.text)) as Schema,
+    ...(setting.cliDefault !== undefined ? { default: setting.cliDefault } : {}),
+    ...(setting.meta !== undefined ? { meta: setting.meta } : {}),
+    ...(setting.secret ? { secret: true } : {}),
+    help: setting.help,
+  }
+}
+
+/** The settings that have a flag. */
+type FlaggedSetting = {
+  [K in MockSettingName]: (typeof MOCK_SETTINGS)[K] extends { flag: string } ? K : never
+}[MockSettingName]
+
+/** The cli-kit rows of every setting that has a flag, in the table's order. */
+function settingRows(): { [K in FlaggedSetting]: ReturnType<typeof settingRow<K>> } {
+  const rows: Record<string, unknown> = {}
+  for (const [name, setting] of Object.entries(MOCK_SETTINGS) as [FlaggedSetting, MockSetting][]) {
+    if (setting.flag !== undefined) rows[name] = settingRow(name)
+  }
+  return rows as { [K in FlaggedSetting]: ReturnType<typeof settingRow<K>> }
+}
+
+/**
+ * Every option of `sms-mock`, in `--help` order (cli-kit rows: flag, variable, schema, help): the
+ * rows of MOCK_SETTINGS that have a flag, and the credentials and scenario file.
+ */
 export const OPTIONS = {
-  host: {
-    flag: '--host',
-    env: 'HOST',
-    schema: text({ meta: 'HOST' }),
-    default: '127.0.0.1',
-    help: 'address to listen on (other than loopback needs --admin-token)',
-  },
-  port: {
-    flag: '--port',
-    env: 'PORT',
-    schema: integer({ min: 0, max: 65_535, meta: 'PORT' }),
-    default: '8080',
-    help: 'port, 0 for a free one',
-  },
+  ...settingRows(),
   scenario: {
     flag: '--scenario',
     schema: v.optional(path({ meta: 'FILE' })),
     help: 'JSON scenario: accounts, users, tokens, AK/SK, servers, commands, faults',
-  },
-  adminToken: {
-    flag: '--admin-token',
-    env: 'SMS_MOCK_ADMIN_TOKEN',
-    schema: v.optional(secretText({ meta: 'TOKEN' })),
-    secret: true,
-    help: 'require "Authorization: Bearer TOKEN" on /_mock/*',
-  },
-  seed: {
-    flag: '--seed',
-    env: 'SMS_MOCK_SEED',
-    schema: v.optional(integer({ min: 0, max: 0xffff_ffff })),
-    help: 'seed of probabilistic faults (default: random, shown by GET /_mock)',
-  },
-  delivery: {
-    flag: '--delivery',
-    env: 'SMS_MOCK_DELIVERY',
-    schema: v.optional(oneOf(['ack', 'pop'])),
-    help: 'ack: a command stays current until its result (default); pop: GET hands it out once',
-  },
-  idle: {
-    flag: '--idle',
-    env: 'SMS_MOCK_IDLE',
-    schema: v.optional(oneOf(IDLE_SHAPES as readonly [IdleShape, ...IdleShape[]])),
-    meta: 'SHAPE',
-    help: `answer when idle: ${IDLE_SHAPES.join(', ')}`,
   },
   token: {
     flag: '--token',
@@ -144,46 +141,6 @@ export const OPTIONS = {
     secret: true,
     as: 'accessKeys',
     help: 'access key pair of account "demo"',
-  },
-  autoRegister: {
-    flag: '--auto-register',
-    env: 'SMS_MOCK_AUTO_REGISTER',
-    schema: boolean(),
-    default: false,
-    help: 'create unknown servers on first use instead of answering 404',
-  },
-  journalSize: {
-    flag: '--journal-size',
-    schema: v.optional(integer({ min: 1, max: 10_000_000 })),
-    help: 'requests kept in the journal (default 1000)',
-  },
-  rateLimit: {
-    flag: '--rate-limit',
-    env: 'SMS_MOCK_RATE_LIMIT',
-    schema: v.optional(
-      v.pipe(
-        text({ meta: 'BUDGET' }),
-        v.rawTransform(({ dataset, addIssue, NEVER }) => {
-          try {
-            return parseRateLimit(dataset.value, '--rate-limit')
-          } catch (error) {
-            // the parser's words without its `--rate-limit: ` prefix (cli-kit adds the flag)
-            const detail = error instanceof MockConfigError ? error.message : String(error)
-            addIssue({ message: detail.replace(/^--rate-limit: /, '').replace(/, got .*$/s, '') })
-            return NEVER
-          }
-        }),
-      ),
-    ),
-    meta: 'BUDGET',
-    help: 'requests per identity and API, e.g. 20/min (past it: 429 APIGW.0308 + Retry-After)',
-  },
-  authErrors: {
-    flag: '--auth-errors',
-    env: 'SMS_MOCK_AUTH_ERRORS',
-    schema: v.optional(oneOf(['gateway', 'sms'])),
-    meta: 'STYLE',
-    help: 'gateway (default): 401 APIGW.0301 as API Gateway answers; sms: SMS.0202/SMS.0205',
   },
 } as const satisfies OptionTable
 

@@ -1,11 +1,17 @@
-import type { Context } from 'hono'
 import { MockConfigError } from './errors.ts'
-import { clientMethod } from './routes/context.ts'
 import type { AuthErrorStyle } from './rules/gateway.ts'
-import { MAX_RATE_LIMIT, parseRateLimit, type RateLimit } from './rules/rate-limit.ts'
+import type { RateLimit } from './rules/rate-limit.ts'
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './rules/server-state.ts'
-import { checkDurationMs } from './rules/time-bounds.ts'
+import type { RuntimeAdapter } from './runtime.ts'
 import { DEFAULT_ACCOUNT, parseScenario, type Scenario } from './scenario.ts'
+import {
+  checkSetting,
+  MOCK_SETTINGS,
+  type MockSetting,
+  type MockSettingName,
+  type MockSettingValue,
+  rateLimitOf,
+} from './settings.ts'
 import type { MockStore, StoreSettings } from './store/store.ts'
 import type { DeliveryMode, IdleShape } from './types.ts'
 
@@ -23,38 +29,7 @@ export const DEMO_CREDENTIALS = {
   server: 'demo-server',
 } as const
 
-/**
- * What the hosting runtime can do that a fetch handler alone can't. `dropConnection` closes
- * the client's connection without an answer; runtimes that offer no way to do it leave it out
- * and say why in `dropUnsupported`. `datesAnswers`: the runtime adds the real clock's `Date`
- * header to an answer that has none (node:http, Bun.serve and Deno.serve do), so while the mock
- * clock is the real one a poll's answer leaves it to the runtime (a header less to build).
- */
-export interface RuntimeAdapter {
-  name: string
-  dropConnection?: (c: Context) => Response | Promise<Response>
-  dropUnsupported?: string
-  datesAnswers?: boolean
-}
-
-/** Thrown out of `app.fetch` (not turned into a response) to drop an in-process request. */
-export class ConnectionDroppedError extends TypeError {
-  override readonly name = 'ConnectionDroppedError'
-  constructor(method: string, path: string) {
-    super(`fetch failed: the mock dropped the connection of ${method} ${path} (injected fault)`)
-  }
-}
-
-/**
- * The in-process runtime (`app.request`, `app.fetch` used as a `fetch`): a dropped connection
- * makes `app.fetch` reject with a `TypeError`, which is how `fetch` reports a lost connection.
- */
-export const inProcessRuntime: RuntimeAdapter = {
-  name: 'in-process',
-  dropConnection(c) {
-    throw new ConnectionDroppedError(clientMethod(c.req.raw), new URL(c.req.url).pathname)
-  },
-}
+export { ConnectionDroppedError, inProcessRuntime, type RuntimeAdapter } from './runtime.ts'
 
 /** Options of `createMockApp`. Every field is optional. */
 export interface MockOptions {
@@ -109,6 +84,23 @@ function splitPair(value: string, field: string, what: string): [string, string]
   return [value.slice(0, index), value.slice(index + 1)]
 }
 
+/**
+ * A setting's value: the option's (checked by its row of `MOCK_SETTINGS`), else the scenario's
+ * (checked with the scenario), else the row's default.
+ */
+function settingOf<K extends MockSettingName>(
+  name: K,
+  options: MockOptions,
+  scenario: Scenario,
+): MockSettingValue<K> | undefined {
+  const given = (options as Record<string, unknown>)[name]
+  if (given !== undefined) return checkSetting(name, given)
+  const setting: MockSetting = MOCK_SETTINGS[name]
+  const fromScenario = setting.scenario ? (scenario as Record<string, unknown>)[name] : undefined
+  if (fromScenario !== undefined) return fromScenario as MockSettingValue<K>
+  return setting.default as MockSettingValue<K> | undefined
+}
+
 /** Builds the store settings of a set of options: scenario validated, credentials merged. */
 export function resolveSettings(options: MockOptions): StoreSettings {
   const scenario: Scenario = options.scenario === undefined ? {} : parseScenario(options.scenario)
@@ -146,59 +138,26 @@ export function resolveSettings(options: MockOptions): StoreSettings {
     accessKeys: [...(scenario.accessKeys ?? []), ...accessKeys],
     servers,
   })
-  const positive = (value: number | undefined, field: string, fallback: number) => {
-    if (value === undefined) return fallback
-    if (!Number.isInteger(value) || value < 1) {
-      throw new MockConfigError(field, 'expected a positive integer')
-    }
-    return value
+  const setting = <K extends MockSettingName>(name: K) => settingOf(name, options, scenario)
+  // Checked for createAdminApp, which reads it from the options.
+  setting('eventKeepAliveMs')
+  const given = setting('limits') ?? {}
+  const limits: ServerLimits = { ...DEFAULT_SERVER_LIMITS }
+  for (const [field, value] of Object.entries(given)) {
+    if (value !== undefined) limits[field as keyof ServerLimits] = value
   }
-  const seed = options.seed ?? scenario.seed ?? Math.floor(Math.random() * 0xffff_ffff)
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
-    throw new MockConfigError('seed', 'expected an integer 0–4294967295')
-  }
-  const authErrors = options.authErrors ?? scenario.authErrors ?? 'gateway'
-  if (authErrors !== 'gateway' && authErrors !== 'sms') {
-    throw new MockConfigError('authErrors', 'expected "gateway" or "sms"')
-  }
-  const rateSource = options.rateLimit !== undefined ? options.rateLimit : scenario.rateLimit
-  let rateLimit: RateLimit | null = null
-  if (typeof rateSource === 'string') rateLimit = parseRateLimit(rateSource)
-  else if (rateSource) {
-    checkDurationMs(rateSource.windowMs, 'rateLimit.windowMs', 1)
-    // The gateway words windows in whole seconds and Retry-After counts them.
-    if (rateSource.windowMs % 1000 !== 0) {
-      throw new MockConfigError('rateLimit.windowMs', 'expected a whole number of seconds in ms')
-    }
-    const limit = positive(rateSource.limit, 'rateLimit.limit', 1)
-    if (limit > MAX_RATE_LIMIT) {
-      throw new MockConfigError(
-        'rateLimit.limit',
-        `expected a whole number of requests 1–${MAX_RATE_LIMIT}, got ${limit}`,
-      )
-    }
-    rateLimit = { limit, windowMs: positive(rateSource.windowMs, 'rateLimit.windowMs', 1) }
-  }
-  // Durations become dates (expiries, windows): whole ms up to ten years (rules/time-bounds.ts).
-  checkDurationMs(options.tokenTtlMs, 'tokenTtlMs', 1)
-  checkDurationMs(options.maxSkewMs, 'maxSkewMs', 0)
-  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits }
-  for (const field of ['queue', 'results', 'awaiting'] as const) {
-    positive(limits[field], `limits.${field}`, 1)
-  }
-  checkDurationMs(limits.connectedWindowMs, 'limits.connectedWindowMs', 1)
   return {
-    authErrors,
-    rateLimit,
-    delivery: options.delivery ?? scenario.delivery ?? 'ack',
-    idle: options.idle ?? scenario.idle ?? 'empty-name',
-    tokenTtlMs: positive(options.tokenTtlMs, 'tokenTtlMs', 24 * 60 * 60_000),
-    maxSkewMs: options.maxSkewMs ?? 15 * 60_000,
-    seed,
-    journalSize: positive(options.journalSize, 'journalSize', 1_000),
-    eventBacklog: positive(options.eventBacklog, 'eventBacklog', 500),
+    authErrors: setting('authErrors') ?? 'gateway',
+    rateLimit: rateLimitOf(setting('rateLimit') ?? null),
+    delivery: setting('delivery') ?? 'ack',
+    idle: setting('idle') ?? 'empty-name',
+    tokenTtlMs: setting('tokenTtlMs') ?? MOCK_SETTINGS.tokenTtlMs.default,
+    maxSkewMs: setting('maxSkewMs') ?? MOCK_SETTINGS.maxSkewMs.default,
+    seed: setting('seed') ?? Math.floor(Math.random() * 0xffff_ffff),
+    journalSize: setting('journalSize') ?? MOCK_SETTINGS.journalSize.default,
+    eventBacklog: setting('eventBacklog') ?? MOCK_SETTINGS.eventBacklog.default,
     limits,
-    autoRegister: options.autoRegister ?? false,
+    autoRegister: setting('autoRegister') ?? false,
     scenario: merged,
     clock: options.clock ?? Date.now,
   }

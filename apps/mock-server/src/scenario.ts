@@ -1,54 +1,13 @@
 import { LIMITS, ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from './errors.ts'
+import { firstIssue, jsonObject } from './issues.ts'
 import { FaultSpecSchema } from './rules/faults.ts'
-import { AUTH_ERROR_STYLES } from './rules/gateway.ts'
-import { parseRateLimit } from './rules/rate-limit.ts'
 import { durationMsSchema } from './rules/time-bounds.ts'
-import { IDLE_SHAPES } from './types.ts'
+import { RateLimitSchema, scenarioSettingEntries } from './settings.ts'
+import { DEFAULT_ACCOUNT, DELIVERY_MODES, IDLE_SHAPES } from './types.ts'
 
-/** Says what a JSON value is, for "expected a JSON object, got …". */
-function describeJsonKind(value: unknown): string {
-  if (value === null) return 'null'
-  if (Array.isArray(value)) return 'an array'
-  if (typeof value === 'string') return 'a string'
-  if (typeof value === 'number') return 'a number'
-  if (typeof value === 'boolean') return String(value)
-  return typeof value
-}
-
-/**
- * Makes an object schema refuse every input that is not a JSON object. valibot's object schemas
- * let arrays through (`[]` passes as `{}`), and word null or a string in valibot's own style;
- * this refuses them all with `expected a JSON object, got an array`. Kept an object schema
- * (entries, `v.pick`, `v.variant` still work).
- *
- * @example
- * const Body = jsonObject(v.strictObject({ name: v.optional(v.string()) }))
- * v.safeParse(Body, []).issues?.[0].message // 'expected a JSON object, got an array'
- */
-export function jsonObject<
-  T extends
-    | v.StrictObjectSchema<v.ObjectEntries, v.ErrorMessage<v.StrictObjectIssue> | undefined>
-    | v.LooseObjectSchema<v.ObjectEntries, v.ErrorMessage<v.LooseObjectIssue> | undefined>,
->(schema: T): T {
-  const run = schema['~run']
-  return v._standardSchema({
-    ...schema,
-    '~run'(this: T, dataset, config) {
-      const input = dataset.value
-      if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
-        return run.call(this, dataset, config)
-      }
-      // `schema` as the issue's context: the same kind, type and expects as `this`.
-      const context = schema as v.StrictObjectSchema<v.ObjectEntries, undefined>
-      v._addIssue(context, 'type', dataset, config, {
-        message: `expected a JSON object, got ${describeJsonKind(input)}`,
-      })
-      return dataset as unknown as v.OutputDataset<v.InferOutput<T>, v.InferIssue<T>>
-    },
-  } as T)
-}
+export { DELIVERY_MODES, firstIssue, jsonObject }
 
 const name = (what: string) =>
   v.pipe(
@@ -170,8 +129,6 @@ const AccessKeySchema = jsonObject(
   }),
 )
 
-export const DELIVERY_MODES = ['ack', 'pop'] as const
-
 const ServerSchema = jsonObject(
   v.strictObject({
     id: ServerIdSchema,
@@ -187,22 +144,7 @@ const ServerSchema = jsonObject(
   }),
 )
 
-/** `"20/min"`-style request budget per identity and API, or `null` for none. */
-export const RateLimitSchema = v.nullable(
-  v.pipe(
-    v.string('expected a budget such as "20/min", or null'),
-    v.rawCheck(({ dataset, addIssue }) => {
-      if (!dataset.typed) return
-      try {
-        parseRateLimit(dataset.value)
-      } catch (error) {
-        // the parser's words (which unit, which bound) without its `rateLimit: ` prefix
-        const detail = error instanceof MockConfigError ? error.message : String(error)
-        addIssue({ message: detail.replace(/^rateLimit: /, '').replace(/, got .*$/s, '') })
-      }
-    }),
-  ),
-)
+export { RateLimitSchema }
 
 export type ServerInput = v.InferOutput<typeof ServerSchema>
 
@@ -214,19 +156,8 @@ export const ScenarioSchema = jsonObject(
   v.strictObject({
     $schema: v.optional(v.string("expected a string (the schema's URL)")),
     description: v.optional(v.string('expected a string')),
-    seed: v.optional(
-      v.pipe(
-        v.number('expected a number'),
-        v.integer('expected an integer'),
-        v.minValue(0, 'expected at least 0'),
-        v.maxValue(0xffff_ffff, 'expected at most 4294967295'),
-      ),
-    ),
-    delivery: v.optional(v.picklist(DELIVERY_MODES, 'expected "ack" or "pop"')),
-    idle: v.optional(v.picklist(IDLE_SHAPES, `expected one of ${IDLE_SHAPES.join(', ')}`)),
-    /** `gateway` (default): API Gateway's 401 APIGW.0301 forms; `sms`: SMS.0202/SMS.0205. */
-    authErrors: v.optional(v.picklist(AUTH_ERROR_STYLES, 'expected "gateway" or "sms"')),
-    rateLimit: v.optional(RateLimitSchema),
+    // seed, delivery, idle, authErrors, rateLimit: the rows of MOCK_SETTINGS a scenario may set.
+    ...scenarioSettingEntries(),
     accounts: v.optional(v.array(AccountSchema, 'expected a list of accounts')),
     users: v.optional(v.array(UserSchema, 'expected a list of users')),
     tokens: v.optional(v.array(TokenSchema, 'expected a list of tokens')),
@@ -238,35 +169,7 @@ export const ScenarioSchema = jsonObject(
 
 export type Scenario = v.InferOutput<typeof ScenarioSchema>
 
-export const DEFAULT_ACCOUNT = 'demo'
-
-function pathOf(issue: v.BaseIssue<unknown>): string {
-  const keys = (issue.path ?? []).map((item) => item.key)
-  let out = ''
-  for (const key of keys)
-    out += typeof key === 'number' ? `[${key}]` : out === '' ? String(key) : `.${String(key)}`
-  return out === '' ? '$' : out
-}
-
-/** Names the first problem of a valibot result as `field: message`. */
-export function firstIssue(issues: readonly v.BaseIssue<unknown>[]): {
-  field: string
-  message: string
-} {
-  let issue = issues[0]
-  if (!issue) return { field: '$', message: 'invalid' }
-  // A union (a token string or object, …) whose input had the shape of one option: name the
-  // field inside that option that failed, not just the union.
-  const inner = issue.type === 'union' ? issue.issues?.find((i) => i.path?.length) : undefined
-  if (issue.type === 'union' && inner) {
-    issue = { ...inner, path: [...(issue.path ?? []), ...(inner.path ?? [])] as typeof inner.path }
-  }
-  const missing = issue.kind === 'schema' && issue.received === 'undefined'
-  if (issue.type === 'strict_object' && issue.expected === 'never') {
-    return { field: pathOf(issue), message: 'unknown field' }
-  }
-  return { field: pathOf(issue), message: missing ? 'is required' : issue.message }
-}
+export { DEFAULT_ACCOUNT }
 
 /**
  * Validates a scenario (parsed JSON) and checks that every account it names is declared.

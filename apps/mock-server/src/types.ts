@@ -1,5 +1,11 @@
+/** The account every mock has, which credentials and servers belong to unless they name another. */
+export const DEFAULT_ACCOUNT = 'demo'
+
 /** Delivery model: `ack` keeps the head current until its result (docs/api.md §2); `pop` hands it out once. */
 export type DeliveryMode = 'ack' | 'pop'
+
+/** Every delivery model, as flags, scenarios and the admin API name them. */
+export const DELIVERY_MODES = ['ack', 'pop'] as const satisfies readonly DeliveryMode[]
 
 /**
  * What `GET .../command` answers when nothing is pending (docs/api.md §1 lists them all):
@@ -93,7 +99,7 @@ export type AuthOutcome =
 export type RouteName = 'command' | 'command_result' | 'sources' | 'iam' | 'openapi' | 'other'
 
 /** One line of the request journal. Holds no credential, body or header value. */
-export interface JournalEntry {
+export interface RequestLogEntry {
   seq: number
   at: string
   requestId: string
@@ -119,7 +125,7 @@ export interface JournalEntry {
 }
 
 /** A journal entry as recorded: its time in ms, formatted only when read. */
-export type JournalInput = Omit<JournalEntry, 'seq' | 'at'> & { atMs: number }
+export type RequestLogInput = Omit<RequestLogEntry, 'seq' | 'at'> & { atMs: number }
 
 /** A fault that fired on a request, as recorded in the journal and events. */
 export interface FaultHit {

@@ -7,7 +7,8 @@ import { createMockApp, type MockApp } from './app.ts'
 import { errorResponse, isLoopbackHost, nextRequestId } from './http.ts'
 import { type RuntimeAdapter, resolveSettings } from './options.ts'
 
-export { SmsControlObject, SmsServerObject } from './adapters/workers/objects.ts'
+export { SmsControlObject } from './adapters/workers/control-object.ts'
+export { SmsServerObject } from './adapters/workers/server-object.ts'
 
 /**
  * Workers: a fetch handler can't close its client connection; a failing body stream still

@@ -21,12 +21,12 @@ async function proxyResolving(hosts: string[]): Promise<EgressProxy> {
 
 describe('sms-watch behind an egress proxy', () => {
   it('polls, discovers and follows the mock through HTTP_PROXY, naming the proxy without its credentials', async () => {
-    const { mock, post } = await startMock(cleanups, {
+    const { mock, admin } = await startMock(cleanups, {
       tokens: ['watch-token'],
       adminToken: 'admin-tok',
     })
-    for (const id of ['srv-proxy-1', 'srv-proxy-2']) await post('/servers', { id })
-    await post('/servers/srv-proxy-1/commands', {
+    for (const id of ['srv-proxy-1', 'srv-proxy-2']) await admin.registerServer({ id })
+    await admin.enqueue('srv-proxy-1', {
       command_name: 'START',
       command_param: { task_id: 'via-proxy' },
     })

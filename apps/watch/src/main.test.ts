@@ -77,17 +77,17 @@ describe('sms-watch without a TTY (NDJSON)', () => {
   })
 
   it('follows a mock server live and stops on a signal', async () => {
-    const { mock, post } = await startMock(cleanups, {
+    const { mock, admin } = await startMock(cleanups, {
       tokens: ['agent-token'],
       adminToken: 'admin-tok',
     })
-    await post('/servers', { id: 'web-1' })
+    await admin.registerServer({ id: 'web-1' })
     const run = io()
     const finished = main(['--mock', mock.url, '--admin-token', 'admin-tok', '--json'], run.io)
     for (let i = 0; i < 100 && !run.stdout.text.includes('"status":"ok"'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 20))
     }
-    await post('/servers/web-1/commands', {
+    await admin.enqueue('web-1', {
       command_name: 'SYNC',
       command_param: { task_id: 'live-1' },
     })
@@ -165,7 +165,7 @@ describe('sms-watch without a TTY (NDJSON)', () => {
 
 describe('sms-watch --servers all (discovery through the mock over HTTP)', () => {
   it("discovers the account's servers by name, with SMS state and cycle, filtered by --state", async () => {
-    const { mock, post } = await startMock(cleanups, { tokens: ['fleet-token'] })
+    const { mock, admin } = await startMock(cleanups, { tokens: ['fleet-token'] })
     const servers = [
       {
         id: 'f32ab4d6-0001',
@@ -177,9 +177,9 @@ describe('sms-watch --servers all (discovery through the mock over HTTP)', () =>
       { id: 'f32ab4d6-0003', name: 'done-01', state: 'finished', migration_cycle: 'cutovered' },
     ]
     for (const server of servers) {
-      await post('/servers', server)
+      await admin.registerServer(server)
     }
-    await post('/servers/f32ab4d6-0001/commands', {
+    await admin.enqueue('f32ab4d6-0001', {
       command_name: 'START',
       command_param: { task_id: 't-1' },
     })
@@ -228,12 +228,12 @@ describe('sms-watch --servers all (discovery through the mock over HTTP)', () =>
   })
 
   it('prints the 429 that halves the budget, naming the server, when SMS throttles at 20/min', async () => {
-    const { mock, post } = await startMock(cleanups, {
+    const { mock, admin } = await startMock(cleanups, {
       tokens: ['throttled-token'],
       rateLimit: '20/min',
     })
     const ids = Array.from({ length: 12 }, (_, i) => `srv-${String(i + 1).padStart(2, '0')}`)
-    for (const id of ids) await post('/servers', { id, name: `name-${id}`, state: 'replicate' })
+    for (const id of ids) await admin.registerServer({ id, name: `name-${id}`, state: 'replicate' })
     const run = io({ SMS_TOKEN: 'throttled-token' })
     const code = await main(
       [

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 import stringWidth from 'string-width'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { postToMock } from './mock-admin.ts'
+import { mockAdmin } from './mock-admin.ts'
 import { cli, hasTmux, tmuxSession, watchCommand } from './tmux-harness.ts'
 
 // A real terminal: tmux runs the built `sms-watch` against the mock server over HTTP, the test
@@ -16,7 +16,7 @@ const ADMIN = 'tmux-admin-token'
 describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
   let mock: RunningNodeServer
   const { tmux, pane, until, ...session } = tmuxSession('sms-watch-test')
-  const admin = (path: string, body: unknown) => postToMock(mock.url, path, body, ADMIN)
+  const admin = () => mockAdmin(mock.url, ADMIN)
 
   beforeAll(async () => {
     if (!existsSync(cli))
@@ -28,8 +28,8 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
       adminToken: ADMIN,
       demo: false,
     })
-    for (const id of ['db-01', 'web-01', 'web-02', 'web-03']) await admin('/servers', { id })
-    await admin('/servers/web-02/commands', {
+    for (const id of ['db-01', 'web-01', 'web-02', 'web-03']) await admin().registerServer({ id })
+    await admin().enqueue('web-02', {
       command_name: 'START',
       command_param: { task_id: 'task-42' },
     })
@@ -84,7 +84,7 @@ describe.skipIf(!hasTmux)('sms-watch in a real terminal (tmux)', () => {
 
     tmux('send-keys', '-t', 'watch', 'p')
     await until((t) => t.includes('PAUSED'), 'p to pause')
-    await admin('/servers/web-02/commands', {
+    await admin().enqueue('web-02', {
       command_name: 'STOP',
       command_param: { task_id: 'held-back' },
     })
@@ -118,7 +118,7 @@ describe.skipIf(!hasTmux)('sms-watch resized in a real terminal (tmux)', () => {
     mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
     const ids = Array.from({ length: 200 }, (_, i) => `srv-${String(i + 1).padStart(3, '0')}`)
     for (const id of ids) {
-      await postToMock(mock.url, '/servers', { id })
+      await mockAdmin(mock.url).registerServer({ id })
     }
     session.start(120, 40, watchCommand('NO_COLOR=1', `--mock ${mock.url}`))
   })
@@ -170,10 +170,10 @@ describe.skipIf(!hasTmux)('sms-watch with CJK, emoji, combining and bidi names (
     session.open()
     mock = await startNodeServer({ port: 0, tokens: ['t'], demo: false })
     for (const id of NAMES) {
-      const response = await postToMock(mock.url, '/servers', { id })
-      expect(response.ok).toBe(true)
+      const registered = await mockAdmin(mock.url).registerServer({ id })
+      expect(registered.id).toBe(id)
     }
-    await postToMock(mock.url, `/servers/${encodeURIComponent(NAMES[0] ?? '')}/commands`, {
+    await mockAdmin(mock.url).enqueue(NAMES[0] ?? '', {
       command_name: 'START',
       command_param: { task_id: '任务-🚀-\u202e01', bucket: 'バケット' },
     })
@@ -237,8 +237,8 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
     session.open()
     mock = await startNodeServer({ port: 0, tokens: ['fleet-token'], demo: false })
     for (const server of SERVERS) {
-      const response = await postToMock(mock.url, '/servers', server)
-      expect(response.ok).toBe(true)
+      const registered = await mockAdmin(mock.url).registerServer(server)
+      expect(registered.id).toBe(server.id)
     }
     session.start(
       80,
@@ -292,7 +292,7 @@ describe.skipIf(!hasTmux)('sms-watch --servers all with hostile names from SMS (
 describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS throttles (tmux)', () => {
   let mock: RunningNodeServer
   const { tmux, until, ...session } = tmuxSession('sms-watch-throttle', { utf8: true })
-  const mockPost = (path: string, body: unknown) => postToMock(mock.url, path, body)
+  const admin = () => mockAdmin(mock.url)
   const COMMANDS = ['START', 'STOP', 'SYNC', 'DELETE', 'START', 'STOP']
 
   beforeAll(async () => {
@@ -300,22 +300,22 @@ describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS thrott
     mock = await startNodeServer({ port: 0, tokens: ['throttle-token'], demo: false })
     for (const [index, command] of COMMANDS.entries()) {
       const id = `t${index}`
-      expect((await mockPost('/servers', { id, name: `host-${index}` })).ok).toBe(true)
-      const queued = await mockPost(`/servers/${id}/commands`, {
+      expect((await admin().registerServer({ id, name: `host-${index}` })).id).toBe(id)
+      const queued = await admin().enqueue(id, {
         command_name: command,
         command_param: { task_id: `task-${index}` },
       })
-      expect(queued.ok).toBe(true)
+      expect(queued).toHaveLength(1)
     }
     // The reviewer's fault: the fleet list is throttled once, with Retry-After 2 s.
-    const fault = await mockPost('/faults', {
+    const fault = await admin().addFaults({
       kind: 'status',
       route: 'sources',
       status: 429,
       count: 1,
       retryAfterSeconds: 2,
     })
-    expect(fault.ok).toBe(true)
+    expect(fault).toHaveLength(1)
     session.start(
       80,
       24,
@@ -348,14 +348,14 @@ describe.skipIf(!hasTmux)('sms-watch --servers all at 80 columns when SMS thrott
     // The first polls have answered before the throttle, so there is something held to show.
     await until((t) => t.includes('pending'), 'the first polls to show pending commands', 8_000)
     // A poll throttled with a long Retry-After: every poll is held, the rate halved.
-    const fault = await mockPost('/faults', {
+    const fault = await admin().addFaults({
       kind: 'status',
       route: 'command',
       status: 429,
       count: 1,
       retryAfterSeconds: 30,
     })
-    expect(fault.ok).toBe(true)
+    expect(fault).toHaveLength(1)
     const text = await until(
       (t) => (t.split('\n')[1] ?? '').includes('held until'),
       'the header to say the polls are held',

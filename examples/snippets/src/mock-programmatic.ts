@@ -1,5 +1,6 @@
 import { createSmsClient, staticToken } from '@sms-command/core'
 import { createMockApp } from '@sms-command/mock-server' // any runtime
+import { createMockAdminClient } from '@sms-command/mock-server/client' // any runtime
 import { startNodeServer } from '@sms-command/mock-server/node' // Node only
 
 const scenario = {
@@ -23,6 +24,12 @@ const client = createSmsClient({
 const command = await client.getCommand('srv-1')
 await client.reportResult('srv-1', { command_name: 'START', result: 'success', result_detail: {} })
 console.log(command?.command_name, await client.getCommand('srv-1')) // START null
+
+// The admin API through the mock's typed client (here on the same in-process app).
+const admin = createMockAdminClient('http://mock.test', { fetch: async (req) => app.fetch(req) })
+await admin.enqueue('srv-1', { command_name: 'SYNC', command_param: { task_id: 't-2' } })
+const { resultsTotal } = await admin.results('srv-1')
+console.log((await admin.server('srv-1')).queue.length, resultsTotal) // 1 1
 
 // Over HTTP on Node: a real port (0 picks a free one), options as createMockApp's plus host/port.
 const mock = await startNodeServer({ port: 0, tokens: ['t0k3n'], demo: false, scenario })

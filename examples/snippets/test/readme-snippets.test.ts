@@ -108,6 +108,7 @@ describe('the snippets run', () => {
     const { stdout } = await node('mock-programmatic.js')
     expect(stdout).toContain("200 { command_name: 'START', command_param: { task_id: 't-1' } }")
     expect(stdout).toContain('START null')
+    expect(stdout).toMatch(/^1 1$/m)
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/m)
   })
 

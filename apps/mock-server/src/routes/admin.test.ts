@@ -887,3 +887,53 @@ describe('admin journal', () => {
     for (const line of journal.body.entries) expect(line.auth?.account).toBe('acme')
   })
 })
+
+describe('admin middleware (Hono requestId and bodyLimit)', () => {
+  it('gives every answer its own 32-hex X-Request-Id, never the one the client sent', async () => {
+    const app = createMockApp({ scenario: SCENARIO, seed: 1 })
+    const first = await app.request('/_mock/clock', { headers: { 'x-request-id': 'mine' } })
+    const second = await app.request('/_mock/clock')
+    expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    expect(second.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    expect(first.headers.get('x-request-id')).not.toBe(second.headers.get('x-request-id'))
+  })
+
+  it('refuses a body past 1 MiB with 400 MOCK.0400 naming the bound, declared or streamed', async () => {
+    const app = createMockApp({ scenario: SCENARIO, seed: 1 })
+    const big = JSON.stringify({ id: 'x'.repeat(1024 * 1024) })
+    const declared = await app.request('/_mock/servers', { method: 'POST', body: big })
+    expect(declared.status).toBe(400)
+    expect((await declared.json()).error_msg).toBe('body: expected at most 1048576 bytes')
+    const bytes = new TextEncoder().encode(big)
+    const streamed = await app.request('/_mock/servers', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(bytes.subarray(0, 600_000))
+          controller.enqueue(bytes.subarray(600_000))
+          controller.close()
+        },
+      }),
+      // @ts-expect-error: Node's fetch needs it for a stream body
+      duplex: 'half',
+    })
+    expect(streamed.status).toBe(400)
+    expect(streamed.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/)
+    expect((await streamed.json()).error_code).toBe('MOCK.0400')
+    // A body under the bound is read whole, streamed or not.
+    const small = new TextEncoder().encode(JSON.stringify({ id: 'srv-streamed' }))
+    const fine = await app.request('/_mock/servers', {
+      method: 'POST',
+      body: new ReadableStream({
+        start(controller) {
+          controller.enqueue(small.subarray(0, 5))
+          controller.enqueue(small.subarray(5))
+          controller.close()
+        },
+      }),
+      // @ts-expect-error: Node's fetch needs it for a stream body
+      duplex: 'half',
+    })
+    expect(fine.status).toBe(201)
+  })
+})

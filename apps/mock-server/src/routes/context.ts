@@ -1,9 +1,10 @@
 import type { Context } from 'hono'
 import { ERROR_CODES } from '../errors.ts'
-import type { RuntimeAdapter } from '../options.ts'
+import { clientMethod } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
+import type { RuntimeAdapter } from '../runtime.ts'
 import type { MockStore, StoreSettings } from '../store/store.ts'
-import type { JournalInput } from '../types.ts'
+import type { RequestLogInput } from '../types.ts'
 
 /** What every route handler needs. */
 export interface RouteDeps {
@@ -12,48 +13,6 @@ export interface RouteDeps {
   runtime: RuntimeAdapter
   sleep: (ms: number) => Promise<void>
   logError: (message: string, error: unknown) => void
-}
-
-// GET requests the app made from HEAD ones (see `headAsGet`): weakly held, so a request that has
-// been answered leaves nothing behind.
-const fromHead = new WeakSet<Request>()
-
-/**
- * The GET request the app dispatches for a HEAD one (it answers HEAD as GET without a body),
- * remembered as a HEAD, so that the journal, the refusal texts and AK/SK verification (which
- * signs the method) see the method the client sent: see {@link clientMethod}.
- *
- * @example
- * const response = await dispatch(headAsGet(request))
- * clientMethod(headAsGet(request)) // 'HEAD'
- */
-export function headAsGet(request: Request): Request {
-  const get = new Request(request, { method: 'GET' })
-  fromHead.add(get)
-  return get
-}
-
-/**
- * The method the client sent: `HEAD` for a request the app rewrote to GET, else the request's.
- *
- * @example
- * clientMethod(c.req.raw) // 'HEAD' for `curl -I`
- */
-export function clientMethod(request: Request): string {
-  const method = request.method
-  return method === 'GET' && fromHead.has(request) ? 'HEAD' : method
-}
-
-/** The raw (still percent-encoded) path of a request URL, without query or fragment. */
-export function rawPath(url: string): string {
-  const start = url.indexOf('/', url.indexOf('//') + 2)
-  if (start < 0) return '/'
-  let end = url.length
-  const q = url.indexOf('?', start)
-  if (q >= 0) end = q
-  const h = url.indexOf('#', start)
-  if (h >= 0 && h < end) end = h
-  return url.slice(start, end)
 }
 
 /**
@@ -190,8 +149,8 @@ export function baseEntry(
   deps: RouteDeps,
   requestId: string,
   path: string,
-  route: JournalInput['route'],
-): Omit<JournalInput, 'status' | 'durationMs'> {
+  route: RequestLogInput['route'],
+): Omit<RequestLogInput, 'status' | 'durationMs'> {
   return {
     atMs: deps.settings.clock(),
     requestId,

@@ -7,6 +7,7 @@ import {
   parseJsonObject,
   readBodyLimited,
 } from '../http.ts'
+import { rawPath } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { firstIssue } from '../scenario.ts'
 import {
@@ -15,7 +16,6 @@ import {
   baseEntry,
   dropBeforeEffect,
   type RouteDeps,
-  rawPath,
 } from './context.ts'
 
 const text = (what: string, max = 255) =>

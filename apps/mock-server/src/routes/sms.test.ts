@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { inProcessRuntime, resolveSettings } from '../options.ts'
+import { rawPath } from '../request.ts'
 import { MemoryStore } from '../store/memory-store.ts'
 import type { RouteDeps } from './context.ts'
-import { rawPath } from './context.ts'
 import { createDirectSmsHandler, createPollLane, signsBody, unusableToken } from './sms.ts'
 
 // The poll lane answers the common poll without the full path's steps. It must be invisible: the

@@ -1,20 +1,20 @@
 import type { Context } from 'hono'
 import { ERROR_CODES } from '../errors.ts'
 import { errorResponse, jsonHeaders, nextRequestId } from '../http.ts'
+import { clientMethod } from '../request.ts'
 import type { FaultSelection } from '../rules/faults.ts'
 import { httpDate } from '../rules/gateway.ts'
 import type { SourceServer } from '../rules/server-state.ts'
-import type { JournalInput } from '../types.ts'
+import type { RequestLogInput } from '../types.ts'
 import {
   announceFaults,
   answerWithFaults,
   baseEntry,
-  clientMethod,
   dropBeforeEffect,
   injectedStatusAnswer,
   type RouteDeps,
 } from './context.ts'
-import { authenticateSmsRequest, refusalEntry } from './sms.ts'
+import { authenticateSmsRequest, refusalEntry } from './sms-auth.ts'
 import { runSteps, type Steps } from './steps.ts'
 
 /** docs/api.md §8: `limit` 0 or absent means 200. */
@@ -134,7 +134,7 @@ function* handleSources(deps: RouteDeps, c: Context): Steps<Response> {
   const request = c.req.raw
   const now = (store.clockNow ? store.clockNow() : yield store.now()) as number
   const date = httpDate(now)
-  const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as JournalInput
+  const entry = baseEntry(c, deps, requestId, '/v3/sources', 'sources') as RequestLogInput
   let faults: FaultSelection | undefined
   const record = (status: number) => {
     if (faults && faults.hits.length > 0) entry.faults = faults.hits

@@ -1,16 +1,23 @@
-import type { EventFilter } from '../store/store.ts'
 import type { MockEvent, NewMockEvent } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
 
-type Listener = (event: MockEvent) => void
-type StoredEvent = NewMockEvent & { seq: number; atMs: number }
-
-function toWire({ atMs, seq, ...rest }: StoredEvent): MockEvent {
-  return { seq, at: new Date(atMs).toISOString(), ...rest }
+/** Filter of the event stream. */
+export interface EventFilter {
+  servers?: readonly string[] | undefined
+  types?: readonly string[] | undefined
+  /** Replay backlog events with a greater seq first. */
+  since?: number | undefined
 }
 
-/** Most events a slow subscriber may have waiting before the oldest are dropped. */
-const MAX_PENDING = 1_000
+type StoredEvent = NewMockEvent & { seq: number; atMs: number; wire?: MockEvent }
+
+function toWire(stored: StoredEvent): MockEvent {
+  if (stored.wire) return stored.wire
+  const { atMs, seq, wire: _, ...rest } = stored
+  // Made once per event, for the first reader; kept for the next ones.
+  stored.wire = { seq, at: new Date(atMs).toISOString(), ...rest }
+  return stored.wire
+}
 
 function matches(event: MockEvent, filter: EventFilter): boolean {
   if (filter.servers && filter.servers.length > 0) {
@@ -21,14 +28,16 @@ function matches(event: MockEvent, filter: EventFilter): boolean {
 }
 
 /**
- * Numbers events, keeps a bounded backlog for replay and fans them out to live subscribers.
- * A subscriber that falls more than 1,000 events behind loses the oldest (and is told so by a
- * gap in `seq`), so one stuck client can't grow memory without bound.
+ * Numbers events, keeps the newest `backlog` of them and serves them to subscribers. One backlog
+ * policy for replay and live reading alike: a subscriber is a cursor into that backlog (from
+ * `since`, or from now), never a queue of its own, so a subscriber that falls more than
+ * `backlog` events behind loses the oldest (and sees the gap in `seq`) exactly as a client
+ * resuming from an old `since` does, and a stuck client costs no memory at all.
  */
 export class EventHub {
   #seq = 0
   readonly #backlog: RingBuffer<StoredEvent>
-  readonly #listeners = new Set<Listener>()
+  readonly #wakers = new Set<() => void>()
 
   constructor(backlog: number) {
     this.#backlog = new RingBuffer(backlog)
@@ -53,41 +62,38 @@ export class EventHub {
       stored.seq = ++this.#seq
       stored.atMs ??= now
       this.#backlog.push(stored)
-      if (this.#listeners.size === 0) continue
-      const wire = toWire(stored)
-      for (const listener of this.#listeners) listener(wire)
     }
+    if (events.length === 0) return
+    for (const wake of this.#wakers) wake()
+  }
+
+  /** The stored event after `cursor` (skipping what the backlog no longer holds), if any. */
+  #next(cursor: number): StoredEvent | undefined {
+    const oldest = this.#seq - this.#backlog.size + 1
+    return this.#backlog.at(Math.max(cursor + 1, oldest) - oldest)
   }
 
   subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
-    const pending: MockEvent[] = []
-    if (filter.since !== undefined) {
-      const since = filter.since
-      for (const stored of this.#backlog.toArray()) {
-        const event = toWire(stored)
-        if (event.seq > since && matches(event, filter)) pending.push(event)
-      }
-    }
+    // Without `since`, only what is published from now on.
+    let cursor = filter.since ?? this.#seq
     let wake: (() => void) | undefined
-    const listener: Listener = (event) => {
-      if (!matches(event, filter)) return
-      pending.push(event)
-      if (pending.length > MAX_PENDING) pending.shift()
-      wake?.()
-    }
-    this.#listeners.add(listener)
+    const waker = () => wake?.()
+    this.#wakers.add(waker)
     const stop = () => {
-      this.#listeners.delete(listener)
+      this.#wakers.delete(waker)
       wake?.()
     }
     signal.addEventListener('abort', stop, { once: true })
+    const hub = this
     return {
       async *[Symbol.asyncIterator]() {
         try {
           while (!signal.aborted) {
-            const next = pending.shift()
-            if (next) {
-              yield next
+            const stored = hub.#next(cursor)
+            if (stored) {
+              cursor = stored.seq
+              const event = toWire(stored)
+              if (matches(event, filter)) yield event
               continue
             }
             await new Promise<void>((resolve) => {
@@ -108,6 +114,6 @@ export class EventHub {
   }
 
   get subscribers(): number {
-    return this.#listeners.size
+    return this.#wakers.size
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { JournalInput } from '../types.ts'
+import type { RequestLogInput } from '../types.ts'
 import { serverEvent } from './control.ts'
 import { LiveControl } from './live-control.ts'
 
@@ -10,8 +10,14 @@ const SETTINGS = {
   rateLimit: { limit: 1, windowMs: 60_000 },
 } as const
 
-function request(status: number): JournalInput {
-  return { atMs: 0, method: 'GET', path: '/v3/sources', route: 'sources', status } as JournalInput
+function request(status: number): RequestLogInput {
+  return {
+    atMs: 0,
+    method: 'GET',
+    path: '/v3/sources',
+    route: 'sources',
+    status,
+  } as RequestLogInput
 }
 
 async function replay(live: LiveControl): Promise<string[]> {

@@ -2,12 +2,18 @@
 // The in-process store holds one in memory; on Workers the control object holds the one instance
 // and persists the live settings, rate-limit windows and last event seq through `restore` and
 // the accessors below (the journal and event backlog stay memory only).
-import type { EventFilter, JournalFilter, LiveSettings } from '../store/store.ts'
-import type { JournalEntry, JournalInput, MockEvent, NewMockEvent, Principal } from '../types.ts'
-import { EventHub } from './event-hub.ts'
+import type {
+  MockEvent,
+  NewMockEvent,
+  Principal,
+  RequestLogEntry,
+  RequestLogInput,
+} from '../types.ts'
+import { type EventFilter, EventHub } from './event-hub.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {
   initialLiveState,
+  type LiveSettings,
   type LiveState,
   throttleRequest,
   updateLiveSettings,
@@ -29,7 +35,7 @@ export interface SavedLive {
   lastSeq?: number | undefined
 }
 
-import { RequestLog } from './request-log.ts'
+import { type JournalFilter, RequestLog } from './request-log.ts'
 
 /** The settings a {@link LiveControl} starts (and resets) with. */
 export interface LiveControlSettings {
@@ -70,12 +76,12 @@ export class LiveControl {
   }
 
   /** Logs one request. */
-  journal(entry: JournalInput): void {
+  journal(entry: RequestLogInput): void {
     this.#log.append(entry)
   }
 
   /** Logged requests matching `filter`, newest last. */
-  readJournal(filter: JournalFilter): JournalEntry[] {
+  readJournal(filter: JournalFilter): RequestLogEntry[] {
     return this.#log.read(filter)
   }
 

@@ -1,7 +1,6 @@
 // The settings an operator changes on a running mock (auth error style, rate limit), held the
 // same way by both stores. In memory here; on Workers, `adapters/workers/live-persistence.ts`
 // saves them and the windows so that an evicted control object keeps them.
-import type { LiveSettings } from '../store/store.ts'
 import type { Principal } from '../types.ts'
 import type { AuthErrorStyle } from './gateway.ts'
 import {
@@ -13,6 +12,12 @@ import {
   type ThrottleOutcome,
   takeRequest,
 } from './rate-limit.ts'
+
+/** Settings that can change at run time (`POST /_mock/settings`). */
+export interface LiveSettings {
+  authErrors: AuthErrorStyle
+  rateLimit: RateLimit | null
+}
 
 /** The live settings and the rate-limit windows counted under them. */
 export interface LiveState {

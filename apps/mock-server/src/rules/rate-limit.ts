@@ -43,8 +43,47 @@ export const MAX_RATE_LIMIT = Number.MAX_SAFE_INTEGER
 const BUDGET = /^\s*(\d+)\s*\/\s*(\d*)\s*([a-z]+)\s*$/i
 
 /**
- * Parses a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`): LIMIT from 1 to
- * {@link MAX_RATE_LIMIT}, any N whose window (N units) is at most 3650 days.
+ * Reads a budget written `LIMIT/[N]UNIT` (`20/min`, `100/10s`, `5000/hour`): LIMIT from 1 to
+ * {@link MAX_RATE_LIMIT}, any N whose window (N units) is at most 3650 days. The one reader of
+ * the text form: the settings table (settings.ts) checks every flag, variable, scenario and
+ * admin body with it, and {@link parseRateLimit} throws its refusal.
+ *
+ * @example
+ * readRateLimit('20/min') // { ok: true, value: { limit: 20, windowMs: 60000 } }
+ * readRateLimit('20/ms') // { ok: false, message: 'expected LIMIT/UNIT such as "20/min", …' }
+ */
+export function readRateLimit(
+  text: string,
+): { ok: true; value: RateLimit } | { ok: false; message: string } {
+  const match = BUDGET.exec(text)
+  const unit = match?.[3] ? UNITS.get(match[3].toLowerCase()) : undefined
+  if (!match || !unit) {
+    return {
+      ok: false,
+      message:
+        'expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s))',
+    }
+  }
+  const limit = Number(match[1])
+  if (limit < 1 || limit > MAX_RATE_LIMIT) {
+    return {
+      ok: false,
+      message: `expected LIMIT/UNIT with a LIMIT of 1 to ${MAX_RATE_LIMIT} requests`,
+    }
+  }
+  const count = match[2] ? Number(match[2]) : 1
+  if (count < 1) {
+    return { ok: false, message: `expected LIMIT/UNIT with a window of at least 1 ${unit.name}` }
+  }
+  const windowMs = count * unit.ms
+  if (windowMs > MAX_DURATION_MS) {
+    return { ok: false, message: 'expected a window of at most 3650 days (ten years)' }
+  }
+  return { ok: true, value: { limit, windowMs } }
+}
+
+/**
+ * Parses a budget written `LIMIT/[N]UNIT` (see {@link readRateLimit}).
  *
  * @throws {MockConfigError} naming `field` and what is wrong: the form, the unit, LIMIT, N or
  * the window's length.
@@ -53,34 +92,10 @@ const BUDGET = /^\s*(\d+)\s*\/\s*(\d*)\s*([a-z]+)\s*$/i
  * parseRateLimit('1/1000000s') // { limit: 1, windowMs: 1000000000 } (11.6 days)
  */
 export function parseRateLimit(text: string, field = 'rateLimit'): RateLimit {
-  const match = BUDGET.exec(text)
-  const unit = match?.[3] ? UNITS.get(match[3].toLowerCase()) : undefined
+  const read = readRateLimit(text)
+  if (read.ok) return read.value
   const got = `, got ${JSON.stringify(text.length > 100 ? `${text.slice(0, 100)}…` : text)}`
-  if (!match || !unit) {
-    throw new MockConfigError(
-      field,
-      `expected LIMIT/UNIT such as "20/min", "100/10s" or "5000/hour" (units: s, sec, second(s), min, minute(s), h, hour(s), day(s))${got}`,
-    )
-  }
-  const limit = Number(match[1])
-  if (limit < 1 || limit > MAX_RATE_LIMIT) {
-    throw new MockConfigError(
-      field,
-      `expected LIMIT/UNIT with a LIMIT of 1 to ${MAX_RATE_LIMIT} requests${got}`,
-    )
-  }
-  const count = match[2] ? Number(match[2]) : 1
-  if (count < 1) {
-    throw new MockConfigError(
-      field,
-      `expected LIMIT/UNIT with a window of at least 1 ${unit.name}${got}`,
-    )
-  }
-  const windowMs = count * unit.ms
-  if (windowMs > MAX_DURATION_MS) {
-    throw new MockConfigError(field, `expected a window of at most 3650 days (ten years)${got}`)
-  }
-  return { limit, windowMs }
+  throw new MockConfigError(field, `${read.message}${got}`)
 }
 
 /**

@@ -1,8 +1,7 @@
 // Which server belongs to which account, and the server-wide settings a registration changes:
 // the same rules for the in-process store (one map of servers) and the Workers store (a
 // registry of ids in the control object, each server in its own object).
-import { DEFAULT_ACCOUNT } from '../scenario.ts'
-import type { DeliveryMode, IdleShape } from '../types.ts'
+import { DEFAULT_ACCOUNT, type DeliveryMode, type IdleShape } from '../types.ts'
 import type { FaultState } from './faults.ts'
 import {
   applyFleetFields,

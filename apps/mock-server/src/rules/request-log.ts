@@ -1,27 +1,37 @@
-import type { JournalFilter } from '../store/store.ts'
-import type { JournalEntry, JournalInput } from '../types.ts'
+import type { RequestLogEntry, RequestLogInput, RouteName } from '../types.ts'
 import { RingBuffer } from './ring-buffer.ts'
+
+/** Filter of `GET /_mock/journal`. */
+export interface JournalFilter {
+  /** Any of these server ids. */
+  server?: readonly string[] | undefined
+  /** Any of these exact statuses (`404`) or classes (`4xx`). */
+  status?: readonly string[] | undefined
+  /** Any of these routes. */
+  route?: readonly RouteName[] | undefined
+  limit?: number | undefined
+}
 
 /** The request log (served as the journal): a ring buffer of the last N requests, numbered. */
 export class RequestLog {
   #seq = 0
-  readonly #ring: RingBuffer<JournalInput & { seq: number }>
+  readonly #ring: RingBuffer<RequestLogInput & { seq: number }>
 
   constructor(size: number) {
     this.#ring = new RingBuffer(size)
   }
 
-  append(entry: JournalInput): void {
+  append(entry: RequestLogInput): void {
     // Kept as given (time in ms): formatting dates for every request would cost more than the rest.
-    ;(entry as JournalInput & { seq: number }).seq = ++this.#seq
-    this.#ring.push(entry as JournalInput & { seq: number })
+    ;(entry as RequestLogInput & { seq: number }).seq = ++this.#seq
+    this.#ring.push(entry as RequestLogInput & { seq: number })
   }
 
   /**
    * Newest last; `limit` keeps the newest N. Each filter given keeps the entries matching any of
    * its values, and an entry must pass every filter given (an empty list is no filter).
    */
-  read(filter: JournalFilter): JournalEntry[] {
+  read(filter: JournalFilter): RequestLogEntry[] {
     const servers = filter.server?.length ? filter.server : undefined
     const routes = filter.route?.length ? filter.route : undefined
     const statuses = filter.status?.length ? filter.status : undefined

@@ -1,5 +1,5 @@
 /**
- * A fixed-capacity buffer that overwrites its oldest item: the journal and the event backlog
+ * A fixed-capacity buffer that overwrites its oldest item: the request log and the event backlog
  * use it so that memory stays flat however long the mock runs.
  *
  * @example
@@ -28,6 +28,17 @@ export class RingBuffer<T> {
     this.#items[index] = item
     if (this.#size < this.capacity) this.#size++
     else this.#start = (this.#start + 1) % this.capacity
+  }
+
+  /**
+   * The item `index` places after the oldest (0: the oldest), or `undefined` past the newest.
+   *
+   * @example
+   * ring.at(ring.size - 1) // the newest
+   */
+  at(index: number): T | undefined {
+    if (index < 0 || index >= this.#size) return undefined
+    return this.#items[(this.#start + index) % this.capacity]
   }
 
   /** Oldest first. */

@@ -40,7 +40,6 @@ import {
   type ServerRegistration,
   updateServerSettings,
 } from '../rules/registry.ts'
-import { applyIdentity, seedState } from '../rules/seed.ts'
 import {
   createServerState,
   deliver,
@@ -64,13 +63,14 @@ import { clampClockTime } from '../rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
-  JournalEntry,
-  JournalInput,
   MockEvent,
   NewMockEvent,
   Principal,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../types.ts'
+import { applyIdentity, seedState } from './seed.ts'
 import type {
   DeliverResult,
   EventFilter,
@@ -384,11 +384,11 @@ export class MemoryStore implements MockStore {
     return this.#live.updateSettings(changes)
   }
 
-  journal(entry: JournalInput): void {
+  journal(entry: RequestLogInput): void {
     this.#live.journal(entry)
   }
 
-  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  async readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#live.readJournal(filter)
   }
 

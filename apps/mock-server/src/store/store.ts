@@ -1,4 +1,5 @@
 import type { ClockChange } from '../rules/control.ts'
+import type { EventFilter } from '../rules/event-hub.ts'
 import type { FaultSelection, FaultSpec, FaultState } from '../rules/faults.ts'
 import type { AuthErrorStyle } from '../rules/gateway.ts'
 import type {
@@ -8,7 +9,9 @@ import type {
   TokenSelector,
   WireRequest,
 } from '../rules/identity.ts'
+import type { LiveSettings } from '../rules/live-settings.ts'
 import type { RateLimit, RateLimitedApi, ThrottleOutcome } from '../rules/rate-limit.ts'
+import type { JournalFilter } from '../rules/request-log.ts'
 import type {
   EnqueueItem,
   EnqueueOutcome,
@@ -24,12 +27,12 @@ import type {
   AuthOutcome,
   DeliveryMode,
   IdleShape,
-  JournalEntry,
-  JournalInput,
   MockEvent,
   NewMockEvent,
   Principal,
   QueuedCommand,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../types.ts'
 
@@ -59,12 +62,6 @@ export interface StoreSettings {
   rateLimit: RateLimit | null
 }
 
-/** Settings that can change at run time (`POST /_mock/settings`). */
-export interface LiveSettings {
-  authErrors: AuthErrorStyle
-  rateLimit: RateLimit | null
-}
-
 /** Outcome of a GET on a server. */
 export type DeliverResult =
   | { status: 'not-found' }
@@ -87,26 +84,7 @@ export type ReportResult =
   | { status: 'mismatch'; current: string | null }
   | { status: 'ok'; next: QueuedCommand | null }
 
-/** Filter of `GET /_mock/journal`. */
-export interface JournalFilter {
-  /** Any of these server ids. */
-  server?: readonly string[] | undefined
-  /** Any of these exact statuses (`404`) or classes (`4xx`). */
-  status?: readonly string[] | undefined
-  /** Any of these routes. */
-  route?: readonly RouteName[] | undefined
-  limit?: number | undefined
-}
-
-/** Filter of the event stream. */
-export interface EventFilter {
-  servers?: readonly string[] | undefined
-  types?: readonly string[] | undefined
-  /** Replay backlog events with a greater seq first. */
-  since?: number | undefined
-}
-
-export type { IdentityView }
+export type { EventFilter, IdentityView, JournalFilter, LiveSettings }
 
 /** Credentials and servers added at run time (`POST /_mock/identity`); same shape as a scenario's. */
 export type IdentityInput = Pick<Scenario, 'accounts' | 'users' | 'tokens' | 'accessKeys'>
@@ -202,8 +180,8 @@ export interface MockStore {
   updateLiveSettings(changes: Partial<LiveSettings>): Promise<LiveSettings>
 
   /** Records a request; must not throw. A store that writes remotely returns a promise. */
-  journal(entry: JournalInput): void | Promise<void>
-  readJournal(filter: JournalFilter): Promise<JournalEntry[]>
+  journal(entry: RequestLogInput): void | Promise<void>
+  readJournal(filter: JournalFilter): Promise<RequestLogEntry[]>
   publish(events: readonly NewMockEvent[]): Promise<void>
   /** Live events until `signal` aborts; resolves once the subscription is live. */
   subscribe(filter: EventFilter, signal: AbortSignal): Promise<AsyncIterable<MockEvent>>

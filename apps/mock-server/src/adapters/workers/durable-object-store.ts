@@ -35,16 +35,17 @@ import type {
 } from '../../store/store.ts'
 import type {
   AuthOutcome,
-  JournalEntry,
-  JournalInput,
   MockEvent,
   NewMockEvent,
   Principal,
+  RequestLogEntry,
+  RequestLogInput,
   RouteName,
 } from '../../types.ts'
+import { controlStub } from './control-object.ts'
 import type { WorkerEnv } from './env.ts'
 import { decodeEventLine, type EventLineTally } from './event-lines.ts'
-import { controlStub, serverStub } from './objects.ts'
+import { serverStub } from './server-object.ts'
 
 /**
  * The store of the Cloudflare Worker: one Durable Object per server id (queue, results and
@@ -275,11 +276,11 @@ export class DurableObjectStore implements MockStore {
     return selection
   }
 
-  journal(entry: JournalInput): Promise<void> {
+  journal(entry: RequestLogInput): Promise<void> {
     return this.#control.journal(entry).catch(() => {})
   }
 
-  readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#control.readJournal(filter)
   }
 

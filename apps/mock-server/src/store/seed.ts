@@ -1,8 +1,13 @@
+import { createFault, deriveSeed, type FaultState } from '../rules/faults.ts'
+import { addAccount, createIdentityState, type IdentityState, setToken } from '../rules/identity.ts'
+import {
+  createServerState,
+  enqueue,
+  type ServerLimits,
+  type ServerState,
+} from '../rules/server-state.ts'
 import { DEFAULT_ACCOUNT, type Scenario } from '../scenario.ts'
-import type { IdentityInput } from '../store/store.ts'
-import { createFault, deriveSeed, type FaultState } from './faults.ts'
-import { addAccount, createIdentityState, type IdentityState, setToken } from './identity.ts'
-import { createServerState, enqueue, type ServerLimits, type ServerState } from './server-state.ts'
+import type { IdentityInput } from './store.ts'
 
 /** Adds accounts, users, tokens and access keys; `account` defaults to `demo`. */
 export function applyIdentity(identity: IdentityState, input: IdentityInput, now: number): void {

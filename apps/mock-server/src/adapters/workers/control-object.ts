@@ -1,3 +1,5 @@
+// The control Durable Object: identities, the server registry, global faults, the clock, the
+// live settings, the request log and the event stream of the Workers store.
 import { DurableObject } from 'cloudflare:workers'
 import { resolveSettings } from '../../options.ts'
 import {
@@ -38,25 +40,9 @@ import {
   idsOwnedBy,
   registrationConflict,
   registryOf,
-  type ServerSettingsChange,
-  updateServerSettings,
 } from '../../rules/registry.ts'
-import { applyIdentity, seedState } from '../../rules/seed.ts'
-import {
-  deliver,
-  type EnqueueItem,
-  enqueue,
-  ownedServer,
-  type ResultInput,
-  releaseDue,
-  report,
-  type ServerLimits,
-  type ServerState,
-  sourceServerOf,
-  summarizeServer,
-  viewServer,
-} from '../../rules/server-state.ts'
 import { clampClockTime } from '../../rules/time-bounds.ts'
+import { applyIdentity, seedState } from '../../store/seed.ts'
 import type {
   EventFilter,
   IdentityInput,
@@ -64,22 +50,21 @@ import type {
   LiveSettings,
   StoreSettings,
 } from '../../store/store.ts'
-import type {
-  DeliveryMode,
-  IdleShape,
-  JournalEntry,
-  JournalInput,
-  NewMockEvent,
-  RouteName,
-} from '../../types.ts'
-import { type WorkerEnv, workerOptions } from './env.ts'
+import type { RequestLogEntry, RequestLogInput, NewMockEvent, RouteName } from '../../types.ts'
 import { PersistedLive } from './live-persistence.ts'
+import type { SmsServerObject } from './server-object.ts'
+import { serverStub } from './server-object.ts'
+import { type WorkerVariables, workerOptions } from './variables.ts'
 
 const CONTROL_KEY = 'control'
-const SERVER_KEY = 'server'
 
 /** The one object that holds accounts, tokens, AK/SK, global faults, the clock, journal and events. */
 export const CONTROL_NAME = 'control'
+
+/** What the control object reaches: the variables and the server objects. */
+export interface ControlEnv extends WorkerVariables {
+  SMS_SERVER: DurableObjectNamespace<SmsServerObject>
+}
 
 interface ControlSnapshot {
   identity: ReturnType<typeof identityToJSON>
@@ -96,7 +81,7 @@ interface ControlSnapshot {
  * event stream. Everything but the journal and event backlog is persisted (the event seq too, so
  * numbering goes on), so an evicted object comes back as it was.
  */
-export class SmsControlObject extends DurableObject<WorkerEnv> {
+export class SmsControlObject extends DurableObject<ControlEnv> {
   readonly #settings: StoreSettings
   #identity!: IdentityState
   #registry = new Map<string, string>()
@@ -108,7 +93,7 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   readonly #live: LiveControl
   readonly #saved: PersistedLive
 
-  constructor(ctx: DurableObjectState, env: WorkerEnv) {
+  constructor(ctx: DurableObjectState, env: ControlEnv) {
     super(ctx, env)
     this.#settings = resolveSettings(workerOptions(env))
     this.#live = new LiveControl(this.#settings)
@@ -321,11 +306,11 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
     return selection
   }
 
-  async journal(entry: JournalInput): Promise<void> {
+  async journal(entry: RequestLogInput): Promise<void> {
     this.#live.journal(entry)
   }
 
-  async readJournal(filter: JournalFilter): Promise<JournalEntry[]> {
+  async readJournal(filter: JournalFilter): Promise<RequestLogEntry[]> {
     return this.#live.readJournal(filter)
   }
 
@@ -370,136 +355,9 @@ export class SmsControlObject extends DurableObject<WorkerEnv> {
   }
 }
 
-/** One source server: its queue, scheduled commands, results and faults, persisted. */
-export class SmsServerObject extends DurableObject<WorkerEnv> {
-  #state: ServerState | null = null
-
-  constructor(ctx: DurableObjectState, env: WorkerEnv) {
-    super(ctx, env)
-    void ctx.blockConcurrencyWhile(async () => {
-      this.#state = (await ctx.storage.get<ServerState>(SERVER_KEY)) ?? null
-    })
-  }
-
-  async #save(): Promise<void> {
-    await this.ctx.storage.put(SERVER_KEY, this.#state)
-  }
-
-  async init(state: ServerState): Promise<void> {
-    this.#state = state
-    await this.#save()
-  }
-
-  async clear(): Promise<void> {
-    this.#state = null
-    await this.#save()
-  }
-
-  async update(changes: ServerSettingsChange) {
-    if (!this.#state) return
-    updateServerSettings(this.#state, changes)
-    await this.#save()
-  }
-
-  async summary(mode: DeliveryMode) {
-    return this.#state ? summarizeServer(this.#state, mode) : undefined
-  }
-
-  async source(now: number, windowMs: number) {
-    return this.#state ? sourceServerOf(this.#state, now, windowMs) : undefined
-  }
-
-  async view(mode: DeliveryMode, idle: IdleShape, now: number) {
-    if (!this.#state) return undefined
-    const events = releaseDue(this.#state, now)
-    if (events.length > 0) await this.#save()
-    return { view: viewServer(this.#state, mode, idle), events }
-  }
-
-  async enqueue(items: EnqueueItem[], now: number, limits: ServerLimits) {
-    if (!this.#state) return { notFound: true } as const
-    const released = releaseDue(this.#state, now)
-    const outcome = enqueue(this.#state, items, now, limits)
-    await this.#save()
-    return outcome.ok ? { ...outcome, events: [...released, ...outcome.events] } : outcome
-  }
-
-  async deliver(
-    account: string,
-    mode: DeliveryMode,
-    now: number,
-    requestId: string,
-    limits: ServerLimits,
-  ) {
-    const server = ownedServer(this.#state, account)
-    if ('status' in server) return server
-    const outcome = deliver(server, mode, now, requestId, limits)
-    await this.#save()
-    return {
-      status: 'ok',
-      command: outcome.command,
-      events: outcome.events,
-      idle: server.idle,
-    } as const
-  }
-
-  async report(
-    account: string,
-    input: ResultInput,
-    mode: DeliveryMode,
-    now: number,
-    requestId: string,
-    limits: ServerLimits,
-  ) {
-    const server = ownedServer(this.#state, account)
-    if ('status' in server) return server
-    const outcome = report(server, input, mode, now, requestId, limits)
-    await this.#save()
-    return outcome.ok
-      ? ({ status: 'ok', next: outcome.next, events: outcome.events } as const)
-      : ({ status: 'mismatch', current: outcome.current, events: outcome.events } as const)
-  }
-
-  async addFault(fault: FaultState): Promise<boolean> {
-    if (!this.#state) return false
-    this.#state.faults.push(fault)
-    await this.#save()
-    return true
-  }
-
-  async listFaults(): Promise<FaultState[]> {
-    return this.#state?.faults ?? []
-  }
-
-  async removeFault(id: string): Promise<boolean> {
-    if (!this.#state || !removeFault(this.#state.faults, id)) return false
-    await this.#save()
-    return true
-  }
-
-  async clearFaults(): Promise<string[]> {
-    const ids = this.#state?.faults.map((f) => f.spec.id) ?? []
-    if (this.#state && ids.length > 0) {
-      this.#state.faults = []
-      await this.#save()
-    }
-    return ids
-  }
-
-  async drawFaults(serverId: string, route: RouteName, selection: FaultSelection) {
-    if (!this.#state || this.#state.faults.length === 0) return { selection, exhausted: [] }
-    const exhausted = drawFaultsExhausting(this.#state.faults, { serverId, route }, selection)
-    await this.#save()
-    return { selection, exhausted }
-  }
-}
-
-/** The Durable Object of server `id`. */
-export function serverStub(env: WorkerEnv, id: string): DurableObjectStub<SmsServerObject> {
-  return env.SMS_SERVER.get(env.SMS_SERVER.idFromName(id))
-}
-
 /** The control Durable Object. */
-export function controlStub(env: WorkerEnv): DurableObjectStub<SmsControlObject> {
+export function controlStub(env: {
+  SMS_CONTROL: DurableObjectNamespace<SmsControlObject>
+}): DurableObjectStub<SmsControlObject> {
   return env.SMS_CONTROL.get(env.SMS_CONTROL.idFromName(CONTROL_NAME))
 }
