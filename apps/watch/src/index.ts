@@ -14,7 +14,7 @@ export {
   parseCommandLine,
   type WatchConfig,
 } from './config.ts'
-export * from './fleet.ts'
+export * from './server-view.ts'
 export * from './keymap.ts'
 export { main, version } from './main.ts'
 export * from './model.ts'

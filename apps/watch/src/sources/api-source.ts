@@ -8,7 +8,7 @@ import {
   type SmsClient,
   systemScheduler,
 } from '@sms-command/core'
-import { shortError } from '../fleet.ts'
+import { shortError } from '../server-view.ts'
 import type { ErrorInfo, ServerUpdate, SourceStatus } from '../model.ts'
 import { toErrorInfo } from './errors.ts'
 import type { BudgetStatus, FleetBudget } from './fleet-budget.ts'

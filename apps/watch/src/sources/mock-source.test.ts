@@ -2,7 +2,7 @@ import type { MockServerSummary, NewMockEvent } from '@sms-command/core/events'
 import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { applyServerUpdate, emptyServer } from '../fleet.ts'
+import { applyServerUpdate, emptyServer } from '../server-view.ts'
 import type { LogEntry, ServerUpdate, ServerView, SourceStatus } from '../model.ts'
 import {
   createMockProjection,

@@ -1,7 +1,9 @@
-import { Box, Text } from 'ink'
+import { Box, Text, useIsScreenReaderEnabled } from 'ink'
 import { memo } from 'react'
 import type { WatchState } from '../reducer.ts'
-import { buildFrame, type Line, sameLine } from './frame.ts'
+import { asciiRuns, styledText } from './ansi.ts'
+import { buildFrame } from './frame.ts'
+import { type Line, lineText, sameLine } from './line.ts'
 
 /** Props of {@link WatchView}. */
 export interface WatchViewProps {
@@ -10,27 +12,24 @@ export interface WatchViewProps {
   color: boolean
 }
 
+// One `<Text>` per run of ASCII or of glyphs, each already styled (see ansi.ts): the fewest nodes
+// for Ink to lay out and the shortest strings for it to measure over grapheme clusters.
 const FrameLine = memo(
   function FrameLine({ line, color }: { line: Line; color: boolean }) {
+    // A screen reader gets the words, as Ink's `<Text>` drops its styles for one.
+    const reader = useIsScreenReaderEnabled()
     if (line.length === 0) return <Text> </Text>
+    if (reader) return <Text wrap="truncate-end">{lineText(line)}</Text>
+    const runs = asciiRuns(line)
+    if (runs.length === 1) return <Text wrap="truncate-end">{styledText(line, color)}</Text>
     return (
-      <Text wrap="truncate-end">
-        {line.map((segment, index) => {
-          const style = segment.style
-          if (!style) return segment.text
-          return (
-            <Text
-              key={index}
-              {...(color && style.color ? { color: style.color } : {})}
-              {...(style.bold ? { bold: true } : {})}
-              {...(style.dim ? { dimColor: true } : {})}
-              {...(style.inverse ? { inverse: true } : {})}
-            >
-              {segment.text}
-            </Text>
-          )
-        })}
-      </Text>
+      <Box flexDirection="row">
+        {runs.map((run, index) => (
+          <Text key={index} wrap="truncate-end">
+            {styledText(run, color)}
+          </Text>
+        ))}
+      </Box>
     )
   },
   (before, after) => before.color === after.color && sameLine(before.line, after.line),
