@@ -8,8 +8,8 @@ import {
   type SmsClient,
   systemScheduler,
 } from '@sms-command/core'
-import { shortError } from '../server-view.ts'
 import type { ErrorInfo, ServerUpdate, SourceStatus } from '../model.ts'
+import { shortError } from '../server-view.ts'
 import { toErrorInfo } from './errors.ts'
 import type { BudgetStatus, FleetBudget } from './fleet-budget.ts'
 
