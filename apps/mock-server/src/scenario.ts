@@ -1,4 +1,4 @@
-import { LIMITS, ServerIdSchema } from '@sms-command/core'
+import { isPlainObject, LIMITS, ServerIdSchema } from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from './errors.ts'
 import { FaultSpecSchema } from './rules/faults.ts'
@@ -37,7 +37,7 @@ export function jsonObject<
     ...schema,
     '~run'(this: T, dataset, config) {
       const input = dataset.value
-      if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+      if (isPlainObject(input)) {
         return run.call(this, dataset, config)
       }
       // `schema` as the issue's context: the same kind, type and expects as `this`.

@@ -1,4 +1,4 @@
-import { ServerIdSchema } from '@sms-command/core'
+import { isPlainObject, ServerIdSchema } from '@sms-command/core'
 import { MOCK_EVENT_TYPES } from '@sms-command/core/events'
 import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
 import { type Context, Hono } from 'hono'
@@ -59,18 +59,15 @@ const LiveSettingsSchema = jsonObject(
 /** Routes that take no body: empty, or `{}` (anything else is a mistake worth a word). */
 const NoBodySchema = jsonObject(v.strictObject({}))
 
-const isObject = (input: unknown): input is Record<string, unknown> =>
-  typeof input === 'object' && input !== null && !Array.isArray(input)
-
 const CommandListSchema = v.array(CommandInputSchema, 'expected a list of commands')
 
 // Chosen by the body's shape, not tried in turn, so a failure names the field inside it.
 const EnqueueSchema = v.lazy((input) =>
   Array.isArray(input)
     ? CommandListSchema
-    : isObject(input) && 'commands' in input
+    : isPlainObject(input) && 'commands' in input
       ? jsonObject(v.strictObject({ commands: CommandListSchema }))
-      : isObject(input)
+      : isPlainObject(input)
         ? CommandInputSchema
         : v.never(
             'expected a command {"command_name", "command_param"?, "releaseAfterMs"?}, a list of them, or {"commands": [...]}',
@@ -80,7 +77,7 @@ const EnqueueSchema = v.lazy((input) =>
 const FaultsBodySchema = v.lazy((input) =>
   Array.isArray(input)
     ? v.array(FaultSpecSchema)
-    : isObject(input)
+    : isPlainObject(input)
       ? FaultSpecSchema
       : v.never('expected a fault or a list of faults'),
 )
