@@ -3,7 +3,7 @@ import {
   createRuntimeFetch,
   describeProxies,
   readProxyEnvironment,
-} from '@sms-command/cli-kit/node-fetch'
+} from '@sms-command/cli-kit/proxy-fetch'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
