@@ -1,7 +1,7 @@
 import { Box, Text, useIsScreenReaderEnabled } from 'ink'
 import { memo } from 'react'
 import type { WatchState } from '../reducer.ts'
-import { asciiRuns, styledText } from './ansi.ts'
+import { inkPieces, styledText } from './ansi.ts'
 import { buildFrame } from './frame.ts'
 import { type Line, lineText, sameLine } from './line.ts'
 
@@ -12,23 +12,30 @@ export interface WatchViewProps {
   color: boolean
 }
 
-// One `<Text>` per run of ASCII or of glyphs, each already styled (see ansi.ts): the fewest nodes
-// for Ink to lay out and the shortest strings for it to measure over grapheme clusters.
+// One `<Text>` per run of ASCII or of glyphs, each already styled, and column padding as blank
+// boxes (see ansi.ts): few nodes for Ink to lay out, short strings for it to measure over
+// grapheme clusters, and no blank cells for it to tokenize.
 const FrameLine = memo(
   function FrameLine({ line, color }: { line: Line; color: boolean }) {
     // A screen reader gets the words, as Ink's `<Text>` drops its styles for one.
     const reader = useIsScreenReaderEnabled()
     if (line.length === 0) return <Text> </Text>
     if (reader) return <Text wrap="truncate-end">{lineText(line)}</Text>
-    const runs = asciiRuns(line)
-    if (runs.length === 1) return <Text wrap="truncate-end">{styledText(line, color)}</Text>
+    const pieces = inkPieces(line)
+    const [only] = pieces
+    if (pieces.length === 1 && only && 'text' in only)
+      return <Text wrap="truncate-end">{styledText(only.text, color)}</Text>
     return (
       <Box flexDirection="row">
-        {runs.map((run, index) => (
-          <Text key={index} wrap="truncate-end">
-            {styledText(run, color)}
-          </Text>
-        ))}
+        {pieces.map((piece, index) =>
+          'text' in piece ? (
+            <Text key={index} wrap="truncate-end">
+              {styledText(piece.text, color)}
+            </Text>
+          ) : (
+            <Box key={index} width={piece.blank} flexShrink={0} />
+          ),
+        )}
       </Box>
     )
   },

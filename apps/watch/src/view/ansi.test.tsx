@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 process.env.FORCE_COLOR = '1'
 const { Box, Text } = await import('ink')
 const { render } = await import('ink-testing-library')
-const { asciiRuns, styledText } = await import('./ansi.ts')
+const { asciiRuns, inkPieces, styledText } = await import('./ansi.ts')
 const { buildFrame } = await import('./frame.ts')
 const { WatchView } = await import('./WatchView.tsx')
 const { apply, fleetState, idleUpdates, press, serverIds, T0 } = await import(
@@ -21,7 +21,6 @@ function ReferenceView({ state, color }: { state: WatchState; color: boolean }) 
   return (
     <Box flexDirection="column">
       {buildFrame(state).map((line, index) => (
-        // biome-ignore lint/suspicious/noArrayIndexKey: lines are positions on the screen
         <ReferenceLine key={index} line={line} color={color} />
       ))}
     </Box>
@@ -37,7 +36,6 @@ function ReferenceLine({ line, color }: { line: Line; color: boolean }) {
         if (!style) return segment.text
         return (
           <Text
-            // biome-ignore lint/suspicious/noArrayIndexKey: segments are positions in the line
             key={index}
             {...(color && style.color ? { color: style.color } : {})}
             {...(style.bold ? { bold: true } : {})}
@@ -137,5 +135,34 @@ describe('asciiRuns', () => {
   it('leaves an all-ASCII line whole and an empty line empty', () => {
     expect(asciiRuns([{ text: 'a' }, { text: 'b' }])).toHaveLength(1)
     expect(asciiRuns([])).toEqual([])
+  })
+})
+
+describe('inkPieces', () => {
+  it('takes long runs of unstyled spaces out as blanks, keeping every cell in order', () => {
+    const line: Line = [
+      { text: '  srv-01 ' },
+      { text: 'idle', style: { color: 'green' } },
+      { text: ` —${' '.repeat(20)}4s${' '.repeat(8)}9ms   ` },
+      { text: '▂', style: { color: 'cyan' } },
+    ]
+    const pieces = inkPieces(line)
+    expect(
+      pieces.map((piece) =>
+        'blank' in piece ? piece.blank : piece.text.map((segment) => segment.text).join('|'),
+      ),
+    ).toEqual(['  srv-01 |idle', ' —', 20, '4s', 8, '9ms   |▂'])
+    const cells = pieces
+      .map((piece) =>
+        'blank' in piece ? ' '.repeat(piece.blank) : piece.text.map((s) => s.text).join(''),
+      )
+      .join('')
+    expect(cells).toBe(line.map((segment) => segment.text).join(''))
+  })
+
+  it('keeps styled spaces (the selected row is inverse) and short gaps as text', () => {
+    const selected: Line = [{ text: `› srv-01${' '.repeat(30)}`, style: { inverse: true } }]
+    expect(inkPieces(selected)).toEqual([{ text: selected }])
+    expect(inkPieces([{ text: 'a       b' }])).toEqual([{ text: [{ text: 'a       b' }] }])
   })
 })
