@@ -1,3 +1,4 @@
+import { isPlainObject } from '@sms-command/core'
 // How the mock words a valibot refusal: `field: message` naming the first problem's path, and
 // object schemas that refuse every non-object (valibot's let an array through).
 import * as v from 'valibot'
@@ -32,7 +33,7 @@ export function jsonObject<
     ...schema,
     '~run'(this: T, dataset, config) {
       const input = dataset.value
-      if (typeof input === 'object' && input !== null && !Array.isArray(input)) {
+      if (isPlainObject(input)) {
         return run.call(this, dataset, config)
       }
       // `schema` as the issue's context: the same kind, type and expects as `this`.

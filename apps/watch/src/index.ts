@@ -1,64 +1,71 @@
 /**
- * `@sms-command/watch`: a live terminal UI for a fleet's SMS commands (`sms-watch`), and the
- * pieces it is built from, for embedding or testing.
+ * `@sms-command/watch`: a live terminal UI for a fleet's SMS commands (`sms-watch`), for
+ * embedding. What is exported is what an embedder wires together: the CLI's `main`, `runWatch`
+ * for a parsed configuration, the sources that produce {@link ServerUpdate}s, the store they feed,
+ * and the Ink components that draw it (or the NDJSON printer). The reducer's helpers, the keymap,
+ * the view model and the frame builder are internals: they change with the screen.
+ *
+ * @example
+ * import { createStore, initialState, startMockSource, WatchApp } from '@sms-command/watch'
+ * const store = createStore(initialState({ now: Date.now(), terminal: { rows: 40, cols: 120 } }))
+ * void startMockSource({ url, signal, emit: (update) => store.dispatch({ type: 'updates', updates: [update] }), ... })
+ * render(<WatchApp store={store} color refreshMs={500} />)
  *
  * @module
  */
 export { WatchApp, type WatchAppProps } from './app.tsx'
 export {
-  COMMAND_LINE,
   ConfigError,
   type ConfigInputs,
   helpText,
-  OPTIONS,
   type ParsedCommand,
   parseCommandLine,
   type WatchConfig,
 } from './config.ts'
-export * from './fleet.ts'
-export * from './keymap.ts'
 export { main, version } from './main.ts'
-export * from './model.ts'
-export { escapeInvisible, serverRecord, startNdjson } from './ndjson.ts'
-export * from './reducer.ts'
-export { runWatch, startSources, type WatchIo } from './run.ts'
+export type {
+  Activity,
+  BudgetView,
+  CommandInfo,
+  ErrorInfo,
+  LogEntry,
+  Phase,
+  ResultInfo,
+  ServerState,
+  ServerUpdate,
+  ServerView,
+  SmsServerInfo,
+  SourceStatus,
+} from './model.ts'
+export { startNdjson } from './ndjson.ts'
 export {
-  type AgentSourceOptions,
-  agentEventUpdates,
-  startAgentSource,
-} from './sources/agent-source.ts'
+  type InitialStateOptions,
+  initialState,
+  reduce,
+  type WatchAction,
+  type WatchState,
+} from './reducer.ts'
+export { runWatch, type WatchIo } from './run.ts'
+export { type AgentSourceOptions, startAgentSource } from './sources/agent-source.ts'
 export {
   type ApiSource,
   type ApiSourceOptions,
   type BudgetReport,
-  createSemaphore,
-  isThrottled,
   startApiSource,
 } from './sources/api-source.ts'
 export {
-  type DiscoveryFilters,
   type DiscoveryOptions,
   type ListedServer,
-  listFleet,
-  retryDelayMs,
   type ServerLister,
   startDiscovery,
-  toListedServer,
 } from './sources/discovery.ts'
-export { toErrorInfo } from './sources/errors.ts'
 export {
-  type BudgetGrant,
   type BudgetStatus,
   createFleetBudget,
   type FleetBudget,
   type FleetBudgetOptions,
 } from './sources/fleet-budget.ts'
-export {
-  createMockProjection,
-  type MockSourceOptions,
-  startMockSource,
-  summarizeDetail,
-} from './sources/mock-source.ts'
+export { type MockSourceOptions, startMockSource } from './sources/mock-source.ts'
 export {
   createStore,
   createUpdateBatcher,
@@ -66,14 +73,4 @@ export {
   type UpdateBatcher,
   type WatchStore,
 } from './store.ts'
-export {
-  buildFrame,
-  type Line,
-  lineText,
-  lineWidth,
-  type Segment,
-  type SegmentStyle,
-} from './view/frame.ts'
-export { cellWidth, fit, safeText, truncateCells } from './view/text.ts'
 export { WatchView, type WatchViewProps } from './view/WatchView.tsx'
-export * from './view-model.ts'

@@ -1,4 +1,4 @@
-import { serverState } from './fleet.ts'
+import { serverState } from './server-view.ts'
 import type { BudgetView, ErrorInfo, LogEntry, ServerView, SourceStatus } from './model.ts'
 import { effectiveIntervalMs } from './reducer.ts'
 import type { WatchStore } from './store.ts'

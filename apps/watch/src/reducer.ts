@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { appendBounded, applyServerUpdate, emptyServer, formatAge, shortError } from './fleet.ts'
+import { appendBounded, applyServerUpdate, emptyServer, formatAge, shortError } from './server-view.ts'
 import { type InputMode, keyToAction, type UiAction } from './keymap.ts'
 import {
   type BudgetView,

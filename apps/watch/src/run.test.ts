@@ -1,4 +1,4 @@
-import { describeProxies, readProxyEnvironment } from '@sms-command/cli-kit/node-fetch'
+import { describeProxies, readProxyEnvironment } from '@sms-command/cli-kit/proxy-fetch'
 import { describe, expect, it } from 'vitest'
 import { parseCommandLine } from './config.ts'
 import { watchEndpoints } from './run.ts'

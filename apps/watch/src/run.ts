@@ -3,13 +3,13 @@ import {
   createRuntimeFetch,
   describeProxies,
   readProxyEnvironment,
-} from '@sms-command/cli-kit/node-fetch'
+} from '@sms-command/cli-kit/proxy-fetch'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
 import { render } from 'ink'
 import { createElement } from 'react'
 import { WatchApp } from './app.tsx'
 import type { WatchConfig } from './config.ts'
-import { shortError } from './fleet.ts'
+import { shortError } from './server-view.ts'
 import type { LogEntry, ServerUpdate, SourceStatus } from './model.ts'
 import { startNdjson } from './ndjson.ts'
 import { initialState } from './reducer.ts'

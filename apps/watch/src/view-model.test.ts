@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { emptyServer } from './fleet.ts'
+import { emptyServer } from './server-view.ts'
 import { fleetTotals, layoutFrame, MIN_TERMINAL, windowRows } from './view-model.ts'
 
 describe('windowRows', () => {

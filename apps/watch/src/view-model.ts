@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { serverState, shortError } from './fleet.ts'
+import { serverState, shortError } from './server-view.ts'
 import type { LogEntry, ServerState, ServerView } from './model.ts'
 
 /** Columns `s` cycles through, in order. */

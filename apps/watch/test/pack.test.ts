@@ -32,7 +32,7 @@ beforeAll(() => {
     prefix: 'sms-watch-pack-',
     dir: packageDir,
     name: '@sms-command/watch',
-    dependencies: ['ink', 'react', 'string-width'],
+    dependencies: ['chalk', 'ink', 'react', 'string-width'],
   })
   consumer = packed.consumer
   // Three `npx pnpm pack` runs: about 2 s each alone, but over a minute each inside the full CI run

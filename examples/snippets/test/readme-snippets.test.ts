@@ -183,8 +183,8 @@ describe('the snippets run', () => {
     })
   })
 
-  it('cli-node-fetch.ts: says which proxy the requests take, without credentials', async () => {
-    const { stdout } = await node('cli-node-fetch.js', [], {
+  it('cli-proxy-fetch.ts: says which proxy the requests take, without credentials', async () => {
+    const { stdout } = await node('cli-proxy-fetch.js', [], {
       HTTPS_PROXY: 'http://user:secret@proxy.corp:3128',
     })
     expect(stdout).toContain('proxy.corp:3128')

@@ -2,7 +2,7 @@
  * Egress proxies from the environment, as curl and undici read them: `https_proxy`/`HTTPS_PROXY`
  * for https URLs, `http_proxy`/`HTTP_PROXY` for http, `no_proxy`/`NO_PROXY` for exceptions (the
  * lower-case name wins, as in undici). Bun and Deno honour these in their `fetch`; Node's `fetch`
- * does not, so `createRuntimeFetch` (`./node-fetch.ts`) routes each of Node's requests through
+ * does not, so `createRuntimeFetch` (`./proxy-fetch.ts`) routes each of Node's requests through
  * undici's `ProxyAgent` for the proxy this module names. This module says which proxy a URL goes through,
  * for the start logs of the CLIs and for Deno's permission hint.
  *

@@ -124,6 +124,7 @@ export {
 } from './schemas/command-result.ts'
 export { type ErrorBody, ErrorBodySchema, type ErrorBodySchemaType } from './schemas/error-body.ts'
 export { LIMITS } from './schemas/limits.ts'
+export { isPlainObject, plainObject } from './schemas/plain-object.ts'
 export { AuthTokenSchema, ServerIdSchema } from './schemas/request.ts'
 export type {
   BoundedTextSchema,
@@ -146,7 +147,7 @@ export {
 } from './schemas/source-server.ts'
 
 // Time
-export { type BackoffOptions, fullJitterBackoff } from './time/backoff.ts'
+export { type BackoffOptions, cappedBackoff, fullJitterBackoff } from './time/backoff.ts'
 export {
   type ClampedDelay,
   clampServerDelay,

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import process from 'node:process'
-import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/node-fetch'
+import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/proxy-fetch'
 import { isGranted, wholeEnvironmentGranted } from './deno-preflight.ts'
 import { guardOutputStreams, type OutputStreamName, type OutputStreams } from './output-streams.ts'
 

@@ -2,6 +2,7 @@
 // scenarios, admin bodies, fault specs). A date past year 275760 makes `toISOString` throw and
 // the `Date` header read "Invalid Date"; a timer over 2^31−1 ms fires at once on Node. Input is
 // refused at these bounds, so no mix of it can build such a date or timer.
+import { MAX_TIMER_MS } from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from '../errors.ts'
 
@@ -20,8 +21,9 @@ export const LATEST_CLOCK_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999)
  */
 export const MAX_DURATION_MS = 10 * 365 * 86_400_000
 
-/** The longest delay `setTimeout` honours (2^31−1 ms, about 24.8 days); longer fires at once. */
-export const MAX_TIMER_MS = 2_147_483_647
+// The longest delay `setTimeout` honours has one home, core's time/scheduler.ts; re-exported for
+// the mock's own bounds.
+export { MAX_TIMER_MS }
 
 const TEN_YEARS = `${MAX_DURATION_MS} (ten years)`
 

@@ -8,8 +8,8 @@ import {
   type SmsClient,
   systemScheduler,
 } from '@sms-command/core'
-import { shortError } from '../fleet.ts'
 import type { ErrorInfo, ServerUpdate, SourceStatus } from '../model.ts'
+import { shortError } from '../server-view.ts'
 import { toErrorInfo } from './errors.ts'
 import type { BudgetStatus, FleetBudget } from './fleet-budget.ts'
 
@@ -119,7 +119,15 @@ export function createSemaphore(limit: number) {
   }
 }
 
-/** A 429, or SMS's API gateway saying the user's rate limit is reached (docs/api.md §7). */
+/**
+ * A 429, or SMS's API gateway saying the user's rate limit is reached (docs/api.md §7): what
+ * lowers the fleet's rate. Narrower than core's `statusKind(...) === 'not-applied'` on purpose:
+ * a 503 or 408 was not applied either, but says nothing about the user's request budget, so it
+ * backs off that one server instead of halving the whole fleet's rate.
+ *
+ * @example
+ * isThrottled(new SmsApiError({ status: 429, body: { error_code: 'APIGW.0308', error_msg: 'x' } })) // true
+ */
 export function isThrottled(error: unknown): boolean {
   return isSmsApiError(error) && (error.status === 429 || error.errorCode === 'APIGW.0308')
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import type { ListServersOptions, Scheduler, SourceServer } from '@sms-command/core'
-import { isSmsApiError, systemScheduler } from '@sms-command/core'
+import { cappedBackoff, isSmsApiError, systemScheduler } from '@sms-command/core'
 import type { ErrorInfo, SmsServerInfo } from '../model.ts'
 import { isThrottled } from './api-source.ts'
 import { toErrorInfo } from './errors.ts'
@@ -141,10 +141,10 @@ export function retryDelayMs(
   retryAfterMs: number | undefined,
   refreshMs: number,
 ): number {
-  const backoff = Math.min(
-    DISCOVERY_RETRY_MAX_MS,
-    DISCOVERY_RETRY_BASE_MS * 2 ** Math.max(0, Math.min(failures - 1, 20)),
-  )
+  const backoff = cappedBackoff(failures, {
+    baseDelayMs: DISCOVERY_RETRY_BASE_MS,
+    maxDelayMs: DISCOVERY_RETRY_MAX_MS,
+  })
   const told =
     retryAfterMs !== undefined && Number.isFinite(retryAfterMs) && retryAfterMs > 0
       ? Math.min(retryAfterMs, DISCOVERY_RETRY_AFTER_CAP_MS)

@@ -1,7 +1,9 @@
-import { Box, Text } from 'ink'
+import { Box, Text, useIsScreenReaderEnabled } from 'ink'
 import { memo } from 'react'
 import type { WatchState } from '../reducer.ts'
-import { buildFrame, type Line, sameLine } from './frame.ts'
+import { inkPieces, styledText } from './ansi.ts'
+import { buildFrame } from './frame.ts'
+import { type Line, lineText, sameLine } from './line.ts'
 
 /** Props of {@link WatchView}. */
 export interface WatchViewProps {
@@ -10,27 +12,31 @@ export interface WatchViewProps {
   color: boolean
 }
 
+// One `<Text>` per run of ASCII or of glyphs, each already styled, and column padding as blank
+// boxes (see ansi.ts): few nodes for Ink to lay out, short strings for it to measure over
+// grapheme clusters, and no blank cells for it to tokenize.
 const FrameLine = memo(
   function FrameLine({ line, color }: { line: Line; color: boolean }) {
+    // A screen reader gets the words, as Ink's `<Text>` drops its styles for one.
+    const reader = useIsScreenReaderEnabled()
     if (line.length === 0) return <Text> </Text>
+    if (reader) return <Text wrap="truncate-end">{lineText(line)}</Text>
+    const pieces = inkPieces(line)
+    const [only] = pieces
+    if (pieces.length === 1 && only && 'text' in only)
+      return <Text wrap="truncate-end">{styledText(only.text, color)}</Text>
     return (
-      <Text wrap="truncate-end">
-        {line.map((segment, index) => {
-          const style = segment.style
-          if (!style) return segment.text
-          return (
-            <Text
-              key={index}
-              {...(color && style.color ? { color: style.color } : {})}
-              {...(style.bold ? { bold: true } : {})}
-              {...(style.dim ? { dimColor: true } : {})}
-              {...(style.inverse ? { inverse: true } : {})}
-            >
-              {segment.text}
+      <Box flexDirection="row">
+        {pieces.map((piece, index) =>
+          'text' in piece ? (
+            <Text key={index} wrap="truncate-end">
+              {styledText(piece.text, color)}
             </Text>
-          )
-        })}
-      </Text>
+          ) : (
+            <Box key={index} width={piece.blank} flexShrink={0} />
+          ),
+        )}
+      </Box>
     )
   },
   (before, after) => before.color === after.color && sameLine(before.line, after.line),

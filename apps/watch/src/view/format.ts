@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { displayName, formatAge, shortError } from '../fleet.ts'
+
 import { LIMITS_WATCH, type ServerState, type ServerView } from '../model.ts'
+import { displayName, formatAge, shortError } from '../server-view.ts'
 import { cellWidth, safeText } from './text.ts'
 
 /**

@@ -7,6 +7,20 @@ export interface BackoffOptions {
 }
 
 /**
+ * Capped exponential backoff without jitter: `min(maxDelayMs, baseDelayMs × 2^(failures − 1))`,
+ * the ceiling {@link fullJitterBackoff} draws under. For one client retrying alone (a list
+ * refresh, a snapshot), where there is no fleet to spread.
+ *
+ * @example
+ * cappedBackoff(3, { baseDelayMs: 2_000, maxDelayMs: 30_000 }) // 8_000
+ * cappedBackoff(9, { baseDelayMs: 2_000, maxDelayMs: 30_000 }) // 30_000
+ */
+export function cappedBackoff(failures: number, options: BackoffOptions): number {
+  const exponent = Math.min(Math.max(failures - 1, 0), 52)
+  return Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent)
+}
+
+/**
  * Capped exponential backoff with full jitter: a uniform delay in
  * `[0, min(maxDelayMs, baseDelayMs × 2^(failures − 1)))`. Full jitter spreads a fleet's retries
  * so agents that failed together don't retry together.
@@ -19,7 +33,5 @@ export function fullJitterBackoff(
   options: BackoffOptions,
   random: () => number,
 ): number {
-  const exponent = Math.min(Math.max(failures - 1, 0), 52)
-  const cap = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** exponent)
-  return Math.floor(random() * cap)
+  return Math.floor(random() * cappedBackoff(failures, options))
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { createVirtualScheduler } from '../testing/virtual-scheduler.ts'
-import { fullJitterBackoff } from './backoff.ts'
+import { cappedBackoff, fullJitterBackoff } from './backoff.ts'
 import { raceAbort } from './race-abort.ts'
 import {
   clampServerDelay,
@@ -45,6 +45,15 @@ describe('fullJitterBackoff', () => {
   it('draws from zero up to the cap', () => {
     expect(fullJitterBackoff(3, options, () => 0)).toBe(0)
     expect(fullJitterBackoff(3, options, () => 0.5)).toBe(200)
+  })
+})
+
+describe('cappedBackoff', () => {
+  it('doubles from baseDelayMs per failure up to maxDelayMs, the cap fullJitterBackoff draws under', () => {
+    const options = { baseDelayMs: 100, maxDelayMs: 5000 }
+    expect([0, 1, 2, 3, 6, 7, 100, 10_000].map((n) => cappedBackoff(n, options))).toEqual([
+      100, 100, 200, 400, 3200, 5000, 5000, 5000,
+    ])
   })
 })
 

@@ -1,3 +1,4 @@
+import { isPlainObject } from '@sms-command/core'
 // What every admin sub-app shares: its Hono environment (the request id the `requestId`
 // middleware set), the JSON answers, the query and body readers.
 import { type Context, Hono } from 'hono'
@@ -169,9 +170,8 @@ export async function readJson<S extends v.GenericSchema>(
 /** Routes that take no body: empty, or `{}` (anything else is a mistake worth a word). */
 export const NoBodySchema = jsonObject(v.strictObject({}))
 
-/** A plain object (not a list, not null). */
-export const isObject = (input: unknown): input is Record<string, unknown> =>
-  typeof input === 'object' && input !== null && !Array.isArray(input)
+/** A plain object (not a list, not null): core's one check. */
+export const isObject = isPlainObject
 
 /** A non-empty string of at most 255 characters, named `what` in the messages. */
 export const shortText = (what: string) =>

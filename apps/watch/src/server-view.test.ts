@@ -7,7 +7,7 @@ import {
   recordActivity,
   sameCommand,
   serverState,
-} from './fleet.ts'
+} from './server-view.ts'
 import { LIMITS_WATCH, type ServerUpdate, type ServerView } from './model.ts'
 
 const T0 = Date.UTC(2026, 0, 1)

@@ -7,7 +7,7 @@ import {
   detectFetchRuntime,
   MAX_RESPONSE_HEADER_BYTES,
   readProxyEnvironment,
-} from './node-fetch.ts'
+} from './proxy-fetch.ts'
 import { type EgressProxy, startEgressProxy } from './testing/egress-proxy.ts'
 
 const env = (values: Record<string, string>) => (name: string) => values[name]

@@ -3,7 +3,8 @@
  * (`ProxyAgent` per proxy, `Agent` direct): Node's own `fetch` ignores `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and
  * Deno's honour them) and refuses response headers past 16 KiB, while an IAM `X-Subject-Token`
  * may be 16,384 characters (docs/api.md §7). On Bun and Deno it is the runtime's own `fetch`.
- * Core stays Web-APIs-only and takes this as its `fetch` option.
+ * Core stays Web-APIs-only and takes this as its `fetch` option. The subpath is `proxy-fetch`, not
+ * `node-fetch`: it serves Bun and Deno too, and `node-fetch` is another npm package.
  *
  * @module
  */

@@ -1,3 +1,4 @@
+import { commandKey } from '@sms-command/core/delivery'
 import {
   type Activity,
   type CommandInfo,
@@ -51,14 +52,20 @@ export function serverState(server: ServerView): ServerState {
 }
 
 /**
- * True when two commands are the same delivery: same name and task id (docs/api.md §2 has no message id).
+ * True when two commands are the same delivery, by core's `commandKey` (name and task id: docs/api.md
+ * §2 has no message id), the identity the agent's journal uses too; no command equals only no
+ * command.
  *
  * @example
  * sameCommand({ name: 'START', taskId: 't1' }, { name: 'START', taskId: 't1' }) // true
  */
 export function sameCommand(a: CommandInfo | null, b: CommandInfo | null): boolean {
   if (a === null || b === null) return a === b
-  return a.name === b.name && (a.taskId ?? '') === (b.taskId ?? '')
+  return commandKey(wireIdentity(a)) === commandKey(wireIdentity(b))
+}
+
+function wireIdentity(command: CommandInfo): Parameters<typeof commandKey>[0] {
+  return { command_name: command.name, command_param: { task_id: command.taskId } }
 }
 
 /**

@@ -2,7 +2,7 @@ import {
   createRuntimeFetch,
   describeProxies,
   readProxyEnvironment,
-} from '@sms-command/cli-kit/node-fetch'
+} from '@sms-command/cli-kit/proxy-fetch'
 
 const endpoint = 'https://sms.ap-southeast-1.myhuaweicloud.com'
 const iamEndpoint = 'https://iam.ap-southeast-1.myhuaweicloud.com'
