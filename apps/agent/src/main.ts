@@ -29,7 +29,7 @@ import {
   HANDLER_ENV_FALLBACK,
   requiredGrants,
 } from './platform/deno-permissions.ts'
-import { linuxHostIdentity } from './platform/host-identity.ts'
+import { currentHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
 import { VERSION } from './version.ts'
@@ -147,7 +147,7 @@ async function runAgentProcess(
   })
   const scheduler = systemScheduler
   const metrics = new AgentMetrics(scheduler.now())
-  const identity = linuxHostIdentity()
+  const identity = currentHostIdentity()
   const machine = {
     productUuid: await identity.productUuid(),
     machineId: await identity.machineId(),
@@ -177,6 +177,7 @@ async function runAgentProcess(
           pid: platform.pid,
           runtime: platform.runtimeVersion,
           processExists: (pid) => platform.processExists(pid),
+          identity,
           onStale: (owner, why) =>
             logger.warn('lock.stale', {
               pid: owner?.pid,

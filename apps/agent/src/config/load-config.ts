@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import process from 'node:process'
 import {
   AUTH_SETTINGS,
   authSecrets,
@@ -14,6 +15,7 @@ import {
   type SettingSource,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
+import { isWindows, isWindowsHandlerPath, windowsStateDir } from '../platform/windows.ts'
 import { COMMAND_LINE, type OPTIONS } from './options.ts'
 
 /** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link printableConfig}. */
@@ -120,7 +122,12 @@ export async function resolveAgentConfig(
 ): Promise<ResolvedAgentConfig> {
   const readText = inputs.readTextFile ?? readTextFile
   const checkExecutable = inputs.checkExecutable ?? defaultCheckExecutable
-  const { values: settings, label, fail } = parsed
+  const { label, fail } = parsed
+  // Windows has a machine-wide place for it: %ProgramData%\sms-agent (C:\ProgramData\sms-agent).
+  const settings =
+    isWindows() && parsed.values.stateDir === undefined && parsed.values.dryRun !== true
+      ? { ...parsed.values, stateDir: windowsStateDir(readableEnvironment()) }
+      : parsed.values
 
   if (settings.dryRun !== true && settings.stateDir === undefined) {
     throw fail(
@@ -189,9 +196,23 @@ export function printableConfig(config: AgentConfig): Record<string, unknown> {
   }
 }
 
+/** The environment as far as it may be read (Deno without --allow-env: none of it). */
+function readableEnvironment(): Record<string, string | undefined> {
+  try {
+    return { ...process.env }
+  } catch {
+    return {}
+  }
+}
+
 async function defaultCheckExecutable(path: string): Promise<void> {
   const info = await stat(path)
   if (!info.isFile()) throw new Error('not a regular file')
+  // Windows reports every file as 0666: what runs is told by the extension.
+  if (isWindows()) {
+    if (!isWindowsHandlerPath(path)) throw new Error('not a .exe, .com, .cmd, .bat or .ps1 file')
+    return
+  }
   // Mode bits rather than access(X_OK): Deno's access() needs --allow-sys=uid,gid. Whether this
   // user may run it shows at spawn time (reported as spawn-failed).
   if ((info.mode & 0o111) === 0) throw new Error('no execute permission')
