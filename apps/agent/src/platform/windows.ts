@@ -189,14 +189,16 @@ export const runProgram: ProgramRunner = (file, args, timeoutMs) =>
   })
 
 /**
- * Ends process `pid` and every process it started (`taskkill /T`): Windows has no process groups
- * to signal, and killing the top process alone would leave a `.cmd` handler's children running.
- * `SIGTERM` asks politely (`taskkill /T` without `/F` closes windowed programs; a console
- * program can't be asked from outside its console, so it keeps running until the forced step),
- * `SIGKILL` is `taskkill /T /F`, `0` only probes. False when no process has that pid.
+ * Ends process `pid` and every process it started: `taskkill /T /F /PID pid`. Windows has no
+ * process groups to signal, and killing the top process alone would leave a `.cmd` handler's
+ * children running. Every signal but `0` (which only probes) forces at once: a console program
+ * can't be asked to stop from outside its console (`taskkill` without `/F` is refused for it, and
+ * under Wine it ends the top process only, after which the orphans can no longer be found by
+ * their parent). So on Windows a handler gets no SIGTERM grace: `--shutdown-grace` still lets it
+ * finish on its own, `--kill-grace` has nothing to wait for. False when no process has that pid.
  *
  * @example
- * await killWindowsTree(4242, 'SIGKILL') // taskkill /T /F /PID 4242
+ * await killWindowsTree(4242, 'SIGTERM') // taskkill /T /F /PID 4242
  */
 export async function killWindowsTree(
   pid: number,
@@ -208,12 +210,10 @@ export async function killWindowsTree(
   if (signal === 0) return true
   const run = options.run ?? runProgram
   const taskkill = `${system32(options.env ?? process.env)}\\taskkill.exe`
-  const args =
-    signal === 'SIGKILL' ? ['/T', '/F', '/PID', String(pid)] : ['/T', '/PID', String(pid)]
-  const { code } = await run(taskkill, args, 10_000)
-  // 128: "process not found" (it ended meanwhile); 255 or 1 when a polite close was refused.
+  const { code } = await run(taskkill, ['/T', '/F', '/PID', String(pid)], 10_000)
+  // 128: "process not found" (it ended meanwhile).
   if (code === 128) return false
-  if (code !== 0 && signal === 'SIGKILL') {
+  if (code !== 0) {
     // taskkill missing or refused: at least end the top process (TerminateProcess).
     try {
       process.kill(pid, 'SIGKILL')
