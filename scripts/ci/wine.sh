@@ -13,6 +13,7 @@
 #   SMS_WINE_RUN    scripts/ci/wine-run: runs a Windows program under Wine with the project (and
 #                   /tmp) at the same paths, e.g. `"$SMS_WINE_RUN" "$SMS_WINE_NODE" --version`
 #   SMS_WINE_NODE   node.exe's (Linux) path     SMS_WINE_BUN   bun.exe's (Linux) path
+#   (and .ci-cache/win-modules/: win32 builds of the native packages vitest loads)
 #   SMS_WINE_ROOT   the trixie chroot (unset when the host's own wine is used)
 # Caches under .ci-cache/ (chroot and prefix ~2.6 GB; from scratch ~2 min, then seconds).
 # SMS_WINE=0 skips all of it.
@@ -69,6 +70,17 @@ wine_setup() {
     export SMS_WINE_BUN="$cache/win-bun-$bun_version/bin/bun.exe"
   else
     echo "warning: could not bring bun.exe $bun_version (its Wine tests are skipped)"
+  fi
+
+  # node.exe runs vitest from the Linux install (scripts/ci/wine-realpath.mjs resolves pnpm's
+  # symlinks), but native packages have only their Linux build there: rolldown's win32 binding,
+  # of the installed version, comes from the registry too.
+  local rolldown
+  rolldown=$(ls "$project/node_modules/.pnpm" 2>/dev/null | sed -n 's/^@rolldown+binding-linux-x64-gnu@\([0-9.]*\).*/\1/p' | head -n 1)
+  if [ -n "$rolldown" ]; then
+    wine_bring "$cache/win-modules/node_modules/@rolldown/binding-win32-x64-msvc" \
+      "@rolldown/binding-win32-x64-msvc@$rolldown" package.json ||
+      echo "warning: could not bring @rolldown/binding-win32-x64-msvc (vitest can't start under Wine)"
   fi
 
   # --- the prefix -------------------------------------------------------------------------------

@@ -60,6 +60,21 @@ export function winPath(path: string): string {
   return `Z:${path.replaceAll('/', '\\')}`
 }
 
+/**
+ * This process's environment without what would confuse a Windows program: the outer vitest's
+ * own variables (the inner vitest would take itself for a worker) and Linux-only Node options.
+ */
+function inheritedEnvironment(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value === undefined || /^(VITEST|NODE_OPTIONS$|NODE_EXTRA_CA_CERTS$|TEST$)/.test(name)) {
+      continue
+    }
+    env[name] = value
+  }
+  return env
+}
+
 /** Options of {@link startUnderWine}. */
 export interface WineStart {
   env?: Record<string, string>
@@ -80,7 +95,7 @@ export function startUnderWine(program: string, args: string[], options: WineSta
   try {
     return spawn(WINE_RUN, [program, ...args], {
       cwd: options.cwd ?? AGENT_DIR,
-      env: { ...process.env, ...options.env },
+      env: { ...inheritedEnvironment(), ...options.env },
       stdio: ['ignore', fd, fd],
     })
   } finally {
