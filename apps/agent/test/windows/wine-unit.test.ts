@@ -9,7 +9,6 @@ import { existsSync, rmSync } from 'node:fs'
 import { mkdtemp } from 'node:fs/promises'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { readTestReport } from '../../../../scripts/test-report.mjs'
 import { AGENT_DIR } from '../agent-process.ts'
 import {
   REPO_ROOT,
@@ -42,7 +41,12 @@ describe('under Wine with the Windows node.exe', () => {
       expect(existsSync(REPORT), `no report; vitest under Wine said:\n${output.slice(-3000)}`).toBe(
         true,
       )
-      const counts = readTestReport(REPORT) as { passed: number; failed: number; skipped: number }
+      const { readTestReport } = (await import(
+        join(REPO_ROOT, 'scripts', 'test-report.mjs') as string
+      )) as {
+        readTestReport: (path: string) => { passed: number; failed: number; skipped: number }
+      }
+      const counts = readTestReport(REPORT)
       console.log(
         `[wine] node.exe unit tests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
       )
