@@ -23,7 +23,6 @@ import {
   WINE_MISSING,
   WINE_NODE,
   WINE_NOTE,
-  WINE_RUN,
   winPath,
 } from './wine.ts'
 
@@ -208,26 +207,67 @@ describe.skipIf(WINE_MISSING !== undefined)(
   },
 )
 
-describe('the one-file sms-agent.exe', () => {
-  const exe = join(AGENT_DIR, 'dist', 'bin', 'sms-agent.exe')
-  const missing =
-    WINE_MISSING ??
-    (existsSync(exe)
-      ? undefined
-      : 'no dist/bin/sms-agent.exe (run: pnpm --filter @sms-command/agent compile)')
+describe.skipIf(WINE_MISSING !== undefined)(
+  `the one-file sms-agent.exe (Bun's Windows runtime)${WINE_NOTE}`,
+  () => {
+    const exe = join(AGENT_DIR, 'dist', 'bin', 'sms-agent.exe')
+    let mock: Mock
+    let dir: string
 
-  it.skipIf(missing !== undefined)(
-    `prints its version under Wine${missing ? ` (skipped: ${missing})` : ''}`,
-    async () => {
-      const { stdout } = await promisify(execFile)(WINE_RUN, [exe, '--version'], {
-        timeout: 60_000,
+    beforeAll(async () => {
+      // Built by the package's compile script (compiled.test.ts builds every target too).
+      if (!existsSync(exe)) {
+        await promisify(execFile)(
+          process.execPath,
+          ['scripts/compile.mjs', '--only', 'windows-x64'],
+          {
+            cwd: AGENT_DIR,
+            timeout: 120_000,
+          },
+        )
+      }
+      dir = await mkdtemp(join('/tmp', 'agent-wine-exe-'))
+      mock = await startMock({ tokens: [TOKEN] })
+    }, 150_000)
+
+    afterAll(async () => {
+      await mock?.close()
+    })
+
+    it('prints its version under Wine', async () => {
+      const { code, output } = await runUnderWine(exe, ['--version'], {
+        logFile: join(dir, 'version.log'),
+        timeoutMs: 60_000,
       })
-      expect(stdout).toMatch(
+      expect(code).toBe(0)
+      expect(output).toMatch(
         new RegExp(
-          `^sms-agent ${VERSION.replace(/\./g, '\\.')} \\(bun \\d+\\.\\d+\\.\\d+, single-file executable\\)\\r?\\n$`,
+          `^sms-agent ${VERSION.replace(/\./g, '\\.')} \\(bun \\d+\\.\\d+\\.\\d+, single-file executable\\)\\r?\\n`,
         ),
       )
-    },
-    90_000,
-  )
-})
+    }, 90_000)
+
+    it('polls the mock, runs a .cmd handler and reports its result (--once)', async () => {
+      const handler = join(dir, 'handler.cmd')
+      await writeFile(handler, '@echo off\r\necho exe ran %SMS_COMMAND%\r\n')
+      await mock.register('srv-wine-exe')
+      await mock.enqueue('srv-wine-exe', [
+        { command_name: 'START', command_param: { task_id: 'exe-1' } },
+      ])
+      const { code, output } = await runUnderWine(
+        exe,
+        [
+          ...['--endpoint', mock.url, '--server-id', 'srv-wine-exe', '--once'],
+          ...['--state-dir', winPath(join(dir, 'state')), '--handler', winPath(handler)],
+        ],
+        { env: { SMS_TOKEN: TOKEN }, logFile: join(dir, 'once.log'), timeoutMs: 90_000 },
+      )
+      expect(output).toContain('"event":"report.acknowledged"')
+      expect(output).not.toContain(TOKEN)
+      expect(code).toBe(0)
+      expect(await mock.results('srv-wine-exe')).toMatchObject([
+        { result: 'success', result_detail: { task_id: 'exe-1', output: 'exe ran START\r\n' } },
+      ])
+    }, 120_000)
+  },
+)
