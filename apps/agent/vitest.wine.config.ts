@@ -14,6 +14,7 @@ export const WINE_UNIT_TESTS = [
   'src/durable/atomic-file.test.ts',
   'src/durable/state-lock.windows.test.ts',
   'src/config/load-config.windows.test.ts',
+  'test/windows/service.test.ts',
 ]
 
 export default defineConfig({
