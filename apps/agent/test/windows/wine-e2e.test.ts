@@ -4,8 +4,8 @@
  * agent's whole tree is killed with `taskkill /T /F` and the agent restarted, twice; every command
  * must have run once and every result been recorded once. One task id is full of cmd.exe
  * metacharacters: it reaches the handler's environment unchanged and runs nothing else. Then
- * Ctrl-C's signal from outside (SIGINT) stops the agent cleanly, and the one-file sms-agent.exe
- * starts under Wine. Skipped with a reason where Wine 10 or node.exe is missing.
+ * Ctrl-C's signal from outside (SIGINT) stops the agent cleanly. The one-file sms-agent.exe
+ * (Bun's Windows runtime) and bun.exe running the source each handle a command with --once. Skipped with a reason where Wine 10 or node.exe is missing.
  */
 import { type ChildProcess, execFile } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
@@ -20,6 +20,7 @@ import {
   REPO_ROOT,
   runUnderWine,
   startUnderWine,
+  WINE_BUN,
   WINE_MISSING,
   WINE_NODE,
   WINE_NOTE,
@@ -247,27 +248,46 @@ describe.skipIf(WINE_MISSING !== undefined)(
       )
     }, 90_000)
 
-    it('polls the mock, runs a .cmd handler and reports its result (--once)', async () => {
-      const handler = join(dir, 'handler.cmd')
-      await writeFile(handler, '@echo off\r\necho exe ran %SMS_COMMAND%\r\n')
-      await mock.register('srv-wine-exe')
-      await mock.enqueue('srv-wine-exe', [
-        { command_name: 'START', command_param: { task_id: 'exe-1' } },
+    /** One command handled by `program args…` with `--once`, its .cmd handler's output reported. */
+    async function handlesOnce(serverId: string, program: string, prefix: string[]) {
+      const handler = join(dir, `${serverId}.cmd`)
+      await writeFile(handler, '@echo off\r\necho ran %SMS_COMMAND%\r\n')
+      await mock.register(serverId)
+      await mock.enqueue(serverId, [
+        { command_name: 'START', command_param: { task_id: 'once-1' } },
       ])
       const { code, output } = await runUnderWine(
-        exe,
+        program,
         [
-          ...['--endpoint', mock.url, '--server-id', 'srv-wine-exe', '--once'],
-          ...['--state-dir', winPath(join(dir, 'state')), '--handler', winPath(handler)],
+          ...prefix,
+          ...['--endpoint', mock.url, '--server-id', serverId, '--once'],
+          ...[
+            '--state-dir',
+            winPath(join(dir, `state-${serverId}`)),
+            '--handler',
+            winPath(handler),
+          ],
         ],
-        { env: { SMS_TOKEN: TOKEN }, logFile: join(dir, 'once.log'), timeoutMs: 90_000 },
+        { env: { SMS_TOKEN: TOKEN }, logFile: join(dir, `${serverId}.log`), timeoutMs: 90_000 },
       )
       expect(output).toContain('"event":"report.acknowledged"')
       expect(output).not.toContain(TOKEN)
       expect(code).toBe(0)
-      expect(await mock.results('srv-wine-exe')).toMatchObject([
-        { result: 'success', result_detail: { task_id: 'exe-1', output: 'exe ran START\r\n' } },
+      expect(await mock.results(serverId)).toMatchObject([
+        { result: 'success', result_detail: { task_id: 'once-1', output: 'ran START\r\n' } },
       ])
+    }
+
+    it('polls the mock, runs a .cmd handler and reports its result (--once)', async () => {
+      await handlesOnce('srv-wine-exe', exe, [])
     }, 120_000)
+
+    it.skipIf(!existsSync(WINE_BUN))(
+      `bun.exe runs the agent's source the same way${existsSync(WINE_BUN) ? '' : ` (skipped: no ${WINE_BUN})`}`,
+      async () => {
+        await handlesOnce('srv-wine-bun', WINE_BUN, [winPath(join(AGENT_DIR, 'src', 'cli.ts'))])
+      },
+      120_000,
+    )
   },
 )
