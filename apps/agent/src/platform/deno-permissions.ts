@@ -1,5 +1,8 @@
+import process from 'node:process'
+import { fileURLToPath } from 'node:url'
 import type { AgentConfig } from '../config/load-config.ts'
 import type { Grant } from './platform.ts'
+import { isWindows, windowsRunGrants } from './windows.ts'
 
 /**
  * Variables a handler inherits when the agent may not read its whole environment (Deno with
@@ -32,6 +35,15 @@ export type GrantInputs = Pick<
   AgentConfig,
   'endpoint' | 'auth' | 'statusPort' | 'statusHost' | 'stateDir' | 'dryRun' | 'handlers'
 >
+
+/** The environment as far as it may be read (Deno without --allow-env: none of it). */
+function readableEnvironment(): Record<string, string | undefined> {
+  try {
+    return { ...process.env }
+  } catch {
+    return {}
+  }
+}
 
 function hostOf(url: string): string {
   const parsed = new URL(url)
@@ -74,7 +86,12 @@ export function requiredGrants(config: GrantInputs, proxyUrls: readonly string[]
     for (const handler of handlers) {
       grants.push({ name: 'read', value: handler }, { name: 'run', value: handler })
     }
-    grants.push({ name: 'run', value: 'kill' })
+    if (isWindows()) {
+      // cmd.exe/PowerShell start the handlers, taskkill ends their trees (platform/windows.ts).
+      for (const program of windowsRunGrants(handlers, readableEnvironment())) {
+        grants.push({ name: 'run', value: program })
+      }
+    } else grants.push({ name: 'run', value: 'kill' })
     grants.push({ name: 'env', value: 'NODE_V8_COVERAGE' })
   }
   return grants
@@ -117,5 +134,6 @@ export function denoPermissionAdvice(
 export function agentEntryPath(moduleUrl: string = import.meta.url): string {
   const url = new URL(moduleUrl.endsWith('.ts') ? '../cli.ts' : '../cli.js', moduleUrl)
   if (url.protocol !== 'file:') return moduleUrl.endsWith('.ts') ? 'src/cli.ts' : 'dist/cli.js'
-  return decodeURIComponent(url.pathname)
+  // fileURLToPath, not the pathname: on Windows that would be /C:/….
+  return fileURLToPath(url)
 }

@@ -11,6 +11,7 @@ import {
   type ProgramRunner,
   secretAccessFromIcacls,
   windowsHostIdentity,
+  windowsRunGrants,
   windowsSecretFileAccess,
   windowsSignalsFor,
   windowsStateDir,
@@ -141,6 +142,16 @@ describe('Windows facts', () => {
     expect(windowsSignalsFor('SIGTERM', 'win32')).toEqual(['SIGTERM', 'SIGBREAK'])
     expect(windowsSignalsFor('SIGINT', 'win32')).toEqual(['SIGINT'])
     expect(windowsSignalsFor('SIGTERM', 'linux')).toEqual(['SIGTERM'])
+  })
+})
+
+describe('Deno grants on Windows', () => {
+  it('lets Deno run cmd.exe for .cmd handlers, PowerShell for .ps1, and taskkill', () => {
+    const grants = windowsRunGrants(['C:\\h\\a.cmd', 'C:\\h\\b.ps1', 'C:\\h\\c.exe'], WIN_ENV)
+    expect(grants).toContain('C:\\Windows\\system32\\cmd.exe')
+    expect(grants).toContain('C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe')
+    expect(grants).toContain('C:\\h\\c.exe')
+    expect(grants).toContain('C:\\Windows\\System32\\taskkill.exe')
   })
 })
 

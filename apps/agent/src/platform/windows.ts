@@ -431,3 +431,31 @@ export function windowsSignalsFor(
   const own = signal as NodeJS.Signals
   return isWindows(platform) && signal === 'SIGTERM' ? [own, 'SIGBREAK'] : [own]
 }
+
+/**
+ * The programs a Deno agent on Windows must be allowed to run beside its handlers
+ * (`--allow-run`): cmd.exe for `.cmd`/`.bat` handlers, PowerShell for `.ps1`, taskkill to end a
+ * handler's tree (what `kill` is on Linux), and reg, tasklist and PowerShell for the machine and
+ * lock facts (without them those facts are unknown, nothing fails).
+ *
+ * @example
+ * windowsRunGrants(['C:\\h\\on-start.cmd'], process.env) // ['C:\\Windows\\system32\\cmd.exe', …taskkill.exe, …]
+ */
+export function windowsRunGrants(
+  handlers: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+): string[] {
+  const bin = system32(env)
+  const programs = handlers.map((handler) => handlerLaunch(handler, 'START', env, 'win32').file)
+  const powershell =
+    envValue(env, 'SMS_POWERSHELL', 'win32') ?? `${bin}\\WindowsPowerShell\\v1.0\\powershell.exe`
+  return [
+    ...new Set([
+      ...programs,
+      `${bin}\\taskkill.exe`,
+      `${bin}\\reg.exe`,
+      `${bin}\\tasklist.exe`,
+      powershell,
+    ]),
+  ]
+}
