@@ -2,11 +2,18 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createSmsClient, type SmsCommand, staticToken } from '@sms-command/core'
-import { createVirtualScheduler, type VirtualScheduler } from '@sms-command/core/testing'
+import { type DeliveryEntry, DeliveryJournal, type JournalStore } from '@sms-command/core/delivery'
+import {
+  createFakeSms,
+  createVirtualScheduler,
+  type FakeSms,
+  type VirtualScheduler,
+  type WireCommand,
+} from '@sms-command/core/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createFakeSms, type FakeSms, type WireCommand } from '../test/fake-sms.ts'
 import { Agent, type AgentSettings, type RunRequest } from './agent.ts'
-import { DeliveryJournal, JOURNAL_FILE } from './durable/delivery-journal.ts'
+import { FileJournalStore, JOURNAL_FILE } from './durable/file-journal.ts'
+import { StateError } from './durable/state-error.ts'
 import type { HandlerOutcome } from './handler/run-handler.ts'
 import { createLogger } from './logger.ts'
 import { AgentMetrics } from './observe/metrics.ts'
@@ -76,11 +83,13 @@ async function startAgent(
     hold?: boolean
     readOnly?: boolean
     dir?: string
+    /** While true, every journal write fails as on a full disk. */
+    diskFull?: () => boolean
   } = {},
 ) {
   const scheduler: VirtualScheduler = createVirtualScheduler(options.startAt)
   const settings = { ...SETTINGS, ...options.settings }
-  const journal = await DeliveryJournal.open({
+  const store = await FileJournalStore.open({
     dir: options.dir ?? dir,
     serverId: settings.serverId,
     now: scheduler.now,
@@ -105,10 +114,31 @@ async function startAgent(
     timeoutMs: settings.requestTimeoutMs,
     random: () => 0.5,
   })
+  const diskFull = options.diskFull
+  const journalStore: JournalStore = diskFull
+    ? {
+        name: store.name,
+        load: () => store.load(),
+        save: (state) =>
+          diskFull()
+            ? Promise.reject(
+                new StateError(
+                  'io',
+                  store.path,
+                  `Cannot write journal ${store.path}: ENOSPC: no space left on device`,
+                ),
+              )
+            : store.save(state),
+      }
+    : store
+  const journal: JournalView = {
+    entries: () => store.current().entries,
+    active: () => store.current().entries.filter((entry) => entry.state !== 'reported'),
+  }
   const agent = new Agent({
     settings,
     client,
-    journal,
+    journal: journalStore,
     events: observers.events,
     scheduler,
     random: () => 0.5,
@@ -167,8 +197,14 @@ async function startAgent(
   }
 }
 
+/** What a test reads of the journal: the file store's current content. */
+interface JournalView {
+  entries(): readonly DeliveryEntry[]
+  active(): DeliveryEntry[]
+}
+
 /** At least `count` entries, none of them unfinished. */
-const settled = (journal: DeliveryJournal, count: number) =>
+const settled = (journal: JournalView, count: number) =>
   journal.entries().length >= count && journal.active().length === 0
 
 const posts = () => sms.requests.filter((request) => request.route === 'command_result')
@@ -199,6 +235,38 @@ describe('Agent', () => {
       expect.arrayContaining(['command.received', 'command.start', 'command.finish']),
     )
     expect(await process.stop()).toBe(0)
+  })
+
+  it('on a full disk after a handler succeeded: says so, reports the success from memory, and still stops at once', async () => {
+    sms.enqueue(SERVER, START('t1'), START('t2'))
+    let full = false
+    const process = await startAgent({ hold: true, diskFull: () => full })
+    await process.until(() => runs.length === 1, 'the handler to start')
+    full = true
+    process.held[0]?.resolve()
+    await process.until(() => sms.results.length === 1, 'the result, from memory')
+    expect(sms.results[0]).toMatchObject({ result: 'success', command: START('t1') })
+    expect(process.events().find((event) => event.event === 'journal.error')).toMatchObject({
+      level: 'error',
+      msg: expect.stringContaining('stays in memory'),
+    })
+    // Nothing new starts while the journal can't take it.
+    await process.until(
+      () => process.eventNames().filter((name) => name === 'journal.error').length >= 3,
+      'retries',
+    )
+    expect(runs).toHaveLength(1)
+    // SIGTERM is not held up by the full disk.
+    const before = process.scheduler.now()
+    expect(await process.stop()).toBe(0)
+    expect(process.scheduler.now() - before).toBeLessThan(60_000)
+    // Space is back: the next start goes on with t2, and t1 is neither rerun nor re-reported.
+    full = false
+    const next = await startAgent({ startAt: process.scheduler.now() + 1_000 })
+    await next.until(() => sms.results.length === 2, 't2')
+    expect(taskIds(runs)).toEqual(['t1', 't2'])
+    expect(sms.results.map((result) => result.result)).toEqual(['success', 'success'])
+    await next.stop()
   })
 
   it('polls at the interval while idle, and picks up queued commands back to back', async () => {
@@ -293,7 +361,9 @@ describe('Agent', () => {
 
   it('after a crash between finishing and reporting, reports the stored result without rerunning', async () => {
     // What a process killed right after journaling `done` leaves behind.
-    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open(
+      await FileJournalStore.open({ dir, serverId: SERVER }),
+    )
     const entry = await journal.receive(START('t1') as SmsCommand)
     await journal.markRunning(entry.id, '/opt/handler')
     await journal.markDone(entry.id, { result: 'success', result_detail: { exit_code: 0 } })
@@ -306,7 +376,9 @@ describe('Agent', () => {
   })
 
   it('runs a command journaled as received but never started before a crash', async () => {
-    const journal = await DeliveryJournal.open({ dir, serverId: SERVER })
+    const journal = await DeliveryJournal.open(
+      await FileJournalStore.open({ dir, serverId: SERVER }),
+    )
     await journal.receive(START('t1') as SmsCommand)
     sms.enqueue(SERVER, START('t1'))
     const process = await startAgent()

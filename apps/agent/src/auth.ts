@@ -1,7 +1,8 @@
 import { cliAuthProvider } from '@sms-command/cli-kit'
 import type { AuthConfig, AuthProvider, IamRejectionStore, Scheduler } from '@sms-command/core'
+import { errorFields } from '@sms-command/core/events'
 import { iamRejectionFile } from './durable/iam-rejection-file.ts'
-import { errorFields, type Logger } from './logger.ts'
+import type { Logger } from './logger.ts'
 
 /** IAM's lockout window core assumes by default (iamPasswordToken's `lockoutMs`). */
 const IAM_LOCKOUT_MS = 15 * 60_000

@@ -1,6 +1,7 @@
 import { SmsApiError } from '@sms-command/core'
+import { errorFields } from '@sms-command/core/events'
 import { describe, expect, it } from 'vitest'
-import { createLogger, errorFields, type PublishedEvent, type UntypedEvents } from './logger.ts'
+import { createLogger, type PublishedEvent, type UntypedEvents } from './logger.ts'
 
 function capture(options: Partial<Parameters<typeof createLogger>[0]> = {}) {
   const lines: string[] = []

@@ -1,8 +1,7 @@
-import { isSmsApiError, isSmsError, isSmsNetworkError } from '@sms-command/core'
-import type {
-  AgentErrorFields,
-  AgentEventFieldMap,
-  AgentEventLevel,
+import {
+  type AgentEventFieldMap,
+  type AgentEventLevel,
+  errorFields,
 } from '@sms-command/core/events'
 
 export type { AgentEvent, AgentEventFieldMap, AgentEventName } from '@sms-command/core/events'
@@ -200,30 +199,6 @@ function jsonReplacer(_key: string, value: unknown): unknown {
   if (value instanceof Error) return errorFields(value)
   if (typeof value === 'bigint') return value.toString()
   return value
-}
-
-/**
- * The loggable part of an error: name, message and, for SMS errors, status and error code.
- * Core's errors never hold credentials; other errors are reduced to name and message.
- *
- * @example
- * logger.warn('poll.error', { error: errorFields(error) })
- */
-export function errorFields(error: unknown): AgentErrorFields {
-  if (isSmsApiError(error)) {
-    return {
-      name: error.name,
-      message: error.message,
-      status: error.status,
-      error_code: error.errorCode,
-      request_id: error.requestId,
-    }
-  }
-  if (isSmsNetworkError(error))
-    return { name: error.name, message: error.message, reason: error.reason }
-  if (isSmsError(error)) return { name: error.name, message: error.message }
-  if (error instanceof Error) return { name: error.name, message: error.message }
-  return { name: 'Error', message: String(error) }
 }
 
 function textValue(value: unknown): string {

@@ -7,6 +7,7 @@ import {
   signalExitCode,
 } from '@sms-command/cli-kit'
 import { createSmsClient, systemScheduler } from '@sms-command/core'
+import { errorFields } from '@sms-command/core/events'
 import { Agent, EXIT } from './agent.ts'
 import { createAuth, keptIamRejection } from './auth.ts'
 import {
@@ -15,11 +16,11 @@ import {
   resolveAgentConfig,
 } from './config/load-config.ts'
 import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './config/options.ts'
-import { DeliveryJournal } from './durable/delivery-journal.ts'
+import { FileJournalStore } from './durable/file-journal.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import { runHandler } from './handler/run-handler.ts'
-import { createLogger, errorFields } from './logger.ts'
+import { createLogger } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { AgentMetrics } from './observe/metrics.ts'
 import { observeAgent } from './observe/observe-agent.ts'
@@ -154,7 +155,7 @@ async function runAgentProcess(
     hostname: identity.hostname(),
   }
   let lock: StateLock | undefined
-  let journal: DeliveryJournal | null = null
+  let journal: FileJournalStore | null = null
   let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
@@ -186,7 +187,7 @@ async function runAgentProcess(
             }),
         })
       }
-      journal = await DeliveryJournal.open({
+      journal = await FileJournalStore.open({
         dir: config.stateDir,
         serverId: config.serverId,
         now: scheduler.now,

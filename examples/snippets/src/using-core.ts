@@ -1,4 +1,5 @@
-import { createSmsClient, iamPasswordToken, isKnownCommand, pollCommands } from '@sms-command/core'
+import { createSmsClient, iamPasswordToken } from '@sms-command/core'
+import { deliverCommands, memoryJournal } from '@sms-command/core/delivery'
 
 const client = createSmsClient({
   endpoint: process.env.SMS_ENDPOINT ?? 'https://sms.ap-southeast-1.myhuaweicloud.com',
@@ -9,27 +10,23 @@ const client = createSmsClient({
     domain: process.env.SMS_DOMAIN ?? 'acme',
   }),
 })
-
 const serverId = process.env.SMS_SERVER_ID ?? 'f32ab4d6-d150-4fb3-aa55-edbb5cf9947f'
-const command = await client.getCommand(serverId) // null when nothing is pending
-if (command && isKnownCommand(command.command_name)) {
-  // … carry it out …
-  await client.reportResult(serverId, {
-    command_name: command.command_name,
-    result: 'success',
-    result_detail: { duration_ms: 1200 },
-  })
-  console.log('reported', command.command_name)
-}
 
-// Or poll until stopped (jittered first poll, capped full-jitter backoff, Retry-After, abortable):
+// Keep the journal durably in real use (a file, KV, a Durable Object): it is what makes a
+// restart neither run a command twice nor report one twice.
+const journal = memoryJournal()
 const stop = new AbortController()
 process.once('SIGTERM', () => stop.abort())
-for await (const event of pollCommands(client, serverId, {
+
+for await (const event of deliverCommands(client, serverId, {
+  journal,
   intervalMs: 10_000,
   signal: stop.signal,
+  run: async (command, { signal }) => {
+    // … carry the command out, stopping when `signal` aborts …
+    return { result: 'success', result_detail: { duration_ms: 1200 } }
+  },
 })) {
-  if (event.type === 'command') console.log('pending', event.command)
-  if (event.type === 'error')
-    console.warn(event.error.message, `retrying in ${event.nextDelayMs} ms`)
+  if (event.event === 'report.acknowledged') console.log('reported', event.command)
+  if (event.level === 'warn' || event.level === 'error') console.warn(event.event, event.msg)
 }

@@ -4,7 +4,8 @@
  * here run against the mock: in process, or on 127.0.0.1 with port 0.
  */
 import { execFile, execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createSmsClient, staticToken } from '@sms-command/core'
@@ -110,7 +111,7 @@ describe('the snippets run', () => {
     expect(stdout).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/m)
   })
 
-  it('using-core.ts: IAM login, one report, then the poll loop shows the next command', async () => {
+  it('using-core.ts: IAM login, then exactly-once delivery of each command until SIGTERM', async () => {
     await enqueue('demo-server', 'START', 'readme-1')
     await enqueue('demo-server', 'STOP', 'readme-1')
     const child = execFile(process.execPath, [join(packageDir, 'dist', 'using-core.js')], {
@@ -128,13 +129,38 @@ describe('the snippets run', () => {
     let stdout = ''
     child.stdout?.on('data', (chunk) => {
       stdout += chunk
-      if (stdout.includes('pending')) child.kill('SIGTERM')
+      if (stdout.includes('reported STOP')) child.kill('SIGTERM')
     })
     const code = await new Promise((resolve) => child.on('exit', resolve))
     expect(stdout).toContain('reported START')
-    expect(stdout).toMatch(/pending \{[^}]*command_name: 'STOP'/)
-    // SIGTERM aborts the loop, which ends: the process exits on its own, cleanly.
+    expect(stdout).toContain('reported STOP')
+    // SIGTERM aborts the delivery, which flushes and ends: the process exits on its own, cleanly.
     expect(code).toBe(0)
+  })
+
+  it('core-deliver-once.ts: one pass with a file journal, then an idle pass', async () => {
+    await enqueue('demo-server', 'SYNC', 'readme-4')
+    const dir = mkdtempSync(join(tmpdir(), 'snippet-journal-'))
+    const env = {
+      SMS_ENDPOINT: mock?.url ?? '',
+      SMS_TOKEN: 'demo-token',
+      SMS_SERVER_ID: 'demo-server',
+      SMS_JOURNAL: join(dir, 'journal.json'),
+    }
+    // Earlier tests may have left commands: pass until SMS is idle, each result reported once.
+    let last = ''
+    for (let pass = 0; pass < 10 && !last.startsWith('idle'); pass++) {
+      last = (await node('core-deliver-once.js', [], env)).stdout.trim()
+      expect(last).toMatch(/^(command|idle) outbox 0$/)
+    }
+    expect(last).toBe('idle outbox 0')
+    const journal = JSON.parse(readFileSync(join(dir, 'journal.json'), 'utf8'))
+    expect(
+      journal.entries.some(
+        (entry: { command: { command_param: { task_id?: string } } }) =>
+          entry.command.command_param.task_id === 'readme-4',
+      ),
+    ).toBe(true)
   })
 
   it('core-client.ts: AK/SK-signed GET against the mock', async () => {

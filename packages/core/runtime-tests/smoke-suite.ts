@@ -22,6 +22,7 @@ import {
 import { formatSdkDate, signRequest, verifySignature } from '../src/signing/index.ts'
 import { followEventStream, type SseMessage } from '../src/sse/index.ts'
 import { createVirtualScheduler } from '../src/testing/index.ts'
+import { deliverySmokeCases } from './delivery-smoke.ts'
 
 export interface SmokeCase {
   name: string
@@ -465,6 +466,7 @@ export const smokeCases: SmokeCase[] = [
       )
     },
   },
+  ...deliverySmokeCases,
 ]
 
 /** Runs every case and returns one record per case. */

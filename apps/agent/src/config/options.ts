@@ -17,8 +17,8 @@ import {
   text,
 } from '@sms-command/cli-kit'
 import { ServerIdSchema } from '@sms-command/core'
+import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '@sms-command/core/delivery'
 import * as v from 'valibot'
-import { MAX_OUTPUT_TAIL, REPORT_BODY_LIMIT } from '../report-body.ts'
 
 /** One setting of the agent (cli-kit's option row). */
 export type OptionSpec = OptionRow

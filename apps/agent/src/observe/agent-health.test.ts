@@ -1,6 +1,6 @@
 import { SmsApiError } from '@sms-command/core'
+import { createAgentEvents } from '@sms-command/core/events'
 import { describe, expect, it } from 'vitest'
-import { createAgentEvents } from './agent-events.ts'
 import { AgentHealth, type LoopStatus } from './agent-health.ts'
 import { AgentMetrics } from './metrics.ts'
 

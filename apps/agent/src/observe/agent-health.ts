@@ -1,5 +1,5 @@
-import { type PollAdvice, pollErrorAdvice } from './advice.ts'
-import type { EmitContext, EmittedAgentEvent } from './agent-events.ts'
+import { type PollAdvice, pollErrorAdvice } from '@sms-command/core/delivery'
+import type { EmitContext, EmittedAgentEvent } from '@sms-command/core/events'
 import type { AgentMetrics } from './metrics.ts'
 import { type HealthReport, healthReport } from './status-server.ts'
 

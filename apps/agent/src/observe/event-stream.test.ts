@@ -1,7 +1,6 @@
-import { parseAgentEvent } from '@sms-command/core/events'
+import { createAgentEvents, parseAgentEvent } from '@sms-command/core/events'
 import { describe, expect, it } from 'vitest'
 import { createLogger } from '../logger.ts'
-import { createAgentEvents } from './agent-events.ts'
 import { EVENT_STREAM_BACKLOG_LIMIT, streamEvents } from './event-stream.ts'
 import { logAgentEvents } from './log-events.ts'
 

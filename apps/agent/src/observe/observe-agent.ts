@@ -1,5 +1,5 @@
+import { type AgentEvents, createAgentEvents } from '@sms-command/core/events'
 import type { Logger } from '../logger.ts'
-import { type AgentEvents, createAgentEvents } from './agent-events.ts'
 import { AgentHealth, type LoopStatus } from './agent-health.ts'
 import { logAgentEvents } from './log-events.ts'
 import type { AgentMetrics } from './metrics.ts'

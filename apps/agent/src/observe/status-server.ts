@@ -1,8 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Scheduler } from '@sms-command/core'
+import { errorFields } from '@sms-command/core/events'
 import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
-import { errorFields, type Logger } from '../logger.ts'
+import type { Logger } from '../logger.ts'
 import { streamEvents } from './event-stream.ts'
 import type { AgentMetrics } from './metrics.ts'
 

@@ -1,1 +1,2 @@
+export * from './fake-sms.ts'
 export * from './virtual-scheduler.ts'

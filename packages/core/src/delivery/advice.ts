@@ -1,11 +1,9 @@
-import {
-  isSmsApiError,
-  isSmsNetworkError,
-  isSmsRedirectError,
-  isSmsResponseValidationError,
-  NOT_APPLIED_STATUSES,
-  trustedCaVariable,
-} from '@sms-command/core'
+import { NOT_APPLIED_STATUSES } from '../client/status-kind.ts'
+import { isIamPasswordRejectedError } from '../errors/iam-password-rejected-error.ts'
+import { isSmsApiError } from '../errors/sms-api-error.ts'
+import { isSmsNetworkError, trustedCaVariable } from '../errors/sms-network-error.ts'
+import { isSmsRedirectError } from '../errors/sms-redirect-error.ts'
+import { isSmsResponseValidationError } from '../errors/sms-response-validation-error.ts'
 
 /**
  * What the agent tells an operator about a failure: a bounded label for metrics, and advice that
@@ -27,7 +25,7 @@ export function errorLabel(error: unknown): string {
   if (isSmsRedirectError(error)) return 'redirect'
   if (isSmsResponseValidationError(error)) return 'invalid-response'
   // No request was sent: the login is held back so that IAM does not lock the user out.
-  if (isIamPasswordRejected(error)) return 'iam-locked-out'
+  if (isIamPasswordRejectedError(error)) return 'iam-locked-out'
   return 'other'
 }
 
@@ -41,18 +39,11 @@ export interface PollAdvice {
   retryAt?: number
 }
 
-/** Core's `IamPasswordRejectedError` (not on core's root export): a login held back to avoid a lockout. */
-function isIamPasswordRejected(error: unknown): error is Error & { retryAt: number } {
-  return (
-    error instanceof Error &&
-    error.name === 'IamPasswordRejectedError' &&
-    typeof (error as { retryAt?: unknown }).retryAt === 'number'
-  )
-}
-
 /** A failure of the IAM login (the token), not of SMS. */
 function isIamFailure(error: unknown): boolean {
-  return isIamPasswordRejected(error) || (error as { service?: unknown } | null)?.service === 'iam'
+  return (
+    isIamPasswordRejectedError(error) || (error as { service?: unknown } | null)?.service === 'iam'
+  )
 }
 
 const IAM_CREDENTIALS =
@@ -166,7 +157,7 @@ function networkAdvice(
  * pollErrorAdvice(iam404).check // '--iam-endpoint'
  */
 export function pollErrorAdvice(error: unknown, wait: ServerWait = {}): PollAdvice {
-  if (isIamPasswordRejected(error)) {
+  if (isIamPasswordRejectedError(error)) {
     return {
       service: 'iam',
       check: IAM_CREDENTIALS,

@@ -1,8 +1,9 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { DeliveryJournal, isJournalStoreError } from '@sms-command/core/delivery'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { commandKey, DeliveryJournal, JOURNAL_FILE } from './delivery-journal.ts'
+import { FileJournalStore, JOURNAL_FILE, type JournalOptions } from './file-journal.ts'
 import { isStateError, type StateError } from './state-error.ts'
 
 const START = { command_name: 'START', command_param: { task_id: 't-1' } }
@@ -15,8 +16,12 @@ beforeEach(async () => {
   clock = Date.UTC(2026, 0, 1)
 })
 
+/** Core's delivery journal over the agent's file store, as the agent's loop sees it. */
+const openJournal = async (options: JournalOptions) =>
+  DeliveryJournal.open(await FileJournalStore.open(options), options.now ?? (() => clock))
+
 const open = (options: { serverId?: string; readOnly?: boolean } = {}) =>
-  DeliveryJournal.open({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
+  openJournal({ dir, serverId: options.serverId ?? 'srv-1', now: () => clock, ...options })
 
 async function onDisk(): Promise<{ entries: { state: string; id: number }[] }> {
   return JSON.parse(await readFile(join(dir, JOURNAL_FILE), 'utf8'))
@@ -27,24 +32,16 @@ async function refusal(promise: Promise<unknown>): Promise<StateError> {
     () => new Error('expected a StateError'),
     (caught: unknown) => caught,
   )
-  if (!isStateError(error)) throw error
-  return error
+  // A failed save reaches the delivery as core's JournalStoreError, caused by the file's StateError.
+  const state = isJournalStoreError(error) ? error.cause : error
+  if (!isStateError(state)) throw error
+  return state
 }
 
-describe('commandKey', () => {
-  it('identifies a command by name and task id only', () => {
-    expect(commandKey(START)).toBe(
-      commandKey({ command_name: 'START', command_param: { task_id: 't-1', bucket: 'b' } }),
-    )
-    expect(commandKey(START)).not.toBe(commandKey(STOP))
-    expect(commandKey({ command_name: 'SYNC', command_param: {} })).toBe('["SYNC",""]')
-  })
-})
-
-describe('DeliveryJournal', () => {
+describe("the file journal under core's DeliveryJournal", () => {
   it('creates an empty journal file in a new state directory', async () => {
     const nested = join(dir, 'a', 'b')
-    const journal = await DeliveryJournal.open({ dir: nested, serverId: 'srv-1' })
+    const journal = await openJournal({ dir: nested, serverId: 'srv-1' })
     expect(journal.entries()).toEqual([])
     const file = JSON.parse(await readFile(join(nested, JOURNAL_FILE), 'utf8'))
     expect(file).toMatchObject({ format: 'sms-agent-journal', version: 1, serverId: 'srv-1' })
@@ -177,8 +174,8 @@ describe('DeliveryJournal', () => {
     expect((await refusal(open())).kind).toBe('corrupt')
 
     const other = await mkdtemp(join(tmpdir(), 'agent-journal-'))
-    await DeliveryJournal.open({ dir: other, serverId: 'srv-A' })
-    const foreign = await refusal(DeliveryJournal.open({ dir: other, serverId: 'srv-B' }))
+    await openJournal({ dir: other, serverId: 'srv-A' })
+    const foreign = await refusal(openJournal({ dir: other, serverId: 'srv-B' }))
     expect(foreign.kind).toBe('foreign')
     expect(foreign.message).toContain('belongs to server "srv-A", not "srv-B"')
   })
@@ -209,7 +206,7 @@ describe('DeliveryJournal', () => {
   })
 })
 
-describe('DeliveryJournal on a cloned machine', () => {
+describe('the file journal on a cloned machine', () => {
   const golden = { machineId: 'a'.repeat(32), hostname: 'golden-image' }
   const clone = { machineId: 'a'.repeat(32), hostname: 'clone-17' }
   const openOn = (
@@ -218,7 +215,7 @@ describe('DeliveryJournal on a cloned machine', () => {
   ) => {
     const adopted: unknown[] = []
     const unproven: string[] = []
-    const journal = DeliveryJournal.open({
+    const journal = openJournal({
       dir,
       serverId: 'srv-1',
       now: () => clock,

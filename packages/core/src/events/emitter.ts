@@ -1,4 +1,4 @@
-import type { AgentEventFieldMap, AgentEventName } from '@sms-command/core/events'
+import type { AgentEventFieldMap, AgentEventName } from './agent-events.ts'
 
 /**
  * An agent event as a producer emits it: its name and exactly the fields

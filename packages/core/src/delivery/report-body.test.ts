@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest'
-import { OutputTail } from './handler/output-tail.ts'
 import {
   encodedSize,
   fitReportBody,
@@ -9,11 +8,14 @@ import {
   type ReportBody,
 } from './report-body.ts'
 
-/** A handler's output as the agent keeps it: the last `tail` bytes, decoded. */
+/** A process's output as a runner keeps it: the last `tail` bytes, decoded. */
 function kept(bytes: Uint8Array, tail = MAX_OUTPUT_TAIL) {
-  const output = new OutputTail(tail)
-  output.push(bytes)
-  return { output: output.text(), output_bytes: output.total, output_truncated: output.truncated }
+  const kept = bytes.subarray(Math.max(0, bytes.byteLength - tail))
+  return {
+    output: new TextDecoder().decode(kept),
+    output_bytes: bytes.byteLength,
+    output_truncated: kept.byteLength < bytes.byteLength,
+  }
 }
 
 const report = (detail: Record<string, unknown>): ReportBody => ({

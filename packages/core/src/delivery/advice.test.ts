@@ -1,5 +1,5 @@
-import { SmsApiError, SmsNetworkError, SmsRedirectError } from '@sms-command/core'
 import { describe, expect, it } from 'vitest'
+import { SmsApiError, SmsNetworkError, SmsRedirectError } from '../index.ts'
 import { errorLabel, pollErrorAdvice, readableDuration, reportErrorAdvice } from './advice.ts'
 
 const iam = (status: number) =>

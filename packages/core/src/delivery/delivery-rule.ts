@@ -1,5 +1,7 @@
-import { isSmsApiError, isSmsInputError, NOT_APPLIED_STATUSES, statusKind } from '@sms-command/core'
-import type { EntryState } from './durable/delivery-journal.ts'
+import { NOT_APPLIED_STATUSES, statusKind } from '../client/status-kind.ts'
+import { isSmsApiError } from '../errors/sms-api-error.ts'
+import { isSmsInputError } from '../errors/sms-input-error.ts'
+import type { EntryState } from './journal-state.ts'
 
 /**
  * The delivery rule, as pure decisions. A report is sent only right after a poll showed that its
@@ -178,33 +180,4 @@ function reportRetryDelay(error: unknown, context: ReportFailureContext): number
   // Ambiguous (no answer, or a 5xx): the request may still land. Give it as long again as its
   // deadline before the next poll checks whether SMS recorded it.
   return Math.max(backoffMs, context.requestTimeoutMs)
-}
-
-/** What a handler's ending means for its entry. */
-export type HandlerEnding =
-  /** Journal the outcome as it is. */
-  | { action: 'record' }
-  /** Journal it as a `fail` with reason `interrupted` (`--interrupted fail`). */
-  | { action: 'record-interrupted' }
-  /** Leave it `running`: the next start runs it once more (`--interrupted rerun`). */
-  | { action: 'rerun-next-start' }
-
-/**
- * Judges a handler that ended while the agent was stopping. A handler killed by a signal the
- * agent did not send (systemd's default `KillMode=control-group` signals every process of the
- * unit at once) was interrupted by the stop, not failed on its own: it follows `--interrupted`
- * like a handler cut short by a crash.
- *
- * @example
- * judgeHandlerEnding({ reason: 'signal' }, { stopping: true, interrupted: 'fail', runs: 1 })
- * // { action: 'record-interrupted' }
- */
-export function judgeHandlerEnding(
-  detail: { reason?: string | undefined },
-  context: { stopping: boolean; interrupted: 'fail' | 'rerun'; runs: number },
-): HandlerEnding {
-  if (!context.stopping || detail.reason !== 'signal') return { action: 'record' }
-  return context.interrupted === 'rerun' && context.runs < 2
-    ? { action: 'rerun-next-start' }
-    : { action: 'record-interrupted' }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createAgentEvents, type EmitContext, type EmittedAgentEvent } from './agent-events.ts'
+import { createAgentEvents, type EmitContext, type EmittedAgentEvent } from './emitter.ts'
 
 describe('createAgentEvents', () => {
   it('sends each event once to every listener, stamped with the clock', () => {
