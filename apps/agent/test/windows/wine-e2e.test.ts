@@ -143,7 +143,7 @@ describe.skipIf(WINE_MISSING !== undefined)(
           .split(/\r?\n/)
           .filter((line) => line !== '')
           .map((line) => line.replace(/^SMS_TASK_ID=/, ''))
-      const deadline = Date.now() + 200_000
+      const deadline = Date.now() + 300_000
       const waitFor = async (what: string, predicate: () => boolean | Promise<boolean>) => {
         while (!(await predicate())) {
           if (Date.now() > deadline) {
@@ -204,7 +204,7 @@ describe.skipIf(WINE_MISSING !== undefined)(
       console.log(
         `[wine e2e] ${COMMANDS} commands, ${runs().length} handler runs, ${results.length} results (${interrupted.length} interrupted by taskkill /T /F), ${KILLS} restarts`,
       )
-    }, 240_000)
+    }, 360_000)
   },
 )
 
