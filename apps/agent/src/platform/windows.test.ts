@@ -253,6 +253,22 @@ describe('ending a handler tree with taskkill', () => {
   )
 
   it.skipIf(!ON_WINDOWS)(
+    `stops on Ctrl-Break (SIGBREAK) like on SIGTERM${WINDOWS_ONLY}`,
+    async () => {
+      const { currentPlatform } = await import('./platform.ts')
+      const received: string[] = []
+      const stop = currentPlatform().onSignal('SIGTERM', () => received.push('stop'))
+      try {
+        process.emit('SIGBREAK')
+      } finally {
+        stop()
+      }
+      process.emit('SIGBREAK') // no longer listened for: nothing more
+      expect(received).toEqual(['stop'])
+    },
+  )
+
+  it.skipIf(!ON_WINDOWS)(
     `reads this machine's GUID and hostname for real${WINDOWS_ONLY}`,
     async () => {
       const identity = windowsHostIdentity()
