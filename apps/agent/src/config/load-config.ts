@@ -1,5 +1,4 @@
 import { stat } from 'node:fs/promises'
-import process from 'node:process'
 import {
   AUTH_SETTINGS,
   authSecrets,
@@ -15,7 +14,12 @@ import {
   type SettingSource,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
-import { isWindows, isWindowsHandlerPath, windowsStateDir } from '../platform/windows.ts'
+import {
+  isWindows,
+  isWindowsHandlerPath,
+  readableEnvironment,
+  windowsStateDir,
+} from '../platform/windows.ts'
 import { COMMAND_LINE, type OPTIONS } from './options.ts'
 
 /** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link printableConfig}. */
@@ -193,15 +197,6 @@ export function printableConfig(config: AgentConfig): Record<string, unknown> {
     sources: Object.fromEntries(
       Object.entries(sources).map(([key, source]) => [key, describeSettingSource(source)]),
     ),
-  }
-}
-
-/** The environment as far as it may be read (Deno without --allow-env: none of it). */
-function readableEnvironment(): Record<string, string | undefined> {
-  try {
-    return { ...process.env }
-  } catch {
-    return {}
   }
 }
 

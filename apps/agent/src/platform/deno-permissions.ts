@@ -1,8 +1,7 @@
-import process from 'node:process'
 import { fileURLToPath } from 'node:url'
 import type { AgentConfig } from '../config/load-config.ts'
 import type { Grant } from './platform.ts'
-import { isWindows, windowsRunGrants } from './windows.ts'
+import { isWindows, readableEnvironment, windowsRunGrants } from './windows.ts'
 
 /**
  * Variables a handler inherits when the agent may not read its whole environment (Deno with
@@ -28,6 +27,20 @@ export const HANDLER_ENV_FALLBACK = [
   'http_proxy',
   'https_proxy',
   'no_proxy',
+  // Windows: without SystemRoot many programs (cmd.exe's children, PowerShell) fail to start.
+  'SystemRoot',
+  'windir',
+  'ComSpec',
+  'PATHEXT',
+  'TEMP',
+  'TMP',
+  'USERPROFILE',
+  'ProgramData',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERNAME',
+  'USERDOMAIN',
+  'COMPUTERNAME',
 ] as const
 
 /** What {@link requiredGrants} needs of the configuration. */
@@ -35,15 +48,6 @@ export type GrantInputs = Pick<
   AgentConfig,
   'endpoint' | 'auth' | 'statusPort' | 'statusHost' | 'stateDir' | 'dryRun' | 'handlers'
 >
-
-/** The environment as far as it may be read (Deno without --allow-env: none of it). */
-function readableEnvironment(): Record<string, string | undefined> {
-  try {
-    return { ...process.env }
-  } catch {
-    return {}
-  }
-}
 
 function hostOf(url: string): string {
   const parsed = new URL(url)

@@ -55,6 +55,40 @@ export function isHandlerLaunchError(error: unknown): error is HandlerLaunchErro
   return error instanceof Error && error.name === 'HandlerLaunchError'
 }
 
+/** The variables the Windows code reads, tried one by one where the whole environment can't be. */
+const WINDOWS_VARIABLES = [
+  'SystemRoot',
+  'ComSpec',
+  'ProgramData',
+  'ALLUSERSPROFILE',
+  'SMS_POWERSHELL',
+  'USERDOMAIN',
+  'USERNAME',
+]
+
+/**
+ * This process's environment as far as it may be read: all of it, or (Deno with a narrow
+ * `--allow-env`, where reading an ungranted variable throws) the readable ones this module uses.
+ *
+ * @example
+ * windowsStateDir(readableEnvironment()) // 'C:\\ProgramData\\sms-agent'
+ */
+export function readableEnvironment(): Record<string, string | undefined> {
+  try {
+    return { ...process.env }
+  } catch {
+    const env: Record<string, string | undefined> = {}
+    for (const name of WINDOWS_VARIABLES) {
+      try {
+        env[name] = process.env[name]
+      } catch {
+        // Not granted: unknown, and the defaults apply.
+      }
+    }
+    return env
+  }
+}
+
 /** Windows's own directory (`%SystemRoot%\System32`), for cmd.exe, taskkill, reg and icacls. */
 function system32(env: Readonly<Record<string, string | undefined>>): string {
   const root = envValue(env, 'SystemRoot', 'win32') ?? 'C:\\Windows'
@@ -209,7 +243,7 @@ export async function killWindowsTree(
   if (!windowsPidExists(pid)) return false
   if (signal === 0) return true
   const run = options.run ?? runProgram
-  const taskkill = `${system32(options.env ?? process.env)}\\taskkill.exe`
+  const taskkill = `${system32(options.env ?? readableEnvironment())}\\taskkill.exe`
   const { code } = await run(taskkill, ['/T', '/F', '/PID', String(pid)], 10_000)
   // 128: "process not found" (it ended meanwhile).
   if (code === 128) return false
@@ -300,7 +334,7 @@ export function windowsHostIdentity(
   options: { run?: ProgramRunner; env?: Readonly<Record<string, string | undefined>> } = {},
 ): HostIdentity {
   const run = options.run ?? runProgram
-  const env = options.env ?? process.env
+  const env = options.env ?? readableEnvironment()
   const bin = system32(env)
   return {
     async bootId() {
@@ -402,7 +436,7 @@ export async function windowsSecretFileAccess(
   path: string,
   options: { run?: ProgramRunner; env?: Readonly<Record<string, string | undefined>> } = {},
 ): Promise<SecretFileAccess> {
-  const env = options.env ?? process.env
+  const env = options.env ?? readableEnvironment()
   const run = options.run ?? runProgram
   const { code, stdout } = await run(`${system32(env)}\\icacls.exe`, [path], 10_000)
   if (code !== 0 || stdout.trim() === '') {

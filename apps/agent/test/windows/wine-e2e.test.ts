@@ -8,7 +8,7 @@
  * (Bun's Windows runtime) and bun.exe running the source each handle a command with --once. Skipped with a reason where Wine 10 or node.exe is missing.
  */
 import { type ChildProcess, execFile } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -21,6 +21,8 @@ import {
   runUnderWine,
   startUnderWine,
   WINE_BUN,
+  WINE_DENO,
+  WINE_DENO_LEFTOVERS,
   WINE_MISSING,
   WINE_NODE,
   WINE_NOTE,
@@ -248,28 +250,25 @@ describe.skipIf(WINE_MISSING !== undefined)(
       )
     }, 90_000)
 
+    /** The agent's flags for one `--once` run against the mock with a .cmd handler. */
+    const onceFlags = (serverId: string) => [
+      ...['--endpoint', mock.url, '--server-id', serverId, '--once'],
+      ...['--state-dir', winPath(join(dir, `state-${serverId}`))],
+      ...['--handler', winPath(join(dir, `${serverId}.cmd`))],
+    ]
+
     /** One command handled by `program args…` with `--once`, its .cmd handler's output reported. */
     async function handlesOnce(serverId: string, program: string, prefix: string[]) {
-      const handler = join(dir, `${serverId}.cmd`)
-      await writeFile(handler, '@echo off\r\necho ran %SMS_COMMAND%\r\n')
+      await writeFile(join(dir, `${serverId}.cmd`), '@echo off\r\necho ran %SMS_COMMAND%\r\n')
       await mock.register(serverId)
       await mock.enqueue(serverId, [
         { command_name: 'START', command_param: { task_id: 'once-1' } },
       ])
-      const { code, output } = await runUnderWine(
-        program,
-        [
-          ...prefix,
-          ...['--endpoint', mock.url, '--server-id', serverId, '--once'],
-          ...[
-            '--state-dir',
-            winPath(join(dir, `state-${serverId}`)),
-            '--handler',
-            winPath(handler),
-          ],
-        ],
-        { env: { SMS_TOKEN: TOKEN }, logFile: join(dir, `${serverId}.log`), timeoutMs: 90_000 },
-      )
+      const { code, output } = await runUnderWine(program, [...prefix, ...onceFlags(serverId)], {
+        env: { SMS_TOKEN: TOKEN },
+        logFile: join(dir, `${serverId}.log`),
+        timeoutMs: 120_000,
+      })
       expect(output).toContain('"event":"report.acknowledged"')
       expect(output).not.toContain(TOKEN)
       expect(code).toBe(0)
@@ -281,6 +280,40 @@ describe.skipIf(WINE_MISSING !== undefined)(
     it('polls the mock, runs a .cmd handler and reports its result (--once)', async () => {
       await handlesOnce('srv-wine-exe', exe, [])
     }, 120_000)
+
+    it.skipIf(!existsSync(WINE_DENO))(
+      `deno.exe runs the source with the narrow permissions the agent itself advises${existsSync(WINE_DENO) ? '' : ` (skipped: no ${WINE_DENO})`}`,
+      async () => {
+        const cli = winPath(join(AGENT_DIR, 'src', 'cli.ts'))
+        const serverId = 'srv-wine-deno'
+        await writeFile(join(dir, `${serverId}.cmd`), '@echo off\r\n')
+        // Without grants the agent names the whole command line it needs (cmd.exe and taskkill
+        // on Windows), and exits 2.
+        const advice = await runUnderWine(
+          WINE_DENO,
+          ['run', '--quiet', '--allow-env=SMS_*', cli, ...onceFlags(serverId)],
+          { env: { SMS_TOKEN: TOKEN }, logFile: join(dir, 'deno-advice.log'), timeoutMs: 120_000 },
+        )
+        expect(advice.code, advice.output).toBe(2)
+        const line = /Run it as: deno run (.*?) \S+cli\.ts/.exec(advice.output)?.[1]
+        expect(line, advice.output).toMatch(/--allow-run=\S*cmd\.exe\S*taskkill\.exe/i)
+        try {
+          await handlesOnce(serverId, WINE_DENO, [
+            'run',
+            '--quiet',
+            ...(line ?? '').split(' '),
+            cli,
+          ])
+        } finally {
+          const leftovers = existsSync(WINE_DENO_LEFTOVERS) ? readdirSync(WINE_DENO_LEFTOVERS) : []
+          for (const leftover of leftovers) {
+            if (leftover.includes('.tmp-'))
+              rmSync(join(WINE_DENO_LEFTOVERS, leftover), { force: true })
+          }
+        }
+      },
+      300_000,
+    )
 
     it.skipIf(!existsSync(WINE_BUN))(
       `bun.exe runs the agent's source the same way${existsSync(WINE_BUN) ? '' : ` (skipped: no ${WINE_BUN})`}`,

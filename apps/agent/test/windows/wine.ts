@@ -21,14 +21,36 @@ export const WINE_NODE = process.env.SMS_WINE_NODE ?? join(CACHE, 'win-node-24',
 
 /** Windows bun.exe (npm's @oven/bun-windows-x64-baseline), as a Linux path. */
 export const WINE_BUN =
-  process.env.SMS_WINE_BUN ?? join(CACHE, `win-bun-${workspaceBunVersion()}`, 'bin', 'bun.exe')
+  process.env.SMS_WINE_BUN ?? join(CACHE, `win-bun-${workspaceVersion('bun')}`, 'bin', 'bun.exe')
+
+/** Windows deno.exe (npm's @deno/win32-x64), as a Linux path. */
+export const WINE_DENO =
+  process.env.SMS_WINE_DENO ?? join(CACHE, `win-deno-${workspaceVersion('deno')}`, 'deno.exe')
+
+/**
+ * Where deno.exe leaves a ~97 MB `node_compat_bin\node.exe.tmp-<pid>` per process in the prefix
+ * (a Wine quirk): removed after the Deno test.
+ */
+export const WINE_DENO_LEFTOVERS = join(
+  process.env.SMS_WINE_ROOT ?? join(CACHE, 'wine-root'),
+  'w',
+  'prefix',
+  'drive_c',
+  'users',
+  'root',
+  'AppData',
+  'Local',
+  'deno',
+  'node_compat_bin',
+)
 
 /** Win32 builds of native packages that node.exe needs to run vitest (rolldown's binding). */
 export const WINE_MODULES = join(CACHE, 'win-modules', 'node_modules')
 
-function workspaceBunVersion(): string {
+/** The catalog's version of `name` (pnpm-workspace.yaml), which wine.sh brings the Windows build of. */
+function workspaceVersion(name: string): string {
   const yaml = readFileSync(join(REPO_ROOT, 'pnpm-workspace.yaml'), 'utf8')
-  return /^ {2}bun: *(\S+)/m.exec(yaml)?.[1] ?? 'unknown'
+  return new RegExp(`^ {2}${name}: *(\\S+)`, 'm').exec(yaml)?.[1] ?? 'unknown'
 }
 
 function probeWine(): string | undefined {
