@@ -36,7 +36,7 @@ describe('under Wine with the Windows node.exe', () => {
       const { code, output } = await runUnderWine(
         WINE_NODE,
         [join('node_modules', 'vitest', 'vitest.mjs'), 'run', '--config', 'vitest.wine.config.ts'],
-        { env, logFile, timeoutMs: 480_000 },
+        { env, logFile, timeoutMs: 600_000 },
       )
       expect(existsSync(REPORT), `no report; vitest under Wine said:\n${output.slice(-3000)}`).toBe(
         true,
@@ -54,6 +54,6 @@ describe('under Wine with the Windows node.exe', () => {
       expect(counts.passed).toBeGreaterThanOrEqual(30)
       expect(code).toBe(0)
     },
-    500_000,
+    620_000,
   )
 })
