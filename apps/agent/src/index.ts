@@ -23,6 +23,7 @@ export {
   type RunRequest,
 } from './agent.ts'
 export { type AgentConfig, ConfigError, loadConfig } from './config/load-config.ts'
+export { OPTIONS } from './config/options.ts'
 export { FileJournalStore, JOURNAL_FILE, type JournalOptions } from './durable/file-journal.ts'
 export { isStateError, StateError } from './durable/state-error.ts'
 export {

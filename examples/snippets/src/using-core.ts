@@ -24,7 +24,8 @@ for await (const event of deliverCommands(client, serverId, {
   signal: stop.signal,
   run: async (command, { signal }) => {
     // … carry the command out, stopping when `signal` aborts …
-    return { result: 'success', result_detail: { duration_ms: 1200 } }
+    signal.throwIfAborted()
+    return { result: 'success', result_detail: { ran: command.command_name, duration_ms: 1200 } }
   },
 })) {
   if (event.event === 'report.acknowledged') console.log('reported', event.command)

@@ -72,6 +72,7 @@ describe('the published package', () => {
       './testing',
       './events',
       './sse',
+      './delivery',
       './package.json',
     ])
   })
@@ -116,8 +117,12 @@ console.log(JSON.stringify({ command, known: isKnownCommand(command.command_name
     writeFileSync(
       join(consumer, 'main.ts'),
       `import { createSmsClient, staticToken, type SmsCommand } from '@sms-command/core'
+import { deliverOnce, memoryJournal } from '@sms-command/core/delivery'
 const client = createSmsClient({ endpoint: 'http://sms.local', auth: staticToken('t') })
 export const pending: Promise<SmsCommand | null> = client.getCommand('srv')
+export const pass = deliverOnce(client, 'srv', { journal: memoryJournal(), run: async () => ({ result: 'success' }) })
+// @ts-expect-error a run resolves { result: 'success' | 'fail' }
+deliverOnce(client, 'srv', { journal: memoryJournal(), run: async () => ({ result: 'done' }) })
 // @ts-expect-error result must be 'success' or 'fail'
 client.reportResult('srv', { command_name: 'START', result: 'ok', result_detail: {} })
 `,
@@ -141,5 +146,6 @@ client.reportResult('srv', { command_name: 'START', result: 'ok', result_detail:
     expect(() =>
       execFileSync(process.execPath, [tsc, '-p', consumer], { stdio: 'pipe' }),
     ).not.toThrow()
-  })
+    // tsc over the shipped declarations takes a while on a loaded 2-core machine.
+  }, 90_000)
 })

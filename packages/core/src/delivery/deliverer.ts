@@ -326,7 +326,7 @@ export class Deliverer {
     const { command } = entry
     const fields = { command: command.command_name, task_id: command.command_param.task_id }
     const plan = this.options.planRun?.(command) ?? {}
-    if ('refuse' in plan) {
+    if (plan.refuse) {
       await this.keep(
         this.journal.markDone(entry.id, {
           result: 'fail',

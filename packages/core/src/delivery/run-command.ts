@@ -41,9 +41,9 @@ export type RunCommand = (command: SmsCommand, context: RunContext) => Promise<R
 
 /** What to do with a command before running it: run it (under a name), or refuse it. */
 export type RunPlan =
-  | { handler?: string | undefined }
+  | { handler?: string | undefined; refuse?: undefined }
   /** Not run at all: reported `fail` with this reason and message. */
-  | { refuse: { reason: string; message: string } }
+  | { refuse: { reason: string; message: string }; handler?: undefined }
 
 /**
  * Thrown by a run that was cut short by something outside it (the process manager killed its

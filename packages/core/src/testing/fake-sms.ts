@@ -1,23 +1,32 @@
 /**
- * A small in-process SMS for unit tests, following docs/api.md §2: each server has a queue; its head is
+ * A small in-process SMS for tests (core's, the agent's, and yours), following docs/api.md §2: each server has a queue; its head is
  * the current command, returned by every GET until a result naming it is reported, which pops it.
  * A report naming another command gets 400 SMS.2009. Faults are queued per route.
  */
 
+/** A command as the fake SMS holds and serves it. */
 export interface WireCommand {
+  /** `START`, `STOP`, … or any other name. */
   command_name: string
+  /** Its parameters. */
   command_param: { task_id?: string; bucket?: string }
 }
 
+/** A result the fake SMS recorded (it matched the current command, which it then dropped). */
 export interface RecordedResult {
+  /** The server it was reported for. */
   serverId: string
+  /** The command it answered. */
   command: WireCommand
+  /** `success` or `fail`. */
   result: string
+  /** As reported. */
   result_detail: Record<string, unknown>
 }
 
 /** What to do to the next matching request instead of (or besides) answering it. */
 export type Fault =
+  /** Answer with this status (and `Retry-After`, error code). */
   | { kind: 'status'; status: number; retryAfter?: string; errorCode?: string }
   /** The connection fails before the server sees the request. */
   | { kind: 'network' }
@@ -25,23 +34,42 @@ export type Fault =
   | { kind: 'lose-answer' }
   /** No answer until the client gives up (its deadline aborts the request). */
   | { kind: 'hang' }
+  /** A 200 whose body is cut-off JSON. */
   | { kind: 'malformed' }
 
+/** The two routes of the command channel. */
 export type Route = 'command' | 'command_result'
 
+/** The fake SMS: its `fetch`, and what a test does to it and reads from it. */
 export interface FakeSms {
+  /** Answers the command channel's two routes (any origin). */
   fetch: typeof fetch
+  /** Registers `serverId` (if new) and queues `commands` behind its current one. */
   enqueue(serverId: string, ...commands: WireCommand[]): void
   /** Drops the current command without a result (an operator cancelled it). */
   cancelCurrent(serverId: string): void
+  /** The command SMS would answer now. */
   current(serverId: string): WireCommand | undefined
+  /** Applies `fault` to the next `times` (default 1) requests of `route`. */
   fault(route: Route, fault: Fault, times?: number): void
+  /** Every result recorded, in order. */
   readonly results: RecordedResult[]
+  /** Every request and how it was answered. */
   readonly requests: { method: string; route: Route; status: number | 'network' | 'hang' }[]
   /** Headers of every request, to check credentials. */
   readonly headers: Headers[]
 }
 
+/**
+ * An SMS in memory, as docs/api.md §2 describes it: one queue per server, its head returned by
+ * every GET until a result naming it is reported. Pass its `fetch` to `createSmsClient`.
+ *
+ * @example
+ * const sms = createFakeSms()
+ * sms.enqueue('srv-1', { command_name: 'START', command_param: { task_id: 't1' } })
+ * sms.fault('command_result', { kind: 'lose-answer' }) // recorded, but the answer is lost
+ * const client = createSmsClient({ endpoint: 'https://sms.example.test', auth: staticToken('t'), fetch: sms.fetch })
+ */
 export function createFakeSms(): FakeSms {
   const queues = new Map<string, WireCommand[]>()
   const faults: { route: Route; fault: Fault }[] = []
