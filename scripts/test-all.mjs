@@ -114,6 +114,17 @@ for (const dir of packages) {
   console.log(
     `${manifest.name}: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   )
+  // A suite run again under Wine by the Windows node.exe (apps/agent/test/windows/wine-unit.test.ts)
+  // writes its own report beside the package's; present only where Wine ran.
+  const wine = readTestReport(join(dir, '.test-results', 'vitest-wine.json'))
+  if (wine) {
+    passed += wine.passed
+    failed += wine.failed
+    skipped += wine.skipped
+    console.log(
+      `${manifest.name} under Wine (node.exe): ${wine.passed} passed, ${wine.failed} failed, ${wine.skipped} skipped`,
+    )
+  }
 }
 // Each check beside the test runners counts as one test; the suites are counted above.
 for (const [label, ok] of checks.filter(([label]) => label !== 'tests')) {

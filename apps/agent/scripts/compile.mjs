@@ -2,15 +2,17 @@
 /**
  * `pnpm --filter @sms-command/agent compile`: the one-file executables, offline. Bun's
  * `--compile --target` would download the target's runtime; the runtimes come instead from this
- * package's pinned devDependencies (`@oven/bun-linux-x64-baseline`, `@oven/bun-linux-aarch64`, the
- * same version as `bun`) and are handed to Bun with `--compile-executable-path`.
+ * package's pinned devDependencies (`@oven/bun-linux-x64-baseline`, `@oven/bun-linux-aarch64`,
+ * `@oven/bun-windows-x64-baseline`, the same version as `bun`) and are handed to Bun with
+ * `--compile-executable-path`.
  *
  * - dist/bin/sms-agent-linux-x64: Bun's *baseline* x86-64 runtime (no AVX2 needed: it starts on
  *   pre-Haswell CPUs and on VMs with conservative CPU models);
  * - dist/bin/sms-agent-linux-arm64: 64-bit ARM;
+ * - dist/bin/sms-agent.exe: Windows x64, baseline runtime (Windows Server 2016 and later);
  * - dist/bin/sms-agent: a copy of the build host's one, for running it here.
  *
- * `--only x64|arm64` builds one.
+ * `--only x64|arm64|windows-x64` builds one.
  */
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
@@ -26,6 +28,13 @@ const require = createRequire(import.meta.url)
 export const TARGETS = [
   { arch: 'x64', target: 'bun-linux-x64-baseline', runtime: '@oven/bun-linux-x64-baseline' },
   { arch: 'arm64', target: 'bun-linux-arm64', runtime: '@oven/bun-linux-aarch64' },
+  {
+    arch: 'windows-x64',
+    target: 'bun-windows-x64-baseline',
+    runtime: '@oven/bun-windows-x64-baseline',
+    base: 'bun.exe',
+    outfile: 'sms-agent.exe',
+  },
 ]
 
 function packageDir(name) {
@@ -48,9 +57,11 @@ function main() {
         `${target.runtime} is ${version} but bun is ${bunVersion}: pin both to one version (pnpm-workspace.yaml catalog)`,
       )
     }
-    const base = join(runtimeDir, 'bin', 'bun')
-    if (!existsSync(base)) throw new Error(`${target.runtime} has no bin/bun: reinstall it`)
-    const outfile = join(root, 'dist', 'bin', `sms-agent-linux-${target.arch}`)
+    const base = join(runtimeDir, 'bin', target.base ?? 'bun')
+    if (!existsSync(base)) {
+      throw new Error(`${target.runtime} has no bin/${target.base ?? 'bun'}: reinstall it`)
+    }
+    const outfile = join(root, 'dist', 'bin', target.outfile ?? `sms-agent-linux-${target.arch}`)
     execFileSync(
       bun,
       [

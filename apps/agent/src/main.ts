@@ -48,7 +48,7 @@ import {
   isGranted,
   settingsEnvGrants,
 } from './platform/deno-preflight.ts'
-import { linuxHostIdentity } from './platform/host-identity.ts'
+import { currentHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
 import { VERSION } from './version.ts'
@@ -207,7 +207,7 @@ async function runAgentProcess(
     runtime: platform.runtime,
     runtimeVersion: platform.runtimeVersion.split(' ')[1] ?? 'unknown',
   })
-  const identity = linuxHostIdentity()
+  const identity = currentHostIdentity()
   const machine = {
     productUuid: await identity.productUuid(),
     machineId: await identity.machineId(),
@@ -237,6 +237,7 @@ async function runAgentProcess(
           pid: platform.pid,
           runtime: platform.runtimeVersion,
           processExists: (pid) => platform.processExists(pid),
+          identity,
           onStale: (owner, why) =>
             logger.warn('lock.stale', {
               pid: owner?.pid,

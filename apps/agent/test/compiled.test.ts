@@ -93,7 +93,11 @@ describe.runIf(runtimeAvailable('bun'))('the single-file executable', () => {
 
   it('builds the x86-64 one on the baseline runtime and the arm64 one, from pinned packages', async () => {
     const agentPackage = JSON.parse(await readFile(join(AGENT_DIR, 'package.json'), 'utf8'))
-    for (const runtime of ['@oven/bun-linux-x64-baseline', '@oven/bun-linux-aarch64']) {
+    for (const runtime of [
+      '@oven/bun-linux-x64-baseline',
+      '@oven/bun-linux-aarch64',
+      '@oven/bun-windows-x64-baseline',
+    ]) {
       expect(agentPackage.devDependencies[runtime]).toBeDefined()
     }
     const { TARGETS } = (await import('../scripts/compile.mjs' as string)) as {
@@ -102,8 +106,10 @@ describe.runIf(runtimeAvailable('bun'))('the single-file executable', () => {
     expect(TARGETS.map((target) => target.target)).toEqual([
       'bun-linux-x64-baseline',
       'bun-linux-arm64',
+      'bun-windows-x64-baseline',
     ])
     expect(existsSync(X64) && existsSync(ARM64)).toBe(true)
+    expect(existsSync(join(AGENT_DIR, 'dist', 'bin', 'sms-agent.exe'))).toBe(true)
   })
 
   it.skipIf(!QEMU_X64)(

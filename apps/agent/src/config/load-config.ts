@@ -14,6 +14,12 @@ import {
   type SettingSource,
 } from '@sms-command/cli-kit'
 import type { AuthConfig } from '@sms-command/core'
+import {
+  isWindows,
+  isWindowsHandlerPath,
+  readableEnvironment,
+  windowsStateDir,
+} from '../platform/windows.ts'
 import { COMMAND_LINE, type OPTIONS } from './options.ts'
 
 /** Credentials, resolved (core's `AuthConfig`). Secret fields are kept out of `toJSON` by {@link printableConfig}. */
@@ -123,7 +129,12 @@ export async function resolveAgentConfig(
 ): Promise<ResolvedAgentConfig> {
   const readText = inputs.readTextFile ?? readTextFile
   const checkExecutable = inputs.checkExecutable ?? checkExecutableFile
-  const { values: settings, label, fail } = parsed
+  const { label, fail } = parsed
+  // Windows has a machine-wide place for it: %ProgramData%\sms-agent (C:\ProgramData\sms-agent).
+  const settings =
+    isWindows() && parsed.values.stateDir === undefined && parsed.values.dryRun !== true
+      ? { ...parsed.values, stateDir: windowsStateDir(readableEnvironment()) }
+      : parsed.values
 
   if (settings.dryRun !== true && settings.stateDir === undefined) {
     throw fail(
@@ -201,6 +212,11 @@ export function printableConfig(config: AgentConfig): Record<string, unknown> {
 export async function checkExecutableFile(path: string): Promise<void> {
   const info = await stat(path)
   if (!info.isFile()) throw new Error('not a regular file')
+  // Windows reports every file as 0666: what runs is told by the extension.
+  if (isWindows()) {
+    if (!isWindowsHandlerPath(path)) throw new Error('not a .exe, .com, .cmd, .bat or .ps1 file')
+    return
+  }
   // Mode bits rather than access(X_OK): Deno's access() needs --allow-sys=uid,gid. Whether this
   // user may run it shows at spawn time (reported as spawn-failed).
   if ((info.mode & 0o111) === 0) throw new Error('no execute permission')

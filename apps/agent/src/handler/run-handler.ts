@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { SmsCommand } from '@sms-command/core'
 import type { Platform } from '../platform/platform.ts'
+import { handlerLaunch } from '../platform/windows.ts'
 import { holdOutput } from './held-output.ts'
 import { OutputTail } from './output-tail.ts'
 
@@ -141,12 +142,16 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
 
   let child: ChildProcess
   try {
-    child = spawn(options.path, [options.command.command_name], {
+    const env = handlerEnvironment(options.baseEnv, options.command, options.serverId)
+    // On Windows a .cmd/.bat runs inside cmd.exe and a .ps1 inside PowerShell (platform/windows.ts).
+    const launch = handlerLaunch(options.path, options.command.command_name, env)
+    child = spawn(launch.file, launch.args, {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: handlerEnvironment(options.baseEnv, options.command, options.serverId),
+      env,
       shell: false,
       windowsHide: true,
+      windowsVerbatimArguments: launch.verbatim,
     })
   } catch (error) {
     return Promise.resolve({

@@ -1,5 +1,7 @@
+import { fileURLToPath } from 'node:url'
 import type { AgentConfig } from '../config/load-config.ts'
 import type { Grant } from './platform.ts'
+import { isWindows, readableEnvironment, windowsRunGrants } from './windows.ts'
 
 /**
  * Variables a handler inherits when the agent may not read its whole environment (Deno with
@@ -25,6 +27,20 @@ export const HANDLER_ENV_FALLBACK = [
   'http_proxy',
   'https_proxy',
   'no_proxy',
+  // Windows: without SystemRoot many programs (cmd.exe's children, PowerShell) fail to start.
+  'SystemRoot',
+  'windir',
+  'ComSpec',
+  'PATHEXT',
+  'TEMP',
+  'TMP',
+  'USERPROFILE',
+  'ProgramData',
+  'APPDATA',
+  'LOCALAPPDATA',
+  'USERNAME',
+  'USERDOMAIN',
+  'COMPUTERNAME',
 ] as const
 
 /**
@@ -87,7 +103,12 @@ export function requiredGrants(config: GrantInputs, proxyUrls: readonly string[]
     for (const handler of handlers) {
       grants.push({ name: 'read', value: handler }, { name: 'run', value: handler })
     }
-    grants.push({ name: 'run', value: 'kill' })
+    if (isWindows()) {
+      // cmd.exe/PowerShell start the handlers, taskkill ends their trees (platform/windows.ts).
+      for (const program of windowsRunGrants(handlers, readableEnvironment())) {
+        grants.push({ name: 'run', value: program })
+      }
+    } else grants.push({ name: 'run', value: 'kill' })
     grants.push({ name: 'env', value: 'NODE_V8_COVERAGE' })
   }
   return grants
@@ -130,5 +151,6 @@ export function denoPermissionAdvice(
 export function agentEntryPath(moduleUrl: string = import.meta.url): string {
   const url = new URL(moduleUrl.endsWith('.ts') ? '../cli.ts' : '../cli.js', moduleUrl)
   if (url.protocol !== 'file:') return moduleUrl.endsWith('.ts') ? 'src/cli.ts' : 'dist/cli.js'
-  return decodeURIComponent(url.pathname)
+  // fileURLToPath, not the pathname: on Windows that would be /C:/….
+  return fileURLToPath(url)
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { hostname } from 'node:os'
+import { isWindows, windowsHostIdentity } from './windows.ts'
 
 /**
  * What proves who a process or a machine is, read from Linux's `/proc` and `/etc`. Every reader
@@ -142,6 +143,17 @@ export function linuxHostIdentity(): HostIdentity {
 }
 
 /**
+ * The host identity of this machine: {@link windowsHostIdentity} on Windows, else
+ * {@link linuxHostIdentity}.
+ *
+ * @example
+ * const machineId = await currentHostIdentity().machineId()
+ */
+export function currentHostIdentity(): HostIdentity {
+  return isWindows() ? windowsHostIdentity() : linuxHostIdentity()
+}
+
+/**
  * True when an argv could be an sms-agent: the compiled binary, or a runtime running its CLI.
  *
  * @example
@@ -149,7 +161,9 @@ export function linuxHostIdentity(): HostIdentity {
  * looksLikeAgent(['/sbin/init']) // false
  */
 export function looksLikeAgent(argv: readonly string[]): boolean {
-  const base = (path: string) => path.slice(path.lastIndexOf('/') + 1)
+  // Windows paths and image names too: C:\agent\sms-agent.exe, node.exe.
+  const base = (path: string) =>
+    path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1).replace(/\.exe$/i, '')
   const first = base(argv[0] ?? '')
   if (first.startsWith('sms-agent')) return true
   if (!/^(node|nodejs|bun|deno)(\d|$)/.test(first)) return false

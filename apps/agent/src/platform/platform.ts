@@ -3,6 +3,7 @@ import process from 'node:process'
 import { createRuntimeFetch, MAX_RESPONSE_HEADER_BYTES } from '@sms-command/cli-kit/proxy-fetch'
 import { isGranted, wholeEnvironmentGranted } from './deno-preflight.ts'
 import { guardOutputStreams, type OutputStreamName, type OutputStreams } from './output-streams.ts'
+import { envValue, isWindows, killWindowsTree, windowsSignalsFor } from './windows.ts'
 
 /** The JavaScript runtime the agent runs on. */
 export type RuntimeName = 'node' | 'bun' | 'deno'
@@ -182,7 +183,9 @@ export function currentPlatform(): Platform {
       // Reading an ungranted variable would prompt on a terminal: ask Deno first, silently.
       if (runtime === 'deno' && !isGranted({ name: 'env', value: name })) return undefined
       try {
-        return process.env[name]
+        // Windows names are case-insensitive (`Path` is `PATH`); Node's process.env already
+        // is there, a runtime whose isn't gets the same answer.
+        return isWindows() ? envValue(process.env, name) : process.env[name]
       } catch (error) {
         if (isPermissionError(error)) return undefined
         throw error
@@ -211,12 +214,16 @@ export function currentPlatform(): Platform {
     stderr: (text) => processOutput().stderr(text),
     onOutputClosed: (listener) => processOutput().onClosed(listener),
     onSignal(signal, handler) {
-      process.on(signal, handler)
+      // On Windows, Ctrl-Break (SIGBREAK) stops the agent like SIGTERM does.
+      const signals = windowsSignalsFor(signal)
+      for (const name of signals) process.on(name, handler)
       return () => {
-        process.off(signal, handler)
+        for (const name of signals) process.off(name, handler)
       }
     },
-    killProcessGroup: (pgid, signal) => sendSignal(-pgid, signal),
+    // Windows has no process groups: a handler's whole tree is ended with taskkill /T.
+    killProcessGroup: (pgid, signal) =>
+      isWindows() ? killWindowsTree(pgid, signal) : sendSignal(-pgid, signal),
     processExists: (pid) => sendSignal(pid, 0),
     exit: (code) => process.exit(code),
     missingGrants: (needed) => (runtime === 'deno' ? denoMissingGrants(needed) : []),
