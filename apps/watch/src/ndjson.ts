@@ -1,6 +1,6 @@
-import { serverState } from './server-view.ts'
 import type { BudgetView, ErrorInfo, LogEntry, ServerView, SourceStatus } from './model.ts'
 import { effectiveIntervalMs } from './reducer.ts'
+import { serverState } from './server-view.ts'
 import type { WatchStore } from './store.ts'
 
 // Bidi controls, invisible and C1 characters stay in the data but are written as \u escapes, so a

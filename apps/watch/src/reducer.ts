@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { appendBounded, applyServerUpdate, emptyServer, formatAge, shortError } from './server-view.ts'
+
 import { type InputMode, keyToAction, type UiAction } from './keymap.ts'
 import {
   type BudgetView,
@@ -16,6 +16,13 @@ import {
   type ServerView,
   type SourceStatus,
 } from './model.ts'
+import {
+  appendBounded,
+  applyServerUpdate,
+  emptyServer,
+  formatAge,
+  shortError,
+} from './server-view.ts'
 import { layoutFrame, SORT_KEYS, type SortKey, visibleServers, windowRows } from './view-model.ts'
 
 /** What is displayed: the live fleet, or the snapshot taken when the display was paused. */

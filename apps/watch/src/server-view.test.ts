@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { LIMITS_WATCH, type ServerUpdate, type ServerView } from './model.ts'
 import {
   appendBounded,
   applyServerUpdate,
@@ -8,7 +9,6 @@ import {
   sameCommand,
   serverState,
 } from './server-view.ts'
-import { LIMITS_WATCH, type ServerUpdate, type ServerView } from './model.ts'
 
 const T0 = Date.UTC(2026, 0, 1)
 

@@ -4,8 +4,9 @@
  *
  * @module
  */
-import { serverState, shortError } from './server-view.ts'
+
 import type { LogEntry, ServerState, ServerView } from './model.ts'
+import { serverState, shortError } from './server-view.ts'
 
 /** Columns `s` cycles through, in order. */
 export const SORT_KEYS = [
