@@ -5,7 +5,7 @@
  * which turned "SMS_TOKEN is set but --allow-env is missing" into "No credentials: set SMS_TOKEN".
  * So every setting variable is checked up front, and files are queried before they are read.
  */
-import type { Grant } from './platform.ts'
+import type { Grant } from './grant.ts'
 
 interface DenoPermissionsApi {
   querySync(descriptor: Record<string, string>): { state: string }

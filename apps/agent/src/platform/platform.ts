@@ -8,11 +8,9 @@ import { envValue, isWindows, killWindowsTree, windowsSignalsFor } from './windo
 /** The JavaScript runtime the agent runs on. */
 export type RuntimeName = 'node' | 'bun' | 'deno'
 
-/** A Deno permission the agent needs, e.g. `{ name: 'net', value: 'sms.example.com:443' }`. */
-export interface Grant {
-  name: 'net' | 'read' | 'write' | 'run' | 'env'
-  value: string
-}
+import type { Grant } from './grant.ts'
+
+export type { Grant }
 
 /** A signal the agent listens for or sends. */
 export type SignalName = 'SIGINT' | 'SIGTERM' | 'SIGKILL'

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { hostname } from 'node:os'
 import process from 'node:process'
-import type { HostIdentity } from './host-identity.ts'
+import type { HostIdentity } from './host-identity-types.ts'
 
 /**
  * What the agent does differently on Windows, in one place: how a handler is started (`.exe`,

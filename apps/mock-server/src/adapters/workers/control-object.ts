@@ -50,7 +50,7 @@ import type {
   LiveSettings,
   StoreSettings,
 } from '../../store/store.ts'
-import type { RequestLogEntry, RequestLogInput, NewMockEvent, RouteName } from '../../types.ts'
+import type { NewMockEvent, RequestLogEntry, RequestLogInput, RouteName } from '../../types.ts'
 import { PersistedLive } from './live-persistence.ts'
 import type { SmsServerObject } from './server-object.ts'
 import { serverStub } from './server-object.ts'
