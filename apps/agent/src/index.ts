@@ -22,10 +22,26 @@ export {
   type LoopStatus,
   type RunRequest,
 } from './agent.ts'
-export { type AgentConfig, ConfigError, loadConfig } from './config/load-config.ts'
+export {
+  type AgentConfig,
+  ConfigError,
+  type ConfigInputs,
+  type CredentialKey,
+  type HandlerKey,
+  type HandlerPaths,
+  type LoadedConfig,
+  loadConfig,
+  type Settings,
+} from './config/load-config.ts'
 export { OPTIONS } from './config/options.ts'
-export { FileJournalStore, JOURNAL_FILE, type JournalOptions } from './durable/file-journal.ts'
-export { isStateError, StateError } from './durable/state-error.ts'
+export {
+  FileJournalStore,
+  JOURNAL_FILE,
+  type JournalFile,
+  type JournalOptions,
+} from './durable/file-journal.ts'
+export type { MachineFingerprint } from './durable/machine-fingerprint.ts'
+export { isStateError, StateError, type StateErrorKind } from './durable/state-error.ts'
 export {
   type FailReason,
   type HandlerDetail,
@@ -34,4 +50,13 @@ export {
   runHandler,
 } from './handler/run-handler.ts'
 export { type MainOptions, main } from './main.ts'
+export type { Grant } from './platform/grant.ts'
+export type { HostIdentity } from './platform/host-identity-types.ts'
+export type { OutputStreamName } from './platform/output-streams.ts'
+export type {
+  ListenedSignal,
+  Platform,
+  RuntimeName,
+  SignalName,
+} from './platform/platform.ts'
 export { VERSION } from './version.ts'

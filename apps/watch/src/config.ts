@@ -386,7 +386,7 @@ export async function resolveWatchConfig(
 }
 
 /**
- * `sms-watch --help`, generated from {@link OPTIONS}.
+ * `sms-watch --help`, generated from its settings table (`OPTIONS`).
  *
  * @example
  * process.stdout.write(helpText())

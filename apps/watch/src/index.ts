@@ -22,6 +22,7 @@ export {
   parseCommandLine,
   type WatchConfig,
 } from './config.ts'
+export type { UiAction } from './keymap.ts'
 export { main, version } from './main.ts'
 export type {
   Activity,
@@ -39,8 +40,11 @@ export type {
 } from './model.ts'
 export { startNdjson } from './ndjson.ts'
 export {
+  type DataAction,
+  type FleetSnapshot,
   type InitialStateOptions,
   initialState,
+  type PollRate,
   reduce,
   type WatchAction,
   type WatchState,
@@ -54,12 +58,14 @@ export {
   startApiSource,
 } from './sources/api-source.ts'
 export {
+  type DiscoveryFilters,
   type DiscoveryOptions,
   type ListedServer,
   type ServerLister,
   startDiscovery,
 } from './sources/discovery.ts'
 export {
+  type BudgetGrant,
   type BudgetStatus,
   createFleetBudget,
   type FleetBudget,

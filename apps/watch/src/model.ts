@@ -102,7 +102,7 @@ export interface ServerView {
   errors: number
   results: number
   activity: Activity
-  /** Newest last, bounded by {@link LIMITS_WATCH.historyPerServer}. */
+  /** Newest last, bounded by `LIMITS_WATCH.historyPerServer`. */
   history: readonly LogEntry[]
 }
 

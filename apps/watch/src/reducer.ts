@@ -31,7 +31,7 @@ export interface FleetSnapshot {
   log: readonly LogEntry[]
 }
 
-/** Polls counted per second over the last {@link LIMITS_WATCH.rateWindowSeconds} seconds. */
+/** Polls counted per second over the last `LIMITS_WATCH.rateWindowSeconds` seconds. */
 export interface PollRate {
   /** The second (epoch ms / 1000) of the newest slot. */
   second: number

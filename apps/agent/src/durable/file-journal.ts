@@ -28,7 +28,7 @@ const VERSION = 1
  * The file as written: core's delivery state (`nextId`, `entries`) with the agent's header. This
  * is the format agents have written since version 1, so journals of earlier agents read as they are.
  */
-interface JournalFile extends DeliveryState {
+export interface JournalFile extends DeliveryState {
   format: typeof FORMAT
   version: typeof VERSION
   serverId: string

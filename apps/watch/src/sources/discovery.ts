@@ -174,7 +174,7 @@ export interface DiscoveryOptions {
 
 /**
  * Reads the list now and every `refreshMs` until `signal` aborts; after a failed reading, again
- * soon ({@link retryDelayMs}). Never throws.
+ * soon (`retryDelayMs`). Never throws.
  *
  * @example
  * await startDiscovery({ lister: client, filters: {}, signal, found: (servers) => …, failed: (e) => … })

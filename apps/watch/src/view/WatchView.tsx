@@ -44,7 +44,7 @@ const FrameLine = memo(
 
 /**
  * Draws a frame of the watch: header, table, detail pane, event log and footer, or the help
- * overlay. Every line comes from {@link buildFrame}, so the frame is never taller than the
+ * overlay. Every line comes from the frame builder (`buildFrame`), so the frame is never taller than the
  * terminal.
  *
  * @example

@@ -25,6 +25,7 @@ export {
   pollErrorAdvice,
   readableDuration,
   reportErrorAdvice,
+  type ServerWait,
 } from './advice.ts'
 export {
   CommandDelivery,

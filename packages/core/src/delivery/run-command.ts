@@ -17,7 +17,7 @@ export interface RunContext {
   entry: number
   /** The how-manieth run of this delivery this is (2 after an `interrupted: 'rerun'`). */
   run: number
-  /** What {@link RunPlan.handler} named, if anything. */
+  /** What `planRun`'s `handler` named, if anything. */
   handler: string | undefined
   /**
    * Records the pid of a process the run started, so that a later start can stop it if the

@@ -37,7 +37,8 @@ export type LoopEventName =
   | 'outbox.flush'
   | 'outbox.pending'
 
-type LevelRule<Name extends LoopEventName> =
+/** How loud an event is: a level, or a function of the event. */
+export type LevelRule<Name extends LoopEventName> =
   | AgentEventLevel
   | ((event: EmittedAgentEventOf<Name>) => AgentEventLevel)
 
