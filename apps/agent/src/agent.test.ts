@@ -269,6 +269,32 @@ describe('Agent', () => {
     await next.stop()
   })
 
+  it('a stop while the handler file cannot be started yet leaves the command pending: the next start runs it once', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const held = await startAgent({ hold: true })
+    await held.until(() => runs.length === 1, 'the start attempt')
+    // What the start retry answers when the stop ends its waiting: never spawned.
+    held.held[0]?.resolve({
+      result: 'fail',
+      detail: {
+        ...success(runs[0] as RunRequest).detail,
+        reason: 'interrupted',
+        message: 'the agent was stopping; the handler was not started: CRLF line endings',
+        not_started: true,
+        exit_code: null,
+      },
+    })
+    held.agent.stop('SIGTERM')
+    await held.until(() => held.exitCode() !== undefined, 'the stop')
+    expect(sms.results).toEqual([])
+    expect(held.journal.entries()).toMatchObject([{ state: 'received', runs: 0 }])
+    const next = await startAgent({ startAt: held.scheduler.now() + 1_000 })
+    await next.until(() => sms.results.length === 1, 'the result')
+    expect(sms.results).toMatchObject([{ result: 'success', command: START('t1') }])
+    expect(runs).toHaveLength(2)
+    await next.stop()
+  })
+
   it('polls at the interval while idle, and picks up queued commands back to back', async () => {
     const process = await startAgent()
     await process.until(() => sms.requests.length === 3, 'three idle polls')

@@ -6,6 +6,7 @@ import {
   memoryJournal,
   type RunContext,
   RunInterruptedError,
+  RunNotStartedError,
   type RunResult,
 } from '@sms-command/core/delivery'
 import type { AgentEvents } from '@sms-command/core/events'
@@ -197,6 +198,11 @@ export class Agent {
       signal: context.signal,
       onSpawn: (pid) => context.setPid(pid),
     })
+    if (outcome.detail.not_started === true) {
+      // Never spawned (the stop came while the file could not be started yet): the command
+      // stays pending and runs at the next start; it is not a failed command.
+      throw new RunNotStartedError(outcome.detail.message ?? 'the handler was not started')
+    }
     if (outcome.detail.reason === 'signal' && !this.stopping) {
       // A service manager signals the handler and the agent in the same instant, in no order:
       // give the agent's own signal a moment to arrive before judging the handler's death.

@@ -134,6 +134,7 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       outcome('fail', {
         reason: 'interrupted',
         message: 'the agent was stopping; the handler was not started',
+        not_started: true,
         exit_code: null,
         signal: null,
       }),

@@ -123,5 +123,6 @@ describe('runWithStartRetry', () => {
       start_attempts: 2,
     })
     expect(outcome.detail.message).toContain('the handler was not started')
+    expect(outcome.detail.not_started).toBe(true)
   })
 })

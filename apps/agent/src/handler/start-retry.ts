@@ -110,6 +110,8 @@ function giveUp(
         ...outcome.detail,
         reason: 'interrupted',
         message: `the agent was stopping; the handler was not started: ${problem.description}`,
+        // The agent hands this to core as a run that never began: pending, not failed.
+        not_started: true,
         start_problem: problem.kind,
         start_attempts: tries,
       },

@@ -13,6 +13,7 @@ import type { DeliveryEvent } from './delivery-event.ts'
 import { isJournalStoreError } from './journal-store-error.ts'
 import { memoryJournal } from './memory-journal.ts'
 import { REPORT_BODY_LIMIT } from './report-body.ts'
+import { RunNotStartedError } from './run-command.ts'
 
 describe('deliverOnce', () => {
   it('runs a new command once, reports it only after a poll shows it still current, and is idle after', async () => {
@@ -170,6 +171,24 @@ describe('deliverOnce', () => {
     })
     expect(events.some((event) => event.event === 'report.refused')).toBe(true)
     expect(events.some((event) => event.event === 'report.held')).toBe(true)
+  })
+
+  it('leaves a run that never began pending, uncounted and unreported, and runs it at the next pass', async () => {
+    const sms = fakeSms(START('t1'))
+    const process = testProcess(sms)
+    const journal = memoryJournal()
+    let attempts = 0
+    const run = async () => {
+      attempts++
+      if (attempts === 1) throw new RunNotStartedError('the program could not be started yet')
+      return { result: 'success' as const, result_detail: {} }
+    }
+    await process.drive(deliverOnce(process.client, SERVER, { ...process.base, journal, run }))
+    expect(sms.results).toEqual([])
+    expect(journal.value()).toMatchObject({ entries: [{ state: 'received', runs: 0 }] })
+    await process.drive(deliverOnce(process.client, SERVER, { ...process.base, journal, run }))
+    expect(sms.results).toMatchObject([{ result: 'success' }])
+    expect(journal.value()).toMatchObject({ entries: [{ state: 'reported', runs: 1 }] })
   })
 
   it('fits a report with a huge output into 10,240 bytes, trimming the output from the front', async () => {

@@ -185,9 +185,9 @@ export class Deliverer {
     if (!entry) return NOTHING
     switch (actOnCurrent(entry, permission())) {
       case 'run':
-        await this.execute(entry)
-        // Report only after a poll confirms the command is still current.
-        return SOON
+        // Report only after a poll confirms the command is still current; a run that never
+        // began waits for the next regular poll.
+        return (await this.execute(entry)) ? SOON : NOTHING
       case 'report':
         return this.report(entry)
       default:
@@ -263,7 +263,7 @@ export class Deliverer {
     }
   }
 
-  private async execute(entry: DeliveryEntry): Promise<void> {
+  private async execute(entry: DeliveryEntry): Promise<boolean> {
     const { command } = entry
     const fields = { command: command.command_name, task_id: command.command_param.task_id }
     const plan = this.options.planRun?.(command) ?? {}
@@ -280,7 +280,7 @@ export class Deliverer {
         reason: plan.refuse.reason,
         msg: plan.refuse.message,
       })
-      return
+      return true
     }
     const loop = this.options.loop
     const startedAt = this.options.scheduler.now()
@@ -330,6 +330,12 @@ export class Deliverer {
       loop.onRunning(undefined)
     }
     await pidWritten
+    if (settled.kind === 'not-started') {
+      this.runningHere.delete(entry.id)
+      await this.keep(this.journal.markNotStarted(entry.id))
+      this.emit({ event: 'command.interrupted', ...fields, msg: settled.message })
+      return false
+    }
     if (settled.kind === 'abandoned' || settled.kind === 'rerun') {
       // Left `running` on purpose: a later start (or pass) recovers it.
       this.runningHere.delete(entry.id)
@@ -339,7 +345,7 @@ export class Deliverer {
         ...settled.eventFields,
         msg: settled.message,
       })
-      return
+      return true
     }
     this.runningHere.delete(entry.id)
     const result: StoredResult = settled.result
@@ -364,6 +370,7 @@ export class Deliverer {
         ? { msg: detail.message.slice(0, 4_000) }
         : {}),
     })
+    return true
   }
 
   /** Sends the result of `entry`, whose command the poll just showed to be current. */

@@ -68,9 +68,11 @@ export {
 } from './report-body.ts'
 export {
   isRunInterruptedError,
+  isRunNotStartedError,
   type RunCommand,
   type RunContext,
   RunInterruptedError,
+  RunNotStartedError,
   type RunPlan,
   type RunResult,
 } from './run-command.ts'

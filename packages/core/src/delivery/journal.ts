@@ -195,6 +195,16 @@ export class DeliveryJournal {
     })
   }
 
+  /** `running` → `received` for a run that never began: not counted, run again later. */
+  markNotStarted(id: number): Promise<DeliveryEntry> {
+    return this.transition('keep', id, ['running'], (entry) => {
+      entry.state = 'received'
+      entry.runs = Math.max(0, entry.runs - 1)
+      delete entry.startedAt
+      delete entry.handlerPid
+    })
+  }
+
   /** Records the pid of what runs the entry, so a later start can stop an orphan. */
   setHandlerPid(id: number, pid: number): Promise<DeliveryEntry> {
     return this.transition('keep', id, ['running'], (entry) => {

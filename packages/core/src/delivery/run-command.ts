@@ -76,3 +76,30 @@ export class RunInterruptedError extends Error {
 export function isRunInterruptedError(error: unknown): error is RunInterruptedError {
   return error instanceof Error && error.name === 'RunInterruptedError'
 }
+
+/**
+ * Thrown by a run that never began its work (its program could not be started before the
+ * delivery stopped, say). A command that never ran is not a failed command: its entry goes back
+ * to `received`, nothing is reported, and it runs at the next start (or the next poll, if the
+ * delivery goes on), without counting as a run.
+ *
+ * @example
+ * if (stopping && !spawned) throw new RunNotStartedError('the agent was stopping; the handler was not started')
+ */
+export class RunNotStartedError extends Error {
+  override readonly name = 'RunNotStartedError' as const
+
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+  }
+}
+
+/**
+ * True for a {@link RunNotStartedError}.
+ *
+ * @example
+ * isRunNotStartedError(new RunNotStartedError('not started')) // true
+ */
+export function isRunNotStartedError(error: unknown): error is RunNotStartedError {
+  return error instanceof Error && error.name === 'RunNotStartedError'
+}

@@ -1,7 +1,12 @@
 import type { SmsCommand } from '../schemas/command.ts'
 import type { Scheduler } from '../time/scheduler.ts'
 import type { StoredResult } from './journal-state.ts'
-import { isRunInterruptedError, type RunCommand, type RunContext } from './run-command.ts'
+import {
+  isRunInterruptedError,
+  isRunNotStartedError,
+  type RunCommand,
+  type RunContext,
+} from './run-command.ts'
 
 /** Longest error message put into a `result_detail`. */
 const MESSAGE_LIMIT = 1_000
@@ -12,6 +17,8 @@ export type SettledRun =
   | { kind: 'result'; result: StoredResult }
   /** Cut short, and `interrupted: 'rerun'` allows one more run: leave it `running`. */
   | { kind: 'rerun'; message: string; eventFields: { signal?: string } }
+  /** It never began: back to `received`, not counted as a run, nothing reported. */
+  | { kind: 'not-started'; message: string; eventFields: { signal?: string } }
   /** Its signal aborted and it did not settle in time: leave it `running`, recovered later. */
   | { kind: 'abandoned'; message: string; eventFields: { signal?: string } }
 
@@ -78,6 +85,13 @@ export async function settleRun(options: SettleRunOptions): Promise<SettledRun> 
   }
   if (outcome.ok) return { kind: 'result', result: checkedResult(outcome.value) }
   const { error } = outcome
+  if (isRunNotStartedError(error)) {
+    return {
+      kind: 'not-started',
+      message: `${describe(error)}; the command never ran, so it stays pending and runs at the next start`,
+      eventFields: {},
+    }
+  }
   if (isRunInterruptedError(error) || signal.aborted) {
     const detail = isRunInterruptedError(error) ? error.detail : {}
     const why = describe(error)
