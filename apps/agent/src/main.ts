@@ -51,6 +51,7 @@ import {
 import { currentHostIdentity } from './platform/host-identity.ts'
 import { currentPlatform, type Platform } from './platform/platform.ts'
 import { proxyFor, readProxyEnvironment, redactProxyUrl } from './platform/proxy.ts'
+import { reportSecretFileAccess } from './platform/secret-files.ts'
 import { VERSION } from './version.ts'
 
 export { HANDLER_ENV_FALLBACK, requiredGrants } from './platform/deno-permissions.ts'
@@ -455,6 +456,7 @@ async function runAgentProcess(
       delay: config.intervalMs,
       msg: config.dryRun ? 'dry run: nothing will be run or reported' : undefined,
     })
+    await reportSecretFileAccess(config.auth, logger)
     const code = config.once ? await agent.runOnce() : await agent.run()
     logger.info('agent.exit', { exit_code: code })
     return code

@@ -132,6 +132,11 @@ export interface AgentEventOwnFields {
     path?: string | undefined
     rejected_at?: string | undefined
   }
+  'secrets.file-access': {
+    path: string
+    verdict: 'private' | 'exposed' | 'unknown'
+    readable_by?: string | undefined
+  }
   'request.retry': {
     method?: string | undefined
     error?: AgentErrorFields | undefined

@@ -138,6 +138,16 @@ const agentEventSchemas = [
   agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
   /** A rejected IAM password kept from an earlier run: no login with it inside the window. */
   agentEvent('auth.rejection-kept', { path: optionalText(4_096), rejected_at: optionalText(64) }),
+  /**
+   * Who may read a secrets file (token, password, SK), checked the platform's way at start: on
+   * Windows with `icacls` (mode bits say nothing there). `verdict` `unknown` says plainly that
+   * it couldn't tell, and why.
+   */
+  agentEvent('secrets.file-access', {
+    path: text(4_096),
+    verdict: v.picklist(['private', 'exposed', 'unknown']),
+    readable_by: optionalText(1_024),
+  }),
   agentEvent('request.retry', { method: optionalText(16), error }),
   agentEvent('poll.idle', { latency_ms: optionalNumber }),
   agentEvent('poll.command', { command: text(255), latency_ms: optionalNumber }),

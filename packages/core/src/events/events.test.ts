@@ -60,6 +60,11 @@ const AGENT_SAMPLES: Record<AgentEventName, Record<string, unknown>> = {
     path: '/var/lib/sms-agent/iam-rejection.json',
     rejected_at: '2026-11-29T20:00:00.000Z',
   },
+  'secrets.file-access': {
+    path: 'C:\\sms\\token',
+    verdict: 'exposed',
+    readable_by: 'BUILTIN\\Users',
+  },
   'request.retry': { attempt: 1, delay: 500, method: 'GET', error },
   'poll.idle': { latency_ms: 12, delay: 10_000 },
   'poll.command': { ...command, latency_ms: 15 },
