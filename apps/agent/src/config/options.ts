@@ -261,8 +261,8 @@ export const AGENT_HELP = {
   intro: [
     'Usage: sms-agent [options]',
     '',
-    'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through',
-    'a handler executable and reports its result.',
+    // One paragraph, one string: the help wraps each line to the terminal's width.
+    'Polls Huawei Cloud SMS for commands of one source server, runs each exactly once through a handler executable and reports its result.',
   ],
 } as const satisfies HelpText
 
