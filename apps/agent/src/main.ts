@@ -29,6 +29,7 @@ import {
 } from './durable/storage-failure.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { runWithStartRetry } from './handler/start-retry.ts'
+import { stopProcessGroup } from './handler/stop-process-group.ts'
 import { createLogger } from './logger.ts'
 import { watchClockSkew } from './observe/clock-skew.ts'
 import { writesToJournal } from './observe/journal-stream.ts'
@@ -483,20 +484,4 @@ async function runAgentProcess(
     await status?.close().catch(() => {})
     await lock?.release().catch(() => {})
   }
-}
-
-/** Terminates a process group: SIGTERM, then SIGKILL after `graceMs` if it is still there. */
-async function stopProcessGroup(
-  platform: Platform,
-  pgid: number,
-  graceMs: number,
-): Promise<boolean> {
-  if (!(await platform.killProcessGroup(pgid, 'SIGTERM'))) return false
-  const deadline = Date.now() + graceMs
-  while (Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50))
-    if (!(await platform.killProcessGroup(pgid, 0))) return true
-  }
-  await platform.killProcessGroup(pgid, 'SIGKILL')
-  return true
 }

@@ -20,8 +20,9 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }))
 
 /** The `SMS_MOCK_*` variables of the Worker's env interface. */
 function workerVariables(): string[] {
-  const source = readFileSync(join(mockDir, 'src', 'adapters', 'workers', 'env.ts'), 'utf8')
-  const body = source.slice(source.indexOf('interface WorkerEnv'))
+  // The Worker's variables are declared in one interface (its bindings extend it in env.ts).
+  const source = readFileSync(join(mockDir, 'src', 'adapters', 'workers', 'variables.ts'), 'utf8')
+  const body = source.slice(source.indexOf('interface WorkerVariables'))
   return [...new Set([...body.matchAll(/^\s+(SMS_MOCK_[A-Z_]+)\??:/gm)].map((m) => m[1] as string))]
 }
 

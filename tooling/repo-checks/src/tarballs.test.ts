@@ -18,13 +18,15 @@ import { manifestOf, PUBLISHED_PACKAGES, repoRoot, trackedFiles } from './repo.t
 const EXPECTED_OTHER_FILES: Record<string, readonly string[]> = {
   'packages/core': ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'],
   'packages/cli-kit': ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'],
-  // The install section's files: the systemd unit and the sample config.
+  // The install sections' files: the systemd unit, the Windows service and the sample configs.
   'apps/agent': [
     'CHANGELOG.md',
     'LICENSE',
     'README.md',
     'deploy/config.sample.json',
     'deploy/sms-agent.service',
+    'deploy/windows/config.sample.json',
+    'deploy/windows/sms-agent-service.xml',
     'package.json',
   ],
   'apps/mock-server': ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'wrangler.jsonc'],
