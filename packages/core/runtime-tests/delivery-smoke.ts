@@ -3,8 +3,8 @@
  * workerd and a browser. Each case throws on failure.
  */
 import { deliverCommands, deliverOnce, memoryJournal } from '../src/delivery/index.ts'
-import { createSmsClient, staticToken } from '../src/index.ts'
-import { createFakeSms, createVirtualScheduler } from '../src/testing/index.ts'
+import { createFakeSms } from '../src/testing/index.ts'
+import { START, testProcess } from '../test/delivery-harness.ts'
 
 interface SmokeCase {
   name: string
@@ -15,44 +15,6 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`assertion failed: ${message}`)
 }
 
-/** One process over `sms`: a client, a virtual clock, and a driver of that clock. */
-function processOver(sms: ReturnType<typeof createFakeSms>) {
-  const scheduler = createVirtualScheduler()
-  let dead = false
-  const client = createSmsClient({
-    endpoint: 'https://sms.example.test',
-    auth: staticToken('smoke-token'),
-    fetch: (input, init) => (dead ? new Promise<Response>(() => {}) : sms.fetch(input, init)),
-    scheduler,
-    timeoutMs: 2_000,
-    random: () => 0.5,
-  })
-  const base = {
-    intervalMs: 1_000,
-    backoff: { baseDelayMs: 100, maxDelayMs: 5_000 },
-    requestTimeoutMs: 2_000,
-    scheduler,
-    random: () => 0.5,
-  }
-  async function drive<T>(promise: Promise<T>): Promise<T> {
-    let settled = false
-    const watched = promise.finally(() => {
-      settled = true
-    })
-    watched.catch(() => {})
-    for (let turn = 0; turn < 2_000 && !settled; turn++) {
-      // runNext waits for a sleeper; the delivery may settle (and sleep no more) meanwhile.
-      if (scheduler.pending > 0) await scheduler.runNext().catch(() => {})
-      else await scheduler.advance(0)
-    }
-    check(settled, 'the delivery settled on the virtual clock')
-    return watched
-  }
-  return { client, base, drive, scheduler, die: () => (dead = true) }
-}
-
-const START = (task: string) => ({ command_name: 'START', command_param: { task_id: task } })
-
 export const deliverySmokeCases: SmokeCase[] = [
   {
     name: 'deliverOnce: a lost answer never lets a re-sent report clear the next START',
@@ -60,7 +22,7 @@ export const deliverySmokeCases: SmokeCase[] = [
       const sms = createFakeSms()
       sms.enqueue('srv-1', START('t1'), START('t2'))
       sms.fault('command_result', { kind: 'lose-answer' })
-      const process = processOver(sms)
+      const process = testProcess(sms)
       const journal = memoryJournal()
       const runs: string[] = []
       const run = async (command: { command_param: { task_id?: string } }) => {
@@ -80,7 +42,7 @@ export const deliverySmokeCases: SmokeCase[] = [
     async run() {
       const sms = createFakeSms()
       sms.enqueue('srv-1', START('t1'))
-      const crashed = processOver(sms)
+      const crashed = testProcess(sms)
       const journal = memoryJournal()
       const hanging = deliverOnce(crashed.client, 'srv-1', {
         ...crashed.base,
@@ -90,7 +52,7 @@ export const deliverySmokeCases: SmokeCase[] = [
       hanging.catch(() => {})
       for (let turn = 0; turn < 20; turn++) await crashed.scheduler.advance(0)
       crashed.die()
-      const restarted = processOver(sms)
+      const restarted = testProcess(sms)
       let ran = 0
       await restarted.drive(
         deliverOnce(restarted.client, 'srv-1', {
@@ -113,7 +75,7 @@ export const deliverySmokeCases: SmokeCase[] = [
     async run() {
       const sms = createFakeSms()
       sms.enqueue('srv-1', START('t1'), START('t2'))
-      const process = processOver(sms)
+      const process = testProcess(sms)
       const controller = new AbortController()
       const seen: string[] = []
       const loop = async () => {

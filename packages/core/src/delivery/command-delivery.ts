@@ -74,7 +74,7 @@ export function flushBudgetMs(requestTimeoutMs: number): number {
  *
  * @example
  * const delivery = new CommandDelivery(client, serverId, { journal, run, events })
- * process.on('SIGTERM', () => delivery.stop('SIGTERM'))
+ * onShutdown(() => delivery.stop('shutdown')) // your runtime's signal or lifecycle hook
  * await delivery.run()
  */
 export class CommandDelivery {
