@@ -13,7 +13,7 @@ import {
  * Files still over the limit, being split elsewhere. This list may only shrink: an entry that is
  * no longer over the limit fails the check too, so it is taken out when its file is split.
  */
-const KNOWN_LONG_FILES: readonly string[] = ['packages/core/src/client/create-sms-client.ts']
+const KNOWN_LONG_FILES: readonly string[] = []
 
 /** Import circles still to break (sorted paths joined by ` ↔ `); may only shrink, likewise. */
 const KNOWN_CIRCLES: readonly string[] = []

@@ -1,152 +1,43 @@
-import ky, { isForceRetryError, isHTTPError } from 'ky'
+import ky, { isForceRetryError } from 'ky'
 import * as v from 'valibot'
-import type { AuthHeaders, AuthProvider } from '../auth/auth-provider.ts'
-import { SmsApiError } from '../errors/sms-api-error.ts'
+import type { AuthHeaders } from '../auth/auth-provider.ts'
+import type { SmsApiError } from '../errors/sms-api-error.ts'
 import type { SmsErrorContext } from '../errors/sms-error.ts'
 import { SmsInputError } from '../errors/sms-input-error.ts'
-import { isSmsNetworkError } from '../errors/sms-network-error.ts'
 import { describeValue, toValidationIssues } from '../errors/to-validation-issues.ts'
-import type { SmsCommand } from '../schemas/command.ts'
-import { type CommandResult, CommandResultSchema } from '../schemas/command-result.ts'
+import { CommandResultSchema } from '../schemas/command-result.ts'
 import { LIMITS } from '../schemas/limits.ts'
-import type { SourceServer } from '../schemas/source-server.ts'
-import { fullJitterBackoff } from '../time/backoff.ts'
 import { raceAbort } from '../time/race-abort.ts'
-import {
-  clampServerDelay,
-  MAX_SERVER_DELAY_MS,
-  parseHttpDate,
-  parseRetryAfter,
-} from '../time/retry-after.ts'
-import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
+import { MAX_SERVER_DELAY_MS } from '../time/retry-after.ts'
+import { systemScheduler } from '../time/scheduler.ts'
+import { type ExchangeRetry, retryDelay, toSmsError } from './attempt-failure.ts'
 import { offsetFromRefusal } from './clock-skew.ts'
-import {
-  type ListServersOptions,
-  paginateServers,
-  parseServerPage,
-  serverListQuery,
-} from './list-servers.ts'
+import { normalizeEndpoint } from './endpoint.ts'
+import { paginateServers, parseServerPage, serverListQuery } from './list-servers.ts'
 import { parseCommandResponse } from './parse-command-response.ts'
 import { readErrorBody } from './read-error-body.ts'
-import {
-  NOT_APPLIED_STATUSES,
-  RETRYABLE_STATUSES,
-  type RetryOptions,
-  resolveRetryOptions,
-} from './retry-options.ts'
+import { NOT_APPLIED_STATUSES, RETRYABLE_STATUSES, resolveRetryOptions } from './retry-options.ts'
 import { sendOnce } from './send-once.ts'
 import { serverPathSegment } from './server-path.ts'
+import type {
+  CallOptions,
+  ClockOffsetInfo,
+  SmsClient,
+  SmsClientOptions,
+} from './sms-client-types.ts'
 import { classifyUnauthorized } from './unauthorized.ts'
 
-/** Options of {@link createSmsClient}. */
-export interface SmsClientOptions {
-  /** SMS base URL, e.g. `https://sms.ap-southeast-1.myhuaweicloud.com`; a path prefix is kept. */
-  endpoint: string | URL
-  auth: AuthProvider
-  /** Deadline of one attempt, body included, in ms. Default 30 s. */
-  timeoutMs?: number
-  /** Retry policy; `false` for a single attempt. */
-  retry?: RetryOptions | number | false
-  fetch?: typeof fetch
-  /** Sent as `User-Agent` where the runtime allows it. */
-  userAgent?: string
-  /** Clock and timers for deadlines and backoff; a virtual one in tests. */
-  scheduler?: Scheduler
-  /** Source of jitter in [0, 1). */
-  random?: () => number
-  /** Called before each retry, e.g. to log it. */
-  onRetry?: (info: RetryInfo) => void
-  /**
-   * Ceiling of a delay a server asks for (`Retry-After`), in ms; `SmsApiError.retryAfterMs`
-   * never exceeds it. Default {@link MAX_SERVER_DELAY_MS} (5 min).
-   */
-  maxServerDelayMs?: number
-  /**
-   * Told when the client first measures, or sees a change of 2 s or more in, the offset between
-   * the server's clock and this one (see {@link SmsClient.clockOffsetMs}), e.g. to warn that the
-   * machine's clock drifted.
-   */
-  onClockOffset?: (info: ClockOffsetInfo) => void
-}
+export type {
+  CallOptions,
+  ClockOffsetInfo,
+  ReportOptions,
+  ReportReceipt,
+  RetryInfo,
+  SmsClient,
+  SmsClientOptions,
+} from './sms-client-types.ts'
 
-/** What {@link SmsClientOptions.onClockOffset} is told. */
-export interface ClockOffsetInfo {
-  /** The server's clock minus this one, in ms. */
-  offsetMs: number
-  /** `gateway`: a 401's skew text; `date`: an agreeing clock 401's `Date` (never `Date` alone). */
-  source: 'date' | 'gateway'
-}
-
-/** What {@link SmsClientOptions.onRetry} is told. */
-export interface RetryInfo {
-  method: string
-  path: string
-  /** Absent for requests about no one server (`listServers`). */
-  serverId: string | undefined
-  /** The attempt that failed, from 1. */
-  attempt: number
-  delayMs: number
-  /** Set when the wait came from a `Retry-After` over `maxServerDelayMs`: what it asked for. */
-  retryAfterClampedFromMs?: number
-  error: Error
-}
-
-/** Per-call options. */
-export interface CallOptions {
-  signal?: AbortSignal
-  /** Overrides the client's retry policy for this call. */
-  retry?: RetryOptions | number | false
-}
-
-/** Per-call options of {@link SmsClient.reportResult}. */
-export interface ReportOptions extends CallOptions {
-  /**
-   * Also retry failures that leave it unknown whether SMS recorded the result (network errors,
-   * timeouts, 500, 502, 504). Off by default: SMS clears the command when it records a result, so
-   * a blind re-send may answer the *next* command of the same name. Check the current command
-   * first (as `@sms-command/agent`'s outbox does) or opt in when that can't happen.
-   */
-  retryAmbiguous?: boolean
-}
-
-/** The answer to a result report. */
-export interface ReportReceipt {
-  status: number
-  requestId: string | undefined
-  /** The body as sent by SMS (`"OK"`, empty, …). */
-  body: string
-}
-
-/** A client of the SMS command channel. */
-export interface SmsClient {
-  readonly endpoint: string
-  readonly authKind: string
-  /**
-   * The server's clock minus this machine's, in ms, learned from every response's `Date` header
-   * and from the gateway's signature-expired 401s; `undefined` until measured. AK/SK requests are
-   * signed with the server's time, so a drifted clock keeps working; apps can warn when this is
-   * large. Optional in the type so wrappers of a client needn't forward it.
-   */
-  readonly clockOffsetMs?: number | undefined
-  /** The pending command of `serverId`, or `null` when none is pending. */
-  getCommand(serverId: string, options?: CallOptions): Promise<SmsCommand | null>
-  /** Reports a command's result; SMS then clears it and makes the next queued one current. */
-  reportResult(
-    serverId: string,
-    result: CommandResult,
-    options?: ReportOptions,
-  ): Promise<ReportReceipt>
-  /**
-   * Every source server matching the filters (`GET /v3/sources`, docs/api.md §8), page by page, each
-   * page validated. Filters are checked at once (an {@link SmsInputError}); request and schema
-   * failures reject the iterator's `next()` like the other calls.
-   */
-  listServers(
-    options?: ListServersOptions & Omit<CallOptions, 'signal'>,
-  ): AsyncIterableIterator<SourceServer>
-}
-
-interface Exchange {
+interface Exchange extends ExchangeRetry {
   method: 'GET' | 'POST'
   path: string
   /** Query string without `?`, left out of error messages. */
@@ -155,11 +46,6 @@ interface Exchange {
   /** Default: none. */
   body?: string | null
   signal: AbortSignal | undefined
-  retry: Required<RetryOptions>
-  /** Default: {@link RETRYABLE_STATUSES}. */
-  retryable?: ReadonlySet<number>
-  /** Default: true. */
-  retryNetworkErrors?: boolean
 }
 
 /**
@@ -191,7 +77,7 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
   const scheduler = options.scheduler ?? systemScheduler
   const random = options.random ?? Math.random
   const timeoutMs = options.timeoutMs ?? 30_000
-  const maxServerDelayMs = options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS
+  const clock = { scheduler, maxServerDelayMs: options.maxServerDelayMs ?? MAX_SERVER_DELAY_MS }
   const clientRetry = resolveRetryOptions(options.retry)
   const retryPolicy = (retry: CallOptions['retry']) =>
     retry === undefined ? clientRetry : resolveRetryOptions(retry)
@@ -272,8 +158,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
           delay: () => 0,
           async shouldRetry({ error }) {
             if (exchange.signal?.aborted || retries >= maxRetries) return false
-            failure = await toSmsError(error, context)
-            const delay = retryDelay(failure, exchange, retries + 1)
+            failure = await toSmsError(error, context, clock)
+            const delay = retryDelay(failure, exchange, retries + 1, random)
             if (delay === undefined) return false
             retries++
             delayMs = delay
@@ -350,60 +236,8 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       })
       return { response, text: await response.text() }
     } catch (error) {
-      throw await toSmsError(error, context)
+      throw await toSmsError(error, context, clock)
     }
-  }
-
-  /** ky's HTTPError as our SmsApiError; anything else (network, abort, IAM errors) as it is. */
-  async function toSmsError(error: unknown, context: SmsErrorContext): Promise<Error> {
-    if (!isHTTPError(error)) return error as Error
-    const { response } = error
-    const body = readErrorBody(await response.clone().text())
-    const bodyRequestId = body?.request_id
-    // A Retry-After date is on the server's clock: measure it from the server's Date.
-    const serverNow = parseHttpDate(response.headers.get('Date'))
-    const askedMs = parseRetryAfter(
-      response.headers.get('Retry-After'),
-      Number.isNaN(serverNow) ? scheduler.now() : serverNow,
-    )
-    const retryAfter =
-      askedMs === undefined ? undefined : clampServerDelay(askedMs, maxServerDelayMs)
-    return new SmsApiError({
-      ...context,
-      status: response.status,
-      body,
-      requestId:
-        response.headers.get('X-Request-Id') ??
-        (typeof bodyRequestId === 'string' ? bodyRequestId : undefined),
-      retryAfterMs: retryAfter?.delayMs,
-      retryAfterClampedFromMs: retryAfter?.clampedFromMs,
-      hint: response.status === 401 ? classifyUnauthorized(body).hint : undefined,
-    })
-  }
-
-  function retryDelay(
-    error: unknown,
-    exchange: Exchange,
-    attemptNumber: number,
-  ): number | undefined {
-    const backoff = fullJitterBackoff(attemptNumber, exchange.retry, random)
-    if (isSmsNetworkError(error)) {
-      // The same headers come back every time: only a different fetch can cure it.
-      // Likewise an untrusted certificate: only a trusted CA can cure it, not another attempt.
-      if (error.reason === 'headers-too-large' || error.reason === 'tls-certificate')
-        return undefined
-      return exchange.retryNetworkErrors === false ? undefined : backoff
-    }
-    if (
-      !(error instanceof SmsApiError) ||
-      !(exchange.retryable ?? RETRYABLE_STATUSES).has(error.status)
-    ) {
-      return undefined
-    }
-    if (error.retryAfterMs === undefined) return backoff
-    // The policy looks at what the server asked for; the wait itself is the bounded value.
-    const asked = error.retryAfterClampedFromMs ?? error.retryAfterMs
-    return asked <= exchange.retry.maxRetryAfterMs ? error.retryAfterMs : undefined
   }
 
   return {
@@ -495,30 +329,4 @@ export function createSmsClient(options: SmsClientOptions): SmsClient {
       )
     },
   }
-}
-
-function normalizeEndpoint(endpoint: string | URL): URL {
-  let url: URL
-  try {
-    url = new URL(String(endpoint))
-  } catch (cause) {
-    throw new SmsInputError(
-      'endpoint',
-      'expected an absolute http(s) URL',
-      describeValue(endpoint),
-      { cause },
-    )
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new SmsInputError(
-      'endpoint',
-      'expected an absolute http(s) URL',
-      `protocol ${url.protocol}`,
-    )
-  }
-  // A trailing slash makes relative resolution keep a path prefix such as `/sms-proxy/`.
-  if (!url.pathname.endsWith('/')) url.pathname += '/'
-  url.search = ''
-  url.hash = ''
-  return url
 }

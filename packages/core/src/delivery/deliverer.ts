@@ -48,6 +48,8 @@ export class Deliverer {
       ...options,
       keep: (write) => this.keep(write),
       noteStoreError: (error, msg) => this.noteStoreError(error, msg),
+      emit: (event, cause) => this.emit(event, cause),
+      backoff: (failures) => this.backoff(failures),
     })
   }
 
@@ -378,10 +380,12 @@ export class Deliverer {
     return this.reporter.report(entry)
   }
 
+  /** Emits `event` (its error's `cause` kept); the reporter emits through this too. */
   private emit(event: EmittedAgentEvent, cause?: unknown): void {
     this.options.events.emit(event, cause === undefined ? undefined : { cause })
   }
 
+  /** The backoff after `failures` failures in a row; the reporter's too. */
   private backoff(failures: number): number {
     return fullJitterBackoff(failures, this.settings.backoff, this.options.random)
   }

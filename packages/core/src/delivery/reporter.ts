@@ -1,7 +1,6 @@
 import { isSmsApiError } from '../errors/sms-api-error.ts'
 import type { EmittedAgentEvent } from '../events/emitter.ts'
 import { errorFields } from '../events/error-fields.ts'
-import { fullJitterBackoff } from '../time/backoff.ts'
 import { errorLabel, reportErrorAdvice } from './advice.ts'
 import { isDeterministicRefusal, judgeReportFailure } from './delivery-rule.ts'
 import type { DeliveryEntry, StoredResult } from './journal-state.ts'
@@ -9,14 +8,20 @@ import { isJournalStoreError, type JournalStoreError } from './journal-store-err
 import { fitReportBody, REPORT_BODY_LIMIT } from './report-body.ts'
 import { type DelivererOptions, SOON, type StepResult } from './step-types.ts'
 
-/** What {@link Reporter} needs: the deliverer's options and its two journal helpers. */
+/**
+ * What {@link Reporter} needs: the deliverer's options and its helpers (its journal helpers, and
+ * how it emits an event and backs off, so both classes do those one way).
+ */
 export interface ReporterOptions
-  extends Pick<DelivererOptions, 'journal' | 'client' | 'settings' | 'events' | 'random'> {
+  extends Pick<DelivererOptions, 'journal' | 'client' | 'settings' | 'scheduler'> {
   /** Awaits a write that records what already happened; a store failure is noted, not thrown. */
   keep(write: Promise<unknown>): Promise<void>
   /** Emits a store failure and keeps it for the pass; returns the backoff. */
   noteStoreError(error: JournalStoreError, msg: string): number
-  scheduler: DelivererOptions['scheduler']
+  /** Emits `event`, with `cause` as its error's cause. */
+  emit(event: EmittedAgentEvent, cause?: unknown): void
+  /** The backoff after `failures` failures in a row, in ms. */
+  backoff(failures: number): number
 }
 
 /**
@@ -25,7 +30,7 @@ export interface ReporterOptions
  * 10,240 bytes. Keeps the failure streak and the refusals per entry.
  *
  * @example
- * const reporter = new Reporter({ journal, client, settings, events, random, scheduler, keep, noteStoreError })
+ * const reporter = new Reporter({ journal, client, settings, scheduler, keep, noteStoreError, emit, backoff })
  * const step = await reporter.report(entry) // SOON after an acknowledgement
  */
 export class Reporter {
@@ -72,14 +77,19 @@ export class Reporter {
       },
     })
     if (fitted.trimmed) {
-      this.emit({
+      this.options.emit({
         event: 'report.trimmed',
         ...fields,
         bytes: fitted.bytes,
         msg: `the result was ${fitted.originalBytes} bytes as JSON; its output was cut from the front to ${fitted.bytes} bytes so SMS takes it (limit ${REPORT_BODY_LIMIT})`,
       })
     }
-    this.emit({ event: 'report.send', ...fields, result: result.result, bytes: fitted.bytes })
+    this.options.emit({
+      event: 'report.send',
+      ...fields,
+      result: result.result,
+      bytes: fitted.bytes,
+    })
     const sentAt = this.options.scheduler.now()
     try {
       const receipt = await this.options.client.reportResult(
@@ -92,7 +102,7 @@ export class Reporter {
       this.reportFailures = 0
       this.refusals.delete(entry.id)
       await this.options.keep(this.options.journal.markReported(entry.id, 'acknowledged'))
-      this.emit({
+      this.options.emit({
         event: 'report.acknowledged',
         ...fields,
         result: result.result,
@@ -127,7 +137,7 @@ export class Reporter {
     const verdict = judgeReportFailure(error, {
       refusals,
       refusalLimit: this.options.settings.reportRefusalLimit,
-      backoffMs: this.backoff(this.reportFailures),
+      backoffMs: this.options.backoff(this.reportFailures),
       slowRetryMs: this.options.settings.slowRetryMs,
       requestTimeoutMs: this.options.settings.requestTimeoutMs,
     })
@@ -136,7 +146,7 @@ export class Reporter {
       this.reportFailures = 0
       await this.options.keep(this.options.journal.markReported(entry.id, 'rejected', verdict.why))
       if (verdict.why === 'not-current') {
-        this.emit(
+        this.options.emit(
           {
             event: 'report.rejected',
             ...fields,
@@ -147,9 +157,9 @@ export class Reporter {
           error,
         )
       } else if (verdict.why === 'invalid') {
-        this.emit({ event: 'report.invalid', ...fields, error: errorFields(error) }, error)
+        this.options.emit({ event: 'report.invalid', ...fields, error: errorFields(error) }, error)
       } else {
-        this.emit(
+        this.options.emit(
           {
             event: 'report.refused',
             ...fields,
@@ -163,7 +173,7 @@ export class Reporter {
       return SOON
     }
     const requested = isSmsApiError(error) ? error.retryAfterClampedFromMs : undefined
-    this.emit(
+    this.options.emit(
       {
         event: 'report.error',
         ...fields,
@@ -176,13 +186,5 @@ export class Reporter {
       error,
     )
     return { delayMs: verdict.delayMs, pollSoon: true }
-  }
-
-  private emit(event: EmittedAgentEvent, cause?: unknown): void {
-    this.options.events.emit(event, cause === undefined ? undefined : { cause })
-  }
-
-  private backoff(failures: number): number {
-    return fullJitterBackoff(failures, this.options.settings.backoff, this.options.random)
   }
 }
