@@ -1,6 +1,7 @@
+import { systemScheduler } from '@sms-command/core'
 import { Hono, type MiddlewareHandler } from 'hono'
 import { ERROR_CODES, MockConfigError } from './errors.ts'
-import { errorResponse, jsonResponse, nextRequestId, sleep } from './http.ts'
+import { errorResponse, jsonResponse, nextRequestId } from './http.ts'
 import { mockOpenApiDocument } from './openapi-sources.ts'
 import {
   ConnectionDroppedError,
@@ -74,7 +75,10 @@ export function createMockApp(options: MockOptions = {}): MockApp {
     ((message: string, error: unknown) => {
       console.error(`sms-mock: ${message}`, error instanceof Error ? error.message : error)
     })
-  const deps: RouteDeps = { store, settings, runtime, sleep: options.sleep ?? sleep, logError }
+  // An injected latency waits on core's real clock, which holds any wait (one past a timer's
+  // limit goes in steps).
+  const sleep = options.sleep ?? ((ms: number) => systemScheduler.sleep(ms))
+  const deps: RouteDeps = { store, settings, runtime, sleep, logError }
 
   const app = new Hono()
   const mockDate = async () => httpDate(store.clockNow ? store.clockNow() : await store.now())

@@ -1,5 +1,4 @@
 import { type ErrorPayload, errorBody, MockConfigError } from './errors.ts'
-import { sleepInSteps } from './rules/time-bounds.ts'
 
 /** docs/api.md's limit on a request body, in bytes. */
 export const MAX_BODY_BYTES = 10_240
@@ -154,11 +153,6 @@ export function parseJsonObject(bytes: Uint8Array, field = 'body'): JsonRead {
     return { ok: false, message: `${field}: expected a JSON object, got ${got}` }
   }
   return { ok: true, value: value as Record<string, unknown> }
-}
-
-/** Resolves after `ms` of real time, however long (a wait past a timer's limit goes in steps). */
-export function sleep(ms: number): Promise<void> {
-  return sleepInSteps(ms, (step) => new Promise((resolve) => setTimeout(resolve, step)))
 }
 
 /** Whether a host name or address is loopback (127.0.0.0/8, ::1, localhost). */

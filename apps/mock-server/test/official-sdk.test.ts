@@ -7,9 +7,9 @@ import { ClientBuilder } from '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.j
 import { ClientRequestException } from '@huaweicloud/huaweicloud-sdk-core/exception/ClientRequestException.js'
 import { HcClient } from '@huaweicloud/huaweicloud-sdk-core/HcClient.js'
 import { DefaultHttpClient } from '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js'
+import { formatSdkDate } from '@sms-command/core/signing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type RunningNodeServer, startNodeServer } from '../src/node-server.ts'
-import { sdkDate } from '../src/rules/gateway.ts'
 
 const DOMAIN_ID = '0123456789abcdef0123456789abcdef'
 
@@ -155,7 +155,7 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
       body: JSON.stringify({ advanceMs: 30 * 60_000 }),
     })
     try {
-      const before = sdkDate(await mockNow())
+      const before = formatSdkDate(new Date(await mockNow()))
       const error = await failureOf(
         client.sendRequest({
           method: 'GET',
@@ -166,7 +166,7 @@ describe('the official @huaweicloud/huaweicloud-sdk-core client against the mock
           headers: {},
         }),
       )
-      const after = sdkDate(await mockNow())
+      const after = formatSdkDate(new Date(await mockNow()))
       expect(error.httpStatusCode).toBe(401)
       expect(error.errorCode).toBe('APIGW.0301')
       const times =

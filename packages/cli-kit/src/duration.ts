@@ -1,3 +1,5 @@
+import { MAX_TIMER_MS } from '@sms-command/core'
+
 const UNITS: Readonly<Record<string, number>> = {
   ms: 1,
   s: 1_000,
@@ -8,8 +10,11 @@ const UNITS: Readonly<Record<string, number>> = {
 const DURATION = /^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/
 const PART = /(\d+(?:\.\d+)?)(ms|s|m|h)/g
 
-/** The largest duration accepted anywhere: about 24.8 days, the most `setTimeout` can wait. */
-export const MAX_DURATION_MS = 2_147_483_647
+/**
+ * The largest duration accepted anywhere: about 24.8 days, the most `setTimeout` can wait (core's
+ * `MAX_TIMER_MS`, the one home of that limit).
+ */
+export const MAX_DURATION_MS: number = MAX_TIMER_MS
 
 /**
  * Reads a duration written with a unit, `500ms`, `10s`, `5m`, `1h`, or a sum such as `1m30s`.

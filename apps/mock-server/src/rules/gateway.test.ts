@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
-import { gatewayAuthMessage, httpDate, sdkDate } from './gateway.ts'
+import { gatewayAuthMessage, httpDate } from './gateway.ts'
 
 describe('gateway texts', () => {
   const now = Date.UTC(2026, 10, 29, 18, 42, 17)
 
-  it('formats times as X-Sdk-Date and the Date header do', () => {
-    expect(sdkDate(now)).toBe('20261129T184217Z')
+  it("formats times as X-Sdk-Date (core's formatSdkDate, in the skew text) and the Date header do", () => {
+    expect(gatewayAuthMessage('clock-skew', { sdkDate: null, now, tokenHeader: false })).toMatch(
+      /,server time:20261129T184217Z$/,
+    )
     expect(httpDate(now)).toBe('Sun, 29 Nov 2026 18:42:17 GMT')
     expect(httpDate(now + 999)).toBe('Sun, 29 Nov 2026 18:42:17 GMT')
     expect(httpDate(now + 1000)).toBe('Sun, 29 Nov 2026 18:42:18 GMT')

@@ -1,3 +1,4 @@
+import { formatSdkDate } from '@sms-command/core/signing'
 import type { AuthFailureReason } from '../types.ts'
 
 /**
@@ -12,19 +13,6 @@ export type AuthErrorStyle = 'gateway' | 'sms'
 export const AUTH_ERROR_STYLES: readonly AuthErrorStyle[] = ['gateway', 'sms']
 
 const PREFIX = 'Incorrect IAM authentication information: '
-
-const pad = (n: number) => (n < 10 ? `0${n}` : String(n))
-
-/**
- * A time as the gateway prints it and `X-Sdk-Date` carries it: UTC `YYYYMMDDTHHMMSSZ`.
- *
- * @example
- * sdkDate(Date.UTC(2026, 10, 29, 18, 42, 17)) // '20261129T184217Z'
- */
-export function sdkDate(ms: number): string {
-  const d = new Date(ms)
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1)}${pad(d.getUTCDate())}T${pad(d.getUTCHours())}${pad(d.getUTCMinutes())}${pad(d.getUTCSeconds())}Z`
-}
 
 let cachedSecond = Number.NaN
 let cachedDate = ''
@@ -67,7 +55,7 @@ export function gatewayAuthMessage(
     case 'revoked-token':
       return `${PREFIX}verify token fail`
     case 'clock-skew':
-      return `${PREFIX}calc aksk signature fail:signature expired, signature time:${context.sdkDate ?? ''},server time:${sdkDate(context.now)}`
+      return `${PREFIX}calc aksk signature fail:signature expired, signature time:${context.sdkDate ?? ''},server time:${formatSdkDate(new Date(context.now))}`
     default:
       return `${PREFIX}verify aksk signature fail`
   }

@@ -7,7 +7,6 @@ import {
   LATEST_CLOCK_MS,
   MAX_DURATION_MS,
   MAX_TIMER_MS,
-  sleepInSteps,
 } from './time-bounds.ts'
 
 describe('time bounds', () => {
@@ -54,25 +53,5 @@ describe('time bounds', () => {
     expect(() => checkDurationMs(MAX_TIMER_MS + 1, 'eventKeepAliveMs', 1, MAX_TIMER_MS)).toThrow(
       /^eventKeepAliveMs: expected a whole number of milliseconds 1–2147483647/,
     )
-  })
-
-  it('waits past a timer’s limit in steps a timer honours, adding up to the whole wait', async () => {
-    const steps: number[] = []
-    await sleepInSteps(2 * MAX_TIMER_MS + 5, async (ms) => {
-      steps.push(ms)
-    })
-    expect(steps).toEqual([MAX_TIMER_MS, MAX_TIMER_MS, 5])
-    expect(steps.every((ms) => ms <= MAX_TIMER_MS)).toBe(true)
-  })
-
-  it('waits once for a short or zero wait, and not at all for a nonsense one', async () => {
-    const steps: number[] = []
-    const wait = async (ms: number) => {
-      steps.push(ms)
-    }
-    await sleepInSteps(10, wait)
-    await sleepInSteps(0, wait)
-    await sleepInSteps(Number.NaN, wait)
-    expect(steps).toEqual([10, 0, 0])
   })
 })

@@ -90,19 +90,3 @@ export function clampClockTime(ms: number): number {
 
 /** The clock range as error messages word it. */
 export const CLOCK_RANGE = `${new Date(EARLIEST_CLOCK_MS).toISOString()} to ${new Date(LATEST_CLOCK_MS).toISOString()}`
-
-/**
- * Waits `ms` of real time with `setTimeout`, in steps a timer honours, so a long wait (injected
- * latencies add up) is not cut to nothing.
- *
- * @example
- * await sleepInSteps(30 * 86_400_000, (ms) => new Promise((r) => setTimeout(r, ms)))
- */
-export async function sleepInSteps(ms: number, wait: (ms: number) => Promise<void>): Promise<void> {
-  let left = Number.isFinite(ms) ? Math.max(0, ms) : 0
-  do {
-    const step = Math.min(left, MAX_TIMER_MS)
-    await wait(step)
-    left -= step
-  } while (left > 0)
-}

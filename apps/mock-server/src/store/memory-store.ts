@@ -59,7 +59,7 @@ import {
   summarizeServer,
   viewServer,
 } from '../rules/server-state.ts'
-import { clampClockTime } from '../rules/time-bounds.ts'
+import { clampClockTime, MAX_TIMER_MS } from '../rules/time-bounds.ts'
 import { DEFAULT_ACCOUNT } from '../scenario.ts'
 import type {
   AuthOutcome,
@@ -140,7 +140,7 @@ export class MemoryStore implements MockStore {
       if (at !== undefined && (earliest === undefined || at < earliest)) earliest = at
     }
     if (earliest === undefined) return
-    const delay = Math.max(0, Math.min(earliest - this.#now(), 2_147_483_647))
+    const delay = Math.max(0, Math.min(earliest - this.#now(), MAX_TIMER_MS))
     this.#releaseTimer = setTimeout(() => {
       this.#releaseTimer = undefined
       const now = this.#now()

@@ -139,7 +139,20 @@ describe('systemScheduler.sleep is safe for any value', () => {
     expect(woken).toBe(true)
   })
 
-  it.each([Number.NaN, -1, Number.NEGATIVE_INFINITY])('treats %d as no wait', async (ms) => {
+  it('waits past the limit in timers each within it, adding up to the whole wait', async () => {
+    // The mock's injected latencies wait here too (they used to have a sleep of their own).
+    vi.useFakeTimers()
+    const timeout = vi.spyOn(globalThis, 'setTimeout')
+    const sleeping = systemScheduler.sleep(2 * MAX_TIMER_MS + 5)
+    await vi.advanceTimersByTimeAsync(2 * MAX_TIMER_MS + 5)
+    await sleeping
+    const steps = timeout.mock.calls.map((call) => call[1])
+    expect(steps).toEqual([MAX_TIMER_MS, MAX_TIMER_MS, 5])
+    expect(steps.every((ms) => ms !== undefined && ms <= MAX_TIMER_MS)).toBe(true)
+    timeout.mockRestore()
+  })
+
+  it.each([0, Number.NaN, -1, Number.NEGATIVE_INFINITY])('treats %d as no wait', async (ms) => {
     vi.useFakeTimers()
     let woken = false
     const sleeping = systemScheduler.sleep(ms).then(() => {
