@@ -1,7 +1,19 @@
 import { SmsApiError } from '@sms-command/core'
-import { errorFields } from '@sms-command/core/events'
+import { type EventLog, errorFields } from '@sms-command/core/events'
 import { describe, expect, it } from 'vitest'
 import { createLogger, type PublishedEvent, type UntypedEvents } from './logger.ts'
+
+/** What a reader following `logger.published` from the start has read once it caught up. */
+function followed(logger: { published: EventLog<PublishedEvent> }, signal: AbortSignal) {
+  const read: PublishedEvent[] = []
+  void (async () => {
+    for await (const event of logger.published.follow(0, signal)) read.push(event)
+  })()
+  return {
+    read,
+    settle: () => new Promise<void>((resolve) => setTimeout(resolve, 0)),
+  }
+}
 
 function capture(options: Partial<Parameters<typeof createLogger>[0]> = {}) {
   const lines: string[] = []
@@ -30,12 +42,14 @@ describe('createLogger', () => {
     ])
   })
 
-  it('filters lines below the level but still streams every event to listeners', () => {
+  it('filters lines below the level but still streams every event to readers', async () => {
     const { logger, lines } = capture()
-    const streamed: PublishedEvent[] = []
-    logger.subscribe((event) => streamed.push(event))
+    const controller = new AbortController()
+    const { read: streamed, settle } = followed(logger, controller.signal)
     logger.debug('poll.idle', { delay: 10 })
     logger.warn('poll.error', {})
+    await settle()
+    controller.abort()
     expect(lines.map((line) => JSON.parse(line).event)).toEqual(['poll.error'])
     expect(streamed.map((event) => JSON.parse(event.json).event)).toEqual([
       'poll.idle',
@@ -47,7 +61,9 @@ describe('createLogger', () => {
   it('keeps a bounded history for late /events clients', () => {
     const { logger } = capture({ historySize: 3 })
     for (let index = 0; index < 5; index++) logger.info('tick', { index })
-    expect(logger.history().map((event) => JSON.parse(event.json).index)).toEqual([2, 3, 4])
+    expect(logger.published.entries().map((event) => JSON.parse(event.json).index)).toEqual([
+      2, 3, 4,
+    ])
   })
 
   it('scrubs configured secrets from every line, raw or JSON-escaped', () => {
@@ -92,13 +108,19 @@ describe('createLogger', () => {
     expect(json.lines[0]?.startsWith('{"time":')).toBe(true)
   })
 
-  it('survives a throwing listener', () => {
+  it('survives a throwing reader', async () => {
     const { logger, lines } = capture()
-    logger.subscribe(() => {
-      throw new Error('broken client')
-    })
+    const controller = new AbortController()
+    const broken = (async () => {
+      for await (const _ of logger.published.follow(0, controller.signal)) {
+        throw new Error('broken client')
+      }
+    })()
     logger.info('still.logged')
-    expect(lines).toHaveLength(1)
+    await expect(broken).rejects.toThrow('broken client')
+    logger.info('still.logged')
+    controller.abort()
+    expect(lines).toHaveLength(2)
   })
 })
 

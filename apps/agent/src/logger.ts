@@ -1,6 +1,7 @@
 import {
   type AgentEventFieldMap,
   type AgentEventLevel,
+  EventLog,
   errorFields,
 } from '@sms-command/core/events'
 
@@ -82,13 +83,13 @@ export interface Logger<Events extends EventMap = AgentEventFieldMap> {
   ): void
   /** Adds a value that must never be written (a token read at runtime, say). */
   addSecret(secret: string): void
-  /** Calls `listener` for every event from now on; returns the unsubscribe function. */
-  subscribe(listener: (event: PublishedEvent) => void): () => void
   /**
-   * The latest events, oldest first (at most `historySize`): those at or above the log level, and
-   * every event logged while a listener was subscribed.
+   * Every event as `/events` streams it, in core's replayable {@link EventLog} (the mock's
+   * `/_mock/events` keeps its backlog the same way): the latest `historySize` of those at or
+   * above the log level, and every event logged while someone follows the log. Follow it from a
+   * `Last-Event-ID` (`published.follow(id, signal)`); `published.entries()` is the history.
    */
-  history(): readonly PublishedEvent[]
+  readonly published: EventLog<PublishedEvent>
 }
 
 /** Options of {@link createLogger}. */
@@ -140,9 +141,7 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
   const now = options.now ?? Date.now
   const historySize = options.historySize ?? 256
   const secrets = new Set<string>()
-  const listeners = new Set<(event: PublishedEvent) => void>()
-  const recent: PublishedEvent[] = []
-  let nextId = 1
+  const published = new EventLog<PublishedEvent>(historySize)
 
   function addSecret(secret: string) {
     if (secret.length < MIN_SECRET_LENGTH) return
@@ -163,7 +162,7 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
   function write(level: LogLevel, event: string, fields: EventFields = {}) {
     // Below the log level and nobody streaming: skip the work (polls log at debug level, and
     // building and keeping those lines would dominate an idle agent's allocations).
-    if (LEVEL_ORDER[level] < threshold && listeners.size === 0) return
+    if (LEVEL_ORDER[level] < threshold && published.followers === 0) return
     const record: LogRecord = { time: new Date(now()).toISOString(), level, event }
     const withServer =
       options.serverId !== undefined && fields.server_id === undefined
@@ -176,16 +175,8 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
       if (value !== undefined && !(key in record)) record[key] = value
     }
     const json = scrub(JSON.stringify(record, jsonReplacer))
-    const published = { id: nextId++, json }
-    recent.push(published)
-    if (recent.length > historySize) recent.shift()
-    for (const listener of listeners) {
-      try {
-        listener(published)
-      } catch {
-        // A broken listener must not stop logging.
-      }
-    }
+    // Readers follow the log in a later microtask: a broken one can't stop logging.
+    published.append({ id: published.nextId, json })
     if (LEVEL_ORDER[level] < threshold) return
     if (options.format === 'json') options.write(`${json}\n`)
     else {
@@ -207,13 +198,7 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
     warn: at('warn'),
     error: at('error'),
     addSecret,
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
-    },
-    history: () => recent.slice(),
+    published,
   }
 }
 

@@ -36,6 +36,9 @@ function observed() {
   }
 }
 
+/** Lets the stream's reader (a later microtask) catch up with what was emitted. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, 0))
+
 /** The `data:` of each SSE message, checked against the core schema: [event, level]. */
 const messages = (chunks: string[]) =>
   chunks
@@ -47,13 +50,14 @@ const messages = (chunks: string[]) =>
     })
 
 describe('streamEvents', () => {
-  it('streams every emitted event, whatever its level, after the history the client missed', () => {
+  it('streams every emitted event, whatever its level, after the history the client missed', async () => {
     const { events, logger, chunks, sink } = observed()
     events.emit({ event: 'poll.idle', latency_ms: 3 })
     events.emit({ event: 'report.invalid', command: 'START', entry: 4 })
     events.emit({ event: 'report.refused', command: 'START', entry: 5, status: '403' })
-    const close = streamEvents(logger, sink, { lastEventId: 1, keepAliveMs: 60_000 })
+    const close = streamEvents(logger.published, sink, { after: 1, keepAliveMs: 60_000 })
     events.emit({ event: 'poll.idle', latency_ms: 4 })
+    await settle()
     close()
     events.emit({ event: 'poll.idle', latency_ms: 5 })
     expect(chunks[0]).toBe('retry: 2000\n\n')
@@ -66,20 +70,22 @@ describe('streamEvents', () => {
     ])
   })
 
-  it('sends the redacted line, never a secret', () => {
+  it('sends the redacted line, never a secret', async () => {
     const { events, logger, chunks, sink } = observed()
-    const close = streamEvents(logger, sink, { lastEventId: Number.NaN, keepAliveMs: 60_000 })
+    const close = streamEvents(logger.published, sink, { after: 0, keepAliveMs: 60_000 })
     events.emit({ event: 'poll.error', status: 401, msg: 'refused tok-SECRET-93c1f0aa' })
+    await settle()
     close()
     expect(chunks.join('')).toContain('[REDACTED]')
     expect(chunks.join('')).not.toContain('tok-SECRET-93c1f0aa')
   })
 
-  it('drops a client that stops reading', () => {
+  it('drops a client that stops reading', async () => {
     const { events, logger, chunks, sink, setBacklog, destroyed } = observed()
-    const close = streamEvents(logger, sink, { lastEventId: Number.NaN, keepAliveMs: 60_000 })
+    const close = streamEvents(logger.published, sink, { after: 0, keepAliveMs: 60_000 })
     setBacklog(EVENT_STREAM_BACKLOG_LIMIT + 1)
     events.emit({ event: 'outbox.pending', outbox: 1 })
+    await settle()
     close()
     expect(destroyed()).toBe(true)
     expect(chunks).toEqual(['retry: 2000\n\n'])

@@ -33,12 +33,19 @@ describe('logAgentEvents', () => {
     ])
   })
 
-  it('leaves out events below the log level but still publishes them to a listener', () => {
+  it('leaves out events below the log level but still publishes them to a reader', async () => {
     const { events, lines, logger } = logged('info')
     const published: string[] = []
-    logger.subscribe((event) => published.push(JSON.parse(event.json).event))
+    const controller = new AbortController()
+    void (async () => {
+      for await (const event of logger.published.follow(0, controller.signal)) {
+        published.push(JSON.parse(event.json).event)
+      }
+    })()
     events.emit({ event: 'poll.idle', latency_ms: 4, delay: 1_000 })
     events.emit({ event: 'poll.recovered', attempt: 1 })
+    await new Promise<void>((resolve) => setTimeout(resolve, 0))
+    controller.abort()
     expect(lines.map((line) => JSON.parse(line).event)).toEqual(['poll.recovered'])
     expect(published).toEqual(['poll.idle', 'poll.recovered'])
   })

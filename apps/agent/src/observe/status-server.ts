@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { Scheduler } from '@sms-command/core'
 import { errorFields } from '@sms-command/core/events'
-import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
+import { parseEventId, SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
 import type { Logger } from '../logger.ts'
 import { streamEvents } from './event-stream.ts'
 import type { AgentMetrics } from './metrics.ts'
@@ -103,14 +103,19 @@ export function startStatusServer(options: StatusServerOptions): Promise<StatusS
       Connection: 'keep-alive',
       'X-Accel-Buffering': 'no',
     })
+    // A malformed Last-Event-ID (no SSE client sends one: they echo our ids) replays the history.
+    const lastEventId = request.headers['last-event-id']
     const unsubscribe = streamEvents(
-      options.logger,
+      options.logger.published,
       {
         write: (chunk) => response.write(chunk),
         backlog: () => response.writableLength,
         destroy: () => response.destroy(),
       },
-      { lastEventId: Number(request.headers['last-event-id'] ?? Number.NaN), keepAliveMs },
+      {
+        after: parseEventId(typeof lastEventId === 'string' ? lastEventId : undefined) ?? 0,
+        keepAliveMs,
+      },
     )
     streams.add(response)
     const cleanUp = () => {

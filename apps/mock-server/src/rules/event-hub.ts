@@ -1,5 +1,5 @@
+import { EventLog } from '@sms-command/core/events'
 import type { MockEvent, NewMockEvent } from '../types.ts'
-import { RingBuffer } from './ring-buffer.ts'
 
 /** Filter of the event stream. */
 export interface EventFilter {
@@ -28,23 +28,22 @@ function matches(event: MockEvent, filter: EventFilter): boolean {
 }
 
 /**
- * Numbers events, keeps the newest `backlog` of them and serves them to subscribers. One backlog
- * policy for replay and live reading alike: a subscriber is a cursor into that backlog (from
- * `since`, or from now), never a queue of its own, so a subscriber that falls more than
- * `backlog` events behind loses the oldest (and sees the gap in `seq`) exactly as a client
- * resuming from an old `since` does, and a stuck client costs no memory at all.
+ * The mock's event stream over core's {@link EventLog} (the one backlog policy of both streams
+ * served as SSE: a subscriber is a cursor into the backlog, from `since` or from now, never a
+ * queue of its own, so one that falls more than `backlog` events behind loses the oldest and sees
+ * the gap in `seq`, exactly as a client resuming from an old `since` does). What is the mock's own
+ * is here: events stored with their time in ms and written out (ISO date) once, for the first
+ * reader, and the filter by server and type.
  */
 export class EventHub {
-  #seq = 0
-  readonly #backlog: RingBuffer<StoredEvent>
-  readonly #wakers = new Set<() => void>()
+  readonly #log: EventLog<StoredEvent>
 
   constructor(backlog: number) {
-    this.#backlog = new RingBuffer(backlog)
+    this.#log = new EventLog(backlog)
   }
 
   get lastSeq(): number {
-    return this.#seq
+    return this.#log.lastId
   }
 
   /**
@@ -52,68 +51,32 @@ export class EventHub {
    * backwards; the events up to it are not replayed, which a resuming client sees as a gap.
    */
   continueAfter(seq: number): void {
-    if (seq > this.#seq) this.#seq = seq
+    this.#log.continueAfter(seq)
   }
 
   publish(events: readonly NewMockEvent[], now: number): void {
     for (const event of events) {
       // Stored with its time in ms; the ISO date is made only for someone who reads it.
       const stored = event as StoredEvent
-      stored.seq = ++this.#seq
+      stored.seq = this.#log.nextId
       stored.atMs ??= now
-      this.#backlog.push(stored)
+      this.#log.append(stored)
     }
-    if (events.length === 0) return
-    for (const wake of this.#wakers) wake()
   }
 
-  /** The stored event after `cursor` (skipping what the backlog no longer holds), if any. */
-  #next(cursor: number): StoredEvent | undefined {
-    const oldest = this.#seq - this.#backlog.size + 1
-    return this.#backlog.at(Math.max(cursor + 1, oldest) - oldest)
-  }
-
+  /** Events matching `filter`: the backlog after `since` (without it, none), then live ones. */
   subscribe(filter: EventFilter, signal: AbortSignal): AsyncIterable<MockEvent> {
-    // Without `since`, only what is published from now on.
-    let cursor = filter.since ?? this.#seq
-    let wake: (() => void) | undefined
-    const waker = () => wake?.()
-    this.#wakers.add(waker)
-    const stop = () => {
-      this.#wakers.delete(waker)
-      wake?.()
-    }
-    signal.addEventListener('abort', stop, { once: true })
-    const hub = this
-    return {
-      async *[Symbol.asyncIterator]() {
-        try {
-          while (!signal.aborted) {
-            const stored = hub.#next(cursor)
-            if (stored) {
-              cursor = stored.seq
-              const event = toWire(stored)
-              if (matches(event, filter)) yield event
-              continue
-            }
-            await new Promise<void>((resolve) => {
-              wake = resolve
-            })
-            wake = undefined
-          }
-        } finally {
-          stop()
-          signal.removeEventListener('abort', stop)
-        }
-      },
-    }
+    return this.#log.follow(filter.since, signal, (stored) => {
+      const event = toWire(stored)
+      return matches(event, filter) ? event : undefined
+    })
   }
 
   clear(): void {
-    this.#backlog.clear()
+    this.#log.clear()
   }
 
   get subscribers(): number {
-    return this.#wakers.size
+    return this.#log.followers
   }
 }

@@ -1,5 +1,5 @@
+import { RingBuffer } from '@sms-command/core/events'
 import type { RequestLogEntry, RequestLogInput, RouteName } from '../types.ts'
-import { RingBuffer } from './ring-buffer.ts'
 
 /** Filter of `GET /_mock/journal`. */
 export interface JournalFilter {

@@ -3,7 +3,8 @@
  * declared once as valibot schemas: the agent's log and `/events` stream (discriminated by
  * `event`), which `@sms-command/core/delivery` emits, and the mock's `/_mock/events` stream
  * (discriminated by `type`, each queue change carrying the server's resulting summary).
- * Producers are typed by them; consumers parse with them.
+ * Producers are typed by them; consumers parse with them. Both streams keep their backlog in an
+ * {@link EventLog} (numbered, replayable from an id, over a {@link RingBuffer}).
  *
  * @example
  * import { parseAgentEvent } from '@sms-command/core/events'
@@ -17,5 +18,7 @@ export * from './agent-events.ts'
 export * from './emitter.ts'
 export * from './error-fields.ts'
 export * from './event-levels.ts'
+export * from './event-log.ts'
 export * from './mock-events.ts'
 export * from './parse-event.ts'
+export * from './ring-buffer.ts'

@@ -1,6 +1,11 @@
 // `/_mock/journal` and `/_mock/events`: the request log and the live event stream.
 import { MOCK_EVENT_TYPES } from '@sms-command/core/events'
-import { SSE_KEEP_ALIVE_MS } from '@sms-command/core/sse'
+import {
+  formatSseMessage,
+  parseEventId,
+  SSE_KEEP_ALIVE_COMMENT,
+  SSE_KEEP_ALIVE_MS,
+} from '@sms-command/core/sse'
 import { streamSSE } from 'hono/streaming'
 import { ADMIN_CODES } from '../../errors.ts'
 import type { MockEventType, RouteName } from '../../types.ts'
@@ -42,7 +47,7 @@ const JOURNAL_QUERY: Record<string, QueryParam> = {
 
 /** An event seq: a non-negative integer in decimal digits (no `1e3`, no sign, no fraction). */
 const checkEventSeq = (value: string) =>
-  /^\d{1,15}$/.test(value) ? undefined : 'expected a non-negative integer (an event seq)'
+  parseEventId(value) !== undefined ? undefined : 'expected a non-negative integer (an event seq)'
 
 const EVENTS_QUERY: Record<string, QueryParam> = {
   server: serverIdParam,
@@ -106,25 +111,27 @@ export function eventsApp({ store, eventKeepAliveMs }: AdminDeps) {
       }
       sinceText = lastEventId
     }
-    const since = sinceText === undefined ? undefined : Number(sinceText)
+    const since = parseEventId(sinceText)
     // A stream is not built by `ok`: its id goes on the headers Hono sends with it.
     c.header('x-request-id', c.get('requestId'))
     return streamSSE(c, async (stream) => {
       const controller = new AbortController()
       stream.onAbort(() => controller.abort())
       const events = await store.subscribe({ servers, types, since }, controller.signal)
-      // Tells the client the subscription is live, so it can trigger what it wants to watch.
-      await stream.writeSSE({ event: 'ready', data: JSON.stringify({ servers, types }) })
+      // Hono's streamSSE sends the headers and ends the stream; the frames are core's, as the
+      // agent's `/events` writes them. Tells the client the subscription is live, so it can
+      // trigger what it wants to watch.
+      await stream.write(
+        formatSseMessage({ event: 'ready', data: JSON.stringify({ servers, types }) }),
+      )
       const heartbeat = setInterval(() => {
-        stream.write(': keep-alive\n\n').catch(() => controller.abort())
+        stream.write(SSE_KEEP_ALIVE_COMMENT).catch(() => controller.abort())
       }, eventKeepAliveMs ?? SSE_KEEP_ALIVE_MS)
       try {
         for await (const event of events) {
-          await stream.writeSSE({
-            event: event.type,
-            id: String(event.seq),
-            data: JSON.stringify(event),
-          })
+          await stream.write(
+            formatSseMessage({ id: event.seq, event: event.type, data: JSON.stringify(event) }),
+          )
         }
       } finally {
         clearInterval(heartbeat)

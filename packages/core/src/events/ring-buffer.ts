@@ -1,6 +1,6 @@
 /**
- * A fixed-capacity buffer that overwrites its oldest item: the request log and the event backlog
- * use it so that memory stays flat however long the mock runs.
+ * A fixed-capacity buffer that overwrites its oldest item, so memory stays flat however long a
+ * process runs: the backlog of an {@link EventLog}, and the mock's request log.
  *
  * @example
  * const ring = new RingBuffer<number>(2)
@@ -12,6 +12,10 @@ export class RingBuffer<T> {
   #start = 0
   #size = 0
 
+  /**
+   * @param capacity the most items held: a positive integer.
+   * @throws {RangeError} for any other capacity.
+   */
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) {
       throw new RangeError('capacity must be a positive integer')
@@ -19,10 +23,12 @@ export class RingBuffer<T> {
     this.#items = new Array(capacity)
   }
 
+  /** How many items are held (at most {@link capacity}). */
   get size(): number {
     return this.#size
   }
 
+  /** Adds `item` as the newest, dropping the oldest when full. */
   push(item: T): void {
     const index = (this.#start + this.#size) % this.capacity
     this.#items[index] = item
@@ -41,7 +47,7 @@ export class RingBuffer<T> {
     return this.#items[(this.#start + index) % this.capacity]
   }
 
-  /** Oldest first. */
+  /** The items held, oldest first. */
   toArray(): T[] {
     const out: T[] = []
     for (let i = 0; i < this.#size; i++) {
@@ -50,6 +56,7 @@ export class RingBuffer<T> {
     return out
   }
 
+  /** Forgets every item. */
   clear(): void {
     this.#items.fill(undefined)
     this.#start = 0
