@@ -42,6 +42,16 @@ describe('EventHub: one backlog for replay and live reading', () => {
     expect(hub.subscribers).toBe(0)
   })
 
+  it('reads a since past the newest seq (a client of a mock that restarted) as from now', async () => {
+    const hub = new EventHub(10)
+    hub.publish(events(['a']), 0)
+    const controller = new AbortController()
+    const reading = take(hub.subscribe({ since: 500 }, controller.signal), 1)
+    hub.publish(events(['b']), 0)
+    expect(await reading).toEqual([2])
+    controller.abort()
+  })
+
   it('filters by server and type, and starts from now without since', async () => {
     const hub = new EventHub(10)
     hub.publish(events(['a', 'b']), 0)
