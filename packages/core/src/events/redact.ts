@@ -1,4 +1,10 @@
-/** Replaces secrets in what leaves the process: log lines, events, result reports. */
+/**
+ * Replaces secrets in what leaves the process: log lines, events, result reports.
+ *
+ * @example
+ * const redactor: Redactor = createRedactor([token])
+ * write(redactor.text(line))
+ */
 export interface Redactor {
   /** `text` with every secret replaced by `[REDACTED]`. */
   text(text: string): string
@@ -6,12 +12,20 @@ export interface Redactor {
   value<T>(value: T): T
 }
 
-/** What a secret is replaced with. */
+/**
+ * What a secret is replaced with.
+ *
+ * @example
+ * createRedactor(['s3cret']).text('s3cret') === REDACTED_TEXT // true
+ */
 export const REDACTED_TEXT = '[REDACTED]'
 
 /**
  * Shortest secret that is redacted: shorter strings would mangle ordinary words, and no token,
  * password or secret key is that short.
+ *
+ * @example
+ * createRedactor(['abc']).text('abc') // 'abc': shorter than MIN_SECRET_LENGTH
  */
 export const MIN_SECRET_LENGTH = 4
 
