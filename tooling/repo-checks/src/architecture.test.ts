@@ -36,9 +36,7 @@ function packageParts(page: string): Map<string, string> {
     const root = match[1] as string
     if (!starts.some((start) => start.root === root)) starts.push({ root, at: match.index })
   }
-  return new Map(
-    starts.map(({ root, at }, index) => [root, text.slice(at, starts[index + 1]?.at)]),
-  )
+  return new Map(starts.map(({ root, at }, index) => [root, text.slice(at, starts[index + 1]?.at)]))
 }
 
 /** The source files `page` does not name in their package's part. */
