@@ -9,7 +9,7 @@ import {
   RunNotStartedError,
   type RunResult,
 } from '@sms-command/core/delivery'
-import type { AgentEvents } from '@sms-command/core/events'
+import type { AgentEvents, Redactor } from '@sms-command/core/events'
 import type { HandlerPaths } from './config/load-config.ts'
 import { chooseHandler, dryRunPlan } from './handler/choose-handler.ts'
 import { judgeHandlerEnding } from './handler/handler-ending.ts'
@@ -57,7 +57,7 @@ export interface AgentSettings {
    * The credentials the agent holds: redacted from every result (a handler that prints a
    * credential file must not send it to SMS, where the console shows it to every operator).
    */
-  secrets?: readonly string[] | undefined
+  secrets?: readonly string[] | Redactor | undefined
 }
 
 /** Everything {@link Agent} works with, injected. */

@@ -1,8 +1,10 @@
 import {
   type AgentEventFieldMap,
   type AgentEventLevel,
+  createRedactor,
   EventLog,
   errorFields,
+  type Redactor,
 } from '@sms-command/core/events'
 
 export type { AgentEvent, AgentEventFieldMap, AgentEventName } from '@sms-command/core/events'
@@ -83,6 +85,8 @@ export interface Logger<Events extends EventMap = AgentEventFieldMap> {
   ): void
   /** Adds a value that must never be written (a token read at runtime, say). */
   addSecret(secret: string): void
+  /** What scrubs every line: the configured secrets and every one added since (core's {@link Redactor}). */
+  readonly redactor: Redactor
   /**
    * Every event as `/events` streams it, in core's replayable {@link EventLog} (the mock's
    * `/_mock/events` keeps its backlog the same way): the latest `historySize` of those at or
@@ -122,9 +126,6 @@ const CORE_FIELDS = [
   'msg',
 ] as const satisfies readonly (keyof EventFields)[]
 
-/** Shortest secret that is scrubbed: shorter strings would mangle ordinary words. */
-const MIN_SECRET_LENGTH = 4
-
 /**
  * Creates the agent's logger: NDJSON (`time, level, event, server_id, command, task_id, attempt,
  * delay, msg, …`) or a text line per event. Every line is scrubbed of the configured secrets
@@ -140,24 +141,10 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
   const threshold = LEVEL_ORDER[options.level]
   const now = options.now ?? Date.now
   const historySize = options.historySize ?? 256
-  const secrets = new Set<string>()
+  const redactor = createRedactor(options.secrets ?? [])
   const published = new EventLog<PublishedEvent>(historySize)
-
-  function addSecret(secret: string) {
-    if (secret.length < MIN_SECRET_LENGTH) return
-    secrets.add(secret)
-    // The same secret as it appears inside a JSON string.
-    secrets.add(JSON.stringify(secret).slice(1, -1))
-  }
-  for (const secret of options.secrets ?? []) addSecret(secret)
-
-  function scrub(line: string): string {
-    let clean = line
-    for (const secret of secrets) {
-      if (clean.includes(secret)) clean = clean.split(secret).join('[REDACTED]')
-    }
-    return clean
-  }
+  const addSecret = (secret: string) => redactor.add(secret)
+  const scrub = (line: string) => redactor.text(line)
 
   function write(level: LogLevel, event: string, fields: EventFields = {}) {
     // Below the log level and nobody streaming: skip the work (polls log at debug level, and
@@ -198,6 +185,7 @@ export function createLogger<Events extends EventMap = AgentEventFieldMap>(
     warn: at('warn'),
     error: at('error'),
     addSecret,
+    redactor,
     published,
   }
 }

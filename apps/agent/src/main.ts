@@ -304,7 +304,8 @@ async function runAgentProcess(
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const observers = observeAgent({ logger, metrics, now: scheduler.now })
     const agent = new Agent({
-      settings: { ...config, host: machine.hostname, secrets },
+      // The logger's redactor: secrets read from files later (a rotated password) stay redacted.
+      settings: { ...config, host: machine.hostname, secrets: logger.redactor },
       client,
       journal,
       events: observers.events,

@@ -1,6 +1,6 @@
 import { SmsInputError } from '../errors/sms-input-error.ts'
 import type { AgentEvents } from '../events/emitter.ts'
-import { createRedactor, type Redactor } from '../events/redact.ts'
+import { createRedactor, isRedactor, type Redactor } from '../events/redact.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import type { BackoffOptions } from '../time/backoff.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
@@ -40,9 +40,10 @@ export interface DeliveryOptions {
   /**
    * Secrets the runs can see (the token, password or secret key your tool holds): replaced by
    * `[REDACTED]` in every result before it is journaled, reported to SMS or put into an event, so
-   * a run that echoes a credential file or throws an error quoting one can't leak it.
+   * a run that echoes a credential file or throws an error quoting one can't leak it. A
+   * {@link Redactor} (your logger's, say) keeps secrets added later redacted too.
    */
-  redact?: readonly string[] | undefined
+  redact?: readonly string[] | Redactor | undefined
   /** `deliverOnce` only: how many new commands one pass may run. Default 1 (like `sms-agent --once`). */
   maxCommands?: number | undefined
   /** Decides how a command is run (a name for it), or refuses it without running. */
@@ -169,11 +170,14 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     throw new SmsInputError('options.resultDetail', 'a plain object', describe(resultDetail))
   }
   const redact = options.redact ?? []
-  if (!Array.isArray(redact) || redact.some((secret) => typeof secret !== 'string')) {
+  if (
+    !isRedactor(redact) &&
+    (!Array.isArray(redact) || redact.some((secret) => typeof secret !== 'string'))
+  ) {
     // The value itself is never described: it is a list of secrets.
     throw new SmsInputError(
       'options.redact',
-      'an array of strings (the secrets to redact)',
+      'an array of strings (the secrets to redact) or a Redactor',
       'something else',
     )
   }
@@ -193,7 +197,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     interrupted: options.interrupted ?? 'fail',
     reportRefusalLimit: count('reportRefusalLimit', options.reportRefusalLimit, 3),
     resultDetail,
-    redact: createRedactor(redact),
+    redact: isRedactor(redact) ? redact : createRedactor(redact),
     maxCommands: count('maxCommands', options.maxCommands, 1),
     planRun: optionalFunction('planRun', options.planRun),
     onRecovered: optionalFunction('onRecovered', options.onRecovered),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createRedactor, REDACTED_TEXT } from './redact.ts'
+import { createRedactor, isRedactor, REDACTED_TEXT } from './redact.ts'
 
 describe('createRedactor', () => {
   it('replaces every occurrence of each secret in text', () => {
@@ -38,5 +38,14 @@ describe('createRedactor', () => {
     const redactor = createRedactor(['ab', '', undefined as unknown as string])
     expect(redactor.text('ab cd')).toBe('ab cd')
     expect(redactor.value({ a: 'ab' })).toEqual({ a: 'ab' })
+  })
+
+  it('redacts a secret added later (a password file read again) from then on', () => {
+    const redactor = createRedactor([])
+    expect(redactor.text('new-pw-SECRET')).toBe('new-pw-SECRET')
+    redactor.add('new-pw-SECRET')
+    expect(redactor.value({ out: 'x new-pw-SECRET' })).toEqual({ out: `x ${REDACTED_TEXT}` })
+    expect(isRedactor(redactor)).toBe(true)
+    expect(isRedactor(['new-pw-SECRET'])).toBe(false)
   })
 })

@@ -10,6 +10,8 @@ export interface Redactor {
   text(text: string): string
   /** A JSON value with every string in it (keys included) redacted; the same value when no secret is in it. */
   value<T>(value: T): T
+  /** Redacts `secret` from now on too (a password file read again, a new token). */
+  add(secret: string): void
 }
 
 /**
@@ -42,13 +44,17 @@ export const MIN_SECRET_LENGTH = 4
  */
 export function createRedactor(secrets: Iterable<string>): Redactor {
   const forms = new Set<string>()
-  for (const secret of secrets) {
-    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) continue
-    forms.add(secret)
-    forms.add(JSON.stringify(secret).slice(1, -1))
-  }
   // Longest first, so a secret that contains another is replaced whole.
-  const ordered = [...forms].sort((a, b) => b.length - a.length)
+  let ordered: string[] = []
+  const add = (secret: string) => {
+    if (typeof secret !== 'string' || secret.length < MIN_SECRET_LENGTH) return
+    const json = JSON.stringify(secret).slice(1, -1)
+    if (forms.has(secret) && forms.has(json)) return
+    forms.add(secret)
+    forms.add(json)
+    ordered = [...forms].sort((a, b) => b.length - a.length)
+  }
+  for (const secret of secrets) add(secret)
   const text = (input: string): string => {
     let clean = input
     for (const secret of ordered) {
@@ -81,5 +87,22 @@ export function createRedactor(secrets: Iterable<string>): Redactor {
     }
     return input
   }
-  return { text, value }
+  return { text, value, add }
+}
+
+/**
+ * True for a {@link Redactor} (rather than a list of secrets).
+ *
+ * @example
+ * const redactor = isRedactor(option) ? option : createRedactor(option)
+ */
+export function isRedactor(value: unknown): value is Redactor {
+  const candidate = value as Partial<Redactor> | null
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.text === 'function' &&
+    typeof candidate.value === 'function' &&
+    typeof candidate.add === 'function'
+  )
 }
