@@ -631,6 +631,24 @@ describe('Agent', () => {
     await second.stop()
   })
 
+  // A handler that prints a credential file (or its error quoting one) must not send the secret
+  // to SMS, whose console shows result_detail to every operator, nor keep it in the journal.
+  it('redacts the credentials it holds from the report and the journal file', async () => {
+    sms.enqueue(SERVER, START('t1'))
+    const secret = 'tok-HANDLER-SECRET-1'
+    const process = await startAgent({ hold: true, settings: { secrets: [secret] } })
+    await process.until(() => runs.length === 1, 'the handler')
+    process.held[0]?.resolve({
+      result: 'success',
+      detail: { ...success(runs[0] as RunRequest).detail, output: `token: ${secret}\n` },
+    })
+    await process.until(() => settled(process.journal, 1), 'the acknowledgement')
+    expect(sms.results[0]).toMatchObject({ result_detail: { output: 'token: [REDACTED]\n' } })
+    expect(await readFile(join(dir, JOURNAL_FILE), 'utf8')).not.toContain(secret)
+    expect(JSON.stringify(sms.results)).not.toContain(secret)
+    await process.stop()
+  })
+
   it('stops promptly when idle and sends nothing afterwards', async () => {
     const process = await startAgent()
     await process.until(() => sms.requests.length === 2, 'two polls')

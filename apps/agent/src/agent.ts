@@ -53,6 +53,11 @@ export interface AgentSettings {
   reportRefusalLimit: number
   /** This machine's host name, put in every `result_detail` (`undefined`: not known). */
   host?: string | undefined
+  /**
+   * The credentials the agent holds: redacted from every result (a handler that prints a
+   * credential file must not send it to SMS, where the console shows it to every operator).
+   */
+  secrets?: readonly string[] | undefined
 }
 
 /** Everything {@link Agent} works with, injected. */
@@ -145,6 +150,7 @@ export class Agent {
       interrupted: settings.interrupted,
       reportRefusalLimit: settings.reportRefusalLimit,
       resultDetail: settings.host !== undefined ? { host: settings.host } : {},
+      redact: settings.secrets,
       events,
       scheduler,
       random: dependencies.random ?? Math.random,

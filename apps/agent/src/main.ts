@@ -304,7 +304,7 @@ async function runAgentProcess(
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const observers = observeAgent({ logger, metrics, now: scheduler.now })
     const agent = new Agent({
-      settings: { ...config, host: machine.hostname },
+      settings: { ...config, host: machine.hostname, secrets },
       client,
       journal,
       events: observers.events,

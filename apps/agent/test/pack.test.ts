@@ -56,7 +56,7 @@ describe('the published agent', () => {
     )
     const parsed = JSON.parse(manifest)
     expect(JSON.stringify(parsed.exports)).not.toMatch(/src\/|"bun"|"deno"/)
-    expect(parsed.bin).toEqual({ 'sms-agent': './dist/cli.js' })
+    expect(parsed.bin).toEqual({ 'sms-agent': './bin/sms-agent.js' })
     expect(manifest).not.toMatch(/catalog:|workspace:/)
   })
 

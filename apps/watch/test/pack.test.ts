@@ -53,7 +53,7 @@ describe('the published watch', () => {
     )
     const parsed = JSON.parse(manifest)
     expect(JSON.stringify(parsed.exports)).not.toMatch(/src\/|"bun"|"deno"/)
-    expect(parsed.bin).toEqual({ 'sms-watch': './dist/cli.js' })
+    expect(parsed.bin).toEqual({ 'sms-watch': './bin/sms-watch.js' })
     expect(manifest).not.toMatch(/catalog:|workspace:/)
   })
 

@@ -1,6 +1,12 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
-import { type CommandLineSpec, type OptionTable, parseCommandLine } from './command-line.ts'
+import { AUTH_SETTINGS } from './auth/auth-settings.ts'
+import {
+  type CommandLineSpec,
+  type OptionTable,
+  parseCommandLine,
+  settingVariables,
+} from './command-line.ts'
 import type { ConfigError } from './config-error.ts'
 import { helpText, printableConfig } from './help.ts'
 import {
@@ -357,5 +363,22 @@ describe('printableConfig', () => {
         interval: 'default',
       },
     })
+  })
+})
+
+describe('settingVariables', () => {
+  it("lists every variable a table reads, other programs' fallbacks included", () => {
+    expect(settingVariables(AUTH_SETTINGS)).toEqual(
+      expect.arrayContaining([
+        'SMS_TOKEN',
+        'SMS_SK',
+        'HUAWEICLOUD_SDK_AK',
+        'HUAWEICLOUD_SDK_SK',
+        'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+      ]),
+    )
+    expect(
+      settingVariables({ quiet: { flag: '--quiet', schema: v.optional(v.string()), help: 'x' } }),
+    ).toEqual([])
   })
 })

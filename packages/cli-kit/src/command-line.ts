@@ -433,3 +433,20 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0
 }
+
+/**
+ * Every environment variable a table reads (each row's `env` and `envFallbacks`), for handing a
+ * child process the environment without this program's settings: a handler the agent starts
+ * must not see the credentials the agent was started with, whichever variable carried them
+ * (`SMS_SK`, or Huawei's SDK variable `HUAWEICLOUD_SDK_SK`).
+ *
+ * @example
+ * settingVariables({ sk: { env: 'SMS_SK', envFallbacks: ['HUAWEICLOUD_SDK_SK'], schema, help } })
+ * // ['SMS_SK', 'HUAWEICLOUD_SDK_SK']
+ */
+export function settingVariables(table: OptionTable): string[] {
+  return Object.values(table).flatMap((row) => [
+    ...(row.env === undefined ? [] : [row.env]),
+    ...(row.envFallbacks ?? []),
+  ])
+}

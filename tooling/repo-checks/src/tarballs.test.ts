@@ -23,14 +23,22 @@ const EXPECTED_OTHER_FILES: Record<string, readonly string[]> = {
     'CHANGELOG.md',
     'LICENSE',
     'README.md',
+    'bin/sms-agent.js',
     'deploy/config.sample.json',
     'deploy/sms-agent.service',
     'deploy/windows/config.sample.json',
     'deploy/windows/sms-agent-service.xml',
     'package.json',
   ],
-  'apps/mock-server': ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'wrangler.jsonc'],
-  'apps/watch': ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json'],
+  'apps/mock-server': [
+    'CHANGELOG.md',
+    'LICENSE',
+    'README.md',
+    'bin/sms-mock.js',
+    'package.json',
+    'wrangler.jsonc',
+  ],
+  'apps/watch': ['CHANGELOG.md', 'LICENSE', 'README.md', 'bin/sms-watch.js', 'package.json'],
 }
 
 /** The peers each package expects its consumer to provide. */

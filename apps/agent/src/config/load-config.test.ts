@@ -229,6 +229,37 @@ describe('loadConfig', () => {
     expect(iam.config.auth).toMatchObject({ kind: 'iam-password', password: 'pw-SECRET' })
   })
 
+  // PowerShell 5.1's `echo pw > file` and `Out-File` write UTF-16 LE with a BOM; read as UTF-8
+  // that was a password full of NULs (a rejected login) and a config that wasn't JSON.
+  it('reads a config file and IAM password file saved as UTF-16 (PowerShell 5.1 Out-File)', async () => {
+    const utf16 = (text: string) =>
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')])
+    const file = join(dir, 'out-file.json')
+    await writeFile(file, utf16('{\r\n  "interval": "2m"\r\n}\r\n'))
+    expect((await run(['--config', file])).config.intervalMs).toBe(120_000)
+
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    await writeFile(join(dir, 'password-utf16'), utf16('pw-SECRET-ü\r\n'))
+    const iam = await run(
+      ['--iam-user', 'ops', '--iam-domain', 'acme', '--iam-password-file', 'password-utf16'],
+      env,
+    )
+    expect(iam.config.auth).toMatchObject({ kind: 'iam-password', password: 'pw-SECRET-ü' })
+  })
+
+  it('refuses a password file in a legacy code page, naming the file and the byte, never the content', async () => {
+    const { SMS_TOKEN: _, ...env } = BASE_ENV
+    // "pw-SECRET-é" in Windows-1252: é is the lone byte 0xE9.
+    await writeFile(join(dir, 'password-1252'), Buffer.from([...Buffer.from('pw-SECRET-'), 0xe9]))
+    const error = await failure(
+      ['--iam-user', 'ops', '--iam-domain', 'acme', '--iam-password-file', 'password-1252'],
+      env,
+    )
+    expect(error.message).toContain(`Cannot read --iam-password-file ${join(dir, 'password-1252')}`)
+    expect(error.message).toContain('not UTF-8 text: byte 0xE9 at offset 10')
+    expect(error.message).not.toContain('SECRET')
+  })
+
   it('reads a token file, trimming the newline, and remembers the path', async () => {
     const tokenFile = join(dir, 'token')
     await writeFile(tokenFile, `${SECRET}\n`)

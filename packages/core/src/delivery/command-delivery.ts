@@ -248,6 +248,7 @@ export class CommandDelivery {
         interrupted: this.options.interrupted,
         runSettleTimeoutMs: this.options.runSettleTimeoutMs,
         resultDetail: this.options.resultDetail,
+        redact: this.options.redact,
       },
       run: this.options.run,
       planRun: this.options.planRun,

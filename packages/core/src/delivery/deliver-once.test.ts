@@ -72,6 +72,42 @@ describe('deliverOnce', () => {
     expect(JSON.stringify(sms.results)).not.toContain(TOKEN)
   })
 
+  it('keeps the secrets named in redact out of reports, the journal and events, whether a run returns or throws them', async () => {
+    const sms = fakeSms(START('t1'), START('t2'))
+    const process = testProcess(sms)
+    const journal = memoryJournal()
+    const password = 'iam-"pass"-SECRET'
+    const run = async (command: { command_param: { task_id?: string } }) => {
+      if (command.command_param.task_id === 't1') {
+        return {
+          result: 'success' as const,
+          result_detail: { output_tail: `cat pw: ${password}\n` },
+        }
+      }
+      throw new Error(`login as ops with ${password} refused`)
+    }
+    const events: DeliveryEvent[] = []
+    const options = {
+      ...process.base,
+      journal,
+      run,
+      maxCommands: 2,
+      redact: [password],
+      onEvent: (event: DeliveryEvent) => events.push(event),
+    }
+    await process.drive(deliverOnce(process.client, SERVER, options))
+    expect(sms.results).toMatchObject([
+      { result: 'success', result_detail: { output_tail: 'cat pw: [REDACTED]\n' } },
+      { result: 'fail', result_detail: { message: 'login as ops with [REDACTED] refused' } },
+    ])
+    for (const kept of [sms.results, journal.value(), events]) {
+      expect(JSON.stringify(kept)).not.toContain('SECRET')
+    }
+    await expect(
+      deliverOnce(process.client, SERVER, { ...options, redact: 'one-secret' as never }),
+    ).rejects.toThrow('Invalid options.redact: an array of strings')
+  })
+
   it('runs at most maxCommands new commands in one pass (1 by default, like sms-agent --once)', async () => {
     const sms = fakeSms(START('t1'), START('t2'), START('t3'))
     const process = testProcess(sms)

@@ -325,6 +325,7 @@ export class Deliverer {
         scheduler: this.options.scheduler,
         interrupted: this.settings.interrupted,
         runs: running.runs,
+        redact: this.settings.redact,
       })
     } finally {
       loop.onRunning(undefined)

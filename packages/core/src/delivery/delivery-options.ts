@@ -1,5 +1,6 @@
 import { SmsInputError } from '../errors/sms-input-error.ts'
 import type { AgentEvents } from '../events/emitter.ts'
+import { createRedactor, type Redactor } from '../events/redact.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import type { BackoffOptions } from '../time/backoff.ts'
 import { type Scheduler, systemScheduler } from '../time/scheduler.ts'
@@ -36,6 +37,12 @@ export interface DeliveryOptions {
   reportRefusalLimit?: number | undefined
   /** Fields put into every `result_detail` (e.g. `{ host }`). */
   resultDetail?: Record<string, unknown> | undefined
+  /**
+   * Secrets the runs can see (the token, password or secret key your tool holds): replaced by
+   * `[REDACTED]` in every result before it is journaled, reported to SMS or put into an event, so
+   * a run that echoes a credential file or throws an error quoting one can't leak it.
+   */
+  redact?: readonly string[] | undefined
   /** `deliverOnce` only: how many new commands one pass may run. Default 1 (like `sms-agent --once`). */
   maxCommands?: number | undefined
   /** Decides how a command is run (a name for it), or refuses it without running. */
@@ -71,6 +78,7 @@ export interface ResolvedDeliveryOptions {
   interrupted: 'fail' | 'rerun'
   reportRefusalLimit: number
   resultDetail: Record<string, unknown>
+  redact: Redactor
   maxCommands: number
   planRun: DeliveryOptions['planRun']
   onRecovered: DeliveryOptions['onRecovered']
@@ -160,6 +168,15 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
   if (typeof resultDetail !== 'object' || resultDetail === null || Array.isArray(resultDetail)) {
     throw new SmsInputError('options.resultDetail', 'a plain object', describe(resultDetail))
   }
+  const redact = options.redact ?? []
+  if (!Array.isArray(redact) || redact.some((secret) => typeof secret !== 'string')) {
+    // The value itself is never described: it is a list of secrets.
+    throw new SmsInputError(
+      'options.redact',
+      'an array of strings (the secrets to redact)',
+      'something else',
+    )
+  }
   const baseDelayMs = duration('backoff.baseDelayMs', options.backoff?.baseDelayMs, 1_000)
   const maxDelayMs = duration('backoff.maxDelayMs', options.backoff?.maxDelayMs, 300_000)
   return {
@@ -176,6 +193,7 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     interrupted: options.interrupted ?? 'fail',
     reportRefusalLimit: count('reportRefusalLimit', options.reportRefusalLimit, 3),
     resultDetail,
+    redact: createRedactor(redact),
     maxCommands: count('maxCommands', options.maxCommands, 1),
     planRun: optionalFunction('planRun', options.planRun),
     onRecovered: optionalFunction('onRecovered', options.onRecovered),

@@ -1,3 +1,4 @@
+import type { Redactor } from '../events/redact.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import type { Scheduler } from '../time/scheduler.ts'
 import type { StoredResult } from './journal-state.ts'
@@ -35,6 +36,8 @@ export interface SettleRunOptions {
   interrupted: 'fail' | 'rerun'
   /** The how-manieth run this is. */
   runs: number
+  /** Applied to the result's `result_detail` and to messages, before anything journals or reports them. */
+  redact?: Redactor | undefined
 }
 
 /**
@@ -48,6 +51,17 @@ export interface SettleRunOptions {
  * if (settled.kind === 'result') await journal.markDone(entry.id, settled.result)
  */
 export async function settleRun(options: SettleRunOptions): Promise<SettledRun> {
+  const settled = await judgeRun(options)
+  const { redact } = options
+  if (redact === undefined) return settled
+  if (settled.kind !== 'result') return { ...settled, message: redact.text(settled.message) }
+  const { result_detail } = settled.result
+  return result_detail === undefined
+    ? settled
+    : { kind: 'result', result: { ...settled.result, result_detail: redact.value(result_detail) } }
+}
+
+async function judgeRun(options: SettleRunOptions): Promise<SettledRun> {
   const { signal } = options
   let outcome: { ok: true; value: unknown } | { ok: false; error: unknown } | 'timeout'
   const running = Promise.resolve()

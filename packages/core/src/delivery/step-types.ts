@@ -1,5 +1,6 @@
 import type { SmsClient } from '../client/create-sms-client.ts'
 import type { AgentEvents } from '../events/emitter.ts'
+import type { Redactor } from '../events/redact.ts'
 import type { SmsCommand } from '../schemas/command.ts'
 import type { BackoffOptions } from '../time/backoff.ts'
 import type { Scheduler } from '../time/scheduler.ts'
@@ -48,6 +49,8 @@ export interface DelivererSettings {
   runSettleTimeoutMs: number
   /** Fields put into every `result_detail` (the agent: `host`). */
   resultDetail: Record<string, unknown>
+  /** Applied to every run's result before it is journaled (the secrets the runs can see). */
+  redact?: Redactor | undefined
 }
 
 /** Everything {@link Deliverer} works with. */
