@@ -7,7 +7,7 @@
  * @module
  */
 import type { MockEvent, MockServerSummary } from '@sms-command/core/events'
-import type { AdminCommand, ServerView } from '@sms-command/mock-server/client'
+import type { AdminCommand } from '@sms-command/mock-server/client'
 import type { CommandInfo, ErrorInfo, LogEntry, ServerUpdate } from '../model.ts'
 import { describeCommand } from '../server-view.ts'
 
@@ -16,9 +16,10 @@ type ViewCommand = Pick<AdminCommand, 'seq' | 'command_name' | 'command_param'> 
   Partial<Pick<AdminCommand, 'deliveries' | 'enqueuedAt'>>
 
 /** What a snapshot reads of a server's view (`GET /_mock/servers/{id}`): its queue. */
-type QueueView = Partial<
-  Record<keyof Pick<ServerView, 'queue' | 'awaiting'>, readonly ViewCommand[]>
->
+interface QueueView {
+  queue?: readonly ViewCommand[] | undefined
+  awaiting?: readonly ViewCommand[] | undefined
+}
 
 /** How long a failure seen on the stream keeps a server in the `error` state without news. */
 export const PUSH_ERROR_TTL_MS = 30_000
