@@ -205,8 +205,11 @@ export function runInConsumer(
 }
 
 /**
- * Packs an app the way the apps ship: @sms-command/core and @sms-command/cli-kit, then the app,
- * with core's published dependencies and the app's own `dependencies` linked from the workspace.
+ * Packs an app the way the apps ship: @sms-command/core and @sms-command/cli-kit, then the
+ * workspace packages it depends on besides them (`packages`, e.g. the watch's mock client), then
+ * the app, with core's published dependencies and the app's own `dependencies` linked from the
+ * workspace. A package in `packages` gets none of its own dependencies linked: what the app
+ * needs of it must run without them (the watch proves it loads the mock's client without Hono).
  *
  * @example
  * const packed = packAppIntoConsumer({
@@ -221,12 +224,14 @@ export function packAppIntoConsumer(app: {
   dir: string
   name: string
   dependencies: readonly string[]
+  packages?: readonly PackedPackage[]
 }): PackedConsumer {
   return packIntoConsumer({
     prefix: app.prefix,
     packages: [
       { dir: coreDir, name: '@sms-command/core' },
       { dir: join(repoRoot, 'packages', 'cli-kit'), name: '@sms-command/cli-kit' },
+      ...(app.packages ?? []),
       { dir: app.dir, name: app.name },
     ],
     links: [

@@ -24,6 +24,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+// The admin API through the mock's own client (built, as the Node entry the bench runs is).
+import { createMockAdminClient } from '../dist/client/index.js'
 
 const { values } = parseArgs({
   options: {
@@ -267,7 +269,7 @@ async function rss() {
       await stop(server)
       throw error
     }
-    const journal = await (await fetch(`${server.url}/_mock/journal?limit=1`)).json()
+    const journal = await createMockAdminClient(server.url).journal({ limit: 1 })
     await stop(server)
     console.log(`${pair.mock[0]}:`)
     for (const s of samples.filter((_, i) => i % 5 === 0 || i === samples.length - 1))

@@ -1,4 +1,10 @@
-import { LIMITS, ServerIdSchema } from '@sms-command/core'
+import {
+  BucketSchema,
+  CommandNameSchema,
+  LIMITS,
+  ServerIdSchema,
+  TaskIdSchema,
+} from '@sms-command/core'
 import * as v from 'valibot'
 import { MockConfigError } from './errors.ts'
 import { firstIssue, jsonObject } from './issues.ts'
@@ -29,32 +35,24 @@ const secret = (what: string) =>
 // Delays and lifetimes end up as dates (a release time, an expiry): bounded to ten years.
 const millis = durationMsSchema(0)
 
-/** `command_param`: a JSON object; `task_id` and `bucket`, when given, strings of ≤ 255. */
+/**
+ * `command_param`: a JSON object; `task_id` and `bucket`, when given, strings of ≤ 255 (core's
+ * field schemas). Unlike core's wire schema, `null` is refused: the mock serves a command as it
+ * was queued, and a queued `null` would reach every consumer of its events and views, whose
+ * schema (core's mock events) says a field is a string when present.
+ */
 export const CommandParamInputSchema = jsonObject(
-  v.looseObject({
-    task_id: v.optional(
-      v.pipe(
-        v.string('expected a string'),
-        v.maxLength(LIMITS.taskId, 'expected at most 255 characters'),
-      ),
-    ),
-    bucket: v.optional(
-      v.pipe(
-        v.string('expected a string'),
-        v.maxLength(LIMITS.bucket, 'expected at most 255 characters'),
-      ),
-    ),
-  }),
+  v.looseObject({ task_id: v.optional(TaskIdSchema), bucket: v.optional(BucketSchema) }),
 )
 
-/** A command to enqueue (admin API and scenario); unknown fields are refused. */
+/**
+ * A command to enqueue (admin API and scenario): core's command plus `releaseAfterMs`. Strict,
+ * unlike core's: it is written by a person or a scenario file, where an unknown field is a typo
+ * (`releaseAfterMS`) that would otherwise be dropped without a word.
+ */
 export const CommandInputSchema = jsonObject(
   v.strictObject({
-    command_name: v.pipe(
-      v.string('expected a string'),
-      v.minLength(1, 'expected a non-empty command name'),
-      v.maxLength(LIMITS.commandName, 'expected at most 255 characters'),
-    ),
+    command_name: CommandNameSchema,
     command_param: v.optional(CommandParamInputSchema),
     /** Hold it back this long (mock clock) before it joins the queue. */
     releaseAfterMs: v.optional(millis),

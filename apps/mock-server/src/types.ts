@@ -1,3 +1,5 @@
+import type { MockWireCommand } from '@sms-command/core/events'
+
 /** The account every mock has, which credentials and servers belong to unless they name another. */
 export const DEFAULT_ACCOUNT = 'demo'
 
@@ -33,11 +35,8 @@ export const IDLE_SHAPES: readonly IdleShape[] = [
   'no-content',
 ]
 
-/** A command as served on the wire. */
-export interface WireCommand {
-  command_name: string
-  command_param: Record<string, unknown>
-}
+/** A command as served on the wire: core's mock command (its name and parameters) without `seq`. */
+export type WireCommand = Omit<MockWireCommand, 'seq'>
 
 /** A command in a server's queue. */
 export interface QueuedCommand extends WireCommand {

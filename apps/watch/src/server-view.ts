@@ -1,4 +1,4 @@
-import { commandKey } from '@sms-command/core/delivery'
+import { sameCommand as sameDelivery } from '@sms-command/core/delivery'
 import {
   type Activity,
   type CommandInfo,
@@ -52,7 +52,7 @@ export function serverState(server: ServerView): ServerState {
 }
 
 /**
- * True when two commands are the same delivery, by core's `commandKey` (name and task id: docs/api.md
+ * True when two commands are the same delivery, by core's `sameCommand` (name and task id: docs/api.md
  * §2 has no message id), the identity the agent's journal uses too; no command equals only no
  * command.
  *
@@ -61,10 +61,10 @@ export function serverState(server: ServerView): ServerState {
  */
 export function sameCommand(a: CommandInfo | null, b: CommandInfo | null): boolean {
   if (a === null || b === null) return a === b
-  return commandKey(wireIdentity(a)) === commandKey(wireIdentity(b))
+  return sameDelivery(wireIdentity(a), wireIdentity(b))
 }
 
-function wireIdentity(command: CommandInfo): Parameters<typeof commandKey>[0] {
+function wireIdentity(command: CommandInfo): Parameters<typeof sameDelivery>[0] {
   return { command_name: command.name, command_param: { task_id: command.taskId } }
 }
 

@@ -1,5 +1,6 @@
-// Driving the mock server from a test: starting it on a free loopback port and calling its
-// `/_mock` admin routes (servers, commands, faults) through the mock's own typed client.
+// Driving the mock server from a test: starting it on a free loopback port (or using an app in
+// process) and calling its `/_mock` admin routes (servers, commands, faults) through the mock's
+// own typed client.
 import { createMockAdminClient, type MockAdminClient } from '@sms-command/mock-server/client'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 
@@ -12,6 +13,23 @@ import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-serve
  */
 export function mockAdmin(mockUrl: string, adminToken?: string): MockAdminClient {
   return createMockAdminClient(mockUrl, adminToken === undefined ? {} : { adminToken })
+}
+
+/**
+ * The admin client of a mock app in this process (`createMockApp`), through its `app.request`.
+ *
+ * @example
+ * const app = createMockApp({ tokens: ['t'], demo: false })
+ * await inProcessAdmin(app).registerServer({ id: 'web-01' })
+ */
+export function inProcessAdmin(
+  app: { request(request: Request): Response | Promise<Response> },
+  adminToken?: string,
+): MockAdminClient {
+  return createMockAdminClient('http://mock.test', {
+    fetch: async (request) => app.request(request),
+    ...(adminToken === undefined ? {} : { adminToken }),
+  })
 }
 
 /**

@@ -1,10 +1,11 @@
 /**
- * Packs @sms-command/watch, @sms-command/cli-kit and @sms-command/core as they would be published
- * (pnpm pack applies publishConfig), installs the tarballs into a fresh project and runs the
- * installed `sms-watch` on Node, Bun and Deno from node_modules: `--help`, and `--print-config`
- * (which reads and checks every setting without opening the terminal UI).
+ * Packs @sms-command/watch, @sms-command/mock-server (for its admin client), @sms-command/cli-kit
+ * and @sms-command/core as they would be published (pnpm pack applies publishConfig), installs the
+ * tarballs into a fresh project and runs the installed `sms-watch` on Node, Bun and Deno from
+ * node_modules: `--help`, and `--print-config` (which reads and checks every setting without
+ * opening the terminal UI). Hono is not installed there: the watch loads the mock's client only.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import {
   type PackedConsumer,
@@ -33,6 +34,7 @@ beforeAll(() => {
     dir: packageDir,
     name: '@sms-command/watch',
     dependencies: ['chalk', 'ink', 'react', 'string-width'],
+    packages: [{ dir: join(repoRoot, 'apps', 'mock-server'), name: '@sms-command/mock-server' }],
   })
   consumer = packed.consumer
   // Three `npx pnpm pack` runs: about 2 s each alone, but over a minute each inside the full CI run
@@ -53,6 +55,14 @@ describe('the published watch', () => {
     expect(JSON.stringify(parsed.exports)).not.toMatch(/src\/|"bun"|"deno"/)
     expect(parsed.bin).toEqual({ 'sms-watch': './bin/sms-watch.js' })
     expect(manifest).not.toMatch(/catalog:|workspace:/)
+  })
+
+  it("needs the mock's client, not its server: no Hono in the project", () => {
+    expect(existsSync(join(consumer, 'node_modules', 'hono'))).toBe(false)
+    expect(existsSync(join(consumer, 'node_modules', '@hono'))).toBe(false)
+    expect(
+      existsSync(join(consumer, 'node_modules', '@sms-command', 'mock-server', 'dist', 'client')),
+    ).toBe(true)
   })
 
   it.each(RUNTIMES)(

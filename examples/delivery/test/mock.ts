@@ -1,51 +1,40 @@
 /**
- * The real mock SMS (apps/mock-server) on 127.0.0.1, port 0, driven through its admin API
- * (`/_mock`): register a server, queue commands, read the results it recorded.
+ * The real mock SMS (apps/mock-server) on 127.0.0.1, port 0, driven through its admin API with
+ * the mock's own typed client (`@sms-command/mock-server/client`): register a server, queue
+ * commands, read the results it recorded.
  */
+import {
+  type AdminResult,
+  type CommandInput,
+  createMockAdminClient,
+} from '@sms-command/mock-server/client'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 
-export interface MockResult {
-  command: { seq: number; command_name: string; command_param: Record<string, unknown> }
-  result: 'success' | 'fail'
-  result_detail: Record<string, unknown>
-}
+export type MockResult = AdminResult
 
 export interface Mock {
   url: string
   server: RunningNodeServer
   register(serverId: string): Promise<void>
-  enqueue(serverId: string, commands: unknown[]): Promise<void>
+  enqueue(serverId: string, commands: CommandInput[]): Promise<void>
   results(serverId: string): Promise<MockResult[]>
   close(): Promise<void>
 }
 
 export async function startMock(token: string): Promise<Mock> {
   const server = await startNodeServer({ port: 0, demo: false, tokens: [token] })
-  async function admin<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${server.url}/_mock${path}`, {
-      method,
-      headers: { 'Content-Type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    })
-    const text = await response.text()
-    if (!response.ok) throw new Error(`${method} /_mock${path}: ${response.status} ${text}`)
-    return JSON.parse(text) as T
-  }
+  const admin = createMockAdminClient(server.url)
   return {
     url: server.url,
     server,
     async register(serverId) {
-      await admin('POST', '/servers', { id: serverId })
+      await admin.registerServer({ id: serverId })
     },
     async enqueue(serverId, commands) {
-      await admin('POST', `/servers/${encodeURIComponent(serverId)}/commands`, commands)
+      await admin.enqueue(serverId, commands)
     },
     async results(serverId) {
-      const body = await admin<{ results: MockResult[] }>(
-        'GET',
-        `/servers/${encodeURIComponent(serverId)}/results`,
-      )
-      return body.results
+      return (await admin.results(serverId)).results
     },
     close: () => server.close(),
   }

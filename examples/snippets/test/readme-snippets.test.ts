@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createSmsClient, staticToken } from '@sms-command/core'
+import { createMockAdminClient } from '@sms-command/mock-server/client'
 import { type RunningNodeServer, startNodeServer } from '@sms-command/mock-server/node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fetch as bigTokenFetch } from '../src/big-token-fetch.ts'
@@ -96,12 +97,12 @@ describe('the snippets run', () => {
   })
 
   async function enqueue(serverId: string, name: string, taskId: string) {
-    const response = await fetch(`${mock?.url}/_mock/servers/${serverId}/commands`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ command_name: name, command_param: { task_id: taskId } }),
+    // The client throws unless the mock answers 2xx.
+    const enqueued = await createMockAdminClient(mock?.url ?? '').enqueue(serverId, {
+      command_name: name,
+      command_param: { task_id: taskId },
     })
-    expect(response.status).toBeLessThan(300)
+    expect(enqueued.map((command) => command.command_name)).toEqual([name])
   }
 
   it('mock-programmatic.ts: in process, the client, then over HTTP on port 0', async () => {

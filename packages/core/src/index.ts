@@ -102,6 +102,8 @@ export {
   openApiDocument,
 } from './openapi/openapi-document.ts'
 export {
+  BucketSchema,
+  CommandNameSchema,
   type CommandParam,
   CommandParamSchema,
   type CommandParamSchemaType,
@@ -114,6 +116,7 @@ export {
   KNOWN_COMMANDS,
   type KnownCommandName,
   type SmsCommand,
+  TaskIdSchema,
 } from './schemas/command.ts'
 export {
   COMMAND_RESULTS,

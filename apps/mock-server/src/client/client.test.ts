@@ -117,4 +117,21 @@ describe('createMockAdminClient', () => {
       /^mock admin GET \/_mock\/clock answered 200: unexpected answer at now: /,
     )
   })
+
+  it('aborts its calls when its signal fires', async () => {
+    const controller = new AbortController()
+    const { app } = inProcess()
+    const client = createMockAdminClient('http://mock.test', {
+      fetch: async (request) => {
+        if (request.signal.aborted) throw request.signal.reason
+        return app.fetch(request)
+      },
+      signal: controller.signal,
+    })
+    expect(await client.servers()).toEqual([])
+    controller.abort()
+    const aborted = await refusal(client.servers())
+    expect(aborted.status).toBe(0)
+    expect((aborted.cause as Error).name).toBe('AbortError')
+  })
 })

@@ -92,6 +92,8 @@ export interface MockAdminClientOptions {
   fetch?: (input: Request) => Promise<Response>
   /** Sent as `Authorization: Bearer …` when the mock was started with an admin token. */
   adminToken?: string
+  /** Aborts every call in flight, and every later one, when it fires (a tool shutting down). */
+  signal?: AbortSignal
 }
 
 /**
@@ -216,6 +218,7 @@ export function createMockAdminClient(
   ): Promise<v.InferOutput<S>> {
     const shown = `/_mock${path}`.split('?')[0] ?? path
     const init: RequestInit = { method, headers: { ...headers } }
+    if (options.signal !== undefined) init.signal = options.signal
     if (body !== undefined) {
       init.headers = { ...headers, 'content-type': 'application/json' }
       init.body = JSON.stringify(body)

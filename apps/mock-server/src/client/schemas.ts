@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { CommandNameSchema } from '@sms-command/core'
+import { MockCommandParamSchema } from '@sms-command/core/events'
 import * as v from 'valibot'
 
 const isoDate = v.string()
@@ -50,11 +52,17 @@ export const MockInfoSchema = v.looseObject({
 /** What `GET /_mock` answers. */
 export type MockInfo = v.InferOutput<typeof MockInfoSchema>
 
+// A command's fields are core's (its name, and its parameters as the mock queued them): the same
+// schemas core's mock events are parsed with, so a view and an event agree on what a command is.
+const commandFields = {
+  seq: v.number(),
+  command_name: CommandNameSchema,
+  command_param: MockCommandParamSchema,
+}
+
 /** A queued command as the admin API shows it. */
 export const AdminCommandSchema = v.looseObject({
-  seq: v.number(),
-  command_name: v.string(),
-  command_param: v.record(v.string(), v.unknown()),
+  ...commandFields,
   enqueuedAt: v.nullable(isoDate),
   deliveries: v.optional(count),
   firstDeliveredAt: v.optional(v.nullable(isoDate)),
@@ -66,11 +74,7 @@ export type AdminCommand = v.InferOutput<typeof AdminCommandSchema>
 
 /** A recorded `command_result`, with the command it answers. */
 export const AdminResultSchema = v.looseObject({
-  command: v.looseObject({
-    seq: v.number(),
-    command_name: v.string(),
-    command_param: v.record(v.string(), v.unknown()),
-  }),
+  command: v.looseObject(commandFields),
   result: v.picklist(['success', 'fail']),
   result_detail: v.record(v.string(), v.unknown()),
   reportedAt: isoDate,

@@ -8,8 +8,8 @@ import {
 } from '@sms-command/core/events'
 import { followEventStream } from '@sms-command/core/sse'
 import type { CommandInfo, LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
+import { countDropped } from './dropped-events.ts'
 import { summarizeDetail } from './mock-projection.ts'
-import { countDropped } from './wire-schemas.ts'
 
 export type { AgentEvent, AgentEventEnvelope } from '@sms-command/core/events'
 

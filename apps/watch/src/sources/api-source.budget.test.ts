@@ -2,6 +2,7 @@ import { createSmsClient, staticToken } from '@sms-command/core'
 import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { inProcessAdmin } from '../../test/mock-admin.ts'
 import type { ServerUpdate } from '../model.ts'
 import { type BudgetReport, startApiSource } from './api-source.ts'
 import { createFleetBudget } from './fleet-budget.ts'
@@ -15,14 +16,9 @@ afterEach(() => {
 async function mockFleet(count: number) {
   const app = createMockApp({ tokens: ['budget-token'], demo: false, logError: () => {} })
   const ids = Array.from({ length: count }, (_, i) => `srv-${String(i).padStart(3, '0')}`)
-  for (const id of ids) {
-    const response = await app.request('/_mock/servers', {
-      method: 'POST',
-      body: JSON.stringify({ id }),
-    })
-    expect(response.ok).toBe(true)
-  }
-  return { app, ids }
+  const admin = inProcessAdmin(app)
+  for (const id of ids) expect((await admin.registerServer({ id })).id).toBe(id)
+  return { app, admin, ids }
 }
 
 function watchFleet(
@@ -104,19 +100,17 @@ describe('the API source under a fleet-wide budget (against the mock)', () => {
     const fleet = await mockFleet(50)
     const watch = watchFleet(fleet, 5)
     await watch.scheduler.advance(2_000)
-    const response = await fleet.app.request('/_mock/faults', {
-      method: 'POST',
-      body: JSON.stringify({
-        kind: 'status',
-        status: 429,
-        count: 1,
-        retryAfterSeconds: 0,
-        error_code: 'APIGW.0308',
-        error_msg:
-          'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute',
-      }),
+    // The client throws unless the mock answers 2xx (201: added).
+    const added = await fleet.admin.addFaults({
+      kind: 'status',
+      status: 429,
+      count: 1,
+      retryAfterSeconds: 0,
+      error_code: 'APIGW.0308',
+      error_msg:
+        'The throttling threshold has been reached: policy user over ratelimit,limit:20,time:1 minute',
     })
-    expect(response.status).toBe(201)
+    expect(added).toHaveLength(1)
     await watch.scheduler.advance(8_000)
     const throttled = watch.polls.find((poll) => poll.status === 429)
     expect(throttled).toBeDefined()
@@ -142,10 +136,7 @@ describe('the API source under a fleet-wide budget (against the mock)', () => {
   it('recovers the rate slowly once the throttling stops', async () => {
     const fleet = await mockFleet(20)
     const watch = watchFleet(fleet, 4)
-    await fleet.app.request('/_mock/faults', {
-      method: 'POST',
-      body: JSON.stringify({ kind: 'status', status: 429, count: 1, retryAfterSeconds: 0 }),
-    })
+    await fleet.admin.addFaults({ kind: 'status', status: 429, count: 1, retryAfterSeconds: 0 })
     await watch.scheduler.advance(1_000)
     expect(watch.budget.status().rps).toBe(2)
     await watch.scheduler.advance(30_000)

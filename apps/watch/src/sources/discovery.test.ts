@@ -2,6 +2,7 @@ import { createSmsClient, type SourceServer, staticToken } from '@sms-command/co
 import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { describe, expect, it } from 'vitest'
+import { inProcessAdmin } from '../../test/mock-admin.ts'
 import type { ErrorInfo } from '../model.ts'
 import {
   DISCOVERY_PAGE,
@@ -18,13 +19,8 @@ async function namedFleet(
   servers: { id: string; name?: string; state?: string; migration_cycle?: string }[],
 ) {
   const app = createMockApp({ tokens: ['list-token'], demo: false, logError: () => {} })
-  for (const server of servers) {
-    const response = await app.request('/_mock/servers', {
-      method: 'POST',
-      body: JSON.stringify(server),
-    })
-    expect(response.ok).toBe(true)
-  }
+  const admin = inProcessAdmin(app)
+  for (const server of servers) expect((await admin.registerServer(server)).id).toBe(server.id)
   const listRequests: string[] = []
   const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
     const request = new Request(input, init)
@@ -40,7 +36,7 @@ async function namedFleet(
     scheduler,
     retry: false,
   })
-  return { app, client, listRequests, scheduler }
+  return { app, admin, client, listRequests, scheduler }
 }
 
 describe('listFleet through the mock', () => {
@@ -185,15 +181,12 @@ describe('startDiscovery', () => {
   it('after a throttled list waits its Retry-After, through the fleet budget, then lists', async () => {
     // The reviewer's case: `--servers all`, the mock answers the list with 429 Retry-After 2 s.
     const fleet = await namedFleet([{ id: 'a', name: 'web-a' }])
-    await fleet.app.request('/_mock/faults', {
-      method: 'POST',
-      body: JSON.stringify({
-        kind: 'status',
-        route: 'sources',
-        status: 429,
-        count: 1,
-        retryAfterSeconds: 3,
-      }),
+    await fleet.admin.addFaults({
+      kind: 'status',
+      route: 'sources',
+      status: 429,
+      count: 1,
+      retryAfterSeconds: 3,
     })
     const budget = createFleetBudget({ maxRps: 100, scheduler: fleet.scheduler })
     const t0 = fleet.scheduler.now()
@@ -249,16 +242,13 @@ describe('refreshDelayMs', () => {
 describe('listFleet when SMS throttles the list', () => {
   it('halves the fleet budget and reports the failure', async () => {
     const fleet = await namedFleet([{ id: 'a', name: 'web-a' }])
-    await fleet.app.request('/_mock/faults', {
-      method: 'POST',
-      body: JSON.stringify({
-        kind: 'status',
-        route: 'sources',
-        status: 429,
-        count: 1,
-        retryAfterSeconds: 0,
-        error_code: 'APIGW.0308',
-      }),
+    await fleet.admin.addFaults({
+      kind: 'status',
+      route: 'sources',
+      status: 429,
+      count: 1,
+      retryAfterSeconds: 0,
+      error_code: 'APIGW.0308',
     })
     const budget = createFleetBudget({ maxRps: 4, scheduler: fleet.scheduler })
     await expect(listFleet(fleet.client, {}, { budget })).rejects.toMatchObject({ status: 429 })

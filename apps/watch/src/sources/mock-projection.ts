@@ -7,12 +7,19 @@
  * @module
  */
 import type { MockEvent, MockServerSummary } from '@sms-command/core/events'
-import type * as v from 'valibot'
+import type { AdminCommand } from '@sms-command/mock-server/client'
 import type { CommandInfo, ErrorInfo, LogEntry, ServerUpdate } from '../model.ts'
 import { describeCommand } from '../server-view.ts'
-import type { WireCommandSchema } from './wire-schemas.ts'
 
-type WireCommand = v.InferOutput<typeof WireCommandSchema>
+/** A queued command of the admin API's view; how often it went out and since when, if known. */
+type ViewCommand = Pick<AdminCommand, 'seq' | 'command_name' | 'command_param'> &
+  Partial<Pick<AdminCommand, 'deliveries' | 'enqueuedAt'>>
+
+/** What a snapshot reads of a server's view (`GET /_mock/servers/{id}`): its queue. */
+interface QueueView {
+  queue?: readonly ViewCommand[] | undefined
+  awaiting?: readonly ViewCommand[] | undefined
+}
 
 /** How long a failure seen on the stream keeps a server in the `error` state without news. */
 export const PUSH_ERROR_TTL_MS = 30_000
@@ -77,10 +84,7 @@ interface ServerProjection {
  * The summary of a server's queue from the admin API's view of it (`GET /_mock/servers/{id}`),
  * the same shape the mock's events carry.
  */
-function summaryOfDetail(detail: {
-  queue?: WireCommand[] | undefined
-  awaiting?: WireCommand[] | undefined
-}): Summary {
+function summaryOfDetail(detail: QueueView): Summary {
   const queue = detail.queue ?? []
   const awaiting = detail.awaiting ?? []
   const awaitingHead = awaiting[0]
@@ -89,9 +93,9 @@ function summaryOfDetail(detail: {
   return {
     current: head
       ? {
-          seq: head.seq ?? -1,
+          seq: head.seq,
           command_name: head.command_name,
-          command_param: head.command_param ?? {},
+          command_param: head.command_param,
           // A handed-out command was delivered even when the view doesn't count it.
           deliveries: awaitingHead ? Math.max(1, head.deliveries ?? 1) : (head.deliveries ?? 0),
           enqueuedAt: head.enqueuedAt ?? null,
@@ -155,16 +159,9 @@ export function createMockProjection() {
 
   return {
     /** Replaces what is known of a server with the mock's own view of it (`GET /_mock/servers/{id}`). */
-    snapshot(
-      id: string,
-      detail: {
-        queue?: WireCommand[] | undefined
-        awaiting?: WireCommand[] | undefined
-      },
-      at: number,
-    ): ServerUpdate {
+    snapshot(id: string, detail: QueueView, at: number): ServerUpdate {
       const projection = server(id)
-      const seqs = [...(detail.queue ?? []), ...(detail.awaiting ?? [])].map((c) => c.seq ?? -1)
+      const seqs = [...(detail.queue ?? []), ...(detail.awaiting ?? [])].map((c) => c.seq)
       projection.snapshotSeq = Math.max(-1, ...seqs)
       return view(id, summaryOfDetail(detail), at)
     },

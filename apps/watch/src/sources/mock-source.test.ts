@@ -1,6 +1,7 @@
 import { createVirtualScheduler } from '@sms-command/core/testing'
 import { createMockApp } from '@sms-command/mock-server'
 import { afterEach, describe, expect, it } from 'vitest'
+import { inProcessAdmin } from '../../test/mock-admin.ts'
 import type { LogEntry, ServerUpdate, ServerView, SourceStatus } from '../model.ts'
 import { applyServerUpdate, emptyServer } from '../server-view.ts'
 import { startMockSource } from './mock-source.ts'
@@ -21,22 +22,10 @@ describe('startMockSource against the mock server (in process)', () => {
 
   it('loads a snapshot, then follows enqueues, deliveries, results and auth failures live', async () => {
     const app = createMockApp({ tokens: ['agent-token'], adminToken: 'admin-secret', demo: false })
-    const admin = { Authorization: 'Bearer admin-secret', 'Content-Type': 'application/json' }
-    await app.request('/_mock/servers', {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ id: 'web-1' }),
-    })
-    await app.request('/_mock/servers', {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ id: 'db-1' }),
-    })
-    await app.request('/_mock/servers/web-1/commands', {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 'early' } }),
-    })
+    const admin = inProcessAdmin(app, 'admin-secret')
+    await admin.registerServer({ id: 'web-1' })
+    await admin.registerServer({ id: 'db-1' })
+    await admin.enqueue('web-1', { command_name: 'START', command_param: { task_id: 'early' } })
 
     const controller = new AbortController()
     controllers.push(controller)
@@ -59,17 +48,14 @@ describe('startMockSource against the mock server (in process)', () => {
       status: (status) => statuses.push(status),
       log: (entry) => log.push(entry),
       signal: controller.signal,
-      fetch: ((input: URL, init?: RequestInit) => app.request(input, init)) as typeof fetch,
+      fetch: ((input: URL | Request, init?: RequestInit) =>
+        app.request(input, init)) as typeof fetch,
     })
     await until(() => servers.get('web-1')?.command?.taskId === 'early', 'the snapshot')
     expect(declared.sort()).toEqual(['db-1', 'web-1'])
     expect(statuses.some((status) => status.status === 'ok')).toBe(true)
 
-    await app.request('/_mock/servers/db-1/commands', {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ command_name: 'STOP', command_param: { task_id: 'live' } }),
-    })
+    await admin.enqueue('db-1', { command_name: 'STOP', command_param: { task_id: 'live' } })
     await until(() => servers.get('db-1')?.command?.name === 'STOP', 'the live enqueue')
 
     const agent = { 'X-Auth-Token': 'agent-token', 'Content-Type': 'application/json' }
@@ -98,16 +84,14 @@ describe('startMockSource against the mock server (in process)', () => {
 
   it('retries a failed snapshot soon (capped backoff), not only when the stream reconnects', async () => {
     const app = createMockApp({ tokens: ['t'], demo: false })
-    await app.request('/_mock/servers', { method: 'POST', body: JSON.stringify({ id: 'web-1' }) })
-    await app.request('/_mock/servers/web-1/commands', {
-      method: 'POST',
-      body: JSON.stringify({ command_name: 'START', command_param: { task_id: 'queued' } }),
-    })
+    const admin = inProcessAdmin(app)
+    await admin.registerServer({ id: 'web-1' })
+    await admin.enqueue('web-1', { command_name: 'START', command_param: { task_id: 'queued' } })
     let listFailures = 1
     const listRequests: number[] = []
     const scheduler = createVirtualScheduler()
-    const fetchThrough = (async (input: URL, init?: RequestInit) => {
-      if (new URL(input).pathname === '/_mock/servers') {
+    const fetchThrough = (async (input: URL | Request, init?: RequestInit) => {
+      if (new URL(input instanceof Request ? input.url : input).pathname === '/_mock/servers') {
         listRequests.push(scheduler.now())
         if (listFailures-- > 0) return new Response('busy', { status: 503 })
       }
@@ -165,7 +149,8 @@ describe('startMockSource against the mock server (in process)', () => {
         if (status.status === 'error') controller.abort()
       },
       signal: controller.signal,
-      fetch: ((input: URL, init?: RequestInit) => app.request(input, init)) as typeof fetch,
+      fetch: ((input: URL | Request, init?: RequestInit) =>
+        app.request(input, init)) as typeof fetch,
     })
     await done
     expect(statuses.at(-1)?.message).toMatch(

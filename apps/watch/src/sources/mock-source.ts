@@ -1,6 +1,7 @@
 /**
- * The mock source's connection: a snapshot of `GET /_mock/servers` on every (re)connection, then
- * `/_mock/events` through core's SSE reader, each event handed to the projection
+ * The mock source's connection: a snapshot of `GET /_mock/servers` on every (re)connection, read
+ * with the mock's own admin client (`@sms-command/mock-server/client`, whose schemas check every
+ * answer), then `/_mock/events` through core's SSE reader, each event handed to the projection
  * (`mock-projection.ts`).
  *
  * @module
@@ -8,18 +9,13 @@
 import { type Scheduler, systemScheduler } from '@sms-command/core'
 import { type MockEvent, parseMockEvent } from '@sms-command/core/events'
 import { followEventStream, type SseMessage } from '@sms-command/core/sse'
-import type * as v from 'valibot'
+import { createMockAdminClient, isMockAdminError } from '@sms-command/mock-server/client'
 import type { LogEntry, ServerUpdate, SourceStatus } from '../model.ts'
 import { formatClock } from '../view/format.ts'
 import { createSemaphore } from './api-source.ts'
 import { DISCOVERY_RETRY_MAX_MS, retryDelayMs } from './discovery.ts'
+import { countDropped } from './dropped-events.ts'
 import { createMockProjection, PUSH_ERROR_TTL_MS } from './mock-projection.ts'
-import {
-  countDropped,
-  MockServerDetailSchema,
-  MockServerListSchema,
-  parseWire,
-} from './wire-schemas.ts'
 
 export type { MockEvent } from '@sms-command/core/events'
 
@@ -52,14 +48,15 @@ export interface MockSourceOptions {
 export async function startMockSource(options: MockSourceOptions): Promise<void> {
   const scheduler = options.scheduler ?? systemScheduler
   const fetchImpl = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
-  const base = new URL(options.url)
-  if (!base.pathname.endsWith('/')) base.pathname += '/'
   const target = options.url.origin + (options.url.pathname === '/' ? '' : options.url.pathname)
-  const headers: Record<string, string> = { Accept: 'application/json' }
-  if (options.adminToken !== undefined) headers.Authorization = `Bearer ${options.adminToken}`
+  const { signal } = options
+  const admin = createMockAdminClient(options.url, {
+    fetch: (request) => fetchImpl(request),
+    signal,
+    ...(options.adminToken === undefined ? {} : { adminToken: options.adminToken }),
+  })
   const projection = createMockProjection()
   const dropped = countDropped('mock', (entry) => options.log?.(entry), scheduler)
-  const { signal } = options
   let snapshotting: Promise<void> | undefined
   let buffered: MockEvent[] | undefined
   // Failed snapshots in a row: the next is tried soon (capped backoff), not only when the
@@ -88,18 +85,6 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
     if (outcome.resync) void resync()
   }
 
-  async function getJson<S extends v.GenericSchema>(
-    path: string,
-    schema: S,
-  ): Promise<v.InferOutput<S>> {
-    const url = new URL(path, base)
-    const response = await fetchImpl(url, { headers, signal })
-    if (!response.ok) throw new Error(`GET ${url.pathname} answered HTTP ${response.status}`)
-    const parsed = parseWire(schema, await response.text())
-    if (parsed === undefined) throw new Error(`GET ${url.pathname} answered an unexpected body`)
-    return parsed
-  }
-
   // Events that arrive while the snapshot loads are applied after it: the model is keyed by
   // event seq, so whatever the snapshot already holds is not counted twice.
   async function resync(): Promise<void> {
@@ -107,8 +92,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
     buffered = []
     snapshotting = (async () => {
       try {
-        const list = await getJson('_mock/servers', MockServerListSchema)
-        const ids = list.servers.map((entry) => entry.id)
+        const ids = (await admin.servers()).map((entry) => entry.id)
         options.servers(ids)
         const gate = createSemaphore(8)
         const limit = options.detailLimit ?? 2_000
@@ -116,10 +100,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           ids.slice(0, limit).map(async (id) => {
             const release = await gate.acquire(signal)
             try {
-              const detail = await getJson(
-                `_mock/servers/${encodeURIComponent(id)}`,
-                MockServerDetailSchema,
-              )
+              const detail = await admin.server(id)
               options.emit(projection.snapshot(id, detail, scheduler.now()))
             } finally {
               release()
@@ -137,7 +118,7 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
           const retryAt = scheduler.now() + delayMs
           status(
             'error',
-            `snapshot failed, retry at ${formatClock(retryAt)}: ${error instanceof Error ? error.message : String(error)}`,
+            `snapshot failed, retry at ${formatClock(retryAt)}: ${snapshotFailure(error)}`,
             { retryAt },
           )
           scheduler.sleep(delayMs, signal).then(
@@ -164,8 +145,8 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   sweep.unref?.()
   try {
     await followEventStream({
-      url: new URL('_mock/events', base),
-      headers,
+      url: admin.eventsUrl(),
+      headers: { ...admin.headers },
       signal,
       fetch: fetchImpl,
       scheduler,
@@ -190,4 +171,17 @@ export async function startMockSource(options: MockSourceOptions): Promise<void>
   } finally {
     clearInterval(sweep)
   }
+}
+
+/**
+ * Why a snapshot failed, in the words the header shows: the route, then its status, that its
+ * answer had another shape, or that none came (with why).
+ */
+function snapshotFailure(error: unknown): string {
+  if (!isMockAdminError(error)) return error instanceof Error ? error.message : String(error)
+  const route = `${error.method} ${error.path}`
+  if (error.status === 0) return error.message.replace(/^mock admin /, '')
+  return error.status >= 200 && error.status < 300
+    ? `${route} answered an unexpected body`
+    : `${route} answered HTTP ${error.status}`
 }

@@ -1,5 +1,10 @@
 import * as v from 'valibot'
-import type { SmsCommand } from '../schemas/command.ts'
+import {
+  BucketSchema,
+  CommandNameSchema,
+  type SmsCommand,
+  TaskIdSchema,
+} from '../schemas/command.ts'
 
 /**
  * Where a delivery stands. Each step is in the journal store before anything acts on it:
@@ -70,11 +75,14 @@ const IsoDate = v.pipe(v.string(), v.isoTimestamp())
 
 const EntrySchema = v.object({
   id: v.pipe(v.number(), v.integer(), v.minValue(1)),
+  // The command as core's CommandSchema parsed it (an SmsCommand): the same fields, but a
+  // stored command never holds `null` (parsing dropped those fields) and always has its
+  // `command_param`, so either would mean a corrupt file, not a gateway's habit.
   command: v.object({
-    command_name: v.pipe(v.string(), v.minLength(1)),
+    command_name: CommandNameSchema,
     command_param: v.looseObject({
-      task_id: v.exactOptional(v.string()),
-      bucket: v.exactOptional(v.string()),
+      task_id: v.exactOptional(TaskIdSchema),
+      bucket: v.exactOptional(BucketSchema),
     }),
   }),
   state: v.picklist(['received', 'running', 'done', 'reported']),

@@ -11,7 +11,7 @@ import type { NoOwnFields } from './agent-event-types.ts'
 export interface MockWireCommand {
   seq: number
   command_name: string
-  command_param: { [x: string]: unknown }
+  command_param: { task_id?: string | undefined; bucket?: string | undefined; [x: string]: unknown }
 }
 
 /** The command a server is busy with, as {@link MockServerSummary} shows it. */

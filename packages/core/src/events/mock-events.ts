@@ -8,6 +8,8 @@
  * @module
  */
 import * as v from 'valibot'
+import { BucketSchema, CommandNameSchema, TaskIdSchema } from '../schemas/command.ts'
+import { plainObject } from '../schemas/plain-object.ts'
 import type {
   MockEvent,
   MockEventOf,
@@ -34,10 +36,28 @@ const text = (max: number) => v.pipe(v.string(), v.maxLength(max))
 const id = v.pipe(v.string(), v.minLength(1), v.maxLength(255))
 const count = v.pipe(v.number(), v.integer(), v.minValue(0))
 
+// The parameters of a command the mock queued, as its enqueue input accepted them: core's field
+// schemas (schemas/command.ts), but a `task_id` or `bucket` is a string when present, never the
+// `null` some gateways send, so a `null` here is a producer's bug, not SMS's habit.
+const commandParamSchema = v.pipe(
+  plainObject(),
+  v.looseObject({ task_id: v.optional(TaskIdSchema), bucket: v.optional(BucketSchema) }),
+)
+
+/**
+ * `command_param` of a command the mock queued (its events, its admin API's views).
+ *
+ * @example
+ * v.object({ command_param: MockCommandParamSchema })
+ */
+export const MockCommandParamSchema: v.GenericSchema<MockWireCommand['command_param']> =
+  commandParamSchema
+
+// Core's command plus the mock's `seq`.
 const wireCommandSchema = v.object({
   seq: v.number(),
-  command_name: v.pipe(v.string(), v.minLength(1), v.maxLength(255)),
-  command_param: v.record(v.string(), v.unknown()),
+  command_name: CommandNameSchema,
+  command_param: commandParamSchema,
 })
 
 /** A command as the mock sends it in events ({@link MockWireCommand}). */

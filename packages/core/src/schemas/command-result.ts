@@ -30,6 +30,9 @@ export type CommandResultSchemaType = v.ObjectSchema<
 /** Body of `POST /v3/sources/{server_id}/command_result` (docs/api.md §2). */
 export const CommandResultSchema: CommandResultSchemaType = /* @__PURE__ */ (() =>
   v.object({
+    // Not CommandNameSchema (command.ts): a result's name is documented as 0–255 characters
+    // (docs/api.md §2), and a non-empty name is what makes a polled answer a pending command,
+    // not what SMS asks of a report.
     command_name: v.pipe(
       v.string('expected a string'),
       v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),

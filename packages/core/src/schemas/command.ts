@@ -28,9 +28,49 @@ export function isKnownCommand(name: string): name is KnownCommandName {
   return (KNOWN_COMMANDS as readonly string[]).includes(name)
 }
 
-// Some gateways send `null` for an absent value; `parseCommandResponse` drops such fields.
-const optionalParam = (max: number): NullishTextSchema =>
-  v.nullish(v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`)))
+// The command's shape has this one home: its name and parameter fields are declared here once,
+// and every other schema of a command is built from them (the journal's stored command in
+// `delivery/journal-state.ts`, the mock's events in `events/mock-events.ts`, the mock's enqueue
+// input and its admin answers), each wrapping them only where it must differ, with the reason
+// beside it.
+
+/**
+ * `command_name` of a pending command: a non-empty string of at most 255 characters.
+ *
+ * @example
+ * v.parse(CommandNameSchema, 'START') // 'START'
+ */
+export const CommandNameSchema: BoundedTextSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    v.string('expected a string'),
+    v.minLength(1, 'expected a non-empty command name'),
+    v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
+  ))()
+
+/**
+ * `command_param.task_id` when present: at most 255 characters. Whether it may be absent or
+ * `null` is up to the schema that holds it ({@link CommandParamSchema} takes both).
+ *
+ * @example
+ * v.object({ task_id: v.optional(TaskIdSchema) })
+ */
+export const TaskIdSchema: TextSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    v.string('expected a string'),
+    v.maxLength(LIMITS.taskId, `expected at most ${LIMITS.taskId} characters`),
+  ))()
+
+/**
+ * `command_param.bucket` when present: at most 255 characters.
+ *
+ * @example
+ * v.object({ bucket: v.optional(BucketSchema) })
+ */
+export const BucketSchema: TextSchema = /* @__PURE__ */ (() =>
+  v.pipe(
+    v.string('expected a string'),
+    v.maxLength(LIMITS.bucket, `expected at most ${LIMITS.bucket} characters`),
+  ))()
 
 /** The type of {@link CommandParamSchema}. */
 export type CommandParamSchemaType = v.SchemaWithPipe<
@@ -45,14 +85,12 @@ export type CommandParamSchemaType = v.SchemaWithPipe<
 
 /**
  * `command_param` of a command. Unknown fields are kept so newer parameters reach the caller.
+ * Some gateways send `null` for an absent value; `parseCommandResponse` drops such fields.
  */
 export const CommandParamSchema: CommandParamSchemaType = /* @__PURE__ */ (() =>
   v.pipe(
     plainObject(),
-    v.looseObject({
-      task_id: optionalParam(LIMITS.taskId),
-      bucket: optionalParam(LIMITS.bucket),
-    }),
+    v.looseObject({ task_id: v.nullish(TaskIdSchema), bucket: v.nullish(BucketSchema) }),
   ))()
 
 /** The type of {@link CommandSchema}. */
@@ -67,11 +105,7 @@ export type CommandSchemaType = v.ObjectSchema<
 /** The command a source server must carry out: the 200 body of `GET .../command` when one is pending. */
 export const CommandSchema: CommandSchemaType = /* @__PURE__ */ (() =>
   v.object({
-    command_name: v.pipe(
-      v.string('expected a string'),
-      v.minLength(1, 'expected a non-empty command name'),
-      v.maxLength(LIMITS.commandName, `expected at most ${LIMITS.commandName} characters`),
-    ),
+    command_name: CommandNameSchema,
     command_param: v.optional(CommandParamSchema, {}),
   }))()
 
@@ -90,6 +124,7 @@ export type CommandResponseSchemaType = v.ObjectSchema<
  */
 export const CommandResponseSchema: CommandResponseSchemaType = /* @__PURE__ */ (() =>
   v.object({
+    // Not CommandNameSchema: an idle answer names no command, so the name may be empty here.
     command_name: v.nullish(
       v.pipe(
         v.string('expected a string'),
