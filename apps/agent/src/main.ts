@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   type CliContext,
   type CliDefinition,
@@ -27,6 +28,7 @@ import {
   transientStorageAdvice,
   transientStorageCode,
 } from './durable/storage-failure.ts'
+import { HeldOutputFiles, outputHeldEvent } from './handler/held-output-files.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { runWithStartRetry } from './handler/start-retry.ts'
 import { stopProcessGroup } from './handler/stop-process-group.ts'
@@ -220,6 +222,7 @@ async function runAgentProcess(
   let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
+  let heldOutput: HeldOutputFiles<Parameters<typeof outputHeldEvent>[0]> | undefined
 
   try {
     if (config.stateDir !== undefined) {
@@ -303,6 +306,16 @@ async function runAgentProcess(
     })
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const observers = observeAgent({ logger, metrics, now: scheduler.now })
+    // Handler output goes to files that outlive the agent (a handler's `nohup svc &`).
+    const outputDir = config.stateDir && join(config.stateDir, 'output')
+    if (outputDir && !config.dryRun) {
+      heldOutput = new HeldOutputFiles({
+        ...{ dir: outputDir, scheduler, groupAlive: (pgid) => platform.killProcessGroup(pgid, 0) },
+        onHeld: (path, subject) => observers.events.emit(outputHeldEvent(subject, path)),
+      })
+      await heldOutput.adoptLeftovers()
+      heldOutput.start()
+    }
     const agent = new Agent({
       settings: { ...config, host: machine.hostname },
       client,
@@ -311,6 +324,12 @@ async function runAgentProcess(
       scheduler,
       runCommand: async (request) => {
         try {
+          const { handler, command } = request
+          const subject = {
+            handler,
+            command: command.command_name,
+            task_id: command.command_param.task_id,
+          }
           const attempt = () =>
             runHandler({
               path: request.handler,
@@ -326,14 +345,10 @@ async function runAgentProcess(
                 runningPid = pid
                 request.onSpawn(pid)
               },
-              onOutputHeld: () =>
-                observers.events.emit({
-                  event: 'handler.output-held',
-                  handler: request.handler,
-                  command: request.command.command_name,
-                  task_id: request.command.command_param.task_id,
-                  msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
-                }),
+              outputDir,
+              onOutputFile: (file) =>
+                heldOutput?.hold(file.path, file.pgid, { ...file, context: subject }),
+              onOutputHeld: () => observers.events.emit(outputHeldEvent(subject)),
             })
           return await runWithStartRetry(attempt, {
             handler: request.handler,
@@ -481,6 +496,7 @@ async function runAgentProcess(
     return EXIT.internal
   } finally {
     for (const stop of stopListening) stop()
+    await heldOutput?.close()
     await status?.close().catch(() => {})
     await lock?.release().catch(() => {})
   }
