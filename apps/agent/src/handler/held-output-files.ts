@@ -51,6 +51,7 @@ export class HeldOutputFiles<Context = unknown> {
   private readonly files = new Map<string, Held<Context>>()
   private readonly stopping = new AbortController()
   private loop: Promise<void> | undefined
+  private round: Promise<void> = Promise.resolve()
   private readonly capBytes: number
   private readonly checkEveryMs: number
 
@@ -125,9 +126,17 @@ export class HeldOutputFiles<Context = unknown> {
     })()
   }
 
-  /** One round over every held file. */
-  async check(): Promise<void> {
-    for (const path of [...this.files.keys()]) await this.look(path)
+  /** One round over every held file (rounds never overlap). */
+  check(): Promise<void> {
+    this.round = this.round.then(async () => {
+      for (const path of [...this.files.keys()]) await this.look(path)
+    })
+    return this.round
+  }
+
+  /** Resolves once the round under way (if any) is over. */
+  idle(): Promise<void> {
+    return this.round
   }
 
   /** Ends the checks. The files stay: the next start adopts them. */

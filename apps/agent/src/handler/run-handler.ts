@@ -83,6 +83,8 @@ export interface RunHandlerOptions {
    * stdout/stderr: the agent keeps draining them rather than closing them (SIGPIPE).
    */
   onOutputHeld?: () => void
+  /** Past this size a running handler's output file is truncated (its tail kept in memory). */
+  outputCapBytes?: number
   /** Paces the reads of the output file while the handler runs; defaults to the system clock. */
   scheduler?: Scheduler
   /** Monotonic milliseconds; defaults to `performance.now`. */
@@ -168,7 +170,7 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     // A full or read-only disk must not stop the handler: its output then goes to pipes.
     file = await createOutputFile(options.outputDir, Date.now()).catch(() => undefined)
   }
-  const capture = file && new OutputCapture(file.path, tail)
+  const capture = file && new OutputCapture(file.path, tail, options.outputCapBytes)
   let child: ChildProcess
   try {
     const env = handlerEnvironment(options.baseEnv, options.command, options.serverId)
