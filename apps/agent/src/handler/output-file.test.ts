@@ -3,7 +3,13 @@ import { appendFile, mkdtemp, readdir, readFile, stat, truncate, writeFile } fro
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { createOutputFile, OutputCapture, outputFilePgid } from './output-file.ts'
+import {
+  createOutputFile,
+  freeBytes,
+  isOutputFileUnavailableError,
+  OutputCapture,
+  outputFilePgid,
+} from './output-file.ts'
 import { OutputTail } from './output-tail.ts'
 
 let dir: string
@@ -35,6 +41,19 @@ describe('createOutputFile', () => {
       expect((await stat(file.path)).mode & 0o777).toBe(0o600)
     }
     expect(await readdir(output)).toEqual([file.path.slice(output.length + 1)])
+  })
+})
+
+describe('createOutputFile on a nearly full disk', () => {
+  it('makes no file (the handler gets pipes) when less than the margin is free', async () => {
+    const output = join(dir, 'output')
+    // Tests run on Node, where statfs always answers (Deno needs --allow-sys=statfs).
+    const free = (await freeBytes(dir)) as number
+    expect(free).toBeGreaterThan(0)
+    const refusal = createOutputFile(output, 1, free + 1_048_576_000)
+    await expect(refusal).rejects.toSatisfy(isOutputFileUnavailableError)
+    await expect(refusal).rejects.toThrow('bytes free on the filesystem of')
+    expect(await readdir(output)).toEqual([])
   })
 })
 

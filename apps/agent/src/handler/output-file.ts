@@ -7,12 +7,52 @@
  * the agent may truncate the file at any time without the writers leaving a hole.
  */
 import { closeSync, openSync } from 'node:fs'
-import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises'
+import { chmod, mkdir, open, rename, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { statfsGranted } from '../platform/deno-preflight.ts'
 import type { OutputTail } from './output-tail.ts'
 
 /** Past this size the agent folds a file's end into memory and truncates it to 0. */
 export const OUTPUT_FILE_CAP_BYTES = 1_048_576
+
+/**
+ * Below this much free space the handler's output goes to pipes instead: on a full disk a write
+ * to the file would fail in the handler (ENOSPC), and a `set -e` handler would then fail although
+ * its work succeeded; a pipe never refuses a write while the agent reads it.
+ */
+export const OUTPUT_MIN_FREE_BYTES = 64 * 1_048_576
+
+/** Why {@link createOutputFile} made no file: the handler's output then goes to pipes. */
+export class OutputFileUnavailableError extends Error {
+  override readonly name = 'OutputFileUnavailableError'
+}
+
+/**
+ * True when `error` is an {@link OutputFileUnavailableError}.
+ *
+ * @example
+ * if (isOutputFileUnavailableError(error)) usePipes()
+ */
+export function isOutputFileUnavailableError(error: unknown): error is OutputFileUnavailableError {
+  return error instanceof Error && error.name === 'OutputFileUnavailableError'
+}
+
+/**
+ * Free bytes on `dir`'s filesystem for this user, or undefined when the runtime can't say
+ * (Deno without `--allow-sys=statfs`: asked without a prompt).
+ *
+ * @example
+ * await freeBytes('/var/lib/sms-agent') // 71091896320
+ */
+export async function freeBytes(dir: string): Promise<number | undefined> {
+  if (!statfsGranted()) return undefined
+  try {
+    const info = await statfs(dir)
+    return Number(info.bavail) * Number(info.bsize)
+  } catch {
+    return undefined
+  }
+}
 
 /** A handler run's output file. */
 export interface OutputFile {
@@ -24,14 +64,25 @@ export interface OutputFile {
 
 /**
  * Creates `dir` (0700) and a fresh output file in it (0600, like the journal: only the agent's
- * user reads what a handler printed), opened for appending.
+ * user reads what a handler printed), opened for appending. Rejects (the caller then uses pipes)
+ * when it can't, or when less than {@link OUTPUT_MIN_FREE_BYTES} are free.
  *
  * @example
  * const file = await createOutputFile('/var/lib/sms-agent/output', Date.now())
  * spawn(path, args, { stdio: ['ignore', file.fd, file.fd] })
  */
-export async function createOutputFile(dir: string, startedAt: number): Promise<OutputFile> {
+export async function createOutputFile(
+  dir: string,
+  startedAt: number,
+  minFreeBytes: number = OUTPUT_MIN_FREE_BYTES,
+): Promise<OutputFile> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
+  const free = await freeBytes(dir)
+  if (free !== undefined && free < minFreeBytes) {
+    throw new OutputFileUnavailableError(
+      `only ${free} bytes free on the filesystem of ${dir}: the handler's output goes to pipes`,
+    )
+  }
   const path = join(dir, `run-${startedAt}-${Math.random().toString(36).slice(2, 10)}.log`)
   // 'a' is O_WRONLY|O_CREAT|O_APPEND on every runtime (Deno refuses numeric flags with O_TRUNC).
   const fd = openSync(path, 'a', 0o600)
