@@ -301,6 +301,17 @@ describe('runHandler, output file', () => {
     expect(await readdir(out)).toEqual([])
   })
 
+  it('leaves no file behind when the handler cannot be started', async () => {
+    const missing = await runHandler(options(join(dir, 'absent'), { outputDir: out }))
+    expect(missing.detail.reason).toBe('spawn-failed')
+    const command = { command_name: 'START', command_param: { task_id: 'a\u0000b' } }
+    const nul = await runHandler(
+      options(await script('ok2.sh', 'exit 0'), { outputDir: out, command }),
+    )
+    expect(nul.detail.reason).toBe('spawn-failed')
+    expect(await readdir(out)).toEqual([])
+  })
+
   it('falls back to pipes when the output directory cannot be created', async () => {
     const blocker = join(out, 'a-file')
     await writeFile(blocker, '')

@@ -170,22 +170,33 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     // A full or read-only disk must not stop the handler: its output then goes to pipes.
     file = await createOutputFile(options.outputDir, Date.now()).catch(() => undefined)
   }
-  const capture = file && new OutputCapture(file.path, tail, options.outputCapBytes)
-  let child: ChildProcess
-  try {
+  const start = (output: OutputFile | undefined) => {
     const env = handlerEnvironment(options.baseEnv, options.command, options.serverId)
     // On Windows a .cmd/.bat runs inside cmd.exe and a .ps1 inside PowerShell (platform/windows.ts).
     const launch = handlerLaunch(options.path, options.command.command_name, env)
-    child = spawn(launch.file, launch.args, {
+    return spawn(launch.file, launch.args, {
       detached: true,
-      stdio: file ? ['ignore', file.fd, file.fd] : ['ignore', 'pipe', 'pipe'],
+      stdio: output ? ['ignore', output.fd, output.fd] : ['ignore', 'pipe', 'pipe'],
       env,
       shell: false,
       windowsHide: true,
       windowsVerbatimArguments: launch.verbatim,
     })
+  }
+  let child: ChildProcess
+  try {
+    try {
+      child = start(file)
+    } catch (error) {
+      if (!file) throw error
+      // A runtime that can't hand a file over as stdio would otherwise fail every command:
+      // pipes then. (A missing handler fails the same way once more, reported as such.)
+      closeSync(file.fd)
+      await unlink(file.path).catch(() => {})
+      file = undefined
+      child = start(undefined)
+    }
   } catch (error) {
-    if (file) await unlink(file.path).catch(() => {})
     return {
       ...outcome('fail', {
         reason: 'spawn-failed',
@@ -199,6 +210,7 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     // The child has its own copies; the agent's would make it a writer of the file too.
     if (file) closeSync(file.fd)
   }
+  const capture = file && new OutputCapture(file.path, tail, options.outputCapBytes)
   const startedAt = Date.now()
   // Reads of the file never overlap (a fold while the last one runs would read twice).
   let reading: Promise<void> = Promise.resolve()
@@ -335,8 +347,7 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
       clearTimeout(timeout)
       folding.abort()
       options.signal?.removeEventListener('abort', onAbort)
-      if (capture) void read((c) => unlink(c.path))
-      resolve({
+      const failed = {
         ...outcome('fail', {
           reason: 'spawn-failed',
           message: `cannot start ${options.path}: ${error.message}`,
@@ -344,7 +355,9 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
           signal: null,
         }),
         startError: error,
-      })
+      }
+      // Nothing ran, so nothing can hold the file.
+      void read((c) => unlink(c.path)).then(() => resolve(failed))
     })
     child.on('exit', (code, signal) => {
       exit = { code, signal }
