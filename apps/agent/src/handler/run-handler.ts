@@ -284,8 +284,11 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     // The handler is gone: the file holds all it wrote. Whoever it left running may write on.
     const handOver = async (capture: OutputCapture) => {
       await read((c) => c.fold())
+      // A timed-out or interrupted handler's group is being killed: nothing is left to it.
       const alive =
-        pid !== undefined && (await options.platform.killProcessGroup(pid, 0).catch(() => false))
+        !stopReason &&
+        pid !== undefined &&
+        (await options.platform.killProcessGroup(pid, 0).catch(() => false))
       const handed = { path: capture.path, pgid: pid, size: capture.size, alive }
       if (options.onOutputFile) options.onOutputFile(handed)
       else await unlink(capture.path).catch(() => {})
