@@ -301,6 +301,17 @@ describe('runHandler, output file', () => {
     expect(await readdir(out)).toEqual([])
   })
 
+  it('does not start the handler when the stop comes while its file is being made', async () => {
+    const marker = join(out, 'ran')
+    const path = await script('never.sh', `touch '${marker}'`)
+    const stopping = new AbortController()
+    const running = runHandler(options(path, { outputDir: out, signal: stopping.signal }))
+    stopping.abort()
+    const outcome = await running
+    expect(outcome.detail).toMatchObject({ reason: 'interrupted', not_started: true })
+    expect(await readdir(out)).toEqual([])
+  })
+
   it('leaves no file behind when the handler cannot be started', async () => {
     const missing = await runHandler(options(join(dir, 'absent'), { outputDir: out }))
     expect(missing.detail.reason).toBe('spawn-failed')

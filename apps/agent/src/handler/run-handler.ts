@@ -155,20 +155,28 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     },
   })
 
-  if (options.signal?.aborted) {
-    return outcome('fail', {
+  const notStarted = () =>
+    outcome('fail', {
       reason: 'interrupted',
       message: 'the agent was stopping; the handler was not started',
       not_started: true,
       exit_code: null,
       signal: null,
     })
-  }
+  if (options.signal?.aborted) return notStarted()
 
   let file: OutputFile | undefined
   if (options.outputDir !== undefined) {
     // A full or read-only disk must not stop the handler: its output then goes to pipes.
     file = await createOutputFile(options.outputDir, Date.now()).catch(() => undefined)
+    if (options.signal?.aborted) {
+      // The stop came while the file was being made: the handler is not started after all.
+      if (file) {
+        closeSync(file.fd)
+        await unlink(file.path).catch(() => {})
+      }
+      return notStarted()
+    }
   }
   const start = (output: OutputFile | undefined) => {
     const env = handlerEnvironment(options.baseEnv, options.command, options.serverId)
