@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -308,8 +309,10 @@ describe('runHandler, output file', () => {
     const running = runHandler(options(path, { outputDir: out, signal: stopping.signal }))
     stopping.abort()
     const outcome = await running
-    expect(outcome.detail).toMatchObject({ reason: 'interrupted', not_started: true })
+    expect(outcome.detail).toMatchObject({ reason: 'interrupted', exit_code: null })
+    expect(outcome.detail.message).toContain('the handler was not started')
     expect(await readdir(out)).toEqual([])
+    expect(existsSync(marker)).toBe(false)
   })
 
   it('leaves no file behind when the handler cannot be started', async () => {
