@@ -28,7 +28,12 @@ import {
   transientStorageAdvice,
   transientStorageCode,
 } from './durable/storage-failure.ts'
-import { HeldOutputFiles, outputHeldEvent } from './handler/held-output-files.ts'
+import {
+  HeldOutputFiles,
+  type HeldOutputSubject,
+  heldOutputSubject,
+  outputHeldEvent,
+} from './handler/held-output-files.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { runWithStartRetry } from './handler/start-retry.ts'
 import { stopProcessGroup } from './handler/stop-process-group.ts'
@@ -222,7 +227,7 @@ async function runAgentProcess(
   let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
-  let heldOutput: HeldOutputFiles<Parameters<typeof outputHeldEvent>[0]> | undefined
+  let heldOutput: HeldOutputFiles<HeldOutputSubject> | undefined
 
   try {
     if (config.stateDir !== undefined) {
@@ -307,15 +312,12 @@ async function runAgentProcess(
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const observers = observeAgent({ logger, metrics, now: scheduler.now })
     // Handler output goes to files that outlive the agent (a handler's `nohup svc &`).
-    const outputDir = config.stateDir && join(config.stateDir, 'output')
-    if (outputDir && !config.dryRun) {
-      heldOutput = new HeldOutputFiles({
-        ...{ dir: outputDir, scheduler, groupAlive: (pgid) => platform.killProcessGroup(pgid, 0) },
-        onHeld: (path, subject) => observers.events.emit(outputHeldEvent(subject, path)),
-      })
-      await heldOutput.adoptLeftovers()
-      heldOutput.start()
-    }
+    const outputDir =
+      config.stateDir && !config.dryRun ? join(config.stateDir, 'output') : undefined
+    heldOutput = await HeldOutputFiles.adopt(outputDir, {
+      ...{ scheduler, groupAlive: (pgid) => platform.killProcessGroup(pgid, 0) },
+      onHeld: (path, subject) => observers.events.emit(outputHeldEvent(subject, path)),
+    })
     const agent = new Agent({
       settings: { ...config, host: machine.hostname },
       client,
@@ -324,12 +326,7 @@ async function runAgentProcess(
       scheduler,
       runCommand: async (request) => {
         try {
-          const { handler, command } = request
-          const subject = {
-            handler,
-            command: command.command_name,
-            task_id: command.command_param.task_id,
-          }
+          const subject = heldOutputSubject(request.handler, request.command)
           const attempt = () =>
             runHandler({
               path: request.handler,

@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createVirtualScheduler } from '@sms-command/core/testing'
 import { beforeEach, describe, expect, it } from 'vitest'
-import { HELD_CHECK_MS, HeldOutputFiles, outputHeldEvent } from './held-output-files.ts'
+import {
+  HELD_CHECK_MS,
+  HeldOutputFiles,
+  heldOutputSubject,
+  outputHeldEvent,
+} from './held-output-files.ts'
 
 let dir: string
 beforeEach(async () => {
@@ -120,6 +125,34 @@ describe('HeldOutputFiles', () => {
     await scheduler.advance(10 * HELD_CHECK_MS)
     await files.idle()
     expect(await exists(path)).toBe(true) // the next start adopts it
+  })
+})
+
+describe('HeldOutputFiles.adopt', () => {
+  it('adopts the leftovers and starts the checks; none without a directory', async () => {
+    const scheduler = createVirtualScheduler()
+    const options = { scheduler, groupAlive: async () => false }
+    expect(await HeldOutputFiles.adopt(undefined, options)).toBeUndefined()
+    const left = join(dir, '77-1.log')
+    await writeFile(left, 'from the last run\n')
+    const files = (await HeldOutputFiles.adopt(dir, options)) as HeldOutputFiles
+    expect(files.paths).toEqual([left])
+    expect((await stat(left)).size).toBe(0)
+    await scheduler.advance(HELD_CHECK_MS)
+    await files.idle()
+    expect(await exists(left)).toBe(false)
+    await files.close()
+  })
+})
+
+describe('heldOutputSubject', () => {
+  it('names the handler, the command and its task id', () => {
+    const command = { command_name: 'STOP', command_param: { task_id: 't-9' } }
+    expect(heldOutputSubject('/h', command)).toEqual({
+      handler: '/h',
+      command: 'STOP',
+      task_id: 't-9',
+    })
   })
 })
 

@@ -8,7 +8,7 @@
 
 import { readdir, stat, truncate, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Scheduler } from '@sms-command/core'
+import type { Scheduler, SmsCommand } from '@sms-command/core'
 import type { EmittedAgentEventOf } from '@sms-command/core/events'
 import { OUTPUT_FILE_CAP_BYTES, outputFilePgid } from './output-file.ts'
 
@@ -58,6 +58,24 @@ export class HeldOutputFiles<Context = unknown> {
   constructor(private readonly options: HeldOutputFilesOptions<Context>) {
     this.capBytes = options.capBytes ?? OUTPUT_FILE_CAP_BYTES
     this.checkEveryMs = options.checkEveryMs ?? HELD_CHECK_MS
+  }
+
+  /**
+   * The watcher the agent runs: the leftovers in `dir` adopted and the checks started; none
+   * without a directory (a dry run).
+   *
+   * @example
+   * const held = await HeldOutputFiles.adopt(join(stateDir, 'output'), { scheduler, groupAlive })
+   */
+  static async adopt<Context>(
+    dir: string | undefined,
+    options: Omit<HeldOutputFilesOptions<Context>, 'dir'>,
+  ): Promise<HeldOutputFiles<Context> | undefined> {
+    if (dir === undefined) return undefined
+    const files = new HeldOutputFiles({ ...options, dir })
+    await files.adoptLeftovers()
+    files.start()
+    return files
   }
 
   /** The files watched now. */
@@ -128,9 +146,12 @@ export class HeldOutputFiles<Context = unknown> {
 
   /** One round over every held file (rounds never overlap). */
   check(): Promise<void> {
-    this.round = this.round.then(async () => {
-      for (const path of [...this.files.keys()]) await this.look(path)
-    })
+    this.round = this.round
+      .then(async () => {
+        for (const path of [...this.files.keys()]) await this.look(path)
+      })
+      // A failed look (an unexpected fs error) must not end every later round.
+      .catch(() => {})
     return this.round
   }
 
@@ -184,6 +205,17 @@ export interface HeldOutputSubject {
   handler: string
   command: string
   task_id: string | undefined
+}
+
+/**
+ * The subject of a command's `handler.output-held` event.
+ *
+ * @example
+ * heldOutputSubject('/h', { command_name: 'START', command_param: { task_id: 't-1' } })
+ * // { handler: '/h', command: 'START', task_id: 't-1' }
+ */
+export function heldOutputSubject(handler: string, command: SmsCommand): HeldOutputSubject {
+  return { handler, command: command.command_name, task_id: command.command_param.task_id }
 }
 
 /**
