@@ -1,5 +1,6 @@
 import { fstatSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
 import {
   type CliContext,
   type CliDefinition,
@@ -27,6 +28,12 @@ import {
   transientStorageAdvice,
   transientStorageCode,
 } from './durable/storage-failure.ts'
+import {
+  HeldOutputFiles,
+  type HeldOutputSubject,
+  heldOutputSubject,
+  outputHeldEvent,
+} from './handler/held-output-files.ts'
 import { runHandler } from './handler/run-handler.ts'
 import { runWithStartRetry } from './handler/start-retry.ts'
 import { stopProcessGroup } from './handler/stop-process-group.ts'
@@ -220,6 +227,7 @@ async function runAgentProcess(
   let status: KeptStatusServer | undefined
   const stopListening: (() => void)[] = []
   let runningPid: number | undefined
+  let heldOutput: HeldOutputFiles<HeldOutputSubject> | undefined
 
   try {
     if (config.stateDir !== undefined) {
@@ -303,6 +311,13 @@ async function runAgentProcess(
     })
     const baseEnv = platform.environment(HANDLER_ENV_FALLBACK)
     const observers = observeAgent({ logger, metrics, now: scheduler.now })
+    // Handler output goes to files that outlive the agent (a handler's `nohup svc &`).
+    const outputDir =
+      config.stateDir && !config.dryRun ? join(config.stateDir, 'output') : undefined
+    heldOutput = await HeldOutputFiles.adopt(outputDir, {
+      ...{ scheduler, groupAlive: (pgid) => platform.killProcessGroup(pgid, 0) },
+      onHeld: (path, subject) => observers.events.emit(outputHeldEvent(subject, path)),
+    })
     const agent = new Agent({
       // The logger's redactor: secrets read from files later (a rotated password) stay redacted.
       settings: { ...config, host: machine.hostname, secrets: logger.redactor },
@@ -312,6 +327,7 @@ async function runAgentProcess(
       scheduler,
       runCommand: async (request) => {
         try {
+          const subject = heldOutputSubject(request.handler, request.command)
           const attempt = () =>
             runHandler({
               path: request.handler,
@@ -327,14 +343,10 @@ async function runAgentProcess(
                 runningPid = pid
                 request.onSpawn(pid)
               },
-              onOutputHeld: () =>
-                observers.events.emit({
-                  event: 'handler.output-held',
-                  handler: request.handler,
-                  command: request.command.command_name,
-                  task_id: request.command.command_param.task_id,
-                  msg: 'the handler exited and left processes running that still hold its stdout/stderr (e.g. "nohup svc &" without a redirect): the agent keeps reading and discarding their output so they are not killed by SIGPIPE; they still end when the agent stops. Redirect their output (>/dev/null 2>&1 or a log file) to make them independent of the agent',
-                }),
+              outputDir,
+              onOutputFile: (file) =>
+                heldOutput?.hold(file.path, file.pgid, { ...file, context: subject }),
+              onOutputHeld: () => observers.events.emit(outputHeldEvent(subject)),
             })
           return await runWithStartRetry(attempt, {
             handler: request.handler,
@@ -482,6 +494,7 @@ async function runAgentProcess(
     return EXIT.internal
   } finally {
     for (const stop of stopListening) stop()
+    await heldOutput?.close()
     await status?.close().catch(() => {})
     await lock?.release().catch(() => {})
   }

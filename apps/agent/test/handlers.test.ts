@@ -3,10 +3,10 @@
  * against the mock: a handler that leaves a process running without redirecting its output, and
  * a handler that can't be started yet.
  */
-import { chmod, open, readFile, writeFile } from 'node:fs/promises'
+import { chmod, open, readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { fieldRun, RUNTIMES, stopCleanly } from './field.ts'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type FieldRun, fieldRun, RUNTIMES, stopCleanly } from './field.ts'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -19,41 +19,77 @@ function alive(pid: number): boolean {
   }
 }
 
-describe.each(RUNTIMES)('on %s, a handler', (runtime) => {
-  it('that leaves `nohup svc &` running without a redirect: svc survives the agent closing up after the handler', async () => {
-    const run = await fieldRun(runtime, `srv-nohup-${runtime}`)
-    const ticks = join(run.dir, 'ticks.txt')
-    const pidFile = join(run.dir, 'svc.pid')
-    let pid: number | undefined
+/** Process groups a test's handlers left running, and field runs: always ended after the test. */
+const groups: number[] = []
+const runs: FieldRun[] = []
+afterEach(async () => {
+  for (const pgid of groups.splice(0)) {
     try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
+  for (const run of runs.splice(0)) await run.close()
+})
+
+describe.each(RUNTIMES)('on %s, a handler', (runtime) => {
+  it.each(['SIGTERM', 'SIGKILL'] as const)(
+    'that leaves a background process writing to its inherited stdout: it outlives the agent stopped by %s and its restart',
+    async (stop) => {
+      const run = await fieldRun(runtime, `srv-bg-${stop}-${runtime}`)
+      runs.push(run)
+      const pgidFile = join(run.dir, 'svc.pgid')
+      const pidFile = join(run.dir, 'svc.pid')
+      // The issue's example: started without a redirect, so it keeps the handler's stdout.
       const handler = await run.handler('start-svc.sh', [
-        `nohup sh -c 'while :; do echo "svc tick"; echo tick >> "${ticks}"; sleep 0.05; done' &`,
+        `echo $$ > "${pgidFile}"`,
+        `sh -c 'while :; do echo tick; sleep 0.05; done' &`,
         `echo $! > "${pidFile}"`,
         'echo "svc started"',
       ])
       const agent = run.start({ handler })
-      await run.enqueue('nohup-1')
+      await run.enqueue('bg-1')
       const [result] = await run.results(1)
-      expect(result).toMatchObject({ result: 'success', result_detail: { task_id: 'nohup-1' } })
-      pid = Number(await readFile(pidFile, 'utf8'))
+      // The handler's process group (it is the group's leader): killed by afterEach whatever happens.
+      groups.push(Number(await readFile(pgidFile, 'utf8')))
+      const pid = Number(await readFile(pidFile, 'utf8'))
+      expect(result).toMatchObject({
+        result: 'success',
+        result_detail: { task_id: 'bg-1', output: expect.stringContaining('svc started\n') },
+      })
       const held = await agent.waitForEvent((event) => event.event === 'handler.output-held')
-      expect(held).toMatchObject({ level: 'info', handler, task_id: 'nohup-1' })
-      const before = (await readFile(ticks, 'utf8')).length
-      await sleep(1_000)
-      // Well past the old 200 ms drain: svc still runs and still writes to the agent's pipe.
+      expect(held).toMatchObject({ level: 'info', handler, task_id: 'bg-1' })
+      const file = String(held.path)
+      expect(file.startsWith(join(run.stateDir, 'output'))).toBe(true)
+      expect((await stat(file)).mode & 0o777).toBe(0o600)
+
+      if (stop === 'SIGTERM') await stopCleanly(agent)
+      else {
+        agent.child.kill('SIGKILL')
+        await agent.exited
+      }
+      // The agent is gone; svc writes on (to the file: no pipe whose reader died, no SIGPIPE).
+      expect(await readFile(file, 'utf8')).toContain('svc started\n')
+      const sizeAfterStop = (await stat(file)).size
+      await sleep(500)
       expect(alive(pid)).toBe(true)
-      expect((await readFile(ticks, 'utf8')).length).toBeGreaterThan(before + 40)
-      // The agent goes on with the next command while svc holds the first one's pipes.
-      await run.enqueue('nohup-2')
-      expect((await run.results(2)).map((r) => r.result)).toEqual(['success', 'success'])
-      process.kill(pid, 'SIGKILL')
-      pid = undefined
-      await stopCleanly(agent)
-    } finally {
-      if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL')
-      await run.close()
-    }
-  }, 60_000)
+      expect((await stat(file)).size).toBeGreaterThan(sizeAfterStop)
+
+      // A restart adopts the file (truncates it, watches it) and leaves svc alone.
+      const again = run.start({ handler })
+      await again.waitForEvent((event) => event.event === 'status.listening')
+      await sleep(500)
+      expect(alive(pid)).toBe(true)
+      // Truncated at the start (the handler's own line is gone), written on since.
+      expect(await readFile(file, 'utf8')).toMatch(/^(tick\n)+$/)
+      // START was reported once, and the restart did not report it again.
+      expect((await run.mock.results(run.serverId)).map((r) => r.result)).toEqual(['success'])
+      await stopCleanly(again)
+      expect(alive(pid)).toBe(true)
+    },
+    60_000,
+  )
 
   it("that can't be started yet (CRLF line endings, then still being written) runs once it can: never a fail", async () => {
     const run = await fieldRun(runtime, `srv-unstartable-${runtime}`)

@@ -1,7 +1,8 @@
 /**
- * What happens to a handler's stdout/stderr pipes once the handler has exited but processes it
- * left running (`nohup svc &` without a redirect, a daemon that didn't close its inherited
- * descriptors) still hold them.
+ * The fallback when a handler's output can't go to a file (`output-file.ts`: an unwritable or
+ * nearly full state directory): what happens to its stdout/stderr pipes once the handler has
+ * exited but processes it left running (`nohup svc &` without a redirect, a daemon that didn't
+ * close its inherited descriptors) still hold them.
  *
  * Closing our read ends would kill those processes: their next write gets SIGPIPE (or EPIPE),
  * although the handler reported success. So the agent keeps reading and discarding what they

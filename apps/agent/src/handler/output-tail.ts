@@ -13,7 +13,18 @@ export class OutputTail {
   /** Bytes seen in total. */
   total = 0
 
-  constructor(private readonly limit: number) {}
+  constructor(readonly limit: number) {}
+
+  /**
+   * Counts `bytes` the tail never sees (a file's middle, read past): they push out everything
+   * kept, since what follows them refills the window.
+   */
+  skip(bytes: number): void {
+    if (bytes <= 0) return
+    this.total += bytes
+    this.chunks = []
+    this.kept = 0
+  }
 
   push(chunk: Uint8Array): void {
     this.total += chunk.byteLength

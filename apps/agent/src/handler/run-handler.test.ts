@@ -1,13 +1,22 @@
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { chmod, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SmsCommand } from '@sms-command/core'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { createVirtualScheduler } from '@sms-command/core/testing'
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { currentPlatform } from '../platform/platform.ts'
 import { OutputTail } from './output-tail.ts'
-import { handlerEnvironment, type RunHandlerOptions, runHandler } from './run-handler.ts'
+import {
+  handlerEnvironment,
+  OUTPUT_FOLD_MS,
+  type RunHandlerOptions,
+  runHandler,
+} from './run-handler.ts'
 
 let dir: string
+/** Where `options()` sends handler output; undefined: pipes. */
+let outputDir: string | undefined
 const platform = currentPlatform()
 const START: SmsCommand = {
   command_name: 'START',
@@ -31,6 +40,7 @@ function options(path: string, extra: Partial<RunHandlerOptions> = {}): RunHandl
     killGraceMs: 2_000,
     outputTailBytes: 4096,
     platform,
+    outputDir,
     ...extra,
   }
 }
@@ -57,7 +67,14 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'agent-handler-'))
 })
 
-describe('runHandler', () => {
+describe.each([
+  ['an output file', true],
+  ['pipes (no output directory, or it cannot be created)', false],
+])('runHandler, output to %s', (_mode, toFile) => {
+  beforeAll(() => {
+    outputDir = toFile ? join(dir, 'output') : undefined
+  })
+
   it('passes argv [path, command] and the command in SMS_* variables; exit 0 is success', async () => {
     const path = await script(
       'echo.sh',
@@ -86,7 +103,7 @@ describe('runHandler', () => {
       `x && rm -rf / ; touch ${marker}`,
       `'"; touch ${marker}; echo "`,
     ]
-    const out = join(dir, 'task-ids')
+    const out = join(dir, `task-ids-${toFile}`)
     const path = await script('record.sh', `printf '%s\\n' "$SMS_TASK_ID" >> '${out}'`)
     for (const taskId of hostile) {
       const command = { command_name: 'START', command_param: { task_id: taskId } }
@@ -192,12 +209,24 @@ describe('runHandler', () => {
       `nohup sh -c 'while :; do echo tick; echo tick >> "${ticks}"; sleep 0.05; done' &\necho $! > "${pidFile}"\necho started`,
     )
     let held = 0
-    const outcome = await runHandler(options(path, { onOutputHeld: () => held++ }))
+    let handed: { path: string; alive: boolean } | undefined
+    const outcome = await runHandler(
+      options(path, { onOutputHeld: () => held++, onOutputFile: (file) => (handed = file) }),
+    )
     const pid = Number(await readFile(pidFile, 'utf8'))
     try {
       expect(outcome.result).toBe('success')
       expect(outcome.detail.output).toContain('started\n')
-      expect(held).toBe(1)
+      if (toFile) {
+        expect(handed?.alive).toBe(true)
+        expect(held).toBe(0)
+        // It goes on writing to the file, which outlives the agent.
+        const size = (await stat(handed?.path as string)).size
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        expect((await stat(handed?.path as string)).size).toBeGreaterThan(size)
+      } else {
+        expect(held).toBe(1)
+      }
       const before = (await readFile(ticks, 'utf8')).length
       await new Promise((resolve) => setTimeout(resolve, 600))
       // Alive and still writing well after the agent was done with the handler: no SIGPIPE.
@@ -231,6 +260,116 @@ describe('runHandler', () => {
     controller.abort()
     const outcome = await runHandler(options('/bin/true', { signal: controller.signal }))
     expect(outcome.detail.reason).toBe('interrupted')
+  })
+})
+
+describe('runHandler, output file', () => {
+  let out: string
+  beforeEach(async () => {
+    out = await mkdtemp(join(dir, 'out-'))
+  })
+  const only = async () => {
+    const names = await readdir(out)
+    expect(names).toHaveLength(1)
+    return join(out, names[0] as string)
+  }
+
+  it('gets stdout and stderr interleaved as written, in a 0600 file named after the process group', async () => {
+    const path = await script('mixed.sh', 'echo one\necho two >&2\necho three\necho four >&2')
+    let handed: { path: string; pgid: number | undefined; size: number; alive: boolean } | undefined
+    let spawned = 0
+    const outcome = await runHandler(
+      options(path, {
+        outputDir: out,
+        baseEnv: { PATH: '/usr/bin:/bin', SMS_TOKEN: 'tok-SECRET-never-in-files' },
+        onSpawn: (pid) => (spawned = pid),
+        onOutputFile: (file) => (handed = file),
+      }),
+    )
+    expect(outcome.detail).toMatchObject({ output: 'one\ntwo\nthree\nfour\n', output_bytes: 19 })
+    expect(handed).toMatchObject({ pgid: spawned, size: 19, alive: false })
+    expect(handed?.path).toMatch(new RegExp(`/${spawned}-\\d+\\.log$`))
+    expect(await only()).toBe(handed?.path)
+    // The file holds what the handler wrote and nothing the agent added.
+    expect(await readFile(handed?.path as string, 'utf8')).toBe('one\ntwo\nthree\nfour\n')
+    expect((await stat(handed?.path as string)).mode & 0o777).toBe(0o600)
+  })
+
+  it('removes the file after the exit when nobody takes it over', async () => {
+    const path = await script('quiet.sh', 'echo bye')
+    const outcome = await runHandler(options(path, { outputDir: out }))
+    expect(outcome.detail.output).toBe('bye\n')
+    expect(await readdir(out)).toEqual([])
+  })
+
+  it('does not start the handler when the stop comes while its file is being made', async () => {
+    const marker = join(out, 'ran')
+    const path = await script('never.sh', `touch '${marker}'`)
+    const stopping = new AbortController()
+    const running = runHandler(options(path, { outputDir: out, signal: stopping.signal }))
+    stopping.abort()
+    const outcome = await running
+    expect(outcome.detail).toMatchObject({ reason: 'interrupted', exit_code: null })
+    expect(outcome.detail.message).toContain('the handler was not started')
+    expect(await readdir(out)).toEqual([])
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it('leaves no file behind when the handler cannot be started', async () => {
+    const missing = await runHandler(options(join(dir, 'absent'), { outputDir: out }))
+    expect(missing.detail.reason).toBe('spawn-failed')
+    const command = { command_name: 'START', command_param: { task_id: 'a\u0000b' } }
+    const nul = await runHandler(
+      options(await script('ok2.sh', 'exit 0'), { outputDir: out, command }),
+    )
+    expect(nul.detail.reason).toBe('spawn-failed')
+    expect(await readdir(out)).toEqual([])
+  })
+
+  it('falls back to pipes when the output directory cannot be created', async () => {
+    const blocker = join(out, 'a-file')
+    await writeFile(blocker, '')
+    const path = await script('fallback.sh', 'echo still captured')
+    const outcome = await runHandler(options(path, { outputDir: join(blocker, 'output') }))
+    expect(outcome).toMatchObject({ result: 'success', detail: { output: 'still captured\n' } })
+  })
+
+  it('reads the file while the handler runs and truncates it past the cap, keeping the tail', async () => {
+    const go = join(out, 'go')
+    // 3,000 bytes, then it waits (bounded) for the test to let it finish.
+    const path = await script(
+      'big.sh',
+      `i=0\nwhile [ $i -lt 300 ]; do echo "line $(printf %04d $i)"; i=$((i+1)); done\nn=0\nwhile [ ! -e '${go}' ] && [ $n -lt 200 ]; do sleep 0.05; n=$((n+1)); done\necho done`,
+    )
+    const scheduler = createVirtualScheduler()
+    const outputs = join(out, 'files')
+    const running = runHandler(
+      options(path, { outputDir: outputs, outputCapBytes: 1_000, outputTailBytes: 25, scheduler }),
+    )
+    const file = async () => {
+      const names = await readdir(outputs).catch(() => [])
+      return names[0] === undefined ? undefined : join(outputs, names[0])
+    }
+    const sizeOf = async () => {
+      const path = await file()
+      return path === undefined ? -1 : (await stat(path)).size
+    }
+    const until = async (ok: (size: number) => boolean) => {
+      for (let turn = 0; turn < 200 && !ok(await sizeOf()); turn++) {
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      return sizeOf()
+    }
+    expect(await until((size) => size >= 3_000)).toBe(3_000)
+    await scheduler.advance(OUTPUT_FOLD_MS)
+    expect(await until((size) => size === 0)).toBe(0)
+    await writeFile(go, '')
+    const outcome = await running
+    expect(outcome.detail).toMatchObject({
+      output: 'line 0298\nline 0299\ndone\n'.slice(-25),
+      output_bytes: 3_005,
+      output_truncated: true,
+    })
   })
 })
 

@@ -1,8 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import type { SmsCommand } from '@sms-command/core'
+import { closeSync } from 'node:fs'
+import { unlink } from 'node:fs/promises'
+import { type Scheduler, type SmsCommand, systemScheduler } from '@sms-command/core'
 import type { Platform } from '../platform/platform.ts'
 import { handlerLaunch } from '../platform/windows.ts'
 import { holdOutput } from './held-output.ts'
+import { createOutputFile, OutputCapture, type OutputFile } from './output-file.ts'
 import { OutputTail } from './output-tail.ts'
 
 /** Why a handler's run failed, as `result_detail.reason`. */
@@ -60,16 +63,39 @@ export interface RunHandlerOptions {
   onSpawn?: (pid: number) => void
   platform: Pick<Platform, 'killProcessGroup'>
   /**
-   * Called when the handler exited but processes it left running still hold its stdout/stderr:
-   * the agent keeps draining them rather than closing them (which would kill them by SIGPIPE).
+   * Where the handler's stdout and stderr go: one file per run in this directory (see
+   * `output-file.ts`), which outlives the agent. Without it (or when the file can't be created:
+   * a full or read-only disk) they go to pipes the agent drains for as long as it lives.
+   */
+  outputDir?: string | undefined
+  /**
+   * Takes over the output file once the handler exited (`alive`: its process group outlived it,
+   * so something may still write the file). Without it the file is removed.
+   */
+  onOutputFile?: (file: {
+    path: string
+    pgid: number | undefined
+    size: number
+    alive: boolean
+  }) => void
+  /**
+   * Pipes only: called when the handler exited but processes it left running still hold its
+   * stdout/stderr: the agent keeps draining them rather than closing them (SIGPIPE).
    */
   onOutputHeld?: () => void
+  /** Past this size a running handler's output file is truncated (its tail kept in memory). */
+  outputCapBytes?: number
+  /** Paces the reads of the output file while the handler runs; defaults to the system clock. */
+  scheduler?: Scheduler
   /** Monotonic milliseconds; defaults to `performance.now`. */
   clock?: () => number
 }
 
-/** How long stdout/stderr may stay open after the handler exited (a background child holds them). */
+/** How long stdout/stderr pipes may stay open after the handler exited (a background child holds them). */
 const DRAIN_MS = 200
+
+/** How often a running handler's output file is read (and truncated past its cap). */
+export const OUTPUT_FOLD_MS = 1_000
 
 /**
  * The environment a handler sees: the agent's own minus every `SMS_*` variable (credentials
@@ -106,7 +132,7 @@ export function handlerEnvironment(
  *   baseEnv: {}, timeoutMs: 60_000, killGraceMs: 5_000, outputTailBytes: 4096, platform })
  * outcome.result // 'success' | 'fail'
  */
-export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> {
+export async function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> {
   const clock = options.clock ?? (() => performance.now())
   const started = clock()
   const tail = new OutputTail(options.outputTailBytes)
@@ -129,33 +155,57 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
     },
   })
 
-  if (options.signal?.aborted) {
-    return Promise.resolve(
-      outcome('fail', {
-        reason: 'interrupted',
-        message: 'the agent was stopping; the handler was not started',
-        not_started: true,
-        exit_code: null,
-        signal: null,
-      }),
-    )
-  }
+  const notStarted = () =>
+    outcome('fail', {
+      reason: 'interrupted',
+      message: 'the agent was stopping; the handler was not started',
+      not_started: true,
+      exit_code: null,
+      signal: null,
+    })
+  if (options.signal?.aborted) return notStarted()
 
-  let child: ChildProcess
-  try {
+  let file: OutputFile | undefined
+  if (options.outputDir !== undefined) {
+    // A full or read-only disk must not stop the handler: its output then goes to pipes.
+    file = await createOutputFile(options.outputDir, Date.now()).catch(() => undefined)
+    if (options.signal?.aborted) {
+      // The stop came while the file was being made: the handler is not started after all.
+      if (file) {
+        closeSync(file.fd)
+        await unlink(file.path).catch(() => {})
+      }
+      return notStarted()
+    }
+  }
+  const start = (output: OutputFile | undefined) => {
     const env = handlerEnvironment(options.baseEnv, options.command, options.serverId)
     // On Windows a .cmd/.bat runs inside cmd.exe and a .ps1 inside PowerShell (platform/windows.ts).
     const launch = handlerLaunch(options.path, options.command.command_name, env)
-    child = spawn(launch.file, launch.args, {
+    return spawn(launch.file, launch.args, {
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: output ? ['ignore', output.fd, output.fd] : ['ignore', 'pipe', 'pipe'],
       env,
       shell: false,
       windowsHide: true,
       windowsVerbatimArguments: launch.verbatim,
     })
+  }
+  let child: ChildProcess
+  try {
+    try {
+      child = start(file)
+    } catch (error) {
+      if (!file) throw error
+      // A runtime that can't hand a file over as stdio would otherwise fail every command:
+      // pipes then. (A missing handler fails the same way once more, reported as such.)
+      closeSync(file.fd)
+      await unlink(file.path).catch(() => {})
+      file = undefined
+      child = start(undefined)
+    }
   } catch (error) {
-    return Promise.resolve({
+    return {
       ...outcome('fail', {
         reason: 'spawn-failed',
         message: `cannot start ${options.path}: ${(error as Error).message}`,
@@ -163,7 +213,30 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
         signal: null,
       }),
       startError: error,
-    })
+    }
+  } finally {
+    // The child has its own copies; the agent's would make it a writer of the file too.
+    if (file) closeSync(file.fd)
+  }
+  const capture = file && new OutputCapture(file.path, tail, options.outputCapBytes)
+  const startedAt = Date.now()
+  // Reads of the file never overlap (a fold while the last one runs would read twice).
+  let reading: Promise<void> = Promise.resolve()
+  const read = (step: (capture: OutputCapture) => Promise<void>) => {
+    if (capture) reading = reading.then(() => step(capture)).catch(() => {})
+    return reading
+  }
+  const folding = new AbortController()
+  if (capture && child.pid !== undefined) {
+    const pgid = child.pid
+    void read((c) => c.named(pgid, startedAt))
+    void (async () => {
+      const scheduler = options.scheduler ?? systemScheduler
+      for (;;) {
+        await scheduler.sleep(OUTPUT_FOLD_MS, folding.signal)
+        await read((c) => c.fold())
+      }
+    })().catch(() => {})
   }
 
   return new Promise<HandlerOutcome>((resolve) => {
@@ -172,7 +245,7 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
     let drainTimer: ReturnType<typeof setTimeout> | undefined
     let settled = false
     let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined
-    let openStreams = 2
+    let openStreams = file ? 0 : 2
 
     const pid = child.pid
     const onData = (chunk: Uint8Array) => tail.push(chunk)
@@ -211,7 +284,24 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       settled = true
       clearTimeout(timeout)
       clearTimeout(drainTimer)
+      folding.abort()
       options.signal?.removeEventListener('abort', onAbort)
+      if (capture) void handOver(capture).then(conclude)
+      else conclude()
+    }
+    // The handler is gone: the file holds all it wrote. Whoever it left running may write on.
+    const handOver = async (capture: OutputCapture) => {
+      await read((c) => c.fold())
+      // A timed-out or interrupted handler's group is being killed: nothing is left to it.
+      const alive =
+        !stopReason &&
+        pid !== undefined &&
+        (await options.platform.killProcessGroup(pid, 0).catch(() => false))
+      const handed = { path: capture.path, pgid: pid, size: capture.size, alive }
+      if (options.onOutputFile) options.onOutputFile(handed)
+      else await unlink(capture.path).catch(() => {})
+    }
+    const conclude = () => {
       child.stdout?.off('data', onData)
       child.stderr?.off('data', onData)
       // What the handler left running may still write: closing the pipes would kill it (SIGPIPE).
@@ -266,8 +356,9 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
       if (exit || settled) return
       settled = true
       clearTimeout(timeout)
+      folding.abort()
       options.signal?.removeEventListener('abort', onAbort)
-      resolve({
+      const failed = {
         ...outcome('fail', {
           reason: 'spawn-failed',
           message: `cannot start ${options.path}: ${error.message}`,
@@ -275,7 +366,9 @@ export function runHandler(options: RunHandlerOptions): Promise<HandlerOutcome> 
           signal: null,
         }),
         startError: error,
-      })
+      }
+      // Nothing ran, so nothing can hold the file.
+      void read((c) => unlink(c.path)).then(() => resolve(failed))
     })
     child.on('exit', (code, signal) => {
       exit = { code, signal }

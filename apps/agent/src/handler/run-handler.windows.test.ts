@@ -37,6 +37,8 @@ function options(path: string, extra: Partial<RunHandlerOptions> = {}): RunHandl
     killGraceMs: 1_000,
     outputTailBytes: 4096,
     platform,
+    // As the agent runs them: output to a file (numeric stdio descriptors on Windows too).
+    outputDir: join(dir, 'output'),
     ...extra,
   }
 }

@@ -141,3 +141,20 @@ export function guardedReader(
     return read(path)
   }
 }
+
+/**
+ * Whether free disk space may be asked (`--allow-sys=statfs`, or `--allow-sys`), asking no one.
+ * Always `true` off Deno.
+ *
+ * @example
+ * const free = statfsGranted() ? (await statfs(dir)).bavail : undefined
+ */
+export function statfsGranted(): boolean {
+  const permissions = denoPermissions()
+  if (!permissions) return true
+  try {
+    return permissions.querySync({ name: 'sys', kind: 'statfs' }).state === 'granted'
+  } catch {
+    return false
+  }
+}

@@ -116,9 +116,13 @@ export interface AgentEventOwnFields {
     give_up_at?: string | undefined
     error?: AgentErrorFields | undefined
   }
-  /** A handler exited and left processes that still hold its output: the agent keeps reading it. */
+  /**
+   * A handler exited and left processes that may still write its output: to `path` (a file that
+   * outlives the agent), or without `path` to pipes the agent keeps reading.
+   */
   'handler.output-held': {
     handler?: string | undefined
+    path?: string | undefined
   }
   'auth.refresh': {
     auth?: string | undefined

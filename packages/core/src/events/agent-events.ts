@@ -132,8 +132,11 @@ const agentEventSchemas = [
     give_up_at: optionalText(64),
     error,
   }),
-  /** A handler exited and left processes that still hold its output: the agent keeps reading it. */
-  agentEvent('handler.output-held', { handler: optionalText(4_096) }),
+  /**
+   * A handler exited and left processes that may still write its output: to `path` (a file that
+   * outlives the agent), or without `path` to pipes the agent keeps reading.
+   */
+  agentEvent('handler.output-held', { handler: optionalText(4_096), path: optionalText(4_096) }),
   agentEvent('auth.refresh', { auth: optionalText(64) }),
   agentEvent('auth.refresh-failed', { auth: optionalText(64), error }),
   /** A rejected IAM password kept from an earlier run: no login with it inside the window. */

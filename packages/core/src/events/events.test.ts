@@ -53,7 +53,11 @@ const AGENT_SAMPLES: Record<AgentEventName, Record<string, unknown>> = {
     give_up_at: '2026-11-29T20:02:00.000Z',
     error,
   },
-  'handler.output-held': { ...command, handler: '/usr/local/lib/sms-agent/handler' },
+  'handler.output-held': {
+    ...command,
+    handler: '/usr/local/lib/sms-agent/handler',
+    path: '/var/lib/sms-agent/output/4242-1764446400000.log',
+  },
   'auth.refresh': { auth: 'iam-password', msg: 'token refreshed' },
   'auth.refresh-failed': { auth: 'iam-password', error },
   'auth.rejection-kept': {
