@@ -319,8 +319,7 @@ async function runAgentProcess(
       onHeld: (path, subject) => observers.events.emit(outputHeldEvent(subject, path)),
     })
     const agent = new Agent({
-      // The logger's redactor: secrets read from files later (a rotated password) stay redacted.
-      settings: { ...config, host: machine.hostname, secrets: logger.redactor },
+      settings: { ...config, host: machine.hostname, secrets: logger.redactor }, // + re-read secrets
       client,
       journal,
       events: observers.events,

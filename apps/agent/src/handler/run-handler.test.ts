@@ -389,6 +389,31 @@ describe('handlerEnvironment', () => {
       SMS_SERVER_ID: 'srv-9',
     })
   })
+
+  // The agent reads AK/SK from Huawei's SDK variables too (HUAWEICLOUD_SDK_SK): before, those
+  // reached every handler, and a handler printing its environment sent the SK to SMS.
+  it("drops the other variables the agent's settings read, whatever their case (Windows)", () => {
+    const env = handlerEnvironment(
+      {
+        PATH: '/bin',
+        HUAWEICLOUD_SDK_AK: 'AK-ID',
+        HUAWEICLOUD_SDK_SK: 'sk-SECRET',
+        huaweicloud_sdk_security_token: 'st-SECRET',
+        HUAWEICLOUD_SDK_DOMAIN_ID: 'dom',
+        HUAWEICLOUD_SDK_PROJECT_ID: 'kept: the agent never reads it',
+      },
+      { command_name: 'SYNC', command_param: {} },
+      'srv-9',
+    )
+    expect(Object.keys(env).sort()).toEqual([
+      'HUAWEICLOUD_SDK_PROJECT_ID',
+      'PATH',
+      'SMS_BUCKET',
+      'SMS_COMMAND',
+      'SMS_SERVER_ID',
+      'SMS_TASK_ID',
+    ])
+  })
 })
 
 describe('OutputTail', () => {

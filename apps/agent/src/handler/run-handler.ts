@@ -1,7 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync } from 'node:fs'
 import { unlink } from 'node:fs/promises'
+import { settingVariables } from '@sms-command/cli-kit'
 import { type Scheduler, type SmsCommand, systemScheduler } from '@sms-command/core'
+import { OPTIONS } from '../config/options.ts'
 import type { Platform } from '../platform/platform.ts'
 import { handlerLaunch } from '../platform/windows.ts'
 import { holdOutput } from './held-output.ts'
@@ -98,8 +100,15 @@ const DRAIN_MS = 200
 export const OUTPUT_FOLD_MS = 1_000
 
 /**
- * The environment a handler sees: the agent's own minus every `SMS_*` variable (credentials
- * among them), plus the command's values, passed verbatim: no shell ever parses them.
+ * Variables the agent's settings read besides `SMS_*`: other programs' names for its credentials
+ * (`HUAWEICLOUD_SDK_AK`, `HUAWEICLOUD_SDK_SK`, …). Upper case: Windows names are case-insensitive.
+ */
+const SETTING_VARIABLES = new Set(settingVariables(OPTIONS).map((name) => name.toUpperCase()))
+
+/**
+ * The environment a handler sees: the agent's own minus every `SMS_*` variable and every other
+ * variable its settings read (credentials among them, whichever name carried them), plus the
+ * command's values, passed verbatim: no shell ever parses them.
  *
  * @example
  * handlerEnvironment(process.env, command, 'srv-1').SMS_TASK_ID // exactly command_param.task_id
@@ -111,7 +120,8 @@ export function handlerEnvironment(
 ): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [name, value] of Object.entries(baseEnv)) {
-    if (!name.toUpperCase().startsWith('SMS_')) env[name] = value
+    const upper = name.toUpperCase()
+    if (!upper.startsWith('SMS_') && !SETTING_VARIABLES.has(upper)) env[name] = value
   }
   env.SMS_COMMAND = command.command_name
   env.SMS_TASK_ID = command.command_param.task_id ?? ''
