@@ -260,6 +260,8 @@ describe.each([
     controller.abort()
     const outcome = await runHandler(options('/bin/true', { signal: controller.signal }))
     expect(outcome.detail.reason).toBe('interrupted')
+    // What tells the agent the command never ran (pending, not a failed command).
+    expect(outcome.detail.not_started).toBe(true)
   })
 })
 
@@ -309,7 +311,11 @@ describe('runHandler, output file', () => {
     const running = runHandler(options(path, { outputDir: out, signal: stopping.signal }))
     stopping.abort()
     const outcome = await running
-    expect(outcome.detail).toMatchObject({ reason: 'interrupted', exit_code: null })
+    expect(outcome.detail).toMatchObject({
+      reason: 'interrupted',
+      exit_code: null,
+      not_started: true,
+    })
     expect(outcome.detail.message).toContain('the handler was not started')
     expect(await readdir(out)).toEqual([])
     expect(existsSync(marker)).toBe(false)

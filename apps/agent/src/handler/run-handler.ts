@@ -154,6 +154,8 @@ export async function runHandler(options: RunHandlerOptions): Promise<HandlerOut
     detail: {
       ...(fields.reason ? { reason: fields.reason } : {}),
       ...(fields.message ? { message: fields.message } : {}),
+      // Read by the agent: a run that never began stays pending (core's RunNotStartedError).
+      ...(fields.not_started ? { not_started: true } : {}),
       handler: options.path,
       exit_code: fields.exit_code,
       signal: fields.signal,
