@@ -213,15 +213,32 @@ describe('pollCommands', () => {
     })
   })
 
-  it.each([403, 404])('retries HTTP %i slowly instead of hammering', async (status) => {
-    const { next } = setup([smsError(status, 'SMS.0404')], undefined, {
-      random: () => 0,
-      slowRetryDelayMs: 120_000,
-    })
-    const event = await next()
-    expect(event.type === 'error' && event.error.message).toContain(`HTTP ${status}`)
-    expect(event.nextDelayMs).toBe(120_000)
-  })
+  // Any refusal in core's status table, not a list of its own: a 409 or 410 won't change soon either.
+  it.each([400, 403, 404, 405, 409, 410, 422])(
+    'retries HTTP %i slowly instead of hammering',
+    async (status) => {
+      const { next } = setup([smsError(status, 'SMS.0404')], undefined, {
+        random: () => 0,
+        slowRetryDelayMs: 120_000,
+      })
+      const event = await next()
+      expect(event.type === 'error' && event.error.message).toContain(`HTTP ${status}`)
+      expect(event.nextDelayMs).toBe(120_000)
+    },
+  )
+
+  it.each([408, 429, 503, 502])(
+    'retries HTTP %i at the backoff, not slowly: it says "not processed" or "try again"',
+    async (status) => {
+      const { next } = setup([smsError(status, 'X')], undefined, {
+        random: () => 0,
+        slowRetryDelayMs: 120_000,
+      })
+      const event = await next()
+      expect(event.type).toBe('error')
+      expect(event.nextDelayMs).toBeLessThan(120_000)
+    },
+  )
 
   it('reports network errors and schema errors as error events and carries on', async () => {
     const { next } = setup([new TypeError('fetch failed'), json({ command_name: 5 }), json(START)])

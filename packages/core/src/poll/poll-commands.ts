@@ -1,5 +1,6 @@
 import type { SmsClient } from '../client/create-sms-client.ts'
 import type { RetryOptions } from '../client/retry-options.ts'
+import { statusKind } from '../client/status-kind.ts'
 import { isSmsApiError } from '../errors/sms-api-error.ts'
 import { isSmsError, type SmsError } from '../errors/sms-error.ts'
 import { isSmsInputError } from '../errors/sms-input-error.ts'
@@ -23,7 +24,8 @@ export interface PollOptions {
    */
   backoff?: Partial<BackoffOptions> & { minDelayMs?: number }
   /**
-   * At least this long after an answer that retrying soon can't fix (400, 401, 403, 404): an
+   * At least this long after an answer that retrying soon can't fix (a refusal or a 401 about
+   * the credentials, in `statusKind`'s table: 400, 401, 403, 404, 409…; not 408/429/503): an
    * unregistered server or a missing permission is logged and retried slowly. Default 60 s.
    */
   slowRetryDelayMs?: number
@@ -163,7 +165,10 @@ export function pollCommands(
         clampedFrom = retryAfter.clampedFromMs
         delay = Math.max(delay, retryAfter.delayMs)
       }
-      if ([400, 401, 403, 404].includes(error.status)) delay = Math.max(delay, slowRetryDelayMs)
+      // Judged by core's one status table: a refusal (400, 403, 404, any 4xx that isn't
+      // "not processed") or a 401 about the credentials won't change if asked again soon.
+      const kind = statusKind(error.status, error.body)
+      if (kind === 'refusal' || kind === 'credentials') delay = Math.max(delay, slowRetryDelayMs)
     }
     return clampedFrom === undefined
       ? { nextDelayMs: delay }
