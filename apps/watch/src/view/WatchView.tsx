@@ -1,4 +1,4 @@
-import { Box, Text, useIsScreenReaderEnabled } from 'ink'
+import { Box, Text, useIsScreenReaderEnabled, useStdout } from 'ink'
 import { memo } from 'react'
 import type { WatchState } from '../reducer.ts'
 import { inkPieces, styledText } from './ansi.ts'
@@ -16,11 +16,12 @@ export interface WatchViewProps {
 // boxes (see ansi.ts): few nodes for Ink to lay out, short strings for it to measure over
 // grapheme clusters, and no blank cells for it to tokenize.
 const FrameLine = memo(
-  function FrameLine({ line, color }: { line: Line; color: boolean }) {
+  function FrameLine({ line, color, whole }: { line: Line; color: boolean; whole: boolean }) {
     // A screen reader gets the words, as Ink's `<Text>` drops its styles for one.
     const reader = useIsScreenReaderEnabled()
     if (line.length === 0) return <Text> </Text>
     if (reader) return <Text wrap="truncate-end">{lineText(line)}</Text>
+    if (whole) return <Text wrap="truncate-end">{styledText(line, color)}</Text>
     const pieces = inkPieces(line)
     const [only] = pieces
     if (pieces.length === 1 && only && 'text' in only)
@@ -39,7 +40,10 @@ const FrameLine = memo(
       </Box>
     )
   },
-  (before, after) => before.color === after.color && sameLine(before.line, after.line),
+  (before, after) =>
+    before.color === after.color &&
+    before.whole === after.whole &&
+    sameLine(before.line, after.line),
 )
 
 /**
@@ -52,10 +56,16 @@ const FrameLine = memo(
  */
 export function WatchView({ state, color }: WatchViewProps) {
   const lines = buildFrame(state)
+  // Lines are built for the state's width. Until a resize reaches the state, Ink may lay out a
+  // narrower terminal, where it would shrink every piece of a line: one `<Text>` per line is then
+  // cut at the right edge instead.
+  // Ink 8 types it as any writable stream; a terminal's (or the test harness's) has its size.
+  const inkCols = (useStdout().stdout as { columns?: number }).columns
+  const whole = typeof inkCols === 'number' && inkCols > 0 && inkCols < state.terminal.cols
   return (
     <Box flexDirection="column">
       {lines.map((line, index) => (
-        <FrameLine key={index} line={line} color={color} />
+        <FrameLine key={index} line={line} color={color} whole={whole} />
       ))}
     </Box>
   )
