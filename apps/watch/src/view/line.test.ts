@@ -24,7 +24,7 @@ describe('bareBlanks', () => {
       { text: '503', style: { dim: true, bold: true } },
       { text: '  ' },
     ])
-    expect(merge(line)).toHaveLength(4)
+    expect(merge(line).map((segment) => segment.text)).toEqual(['srv  ', 'idle', '  ', '503', '  '])
   })
 
   it('keeps inverse spaces (a selected row paints them) and lines without edge spaces', () => {
