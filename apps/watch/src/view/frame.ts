@@ -12,7 +12,7 @@ import { detailLines } from './detail.ts'
 import { eventLogLines } from './event-log.ts'
 import { headerLines } from './header.ts'
 import { footerLine, helpOverlayLines } from './keys.ts'
-import { bareBlanks, clip, type Line, merge, seg } from './line.ts'
+import { clip, type Line, merge, seg } from './line.ts'
 import { tableColumns, tableLines } from './table.ts'
 
 export {
@@ -53,5 +53,5 @@ export function buildFrame(state: WatchState): Line[] {
     lines.push(...eventLogLines(state, layout.log, cols))
   }
   lines.push(footerLine(state))
-  return lines.map((line) => merge(bareBlanks(clip(line, cols))))
+  return lines.map((line) => merge(clip(line, cols)))
 }

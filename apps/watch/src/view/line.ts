@@ -24,7 +24,7 @@ export interface Segment {
 export type Line = Segment[]
 
 // A style that sets nothing draws as no style; dropping it lets the segment merge with its
-// unstyled neighbours and its padding leave Ink's text as blank cells (ansi.ts `inkPieces`).
+// unstyled neighbours (fewer segments to compare and style per frame).
 const setsSomething = (style: SegmentStyle): boolean =>
   style.color !== undefined || style.bold === true || style.dim === true || style.inverse === true
 
@@ -97,38 +97,6 @@ export function merge(line: Line): Line {
     }
   }
   return out
-}
-
-const EDGE_SPACES = /^( *)(.*?)( *)$/s
-
-/**
- * Takes the spaces at either end of a segment out of its style when the style can't show on a
- * blank (colour, bold and dim colour glyphs; only inverse paints a blank). The screen looks the
- * same, and column padding joins its unstyled neighbours, so Ink draws it as blank cells instead
- * of tokenizing styled spaces (ansi.ts `inkPieces`).
- *
- * @example
- * bareBlanks([{ text: 'idle   ', style: { color: 'green' } }])
- * // [{ text: 'idle', style: { color: 'green' } }, { text: '   ' }]
- */
-export function bareBlanks(line: Line): Line {
-  let out: Line | undefined
-  for (let i = 0; i < line.length; i++) {
-    const segment = line[i] as Segment
-    const style = segment.style
-    const text = segment.text
-    const edged = style && !style.inverse && (text.startsWith(' ') || text.endsWith(' '))
-    if (!edged) {
-      out?.push(segment)
-      continue
-    }
-    out ??= line.slice(0, i)
-    const [, lead = '', core = '', trail = ''] = EDGE_SPACES.exec(text) ?? []
-    if (lead) out.push({ text: lead })
-    if (core) out.push({ text: core, style })
-    if (trail) out.push({ text: trail })
-  }
-  return out ?? line
 }
 
 /**
