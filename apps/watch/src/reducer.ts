@@ -23,7 +23,7 @@ import {
   formatAge,
   shortError,
 } from './server-view.ts'
-import { layoutFrame, SORT_KEYS, type SortKey, visibleServers, windowRows } from './view-model.ts'
+import { fleetRows, layoutFrame, SORT_KEYS, type SortKey, windowRows } from './view-model.ts'
 
 /** What is displayed: the live fleet, or the snapshot taken when the display was paused. */
 export interface FleetSnapshot {
@@ -181,13 +181,8 @@ export function displayed(state: WatchState): FleetSnapshot {
  * @example
  * tableRows(state).map((server) => server.id)
  */
-export function tableRows(state: WatchState): ServerView[] {
-  return visibleServers(
-    displayed(state).servers.values(),
-    state.filter,
-    state.sort,
-    state.sortReversed,
-  )
+export function tableRows(state: WatchState): readonly ServerView[] {
+  return fleetRows(displayed(state).servers, state.filter, state.sort, state.sortReversed)
 }
 
 /**

@@ -175,6 +175,39 @@ export function visibleServers(
   return rows
 }
 
+interface RowsMemo {
+  filter: string
+  sort: SortKey
+  reversed: boolean
+  rows: readonly ServerView[]
+}
+
+// A fleet's Map is replaced, never changed, when an update lands, and one frame asks for the rows
+// several times (the reducer's paging, the table, the detail pane): per Map, the last sorting is
+// kept, so frames between updates (clock ticks, keys) sort nothing.
+const rowsMemo = new WeakMap<ReadonlyMap<string, ServerView>, RowsMemo>()
+
+/**
+ * {@link visibleServers} of a fleet's Map, remembered for that Map (which the reducer replaces
+ * rather than changes): the same arguments return the same, frozen, array.
+ *
+ * @example
+ * fleetRows(state.servers, '', 'server', false) === fleetRows(state.servers, '', 'server', false) // true
+ */
+export function fleetRows(
+  servers: ReadonlyMap<string, ServerView>,
+  filter: string,
+  sort: SortKey,
+  reversed: boolean,
+): readonly ServerView[] {
+  const memo = rowsMemo.get(servers)
+  if (memo && memo.filter === filter && memo.sort === sort && memo.reversed === reversed)
+    return memo.rows
+  const rows = Object.freeze(visibleServers(servers.values(), filter, sort, reversed))
+  rowsMemo.set(servers, { filter, sort, reversed, rows })
+  return rows
+}
+
 /** Which slice of a long list is drawn. */
 export interface RowWindow {
   /** Index of the first drawn row. */
@@ -291,12 +324,27 @@ export interface FleetTotals {
 }
 
 /**
- * Counts servers by state and current commands by name.
+ * Counts servers by state and current commands by name; for a fleet's Map, once per Map.
  *
  * @example
- * fleetTotals(state.servers.values()).pendingByCommand // [['START', 3], ['STOP', 1]]
+ * fleetTotals(state.servers).pendingByCommand // [['START', 3], ['STOP', 1]]
  */
-export function fleetTotals(servers: Iterable<ServerView>): FleetTotals {
+export function fleetTotals(
+  servers: ReadonlyMap<string, ServerView> | Iterable<ServerView>,
+): FleetTotals {
+  if (!(servers instanceof Map)) return countFleet(servers as Iterable<ServerView>)
+  const fleet = servers as ReadonlyMap<string, ServerView>
+  const memo = totalsMemo.get(fleet)
+  if (memo) return memo
+  const totals = countFleet(fleet.values())
+  totalsMemo.set(fleet, totals)
+  return totals
+}
+
+// Remembered per fleet Map (replaced, never changed, on each update), as the rows are.
+const totalsMemo = new WeakMap<ReadonlyMap<string, ServerView>, FleetTotals>()
+
+function countFleet(servers: Iterable<ServerView>): FleetTotals {
   const byState: Record<ServerState, number> = {
     error: 0,
     running: 0,

@@ -1,7 +1,7 @@
 import { Box, Text, useIsScreenReaderEnabled } from 'ink'
 import { memo } from 'react'
 import type { WatchState } from '../reducer.ts'
-import { inkPieces, styledText } from './ansi.ts'
+import { styledText } from './ansi.ts'
 import { buildFrame } from './frame.ts'
 import { type Line, lineText, sameLine } from './line.ts'
 
@@ -12,32 +12,17 @@ export interface WatchViewProps {
   color: boolean
 }
 
-// One `<Text>` per run of ASCII or of glyphs, each already styled, and column padding as blank
-// boxes (see ansi.ts): few nodes for Ink to lay out, short strings for it to measure over
-// grapheme clusters, and no blank cells for it to tokenize.
+// One styled `<Text>` per line (see ansi.ts). Splitting a line further (ASCII apart from glyphs,
+// column padding as blank boxes) cut the characters Ink tokenizes, but cost more in nodes (React
+// fibers, Yoga nodes, Ink's per-node squash and measure) than it saved: 41 against 35 ms of CPU
+// per frame in the bench's default run, where frames come twice a second and Ink's per-node code
+// stays cold (docs/benchmarks.md).
 const FrameLine = memo(
   function FrameLine({ line, color }: { line: Line; color: boolean }) {
     // A screen reader gets the words, as Ink's `<Text>` drops its styles for one.
     const reader = useIsScreenReaderEnabled()
     if (line.length === 0) return <Text> </Text>
-    if (reader) return <Text wrap="truncate-end">{lineText(line)}</Text>
-    const pieces = inkPieces(line)
-    const [only] = pieces
-    if (pieces.length === 1 && only && 'text' in only)
-      return <Text wrap="truncate-end">{styledText(only.text, color)}</Text>
-    return (
-      <Box flexDirection="row">
-        {pieces.map((piece, index) =>
-          'text' in piece ? (
-            <Text key={index} wrap="truncate-end">
-              {styledText(piece.text, color)}
-            </Text>
-          ) : (
-            <Box key={index} width={piece.blank} flexShrink={0} />
-          ),
-        )}
-      </Box>
-    )
+    return <Text wrap="truncate-end">{reader ? lineText(line) : styledText(line, color)}</Text>
   },
   (before, after) => before.color === after.color && sameLine(before.line, after.line),
 )

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 process.env.FORCE_COLOR = '1'
 const { Box, Text } = await import('ink')
 const { render } = await import('ink-testing-library')
-const { asciiRuns, inkPieces, styledText } = await import('./ansi.ts')
+const { styledText } = await import('./ansi.ts')
 const { buildFrame } = await import('./frame.ts')
 const { WatchView } = await import('./WatchView.tsx')
 const { apply, fleetState, idleUpdates, press, serverIds, T0 } = await import(
@@ -109,60 +109,5 @@ describe('styledText', () => {
       '\u001b[1ma\u001b[22m\u001b[7m\u001b[2mb\u001b[22m\u001b[27m',
     )
     expect(styledText([{ text: 'plain' }], true)).toBe('plain')
-  })
-})
-
-describe('asciiRuns', () => {
-  it('splits a line where it changes between printable ASCII and glyphs, keeping order', () => {
-    const line: Line = [
-      { text: '  srv-01 ' },
-      { text: 'idle', style: { color: 'green' } },
-      { text: ' —' },
-      { text: ' 4s ' },
-      { text: '▂', style: { color: 'cyan' } },
-      { text: '▃', style: { color: 'red' } },
-    ]
-    const runs = asciiRuns(line)
-    expect(runs.map((run) => run.map((segment) => segment.text).join('|'))).toEqual([
-      '  srv-01 |idle',
-      ' —',
-      ' 4s ',
-      '▂|▃',
-    ])
-    expect(runs.flat()).toEqual(line)
-  })
-
-  it('leaves an all-ASCII line whole and an empty line empty', () => {
-    expect(asciiRuns([{ text: 'a' }, { text: 'b' }])).toHaveLength(1)
-    expect(asciiRuns([])).toEqual([])
-  })
-})
-
-describe('inkPieces', () => {
-  it('takes long runs of unstyled spaces out as blanks, keeping every cell in order', () => {
-    const line: Line = [
-      { text: '  srv-01 ' },
-      { text: 'idle', style: { color: 'green' } },
-      { text: ` —${' '.repeat(20)}4s${' '.repeat(8)}9ms   ` },
-      { text: '▂', style: { color: 'cyan' } },
-    ]
-    const pieces = inkPieces(line)
-    expect(
-      pieces.map((piece) =>
-        'blank' in piece ? piece.blank : piece.text.map((segment) => segment.text).join('|'),
-      ),
-    ).toEqual(['  srv-01 |idle', ' —', 20, '4s', 8, '9ms   |▂'])
-    const cells = pieces
-      .map((piece) =>
-        'blank' in piece ? ' '.repeat(piece.blank) : piece.text.map((s) => s.text).join(''),
-      )
-      .join('')
-    expect(cells).toBe(line.map((segment) => segment.text).join(''))
-  })
-
-  it('keeps styled spaces (the selected row is inverse) and short gaps as text', () => {
-    const selected: Line = [{ text: `› srv-01${' '.repeat(30)}`, style: { inverse: true } }]
-    expect(inkPieces(selected)).toEqual([{ text: selected }])
-    expect(inkPieces([{ text: 'a       b' }])).toEqual([{ text: [{ text: 'a       b' }] }])
   })
 })

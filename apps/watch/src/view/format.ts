@@ -50,11 +50,21 @@ export function formatSince(ms: number): string {
  * formatClock(Date.now())
  */
 export function formatClock(at: number): string {
+  const second = Math.floor(at / 1_000)
+  const cached = clockMemo.get(second)
+  if (cached !== undefined) return cached
   const date = new Date(at)
-  return [date.getHours(), date.getMinutes(), date.getSeconds()]
+  const text = [date.getHours(), date.getMinutes(), date.getSeconds()]
     .map((part) => String(part).padStart(2, '0'))
     .join(':')
+  if (clockMemo.size >= 512) clockMemo.clear()
+  clockMemo.set(second, text)
+  return text
 }
+
+// Every frame draws the event log's times again, and local time is a slow lookup (time zone
+// rules): the few hundred seconds on screen are remembered.
+const clockMemo = new Map<number, string>()
 
 const BARS = ['·', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'] as const
 // Fixed thresholds rather than per-row scaling, so bars compare across rows.

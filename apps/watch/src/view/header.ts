@@ -147,7 +147,7 @@ function fitHeader(parts: readonly HeaderPart[], cols: number): Line {
  */
 export function headerLines(state: WatchState): Line[] {
   const fleet = displayed(state)
-  const totals = fleetTotals(fleet.servers.values())
+  const totals = fleetTotals(fleet.servers)
   const first: Line = [seg(' sms-watch ', { bold: true, inverse: true }), seg(' ')]
   if (state.frozen) {
     first.push(

@@ -23,14 +23,20 @@ export interface Segment {
 /** One screen line. */
 export type Line = Segment[]
 
+// A style that sets nothing draws as no style; dropping it lets the segment merge with its
+// unstyled neighbours (fewer segments to compare and style per frame).
+const setsSomething = (style: SegmentStyle): boolean =>
+  style.color !== undefined || style.bold === true || style.dim === true || style.inverse === true
+
 /**
- * A segment, with its style only when it has one.
+ * A segment, with its style only when it sets something (`{}` or `{ bold: false }` is no style).
  *
  * @example
  * seg('error', { color: 'red' }) // { text: 'error', style: { color: 'red' } }
+ * seg('  ', { bold: false }) // { text: '  ' }
  */
 export const seg = (text: string, style?: SegmentStyle): Segment =>
-  style ? { text, style } : { text }
+  style && setsSomething(style) ? { text, style } : { text }
 
 /**
  * A line's plain text (styles dropped).

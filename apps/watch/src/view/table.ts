@@ -29,6 +29,23 @@ import { commandColor, STATE_COLOR } from './palette.ts'
  * const columns = tableColumns(state, tableRows(state))
  */
 export function tableColumns(state: WatchState, rows: readonly ServerView[]): Column[] {
+  const { cols } = state.terminal
+  const memo = columnsMemo
+  if (memo && memo.rows === rows && memo.cols === cols && memo.sort === state.sort)
+    return memo.columns
+  const columns = judgeColumns(state, rows)
+  columnsMemo = { rows, cols, sort: state.sort, columns }
+  return columns
+}
+
+// The rows array is remembered per fleet Map (view-model.ts `fleetRows`), so frames between
+// updates (clock ticks, keys) skip a walk over every server's name and cells. What is judged
+// (names, whether a cell is blank) doesn't move with the clock.
+let columnsMemo:
+  | { rows: readonly ServerView[]; cols: number; sort: string; columns: Column[] }
+  | undefined
+
+function judgeColumns(state: WatchState, rows: readonly ServerView[]): Column[] {
   let longest = 0
   let sms = false
   const empty = new Set(MAYBE_EMPTY_COLUMNS)
@@ -64,7 +81,8 @@ function rowLine(
 ): Line {
   const state = serverState(server)
   const base: SegmentStyle = selected ? { inverse: true } : {}
-  const line: Line = [seg(selected ? '› ' : '  ', { ...base, bold: true })]
+  // Bold blanks look like blanks: only the selection arrow is bold.
+  const line: Line = [seg(selected ? '› ' : '  ', { ...base, bold: selected })]
   columns.forEach((column, index) => {
     if (index > 0) line.push(seg(' ', base))
     if (column.key === 'activity') {
