@@ -201,4 +201,28 @@ describe('a journal store that fails', () => {
     expect(broken.saves).toBe(0)
     expect(sms.requests).toEqual([])
   })
+
+  it('says what is wrong with a store whose load returns the saved JSON as text (a KV get), without quoting it', async () => {
+    const sms = fakeSms(START('t1'))
+    const process = testProcess(sms)
+    const text = JSON.stringify({ version: 1, nextId: 1, entries: [], note: 'out-SECRET' })
+    const store = { name: 'kv journal', load: async () => text, save: async () => {} }
+    const error = await process
+      .drive(
+        deliverOnce(process.client, SERVER, {
+          ...process.base,
+          journal: store,
+          run: recordingRun(),
+        }),
+      )
+      .then(
+        () => undefined,
+        (caught: unknown) => caught,
+      )
+    expect(isJournalStoreError(error) && error.operation).toBe('load')
+    expect((error as Error).message).toContain('kv journal came back as text')
+    expect((error as Error).message).toContain('JSON.parse in load()')
+    expect((error as Error).message).not.toContain('SECRET')
+    expect(sms.requests).toEqual([])
+  })
 })

@@ -99,6 +99,14 @@ export class DeliveryJournal {
     if (value === undefined || value === null) {
       return new DeliveryJournal(store, emptyDeliveryState(), now)
     }
+    if (typeof value === 'string') {
+      // A KV store's get() returns the text it was given: the commonest wrong store. The text
+      // itself is not quoted: it is the whole journal.
+      throw new JournalStoreError(
+        `The delivery journal in ${name} came back as text (${value.length} characters), not the value that was saved: a store whose backend keeps text must JSON.stringify in save() and JSON.parse in load(). It was left as it is`,
+        { operation: 'load', store: name, field: '$' },
+      )
+    }
     const parsed = parseDeliveryState(value)
     if (!parsed.success) {
       throw new JournalStoreError(
