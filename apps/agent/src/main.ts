@@ -278,10 +278,14 @@ async function runAgentProcess(
       })
     }
 
-    const fetchThroughProxy = fetchOverride ?? platform.safeFetch()
+    // IAM logins answer with a token of up to 16,384 characters in a header; SMS answers are
+    // small. So on Node only the IAM fetch takes undici (loaded at the first login, never for
+    // AK/SK or a static token); SMS requests use the built-in fetch unless a proxy is set.
+    const iamFetch = fetchOverride ?? platform.safeFetch()
+    const smsFetch = fetchOverride ?? platform.safeFetch({ largeResponseHeaders: false })
     const auth = createAuth(config.auth, {
       logger,
-      fetch: fetchThroughProxy,
+      fetch: iamFetch,
       ...(config.stateDir === undefined
         ? {}
         : {
@@ -296,7 +300,7 @@ async function runAgentProcess(
       timeoutMs: config.requestTimeoutMs,
       scheduler,
       userAgent: `sms-agent/${VERSION} (${platform.runtimeVersion})`,
-      fetch: fetchThroughProxy,
+      fetch: smsFetch,
       onClockOffset: watchClockSkew({
         metrics,
         warn: (fields) => logger.warn('clock.skew', fields),

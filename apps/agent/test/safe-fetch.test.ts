@@ -26,7 +26,7 @@ beforeAll(async () => {
 })
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
-function run(runtime: Runtime, count: number): Promise<string> {
+function run(runtime: Runtime, count: number, kind = 'large'): Promise<string> {
   const fixture = join(AGENT_DIR, 'test', 'fixtures', 'post-once.mjs')
   const platform =
     runtime === 'node'
@@ -43,8 +43,9 @@ function run(runtime: Runtime, count: number): Promise<string> {
           platform,
           base,
           `${count}`,
+          kind,
         ]
-      : [fixture, platform, base, `${count}`]
+      : [fixture, platform, base, `${count}`, kind]
   return new Promise((resolve, reject) => {
     const child = spawn(runtimeBinary(runtime), args, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
@@ -65,6 +66,14 @@ describe('platform.safeFetch', () => {
       if (!runtimeAvailable(runtime)) return
       posts = 0
       expect(await run(runtime, 5)).toBe('5')
+    },
+  )
+  it.each(['node', 'bun', 'deno'] as const)(
+    'on %s never sends a POST twice with largeResponseHeaders: false (the SMS fetch) either',
+    async (runtime) => {
+      if (!runtimeAvailable(runtime)) return
+      posts = 0
+      expect(await run(runtime, 5, 'small')).toBe('5')
     },
   )
 })

@@ -31,6 +31,17 @@ async function bigTokenServer(): Promise<{ url: string; hosts: string[] }> {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hosts }
 }
 
+/** A server that answers every request with `{}` and small headers. */
+async function plainServer(): Promise<{ url: string }> {
+  const server: Server = createServer((request, response) => {
+    request.resume()
+    response.writeHead(200, { 'Content-Type': 'application/json' }).end('{}')
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())))
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }
+}
+
 async function proxyResolving(hosts: string[]): Promise<EgressProxy> {
   const proxy = await startEgressProxy(hosts)
   cleanups.push(() => proxy.close())
@@ -98,6 +109,36 @@ describe('createRuntimeFetch on Node', () => {
     const response = await createRuntimeFetch({ env: env({ HTTP_PROXY: proxy.url }) })(
       new Request(`http://sms.proxy-only.test:${port}/v3/sources`),
     )
+    expect(response.headers.get('x-subject-token')).toBe(TOKEN)
+    expect(proxy.seen.map((entry) => entry.request)).toEqual([
+      `CONNECT sms.proxy-only.test:${port}`,
+    ])
+  })
+
+  it("sends direct requests through Node's own fetch with largeResponseHeaders: false", async () => {
+    const iam = await bigTokenServer()
+    const small = createRuntimeFetch({ env: env({}), largeResponseHeaders: false })
+    // Node's own Response (undici's is another class), and Node's own 16 KiB limit.
+    const { url } = await plainServer()
+    const response = await small(`${url}/v3/sources/s/command`, { redirect: 'manual' })
+    expect(response).toBeInstanceOf(Response)
+    expect(await response.text()).toBe('{}')
+    await expect(small(`${iam.url}/v3/auth/tokens`)).rejects.toThrow()
+    // The default still takes the large head, through undici.
+    const large = await createRuntimeFetch({ env: env({}) })(`${iam.url}/v3/auth/tokens`)
+    expect(large).not.toBeInstanceOf(Response)
+    expect(large.headers.get('x-subject-token')).toBe(TOKEN)
+  })
+
+  it('still goes through a proxy, with the big token, with largeResponseHeaders: false', async () => {
+    const iam = await bigTokenServer()
+    const proxy = await proxyResolving(['sms.proxy-only.test'])
+    const port = new URL(iam.url).port
+    const small = createRuntimeFetch({
+      env: env({ HTTP_PROXY: proxy.url }),
+      largeResponseHeaders: false,
+    })
+    const response = await small(`http://sms.proxy-only.test:${port}/v3/sources`)
     expect(response.headers.get('x-subject-token')).toBe(TOKEN)
     expect(proxy.seen.map((entry) => entry.request)).toEqual([
       `CONNECT sms.proxy-only.test:${port}`,

@@ -58,6 +58,15 @@ export interface RuntimeFetchOptions {
   runtime?: FetchRuntime
   /** Largest response head accepted on Node, in bytes (default {@link MAX_RESPONSE_HEADER_BYTES}). */
   maxHeaderSize?: number
+  /**
+   * Whether direct requests on Node need response heads past Node's own limit (16 KiB unless
+   * `--max-http-header-size` says otherwise), as an IAM token does. Default true. With false,
+   * direct requests go through Node's built-in `fetch` and undici is loaded only for a request
+   * that goes through a proxy: one HTTP stack in the process instead of two (about 10 MB of
+   * memory and the work of a second client per request), for callers whose answers are small
+   * (the SMS command channel; a larger head is still refused, as `headers-too-large`).
+   */
+  largeResponseHeaders?: boolean
 }
 
 /**
@@ -65,25 +74,30 @@ export interface RuntimeFetchOptions {
  * runtime. On Node each request goes through undici's `ProxyAgent` for the proxy
  * {@link proxyFor} names (credentials in the proxy URL become `Proxy-Authorization`), or an
  * `Agent` when it goes direct, both with `maxHeaderSize`; so what {@link describeProxies} says is
- * what the requests do. undici is loaded on the first request.
+ * what the requests do. undici is loaded on the first request that needs it: every request by
+ * default, only those through a proxy with `largeResponseHeaders: false`.
  *
  * @example
  * const fetch = createRuntimeFetch()
  * const client = createSmsClient({ endpoint, auth, fetch })
+ * // Small answers only: Node's built-in fetch unless a proxy is in the way.
+ * const smsFetch = createRuntimeFetch({ largeResponseHeaders: false })
  */
 export function createRuntimeFetch(options: RuntimeFetchOptions = {}): typeof fetch {
   const runtime = options.runtime ?? detectFetchRuntime()
   if (runtime !== 'node') return (input, init) => globalThis.fetch(input, init)
   const environment = readProxyEnvironment(options.env ?? processEnv)
   const maxHeaderSize = options.maxHeaderSize ?? MAX_RESPONSE_HEADER_BYTES
+  const builtInDirect = options.largeResponseHeaders === false
   // Loaded on first use, and only on Node: Bun and Deno never need undici.
   let undici: Promise<typeof import('undici')> | undefined
   let direct: unknown
   const viaProxy = new Map<string, unknown>()
   return async (input, init) => {
+    const proxy = proxyOf(input instanceof Request ? input.url : String(input), environment)
+    if (proxy === undefined && builtInDirect) return globalThis.fetch(input, init)
     undici ??= import('undici')
     const { Agent, ProxyAgent, fetch } = await undici
-    const proxy = proxyOf(input instanceof Request ? input.url : String(input), environment)
     let dispatcher: unknown
     if (proxy === undefined) {
       direct ??= new Agent({ maxHeaderSize })

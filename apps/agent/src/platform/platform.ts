@@ -20,6 +20,15 @@ export type ListenedSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
 
 export type { OutputStreamName } from './output-streams.ts'
 
+/** Options of {@link Platform.safeFetch}. */
+export interface SafeFetchOptions {
+  /**
+   * Whether answers may carry response heads past Node's own 16 KiB limit (an IAM login's
+   * 16,384-character token). Default true; only Node's fetch depends on it.
+   */
+  largeResponseHeaders?: boolean
+}
+
 /**
  * Everything that differs between Node, Bun and Deno, behind one small interface. The rest of the
  * agent uses `node:` built-ins that all three implement alike (`node:fs/promises`,
@@ -71,9 +80,12 @@ export interface Platform {
    * this sends every non-GET request on a fresh connection. On Node it is cli-kit's
    * `createRuntimeFetch` (undici, routed by the proxy variables): Node's own `fetch` ignores
    * `HTTPS_PROXY`/`HTTP_PROXY`/`NO_PROXY` (Bun's and Deno's honour them) and refuses response
-   * headers past 16 KiB (an IAM token may be 16,384 characters). Elsewhere it is the global `fetch`.
+   * headers past 16 KiB (an IAM token may be 16,384 characters). With `largeResponseHeaders:
+   * false` (the SMS command channel, whose answers are small), Node's direct requests use its
+   * built-in `fetch` instead and undici is loaded only for a proxy: one HTTP stack, not two.
+   * Elsewhere it is the global `fetch`.
    */
-  safeFetch(): typeof fetch
+  safeFetch(options?: SafeFetchOptions): typeof fetch
 }
 
 function detectRuntime(): RuntimeName {
@@ -225,11 +237,14 @@ export function currentPlatform(): Platform {
     processExists: (pid) => sendSignal(pid, 0),
     exit: (code) => process.exit(code),
     missingGrants: (needed) => (runtime === 'deno' ? denoMissingGrants(needed) : []),
-    safeFetch: () =>
+    safeFetch: (options = {}) =>
       runtime === 'deno'
         ? denoSafeFetch()
         : runtime === 'node'
-          ? createRuntimeFetch({ runtime: 'node' })
+          ? createRuntimeFetch({
+              runtime: 'node',
+              largeResponseHeaders: options.largeResponseHeaders ?? true,
+            })
           : (input, init) => fetch(input, init),
   }
 }
