@@ -21,6 +21,7 @@ import {
 } from './config/load-config.ts'
 import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './config/options.ts'
 import { FileJournalStore } from './durable/file-journal.ts'
+import { journalIdentityLog } from './durable/journal-identity-log.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import {
@@ -263,24 +264,12 @@ async function runAgentProcess(
         readOnly: config.dryRun,
         machine,
         adopt: config.adoptState,
-        onUnproven: (why, previous) =>
-          why === 'changed'
-            ? logger.warn('state.machine-unproven', {
-                msg: `the journal was written under another hostname (${previous?.hostname ?? 'unknown'}; this is ${machine.hostname ?? 'unknown'}) and no machine id or firmware uuid is known on both sides to tell a clone from a recreated container: taking it over. If this is a clone of another agent's machine, stop it and give it a fresh --state-dir`,
-              })
-            : logger.info('state.machine-unproven', {
-                msg: 'no machine id (/etc/machine-id, /var/lib/dbus/machine-id) or firmware uuid (/sys/class/dmi/id/product_uuid) is readable: a clone of this machine that keeps its hostname would not be noticed',
-              }),
-        onAdopt: (previous) =>
-          logger.warn('state.adopted', {
-            msg: `took over a journal written on another machine (${[previous.hostname, previous.machineId].filter(Boolean).join(', ')}) as --adopt-state asked`,
-          }),
+        ...journalIdentityLog(logger, machine),
       })
     }
 
-    // IAM logins answer with a token of up to 16,384 characters in a header; SMS answers are
-    // small. So on Node only the IAM fetch takes undici (loaded at the first login, never for
-    // AK/SK or a static token); SMS requests use the built-in fetch unless a proxy is set.
+    // IAM's token (up to 16,384 characters) arrives in a header, SMS answers are small: on Node
+    // only IAM logins and proxied requests load undici, never AK/SK or static-token polls.
     const iamFetch = fetchOverride ?? platform.safeFetch()
     const smsFetch = fetchOverride ?? platform.safeFetch({ largeResponseHeaders: false })
     const auth = createAuth(config.auth, {
