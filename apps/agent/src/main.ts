@@ -1,5 +1,4 @@
 import { fstatSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type CliContext,
@@ -22,6 +21,7 @@ import {
 import { AGENT_EXIT_CODES, AGENT_HELP, COMMAND_LINE, type OPTIONS } from './config/options.ts'
 import { FileJournalStore } from './durable/file-journal.ts'
 import { journalIdentityLog } from './durable/journal-identity-log.ts'
+import { makeDirectory } from './durable/make-directory.ts'
 import { isStateError, StateError } from './durable/state-error.ts'
 import { acquireStateLock, type StateLock } from './durable/state-lock.ts'
 import {
@@ -234,7 +234,7 @@ async function runAgentProcess(
     if (config.stateDir !== undefined) {
       if (!config.dryRun) {
         try {
-          await mkdir(config.stateDir, { recursive: true, mode: 0o700 })
+          await makeDirectory(config.stateDir, 0o700)
         } catch (cause) {
           throw new StateError(
             'io',

@@ -3,6 +3,7 @@
  * secrets kept out of every output, the state lock, signals. Against the real mock over HTTP.
  */
 
+import { existsSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -221,6 +222,32 @@ describe('sms-agent (node dist/cli.js)', () => {
       '{"format":"sms-agent-journal","vers',
     )
   })
+
+  // Node's mkdir({ recursive: true }) never settles for a path under /proc: the agent printed
+  // nothing, ignored SIGTERM and spun at full CPU (found by a new-user trial: `--state-dir /proc/nope`).
+  it.skipIf(!existsSync('/proc/self'))(
+    'exits 3 at once naming a state directory the kernel refuses to create (under /proc)',
+    async () => {
+      const agent = startAgentProcess(
+        'node',
+        [
+          '--endpoint',
+          mock.url,
+          '--server-id',
+          'srv-proc',
+          '--state-dir',
+          '/proc/sms-agent-state',
+          '--once',
+        ],
+        { SMS_TOKEN: TOKEN },
+      )
+      expect(await agent.exited).toBe(3)
+      expect(agent.lines.join('\n')).toContain(
+        'Cannot create state directory /proc/sms-agent-state',
+      )
+    },
+    15_000,
+  )
 
   it('starts after a reboot: a lock whose pid now belongs to another process ({"pid":1,…}) is taken over with a warning', async () => {
     const stateDir = join(dir, 'rebooted')

@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import {
   type DeliveryEntry,
@@ -15,6 +15,7 @@ import {
   type MachineFingerprint,
   MachineSchema,
 } from './machine-fingerprint.ts'
+import { makeDirectory } from './make-directory.ts'
 import { StateError } from './state-error.ts'
 
 export type { MachineFingerprint } from './machine-fingerprint.ts'
@@ -109,7 +110,7 @@ export class FileJournalStore implements JournalStore {
     const readOnly = options.readOnly === true
     if (!readOnly) {
       try {
-        await mkdir(options.dir, { recursive: true, mode: 0o700 })
+        await makeDirectory(options.dir, 0o700)
       } catch (cause) {
         throw new StateError(
           'io',

@@ -7,8 +7,9 @@
  * the agent may truncate the file at any time without the writers leaving a hole.
  */
 import { closeSync, openSync } from 'node:fs'
-import { chmod, mkdir, open, rename, statfs, unlink } from 'node:fs/promises'
+import { chmod, open, rename, statfs, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { makeDirectory } from '../durable/make-directory.ts'
 import { statfsGranted } from '../platform/deno-preflight.ts'
 import type { OutputTail } from './output-tail.ts'
 
@@ -76,7 +77,7 @@ export async function createOutputFile(
   startedAt: number,
   minFreeBytes: number = OUTPUT_MIN_FREE_BYTES,
 ): Promise<OutputFile> {
-  await mkdir(dir, { recursive: true, mode: 0o700 })
+  await makeDirectory(dir, 0o700)
   const free = await freeBytes(dir)
   if (free !== undefined && free < minFreeBytes) {
     throw new OutputFileUnavailableError(
