@@ -58,8 +58,15 @@ _container_build() {
     --output-logs=errors-only || return 1
   local context="$root/context"
   rm -rf "$context"
-  node scripts/pnpm.mjs --filter @sms-command/mock-server deploy --prod --legacy \
-    --config.node-linker=hoisted "$context" || return 1
+  # The deploy fetches from the registry with Node's TLS, which trusts only Node's own CA list:
+  # on a machine behind a TLS-inspecting proxy whose CA the system trusts (curl, apt and npm's
+  # `cafile` do), Node gets the system's bundle too ("self-signed certificate in certificate
+  # chain" otherwise, under .ci/run's clean environment).
+  local cafile="${NODE_EXTRA_CA_CERTS:-$(npm config get cafile 2>/dev/null)}"
+  [ -f "$cafile" ] || cafile=/etc/ssl/certs/ca-certificates.crt
+  [ -f "$cafile" ] || cafile=""
+  env ${cafile:+NODE_EXTRA_CA_CERTS="$cafile"} node scripts/pnpm.mjs --filter @sms-command/mock-server deploy \
+    --prod --legacy --config.node-linker=hoisted "$context" || return 1
   $bh bud --isolation chroot --layers=false --build-arg NODE_IMAGE="$base" \
     -f apps/mock-server/Dockerfile -t "$image" "$context" || return 1
 }
