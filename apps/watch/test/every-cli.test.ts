@@ -4,7 +4,10 @@
 // user does: sms-agent, sms-watch, sms-mock (Node) and the demo script.
 import { spawnSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
+
+// Each test starts a real CLI: give the spawn guard below room inside the test's own timeout.
+vi.setConfig({ testTimeout: 90_000 })
 
 const at = (path: string) => fileURLToPath(new URL(path, import.meta.url))
 const CLIS = [
@@ -17,7 +20,9 @@ const CLIS = [
 function run(entry: string, args: string[]) {
   const result = spawnSync(process.execPath, [entry, ...args], {
     encoding: 'utf8',
-    timeout: 15_000,
+    // A guard against a hang, not a speed test: one CLI start took over 15 s with the whole CI
+    // run on the same 2 cores.
+    timeout: 60_000,
     env: { PATH: process.env.PATH ?? '' },
   })
   return { code: result.status, stderr: result.stderr, stdout: result.stdout }
