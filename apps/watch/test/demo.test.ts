@@ -9,6 +9,8 @@ import { describe, expect, it } from 'vitest'
 // scripts/demo.mjs (built packages required, as turbo's test task guarantees).
 const demo = fileURLToPath(new URL('../../../scripts/demo.mjs', import.meta.url))
 const handler = fileURLToPath(new URL('../demo/handler.mjs', import.meta.url))
+// This checkout's apps: a demo run from another checkout on the machine is not this test's.
+const appsDir = fileURLToPath(new URL('../../', import.meta.url))
 
 function isAlive(pid: number): boolean {
   try {
@@ -27,7 +29,8 @@ function leftovers(): string[] {
     .filter(
       (line) =>
         line.includes(handler) ||
-        /apps\/(agent|mock-server|watch)\/dist\/(cli|node)\.js/.test(line),
+        (line.includes(appsDir) &&
+          /apps\/(agent|mock-server|watch)\/dist\/(cli|node)\.js/.test(line)),
     )
     .filter(
       (line) =>
