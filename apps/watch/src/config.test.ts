@@ -219,8 +219,13 @@ describe('helpText', () => {
       if (option.flag) expect(help).toContain(option.flag)
       if (option.env) expect(help).toContain(option.env)
     }
-    expect(help).toContain('read-only and safe beside running agents')
-    expect(help).toContain('does not consume the command')
+    // Wrapped to the width: read as prose.
+    const prose = help.replace(/\s+/g, ' ')
+    expect(prose).toContain('read-only and safe beside running agents')
+    expect(prose).toContain('does not consume the command')
+    // One sentence, not three pre-wrapped pieces wrapped again (a new user saw broken lines).
+    expect(prose).toContain('(it stays current until the agent reports its result)')
+    for (const line of help.split('\n')) expect(line.length, line).toBeLessThanOrEqual(80)
   })
 })
 

@@ -418,14 +418,14 @@ export const WATCH_HELP = {
     'sms-watch: a live terminal view of the SMS commands of a fleet of source servers.',
     '',
     'Usage:',
-    '  sms-watch --endpoint URL --servers a,b,c [auth]    poll SMS itself',
-    "  sms-watch --endpoint URL --servers all [auth]      discover the account's servers",
-    '  sms-watch --mock URL [--admin-token T]             follow a mock server live',
-    "  sms-watch --agent URL [--agent URL …]             follow agents' --status-port feeds",
+    // Each usage line fits 80 columns, so its description column survives a non-terminal's width.
+    '  sms-watch --endpoint URL --servers a,b,c [auth]  poll SMS itself',
+    '  sms-watch --endpoint URL --servers all [auth]    discover the fleet',
+    '  sms-watch --mock URL [--admin-token T]           follow a mock server live',
+    "  sms-watch --agent URL [--agent URL …]            follow agents' /events",
     '',
-    'Watching is read-only and safe beside running agents: under the delivery model (docs/api.md#delivery-model)',
-    'a GET of /v3/sources/{id}/command does not consume the command (it stays current until the',
-    'agent reports its result), and sms-watch never reports results.',
+    // One paragraph, one string: the help wraps each line to the terminal's width.
+    'Watching is read-only and safe beside running agents: under the delivery model (docs/api.md#delivery-model) a GET of /v3/sources/{id}/command does not consume the command (it stays current until the agent reports its result), and sms-watch never reports results.',
   ],
   outro: [
     'Without a TTY, or with --json, sms-watch prints one NDJSON line per change instead of drawing.',
