@@ -105,7 +105,17 @@ describe('deliverOnce', () => {
     }
     await expect(
       deliverOnce(process.client, SERVER, { ...options, redact: 'one-secret' as never }),
-    ).rejects.toThrow('Invalid options.redact: an array of strings')
+    ).rejects.toThrow(
+      'Invalid options.redact: an array of strings (the secrets to redact) or a Redactor, received a string',
+    )
+    // An unset variable in the list: named by its place, never by the other values.
+    const unset = deliverOnce(process.client, SERVER, {
+      ...options,
+      redact: [password, undefined as never],
+    })
+    await expect(unset).rejects.toThrow(
+      'Invalid options.redact[1]: a string (a secret), received undefined',
+    )
   })
 
   it('runs at most maxCommands new commands in one pass (1 by default, like sms-agent --once)', async () => {

@@ -170,16 +170,24 @@ export function resolveDeliveryOptions(options: DeliveryOptions): ResolvedDelive
     throw new SmsInputError('options.resultDetail', 'a plain object', describe(resultDetail))
   }
   const redact = options.redact ?? []
-  if (
-    !isRedactor(redact) &&
-    (!Array.isArray(redact) || redact.some((secret) => typeof secret !== 'string'))
-  ) {
-    // The value itself is never described: it is a list of secrets.
-    throw new SmsInputError(
-      'options.redact',
-      'an array of strings (the secrets to redact) or a Redactor',
-      'something else',
-    )
+  // Named by type only, never by value: the values are secrets.
+  const kind = (value: unknown) => {
+    if (value === undefined || value === null) return String(value)
+    if (Array.isArray(value)) return 'an array'
+    return typeof value === 'object' ? 'an object' : `a ${typeof value}`
+  }
+  if (!isRedactor(redact)) {
+    if (!Array.isArray(redact)) {
+      throw new SmsInputError(
+        'options.redact',
+        'an array of strings (the secrets to redact) or a Redactor',
+        kind(redact),
+      )
+    }
+    const bad = redact.findIndex((secret) => typeof secret !== 'string')
+    if (bad !== -1) {
+      throw new SmsInputError(`options.redact[${bad}]`, 'a string (a secret)', kind(redact[bad]))
+    }
   }
   const baseDelayMs = duration('backoff.baseDelayMs', options.backoff?.baseDelayMs, 1_000)
   const maxDelayMs = duration('backoff.maxDelayMs', options.backoff?.maxDelayMs, 300_000)
