@@ -57,6 +57,7 @@ export type {
   ListenedSignal,
   Platform,
   RuntimeName,
+  SafeFetchOptions,
   SignalName,
 } from './platform/platform.ts'
 export { VERSION } from './version.ts'

@@ -20,7 +20,12 @@ export type ListenedSignal = 'SIGINT' | 'SIGTERM' | 'SIGHUP'
 
 export type { OutputStreamName } from './output-streams.ts'
 
-/** Options of {@link Platform.safeFetch}. */
+/**
+ * Options of {@link Platform.safeFetch}.
+ *
+ * @example
+ * const smsFetch = platform.safeFetch({ largeResponseHeaders: false }) // Node's own fetch, no undici
+ */
 export interface SafeFetchOptions {
   /**
    * Whether answers may carry response heads past Node's own 16 KiB limit (an IAM login's
