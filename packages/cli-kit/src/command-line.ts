@@ -155,9 +155,9 @@ export async function parseCommandLine<T extends OptionTable>(
     }
   }
   for (const [key, row] of rows) {
-    for (const name of [row.env, ...(row.envFallbacks ?? [])]) {
-      const value = name === undefined ? undefined : nonEmpty(env(name))
-      if (name === undefined || value === undefined) continue
+    for (const name of rowVariables(row)) {
+      const value = nonEmpty(env(name))
+      if (value === undefined) continue
       given.set(key, { value, source: { kind: 'env', name }, baseDir: cwd })
       break
     }
@@ -244,8 +244,7 @@ function readArgv(
   const envs = new Set<string>()
   for (const [key, row] of rows) {
     // A table merged from several branches must not give two settings one name.
-    for (const name of [row.env, ...(row.envFallbacks ?? [])]) {
-      if (name === undefined) continue
+    for (const name of rowVariables(row)) {
       if (envs.has(name)) throw new TypeError(`${spec.program}: ${name} is used twice`)
       envs.add(name)
     }
@@ -445,8 +444,12 @@ function editDistance(a: string, b: string): number {
  * // ['SMS_SK', 'HUAWEICLOUD_SDK_SK']
  */
 export function settingVariables(table: OptionTable): string[] {
-  return Object.values(table).flatMap((row) => [
-    ...(row.env === undefined ? [] : [row.env]),
-    ...(row.envFallbacks ?? []),
-  ])
+  return Object.values(table).flatMap(rowVariables)
+}
+
+/** A row's variables in the order they are read: its own, then other programs' fallbacks. */
+function rowVariables(row: OptionRow): string[] {
+  return row.env === undefined
+    ? [...(row.envFallbacks ?? [])]
+    : [row.env, ...(row.envFallbacks ?? [])]
 }

@@ -13,16 +13,16 @@ import { dirname } from 'node:path'
  * await makeDirectory('/var/lib/sms-agent/output', 0o700)
  */
 export async function makeDirectory(dir: string, mode: number): Promise<void> {
+  const parent = dirname(dir)
   try {
     await mkdir(dir, { mode })
     return
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'EEXIST') return ensureIsDirectory(dir, error)
-    const parent = dirname(dir)
     if (code !== 'ENOENT' || parent === dir) throw error
   }
-  await makeDirectory(dirname(dir), mode)
+  await makeDirectory(parent, mode)
   try {
     await mkdir(dir, { mode })
   } catch (error) {
