@@ -15,6 +15,7 @@ import type {
   AgentEventName,
   AgentEventOf,
 } from './agent-event-types.ts'
+import type { Holds, Same } from './type-equality.ts'
 
 export type {
   AgentCommonFields,
@@ -253,7 +254,6 @@ export const AgentEventEnvelopeSchema: v.GenericSchema<AgentEventEnvelope> = env
 // The written types (agent-event-types.ts) and the schemas must agree event by event: the same
 // names, the same field names, each side's fields assignable to the other's. A compile error here
 // means one was changed without the other.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type Parsed<Name extends AgentEventName> = Extract<
   v.InferOutput<typeof agentEventVariant>,
   { event: Name }
@@ -271,7 +271,6 @@ type Agreement = {
       : false
     : false
 }[AgentEventName]
-type Holds<T extends readonly true[]> = T
 type _SchemasMatchTypes = Holds<
   [
     Same<Agreement, true>,

@@ -18,6 +18,7 @@ import type {
   MockServerSummary,
   MockWireCommand,
 } from './mock-event-types.ts'
+import type { Holds, Same } from './type-equality.ts'
 
 export type {
   MockCurrentCommand,
@@ -187,7 +188,6 @@ export const MOCK_EVENT_TYPES: readonly MockEventType[] = mockEventSchemas.map(
 // The written types (mock-event-types.ts) and the schemas must agree type by type: the same
 // types, the same field names, each side's fields assignable to the other's. A compile error here
 // means one was changed without the other.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
 type Parsed<Type extends MockEventType> = Extract<
   v.InferOutput<typeof mockEventVariant>,
   { type: Type }
@@ -197,7 +197,6 @@ type Agreement = {
     ? Same<keyof Parsed<Type>, keyof MockEventOf<Type>>
     : false
 }[MockEventType]
-type Holds<T extends readonly true[]> = T
 type _SchemasMatchTypes = Holds<
   [
     Same<Agreement, true>,
